@@ -1,0 +1,186 @@
+/** `lists`, `import`, `export`, `subscribers`: the mirror's lists from the command line. */
+import type { Command } from 'commander';
+import {
+  common,
+  output,
+  withEngine,
+  progressPrinter,
+  parseIntOption,
+  type CommonOptions,
+  type Io,
+} from '../context';
+import { importFile } from '../../engine/mirror/csv/importer';
+import { exportList } from '../../engine/mirror/csv/exporter';
+import { listSummaries, querySubscribers } from '../../engine/mirror/lists';
+import { ImportFormatSchema } from '../../engine/api/lists';
+import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
+import { userError } from '../../engine/errors';
+
+export function registerLists(program: Command, io: Io): void {
+  common(program.command('lists').description('lists with their counts by status')).action(
+    async (opts: CommonOptions) => {
+      await withEngine(opts, io, (engine) => {
+        const lists = listSummaries(engine);
+        output(opts, io, { lists }, () =>
+          lists.length === 0
+            ? 'No lists yet. Import one with `understudy import FILE --list NAME`.'
+            : lists
+                .map((l) => {
+                  const parts = SUBSCRIBER_STATUSES.filter((s) => l.byStatus[s] > 0).map(
+                    (s) => `${s} ${l.byStatus[s]}`,
+                  );
+                  return `${l.name}: ${l.total} (${parts.join(', ') || 'empty'})`;
+                })
+                .join('\n'),
+        );
+      });
+    },
+  );
+
+  common(
+    program
+      .command('import <file>')
+      .description('import a CSV/TSV export (Mailchimp, Brevo, MailerLite, Kit, or any CSV) into a list')
+      .requiredOption('--list <name>', 'the list to import into (created if it does not exist)')
+      .option('--format <format>', 'auto|mailchimp|brevo|mailerlite|kit|understudy|csv', 'auto')
+      .option(
+        '--map <Column=field...>',
+        'map a column: email, first_name, last_name, status, tags, merge:TAG, extra:NAME, ignore',
+      )
+      .option('--status <status>', 'status for rows whose file does not say (default subscribed)')
+      .option('--reject-report <file>', 'write rejected rows (line, reason, raw text) to this CSV'),
+  ).action(
+    async (
+      file: string,
+      opts: CommonOptions & {
+        list: string;
+        format: string;
+        map?: string[];
+        rejectReport?: string;
+        status?: string;
+      },
+    ) => {
+      const format = ImportFormatSchema.safeParse(opts.format);
+      if (!format.success)
+        throw userError(
+          `Unknown --format "${opts.format}". Use one of: ${ImportFormatSchema.options.join(', ')}.`,
+        );
+      if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
+        throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
+      }
+      const map: Record<string, string> = {};
+      for (const m of opts.map ?? []) {
+        const eq = m.lastIndexOf('=');
+        if (eq <= 0) throw userError(`--map "${m}" is not of the form "Column=field".`);
+        map[m.slice(0, eq)] = m.slice(eq + 1);
+      }
+      await withEngine(opts, io, async (engine) => {
+        const progress = progressPrinter(io);
+        const ac = new AbortController();
+        const onSignal = () => ac.abort();
+        process.once('SIGINT', onSignal);
+        try {
+          const result = await importFile(
+            engine,
+            {
+              file,
+              list: opts.list,
+              format: format.data,
+              map,
+              ...(opts.rejectReport ? { rejectReport: opts.rejectReport } : {}),
+              ...(opts.status ? { status: opts.status as never } : {}),
+            },
+            {
+              signal: ac.signal,
+              onProgress: (p) =>
+                progress.update(
+                  p.phase === 'merging'
+                    ? `merging ${p.rows} rows into "${opts.list}"...`
+                    : `reading: ${p.rows} rows, ${pct(p.bytes, p.totalBytes)}`,
+                ),
+            },
+          );
+          progress.done();
+          output(opts, io, result, () =>
+            [
+              `Imported into "${result.list}" (${result.format}, ${result.encoding}, delimiter ${JSON.stringify(result.delimiter)}): ${result.rows} rows read.`,
+              `  new ${result.imported}, updated ${result.updated}, unchanged ${result.unchanged}, duplicates in file ${result.duplicates}, rejected ${result.rejected}`,
+              `  by status: ${
+                Object.entries(result.byStatus)
+                  .filter(([, n]) => n > 0)
+                  .map(([s, n]) => `${s} ${n}`)
+                  .join(', ') || 'none'
+              }`,
+              result.rejectReport ? `  rejected rows are listed in ${result.rejectReport}` : '',
+            ]
+              .filter(Boolean)
+              .join('\n'),
+          );
+        } finally {
+          process.off('SIGINT', onSignal);
+          progress.done();
+        }
+      });
+    },
+  );
+
+  common(
+    program
+      .command('export')
+      .description('export a list (every status, merge fields, tags, timestamps) to CSV')
+      .requiredOption('--list <name>', 'the list')
+      .requiredOption('--out <file>', 'the CSV file to write'),
+  ).action(async (opts: CommonOptions & { list: string; out: string }) => {
+    await withEngine(opts, io, async (engine) => {
+      const result = await exportList(engine, opts.list, opts.out);
+      output(
+        opts,
+        io,
+        result,
+        () => `Exported ${result.rows} subscribers of "${result.list}" to ${result.out}.`,
+      );
+    });
+  });
+
+  common(
+    program
+      .command('subscribers')
+      .description('show subscribers of a list')
+      .requiredOption('--list <name>', 'the list')
+      .option('--status <status>', `only this status (${SUBSCRIBER_STATUSES.join('|')})`)
+      .option('--search <text>', 'email address or name starting with this text')
+      .option('--limit <n>', 'at most this many rows (1-1000)', '50')
+      .option('--offset <n>', 'skip this many rows', '0'),
+  ).action(
+    async (
+      opts: CommonOptions & { list: string; status?: string; search?: string; limit: string; offset: string },
+    ) => {
+      if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
+        throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
+      }
+      const limit = parseIntOption('limit', opts.limit, 1)!;
+      if (limit > 1000) throw userError('--limit must be at most 1000; page with --offset for more.');
+      await withEngine(opts, io, (engine) => {
+        const page = querySubscribers(engine, {
+          list: opts.list,
+          status: opts.status as never,
+          search: opts.search,
+          limit,
+          offset: parseIntOption('offset', opts.offset, 0)!,
+        });
+        output(opts, io, page, () =>
+          [
+            ...page.rows.map(
+              (s) => `${s.email}\t${s.status}\t${[s.firstName, s.lastName].filter(Boolean).join(' ')}`,
+            ),
+            `(${page.rows.length} of ${page.total})`,
+          ].join('\n'),
+        );
+      });
+    },
+  );
+}
+
+function pct(a: number, b: number): string {
+  return b > 0 ? `${Math.min(100, Math.floor((a / b) * 100))}%` : `${a} bytes`;
+}

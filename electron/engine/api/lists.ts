@@ -1,0 +1,99 @@
+/** Contract: lists, subscribers, import and export. */
+import { z } from 'zod';
+import { StatusCountsSchema, SubscriberStatusSchema } from './common';
+
+export const ImportFormatSchema = z.enum([
+  'auto',
+  'mailchimp',
+  'brevo',
+  'mailerlite',
+  'kit',
+  'understudy',
+  'csv',
+]);
+export type ImportFormat = z.infer<typeof ImportFormatSchema>;
+
+export const ListSummarySchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  providerId: z.number().int().nullable(),
+  espListId: z.string().nullable(),
+  total: z.number().int(),
+  byStatus: StatusCountsSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type ListSummary = z.infer<typeof ListSummarySchema>;
+
+export const SubscriberSchema = z.object({
+  id: z.number().int(),
+  listId: z.number().int(),
+  email: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  status: SubscriberStatusSchema,
+  statusChangedAt: z.string().nullable(),
+  mergeFields: z.record(z.string(), z.string()),
+  tags: z.array(z.string()),
+  optinTime: z.string().nullable(),
+  confirmTime: z.string().nullable(),
+  source: z.string(),
+  updatedAt: z.string(),
+});
+export type Subscriber = z.infer<typeof SubscriberSchema>;
+
+export const SubscriberQuerySchema = z.object({
+  list: z.string().min(1),
+  status: SubscriberStatusSchema.optional(),
+  search: z.string().max(254).optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+  offset: z.number().int().min(0).default(0),
+  after: z.string().optional(),
+});
+
+export const SubscriberPageSchema = z.object({
+  total: z.number().int(),
+  rows: z.array(SubscriberSchema),
+});
+
+export const ImportRequestSchema = z.object({
+  file: z.string().min(1),
+  list: z.string().min(1).max(200),
+  format: ImportFormatSchema.default('auto'),
+  /** Column → field, e.g. {"E-mail": "email", "Vorname": "first_name", "Stadt": "merge:CITY"}. */
+  map: z.record(z.string(), z.string()).default({}),
+  rejectReport: z.string().optional(),
+  /** Status for rows whose file says nothing about status (default: from the file, else subscribed). */
+  status: SubscriberStatusSchema.optional(),
+});
+export type ImportRequest = z.input<typeof ImportRequestSchema>;
+
+export const ImportResultSchema = z.object({
+  list: z.string(),
+  format: z.string(),
+  encoding: z.string(),
+  delimiter: z.string(),
+  rows: z.number().int(),
+  imported: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.number().int(),
+  byStatus: StatusCountsSchema,
+  rejectReport: z.string().nullable(),
+  durationMs: z.number(),
+});
+export type ImportResult = z.infer<typeof ImportResultSchema>;
+
+export const ImportProgressSchema = z.object({
+  taskId: z.string(),
+  phase: z.enum(['reading', 'merging', 'done']),
+  rows: z.number().int(),
+  bytes: z.number().int(),
+  totalBytes: z.number().int(),
+});
+export type ImportProgress = z.infer<typeof ImportProgressSchema>;
+
+export const ExportRequestSchema = z.object({ list: z.string().min(1), out: z.string().min(1) });
+export const ExportResultSchema = z.object({ list: z.string(), out: z.string(), rows: z.number().int() });
+export type ExportResult = z.infer<typeof ExportResultSchema>;

@@ -1,0 +1,27 @@
+/** The database layer's public face: the connection and one repository per table family. */
+import type { Db } from './connection';
+import { ListsRepo } from './repos/lists';
+import { SubscribersRepo } from './repos/subscribers';
+import { EventsRepo } from './repos/events';
+import { ImportsRepo } from './repos/imports';
+import { MetaRepo } from './repos/meta';
+
+export { openDatabase, migrate, runCheck, schemaVersion, type Db, type OpenOptions } from './connection';
+
+export interface Repos {
+  lists: ListsRepo;
+  subscribers: SubscribersRepo;
+  events: EventsRepo;
+  imports: ImportsRepo;
+  meta: MetaRepo;
+}
+
+export function createRepos(db: Db): Repos {
+  return {
+    lists: new ListsRepo(db),
+    subscribers: new SubscribersRepo(db),
+    events: new EventsRepo(db),
+    imports: new ImportsRepo(db),
+    meta: new MetaRepo(db),
+  };
+}

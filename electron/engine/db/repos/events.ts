@@ -1,0 +1,95 @@
+/** The append-only timeline: every state change the user or the incident report may need to see. */
+import type { Db } from '../connection';
+
+export type Severity = 'debug' | 'info' | 'warning' | 'error';
+
+export interface EventInput {
+  type: string;
+  message: string;
+  severity?: Severity;
+  providerId?: number | null;
+  listId?: number | null;
+  campaignId?: number | null;
+  incidentId?: number | null;
+  data?: Record<string, unknown>;
+}
+
+export interface EventRow extends Required<Omit<EventInput, 'data'>> {
+  id: number;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+interface RawEvent {
+  id: number;
+  at: string;
+  type: string;
+  severity: Severity;
+  message: string;
+  provider_id: number | null;
+  list_id: number | null;
+  campaign_id: number | null;
+  incident_id: number | null;
+  data: string;
+}
+
+const toEvent = (r: RawEvent): EventRow => ({
+  id: r.id,
+  at: r.at,
+  type: r.type,
+  severity: r.severity,
+  message: r.message,
+  providerId: r.provider_id,
+  listId: r.list_id,
+  campaignId: r.campaign_id,
+  incidentId: r.incident_id,
+  data: JSON.parse(r.data) as Record<string, unknown>,
+});
+
+export class EventsRepo {
+  constructor(private readonly db: Db) {}
+
+  append(at: string, e: EventInput): EventRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO events (at, type, severity, message, provider_id, list_id, campaign_id, incident_id, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        at,
+        e.type,
+        e.severity ?? 'info',
+        e.message,
+        e.providerId ?? null,
+        e.listId ?? null,
+        e.campaignId ?? null,
+        e.incidentId ?? null,
+        JSON.stringify(e.data ?? {}),
+      );
+    return this.byId(Number(info.lastInsertRowid))!;
+  }
+
+  byId(id: number): EventRow | undefined {
+    const r = this.db.prepare('SELECT * FROM events WHERE id = ?').get(id) as RawEvent | undefined;
+    return r && toEvent(r);
+  }
+
+  recent(limit = 100, filter: { campaignId?: number; incidentId?: number; since?: string } = {}): EventRow[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.campaignId !== undefined) {
+      where.push('campaign_id = ?');
+      args.push(filter.campaignId);
+    }
+    if (filter.incidentId !== undefined) {
+      where.push('incident_id = ?');
+      args.push(filter.incidentId);
+    }
+    if (filter.since !== undefined) {
+      where.push('at >= ?');
+      args.push(filter.since);
+    }
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit) as RawEvent[]).map(toEvent);
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The bulk import path. Rows are first staged in a TEMP table on this connection (temp tables never
+ * take the main database's write lock, so a sender can keep recording deliveries meanwhile), with
+ * duplicates inside the file merged as they arrive. Then one IMMEDIATE transaction merges the staging
+ * table into the list. So an import commits entirely or not at all: a crash, a kill or a cancel before
+ * the merge leaves the list exactly as it was (the temp table dies with the connection).
+ */
+import type Database from 'better-sqlite3';
+import type { Db } from '../connection';
+import { STATUS_RANK, GLOBAL_SUPPRESSION_STATUSES, type SubscriberStatus } from '../../mirror/status';
+import { emptyStatusCounts } from './lists';
+
+export interface StagedRow {
+  line: number;
+  email: string;
+  emailNorm: string;
+  firstName: string;
+  lastName: string;
+  status: SubscriberStatus;
+  statusChangedAt: string | null;
+  statusReason: string | null;
+  /** JSON object text of non-empty merge fields. */
+  mergeFields: string;
+  /** JSON array text. */
+  tags: string;
+  /** JSON object text. */
+  extra: string;
+  optinTime: string | null;
+  optinIp: string | null;
+  confirmTime: string | null;
+  confirmIp: string | null;
+  espId: string | null;
+  espChangedAt: string | null;
+}
+
+export interface MergeCounts {
+  imported: number;
+  updated: number;
+  unchanged: number;
+  duplicates: number;
+  staged: number;
+  byStatus: Record<SubscriberStatus, number>;
+}
+
+/** SQL for the rank of a status column: the stricter status always wins (see mirror/status.ts). */
+export function rankSql(col: string): string {
+  const whens = Object.entries(STATUS_RANK)
+    .map(([s, r]) => `WHEN '${s}' THEN ${r}`)
+    .join(' ');
+  return `(CASE ${col} ${whens} END)`;
+}
+
+/** The merge rule for two rows of the same address, as SQL over `old` (t) and `excluded` (new). */
+function mergeSet(t: string): string {
+  const stricter = `${rankSql('excluded.status')} > ${rankSql(`${t}.status`)}`;
+  return `
+      email = excluded.email,
+      first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE ${t}.first_name END,
+      last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE ${t}.last_name END,
+      name_norm = CASE WHEN excluded.first_name <> '' OR excluded.last_name <> ''
+        THEN trim(lower(CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE ${t}.first_name END || ' ' ||
+                        CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE ${t}.last_name END))
+        ELSE ${t}.name_norm END,
+      status_changed_at = CASE WHEN ${stricter} THEN coalesce(excluded.status_changed_at, ${t}.status_changed_at) ELSE ${t}.status_changed_at END,
+      status_reason = CASE WHEN ${stricter} THEN coalesce(excluded.status_reason, ${t}.status_reason) ELSE ${t}.status_reason END,
+      status = CASE WHEN ${stricter} THEN excluded.status ELSE ${t}.status END,
+      merge_fields = json_patch(${t}.merge_fields, excluded.merge_fields),
+      tags = CASE WHEN excluded.tags = '[]' THEN ${t}.tags ELSE
+        (SELECT json_group_array(value) FROM (SELECT value FROM json_each(${t}.tags) UNION SELECT value FROM json_each(excluded.tags))) END,
+      extra = json_patch(${t}.extra, excluded.extra),
+      optin_time = coalesce(excluded.optin_time, ${t}.optin_time),
+      optin_ip = coalesce(excluded.optin_ip, ${t}.optin_ip),
+      confirm_time = coalesce(excluded.confirm_time, ${t}.confirm_time),
+      confirm_ip = coalesce(excluded.confirm_ip, ${t}.confirm_ip),
+      esp_id = coalesce(excluded.esp_id, ${t}.esp_id),
+      esp_changed_at = coalesce(excluded.esp_changed_at, ${t}.esp_changed_at)`;
+}
+
+/** True when merging `excluded` into the row would change anything a person could see. */
+function changedWhere(t: string): string {
+  return `
+      excluded.email <> ${t}.email
+      OR (excluded.first_name <> '' AND excluded.first_name <> ${t}.first_name)
+      OR (excluded.last_name <> '' AND excluded.last_name <> ${t}.last_name)
+      OR ${rankSql('excluded.status')} > ${rankSql(`${t}.status`)}
+      OR json_patch(${t}.merge_fields, excluded.merge_fields) <> ${t}.merge_fields
+      OR (excluded.tags <> '[]' AND EXISTS (SELECT 1 FROM json_each(excluded.tags) n
+            WHERE n.value NOT IN (SELECT value FROM json_each(${t}.tags))))
+      OR json_patch(${t}.extra, excluded.extra) <> ${t}.extra
+      OR (excluded.optin_time IS NOT NULL AND excluded.optin_time IS NOT ${t}.optin_time)
+      OR (excluded.confirm_time IS NOT NULL AND excluded.confirm_time IS NOT ${t}.confirm_time)
+      OR (excluded.optin_ip IS NOT NULL AND excluded.optin_ip IS NOT ${t}.optin_ip)
+      OR (excluded.confirm_ip IS NOT NULL AND excluded.confirm_ip IS NOT ${t}.confirm_ip)
+      OR (excluded.esp_id IS NOT NULL AND excluded.esp_id IS NOT ${t}.esp_id)
+      OR (excluded.esp_changed_at IS NOT NULL AND excluded.esp_changed_at IS NOT ${t}.esp_changed_at)`;
+}
+
+const COLS =
+  'email, email_norm, first_name, last_name, name_norm, status, status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time, confirm_ip, esp_id, esp_changed_at';
+
+let stagingSeq = 0;
+
+export class ImportsRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Creates an empty staging table for one import and returns its handle. */
+  beginStaging(): Staging {
+    const name = `import_staging_${process.pid}_${++stagingSeq}`;
+    this.db.exec(`
+      CREATE TEMP TABLE ${name} (
+        line INTEGER NOT NULL,
+        email TEXT NOT NULL,
+        email_norm TEXT NOT NULL UNIQUE,
+        first_name TEXT NOT NULL,
+        last_name TEXT NOT NULL,
+        name_norm TEXT NOT NULL,
+        status TEXT NOT NULL,
+        status_changed_at TEXT,
+        status_reason TEXT,
+        merge_fields TEXT NOT NULL,
+        tags TEXT NOT NULL,
+        extra TEXT NOT NULL,
+        optin_time TEXT,
+        optin_ip TEXT,
+        confirm_time TEXT,
+        confirm_ip TEXT,
+        esp_id TEXT,
+        esp_changed_at TEXT,
+        dups INTEGER NOT NULL DEFAULT 0
+      )`);
+    return new Staging(this.db, name);
+  }
+}
+
+export class Staging {
+  private readonly insert: Database.Statement<unknown[]>;
+  private readonly insertMany: (rows: StagedRow[]) => void;
+  private dropped = false;
+
+  constructor(
+    private readonly db: Db,
+    readonly table: string,
+  ) {
+    this.insert = db.prepare(`
+      INSERT INTO temp.${table} (line, ${COLS})
+      VALUES (?, ?, ?, ?, ?, trim(lower(? || ' ' || ?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (email_norm) DO UPDATE SET ${mergeSet(table)}, dups = ${table}.dups + 1`);
+    const insert = this.insert;
+    this.insertMany = db.transaction((rows: StagedRow[]) => {
+      for (const r of rows) {
+        insert.run(
+          r.line,
+          r.email,
+          r.emailNorm,
+          r.firstName,
+          r.lastName,
+          r.firstName,
+          r.lastName,
+          r.status,
+          r.statusChangedAt,
+          r.statusReason,
+          r.mergeFields,
+          r.tags,
+          r.extra,
+          r.optinTime,
+          r.optinIp,
+          r.confirmTime,
+          r.confirmIp,
+          r.espId,
+          r.espChangedAt,
+        );
+      }
+    });
+  }
+
+  /** Stages a batch in one transaction (on the temp table only: the list is not touched yet). */
+  add(rows: StagedRow[]): void {
+    if (rows.length > 0) this.insertMany(rows);
+  }
+
+  /**
+   * Merges everything staged into the list in one IMMEDIATE transaction, together with the suppressions
+   * implied by bounced/cleaned/complained rows and whatever `alsoInTransaction` writes (the audit event).
+   */
+  mergeInto(
+    resolveListId: () => number,
+    source: string,
+    now: string,
+    alsoInTransaction: (c: MergeCounts, listId: number) => void,
+  ): MergeCounts {
+    const db = this.db;
+    const t = this.table;
+    const run = db.transaction((): MergeCounts => {
+      // The list is created inside the same transaction: a failed import leaves no empty list behind.
+      const listId = resolveListId();
+      const before = (
+        db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
+      ).n;
+      const agg = db
+        .prepare(`SELECT count(*) AS staged, coalesce(sum(dups), 0) AS duplicates FROM temp.${t}`)
+        .get() as {
+        staged: number;
+        duplicates: number;
+      };
+      // ORDER BY email_norm walks the staging table's unique index, so the subscribers index
+      // (list_id, email_norm) is filled in key order: sequential B-tree appends, not random inserts.
+      const info = db
+        .prepare(
+          `INSERT INTO subscribers (list_id, source, created_at, updated_at, ${COLS})
+           SELECT ?, ?, ?, ?, ${COLS} FROM temp.${t} WHERE true ORDER BY email_norm
+           ON CONFLICT (list_id, email_norm) DO UPDATE SET ${mergeSet('subscribers')}, updated_at = excluded.updated_at
+           WHERE ${changedWhere('subscribers')}`,
+        )
+        .run(listId, source, now, now);
+      const after = (
+        db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
+      ).n;
+      const suppress = GLOBAL_SUPPRESSION_STATUSES.map((s) => `'${s}'`).join(', ');
+      db.prepare(
+        `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
+         SELECT email_norm, status, ?, status_reason, ? FROM temp.${t} WHERE status IN (${suppress}) AND true
+         ON CONFLICT (email_norm) DO NOTHING`,
+      ).run(source, now);
+      const byStatus = emptyStatusCounts();
+      for (const r of db.prepare(`SELECT status, count(*) AS n FROM temp.${t} GROUP BY status`).all() as {
+        status: SubscriberStatus;
+        n: number;
+      }[])
+        byStatus[r.status] = r.n;
+      const imported = after - before;
+      const updated = info.changes - imported;
+      const counts: MergeCounts = {
+        imported,
+        updated,
+        unchanged: agg.staged - imported - updated,
+        duplicates: agg.duplicates,
+        staged: agg.staged,
+        byStatus,
+      };
+      alsoInTransaction(counts, listId);
+      return counts;
+    });
+    return run.immediate();
+  }
+
+  /** Final counts of the staged rows without merging (dry runs, previews). */
+  stagedCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM temp.${this.table}`).get() as { n: number }).n;
+  }
+
+  drop(): void {
+    if (this.dropped) return;
+    this.dropped = true;
+    try {
+      this.db.exec(`DROP TABLE IF EXISTS temp.${this.table}`);
+    } catch {
+      // The connection may already be closed (shutdown during an import): the temp table is gone then.
+    }
+  }
+}

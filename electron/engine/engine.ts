@@ -1,0 +1,69 @@
+/**
+ * The continuity engine: one database connection, the repositories, the clock and the event bus. Plain
+ * Node; it knows nothing about Electron, HTTP or the command line (listmonk's manager depends on a
+ * Store and a Messenger the same way). The app, browser mode and the CLI each hold one Engine.
+ */
+import { openDatabase, createRepos, type Db, type OpenOptions, type Repos } from './db';
+import { systemClock, isoNow, type Clock } from './clock';
+import { EngineBus } from './events';
+import type { EventInput, EventRow } from './db/repos/events';
+
+export interface EngineOptions extends OpenOptions {
+  dbPath: string;
+  clock?: Clock;
+}
+
+export class Engine {
+  readonly db: Db;
+  readonly repos: Repos;
+  readonly clock: Clock;
+  readonly bus = new EngineBus();
+  private closed = false;
+  private readonly closers: (() => void | Promise<void>)[] = [];
+
+  constructor(db: Db, clock: Clock = systemClock) {
+    this.db = db;
+    this.clock = clock;
+    this.repos = createRepos(db);
+  }
+
+  static open(options: EngineOptions): Engine {
+    const { dbPath, clock, ...open } = options;
+    return new Engine(openDatabase(dbPath, open), clock);
+  }
+
+  get dbPath(): string {
+    return this.db.name;
+  }
+
+  now(): string {
+    return isoNow(this.clock);
+  }
+
+  /** Appends a durable event to the timeline and tells every listener. */
+  record(e: EventInput): EventRow {
+    const row = this.repos.events.append(this.now(), e);
+    this.bus.emit('event', row);
+    return row;
+  }
+
+  /** Registers work to finish before the database closes (running sends, schedulers, servers). */
+  onClose(fn: () => void | Promise<void>): void {
+    this.closers.push(fn);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const fn of this.closers.reverse()) await fn();
+    if (this.db.open) {
+      // Fold the WAL back into the main file so a clean close leaves no -wal behind.
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } catch {
+        // Another connection may be reading; the WAL is folded in by whoever closes last.
+      }
+      this.db.close();
+    }
+  }
+}

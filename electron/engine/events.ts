@@ -1,0 +1,17 @@
+/**
+ * Engine events: what the UI, the CLI's progress line and the incident log listen to. Durable events
+ * (state changes) are also appended to the `events` table; progress ticks are not.
+ */
+import { EventEmitter } from 'node:events';
+import type { EventRow } from './db/repos/events';
+import type { ImportProgress } from './api/lists';
+
+export interface EngineEventMap {
+  /** A durable event was recorded in the timeline. */
+  event: [EventRow];
+  'import.progress': [ImportProgress];
+  /** Other areas add their own channels here (send.progress, sync.progress, health.changed, ...). */
+  [channel: string]: unknown[];
+}
+
+export class EngineBus extends EventEmitter<EngineEventMap> {}

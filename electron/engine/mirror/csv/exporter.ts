@@ -1,0 +1,73 @@
+/**
+ * Export a list to CSV: every status, merge fields (one "Merge: TAG" column each), tags, timestamps,
+ * ESP ids and the extra fields as JSON. `understudy import` reads the file back losslessly (format
+ * "understudy"), which test/integration/roundtrip.test.ts checks field by field. Written to a temporary
+ * file and renamed, so a failed export never leaves a truncated file under the requested name.
+ */
+import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { dirname, resolve } from 'node:path';
+import type { Engine } from '../../engine';
+import type { ExportResult } from '../../api/lists';
+import { requireList } from '../lists';
+import { MERGE_PREFIX, UNDERSTUDY_COLUMNS } from './formats';
+import { formatTags } from './values';
+import { csvCell } from './importer';
+
+export async function exportList(engine: Engine, listName: string, outPath: string): Promise<ExportResult> {
+  const list = requireList(engine, listName);
+  const out = resolve(outPath);
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.partial`;
+  const keys = [
+    ...new Set([...list.mergeFields.map((m) => m.tag), ...engine.repos.subscribers.mergeKeys(list.id)]),
+  ];
+  const stream = createWriteStream(tmp);
+  let rows = 0;
+  try {
+    // UTF-8 with BOM so Excel opens accents and non-Latin names correctly; the importer skips it.
+    let buf =
+      '\uFEFF' +
+      [...UNDERSTUDY_COLUMNS, ...keys.map((k) => `${MERGE_PREFIX}${k}`)].map(csvCell).join(',') +
+      '\r\n';
+    for (const s of engine.repos.subscribers.iterate(list.id)) {
+      const cells = [
+        s.email,
+        s.status,
+        s.firstName,
+        s.lastName,
+        formatTags(s.tags),
+        s.statusChangedAt ?? '',
+        s.statusReason ?? '',
+        s.optinTime ?? '',
+        s.optinIp ?? '',
+        s.confirmTime ?? '',
+        s.confirmIp ?? '',
+        s.espId ?? '',
+        s.espChangedAt ?? '',
+        Object.keys(s.extra).length ? JSON.stringify(s.extra) : '',
+        ...keys.map((k) => s.mergeFields[k] ?? ''),
+      ];
+      buf += cells.map(csvCell).join(',') + '\r\n';
+      rows++;
+      if (buf.length > 1 << 20) {
+        if (!stream.write(buf)) await once(stream, 'drain');
+        buf = '';
+      }
+    }
+    stream.end(buf);
+    await once(stream, 'finish');
+    renameSync(tmp, out);
+  } catch (e) {
+    stream.destroy();
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  engine.record({
+    type: 'export.completed',
+    message: `Exported ${rows} subscribers of "${list.name}" to ${out}.`,
+    listId: list.id,
+    data: { out, rows },
+  });
+  return { list: list.name, out, rows };
+}

@@ -1,0 +1,177 @@
+/** One CSV record → one staged subscriber, or the reason it cannot be imported. */
+import type { StagedRow } from '../../db/repos/imports';
+import { checkEmail } from '../email';
+import { parseStatusWord, type SubscriberStatus } from '../status';
+import type { ColumnPlan, Target } from './formats';
+import { parseFlag, parseTags, parseTimestamp } from './values';
+
+export type RowResult = { ok: true; row: StagedRow } | { ok: false; reason: string };
+
+type TimeTarget = 'optin_time' | 'confirm_time' | 'status_changed_at' | 'esp_changed_at';
+const TIME_TARGETS = new Set<Target>(['optin_time', 'confirm_time', 'status_changed_at', 'esp_changed_at']);
+
+/** JSON text of a string map built by concatenation (cheaper than JSON.stringify of an object). */
+function jsonObject(keys: string[], values: string[]): string {
+  if (keys.length === 0) return '{}';
+  let s = '{';
+  for (let i = 0; i < keys.length; i++) {
+    if (i > 0) s += ',';
+    s += JSON.stringify(keys[i]) + ':' + JSON.stringify(values[i]);
+  }
+  return s + '}';
+}
+
+export class RowBuilder {
+  private readonly mergeKeys: (string | undefined)[];
+  private readonly extraKeys: (string | undefined)[];
+
+  constructor(
+    private readonly plan: ColumnPlan,
+    private readonly header: string[],
+    private readonly defaultStatus: SubscriberStatus,
+  ) {
+    this.mergeKeys = plan.targets.map((t) => (t.startsWith('merge:') ? t.slice(6) : undefined));
+    this.extraKeys = plan.targets.map((t) => (t.startsWith('extra:') ? t.slice(6) : undefined));
+  }
+
+  build(fields: string[], line: number): RowResult {
+    const { targets, dayFirst } = this.plan;
+    if (fields.length > targets.length) {
+      for (let i = targets.length; i < fields.length; i++) {
+        if (fields[i]!.trim() !== '') {
+          return { ok: false, reason: `has ${fields.length} columns but the header has ${targets.length}` };
+        }
+      }
+    }
+    let emailRaw = '';
+    let first = '';
+    let last = '';
+    let statusWord: string | undefined;
+    let blocklisted = false;
+    let tags: string[] = [];
+    let statusReason: string | null = null;
+    let optinIp: string | null = null;
+    let confirmIp: string | null = null;
+    let espId: string | null = null;
+    const times: Record<TimeTarget, string | null> = {
+      optin_time: null,
+      confirm_time: null,
+      status_changed_at: null,
+      esp_changed_at: null,
+    };
+    const mk: string[] = [];
+    const mv: string[] = [];
+    const ek: string[] = [];
+    const ev: string[] = [];
+    let extraJson: Record<string, string> | undefined;
+    let anyValue = false;
+
+    const n = Math.min(fields.length, targets.length);
+    for (let i = 0; i < n; i++) {
+      const v = fields[i]!;
+      if (v === '') continue;
+      anyValue = true;
+      const t = targets[i]!;
+      switch (t) {
+        case 'email':
+          emailRaw = v;
+          break;
+        case 'first_name':
+          first = v.trim();
+          break;
+        case 'last_name':
+          last = v.trim();
+          break;
+        case 'status':
+          statusWord = v;
+          break;
+        case 'blocklisted': {
+          const f = parseFlag(v);
+          if (f === undefined)
+            return { ok: false, reason: `"${this.header[i]}" is "${v}", expected yes or no` };
+          blocklisted = f;
+          break;
+        }
+        case 'tags':
+          tags = parseTags(v);
+          break;
+        case 'status_reason':
+          statusReason = v.trim();
+          break;
+        case 'optin_ip':
+          optinIp = v.trim();
+          break;
+        case 'confirm_ip':
+          confirmIp = v.trim();
+          break;
+        case 'esp_id':
+          espId = v.trim();
+          break;
+        case 'extra_json':
+          try {
+            const parsed = JSON.parse(v) as unknown;
+            if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+              extraJson = parsed as Record<string, string>;
+            else return { ok: false, reason: `"${this.header[i]}" is not a JSON object` };
+          } catch {
+            return { ok: false, reason: `"${this.header[i]}" is not valid JSON` };
+          }
+          break;
+        case 'ignore':
+          break;
+        default:
+          if (TIME_TARGETS.has(t)) {
+            const iso = parseTimestamp(v, dayFirst);
+            if (iso) times[t as TimeTarget] = iso;
+            else {
+              ek.push(this.header[i]!.trim());
+              ev.push(v);
+            }
+          } else if (this.mergeKeys[i] !== undefined) {
+            mk.push(this.mergeKeys[i]!);
+            mv.push(v);
+          } else {
+            ek.push(this.extraKeys[i]!);
+            ev.push(v);
+          }
+      }
+    }
+    if (!anyValue) return { ok: false, reason: 'blank row' };
+    const email = checkEmail(emailRaw);
+    if (!email.ok) return { ok: false, reason: email.reason };
+
+    let status: SubscriberStatus;
+    if (statusWord !== undefined) {
+      const s = parseStatusWord(statusWord);
+      if (!s) return { ok: false, reason: `unknown status "${statusWord.trim()}"` };
+      status = s;
+    } else status = this.plan.impliedStatus ?? this.defaultStatus;
+    if (blocklisted && (status === 'subscribed' || status === 'pending')) status = 'unsubscribed';
+
+    let extra = jsonObject(ek, ev);
+    if (extraJson) extra = JSON.stringify({ ...extraJson, ...JSON.parse(extra) });
+
+    return {
+      ok: true,
+      row: {
+        line,
+        email: email.email,
+        emailNorm: email.norm,
+        firstName: first,
+        lastName: last,
+        status,
+        statusChangedAt: times.status_changed_at,
+        statusReason,
+        mergeFields: jsonObject(mk, mv),
+        tags: tags.length ? JSON.stringify(tags) : '[]',
+        extra,
+        optinTime: times.optin_time,
+        optinIp,
+        confirmTime: times.confirm_time,
+        confirmIp,
+        espId,
+        espChangedAt: times.esp_changed_at,
+      },
+    };
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Cell values → stored values: timestamps to ISO-8601 UTC, tag cells to arrays, yes/no flags. A cell
+ * that cannot be read is never dropped: the caller keeps its raw text as an extra field.
+ */
+
+const YMD_HMS = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/;
+const YMD = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DMY = /^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
+
+/**
+ * Reads a timestamp. Zone-less times are taken as UTC, which is how Mailchimp, Brevo (with
+ * exportDateInUTC) and Kit write them. Returns undefined when the text is not a date.
+ */
+export function parseTimestamp(raw: string, dayFirst = false): string | undefined {
+  const s = raw.trim();
+  if (s === '') return undefined;
+  let m = YMD_HMS.exec(s);
+  if (m)
+    return iso(
+      +m[1]!,
+      +m[2]!,
+      +m[3]!,
+      +m[4]!,
+      +m[5]!,
+      +(m[6] ?? 0),
+      m[7] ? +m[7].slice(0, 3).padEnd(3, '0') : 0,
+    );
+  m = YMD.exec(s);
+  if (m) return iso(+m[1]!, +m[2]!, +m[3]!, 0, 0, 0, 0);
+  if (dayFirst) {
+    m = DMY.exec(s);
+    if (m) return iso(+m[3]!, +m[2]!, +m[1]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0), 0);
+  }
+  // ISO 8601 with a zone or offset, RFC 2822 and the like.
+  if (/^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(s) || /^[A-Z][a-z]{2}, /.test(s)) {
+    const t = Date.parse(s);
+    if (!Number.isNaN(t)) return new Date(t).toISOString();
+  }
+  return undefined;
+}
+
+function iso(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  se: number,
+  ms: number,
+): string | undefined {
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return undefined;
+  const t = Date.UTC(y, mo - 1, d, h, mi, se, ms);
+  const date = new Date(t);
+  if (date.getUTCDate() !== d) return undefined; // 31 February
+  return date.toISOString();
+}
+
+/**
+ * Tag cells: Mailchimp writes `"Customer","VIP"`; Kit and MailerLite write `Customer, VIP`; our own
+ * export writes the Mailchimp form. Returns the tags in order, without duplicates or blanks.
+ */
+export function parseTags(raw: string): string[] {
+  const s = raw.trim();
+  if (s === '') return [];
+  const out: string[] = [];
+  if (s.startsWith('"')) {
+    let i = 0;
+    while (i < s.length) {
+      while (s[i] === ' ' || s[i] === ',') i++;
+      if (i >= s.length) break;
+      if (s[i] === '"') {
+        let v = '';
+        i++;
+        for (;;) {
+          const k = s.indexOf('"', i);
+          if (k < 0) {
+            v += s.slice(i);
+            i = s.length;
+            break;
+          }
+          if (s[k + 1] === '"') {
+            v += s.slice(i, k + 1);
+            i = k + 2;
+            continue;
+          }
+          v += s.slice(i, k);
+          i = k + 1;
+          break;
+        }
+        out.push(v.trim());
+      } else {
+        const k = s.indexOf(',', i);
+        out.push(s.slice(i, k < 0 ? s.length : k).trim());
+        i = k < 0 ? s.length : k;
+      }
+    }
+  } else {
+    for (const t of s.split(',')) out.push(t.trim());
+  }
+  return [...new Set(out.filter((t) => t !== ''))];
+}
+
+/** Tags back into one cell, in the Mailchimp form that parseTags reads. */
+export function formatTags(tags: string[]): string {
+  return tags.map((t) => `"${t.replace(/"/g, '""')}"`).join(',');
+}
+
+const TRUE = new Set(['1', 'true', 'yes', 'y', 'x', 'oui', 'ja', 'si', 'sí']);
+const FALSE = new Set(['', '0', 'false', 'no', 'n', 'non', 'nein']);
+
+/** Yes/no cells; undefined when the cell is neither. */
+export function parseFlag(raw: string): boolean | undefined {
+  const s = raw.trim().toLowerCase();
+  if (TRUE.has(s)) return true;
+  if (FALSE.has(s)) return false;
+  return undefined;
+}

@@ -1,0 +1,181 @@
+// Lint, including the layer rules of DESIGN.md: only electron/main imports `electron`; only the
+// engine's db folder touches SQLite; the renderer sees the API contract's types and nothing else.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+const NODE_BUILTINS = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'net',
+  'tls',
+  'crypto',
+  'http',
+  'https',
+  'worker_threads',
+  'stream',
+  'events',
+  'url',
+];
+
+export default tseslint.config(
+  {
+    ignores: [
+      'node_modules/**',
+      'out/**',
+      'dist/**',
+      'release/**',
+      'test/artifacts/**',
+      '.bench/**',
+      'test-results/**',
+      'playwright-report/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-empty': ['error', { allowEmptyCatch: false }],
+    },
+  },
+  // The engine is plain Node: no Electron, no UI, no other process's code. SQL only in engine/db.
+  {
+    files: ['electron/engine/**/*.ts'],
+    ignores: ['electron/engine/db/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The engine runs on plain Node: only electron/main may import electron.',
+            },
+            {
+              name: 'better-sqlite3',
+              message: 'Only electron/engine/db touches SQL: add a repository method there.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/main/**', '**/preload/**', '**/server/**', '**/cli/**', '**/renderer/**'],
+              message: 'The engine does not depend on the shells around it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/engine/db/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The engine runs on plain Node: only electron/main may import electron.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // Shells other than main: no Electron, no SQL.
+  {
+    files: ['electron/cli/**/*.ts', 'electron/server/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'Only electron/main may import electron.' },
+            { name: 'better-sqlite3', message: 'Only electron/engine/db touches SQL.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['electron/preload/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'better-sqlite3', message: 'The preload only bridges IPC.' }],
+          patterns: [
+            {
+              group: ['**/engine/**', '!**/engine/api', '!**/engine/api/**'],
+              message: 'The preload sees only the API contract.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The renderer: browser code that sees the API contract and nothing else.
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'The renderer talks to window.understudy only.' },
+            { name: 'better-sqlite3', message: 'The renderer never touches the database.' },
+            ...NODE_BUILTINS.flatMap((m) => [
+              { name: m, message: 'No Node in the renderer.' },
+              { name: `node:${m}`, message: 'No Node in the renderer.' },
+            ]),
+          ],
+          patterns: [
+            {
+              group: ['**/electron/engine/**', '!**/electron/engine/api', '!**/electron/engine/api/**'],
+              message: 'The renderer sees only the API contract (electron/engine/api).',
+            },
+            {
+              group: [
+                '**/electron/main/**',
+                '**/electron/preload/**',
+                '**/electron/server/**',
+                '**/electron/cli/**',
+              ],
+              message: 'The renderer sees only the API contract.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // The API contract is shared with the renderer: it may import zod and other contract files only.
+  {
+    files: ['electron/engine/api/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'electron', message: 'No electron in the contract.' },
+            { name: 'better-sqlite3', message: 'No SQL in the contract.' },
+          ],
+          patterns: [
+            {
+              group: ['../*', '!../api', 'node:*'],
+              message: 'The contract is shared with the renderer: only zod and other contract files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);
