@@ -110,7 +110,7 @@ export function migrate(db: Db, path = ':memory:'): void {
   const current = refuseNewer(db, path);
   if (current === LATEST_VERSION) return;
   const run = db.transaction(() => {
-    for (const m of migrations.slice(current)) {
+    for (const m of migrations.filter((step) => step.version > current)) {
       if (typeof m.up === 'string') db.exec(m.up);
       else m.up(db);
     }

@@ -204,6 +204,14 @@ export const migration0001: Migration = {
       detail TEXT
     ) STRICT;
 
+    -- User settings that the engine needs (postal address, default outage policy, catch-up policy...),
+    -- each a JSON value. Window bounds and theme live in electron-store, not here.
+    CREATE TABLE settings (
+      key TEXT PRIMARY KEY,
+      value TEXT NOT NULL CHECK (json_valid(value)),
+      updated_at TEXT NOT NULL
+    ) STRICT, WITHOUT ROWID;
+
     -- Small key/value facts about this database (last integrity check, ...).
     CREATE TABLE meta (
       key TEXT PRIMARY KEY,

@@ -1,10 +1,11 @@
 /**
  * The ordered list of schema steps. Add a step as a new file `NNNN_what.ts` and append it here; never
- * edit a step that has shipped. Numbers must be consecutive from 1 (checked at start-up).
+ * edit a step that has shipped. Versions must strictly increase (checked at start-up); user_version is
+ * the highest version applied, and a step runs when its version is above it.
  */
 import { migration0001 } from './0001_initial';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [migration0001];
 
-export const LATEST_VERSION = migrations.length;
+export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;

@@ -1,0 +1,58 @@
+/**
+ * The API contract: every call the UI (over IPC or HTTP) can make, by name. Each area declares its
+ * calls in its own file (lists.ts, sending.ts, esp.ts, continuity.ts ...) and spreads them in here.
+ * Engine-side implementations live in electron/engine/handlers/, one file per area.
+ */
+import { z } from 'zod';
+import { call, type InputOf, type OutputOf } from './define';
+import {
+  ExportRequestSchema,
+  ExportResultSchema,
+  ImportRequestSchema,
+  ImportResultSchema,
+  ListSummarySchema,
+  SubscriberPageSchema,
+  SubscriberQuerySchema,
+} from './lists';
+
+export const listsCalls = {
+  listLists: call({
+    description: 'Lists with their counts by status.',
+    input: z.object({}).default({}),
+    output: z.array(ListSummarySchema),
+    mutates: false,
+  }),
+  querySubscribers: call({
+    description: 'One page of a list, filtered by status and/or an email or name prefix.',
+    input: SubscriberQuerySchema,
+    output: SubscriberPageSchema,
+    mutates: false,
+  }),
+  importList: call({
+    description: 'Import a CSV/TSV export file into a list (progress on the import.progress event).',
+    input: ImportRequestSchema.extend({ taskId: z.string().optional() }),
+    output: ImportResultSchema,
+    mutates: true,
+  }),
+  cancelTask: call({
+    description: 'Cancel a running long task (import, sync, send, backup) by its task id.',
+    input: z.object({ taskId: z.string() }),
+    output: z.object({ cancelled: z.boolean() }),
+    mutates: true,
+  }),
+  exportList: call({
+    description: 'Export a list to a CSV file.',
+    input: ExportRequestSchema,
+    output: ExportResultSchema,
+    mutates: true,
+  }),
+};
+
+export const contract = {
+  ...listsCalls,
+};
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export type CallInput<N extends CallName> = InputOf<Contract[N]>;
+export type CallOutput<N extends CallName> = OutputOf<Contract[N]>;

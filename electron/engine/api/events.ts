@@ -1,0 +1,29 @@
+/**
+ * Events the engine pushes to the UI, by channel, with their payload schemas. Each area adds its
+ * channels here (send.progress, sync.progress, health.changed, incident.opened, ...).
+ */
+import { z } from 'zod';
+import { ImportProgressSchema } from './lists';
+
+export const TimelineEventSchema = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  severity: z.enum(['debug', 'info', 'warning', 'error']),
+  message: z.string(),
+  providerId: z.number().int().nullable(),
+  listId: z.number().int().nullable(),
+  campaignId: z.number().int().nullable(),
+  incidentId: z.number().int().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const eventChannels = {
+  /** A durable event was appended to the timeline. */
+  event: TimelineEventSchema,
+  'import.progress': ImportProgressSchema,
+};
+
+export type EventChannels = typeof eventChannels;
+export type EventChannel = keyof EventChannels;
+export type EventPayload<C extends EventChannel> = z.infer<EventChannels[C]>;

@@ -1,0 +1,66 @@
+/**
+ * Every handler of the contract, and the one dispatcher that IPC and HTTP both use: parse the input
+ * from unknown with the call's zod schema, run the handler, return an envelope (never throw across a
+ * process boundary; Signal's sql_channel does the same).
+ */
+import { contract, type CallName } from '../api/contract';
+import type { Envelope } from '../api/common';
+import type { Engine } from '../engine';
+import { isUnderstudyError } from '../errors';
+import { listsHandlers } from './lists';
+import { TaskRegistry, type HandlerContext } from './types';
+
+export const handlers = {
+  ...listsHandlers,
+};
+
+// Compile-time check: every call of the contract has a handler and nothing else does.
+const _complete: Record<CallName, unknown> = handlers satisfies Record<CallName, unknown>;
+void _complete;
+
+export function createDispatcher(engine: Engine): {
+  dispatch(name: string, input: unknown): Promise<Envelope<unknown>>;
+  ctx: HandlerContext;
+} {
+  const ctx: HandlerContext = { tasks: new TaskRegistry() };
+  return {
+    ctx,
+    async dispatch(name, input) {
+      if (!Object.hasOwn(contract, name)) {
+        return {
+          ok: false,
+          error: { kind: 'user', code: 'unknown_call', message: `There is no call named "${name}".` },
+        };
+      }
+      const def = contract[name as CallName];
+      const parsed = def.input.safeParse(input ?? {});
+      if (!parsed.success) {
+        return {
+          ok: false,
+          error: {
+            kind: 'user',
+            code: 'bad_input',
+            message: `Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`,
+            safe: 'Nothing was changed.',
+          },
+        };
+      }
+      try {
+        const handler = handlers[name as CallName] as (e: Engine, i: unknown, c: HandlerContext) => unknown;
+        const value = await handler(engine, parsed.data, ctx);
+        return { ok: true, value };
+      } catch (e) {
+        if (isUnderstudyError(e)) return { ok: false, error: e.toJSON() };
+        return {
+          ok: false,
+          error: {
+            kind: 'internal',
+            code: 'internal_error',
+            message: (e as Error)?.message ?? String(e),
+            safe: 'Nothing was half-written: every change is made in one transaction.',
+          },
+        };
+      }
+    },
+  };
+}
