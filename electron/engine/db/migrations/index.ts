@@ -4,8 +4,9 @@
  * the highest version applied, and a step runs when its version is above it.
  */
 import { migration0001 } from './0001_initial';
+import { migration0002 } from './0002_sending';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001];
+export const migrations: readonly Migration[] = [migration0001, migration0002];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;
