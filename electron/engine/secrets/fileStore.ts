@@ -1,0 +1,381 @@
+/**
+ * The CLI/browser-mode secret store: one file next to the database, AES-256-GCM with a key derived
+ * by scrypt from the user's passphrase and a random per-file salt.
+ *
+ * - Parameters follow OWASP's password-storage cheat sheet (scrypt N=2^17, r=8, p=1) and are written
+ *   into the file, so a file stays readable if the defaults change.
+ * - The header (format, KDF parameters, salt) is the GCM additional data: changing it breaks the tag.
+ * - A short key check (HMAC of a constant) tells a wrong passphrase apart from a damaged file.
+ * - Every write is read-modify-write under a lock file, to a temp file (mode 0600), fsynced, then
+ *   renamed over the old one: a crash leaves either the old or the new file, never half of one.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+} from 'node:crypto';
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { userError } from '../errors';
+import type { SecretStore } from './index';
+import { forgetSecret, registerSecret } from './redact';
+
+const FORMAT = 'understudy-secrets';
+const VERSION = 1;
+
+export interface ScryptParams {
+  N: number;
+  r: number;
+  p: number;
+}
+
+export const DEFAULT_SCRYPT: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
+
+interface FileHeader {
+  format: string;
+  version: number;
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
+  cipher: 'aes-256-gcm';
+  check: string;
+}
+
+interface FileBody extends FileHeader {
+  iv: string;
+  tag: string;
+  data: string;
+}
+
+export interface FileStoreOptions {
+  /** KDF cost for a NEW file (tests lower it; an existing file keeps its own). */
+  scrypt?: ScryptParams;
+  /** How long to wait for another process's lock before giving up. */
+  lockTimeoutMs?: number;
+}
+
+function deriveKey(passphrase: string, salt: Buffer, p: ScryptParams): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(
+      passphrase.normalize('NFC'),
+      salt,
+      32,
+      { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 1024 * 1024 },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    );
+  });
+}
+
+function keyCheck(key: Buffer): string {
+  return createHmac('sha256', key).update('understudy-secrets key check').digest('base64').slice(0, 16);
+}
+
+function aad(h: FileHeader): Buffer {
+  return Buffer.from(
+    JSON.stringify([
+      h.format,
+      h.version,
+      h.kdf.name,
+      h.kdf.N,
+      h.kdf.r,
+      h.kdf.p,
+      h.kdf.salt,
+      h.cipher,
+      h.check,
+    ]),
+  );
+}
+
+function damaged(path: string, why: string, cause?: unknown) {
+  return userError(`The secret file ${path} is damaged (${why}).`, {
+    code: 'secrets_damaged',
+    cause,
+    safe: 'The file was left exactly as it is; your mailing lists and campaigns are not affected.',
+    next: 'Restore secrets.enc from a backup, or move it aside and enter the provider passwords again (understudy providers add … --password-env VAR).',
+  });
+}
+
+export class EncryptedFileSecretStore implements SecretStore {
+  readonly path: string;
+  readonly #passphrase: string;
+  readonly #options: Required<FileStoreOptions>;
+  /** Derived keys by salt, so the expensive KDF runs once per file per process. */
+  readonly #keys = new Map<string, Buffer>();
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(path: string, passphrase: string, options: FileStoreOptions = {}) {
+    if (!passphrase) {
+      throw userError('The secret file needs a passphrase.', {
+        code: 'secrets_no_passphrase',
+        safe: 'No secret was read or written.',
+        next: 'Set UNDERSTUDY_PASSPHRASE, or type the passphrase when asked.',
+      });
+    }
+    this.path = path;
+    this.#passphrase = passphrase;
+    registerSecret(passphrase);
+    this.#options = {
+      scrypt: options.scrypt ?? DEFAULT_SCRYPT,
+      lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+    };
+  }
+
+  describe(): { backend: string; secure: boolean; warning?: string } {
+    const weak = this.#passphrase.length < 10;
+    return {
+      backend: 'encrypted-file',
+      secure: true,
+      ...(weak
+        ? {
+            warning:
+              'The secret file passphrase is shorter than 10 characters; a longer one is much harder to guess.',
+          }
+        : {}),
+    };
+  }
+
+  /** Check the passphrase against the existing file (if any). Throws a user error when it is wrong. */
+  async unlock(): Promise<void> {
+    await this.#exclusive(async () => {
+      await this.#load();
+      // Tighten permissions of a file someone copied with a looser mode.
+      if (process.platform !== 'win32') {
+        const st = await stat(this.path).catch(() => undefined);
+        if (st && (st.mode & 0o077) !== 0) await chmod(this.path, 0o600);
+      }
+    });
+  }
+
+  async get(ref: string): Promise<string | undefined> {
+    checkRef(ref);
+    return this.#exclusive(async () => {
+      const { secrets } = await this.#load();
+      const value = secrets[ref];
+      registerSecret(value);
+      return value;
+    });
+  }
+
+  async set(ref: string, value: string): Promise<void> {
+    checkRef(ref);
+    if (typeof value !== 'string') throw new TypeError('secret value must be a string');
+    registerSecret(value);
+    await this.#modify((secrets) => {
+      secrets[ref] = value;
+    });
+  }
+
+  async delete(ref: string): Promise<void> {
+    checkRef(ref);
+    await this.#modify((secrets) => {
+      forgetSecret(secrets[ref]);
+      delete secrets[ref];
+    });
+  }
+
+  /** All refs held (for cleanup of refs no provider uses any more). */
+  async refs(): Promise<string[]> {
+    return this.#exclusive(async () => Object.keys((await this.#load()).secrets));
+  }
+
+  // In-process serialisation: one operation at a time per store object.
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #modify(change: (secrets: Record<string, string>) => void): Promise<void> {
+    await this.#exclusive(async () => {
+      const release = await this.#lock();
+      try {
+        const { secrets, header, key } = await this.#load();
+        change(secrets);
+        await this.#write(header, key, secrets);
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  async #key(salt: string, p: ScryptParams): Promise<Buffer> {
+    const id = `${salt}:${p.N}:${p.r}:${p.p}`;
+    let key = this.#keys.get(id);
+    if (!key) {
+      key = await deriveKey(this.#passphrase, Buffer.from(salt, 'base64'), p);
+      this.#keys.set(id, key);
+    }
+    return key;
+  }
+
+  /** Read and decrypt the file; a missing file is an empty store with a fresh salt. */
+  async #load(): Promise<{ secrets: Record<string, string>; header: FileHeader; key: Buffer }> {
+    let raw: string;
+    try {
+      raw = await readFile(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      const p = this.#options.scrypt;
+      const salt = randomBytes(16).toString('base64');
+      const key = await this.#key(salt, p);
+      const header: FileHeader = {
+        format: FORMAT,
+        version: VERSION,
+        kdf: { name: 'scrypt', N: p.N, r: p.r, p: p.p, salt },
+        cipher: 'aes-256-gcm',
+        check: keyCheck(key),
+      };
+      return { secrets: {}, header, key };
+    }
+    let body: FileBody;
+    try {
+      body = JSON.parse(raw) as FileBody;
+    } catch (e) {
+      throw damaged(this.path, 'not valid JSON', e);
+    }
+    if (body?.format !== FORMAT) throw damaged(this.path, 'not an Understudy secret file');
+    if (body.version !== VERSION) {
+      throw userError(`The secret file ${this.path} was written by a newer version of Understudy.`, {
+        code: 'secrets_too_new',
+        safe: 'The file was not changed.',
+        next: 'Update Understudy to the latest version.',
+      });
+    }
+    const kdf = body.kdf;
+    if (
+      kdf?.name !== 'scrypt' ||
+      !Number.isInteger(kdf.N) ||
+      kdf.N < 2 ** 10 ||
+      kdf.N > 2 ** 20 ||
+      !Number.isInteger(kdf.r) ||
+      !Number.isInteger(kdf.p) ||
+      typeof kdf.salt !== 'string'
+    ) {
+      throw damaged(this.path, 'unknown key-derivation parameters');
+    }
+    const header: FileHeader = {
+      format: body.format,
+      version: body.version,
+      kdf: { name: 'scrypt', N: kdf.N, r: kdf.r, p: kdf.p, salt: kdf.salt },
+      cipher: 'aes-256-gcm',
+      check: String(body.check),
+    };
+    const key = await this.#key(kdf.salt, kdf);
+    const check = Buffer.from(keyCheck(key));
+    const stored = Buffer.from(header.check);
+    if (check.length !== stored.length || !timingSafeEqual(check, stored)) {
+      throw userError('The passphrase for the secret file is wrong.', {
+        code: 'secrets_wrong_passphrase',
+        safe: 'Nothing was read or changed; the secret file is intact.',
+        next: 'Try again with the passphrase you chose when you first saved a provider password (UNDERSTUDY_PASSPHRASE).',
+      });
+    }
+    let secrets: Record<string, string>;
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(body.iv, 'base64'));
+      decipher.setAAD(aad(header));
+      decipher.setAuthTag(Buffer.from(body.tag, 'base64'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(body.data, 'base64')), decipher.final()]);
+      secrets = JSON.parse(plain.toString('utf8')) as Record<string, string>;
+    } catch (e) {
+      throw damaged(this.path, 'its contents fail the integrity check', e);
+    }
+    if (!secrets || typeof secrets !== 'object' || Array.isArray(secrets))
+      throw damaged(this.path, 'unexpected contents');
+    return { secrets: Object.assign(Object.create(null) as Record<string, string>, secrets), header, key };
+  }
+
+  async #write(header: FileHeader, key: Buffer, secrets: Record<string, string>): Promise<void> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(aad(header));
+    const data = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
+    const body: FileBody = {
+      ...header,
+      iv: iv.toString('base64'),
+      tag: cipher.getAuthTag().toString('base64'),
+      data: data.toString('base64'),
+    };
+    const dir = dirname(this.path);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const tmp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, JSON.stringify(body, null, 1) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      await rename(tmp, this.path);
+    } catch (e) {
+      await unlink(tmp).catch(() => undefined);
+      throw e;
+    }
+    // Make the rename itself durable (POSIX; directories cannot be opened for fsync on Windows).
+    if (process.platform !== 'win32') {
+      const dfd = await open(dir, 'r');
+      try {
+        await dfd.sync();
+      } finally {
+        await dfd.close();
+      }
+    }
+  }
+
+  /** A lock file shared with other processes (the CLI and browser mode may run side by side). */
+  async #lock(): Promise<() => Promise<void>> {
+    const lockPath = `${this.path}.lock`;
+    await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
+    const deadline = Date.now() + this.#options.lockTimeoutMs;
+    for (;;) {
+      try {
+        const fh = await open(lockPath, 'wx', 0o600);
+        await fh.writeFile(String(process.pid));
+        await fh.close();
+        return () => unlink(lockPath).catch(() => undefined);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (await staleLock(lockPath)) {
+          await unlink(lockPath).catch(() => undefined);
+          continue;
+        }
+        if (Date.now() > deadline) {
+          throw userError('The secret file is locked by another Understudy process.', {
+            code: 'secrets_locked',
+            safe: 'Nothing was changed.',
+            next: `Wait for the other process to finish and try again; if none is running, delete ${lockPath}.`,
+          });
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  }
+}
+
+async function staleLock(lockPath: string): Promise<boolean> {
+  try {
+    const pid = Number((await readFile(lockPath, 'utf8')).trim());
+    if (!Number.isInteger(pid) || pid <= 0) {
+      const st = await stat(lockPath);
+      return Date.now() - st.mtimeMs > 30_000; // half-written lock of a process that died at once
+    }
+    if (pid === process.pid) return false;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  } catch {
+    return false;
+  }
+}
+
+function checkRef(ref: string): void {
+  if (typeof ref !== 'string' || ref.length === 0 || ref.length > 200) {
+    throw new TypeError('secret ref must be a non-empty string of at most 200 characters');
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Secrets (SMTP passwords, OAuth tokens, API keys, DKIM private keys) behind one interface. SQLite
+ * only ever holds an opaque reference (`providers.secret_ref`); the value lives in the OS keychain
+ * (Electron safeStorage, implemented in electron/main) or, in CLI/browser mode, in an encrypted file
+ * next to the database (`secrets.enc`, see fileStore.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { userError } from '../errors';
+import { EncryptedFileSecretStore } from './fileStore';
+import { readPassphraseFromStdin } from './passphrase';
+
+export interface SecretStore {
+  get(ref: string): Promise<string | undefined>;
+  set(ref: string, value: string): Promise<void>;
+  delete(ref: string): Promise<void>;
+  describe(): { backend: string; secure: boolean; warning?: string };
+}
+
+export { EncryptedFileSecretStore } from './fileStore';
+export { redact, redactError, registerSecret, forgetSecret } from './redact';
+export { readPassphraseFromStdin } from './passphrase';
+
+export const SECRETS_FILE = 'secrets.enc';
+export const PASSPHRASE_ENV = 'UNDERSTUDY_PASSPHRASE';
+
+const KIND_RE = /^[a-z][a-z0-9_-]{0,31}$/;
+const REF_RE = /^secret:[a-z][a-z0-9_-]{0,31}:[0-9a-f-]{36}$/;
+
+/** An opaque id to store in SQLite in place of a secret, e.g. `secret:smtp:6f1c…`. */
+export function newSecretRef(kind: string): string {
+  if (!KIND_RE.test(kind)) throw new Error(`newSecretRef: invalid kind ${JSON.stringify(kind)}`);
+  return `secret:${kind}:${randomUUID()}`;
+}
+
+export function isSecretRef(ref: string): boolean {
+  return REF_RE.test(ref);
+}
+
+/** Where the CLI/browser-mode secret file lives for a database. */
+export function secretsPathFor(dbPath: string): string {
+  return join(dirname(dbPath), SECRETS_FILE);
+}
+
+/**
+ * Open the encrypted secret file next to `dbPath`. The passphrase comes from UNDERSTUDY_PASSPHRASE,
+ * else from `readPassphrase` (default: a hidden prompt on a terminal, or the first line of stdin).
+ * The passphrase is checked against an existing file at once, so a wrong one fails here with a clear
+ * message instead of at the first send.
+ */
+export async function openCliSecretStore(
+  dbPath: string,
+  env: NodeJS.ProcessEnv,
+  readPassphrase: () => Promise<string> = () =>
+    readPassphraseFromStdin(
+      existsSync(secretsPathFor(dbPath))
+        ? 'Passphrase for the Understudy secret file: '
+        : 'Choose a passphrase for the new Understudy secret file: ',
+    ),
+): Promise<SecretStore> {
+  const path = secretsPathFor(dbPath);
+  let passphrase = env[PASSPHRASE_ENV];
+  if (passphrase === undefined || passphrase === '') passphrase = await readPassphrase();
+  if (!passphrase) {
+    throw userError('No passphrase was given for the secret file.', {
+      code: 'secrets_no_passphrase',
+      safe: 'No secret was read or written.',
+      next: `Set ${PASSPHRASE_ENV} in the environment, or type the passphrase when asked.`,
+    });
+  }
+  const store = new EncryptedFileSecretStore(path, passphrase);
+  await store.unlock();
+  return store;
+}
