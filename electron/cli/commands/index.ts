@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import type { Io } from '../context';
 import { registerLists } from './lists';
 import { registerStatus } from './status';
+import { registerServe } from './serve';
 
 export type Register = (program: Command, io: Io) => void;
 
-export const commands: Register[] = [registerLists, registerStatus];
+export const commands: Register[] = [registerLists, registerStatus, registerServe];

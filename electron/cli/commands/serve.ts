@@ -1,0 +1,69 @@
+/**
+ * `understudy serve`: browser mode. The same renderer and API as the desktop app over HTTP and
+ * WebSocket, on 127.0.0.1 unless another interface is asked for explicitly, with a random token in
+ * the printed link. Runs until Ctrl+C (SIGINT) or SIGTERM, then closes the database cleanly.
+ */
+import type { Command } from 'commander';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { common, parseIntOption, withEngine, type CommonOptions, type Io } from '../context';
+import { startServer } from '../../server/server';
+import { isLoopback } from '../../server/security';
+import { userError } from '../../engine/errors';
+
+const DEFAULT_STATIC = join(fileURLToPath(new URL('../../..', import.meta.url)), 'out', 'renderer');
+
+export function registerServe(program: Command, io: Io): void {
+  common(
+    program
+      .command('serve')
+      .description('run Understudy in your browser (HTTP + WebSocket on 127.0.0.1 with a token)')
+      .option('--port <n>', 'port to listen on (0 picks a free one)', '4780')
+      .option(
+        '--host <address>',
+        'interface to listen on (default 127.0.0.1; anything else is reachable from the network)',
+      ),
+  ).action(async (opts: CommonOptions & { port: string; host?: string }) => {
+    const port = parseIntOption('port', opts.port, 0)!;
+    if (port > 65535) throw userError('--port must be between 0 and 65535.');
+    const host = opts.host ?? '127.0.0.1';
+    if (!isLoopback(host)) {
+      io.stderr.write(
+        `Warning: listening on ${host}, not only on this computer. Anyone who can reach that address and has the link can use Understudy; use it only on a network you trust.\n`,
+      );
+    }
+    await withEngine(opts, io, async (engine) => {
+      let running;
+      try {
+        running = await startServer({
+          engine,
+          port,
+          host,
+          staticDir: io.env.UNDERSTUDY_RENDERER_DIR ?? DEFAULT_STATIC,
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'EADDRINUSE')
+          throw userError(`Port ${port} is already in use.`, {
+            code: 'port_in_use',
+            safe: 'Nothing was changed.',
+            next: 'Choose another with --port, or --port 0 for any free port.',
+          });
+        throw e;
+      }
+      io.stdout.write(`Understudy is running in browser mode. Open ${running.loginUrl}\n`);
+      io.stdout.write(`listening on ${running.url} (database ${engine.dbPath}); press Ctrl+C to stop.\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      io.stderr.write('Stopping: finishing open requests and closing the database...\n');
+      await running.close();
+    });
+  });
+}
