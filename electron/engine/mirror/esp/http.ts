@@ -11,6 +11,7 @@
  */
 import { UnderstudyError, type ErrorDetails } from '../../errors';
 import { systemClock, type Clock } from '../../clock';
+import { redact as redactSecrets } from '../../secrets/redact';
 
 export type EspErrorCode =
   | 'esp_auth'
@@ -191,12 +192,9 @@ export function parseRetryAfter(value: string | null, now: number): number | und
   return Math.max(0, at - now);
 }
 
+/** Scrubs the given secrets (and their base64/URL encodings, and every registered secret). */
 export function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) out = out.split(s).join('[redacted]');
-  }
-  return out;
+  return redactSecrets(text, secrets);
 }
 
 function buildUrl(base: string, path: string, query: Query | undefined): string {
