@@ -5,8 +5,9 @@
  */
 import { migration0001 } from './0001_initial';
 import { migration0002 } from './0002_sending';
+import { migration0003 } from './0003_esp';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002];
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;
