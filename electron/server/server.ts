@@ -30,6 +30,7 @@ import {
   tokenCookie,
   tokenMatches,
 } from './security';
+import { previewImport, PREVIEW_BYTES } from './importPreview';
 import { notBuiltPage, resolveStatic, securityHeaders, sendFile } from './static';
 
 export interface ServeOptions {
@@ -113,6 +114,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (url.pathname.startsWith('/api/')) return api(req, res, url);
     if (url.pathname === '/upload/import') return uploadImport(req, res, url);
     if (url.pathname === '/export') return exportForDownload(req, res, url);
+    if (url.pathname === '/preview') return preview(req, res, url);
     if (url.pathname.startsWith('/files/')) return download(req, res, url);
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Method not allowed.');
     return serveStatic(req, res, url);
@@ -216,6 +218,23 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     } finally {
       rmSync(file, { force: true });
     }
+  }
+
+  async function preview(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') return json(res, 405, userErr('method_not_allowed', 'Preview with POST.'));
+    let map: Record<string, string>;
+    try {
+      map = JSON.parse(url.searchParams.get('map') ?? '{}') as Record<string, string>;
+    } catch {
+      return json(res, 400, userErr('bad_request', 'The column mapping is not valid JSON.'));
+    }
+    let head: Uint8Array;
+    try {
+      head = new Uint8Array((await readRaw(req, PREVIEW_BYTES * 2)).subarray(0, PREVIEW_BYTES));
+    } catch {
+      return json(res, 413, userErr('too_large', 'Send only the first 64 KB of the file for a preview.'));
+    }
+    json(res, 200, previewImport(head, { format: url.searchParams.get('format') ?? 'auto', map }));
   }
 
   /** Exports a list into the data folder's exports/ and answers with where to download it. */
@@ -335,6 +354,10 @@ function cleanUploads(dir: string): void {
 }
 
 async function readBody(req: IncomingMessage, max: number): Promise<string> {
+  return (await readRaw(req, max)).toString('utf8');
+}
+
+async function readRaw(req: IncomingMessage, max: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -342,7 +365,7 @@ async function readBody(req: IncomingMessage, max: number): Promise<string> {
     if (size > max) throw new Error(`larger than ${max} bytes`);
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function json(res: ServerResponse, status: number, body: Envelope<unknown> | unknown): void {

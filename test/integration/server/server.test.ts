@@ -225,6 +225,32 @@ describe('browser mode server', () => {
     ws.close();
   });
 
+  it("previews an upload with the importer's own detection: format, delimiter, mapping, sample", async () => {
+    const head =
+      'Email Address;First Name;Last Name;MEMBER_RATING;OPTIN_TIME\nann@example.com;Ann;A;2;2024-01-01 10:00:00\n';
+    const r = JSON.parse((await send(srv, '/preview', { method: 'POST', body: head })).body);
+    expect(r.ok).toBe(true);
+    expect(r.value.delimiter).toBe(';');
+    expect(r.value.format).toBe('mailchimp');
+    expect(r.value.targets.slice(0, 3)).toEqual(['email', 'first_name', 'last_name']);
+    expect(r.value.sample[0][0]).toBe('ann@example.com');
+    const noEmail = JSON.parse(
+      (await send(srv, '/preview', { method: 'POST', body: 'Name,City\nAnn,Oslo\n' })).body,
+    );
+    expect(noEmail.ok).toBe(true);
+    expect(noEmail.value.problem.message).toContain('No email column');
+    const mapped = JSON.parse(
+      (
+        await send(srv, '/preview?map=' + encodeURIComponent(JSON.stringify({ Name: 'email' })), {
+          method: 'POST',
+          body: 'Name,City\nann@example.com,Oslo\n',
+        })
+      ).body,
+    );
+    expect(mapped.value.problem).toBeNull();
+    expect(mapped.value.targets[0]).toBe('email');
+  });
+
   it('exports a list for download', async () => {
     await send(srv, '/upload/import?list=L&name=a.csv', {
       method: 'POST',
