@@ -4,7 +4,8 @@ import type { Io } from '../context';
 import { registerLists } from './lists';
 import { registerStatus } from './status';
 import { registerServe } from './serve';
+import { registerBackup } from './backup';
 
 export type Register = (program: Command, io: Io) => void;
 
-export const commands: Register[] = [registerLists, registerStatus, registerServe];
+export const commands: Register[] = [registerLists, registerStatus, registerServe, registerBackup];

@@ -5,6 +5,12 @@ import { SubscribersRepo } from './repos/subscribers';
 import { EventsRepo } from './repos/events';
 import { ImportsRepo } from './repos/imports';
 import { MetaRepo } from './repos/meta';
+import { BackupsRepo } from './repos/backups';
+import { SettingsRepo } from './repos/settings';
+import { IncidentsRepo } from './repos/incidents';
+import { DrillsRepo } from './repos/drills';
+import { SchedulesRepo } from './repos/schedules';
+import { HealthRepo } from './repos/health';
 
 export { openDatabase, migrate, runCheck, schemaVersion, type Db, type OpenOptions } from './connection';
 
@@ -14,6 +20,12 @@ export interface Repos {
   events: EventsRepo;
   imports: ImportsRepo;
   meta: MetaRepo;
+  backups: BackupsRepo;
+  settings: SettingsRepo;
+  incidents: IncidentsRepo;
+  drills: DrillsRepo;
+  schedules: SchedulesRepo;
+  health: HealthRepo;
 }
 
 export function createRepos(db: Db): Repos {
@@ -23,5 +35,11 @@ export function createRepos(db: Db): Repos {
     events: new EventsRepo(db),
     imports: new ImportsRepo(db),
     meta: new MetaRepo(db),
+    backups: new BackupsRepo(db),
+    settings: new SettingsRepo(db),
+    incidents: new IncidentsRepo(db),
+    drills: new DrillsRepo(db),
+    schedules: new SchedulesRepo(db),
+    health: new HealthRepo(db),
   };
 }

@@ -1,0 +1,291 @@
+/**
+ * Backups of the mirror: online copies with SQLite's backup API (the app keeps working while it runs),
+ * each verified with integrity_check on the copy before it counts, hourly by default with rotation
+ * (24 hourly, 7 daily), and a CSV export of every list beside each one so a business always has its
+ * lists in a form any tool opens, outside the app. Restore takes a backup of the current file first,
+ * refuses a backup from a newer schema or one that fails its check, and swaps the file atomically.
+ */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { Engine } from '../engine';
+import { checkFile, copyDatabase, readBackupRecords, swapInto, type FileCheck } from '../db/backup';
+import { LATEST_VERSION } from '../db/migrations';
+import type { BackupKind, BackupRow } from '../db/repos/backups';
+import { userError } from '../errors';
+import { exportList } from '../mirror/csv/exporter';
+
+export const BackupSettingsSchema = z.object({
+  /** Folder for scheduled backups; default: "backups" beside the database. */
+  dir: z.string().min(1).optional(),
+  intervalMinutes: z.number().int().min(5).default(60),
+  keepHourly: z.number().int().min(1).default(24),
+  keepDaily: z.number().int().min(1).default(7),
+  keepPreRestore: z.number().int().min(1).default(5),
+  /** Also export every list to CSV beside each backup. */
+  exportLists: z.boolean().default(true),
+});
+export type BackupSettings = z.infer<typeof BackupSettingsSchema>;
+export const BACKUP_SETTINGS_KEY = 'continuity.backups';
+
+export function backupSettings(engine: Engine): BackupSettings {
+  const parsed = BackupSettingsSchema.safeParse(engine.repos.settings.get(BACKUP_SETTINGS_KEY) ?? {});
+  return parsed.success ? parsed.data : BackupSettingsSchema.parse({});
+}
+
+export function backupsDir(engine: Engine): string {
+  return backupSettings(engine).dir ?? join(dirname(resolve(engine.dbPath)), 'backups');
+}
+
+/** The folder of CSV exports that belongs to a backup file. */
+export function listsDirOf(backupPath: string): string {
+  return backupPath.replace(/\.sqlite$/i, '') + '.lists';
+}
+
+export interface BackupResult extends BackupRow {
+  listsDir: string | null;
+  lists: number;
+  durationMs: number;
+}
+
+export interface BackupOptions {
+  kind?: BackupKind;
+  out?: string;
+  exportLists?: boolean;
+}
+
+/** Takes one verified backup. A copy that fails its check is deleted and reported, never kept. */
+export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Promise<BackupResult> {
+  const t0 = performance.now();
+  const kind = opts.kind ?? 'manual';
+  const settings = backupSettings(engine);
+  const stamp = engine
+    .now()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
+  const dest = resolve(opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`));
+  if (existsSync(dest)) {
+    throw userError(`A file already exists at ${dest}.`, {
+      code: 'backup_exists',
+      safe: 'It was not overwritten.',
+      next: 'Choose another --out path, or move that file away first.',
+    });
+  }
+  if (resolve(dest) === resolve(engine.dbPath))
+    throw userError('A backup cannot be written over the database itself.');
+  mkdirSync(dirname(dest), { recursive: true });
+  const partial = `${dest}.partial`;
+  rmSync(partial, { force: true });
+  let check: FileCheck;
+  let sizeBytes: number;
+  try {
+    sizeBytes = (await copyDatabase(engine.db, partial)).sizeBytes;
+    check = checkFile(partial);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    engine.record({
+      type: 'backup.failed',
+      severity: 'error',
+      message: `The ${kind} backup failed: ${(e as Error).message}`,
+    });
+    throw userError(`The backup could not be written: ${(e as Error).message}`, {
+      code: 'backup_failed',
+      safe: 'The database itself was not touched.',
+      next: 'Check free disk space and that the backup folder is writable, then run `understudy backup` again.',
+      cause: e,
+    });
+  }
+  if (!check.ok) {
+    rmSync(partial, { force: true });
+    engine.record({
+      type: 'backup.failed',
+      severity: 'error',
+      message: `The ${kind} backup failed its integrity check (${check.integrity}) and was discarded.`,
+    });
+    throw userError(`The backup copy failed its integrity check: ${check.integrity}.`, {
+      code: 'backup_unverified',
+      safe: 'The copy was discarded; the database itself was not touched.',
+      next: 'Run `understudy status --check` to check the database; restore an earlier backup if it is damaged.',
+    });
+  }
+  renameSync(partial, dest);
+
+  let listsDir: string | null = null;
+  let lists = 0;
+  if (opts.exportLists ?? settings.exportLists) {
+    listsDir = listsDirOf(dest);
+    mkdirSync(listsDir, { recursive: true });
+    const used = new Set<string>();
+    for (const list of engine.repos.lists.all()) {
+      let name = safeFileName(list.name);
+      while (used.has(name.toLowerCase())) name = `${name}-${list.id}`;
+      used.add(name.toLowerCase());
+      await exportList(engine, list.name, join(listsDir, `${name}.csv`));
+      lists++;
+    }
+  }
+
+  const row = engine.repos.backups.add({
+    path: dest,
+    kind,
+    createdAt: engine.now(),
+    sizeBytes,
+    schemaVersion: check.schemaVersion,
+    integrity: check.integrity,
+  });
+  engine.record({
+    type: 'backup.completed',
+    message: `Backup (${kind}) written to ${dest} and verified${lists ? `, with ${lists} list export(s)` : ''}.`,
+    data: { backupId: row.id, path: dest, kind, lists, counts: check.counts },
+  });
+  rotate(engine);
+  return { ...row, listsDir, lists, durationMs: Math.round(performance.now() - t0) };
+}
+
+/** Removes backups beyond what the settings keep: 24 hourly and 7 daily by default. */
+export function rotate(engine: Engine): BackupRow[] {
+  const s = backupSettings(engine);
+  const removed: BackupRow[] = [];
+  const keep: [BackupKind, number][] = [
+    ['hourly', s.keepHourly],
+    ['daily', s.keepDaily],
+    ['pre-restore', s.keepPreRestore],
+  ];
+  for (const [kind, n] of keep) {
+    for (const b of engine.repos.backups.beyond(kind, n)) {
+      rmSync(b.path, { force: true });
+      rmSync(listsDirOf(b.path), { recursive: true, force: true });
+      engine.repos.backups.markDeleted(b.id, engine.now());
+      removed.push(b);
+    }
+  }
+  return removed;
+}
+
+/**
+ * The scheduled backup, when one is due: every `intervalMinutes` (hourly by default); a backup counts
+ * as the day's 'daily' when the last daily is 24 hours old. Returns undefined when none was due.
+ */
+export async function backupIfDue(engine: Engine): Promise<BackupResult | undefined> {
+  const s = backupSettings(engine);
+  const now = engine.clock.now();
+  const lastOf = (k: BackupKind) => {
+    const b = engine.repos.backups.latest(k);
+    return b ? Date.parse(b.createdAt) : Number.NEGATIVE_INFINITY;
+  };
+  const last = Math.max(lastOf('hourly'), lastOf('daily'));
+  if (now - last < s.intervalMinutes * 60_000) return undefined;
+  const kind: BackupKind = now - lastOf('daily') >= 24 * 3_600_000 ? 'daily' : 'hourly';
+  return takeBackup(engine, { kind });
+}
+
+export interface BackupDescription {
+  path: string;
+  schemaVersion: number;
+  codeSchemaVersion: number;
+  integrity: string;
+  counts: Record<string, number>;
+}
+
+/** What a person reads before confirming a restore. Throws when the file must not be restored. */
+export function inspectBackup(file: string): BackupDescription {
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    throw userError(`There is no backup at ${path}.`, {
+      code: 'backup_missing',
+      next: 'Run `understudy backups` to see the backups that exist.',
+    });
+  }
+  const check = checkFile(path);
+  if (check.schemaVersion > LATEST_VERSION) {
+    throw userError(
+      `The backup at ${path} was written by a newer Understudy (schema ${check.schemaVersion}; this version knows up to ${LATEST_VERSION}).`,
+      {
+        code: 'db_too_new',
+        safe: 'Nothing was restored; the current database is untouched.',
+        next: 'Update Understudy, then restore it.',
+      },
+    );
+  }
+  if (!check.ok || check.schemaVersion === 0 || check.counts.lists === undefined) {
+    throw userError(`The file at ${path} is not a usable Understudy backup (${check.integrity}).`, {
+      code: 'backup_damaged',
+      safe: 'Nothing was restored; the current database is untouched.',
+      next: 'Pick another backup from `understudy backups`.',
+    });
+  }
+  return {
+    path,
+    schemaVersion: check.schemaVersion,
+    codeSchemaVersion: LATEST_VERSION,
+    integrity: check.integrity,
+    counts: check.counts,
+  };
+}
+
+export interface RestoreResult {
+  engine: Engine;
+  restored: BackupDescription;
+  preRestore: BackupResult;
+}
+
+/**
+ * Restores a backup over the engine's database and returns the engine reopened on it. The engine
+ * passed in is closed. Order: check the backup; back up the current file (kind 'pre-restore'); close;
+ * swap atomically; reopen (which migrates an older backup up to the current schema) with a full check.
+ */
+export async function restoreBackup(engine: Engine, file: string): Promise<RestoreResult> {
+  const restored = inspectBackup(file);
+  if (resolve(file) === resolve(engine.dbPath))
+    throw userError('That file is the database itself, not a backup.');
+  const preRestore = await takeBackup(engine, { kind: 'pre-restore', exportLists: false });
+  const dbPath = resolve(engine.dbPath);
+  const clock = engine.clock;
+  await engine.close();
+  swapInto(restored.path, dbPath);
+  const next = Engine.open({ dbPath, clock, forceCheck: true });
+  // The restored file does not know about the backups taken after it (nor the one taken just now):
+  // carry their records over from the pre-restore copy, so `understudy backups` still lists every
+  // file on disk and the restore can be undone.
+  const known = new Set(next.repos.backups.list().map((b) => b.path));
+  const carried = [
+    ...readBackupRecords(preRestore.path).map((r) => ({
+      path: r.path,
+      kind: r.kind as BackupKind,
+      createdAt: r.created_at,
+      sizeBytes: r.size_bytes,
+      schemaVersion: r.schema_version,
+      integrity: r.integrity,
+    })),
+    {
+      path: preRestore.path,
+      kind: 'pre-restore' as const,
+      createdAt: preRestore.createdAt,
+      sizeBytes: preRestore.sizeBytes,
+      schemaVersion: preRestore.schemaVersion,
+      integrity: preRestore.integrity,
+    },
+  ];
+  for (const b of carried) {
+    if (known.has(b.path) || !existsSync(b.path)) continue;
+    known.add(b.path);
+    next.repos.backups.add(b);
+  }
+  next.record({
+    type: 'backup.restored',
+    severity: 'warning',
+    message: `The database was restored from ${restored.path}. The previous state was saved as ${preRestore.path}.`,
+    data: { from: restored.path, preRestore: preRestore.path, counts: restored.counts },
+  });
+  return { engine: next, restored, preRestore };
+}
+
+function safeFileName(name: string): string {
+  const cleaned = [...name]
+    .map((ch) => (ch.charCodeAt(0) < 32 || '\\/:*?"<>|'.includes(ch) ? '_' : ch))
+    .join('')
+    .replace(/^\.+/, '_')
+    .trim()
+    .slice(0, 100);
+  return cleaned || 'list';
+}

@@ -1,0 +1,79 @@
+/**
+ * Incidents: one opens when a provider or ESP goes down and closes when it recovers. Its timeline is
+ * the events that carry its id; notes are events too (append-only, like everything in the timeline).
+ */
+import type { Db } from '../connection';
+
+export interface IncidentRow {
+  id: number;
+  providerId: number | null;
+  providerName: string | null;
+  title: string;
+  status: 'open' | 'closed';
+  openedAt: string;
+  closedAt: string | null;
+}
+
+interface RawIncident {
+  id: number;
+  provider_id: number | null;
+  provider_name: string | null;
+  title: string;
+  status: 'open' | 'closed';
+  opened_at: string;
+  closed_at: string | null;
+}
+
+const toIncident = (r: RawIncident): IncidentRow => ({
+  id: r.id,
+  providerId: r.provider_id,
+  providerName: r.provider_name,
+  title: r.title,
+  status: r.status,
+  openedAt: r.opened_at,
+  closedAt: r.closed_at,
+});
+
+const SELECT = `SELECT i.*, p.name AS provider_name FROM incidents i LEFT JOIN providers p ON p.id = i.provider_id`;
+
+export class IncidentsRepo {
+  constructor(private readonly db: Db) {}
+
+  open(providerId: number | null, title: string, now: string): IncidentRow {
+    const info = this.db
+      .prepare(`INSERT INTO incidents (provider_id, title, status, opened_at) VALUES (?, ?, 'open', ?)`)
+      .run(providerId, title, now);
+    return this.byId(Number(info.lastInsertRowid))!;
+  }
+
+  close(id: number, now: string): void {
+    this.db
+      .prepare(`UPDATE incidents SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'`)
+      .run(now, id);
+  }
+
+  byId(id: number): IncidentRow | undefined {
+    const r = this.db.prepare(`${SELECT} WHERE i.id = ?`).get(id) as RawIncident | undefined;
+    return r && toIncident(r);
+  }
+
+  /** The open incident of a provider, if any (at most one is open per provider). */
+  openFor(providerId: number): IncidentRow | undefined {
+    const r = this.db
+      .prepare(`${SELECT} WHERE i.provider_id = ? AND i.status = 'open' ORDER BY i.opened_at DESC LIMIT 1`)
+      .get(providerId) as RawIncident | undefined;
+    return r && toIncident(r);
+  }
+
+  openNow(): IncidentRow[] {
+    return (
+      this.db.prepare(`${SELECT} WHERE i.status = 'open' ORDER BY i.opened_at`).all() as RawIncident[]
+    ).map(toIncident);
+  }
+
+  list(limit = 100): IncidentRow[] {
+    return (
+      this.db.prepare(`${SELECT} ORDER BY i.opened_at DESC, i.id DESC LIMIT ?`).all(limit) as RawIncident[]
+    ).map(toIncident);
+  }
+}
