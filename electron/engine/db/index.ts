@@ -11,6 +11,12 @@ import { IncidentsRepo } from './repos/incidents';
 import { DrillsRepo } from './repos/drills';
 import { SchedulesRepo } from './repos/schedules';
 import { HealthRepo } from './repos/health';
+import { ProvidersRepo } from './repos/providers';
+import { CampaignsRepo } from './repos/campaigns';
+import { DeliveriesRepo } from './repos/deliveries';
+import { SuppressionsRepo } from './repos/suppressions';
+import { ProviderStateRepo } from './repos/providerState';
+import { CampaignRunsRepo } from './repos/campaignRuns';
 
 export { openDatabase, migrate, runCheck, schemaVersion, type Db, type OpenOptions } from './connection';
 
@@ -26,6 +32,12 @@ export interface Repos {
   drills: DrillsRepo;
   schedules: SchedulesRepo;
   health: HealthRepo;
+  providers: ProvidersRepo;
+  campaigns: CampaignsRepo;
+  deliveries: DeliveriesRepo;
+  suppressions: SuppressionsRepo;
+  providerState: ProviderStateRepo;
+  campaignRuns: CampaignRunsRepo;
 }
 
 export function createRepos(db: Db): Repos {
@@ -41,5 +53,11 @@ export function createRepos(db: Db): Repos {
     drills: new DrillsRepo(db),
     schedules: new SchedulesRepo(db),
     health: new HealthRepo(db),
+    providers: new ProvidersRepo(db),
+    campaigns: new CampaignsRepo(db),
+    deliveries: new DeliveriesRepo(db),
+    suppressions: new SuppressionsRepo(db),
+    providerState: new ProviderStateRepo(db),
+    campaignRuns: new CampaignRunsRepo(db),
   };
 }

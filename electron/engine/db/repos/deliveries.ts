@@ -1,0 +1,374 @@
+/**
+ * The outbox: one row per (campaign, subscriber), moving queued → claimed → sent | failed_temp |
+ * failed_perm | skipped. Everything that decides "who gets mail" happens here, in transactions:
+ *
+ * - `enqueue` materializes the campaign's audience once (subscribed members of the list).
+ * - `claim` takes a batch of due rows in one IMMEDIATE transaction and, in the same transaction, checks
+ *   each subscriber's current status and the global suppressions: someone who unsubscribed or bounced a
+ *   second ago is marked skipped and gets nothing.
+ * - `record` writes a batch of outcomes (and the bounces they imply, and the provider send counts the
+ *   rate limiter persists) in one transaction.
+ *
+ * A row is 'claimed' from the moment it is taken until its outcome is written: claimed rows found by a
+ * later run are exactly the messages that were in flight when the last one stopped.
+ * Fresh rows get next_attempt_at = the enqueue time (never NULL) so "due" is one index range scan.
+ */
+import type { Db } from '../connection';
+
+export type DeliveryState = 'queued' | 'claimed' | 'sent' | 'failed_temp' | 'failed_perm' | 'skipped';
+
+export interface ClaimedDelivery {
+  id: number;
+  subscriberId: number;
+  email: string;
+  messageId: string;
+  attempts: number;
+  /** Set when a previous attempt may have delivered (connection lost after the data, crash). */
+  errorClass: string | null;
+  providerId: number | null;
+  firstName: string;
+  lastName: string;
+  mergeFields: Record<string, string>;
+  tags: string[];
+}
+
+export interface SkippedDelivery {
+  id: number;
+  email: string;
+  /** 'suppressed' (global suppression list) or the subscriber's status ('unsubscribed', ...). */
+  reason: string;
+}
+
+export interface DeliveryOutcome {
+  id: number;
+  state: 'sent' | 'queued' | 'failed_temp' | 'failed_perm';
+  providerId: number | null;
+  /** Counts as an attempt (the message reached a transport). */
+  attempted: boolean;
+  nextAttemptAt?: string | null;
+  smtpCode?: number | null;
+  smtpEnhanced?: string | null;
+  smtpReply?: string | null;
+  errorClass?: string | null;
+  /** A recipient-level permanent failure: suppress the address and mark the subscriber bounced. */
+  bounce?: { emailNorm: string; subscriberId: number; detail: string } | null;
+}
+
+export interface DeliveryCounts {
+  total: number;
+  queued: number;
+  claimed: number;
+  sent: number;
+  failedTemp: number;
+  failedPerm: number;
+  skipped: number;
+  suppressed: number;
+}
+
+interface RawClaim {
+  id: number;
+  subscriber_id: number;
+  email: string;
+  message_id: string;
+  attempts: number;
+  error_class: string | null;
+  provider_id: number | null;
+  sub_status: string;
+  first_name: string;
+  last_name: string;
+  merge_fields: string;
+  tags: string;
+  suppressed: string | null;
+}
+
+export class DeliveriesRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Adds one queued row per subscribed member of the list (existing rows are kept: enqueueing twice is
+   * harmless). Returns how many rows were added.
+   */
+  enqueue(
+    campaignId: number,
+    listId: number,
+    messageIdFor: (campaignId: number, subscriberId: number) => string,
+    now: string,
+  ): number {
+    this.db.function('understudy_message_id', { deterministic: true }, (c: unknown, s: unknown) =>
+      messageIdFor(Number(c), Number(s)),
+    );
+    const run = this.db.transaction(
+      () =>
+        this.db
+          .prepare(
+            `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
+             SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
+             FROM subscribers s WHERE s.list_id = ? AND s.status = 'subscribed'
+             ORDER BY s.id
+             ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
+          )
+          .run(campaignId, now, campaignId, now, listId).changes,
+    );
+    return run.immediate();
+  }
+
+  /**
+   * Claims up to `limit` due rows. Rows whose subscriber is no longer 'subscribed', or whose address is
+   * globally suppressed, are marked skipped in the same transaction and returned separately.
+   */
+  claim(
+    campaignId: number,
+    limit: number,
+    now: string,
+  ): { claimed: ClaimedDelivery[]; skipped: SkippedDelivery[] } {
+    const select = this.db.prepare(
+      `SELECT d.id, d.subscriber_id, d.email, d.message_id, d.attempts, d.error_class, d.provider_id,
+              s.status AS sub_status, s.first_name, s.last_name, s.merge_fields, s.tags,
+              (SELECT reason FROM suppressions p WHERE p.email_norm = s.email_norm) AS suppressed
+       FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+       WHERE d.campaign_id = ? AND d.state = 'queued' AND d.next_attempt_at <= ?
+       ORDER BY d.next_attempt_at, d.id
+       LIMIT ?`,
+    );
+    const markClaimed = this.db.prepare(
+      `UPDATE deliveries SET state = 'claimed', claimed_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'`,
+    );
+    const markSkipped = this.db.prepare(
+      `UPDATE deliveries SET state = 'skipped', error_class = ?, updated_at = ? WHERE id = ? AND state = 'queued'`,
+    );
+    const run = this.db.transaction(() => {
+      const claimed: ClaimedDelivery[] = [];
+      const skipped: SkippedDelivery[] = [];
+      for (const r of select.all(campaignId, now, limit) as RawClaim[]) {
+        if (r.suppressed !== null || r.sub_status !== 'subscribed') {
+          const reason = r.suppressed !== null ? 'suppressed' : r.sub_status;
+          markSkipped.run(reason, now, r.id);
+          skipped.push({ id: r.id, email: r.email, reason });
+          continue;
+        }
+        markClaimed.run(now, now, r.id);
+        claimed.push({
+          id: r.id,
+          subscriberId: r.subscriber_id,
+          email: r.email,
+          messageId: r.message_id,
+          attempts: r.attempts,
+          errorClass: r.error_class,
+          providerId: r.provider_id,
+          firstName: r.first_name,
+          lastName: r.last_name,
+          mergeFields: JSON.parse(r.merge_fields) as Record<string, string>,
+          tags: JSON.parse(r.tags) as string[],
+        });
+      }
+      return { claimed, skipped };
+    });
+    return run.immediate();
+  }
+
+  /**
+   * Writes a batch of outcomes, the bounces they imply (suppression + subscriber status), the provider
+   * send counts, and whatever `alsoInTransaction` adds (the run's heartbeat), atomically.
+   */
+  record(
+    outcomes: DeliveryOutcome[],
+    sendCounts: { providerId: number; second: number; count: number }[],
+    now: string,
+    alsoInTransaction?: () => void,
+  ): void {
+    const update = this.db.prepare(
+      `UPDATE deliveries SET state = ?, provider_id = coalesce(?, provider_id),
+         attempts = attempts + ?, next_attempt_at = coalesce(?, next_attempt_at),
+         smtp_code = ?, smtp_enhanced = ?, smtp_reply = ?, error_class = ?,
+         sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ?
+       WHERE id = ? AND state = 'claimed'`,
+    );
+    const suppress = this.db.prepare(
+      `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
+       VALUES (?, 'bounced', 'send', ?, ?) ON CONFLICT (email_norm) DO NOTHING`,
+    );
+    const bounceSubscribers = this.db.prepare(
+      `UPDATE subscribers SET status = 'bounced', status_reason = ?, status_changed_at = ?, updated_at = ?
+       WHERE id = ? AND status IN ('subscribed', 'pending', 'archived', 'unsubscribed')`,
+    );
+    const count = this.db.prepare(
+      `INSERT INTO send_log (provider_id, second, count) VALUES (?, ?, ?)
+       ON CONFLICT (provider_id, second) DO UPDATE SET count = count + excluded.count`,
+    );
+    const run = this.db.transaction(() => {
+      for (const o of outcomes) {
+        update.run(
+          o.state,
+          o.providerId,
+          o.attempted ? 1 : 0,
+          o.nextAttemptAt ?? null,
+          o.smtpCode ?? null,
+          o.smtpEnhanced ?? null,
+          o.smtpReply ?? null,
+          o.errorClass ?? null,
+          o.state,
+          now,
+          now,
+          o.id,
+        );
+        if (o.bounce) {
+          suppress.run(o.bounce.emailNorm, o.bounce.detail, now);
+          bounceSubscribers.run(o.bounce.detail, now, now, o.bounce.subscriberId);
+        }
+      }
+      for (const c of sendCounts) count.run(c.providerId, c.second, c.count);
+      alsoInTransaction?.();
+    });
+    run.immediate();
+  }
+
+  /**
+   * Puts rows left 'claimed' by a run that stopped (crash, kill, power cut) back in the queue. They
+   * may have been accepted by the server just before the stop, so they are marked 'uncertain': each
+   * is sent once more with the same Message-ID (DESIGN.md, bounded exception). Returns how many.
+   */
+  releaseClaimed(campaignId: number, now: string, errorClass = 'uncertain'): number {
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'queued', next_attempt_at = ?, error_class = ?, updated_at = ?
+         WHERE campaign_id = ? AND state = 'claimed'`,
+      )
+      .run(now, errorClass, now, campaignId).changes;
+  }
+
+  /** "Resend only to those that failed": failed rows go back to the queue with fresh attempts. */
+  requeueFailed(campaignId: number, now: string): number {
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'queued', attempts = 0, next_attempt_at = ?, error_class = NULL, updated_at = ?
+         WHERE campaign_id = ? AND state IN ('failed_temp', 'failed_perm')`,
+      )
+      .run(now, now, campaignId).changes;
+  }
+
+  /** Cancelling: every row not yet sent is skipped (kept, so the record shows who did not get it). */
+  skipRemaining(campaignId: number, reason: string, now: string): number {
+    return this.db
+      .prepare(
+        `UPDATE deliveries SET state = 'skipped', error_class = ?, updated_at = ?
+         WHERE campaign_id = ? AND state IN ('queued', 'claimed')`,
+      )
+      .run(reason, now, campaignId).changes;
+  }
+
+  /** When the next queued row becomes due (null: nothing queued). */
+  nextDue(campaignId: number): string | null {
+    const r = this.db
+      .prepare(
+        `SELECT next_attempt_at AS t FROM deliveries WHERE campaign_id = ? AND state = 'queued'
+         ORDER BY next_attempt_at LIMIT 1`,
+      )
+      .get(campaignId) as { t: string } | undefined;
+    return r?.t ?? null;
+  }
+
+  counts(campaignId: number): DeliveryCounts {
+    const c: DeliveryCounts = {
+      total: 0,
+      queued: 0,
+      claimed: 0,
+      sent: 0,
+      failedTemp: 0,
+      failedPerm: 0,
+      skipped: 0,
+      suppressed: 0,
+    };
+    const rows = this.db
+      .prepare(
+        `SELECT state, state = 'skipped' AND error_class = 'suppressed' AS sup, count(*) AS n
+         FROM deliveries WHERE campaign_id = ? GROUP BY 1, 2`,
+      )
+      .all(campaignId) as { state: DeliveryState; sup: number; n: number }[];
+    for (const r of rows) {
+      c.total += r.n;
+      if (r.state === 'queued') c.queued += r.n;
+      else if (r.state === 'claimed') c.claimed += r.n;
+      else if (r.state === 'sent') c.sent += r.n;
+      else if (r.state === 'failed_temp') c.failedTemp += r.n;
+      else if (r.state === 'failed_perm') c.failedPerm += r.n;
+      else if (r.sup) c.suppressed += r.n;
+      else c.skipped += r.n;
+    }
+    return c;
+  }
+
+  /** Sent messages per provider name for a campaign. */
+  sentByProvider(campaignId: number): Record<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT coalesce(p.name, '(removed)') AS name, count(*) AS n FROM deliveries d
+         LEFT JOIN providers p ON p.id = d.provider_id
+         WHERE d.campaign_id = ? AND d.state = 'sent' GROUP BY 1 ORDER BY 1`,
+      )
+      .all(campaignId) as { name: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.name, r.n]));
+  }
+
+  /** A page of a campaign's deliveries (for `campaigns show` and the UI). */
+  page(
+    campaignId: number,
+    opts: { state?: DeliveryState; limit?: number; afterId?: number } = {},
+  ): {
+    id: number;
+    email: string;
+    state: DeliveryState;
+    providerId: number | null;
+    attempts: number;
+    smtpCode: number | null;
+    smtpEnhanced: string | null;
+    smtpReply: string | null;
+    errorClass: string | null;
+    messageId: string;
+    sentAt: string | null;
+  }[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, email, state, provider_id, attempts, smtp_code, smtp_enhanced, smtp_reply, error_class,
+                message_id, sent_at FROM deliveries
+         WHERE campaign_id = ? AND id > ? ${opts.state ? 'AND state = ?' : ''} ORDER BY id LIMIT ?`,
+      )
+      .all(...[campaignId, opts.afterId ?? 0, ...(opts.state ? [opts.state] : []), opts.limit ?? 100]) as {
+      id: number;
+      email: string;
+      state: DeliveryState;
+      provider_id: number | null;
+      attempts: number;
+      smtp_code: number | null;
+      smtp_enhanced: string | null;
+      smtp_reply: string | null;
+      error_class: string | null;
+      message_id: string;
+      sent_at: string | null;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      email: r.email,
+      state: r.state,
+      providerId: r.provider_id,
+      attempts: r.attempts,
+      smtpCode: r.smtp_code,
+      smtpEnhanced: r.smtp_enhanced,
+      smtpReply: r.smtp_reply,
+      errorClass: r.error_class,
+      messageId: r.message_id,
+      sentAt: r.sent_at,
+    }));
+  }
+
+  /** The query plan of the claim query (for the EXPLAIN QUERY PLAN test). */
+  claimPlan(): string[] {
+    return (
+      this.db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT d.id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+           WHERE d.campaign_id = 1 AND d.state = 'queued' AND d.next_attempt_at <= '' ORDER BY d.next_attempt_at, d.id LIMIT 10`,
+        )
+        .all() as { detail: string }[]
+    ).map((r) => r.detail);
+  }
+}

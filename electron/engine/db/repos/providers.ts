@@ -1,0 +1,185 @@
+/**
+ * Providers: SMTP accounts (and ESP connections, which the mirror owns) with their place in the chain
+ * (priority, weight), their caps and their health. The password or token is never here: `secret_ref`
+ * names an entry in the secret store.
+ */
+import type { Db } from '../connection';
+
+export type ProviderKind = 'smtp' | 'esp';
+export type ProviderHealth = 'unknown' | 'operational' | 'degraded' | 'down' | 'paused';
+
+export interface ProviderCaps {
+  perSecond: number | null;
+  perMinute: number | null;
+  perHour: number | null;
+  perDay: number | null;
+}
+
+export interface ProviderRow {
+  id: number;
+  name: string;
+  kind: ProviderKind;
+  type: string;
+  config: Record<string, unknown>;
+  secretRef: string | null;
+  preset: string | null;
+  priority: number;
+  weight: number;
+  caps: ProviderCaps;
+  maxConnections: number;
+  health: ProviderHealth;
+  healthChangedAt: string | null;
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProviderInput {
+  name: string;
+  kind: ProviderKind;
+  type: string;
+  config: Record<string, unknown>;
+  secretRef: string | null;
+  preset: string | null;
+  priority: number;
+  weight: number;
+  caps: ProviderCaps;
+  maxConnections: number;
+  enabled?: boolean;
+}
+
+interface RawProvider {
+  id: number;
+  name: string;
+  kind: ProviderKind;
+  type: string;
+  config: string;
+  secret_ref: string | null;
+  preset: string | null;
+  priority: number;
+  weight: number;
+  cap_per_second: number | null;
+  cap_per_minute: number | null;
+  cap_per_hour: number | null;
+  cap_per_day: number | null;
+  max_connections: number;
+  health: ProviderHealth;
+  health_changed_at: string | null;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const toProvider = (r: RawProvider): ProviderRow => ({
+  id: r.id,
+  name: r.name,
+  kind: r.kind,
+  type: r.type,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  secretRef: r.secret_ref,
+  preset: r.preset,
+  priority: r.priority,
+  weight: r.weight,
+  caps: {
+    perSecond: r.cap_per_second,
+    perMinute: r.cap_per_minute,
+    perHour: r.cap_per_hour,
+    perDay: r.cap_per_day,
+  },
+  maxConnections: r.max_connections,
+  health: r.health,
+  healthChangedAt: r.health_changed_at,
+  enabled: r.enabled === 1,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class ProvidersRepo {
+  constructor(private readonly db: Db) {}
+
+  all(kind?: ProviderKind): ProviderRow[] {
+    const rows = kind
+      ? this.db.prepare('SELECT * FROM providers WHERE kind = ? ORDER BY priority, id').all(kind)
+      : this.db.prepare('SELECT * FROM providers ORDER BY priority, id').all();
+    return (rows as RawProvider[]).map(toProvider);
+  }
+
+  byId(id: number): ProviderRow | undefined {
+    const r = this.db.prepare('SELECT * FROM providers WHERE id = ?').get(id) as RawProvider | undefined;
+    return r && toProvider(r);
+  }
+
+  byName(name: string): ProviderRow | undefined {
+    const r = this.db.prepare('SELECT * FROM providers WHERE lower(name) = lower(?)').get(name.trim()) as
+      RawProvider | undefined;
+    return r && toProvider(r);
+  }
+
+  create(p: ProviderInput, now: string): ProviderRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO providers (name, kind, type, config, secret_ref, preset, priority, weight,
+           cap_per_second, cap_per_minute, cap_per_hour, cap_per_day, max_connections, enabled, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        p.name.trim(),
+        p.kind,
+        p.type,
+        JSON.stringify(p.config),
+        p.secretRef,
+        p.preset,
+        p.priority,
+        p.weight,
+        p.caps.perSecond,
+        p.caps.perMinute,
+        p.caps.perHour,
+        p.caps.perDay,
+        p.maxConnections,
+        p.enabled === false ? 0 : 1,
+        now,
+        now,
+      );
+    return this.byId(Number(info.lastInsertRowid))!;
+  }
+
+  update(id: number, p: ProviderInput, now: string): ProviderRow {
+    this.db
+      .prepare(
+        `UPDATE providers SET name = ?, kind = ?, type = ?, config = ?, secret_ref = ?, preset = ?, priority = ?,
+           weight = ?, cap_per_second = ?, cap_per_minute = ?, cap_per_hour = ?, cap_per_day = ?,
+           max_connections = ?, enabled = ?, updated_at = ? WHERE id = ?`,
+      )
+      .run(
+        p.name.trim(),
+        p.kind,
+        p.type,
+        JSON.stringify(p.config),
+        p.secretRef,
+        p.preset,
+        p.priority,
+        p.weight,
+        p.caps.perSecond,
+        p.caps.perMinute,
+        p.caps.perHour,
+        p.caps.perDay,
+        p.maxConnections,
+        p.enabled === false ? 0 : 1,
+        now,
+        id,
+      );
+    return this.byId(id)!;
+  }
+
+  /** Returns true when the health actually changed (so the caller records one event per change). */
+  setHealth(id: number, health: ProviderHealth, now: string): boolean {
+    const info = this.db
+      .prepare('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?')
+      .run(health, now, id, health);
+    return info.changes > 0;
+  }
+
+  remove(id: number): void {
+    this.db.prepare('DELETE FROM providers WHERE id = ?').run(id);
+  }
+}
