@@ -1,0 +1,390 @@
+/**
+ * Kit (ConvertKit) API v4 connector. Kit has one audience per account, so the mirror holds one list
+ * ("Kit subscribers", esp id `all`); Kit's tags become each member's tags (Kit's subscriber listing does
+ * not carry them, so a sync first pages every tag's subscribers to build the map). Incremental sync uses
+ * `updated_after` (whole days per the spec, so the filter starts a day early and the engine writes only
+ * differences). Paging is Kit's keyset cursor in ascending id order, so members added while a sync pages
+ * land on pages still to come instead of being skipped.
+ *
+ * Limits: 120 requests a minute per key; Kit's 429 carries no Retry-After (the shared client backs off).
+ * Closing the loop: a scheduled broadcast is unscheduled by saving it back as a draft (`PUT` with
+ * `send_at: null`); unsubscribes are pushed with `POST /v4/subscribers/{id}/unsubscribe`. Kit has no API
+ * to record a bounce or a complaint, so those are pushed as unsubscribes (the address stops receiving
+ * Kit mail) and the result says so. Backup recipients are tagged with a Kit tag.
+ * Reference: https://developers.kit.com/v4 and /work/shared/specs/kit-v4.json.
+ */
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../../clock';
+import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
+import { probeHealth } from '../health';
+import type {
+  CallOptions,
+  ConnectorFactory,
+  ConnectorOptions,
+  EspAccount,
+  EspCampaign,
+  EspCapabilities,
+  EspConnector,
+  EspHealth,
+  EspLimits,
+  EspList,
+  EspMergeFieldDef,
+  MemberCursor,
+  MemberPage,
+  MemberQuery,
+  PushBackItem,
+  PushBackResult,
+  UnscheduleResult,
+} from '../types';
+import {
+  asJson,
+  filterTags,
+  kitIso,
+  kitMember,
+  unscheduleBody,
+  type KitBroadcast,
+  type KitPagination,
+  type KitSubscriber,
+} from './map';
+
+export const KIT_BASE_URL = 'https://api.kit.com';
+export const KIT_STATUS_URL = 'https://status.kit.com';
+/** The one list a Kit account has. */
+export const KIT_LIST_ID = 'all';
+const PAGE = 1000;
+
+interface KitAccount {
+  user?: { email?: string };
+  account?: { name?: string; primary_email_address?: string; id?: number; timezone?: { name?: string } };
+}
+
+/** Kit's error bodies: `{errors: ["..."]}`, or the plain text `Retry later` on a 429. */
+export function describeKitError(a: ErrorAnswer): EspErrorDescription | undefined {
+  const b = a.body as { errors?: unknown } | undefined;
+  if (b && Array.isArray(b.errors) && b.errors.length)
+    return { message: b.errors.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join('; ') };
+  if (a.text.trim()) return { message: a.text.trim().slice(0, 200) };
+  return undefined;
+}
+
+export class KitConnector implements EspConnector {
+  readonly kind = 'kit' as const;
+  readonly label = 'Kit';
+  readonly dialect = 'kit' as const;
+  /** Kit counts 120 a minute on a rolling window; we stay under it so a long sync never trips it. */
+  readonly limits: EspLimits = { maxConnections: 4, perMinute: 120 };
+  readonly capabilities: EspCapabilities = {
+    incremental: true,
+    parallelPages: false,
+    unschedule: true,
+    pushBack: ['unsubscribe', 'bounce', 'complaint'],
+    tagRecipients: true,
+  };
+  readonly http: EspHttp;
+  private readonly clock: Clock;
+  private readonly statusUrl: string | null;
+  /** Tag membership of the current sync run (run id → subscriber id → tag names). Rebuilt when cold. */
+  private tagMap: { run: string; map: Map<number, string[]> } | null = null;
+
+  constructor(private readonly o: ConnectorOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.statusUrl = o.statusUrl === undefined ? KIT_STATUS_URL : o.statusUrl;
+    this.http = new EspHttp({
+      esp: 'Kit',
+      baseUrl: o.baseUrl || KIT_BASE_URL,
+      headers: { 'X-Kit-Api-Key': o.apiKey },
+      secrets: [o.apiKey],
+      maxConnections: this.limits.maxConnections,
+      perMinute: 110,
+      timeoutMs: o.timeoutMs,
+      maxAttempts: o.maxAttempts,
+      backoffBaseMs: o.backoffBaseMs ?? 1000,
+      backoffMaxMs: o.backoffMaxMs,
+      describeError: describeKitError,
+      fetch: o.fetch,
+      sleep: o.sleep,
+      clock: this.clock,
+    });
+  }
+
+  private account(opts: CallOptions = {}): Promise<KitAccount> {
+    return this.http.get<KitAccount>('/v4/account', { signal: opts.signal });
+  }
+
+  async verify(opts: CallOptions = {}): Promise<EspAccount> {
+    const a = await this.account(opts);
+    return {
+      name: a.account?.name ?? 'Kit account',
+      email: a.account?.primary_email_address ?? a.user?.email ?? null,
+      extra: { id: a.account?.id ?? null, timezone: a.account?.timezone?.name ?? null },
+    };
+  }
+
+  health(opts: CallOptions = {}): Promise<EspHealth> {
+    return probeHealth({
+      http: this.http,
+      clock: this.clock,
+      statusUrl: this.statusUrl,
+      signal: opts.signal,
+      call: async () => ({ account: (await this.account(opts)).account?.name ?? null }),
+    });
+  }
+
+  /** Every page of a cursor-paged collection. */
+  private async all<T>(
+    path: string,
+    key: string,
+    opts: CallOptions,
+    query: Record<string, string | number> = {},
+  ): Promise<T[]> {
+    const out: T[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const body: Record<string, unknown> & { pagination: KitPagination } = await this.http.get(path, {
+        signal: opts.signal,
+        query: { per_page: PAGE, ...query, ...(after ? { after } : {}) },
+      });
+      out.push(...((body[key] as T[] | undefined) ?? []));
+      if (!body.pagination?.has_next_page || !body.pagination.end_cursor) return out;
+      after = body.pagination.end_cursor;
+    }
+  }
+
+  async lists(opts: CallOptions = {}): Promise<EspList[]> {
+    const [fields, tags, count] = await Promise.all([
+      this.all<{ id: number; key: string; label: string; name: string }>(
+        '/v4/custom_fields',
+        'custom_fields',
+        opts,
+      ),
+      this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts),
+      this.http.get<{ pagination?: { total_count?: number } }>('/v4/subscribers', {
+        signal: opts.signal,
+        query: { status: 'all', per_page: 1, include_total_count: 'true' },
+      }),
+    ]);
+    const mergeFields: EspMergeFieldDef[] = [
+      { tag: 'first_name', name: 'First name', type: 'text' },
+      ...fields.map((f) => ({ tag: f.key, name: f.label, type: 'text', espId: String(f.id) })),
+    ];
+    return [
+      {
+        espListId: KIT_LIST_ID,
+        name: 'Kit subscribers',
+        memberCount: count.pagination?.total_count ?? null,
+        mergeFields,
+        extra: { tags: tags.map((t) => t.name) },
+      },
+    ];
+  }
+
+  /** subscriber id → tag names, from every tag's subscriber listing (all states). */
+  private async buildTagMap(run: string, opts: CallOptions): Promise<Map<number, string[]>> {
+    if (this.tagMap?.run === run) return this.tagMap.map;
+    const map = new Map<number, string[]>();
+    const tags = await this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts);
+    for (const t of tags) {
+      const subs = await this.all<{ id: number }>(`/v4/tags/${t.id}/subscribers`, 'subscribers', opts, {
+        status: 'all',
+      });
+      for (const s of subs) {
+        const list = map.get(s.id);
+        if (list) list.push(t.name);
+        else map.set(s.id, [t.name]);
+      }
+    }
+    this.tagMap = { run, map };
+    return map;
+  }
+
+  async members(
+    _list: EspList,
+    query: MemberQuery,
+    cursor: MemberCursor | null,
+    opts: CallOptions = {},
+  ): Promise<MemberPage> {
+    const c = cursor ?? { run: randomUUID(), after: null, since: query.since };
+    const run = String(c.run);
+    const tagMap = await this.buildTagMap(run, opts);
+    const since = typeof c.since === 'string' ? c.since : null;
+    const body = await this.http.get<{ subscribers: KitSubscriber[]; pagination: KitPagination }>(
+      '/v4/subscribers',
+      {
+        signal: opts.signal,
+        query: {
+          status: 'all',
+          per_page: PAGE,
+          sort_field: 'id',
+          sort_order: 'asc',
+          ...(since ? { updated_after: dayBefore(since) } : {}),
+          ...(typeof c.after === 'string' ? { after: c.after } : {}),
+          ...(cursor ? {} : { include_total_count: 'true' }),
+        },
+      },
+    );
+    const members = (body.subscribers ?? []).map((s) => kitMember(s, tagMap.get(s.id) ?? []));
+    const p = body.pagination;
+    const next = p?.has_next_page && p.end_cursor ? { run, after: p.end_cursor, since } : null;
+    if (!next && this.tagMap?.run === run) this.tagMap = null;
+    return { members, next, total: p?.total_count ?? null };
+  }
+
+  async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
+    const [broadcasts, account, tags] = await Promise.all([
+      this.all<KitBroadcast>('/v4/broadcasts', 'broadcasts', opts),
+      this.account(opts),
+      this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts),
+    ]);
+    const tagName = new Map(tags.map((t) => [String(t.id), t.name]));
+    const now = this.clock.now();
+    const out: EspCampaign[] = [];
+    for (const b of broadcasts) {
+      const at = kitIso(b.send_at);
+      if (!at || Date.parse(at) <= now) continue;
+      const st = b.stats?.status?.toLowerCase();
+      if (st && st !== 'draft' && st !== 'scheduled') continue;
+      // The list endpoint may omit content; the single endpoint always has it.
+      const full =
+        b.content === undefined
+          ? (
+              await this.http.get<{ broadcast: KitBroadcast }>(`/v4/broadcasts/${b.id}`, {
+                signal: opts.signal,
+              })
+            ).broadcast
+          : b;
+      const f = filterTags(full.subscriber_filter);
+      const names = (ids: string[]) => ids.map((id) => tagName.get(id) ?? `tag ${id}`);
+      out.push({
+        espCampaignId: String(b.id),
+        name: full.description || full.subject || `Broadcast ${b.id}`,
+        subject: full.subject ?? '',
+        fromName: account.account?.name ?? '',
+        fromEmail: full.email_address || account.account?.primary_email_address || '',
+        replyTo: null,
+        html: full.content ?? null,
+        text: null,
+        scheduledAt: at,
+        timeZone: account.account?.timezone?.name ?? null,
+        espListId: KIT_LIST_ID,
+        segment: f.everyone
+          ? null
+          : asJson({
+              kind: 'kit_filter',
+              tagsAll: names(f.all),
+              tagsAny: names(f.any),
+              tagsNone: names(f.none),
+              segments: f.segments,
+              filter: full.subscriber_filter,
+            }),
+        dialect: 'kit',
+        extra: { preview_text: full.preview_text ?? null, public: full.public ?? false },
+      });
+    }
+    return out;
+  }
+
+  async unschedule(espCampaignId: string, opts: CallOptions = {}): Promise<UnscheduleResult> {
+    try {
+      const { broadcast: b } = await this.http.get<{ broadcast: KitBroadcast }>(
+        `/v4/broadcasts/${encodeURIComponent(espCampaignId)}`,
+        { signal: opts.signal },
+      );
+      if (b.stats?.status === 'completed')
+        return {
+          status: 'failed',
+          message: `Kit already sent broadcast ${espCampaignId}; it cannot be unscheduled.`,
+        };
+      if (!b.send_at)
+        return {
+          status: 'done',
+          message: `Kit broadcast ${espCampaignId} was not scheduled (already a draft).`,
+        };
+      const { broadcast: after } = await this.http.put<{ broadcast: KitBroadcast }>(
+        `/v4/broadcasts/${encodeURIComponent(espCampaignId)}`,
+        unscheduleBody(b),
+        { signal: opts.signal },
+      );
+      if (after?.send_at)
+        return {
+          status: 'failed',
+          message: `Kit kept broadcast ${espCampaignId} scheduled for ${after.send_at}; Kit may still send it.`,
+        };
+      return {
+        status: 'done',
+        message: `Kit broadcast ${espCampaignId} is a draft again; Kit will not send it.`,
+      };
+    } catch (e) {
+      return {
+        status: 'failed',
+        message: `Kit did not unschedule broadcast ${espCampaignId}, so Kit may still send it later: ${(e as Error).message}`,
+      };
+    }
+  }
+
+  private async findSubscriber(email: string, opts: CallOptions): Promise<KitSubscriber | null> {
+    const body = await this.http.get<{ subscribers: KitSubscriber[] }>('/v4/subscribers', {
+      signal: opts.signal,
+      query: { email_address: email, status: 'all' },
+    });
+    return body.subscribers?.find((s) => s.email_address.toLowerCase() === email.toLowerCase()) ?? null;
+  }
+
+  async pushBack(item: PushBackItem, opts: CallOptions = {}): Promise<PushBackResult> {
+    let sub: KitSubscriber | null = null;
+    if (item.espMemberId) {
+      const r = await this.http.request<{ subscriber?: KitSubscriber }>(
+        'GET',
+        `/v4/subscribers/${encodeURIComponent(item.espMemberId)}`,
+        { signal: opts.signal, accept: [404] },
+      );
+      sub = r.status === 404 ? null : (r.body.subscriber ?? null);
+    }
+    sub ??= await this.findSubscriber(item.email, opts);
+    if (!sub) return { status: 'not_found', message: `Kit has no subscriber ${item.email}.` };
+    const note =
+      item.kind === 'unsubscribe'
+        ? ''
+        : ` Kit has no API to record a ${item.kind}; it was recorded as an unsubscribe so Kit stops mailing the address.`;
+    if (['cancelled', 'bounced', 'complained'].includes(sub.state))
+      return { status: 'already', message: `Kit already has ${item.email} as ${sub.state}.${note}` };
+    await this.http.post(`/v4/subscribers/${sub.id}/unsubscribe`, {}, { signal: opts.signal });
+    return { status: 'done', message: `Unsubscribed ${item.email} at Kit.${note}` };
+  }
+
+  async tagBackupRecipients(
+    _espListId: string,
+    emails: string[],
+    tag: string,
+    opts: CallOptions = {},
+  ): Promise<{ tagged: number }> {
+    const tags = await this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts);
+    let id = tags.find((t) => t.name.toLowerCase() === tag.toLowerCase())?.id;
+    if (id === undefined) {
+      const created = await this.http.post<{ tag: { id: number } }>(
+        '/v4/tags',
+        { name: tag },
+        { signal: opts.signal },
+      );
+      id = created.tag.id;
+    }
+    let tagged = 0;
+    for (const email of emails) {
+      try {
+        await this.http.post(`/v4/tags/${id}/subscribers`, { email_address: email }, { signal: opts.signal });
+        tagged++;
+      } catch (e) {
+        // An address Kit does not know (422/404) is skipped; anything else stops the run.
+        if (!(isEspError(e) && (e.status === 422 || e.status === 404))) throw e;
+      }
+    }
+    return { tagged };
+  }
+}
+
+/** yyyy-mm-dd of the day before `iso` (UTC): Kit's date filter has day granularity. */
+export function dayBefore(iso: string): string {
+  const t = Date.parse(iso);
+  return new Date(t - 86_400_000).toISOString().slice(0, 10);
+}
+
+export const createKitConnector: ConnectorFactory = (o: ConnectorOptions) => new KitConnector(o);
