@@ -1,0 +1,104 @@
+/** The window: navigation, connection status, the current screen, and the engine's event feed. */
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useStore } from './store';
+import { SCREENS, type Screen, type Theme } from './store/app';
+import { api } from './api/client';
+import type { ImportProgress } from './api/types';
+import type { TimelineEvent } from './store/events';
+import { Dashboard } from './screens/Dashboard';
+import { Lists } from './screens/Lists';
+import { Campaigns, Providers, Incidents, Backups } from './screens/Simple';
+import { Settings } from './screens/Settings';
+
+const VIEWS: Record<Screen, () => React.JSX.Element> = {
+  dashboard: Dashboard,
+  lists: Lists,
+  campaigns: Campaigns,
+  providers: Providers,
+  incidents: Incidents,
+  backups: Backups,
+  settings: Settings,
+};
+
+export function App() {
+  const { screen, setScreen, connected, theme } = useStore(
+    useShallow((s) => ({ screen: s.screen, setScreen: s.setScreen, connected: s.connected, theme: s.theme })),
+  );
+
+  useEffect(() => {
+    const b = api();
+    const offs = [
+      b.onConnection((c) => useStore.getState().setConnected(c)),
+      b.on('event', (e) => {
+        const ev = e as TimelineEvent;
+        useStore.getState().pushEvent(ev);
+        if (ev.listId !== null && ev.type.startsWith('import')) void useStore.getState().loadLists();
+      }),
+      b.on('import.progress', (p) => useStore.getState().onImportProgress(p as ImportProgress)),
+    ];
+    try {
+      const saved = localStorage.getItem('understudy.theme') as Theme | null;
+      if (saved) useStore.getState().setTheme(saved);
+    } catch {
+      // No storage: keep the default theme.
+    }
+    const fromHash = location.hash.slice(1) as Screen;
+    if (SCREENS.some((s) => s.id === fromHash)) setScreen(fromHash);
+    return () => offs.forEach((off) => off());
+  }, [setScreen]);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  useEffect(() => {
+    if (location.hash.slice(1) !== screen) history.replaceState(null, '', `#${screen}`);
+    document.title = `${SCREENS.find((s) => s.id === screen)?.label ?? ''} · Understudy`;
+  }, [screen]);
+
+  const View = VIEWS[screen];
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <aside className="sidebar">
+        <div className="brand" aria-label="Understudy">
+          <span className="brand-mark" aria-hidden="true">
+            U
+          </span>{' '}
+          Understudy
+        </div>
+        <nav aria-label="Main">
+          <ul>
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <button
+                  type="button"
+                  className={s.id === screen ? 'nav-item active' : 'nav-item'}
+                  aria-current={s.id === screen ? 'page' : undefined}
+                  onClick={() => setScreen(s.id)}
+                >
+                  {s.label}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div
+          className={connected ? 'conn ok' : 'conn down'}
+          role="status"
+          aria-live="polite"
+          data-testid="connection"
+        >
+          <span className="dot" aria-hidden="true" />
+          {connected ? 'Engine connected' : 'Connecting to the engine…'}
+        </div>
+      </aside>
+      <main id="main" tabIndex={-1}>
+        <View />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * What the renderer talks to: `window.understudy`. In the desktop app the preload builds it from the
+ * contract's call names over IPC; in browser mode src/api/browser.ts builds the same shape over
+ * fetch and WebSocket. Every call returns an envelope, never throws.
+ */
+import type { CallInput, CallName, CallOutput } from '../../../electron/engine/api/contract';
+import type { Envelope } from '../../../electron/engine/api/common';
+import type { ImportResult, ImportFormat, SubscriberStatusT } from './types';
+
+export type CallFns = {
+  [N in CallName]: (input?: CallInput<N>) => Promise<Envelope<CallOutput<N>>>;
+};
+
+export interface ImportPreview {
+  encoding: string;
+  delimiter: string;
+  format: string;
+  detectedFormat: string;
+  header: string[];
+  targets: string[];
+  sample: string[][];
+  problem: { message: string; next?: string } | null;
+}
+
+export interface FileImportRequest {
+  list: string;
+  format: ImportFormat;
+  map: Record<string, string>;
+  taskId: string;
+  status?: SubscriberStatusT;
+}
+
+export interface ExportDone {
+  list: string;
+  rows: number;
+  out: string;
+  /** Browser mode: where to download the file. */
+  download?: string;
+}
+
+export interface BridgeExtras {
+  readonly mode: 'electron' | 'browser';
+  /** Call names this build of the engine answers. */
+  readonly calls: readonly string[];
+  /** Any call by name (for screens whose calls arrive later); same envelope. */
+  call(name: string, input?: unknown): Promise<Envelope<unknown>>;
+  /** Subscribes to an engine event channel; returns the unsubscribe function. */
+  on(channel: string, listener: (payload: unknown) => void): () => void;
+  /** Connection to the engine (browser mode: the WebSocket). */
+  onConnection(listener: (connected: boolean) => void): () => void;
+  previewImport(
+    file: File,
+    opts: { format?: string; map?: Record<string, string> },
+  ): Promise<Envelope<ImportPreview>>;
+  importFile(
+    file: File,
+    req: FileImportRequest,
+    onUpload?: (sent: number, total: number) => void,
+  ): Promise<Envelope<ImportResult>>;
+  /** Cancels an upload still in flight (the import itself is cancelled with cancelTask). */
+  abortUpload(taskId: string): void;
+  exportList(list: string): Promise<Envelope<ExportDone>>;
+  /** A link for a file the engine wrote (reject report, export), or null where files are opened natively. */
+  fileUrl(path: string): string | null;
+  /** Desktop app: show a file in the system's file manager. */
+  revealFile(path: string): void;
+}
+
+export type UnderstudyBridge = CallFns & BridgeExtras;
+
+declare global {
+  interface Window {
+    understudy?: UnderstudyBridge;
+  }
+}

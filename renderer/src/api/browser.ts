@@ -1,0 +1,194 @@
+/**
+ * Browser mode's implementation of window.understudy: calls are POST /api/<name> (the session cookie
+ * carries the token), events arrive over one WebSocket that reconnects with backoff, uploads go
+ * through XMLHttpRequest so the wizard can show upload progress and abort it.
+ */
+import { contract } from '../../../electron/engine/api/contract';
+import type { Envelope } from './types';
+import type { BridgeExtras, CallFns, ExportDone, ImportPreview, UnderstudyBridge } from './bridge';
+import type { ImportResult } from './types';
+
+const PREVIEW_BYTES = 64 * 1024;
+
+function networkError(what: string): Envelope<never> {
+  return {
+    ok: false,
+    error: {
+      kind: 'user',
+      code: 'offline',
+      message: `Could not reach the Understudy server (${what}).`,
+      safe: 'Your data is on the server and was not changed by this attempt.',
+      next: 'Check that `understudy serve` is still running, then try again.',
+    },
+  };
+}
+
+async function postJson(path: string, body: unknown): Promise<Envelope<unknown>> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body ?? {}),
+    });
+  } catch (e) {
+    return networkError((e as Error).message);
+  }
+  return readEnvelope(res);
+}
+
+async function readEnvelope(res: Response): Promise<Envelope<unknown>> {
+  const type = res.headers.get('content-type') ?? '';
+  if (type.includes('application/json')) return (await res.json()) as Envelope<unknown>;
+  const text = await res.text();
+  return {
+    ok: false,
+    error: {
+      kind: 'user',
+      code: res.status === 401 ? 'signed_out' : `http_${res.status}`,
+      message: text || `The server answered ${res.status}.`,
+      safe: 'Nothing was changed.',
+      ...(res.status === 401
+        ? { next: 'Open the link that `understudy serve` printed to sign in again.' }
+        : {}),
+    },
+  };
+}
+
+export function createBrowserBridge(): UnderstudyBridge {
+  const listeners = new Map<string, Set<(p: unknown) => void>>();
+  const connListeners = new Set<(c: boolean) => void>();
+  const uploads = new Map<string, XMLHttpRequest>();
+  let connected = false;
+  let retry = 0;
+
+  const setConnected = (c: boolean) => {
+    if (c === connected) return;
+    connected = c;
+    for (const l of connListeners) l(c);
+  };
+
+  const connect = () => {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const ws = new WebSocket(`${proto}//${location.host}/events`);
+    ws.onopen = () => {
+      retry = 0;
+      setConnected(true);
+    };
+    ws.onmessage = (m) => {
+      let msg: { channel: string; payload: unknown };
+      try {
+        msg = JSON.parse(String(m.data));
+      } catch {
+        return;
+      }
+      for (const l of listeners.get(msg.channel) ?? []) l(msg.payload);
+    };
+    ws.onclose = () => {
+      setConnected(false);
+      retry = Math.min(retry + 1, 6);
+      // Backoff with jitter: 0.5 s, 1 s, 2 s ... up to ~30 s.
+      setTimeout(connect, 250 * 2 ** retry * (0.5 + Math.random()));
+    };
+  };
+  connect();
+
+  const extras: BridgeExtras = {
+    mode: 'browser',
+    calls: Object.keys(contract),
+    call: (name, input) => postJson(`/api/${encodeURIComponent(name)}`, input),
+    on(channel, listener) {
+      let set = listeners.get(channel);
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(listener);
+      return () => set.delete(listener);
+    },
+    onConnection(listener) {
+      connListeners.add(listener);
+      listener(connected);
+      return () => connListeners.delete(listener);
+    },
+    async previewImport(file, opts) {
+      const q = new URLSearchParams({ format: opts.format ?? 'auto', map: JSON.stringify(opts.map ?? {}) });
+      try {
+        const res = await fetch(`/preview?${q}`, {
+          method: 'POST',
+          credentials: 'same-origin',
+          body: file.slice(0, PREVIEW_BYTES),
+        });
+        return (await readEnvelope(res)) as Envelope<ImportPreview>;
+      } catch (e) {
+        return networkError((e as Error).message);
+      }
+    },
+    importFile(file, req, onUpload) {
+      const q = new URLSearchParams({
+        list: req.list,
+        format: req.format,
+        map: JSON.stringify(req.map),
+        taskId: req.taskId,
+        name: file.name,
+        ...(req.status ? { status: req.status } : {}),
+      });
+      return new Promise<Envelope<ImportResult>>((resolve) => {
+        const xhr = new XMLHttpRequest();
+        uploads.set(req.taskId, xhr);
+        xhr.open('POST', `/upload/import?${q}`);
+        xhr.setRequestHeader('content-type', 'application/octet-stream');
+        xhr.upload.onprogress = (e) => onUpload?.(e.loaded, e.total || file.size);
+        xhr.onload = () => {
+          uploads.delete(req.taskId);
+          try {
+            resolve(JSON.parse(xhr.responseText) as Envelope<ImportResult>);
+          } catch {
+            resolve(networkError(`unexpected answer ${xhr.status}`));
+          }
+        };
+        xhr.onerror = () => {
+          uploads.delete(req.taskId);
+          resolve(networkError('the upload failed'));
+        };
+        xhr.onabort = () => {
+          uploads.delete(req.taskId);
+          resolve({
+            ok: false,
+            error: {
+              kind: 'user',
+              code: 'cancelled',
+              message: 'The import was cancelled during the upload.',
+              safe: 'Nothing was imported; the list is unchanged.',
+            },
+          });
+        };
+        xhr.send(file);
+      });
+    },
+    abortUpload(taskId) {
+      uploads.get(taskId)?.abort();
+    },
+    async exportList(list) {
+      try {
+        const res = await fetch(`/export?${new URLSearchParams({ list })}`, {
+          method: 'POST',
+          credentials: 'same-origin',
+        });
+        return (await readEnvelope(res)) as Envelope<ExportDone>;
+      } catch (e) {
+        return networkError((e as Error).message);
+      }
+    },
+    fileUrl(path) {
+      const m = /[\\/](rejects|exports)[\\/]([^\\/]+)$/.exec(path);
+      return m ? `/files/${m[1]}/${encodeURIComponent(m[2]!)}` : null;
+    },
+    revealFile() {
+      // Browser mode downloads files through fileUrl instead.
+    },
+  };
+
+  const fns = Object.fromEntries(
+    Object.keys(contract).map((name) => [name, (input?: unknown) => extras.call(name, input)]),
+  ) as unknown as CallFns;
+  return Object.assign(fns, extras);
+}

@@ -1,0 +1,360 @@
+/**
+ * The import wizard: choose a file → see what was detected (format, encoding, delimiter) and how each
+ * column maps, with sample rows → import with a progress bar, counts and an estimate → the result and
+ * the reject report. Cancel really cancels: the engine rolls the import back.
+ */
+import { useEffect, useRef } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useStore } from '../store';
+import { api } from '../api/client';
+import { ErrorBox } from '../components/ErrorBox';
+import { Progress, formatCount, formatDuration } from '../components/Progress';
+import type { ImportFormat, SubscriberStatusT } from '../api/types';
+
+const FORMATS: { id: ImportFormat; label: string }[] = [
+  { id: 'auto', label: 'Detect automatically' },
+  { id: 'mailchimp', label: 'Mailchimp' },
+  { id: 'brevo', label: 'Brevo' },
+  { id: 'mailerlite', label: 'MailerLite' },
+  { id: 'kit', label: 'Kit' },
+  { id: 'understudy', label: 'Understudy export' },
+  { id: 'csv', label: 'Other CSV' },
+];
+const FORMAT_NAMES: Record<string, string> = Object.fromEntries(FORMATS.map((f) => [f.id, f.label]));
+const FIELDS = [
+  'email',
+  'first_name',
+  'last_name',
+  'status',
+  'tags',
+  'optin_time',
+  'optin_ip',
+  'confirm_time',
+  'confirm_ip',
+  'status_changed_at',
+  'status_reason',
+  'esp_id',
+  'blocklisted',
+  'ignore',
+];
+const STATUSES: SubscriberStatusT[] = [
+  'subscribed',
+  'unsubscribed',
+  'cleaned',
+  'bounced',
+  'complained',
+  'pending',
+];
+
+export function ImportWizard() {
+  const { w, lists, closeWizard, chooseFile, setImportOptions, startImport, cancelImport } = useStore(
+    useShallow((s) => ({
+      w: s.wizard,
+      lists: s.lists,
+      closeWizard: s.closeWizard,
+      chooseFile: s.chooseFile,
+      setImportOptions: s.setImportOptions,
+      startImport: s.startImport,
+      cancelImport: s.cancelImport,
+    })),
+  );
+  const dialogRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    dialogRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
+  }, [w.step]);
+  const running = w.step === 'running';
+  const onKey = (e: React.KeyboardEvent) => {
+    if (e.key === 'Escape' && !running) closeWizard();
+  };
+
+  return (
+    <div className="modal-backdrop">
+      <div
+        className="modal wide"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="wizard-title"
+        ref={dialogRef}
+        onKeyDown={onKey}
+      >
+        <header className="modal-head">
+          <h2 id="wizard-title">Import a list</h2>
+          <ol className="steps" aria-label="Steps">
+            {(['choose', 'map', 'running', 'done'] as const).map((s, i) => (
+              <li key={s} aria-current={w.step === s ? 'step' : undefined}>
+                {i + 1}. {['File', 'Check columns', 'Import', 'Result'][i]}
+              </li>
+            ))}
+          </ol>
+        </header>
+
+        {(w.step === 'choose' || w.step === 'map') && (
+          <div className="field">
+            <label htmlFor="import-file">Export file from your ESP (CSV or TSV)</label>
+            <input
+              id="import-file"
+              type="file"
+              accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void chooseFile(f);
+              }}
+            />
+            {w.file && (
+              <p className="muted">
+                {w.file.name} · {(w.file.size / 1024 / 1024).toFixed(1)} MB
+              </p>
+            )}
+          </div>
+        )}
+        {w.error && w.step !== 'done' && <ErrorBox error={w.error} />}
+
+        {w.step === 'map' && w.preview && (
+          <>
+            <p className="detected" data-testid="detected">
+              Detected: <strong>{FORMAT_NAMES[w.preview.detectedFormat] ?? w.preview.detectedFormat}</strong>{' '}
+              format, {w.preview.encoding.toUpperCase()}, columns separated by{' '}
+              {w.preview.delimiter === '\t' ? 'tabs' : `"${w.preview.delimiter}"`}.
+            </p>
+            <div className="form-row">
+              <div className="field">
+                <label htmlFor="import-list">Into list</label>
+                <input
+                  id="import-list"
+                  list="known-lists"
+                  value={w.list}
+                  onChange={(e) => void setImportOptions({ list: e.target.value })}
+                />
+                <datalist id="known-lists">
+                  {lists.map((l) => (
+                    <option key={l.id} value={l.name} />
+                  ))}
+                </datalist>
+              </div>
+              <div className="field">
+                <label htmlFor="import-format">Format</label>
+                <select
+                  id="import-format"
+                  value={w.format}
+                  onChange={(e) => void setImportOptions({ format: e.target.value as ImportFormat, map: {} })}
+                >
+                  {FORMATS.map((f) => (
+                    <option key={f.id} value={f.id}>
+                      {f.label}
+                    </option>
+                  ))}
+                </select>
+              </div>
+              <div className="field">
+                <label htmlFor="import-status">Status when the file does not say</label>
+                <select
+                  id="import-status"
+                  value={w.status ?? ''}
+                  onChange={(e) =>
+                    void setImportOptions({ status: (e.target.value || null) as SubscriberStatusT | null })
+                  }
+                >
+                  <option value="">From the file (else subscribed)</option>
+                  {STATUSES.map((s) => (
+                    <option key={s} value={s}>
+                      {s}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            </div>
+            {w.preview.problem && (
+              <ErrorBox
+                error={{
+                  kind: 'user',
+                  code: 'mapping',
+                  message: w.preview.problem.message,
+                  safe: 'Nothing was imported.',
+                  ...(w.preview.problem.next ? { next: w.preview.problem.next } : {}),
+                }}
+              />
+            )}
+            <div className="mapping-wrap">
+              <table className="mapping">
+                <caption className="sr-only">How each column of the file will be imported</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Column in the file</th>
+                    <th scope="col">Imported as</th>
+                    <th scope="col">First rows</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {w.preview.header.map((h, i) => {
+                    const target = w.preview!.targets[i] ?? 'ignore';
+                    const options = FIELDS.includes(target) ? FIELDS : [target, ...FIELDS];
+                    return (
+                      <tr key={`${h}-${i}`}>
+                        <th scope="row">{h}</th>
+                        <td>
+                          <select
+                            aria-label={`Import column ${h} as`}
+                            value={target}
+                            onChange={(e) =>
+                              void setImportOptions({ map: { ...w.map, [h]: e.target.value } })
+                            }
+                          >
+                            {options.map((o) => (
+                              <option key={o} value={o}>
+                                {o.startsWith('merge:')
+                                  ? `merge field ${o.slice(6)}`
+                                  : o.startsWith('extra:')
+                                    ? `kept as extra "${o.slice(6)}"`
+                                    : o.replace(/_/g, ' ')}
+                              </option>
+                            ))}
+                          </select>
+                        </td>
+                        <td className="sample">
+                          {w
+                            .preview!.sample.map((r) => r[i] ?? '')
+                            .filter(Boolean)
+                            .slice(0, 3)
+                            .join(' · ')}
+                        </td>
+                      </tr>
+                    );
+                  })}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+
+        {running && <ImportRunning />}
+        {w.step === 'done' && <ImportDone />}
+
+        <footer className="modal-foot">
+          {w.step === 'map' && (
+            <button
+              type="button"
+              className="primary"
+              disabled={!w.list.trim() || !!w.preview?.problem}
+              onClick={() => void startImport()}
+            >
+              Import into “{w.list.trim() || '…'}”
+            </button>
+          )}
+          {running && (
+            <button
+              type="button"
+              className="danger"
+              onClick={() => void cancelImport()}
+              disabled={w.cancelling}
+            >
+              {w.cancelling ? 'Cancelling…' : 'Cancel import'}
+            </button>
+          )}
+          {!running && (
+            <button type="button" onClick={closeWizard}>
+              {w.step === 'done' ? 'Close' : 'Cancel'}
+            </button>
+          )}
+        </footer>
+      </div>
+    </div>
+  );
+}
+
+function ImportRunning() {
+  const w = useStore((s) => s.wizard);
+  const size = w.file?.size ?? 0;
+  const uploading = api().mode === 'browser' && !w.progress && w.uploaded < size;
+  if (uploading) {
+    return (
+      <Progress
+        label="Uploading the file"
+        done={w.uploaded}
+        total={size}
+        startedAt={w.startedAt}
+        detail={`${(w.uploaded / 1024 / 1024).toFixed(1)} of ${(size / 1024 / 1024).toFixed(1)} MB`}
+      />
+    );
+  }
+  const p = w.progress;
+  if (!p || p.phase === 'reading') {
+    return (
+      <Progress
+        label="Reading and checking rows"
+        done={p?.bytes ?? 0}
+        total={p?.totalBytes ?? size}
+        startedAt={w.startedAt}
+        detail={`${formatCount(p?.rows ?? 0)} rows read`}
+      />
+    );
+  }
+  return (
+    <Progress
+      label={`Saving ${formatCount(p.rows)} rows into “${w.list}”`}
+      done={p.phase === 'done' ? 1 : 0.99}
+      total={1}
+      startedAt={w.startedAt}
+      detail="Merging in one transaction: the list changes all at once, or not at all."
+    />
+  );
+}
+
+function ImportDone() {
+  const w = useStore((s) => s.wizard);
+  if (!w.result) {
+    return w.error ? <ErrorBox error={w.error} /> : null;
+  }
+  const r = w.result;
+  const reportUrl = r.rejectReport ? api().fileUrl(r.rejectReport) : null;
+  return (
+    <div className="import-result" role="status" data-testid="import-result">
+      <h3>
+        Imported {formatCount(r.rows)} rows into “{r.list}” in {formatDuration(r.durationMs / 1000)}
+      </h3>
+      <dl className="counts">
+        <div>
+          <dt>New</dt>
+          <dd>{formatCount(r.imported)}</dd>
+        </div>
+        <div>
+          <dt>Updated</dt>
+          <dd>{formatCount(r.updated)}</dd>
+        </div>
+        <div>
+          <dt>Unchanged</dt>
+          <dd>{formatCount(r.unchanged)}</dd>
+        </div>
+        <div>
+          <dt>Duplicates in file</dt>
+          <dd>{formatCount(r.duplicates)}</dd>
+        </div>
+        <div>
+          <dt>Rejected</dt>
+          <dd>{formatCount(r.rejected)}</dd>
+        </div>
+      </dl>
+      <p className="muted">
+        {FORMAT_NAMES[r.format] ?? r.format} format, {r.encoding}. Statuses:{' '}
+        {Object.entries(r.byStatus)
+          .filter(([, n]) => n > 0)
+          .map(([s, n]) => `${s} ${formatCount(n)}`)
+          .join(', ') || 'none'}
+        .
+      </p>
+      {r.rejectReport && (
+        <p>
+          {r.rejected} rows were not imported; the reject report lists each with its line and reason.{' '}
+          {reportUrl ? (
+            <a href={reportUrl} download>
+              Download the reject report
+            </a>
+          ) : (
+            <button type="button" className="link" onClick={() => api().revealFile(r.rejectReport!)}>
+              Show the reject report
+            </button>
+          )}
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,273 @@
+/**
+ * Lists: the lists with their counts, and a virtualized subscriber table (TanStack Virtual) that pages
+ * rows from SQLite as they scroll into view, with status filters, search and export. The import wizard
+ * opens from here.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useShallow } from 'zustand/react/shallow';
+import { useStore } from '../store';
+import { PAGE_SIZE } from '../store/lists';
+import { api } from '../api/client';
+import { ErrorBox } from '../components/ErrorBox';
+import { formatCount } from '../components/Progress';
+import { ImportWizard } from './ImportWizard';
+import type { ApiError, SubscriberStatusT } from '../api/types';
+
+const STATUSES: SubscriberStatusT[] = [
+  'subscribed',
+  'unsubscribed',
+  'cleaned',
+  'bounced',
+  'complained',
+  'pending',
+  'archived',
+];
+const ROW_HEIGHT = 30;
+
+export function Lists() {
+  const { lists, listsLoaded, listsError, selectedList, loadLists, selectList, openWizard, step } = useStore(
+    useShallow((s) => ({
+      lists: s.lists,
+      listsLoaded: s.listsLoaded,
+      listsError: s.listsError,
+      selectedList: s.selectedList,
+      loadLists: s.loadLists,
+      selectList: s.selectList,
+      openWizard: s.openWizard,
+      step: s.wizard.step,
+    })),
+  );
+  useEffect(() => {
+    void loadLists();
+  }, [loadLists]);
+
+  return (
+    <section className="screen lists-screen" aria-labelledby="lists-title">
+      <header className="screen-head">
+        <h1 id="lists-title">Lists</h1>
+        <div className="actions">
+          <button type="button" className="primary" onClick={openWizard}>
+            Import a list…
+          </button>
+        </div>
+      </header>
+      {listsError && <ErrorBox error={listsError} />}
+      <div className="lists-layout">
+        <nav className="list-picker" aria-label="Lists">
+          {listsLoaded && lists.length === 0 && (
+            <p className="muted">
+              No lists yet. Import your ESP's export to keep a copy of your subscribers here.
+            </p>
+          )}
+          <ul>
+            {lists.map((l) => (
+              <li key={l.id}>
+                <button
+                  type="button"
+                  className={l.name === selectedList ? 'list-item selected' : 'list-item'}
+                  aria-current={l.name === selectedList ? 'true' : undefined}
+                  onClick={() => selectList(l.name)}
+                >
+                  <span className="list-name">{l.name}</span>
+                  <span className="list-count">{formatCount(l.total)}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        {selectedList ? <SubscriberTable /> : <div className="empty-panel">Choose or import a list.</div>}
+      </div>
+      {step !== 'closed' && <ImportWizard />}
+    </section>
+  );
+}
+
+function SubscriberTable() {
+  const {
+    list,
+    summary,
+    statusFilter,
+    search,
+    total,
+    pages,
+    tableError,
+    lastQueryMs,
+    setStatusFilter,
+    setSearch,
+    ensurePages,
+  } = useStore(
+    useShallow((s) => ({
+      list: s.selectedList!,
+      summary: s.lists.find((l) => l.name === s.selectedList),
+      statusFilter: s.statusFilter,
+      search: s.search,
+      total: s.total,
+      pages: s.pages,
+      tableError: s.tableError,
+      lastQueryMs: s.lastQueryMs,
+      setStatusFilter: s.setStatusFilter,
+      setSearch: s.setSearch,
+      ensurePages: s.ensurePages,
+    })),
+  );
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [exporting, setExporting] = useState(false);
+  const [exportMsg, setExportMsg] = useState<{ text: string; href: string | null } | null>(null);
+  const [exportErr, setExportErr] = useState<ApiError | null>(null);
+
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (total > 0) ensurePages(first, last);
+  }, [first, last, total, pages, ensurePages]);
+
+  useEffect(() => {
+    scrollRef.current?.scrollTo({ top: 0 });
+  }, [list, statusFilter, search]);
+
+  const doExport = async () => {
+    setExporting(true);
+    setExportErr(null);
+    setExportMsg(null);
+    const env = await api().exportList(list);
+    setExporting(false);
+    if (!env.ok) return setExportErr(env.error);
+    const href = env.value.download ?? api().fileUrl(env.value.out);
+    setExportMsg({
+      text: `Exported ${formatCount(env.value.rows)} subscribers of "${env.value.list}".`,
+      href,
+    });
+    if (!href) api().revealFile(env.value.out);
+  };
+
+  const onKey = (e: React.KeyboardEvent<HTMLDivElement>) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    if (e.key === 'ArrowDown') el.scrollTop += ROW_HEIGHT;
+    else if (e.key === 'ArrowUp') el.scrollTop -= ROW_HEIGHT;
+    else if (e.key === 'Home') el.scrollTop = 0;
+    else if (e.key === 'End') el.scrollTop = el.scrollHeight;
+    else return;
+    e.preventDefault();
+  };
+
+  return (
+    <div className="table-panel">
+      <div className="table-tools">
+        <label className="search">
+          <span className="sr-only">Search subscribers</span>
+          <input
+            type="search"
+            placeholder="Search by email or name (starts with)…"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            aria-label="Search subscribers by email or name"
+          />
+        </label>
+        <div className="filters" role="group" aria-label="Filter by status">
+          <button type="button" aria-pressed={statusFilter === null} onClick={() => setStatusFilter(null)}>
+            All {summary ? formatCount(summary.total) : ''}
+          </button>
+          {STATUSES.filter((s) => (summary?.byStatus[s] ?? 0) > 0 || s === statusFilter).map((s) => (
+            <button
+              key={s}
+              type="button"
+              aria-pressed={statusFilter === s}
+              onClick={() => setStatusFilter(s)}
+            >
+              {s} {formatCount(summary?.byStatus[s] ?? 0)}
+            </button>
+          ))}
+        </div>
+        <button type="button" onClick={doExport} disabled={exporting}>
+          {exporting ? 'Exporting…' : 'Export CSV'}
+        </button>
+      </div>
+      {exportErr && <ErrorBox error={exportErr} onDismiss={() => setExportErr(null)} />}
+      {exportMsg && (
+        <p className="notice success" role="status">
+          {exportMsg.text}{' '}
+          {exportMsg.href && (
+            <a href={exportMsg.href} download>
+              Download the file
+            </a>
+          )}
+        </p>
+      )}
+      {tableError && <ErrorBox error={tableError} />}
+      <div className="table-status" aria-live="polite" data-testid="table-status">
+        {formatCount(total)} {total === 1 ? 'subscriber' : 'subscribers'}
+        {search ? ` matching "${search}"` : ''}
+        {statusFilter ? ` · ${statusFilter}` : ''}
+        {lastQueryMs !== null ? <span className="muted"> · {lastQueryMs} ms</span> : null}
+      </div>
+      <div className="grid" role="grid" aria-label={`Subscribers of ${list}`} aria-rowcount={total + 1}>
+        <div className="grid-row grid-head" role="row" aria-rowindex={1}>
+          <span role="columnheader">Email</span>
+          <span role="columnheader">Name</span>
+          <span role="columnheader">Status</span>
+          <span role="columnheader">Tags</span>
+          <span role="columnheader">Updated</span>
+        </div>
+        <div ref={scrollRef} className="grid-body" tabIndex={0} onKeyDown={onKey} data-testid="grid-body">
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {items.map((v) => {
+              const row = pages[Math.floor(v.index / PAGE_SIZE)]?.[v.index % PAGE_SIZE];
+              return (
+                <div
+                  key={v.key}
+                  className="grid-row"
+                  role="row"
+                  aria-rowindex={v.index + 2}
+                  style={{
+                    position: 'absolute',
+                    top: 0,
+                    left: 0,
+                    right: 0,
+                    height: ROW_HEIGHT,
+                    transform: `translateY(${v.start}px)`,
+                  }}
+                >
+                  {row ? (
+                    <>
+                      <span role="gridcell" className="email">
+                        {row.email}
+                      </span>
+                      <span role="gridcell">{[row.firstName, row.lastName].filter(Boolean).join(' ')}</span>
+                      <span role="gridcell">
+                        <span className={`status status-${row.status}`}>{row.status}</span>
+                      </span>
+                      <span role="gridcell" className="tags">
+                        {row.tags.join(', ')}
+                      </span>
+                      <span role="gridcell" className="muted">
+                        {row.updatedAt.slice(0, 10)}
+                      </span>
+                    </>
+                  ) : (
+                    <span role="gridcell" className="loading-row">
+                      Loading…
+                    </span>
+                  )}
+                </div>
+              );
+            })}
+          </div>
+          {total === 0 && !tableError && (
+            <p className="empty-panel">
+              {search || statusFilter ? 'No subscriber matches.' : 'This list is empty.'}
+            </p>
+          )}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+/** Settings: appearance (kept in this browser or the desktop app's preferences) and where data lives. */
+import { useStore } from '../store';
+import { api } from '../api/client';
+import type { Theme } from '../store/app';
+
+export function Settings() {
+  const theme = useStore((s) => s.theme);
+  const setTheme = useStore((s) => s.setTheme);
+  return (
+    <section className="screen" aria-labelledby="settings-title">
+      <header className="screen-head">
+        <h1 id="settings-title">Settings</h1>
+      </header>
+      <article className="card">
+        <h2>Appearance</h2>
+        <fieldset className="radio-row">
+          <legend>Theme</legend>
+          {(['system', 'light', 'dark'] as Theme[]).map((t) => (
+            <label key={t}>
+              <input
+                type="radio"
+                name="theme"
+                value={t}
+                checked={theme === t}
+                onChange={() => {
+                  setTheme(t);
+                  try {
+                    localStorage.setItem('understudy.theme', t);
+                  } catch {
+                    // Storage may be disabled; the choice then lasts for this session.
+                  }
+                }}
+              />{' '}
+              {t === 'system' ? 'Follow the system' : t[0]!.toUpperCase() + t.slice(1)}
+            </label>
+          ))}
+        </fieldset>
+      </article>
+      <article className="card">
+        <h2>About this window</h2>
+        <p>
+          Running {api().mode === 'electron' ? 'as the desktop app' : 'in browser mode (understudy serve)'};
+          the engine answers {api().calls.length} calls.
+        </p>
+        <details>
+          <summary>Engine calls</summary>
+          <p className="muted mono">{api().calls.join(', ')}</p>
+        </details>
+      </article>
+    </section>
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * Lists slice: the list summaries and the subscriber table's window onto SQLite. The table never
+ * holds a million rows: it keeps at most MAX_PAGES pages of PAGE_SIZE rows, fetched on demand for the
+ * rows in view; a new filter or search bumps `generation` so late answers for the old query are dropped.
+ */
+import type { StateCreator } from 'zustand';
+import type { Store } from './index';
+import type { ApiError, ListSummary, Subscriber, SubscriberStatusT } from '../api/types';
+import { api } from '../api/client';
+
+export const PAGE_SIZE = 200;
+const MAX_PAGES = 40;
+
+export interface ListsSlice {
+  lists: ListSummary[];
+  listsLoaded: boolean;
+  listsError: ApiError | null;
+  selectedList: string | null;
+  statusFilter: SubscriberStatusT | null;
+  search: string;
+  total: number;
+  generation: number;
+  pages: Record<number, Subscriber[]>;
+  pageOrder: number[];
+  loadingPages: Record<number, true>;
+  tableError: ApiError | null;
+  /** Milliseconds the last first-page query took, shown in the status line (and read by the benchmark). */
+  lastQueryMs: number | null;
+  loadLists(): Promise<void>;
+  selectList(name: string | null): void;
+  setStatusFilter(s: SubscriberStatusT | null): void;
+  setSearch(q: string): void;
+  ensurePages(firstRow: number, lastRow: number): void;
+}
+
+export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, get) => {
+  const fetchPage = async (page: number) => {
+    const { selectedList, statusFilter, search, generation } = get();
+    if (!selectedList) return;
+    set((s) => ({ loadingPages: { ...s.loadingPages, [page]: true } }));
+    const t0 = performance.now();
+    const env = await api().querySubscribers({
+      list: selectedList,
+      limit: PAGE_SIZE,
+      offset: page * PAGE_SIZE,
+      ...(statusFilter ? { status: statusFilter } : {}),
+      ...(search.trim() ? { search: search.trim() } : {}),
+    });
+    if (get().generation !== generation) return;
+    set((s) => {
+      const loadingPages = { ...s.loadingPages };
+      delete loadingPages[page];
+      if (!env.ok) return { loadingPages, tableError: env.error };
+      const pages = { ...s.pages, [page]: env.value.rows };
+      const pageOrder = [...s.pageOrder.filter((p) => p !== page), page];
+      while (pageOrder.length > MAX_PAGES) delete pages[pageOrder.shift()!];
+      return {
+        loadingPages,
+        pages,
+        pageOrder,
+        total: env.value.total,
+        tableError: null,
+        ...(page === 0 || s.lastQueryMs === null ? { lastQueryMs: Math.round(performance.now() - t0) } : {}),
+      };
+    });
+  };
+
+  const resetTable = () => {
+    set((s) => ({
+      generation: s.generation + 1,
+      pages: {},
+      pageOrder: [],
+      loadingPages: {},
+      tableError: null,
+    }));
+    void fetchPage(0);
+  };
+
+  return {
+    lists: [],
+    listsLoaded: false,
+    listsError: null,
+    selectedList: null,
+    statusFilter: null,
+    search: '',
+    total: 0,
+    generation: 0,
+    pages: {},
+    pageOrder: [],
+    loadingPages: {},
+    tableError: null,
+    lastQueryMs: null,
+    async loadLists() {
+      const env = await api().listLists({});
+      if (!env.ok) return set({ listsError: env.error, listsLoaded: true });
+      const selected = get().selectedList;
+      set({ lists: env.value, listsError: null, listsLoaded: true });
+      if (!selected && env.value[0]) get().selectList(env.value[0].name);
+      else if (selected && !env.value.some((l) => l.name === selected))
+        get().selectList(env.value[0]?.name ?? null);
+    },
+    selectList(name) {
+      const list = get().lists.find((l) => l.name === name);
+      set({ selectedList: name, total: list?.total ?? 0, lastQueryMs: null });
+      if (name) resetTable();
+    },
+    setStatusFilter(statusFilter) {
+      set({ statusFilter });
+      resetTable();
+    },
+    setSearch(search) {
+      set({ search });
+      resetTable();
+    },
+    ensurePages(firstRow, lastRow) {
+      const { pages, loadingPages, selectedList } = get();
+      if (!selectedList) return;
+      const first = Math.floor(firstRow / PAGE_SIZE);
+      const last = Math.floor(lastRow / PAGE_SIZE);
+      for (let p = first; p <= last; p++) if (!pages[p] && !loadingPages[p]) void fetchPage(p);
+    },
+  };
+};
