@@ -23,6 +23,9 @@ export const migration0004: Migration = {
       -- Outage policy 'wait': send through the backups at this instant if the ESP is still down.
       wait_until TEXT,
       fired_at TEXT,
+      -- Who sends a campaign mirrored from an ESP: 'esp' (the ESP itself, unless it is down at send
+      -- time) or 'local' (Understudy: it was unscheduled at the ESP, paused or rescheduled here).
+      sender TEXT NOT NULL DEFAULT 'esp' CHECK (sender IN ('esp', 'local')),
       updated_at TEXT NOT NULL
     ) STRICT;
     CREATE INDEX campaign_schedules_hold ON campaign_schedules (hold) WHERE hold IS NOT NULL;

@@ -31,6 +31,7 @@ export interface ScheduledCampaign {
   holdSince: string | null;
   waitUntil: string | null;
   firedAt: string | null;
+  sender: 'esp' | 'local';
 }
 
 interface Raw {
@@ -55,6 +56,7 @@ interface Raw {
   hold_since: string | null;
   wait_until: string | null;
   fired_at: string | null;
+  sender: 'esp' | 'local' | null;
 }
 
 const to = (r: Raw): ScheduledCampaign => ({
@@ -79,12 +81,13 @@ const to = (r: Raw): ScheduledCampaign => ({
   holdSince: r.hold_since,
   waitUntil: r.wait_until,
   firedAt: r.fired_at,
+  sender: r.sender ?? 'esp',
 });
 
 const SELECT = `SELECT c.id, c.name, c.subject, c.status, c.provider_id, p.name AS provider_name,
     p.kind AS provider_kind, p.health AS provider_health, c.esp_campaign_id, c.list_id, c.scheduled_at,
     c.time_zone, c.outage_policy, c.started_at, c.finished_at, s.local_time, s.note, s.hold, s.hold_since,
-    s.wait_until, s.fired_at
+    s.wait_until, s.fired_at, s.sender
   FROM campaigns c
   LEFT JOIN campaign_schedules s ON s.campaign_id = c.id
   LEFT JOIN providers p ON p.id = c.provider_id`;
@@ -105,7 +108,7 @@ export class SchedulesRepo {
     return (
       this.db
         .prepare(
-          `${SELECT} WHERE c.status = 'scheduled' AND c.scheduled_at <= ? AND s.hold IS NULL
+          `${SELECT} WHERE c.status = 'scheduled' AND c.scheduled_at <= ? AND s.hold IS NULL AND s.fired_at IS NULL
            ORDER BY c.scheduled_at, c.id`,
         )
         .all(nowIso) as Raw[]
@@ -149,7 +152,7 @@ export class SchedulesRepo {
       const info = this.db
         .prepare(
           `UPDATE campaigns SET scheduled_at = ?, time_zone = ?, status = 'scheduled', updated_at = ?
-           WHERE id = ? AND status IN ('draft', 'scheduled', 'paused')`,
+           WHERE id = ? AND (status IN ('draft', 'scheduled', 'paused') OR (status = 'cancelled' AND started_at IS NULL))`,
         )
         .run(at.utc, at.timeZone, now, campaignId);
       if (info.changes === 0) return false;
@@ -185,13 +188,44 @@ export class SchedulesRepo {
       .run(hold, hold, now, waitUntil, now, campaignId);
   }
 
-  markFired(campaignId: number, now: string): void {
+  /**
+   * Claims the firing of a campaign: true for exactly one caller (the app and `understudy run` may
+   * both tick), false when it was fired already.
+   */
+  claimFire(campaignId: number, now: string): boolean {
     this.ensureRow(campaignId, now);
-    this.db
+    const info = this.db
       .prepare(
-        'UPDATE campaign_schedules SET fired_at = ?, hold = NULL, hold_since = NULL, wait_until = NULL, updated_at = ? WHERE campaign_id = ?',
+        `UPDATE campaign_schedules SET fired_at = ?, hold = NULL, hold_since = NULL, wait_until = NULL, updated_at = ?
+         WHERE campaign_id = ? AND fired_at IS NULL`,
       )
       .run(now, now, campaignId);
+    return info.changes > 0;
+  }
+
+  /** Lets a campaign be fired again (resumed after a pause, rescheduled). */
+  rearm(campaignId: number, now: string): void {
+    this.ensureRow(campaignId, now);
+    this.db
+      .prepare('UPDATE campaign_schedules SET fired_at = NULL, updated_at = ? WHERE campaign_id = ?')
+      .run(now, campaignId);
+  }
+
+  setSender(campaignId: number, sender: 'esp' | 'local', now: string): void {
+    this.ensureRow(campaignId, now);
+    this.db
+      .prepare('UPDATE campaign_schedules SET sender = ?, updated_at = ? WHERE campaign_id = ?')
+      .run(sender, now, campaignId);
+  }
+
+  /** Instants at which an outage wait ends, for the scheduler's timer. */
+  nextWaitEnd(): string | null {
+    const r = this.db
+      .prepare(
+        'SELECT min(wait_until) AS at FROM campaign_schedules WHERE hold IS NOT NULL AND wait_until IS NOT NULL',
+      )
+      .get() as { at: string | null };
+    return r.at;
   }
 
   private ensureRow(campaignId: number, now: string): void {

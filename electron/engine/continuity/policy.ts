@@ -1,0 +1,73 @@
+/**
+ * Continuity settings with their defaults: the outage policy (per campaign, with a default in
+ * settings) and the catch-up policy for send times missed while the machine slept or the app was
+ * closed. Values are parsed with zod and fall back to the defaults, so an old or hand-edited setting
+ * never stops the scheduler.
+ */
+import { z } from 'zod';
+import type { Engine } from '../engine';
+
+/**
+ * When a campaign's ESP (or primary provider) is down at its send time:
+ * - pause: hold it and alert the person, who decides;
+ * - wait: wait up to `waitMinutes` for it to come back, then send through the backups;
+ * - backup: send through the backups at once.
+ */
+export const OutagePolicySchema = z.object({
+  mode: z.enum(['pause', 'wait', 'backup']),
+  waitMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+});
+export type OutagePolicy = z.infer<typeof OutagePolicySchema>;
+export const DEFAULT_OUTAGE_POLICY: OutagePolicy = { mode: 'wait', waitMinutes: 30 };
+export const OUTAGE_POLICY_KEY = 'continuity.outagePolicy';
+
+/**
+ * A send time that passed while nothing was running: within `graceMinutes` it is simply on time;
+ * up to `afterHours` late it is sent now (and the delay said); later than that, `policy` decides —
+ * send now, ask the person (the default: never silently send a week-old campaign), or skip it.
+ */
+export const CatchUpSchema = z.object({
+  policy: z.enum(['send', 'ask', 'skip']).default('ask'),
+  afterHours: z
+    .number()
+    .min(0)
+    .max(24 * 30)
+    .default(2),
+  graceMinutes: z.number().min(0).max(120).default(10),
+});
+export type CatchUp = z.infer<typeof CatchUpSchema>;
+export const CATCH_UP_KEY = 'continuity.catchUp';
+
+export const HealthSettingsSchema = z.object({
+  intervalSeconds: z.number().min(5).default(60),
+  /** Consecutive failed probes before a provider is down (degraded after the first). */
+  failuresToDown: z.number().int().min(1).default(3),
+  /** Consecutive good probes before a down provider is operational again. */
+  successesToUp: z.number().int().min(1).default(2),
+  /** Backoff cap between probes of a failing provider. */
+  maxBackoffSeconds: z.number().min(5).default(600),
+  timeoutSeconds: z.number().min(1).default(15),
+});
+export type HealthSettings = z.infer<typeof HealthSettingsSchema>;
+export const HEALTH_KEY = 'continuity.health';
+
+function read<T extends z.ZodType>(engine: Engine, key: string, schema: T, fallback: unknown): z.output<T> {
+  const parsed = schema.safeParse(engine.repos.settings.get(key) ?? fallback);
+  return parsed.success ? parsed.data : schema.parse(fallback);
+}
+
+export const outageDefault = (e: Engine): OutagePolicy =>
+  read(e, OUTAGE_POLICY_KEY, OutagePolicySchema, DEFAULT_OUTAGE_POLICY);
+export const catchUpSettings = (e: Engine): CatchUp => read(e, CATCH_UP_KEY, CatchUpSchema, {});
+export const healthSettings = (e: Engine): HealthSettings => read(e, HEALTH_KEY, HealthSettingsSchema, {});
+
+/** A campaign's own policy when it has a valid one, else the default from settings. */
+export function policyFor(engine: Engine, campaignPolicy: unknown): OutagePolicy {
+  const own = OutagePolicySchema.safeParse(campaignPolicy);
+  return own.success ? own.data : outageDefault(engine);
+}

@@ -1,0 +1,468 @@
+/**
+ * The scheduler: fires campaigns at their UTC instant, applies the catch-up policy to send times that
+ * passed while nothing was running, applies the outage policy when a campaign's ESP or provider is down
+ * at its send time, and carries out pause, resume, reschedule and cancel locally and at the ESP.
+ *
+ * Every decision is persisted (campaign status, campaign_schedules) before anything is sent, and
+ * firing is claimed with a guarded UPDATE, so two engines on one database (the app and `understudy
+ * run`) never fire a campaign twice and a restart resumes exactly where it was. "Now" comes from the
+ * engine's Clock; tests drive it with a ManualClock.
+ */
+import type { Engine } from '../engine';
+import type { ScheduledCampaign } from '../db/repos/schedules';
+import { userError } from '../errors';
+import { catchUpSettings, policyFor } from './policy';
+import { notify } from './notify';
+import { displayTime, humanDuration, resolveTime, systemZone, type ResolvedTime } from './time';
+import type { EspControl, Sender, SendSummary } from './ports';
+
+export const TIME_ZONE_KEY = 'continuity.timeZone';
+
+export interface SchedulerPorts {
+  sender: Sender;
+  esp?: EspControl | undefined;
+}
+
+export type Decision =
+  'sent' | 'left_to_esp' | 'asked' | 'skipped' | 'paused' | 'waiting' | 'backup' | 'no_backup' | 'released';
+
+export interface TickResult {
+  decisions: { campaignId: number; decision: Decision }[];
+}
+
+export class Scheduler {
+  private readonly running = new Map<number, Promise<void>>();
+  private ticking: Promise<TickResult> | null = null;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly ports: SchedulerPorts,
+  ) {}
+
+  /** The person's zone: settings, else the system's. */
+  zone(): string {
+    const z = this.engine.repos.settings.get(TIME_ZONE_KEY);
+    return typeof z === 'string' && z ? z : systemZone();
+  }
+
+  /** One pass over due campaigns and holds. Safe to call at any time; overlapping calls share a pass. */
+  tick(): Promise<TickResult> {
+    this.ticking ??= this.pass().finally(() => (this.ticking = null));
+    return this.ticking;
+  }
+
+  /** Milliseconds until the next thing the scheduler must do (capped, so health changes are seen). */
+  nextWakeMs(capMs = 30_000): number {
+    const now = this.engine.clock.now();
+    const at = [this.engine.repos.schedules.nextDueAt(), this.engine.repos.schedules.nextWaitEnd()]
+      .filter((x): x is string => x !== null)
+      .map((x) => Date.parse(x) - now);
+    return Math.max(0, Math.min(capMs, ...at));
+  }
+
+  /** Resolves when every send this scheduler started has finished. */
+  async idle(): Promise<void> {
+    while (this.running.size) await Promise.allSettled([...this.running.values()]);
+  }
+
+  isRunning(campaignId: number): boolean {
+    return this.running.has(campaignId);
+  }
+
+  private async pass(): Promise<TickResult> {
+    const decisions: TickResult['decisions'] = [];
+    const note = (campaignId: number, decision: Decision) => decisions.push({ campaignId, decision });
+    const nowMs = this.engine.clock.now();
+    const nowIso = this.engine.now();
+
+    for (const c of this.engine.repos.schedules.held()) {
+      if (c.hold !== 'outage' || !['scheduled', 'paused'].includes(c.status)) continue;
+      try {
+        const down = c.providerHealth === 'down';
+        if (c.waitUntil && !down) {
+          this.engine.repos.schedules.setHold(c.id, null, nowIso);
+          this.record(
+            c,
+            'outage.released',
+            `${c.providerName ?? 'The provider'} is back; "${label(c)}" goes out normally.`,
+          );
+          note(c.id, 'released');
+          note(c.id, await this.fireNormally(this.engine.repos.schedules.get(c.id)!));
+        } else if (c.waitUntil && down && Date.parse(c.waitUntil) <= nowMs) {
+          note(c.id, await this.sendThroughBackups(c, `${c.providerName} is still down after the wait`));
+        }
+      } catch (e) {
+        this.failed(c, e);
+      }
+    }
+
+    const cu = catchUpSettings(this.engine);
+    for (const c of this.engine.repos.schedules.due(nowIso)) {
+      try {
+        const lateMs = nowMs - Date.parse(c.scheduledAt!);
+        if (lateMs > cu.afterHours * 3_600_000 && cu.policy !== 'send') {
+          if (cu.policy === 'ask') {
+            this.engine.repos.schedules.setHold(c.id, 'catchup', nowIso);
+            notify(this.engine, 'A missed send time needs your decision', {
+              type: 'schedule.catchup_ask',
+              severity: 'warning',
+              campaignId: c.id,
+              message: `"${label(c)}" was due ${humanDuration(lateMs)} ago (${this.shown(c)}), while Understudy was not running. It was not sent: choose "send now" or "skip".`,
+              data: { lateMs },
+            });
+            note(c.id, 'asked');
+          } else {
+            this.engine.repos.schedules.transition(c.id, ['scheduled'], 'cancelled', nowIso);
+            notify(this.engine, 'A missed campaign was skipped', {
+              type: 'schedule.catchup_skipped',
+              severity: 'warning',
+              campaignId: c.id,
+              message: `"${label(c)}" was due ${humanDuration(lateMs)} ago (${this.shown(c)}) and was skipped by the catch-up policy. Reschedule it to send it.`,
+              data: { lateMs },
+            });
+            note(c.id, 'skipped');
+          }
+          continue;
+        }
+        if (lateMs > cu.graceMinutes * 60_000) {
+          this.record(
+            c,
+            'schedule.late',
+            `"${label(c)}" was due ${humanDuration(lateMs)} ago (${this.shown(c)}); sending it now.`,
+            'warning',
+            { lateMs },
+          );
+        }
+        note(c.id, await this.fireAtDueTime(c));
+      } catch (e) {
+        this.failed(c, e);
+      }
+    }
+    return { decisions };
+  }
+
+  /** At the send time: the outage policy if the campaign's ESP/provider is down, else a normal send. */
+  private async fireAtDueTime(c: ScheduledCampaign): Promise<Decision> {
+    if (c.providerId === null || c.providerHealth !== 'down') return this.fireNormally(c);
+    const policy = policyFor(this.engine, c.outagePolicy);
+    const nowIso = this.engine.now();
+    const incidentId = this.engine.repos.incidents.openFor(c.providerId)?.id ?? null;
+    if (policy.mode === 'pause') {
+      this.engine.repos.schedules.transition(c.id, ['scheduled'], 'paused', nowIso);
+      this.engine.repos.schedules.setHold(c.id, 'outage', nowIso);
+      notify(this.engine, 'Campaign paused: its provider is down', {
+        type: 'outage.paused',
+        severity: 'warning',
+        campaignId: c.id,
+        providerId: c.providerId,
+        incidentId,
+        message: `${c.providerName} is down at the send time of "${label(c)}". It is paused, as its outage policy says; resume it, or send it through a backup.`,
+      });
+      return 'paused';
+    }
+    if (policy.mode === 'wait') {
+      const until = new Date(this.engine.clock.now() + policy.waitMinutes * 60_000).toISOString();
+      this.engine.repos.schedules.setHold(c.id, 'outage', nowIso, until);
+      notify(this.engine, 'Campaign waiting for its provider', {
+        type: 'outage.waiting',
+        severity: 'warning',
+        campaignId: c.id,
+        providerId: c.providerId,
+        incidentId,
+        message: `${c.providerName} is down at the send time of "${label(c)}". Waiting up to ${policy.waitMinutes} min for it; then it goes out through the backups.`,
+        data: { waitUntil: until },
+      });
+      return 'waiting';
+    }
+    return this.sendThroughBackups(c, `${c.providerName} is down at the send time`);
+  }
+
+  private async fireNormally(c: ScheduledCampaign): Promise<Decision> {
+    if (c.providerKind === 'esp' && c.sender === 'esp') {
+      if (!this.engine.repos.schedules.claimFire(c.id, this.engine.now())) return 'left_to_esp';
+      this.record(
+        c,
+        'schedule.left_to_esp',
+        `${c.providerName} is up at the send time of "${label(c)}": the ESP sends it itself.`,
+      );
+      return 'left_to_esp';
+    }
+    if (!this.engine.repos.schedules.claimFire(c.id, this.engine.now())) return 'sent';
+    this.start(c, undefined);
+    return 'sent';
+  }
+
+  private async sendThroughBackups(c: ScheduledCampaign, why: string): Promise<Decision> {
+    const nowIso = this.engine.now();
+    const incidentId =
+      c.providerId === null ? null : (this.engine.repos.incidents.openFor(c.providerId)?.id ?? null);
+    const backup = this.pickBackup(c.providerId);
+    if (!backup) {
+      this.engine.repos.schedules.transition(c.id, ['scheduled'], 'paused', nowIso);
+      this.engine.repos.schedules.setHold(c.id, 'outage', nowIso);
+      notify(this.engine, 'No working backup provider', {
+        type: 'outage.no_backup',
+        severity: 'error',
+        campaignId: c.id,
+        providerId: c.providerId,
+        incidentId,
+        message: `${why}, and no backup SMTP provider is working, so "${label(c)}" is paused. Add or fix a provider (\`understudy providers\`), then resume it.`,
+      });
+      return 'no_backup';
+    }
+    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, incidentId);
+    if (!this.engine.repos.schedules.claimFire(c.id, nowIso)) return 'backup';
+    if (c.status === 'paused') this.engine.repos.schedules.transition(c.id, ['paused'], 'scheduled', nowIso);
+    notify(this.engine, 'Sending through a backup', {
+      type: 'outage.backup',
+      severity: 'warning',
+      campaignId: c.id,
+      providerId: c.providerId,
+      incidentId,
+      message: `${why}: "${label(c)}" goes out through ${backup}.`,
+      data: { via: backup },
+    });
+    this.start(c, backup);
+    return 'backup';
+  }
+
+  private async unscheduleAtEsp(c: ScheduledCampaign, incidentId: number | null): Promise<void> {
+    this.engine.repos.schedules.setSender(c.id, 'local', this.engine.now());
+    const result = this.ports.esp
+      ? await this.ports.esp
+          .unschedule(c.id)
+          .catch((e: unknown) => ({ status: 'failed' as const, message: (e as Error).message }))
+      : { status: 'not_supported' as const, message: 'No connector for this ESP is available.' };
+    if (result.status === 'done') {
+      this.record(
+        c,
+        'esp.unscheduled',
+        `"${label(c)}" was unscheduled at ${c.providerName}: ${result.message}`,
+        'info',
+        {},
+        incidentId,
+      );
+    } else {
+      notify(this.engine, 'The ESP may still send this campaign', {
+        type: 'esp.unschedule_failed',
+        severity: 'warning',
+        campaignId: c.id,
+        providerId: c.providerId,
+        incidentId,
+        message: `Understudy could not unschedule "${label(c)}" at ${c.providerName} (${result.message}). ${c.providerName} may still send it later: unschedule it there as soon as you can.`,
+      });
+    }
+  }
+
+  /** The highest-priority enabled SMTP provider that is not down, other than `exclude`. */
+  pickBackup(exclude: number | null): string | null {
+    const t = this.engine.repos.health
+      .targets()
+      .filter((p) => p.kind === 'smtp' && p.id !== exclude && p.health !== 'down' && p.health !== 'paused');
+    return t[0]?.name ?? null;
+  }
+
+  private start(c: ScheduledCampaign, via: string | undefined): void {
+    const run = (async () => {
+      let summary: SendSummary;
+      try {
+        summary = await this.ports.sender.run(c.id, via ? { via } : {});
+      } catch (e) {
+        notify(this.engine, 'Campaign send failed', {
+          type: 'campaign.send_failed',
+          severity: 'error',
+          campaignId: c.id,
+          message: `Sending "${label(c)}" stopped: ${(e as Error).message ?? String(e)}`,
+        });
+        return;
+      }
+      const sent = summary.sent ?? 0;
+      const failed = summary.failed ?? 0;
+      notify(this.engine, failed ? 'Campaign sent, with failures' : 'Campaign sent', {
+        type: 'campaign.send_finished',
+        severity: failed ? 'warning' : 'info',
+        campaignId: c.id,
+        message: `"${label(c)}": ${sent} sent${failed ? `, ${failed} failed` : ''}${via ? ` (through ${via})` : ''}.`,
+        data: { summary: summary as Record<string, unknown>, via: via ?? null },
+      });
+    })().finally(() => this.running.delete(c.id));
+    this.running.set(c.id, run);
+  }
+
+  // ---- what a person does -------------------------------------------------------------------
+
+  /** Schedules or reschedules a campaign at a wall-clock time in a zone (or an instant). */
+  async schedule(campaignId: number, at: string, zone?: string): Promise<ResolvedTime & { shown: string }> {
+    const c = this.require(campaignId);
+    const tz = zone ?? c.timeZone ?? this.zone();
+    const resolved = resolveTime(at, tz);
+    if (Date.parse(resolved.utc) <= this.engine.clock.now() - 60_000) {
+      throw userError(`${displayTime(resolved.utc, tz)} is in the past.`, {
+        code: 'time_in_past',
+        safe: 'The campaign keeps its current schedule.',
+        next: 'Choose a time in the future, or send it now.',
+      });
+    }
+    if (
+      c.providerKind === 'esp' &&
+      c.sender === 'esp' &&
+      ['scheduled', 'paused', 'draft'].includes(c.status)
+    ) {
+      await this.unscheduleAtEsp(c, null);
+    }
+    if (!this.engine.repos.schedules.schedule(campaignId, resolved, this.engine.now())) {
+      throw userError(`Campaign ${campaignId} is ${c.status} and cannot be rescheduled.`, {
+        code: 'bad_state',
+      });
+    }
+    const shown = displayTime(resolved.utc, tz);
+    this.record(
+      { ...c, timeZone: tz },
+      'schedule.set',
+      `"${label(c)}" scheduled for ${shown}${resolved.note ? `. ${resolved.note}` : '.'}`,
+      resolved.note ? 'warning' : 'info',
+      { utc: resolved.utc, localTime: resolved.localTime, timeZone: tz, adjustment: resolved.adjustment },
+    );
+    return { ...resolved, shown };
+  }
+
+  async pause(campaignId: number): Promise<string> {
+    const c = this.require(campaignId);
+    const now = this.engine.now();
+    if (c.status === 'sending') {
+      if (!this.ports.sender.pause) throw userError('This campaign is sending and cannot be paused here.');
+      await this.ports.sender.pause(campaignId);
+      return this.record(
+        c,
+        'campaign.paused',
+        `"${label(c)}" was paused mid-send; resume sends only what is left.`,
+      ).message;
+    }
+    if (!this.engine.repos.schedules.transition(campaignId, ['scheduled'], 'paused', now)) {
+      throw userError(
+        `Campaign ${campaignId} is ${c.status}; only a scheduled or sending campaign can be paused.`,
+        { code: 'bad_state' },
+      );
+    }
+    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, null);
+    return this.record(
+      c,
+      'campaign.paused',
+      `"${label(c)}" is paused; it will not be sent until you resume it.`,
+    ).message;
+  }
+
+  async resume(campaignId: number): Promise<string> {
+    const c = this.require(campaignId);
+    const now = this.engine.now();
+    if (c.status !== 'paused')
+      throw userError(`Campaign ${campaignId} is ${c.status}, not paused.`, { code: 'bad_state' });
+    this.engine.repos.schedules.setHold(campaignId, null, now);
+    if (c.startedAt && this.ports.sender.resume) {
+      await this.ports.sender.resume(campaignId);
+      return this.record(c, 'campaign.resumed', `"${label(c)}" resumed.`).message;
+    }
+    this.engine.repos.schedules.transition(campaignId, ['paused'], 'scheduled', now);
+    this.engine.repos.schedules.rearm(campaignId, now);
+    const due = c.scheduledAt === null || Date.parse(c.scheduledAt) <= this.engine.clock.now();
+    if (due) {
+      // The person decided: no catch-up question, and the outage policy has been answered.
+      const fresh = this.engine.repos.schedules.get(campaignId)!;
+      const decision =
+        fresh.providerHealth === 'down'
+          ? await this.sendThroughBackups(fresh, `${fresh.providerName} is down`)
+          : await this.fireNormally({
+              ...fresh,
+              sender: fresh.providerKind === 'esp' ? fresh.sender : 'local',
+            });
+      return this.record(c, 'campaign.resumed', `"${label(c)}" resumed and is being sent now (${decision}).`)
+        .message;
+    }
+    return this.record(c, 'campaign.resumed', `"${label(c)}" resumed; it goes out at ${this.shown(c)}.`)
+      .message;
+  }
+
+  async cancel(campaignId: number): Promise<string> {
+    const c = this.require(campaignId);
+    const now = this.engine.now();
+    if (c.status === 'sending' && this.ports.sender.cancel) {
+      await this.ports.sender.cancel(campaignId);
+    } else if (
+      !this.engine.repos.schedules.transition(campaignId, ['draft', 'scheduled', 'paused'], 'cancelled', now)
+    ) {
+      throw userError(`Campaign ${campaignId} is ${c.status} and cannot be cancelled.`, {
+        code: 'bad_state',
+      });
+    }
+    this.engine.repos.schedules.setHold(campaignId, null, now);
+    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, null);
+    return this.record(c, 'campaign.cancelled', `"${label(c)}" was cancelled.`).message;
+  }
+
+  /** The answer to a catch-up question: send the late campaign now, or skip it. */
+  async decideCatchUp(campaignId: number, decision: 'send' | 'skip'): Promise<string> {
+    const c = this.require(campaignId);
+    if (c.hold !== 'catchup')
+      throw userError(`Campaign ${campaignId} is not waiting for a catch-up decision.`, {
+        code: 'bad_state',
+      });
+    const now = this.engine.now();
+    this.engine.repos.schedules.setHold(campaignId, null, now);
+    if (decision === 'skip') {
+      this.engine.repos.schedules.transition(campaignId, ['scheduled'], 'cancelled', now);
+      return this.record(
+        c,
+        'schedule.catchup_skipped',
+        `"${label(c)}" was skipped. Reschedule it to send it.`,
+      ).message;
+    }
+    const d = await this.fireAtDueTime(this.engine.repos.schedules.get(campaignId)!);
+    return this.record(c, 'schedule.catchup_send', `"${label(c)}" is being sent now, late (${d}).`).message;
+  }
+
+  private require(campaignId: number): ScheduledCampaign {
+    const c = this.engine.repos.schedules.get(campaignId);
+    if (!c)
+      throw userError(`There is no campaign ${campaignId}.`, {
+        code: 'not_found',
+        next: 'See `understudy campaigns list`.',
+      });
+    return c;
+  }
+
+  private shown(c: ScheduledCampaign): string {
+    return c.scheduledAt ? displayTime(c.scheduledAt, c.timeZone ?? this.zone()) : 'no time';
+  }
+
+  private record(
+    c: ScheduledCampaign,
+    type: string,
+    message: string,
+    severity: 'info' | 'warning' | 'error' = 'info',
+    data: Record<string, unknown> = {},
+    incidentId: number | null = null,
+  ) {
+    return this.engine.record({
+      type,
+      message,
+      severity,
+      campaignId: c.id,
+      providerId: c.providerId,
+      incidentId,
+      data,
+    });
+  }
+
+  private failed(c: ScheduledCampaign, e: unknown): void {
+    notify(this.engine, 'The scheduler could not handle a campaign', {
+      type: 'schedule.error',
+      severity: 'error',
+      campaignId: c.id,
+      message: `"${label(c)}" could not be handled at its send time: ${(e as Error)?.message ?? String(e)}. It was not sent; it will be tried again.`,
+    });
+  }
+}
+
+function label(c: { name: string; subject: string; id: number }): string {
+  return c.name || c.subject || `campaign ${c.id}`;
+}
