@@ -192,7 +192,7 @@ describe('scheduler', () => {
       scheduledAt: '2026-11-23T08:00:00.000Z',
       outagePolicy: { mode: 'backup' },
     });
-    let res = await scheduler.tick();
+    const res = await scheduler.tick();
     expect(res.decisions).toEqual(
       expect.arrayContaining([
         { campaignId: paused, decision: 'paused' },
@@ -207,7 +207,7 @@ describe('scheduler', () => {
     await scheduler.resume(backup);
     await scheduler.idle();
     expect(runs).toEqual([{ id: backup, via: 'Relay' }]);
-    res = await scheduler.tick();
+    await scheduler.tick();
     expect(engine.repos.schedules.get(paused)!.status).toBe('paused'); // stays paused: the person decides
     engine.close();
   });
