@@ -20,7 +20,7 @@ export interface EventRow extends Required<Omit<EventInput, 'data'>> {
   data: Record<string, unknown>;
 }
 
-interface RawEvent {
+export interface RawEvent {
   id: number;
   at: string;
   type: string;
@@ -33,7 +33,7 @@ interface RawEvent {
   data: string;
 }
 
-const toEvent = (r: RawEvent): EventRow => ({
+export const toEvent = (r: RawEvent): EventRow => ({
   id: r.id,
   at: r.at,
   type: r.type,
