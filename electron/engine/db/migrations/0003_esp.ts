@@ -2,7 +2,7 @@
  * Migration 3: ESP connectors. The push-back queue (unsubscribes, bounces and complaints collected
  * locally, pushed to the ESP once it answers; each item marked done in the same transaction that
  * records the ESP's answer, so a push that fails halfway resumes without doubling) and an index the
- * sync uses to find a member by its ESP id.
+ * sync uses to find a member by its ESP id, and when a full pass last saw each member.
  */
 import type { Migration } from './types';
 
@@ -39,5 +39,9 @@ export const migration0003: Migration = {
     CREATE INDEX esp_pushback_list ON esp_pushback (list_id, email_norm) WHERE state = 'pending';
 
     CREATE INDEX subscribers_esp ON subscribers (list_id, esp_id) WHERE esp_id IS NOT NULL;
+
+    -- When a full ESP pass last saw the member. After a complete full pass, members of the list the ESP
+    -- no longer returns (deleted there, e.g. a GDPR erasure) are archived instead of staying sendable.
+    ALTER TABLE subscribers ADD COLUMN esp_seen_at TEXT;
   `,
 };

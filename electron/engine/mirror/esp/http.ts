@@ -230,6 +230,11 @@ export class EspHttp {
   requests = 0;
   /** Most requests ever in flight at once. */
   peakInFlight = 0;
+  /**
+   * The ESP's clock: the Date header of the latest answer (ms since epoch), null before any. The sync
+   * uses it for changed-since filters so our own clock's skew never hides a change.
+   */
+  lastServerDate: number | null = null;
 
   constructor(options: HttpClientOptions) {
     this.o = options;
@@ -356,6 +361,8 @@ export class EspHttp {
         };
       }
       const status = res.status;
+      const date = Date.parse(res.headers.get('date') ?? '');
+      if (!Number.isNaN(date) && !opts.absolute) this.lastServerDate = date;
       if ((status >= 200 && status < 300) || opts.accept?.includes(status)) {
         if (opts.text) return { answer: { status, body: text as T, headers: res.headers } };
         if (text.trim() === '') return { answer: { status, body: undefined as T, headers: res.headers } };

@@ -1,0 +1,415 @@
+/**
+ * What the ESP sync writes: checkpoints (sync_state), ESP connections (providers of kind 'esp'), lists
+ * linked to an ESP list, and members. The decisions (which status wins, what counts as a change) live
+ * in mirror/esp/sync.ts; this file only reads and writes rows. Callers wrap a page in `transaction()`
+ * so a page and its checkpoint commit together.
+ */
+import type { Db } from '../connection';
+import type { SubscriberStatus } from '../../mirror/status';
+
+export interface EspProviderRow {
+  id: number;
+  name: string;
+  type: string;
+  config: Record<string, unknown>;
+  secretRef: string | null;
+  health: string;
+  healthChangedAt: string | null;
+  enabled: boolean;
+  createdAt: string;
+}
+
+interface RawProvider {
+  id: number;
+  name: string;
+  type: string;
+  config: string;
+  secret_ref: string | null;
+  health: string;
+  health_changed_at: string | null;
+  enabled: number;
+  created_at: string;
+}
+
+const toProvider = (r: RawProvider): EspProviderRow => ({
+  id: r.id,
+  name: r.name,
+  type: r.type,
+  config: JSON.parse(r.config) as Record<string, unknown>,
+  secretRef: r.secret_ref,
+  health: r.health,
+  healthChangedAt: r.health_changed_at,
+  enabled: r.enabled === 1,
+  createdAt: r.created_at,
+});
+
+/** The columns of a member the sync compares and writes. */
+export interface MemberFields {
+  email: string;
+  emailNorm: string;
+  firstName: string;
+  lastName: string;
+  nameNorm: string;
+  status: SubscriberStatus;
+  statusChangedAt: string | null;
+  statusReason: string | null;
+  mergeFields: string;
+  tags: string;
+  extra: string;
+  optinTime: string | null;
+  optinIp: string | null;
+  confirmTime: string | null;
+  confirmIp: string | null;
+  espId: string;
+  espChangedAt: string | null;
+}
+
+export interface ExistingMember extends MemberFields {
+  id: number;
+}
+
+interface RawMember {
+  id: number;
+  email: string;
+  email_norm: string;
+  first_name: string;
+  last_name: string;
+  name_norm: string;
+  status: SubscriberStatus;
+  status_changed_at: string | null;
+  status_reason: string | null;
+  merge_fields: string;
+  tags: string;
+  extra: string;
+  optin_time: string | null;
+  optin_ip: string | null;
+  confirm_time: string | null;
+  confirm_ip: string | null;
+  esp_id: string | null;
+  esp_changed_at: string | null;
+}
+
+const MEMBER_COLS =
+  'id, email, email_norm, first_name, last_name, name_norm, status, status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time, confirm_ip, esp_id, esp_changed_at';
+
+const toMember = (r: RawMember): ExistingMember => ({
+  id: r.id,
+  email: r.email,
+  emailNorm: r.email_norm,
+  firstName: r.first_name,
+  lastName: r.last_name,
+  nameNorm: r.name_norm,
+  status: r.status,
+  statusChangedAt: r.status_changed_at,
+  statusReason: r.status_reason,
+  mergeFields: r.merge_fields,
+  tags: r.tags,
+  extra: r.extra,
+  optinTime: r.optin_time,
+  optinIp: r.optin_ip,
+  confirmTime: r.confirm_time,
+  confirmIp: r.confirm_ip,
+  espId: r.esp_id ?? '',
+  espChangedAt: r.esp_changed_at,
+});
+
+/** SQLite's default limit on bound parameters is 32,766; stay far below it. */
+const IN_CHUNK = 500;
+
+export class EspSyncRepo {
+  constructor(private readonly db: Db) {}
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  // ---- ESP connections -------------------------------------------------------------------------
+
+  providers(): EspProviderRow[] {
+    return (
+      this.db
+        .prepare(`SELECT * FROM providers WHERE kind = 'esp' ORDER BY lower(name)`)
+        .all() as RawProvider[]
+    ).map(toProvider);
+  }
+
+  providerByName(name: string): EspProviderRow | undefined {
+    const r = this.db
+      .prepare(`SELECT * FROM providers WHERE kind = 'esp' AND lower(name) = lower(?)`)
+      .get(name.trim()) as RawProvider | undefined;
+    return r && toProvider(r);
+  }
+
+  providerById(id: number): EspProviderRow | undefined {
+    const r = this.db.prepare(`SELECT * FROM providers WHERE kind = 'esp' AND id = ?`).get(id) as
+      RawProvider | undefined;
+    return r && toProvider(r);
+  }
+
+  /** Any provider (SMTP or ESP) already using this name? Names are unique across kinds. */
+  nameTaken(name: string): boolean {
+    return (
+      this.db.prepare('SELECT 1 FROM providers WHERE lower(name) = lower(?)').get(name.trim()) !== undefined
+    );
+  }
+
+  createProvider(input: {
+    name: string;
+    type: string;
+    config: Record<string, unknown>;
+    secretRef: string;
+    maxConnections: number;
+    now: string;
+  }): EspProviderRow {
+    const info = this.db
+      .prepare(
+        `INSERT INTO providers (name, kind, type, config, secret_ref, max_connections, created_at, updated_at)
+         VALUES (?, 'esp', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        input.name.trim(),
+        input.type,
+        JSON.stringify(input.config),
+        input.secretRef,
+        input.maxConnections,
+        input.now,
+        input.now,
+      );
+    return this.providerById(Number(info.lastInsertRowid))!;
+  }
+
+  updateProvider(
+    id: number,
+    input: { config: Record<string, unknown>; secretRef: string; maxConnections: number; now: string },
+  ): void {
+    this.db
+      .prepare(
+        'UPDATE providers SET config = ?, secret_ref = ?, max_connections = ?, updated_at = ? WHERE id = ?',
+      )
+      .run(JSON.stringify(input.config), input.secretRef, input.maxConnections, input.now, id);
+  }
+
+  /** Returns true when the health actually changed. */
+  setHealth(id: number, health: string, now: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?')
+        .run(health, now, id, health).changes > 0
+    );
+  }
+
+  // ---- checkpoints -----------------------------------------------------------------------------
+
+  checkpoint<T>(providerId: number, scope: string): T | undefined {
+    const r = this.db
+      .prepare('SELECT checkpoint FROM sync_state WHERE provider_id = ? AND scope = ?')
+      .get(providerId, scope) as { checkpoint: string } | undefined;
+    return r ? (JSON.parse(r.checkpoint) as T) : undefined;
+  }
+
+  setCheckpoint(providerId: number, scope: string, checkpoint: unknown, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO sync_state (provider_id, scope, checkpoint, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (provider_id, scope) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at`,
+      )
+      .run(providerId, scope, JSON.stringify(checkpoint), now);
+  }
+
+  checkpoints(providerId: number): { scope: string; checkpoint: unknown; updatedAt: string }[] {
+    return (
+      this.db
+        .prepare('SELECT scope, checkpoint, updated_at FROM sync_state WHERE provider_id = ? ORDER BY scope')
+        .all(providerId) as { scope: string; checkpoint: string; updated_at: string }[]
+    ).map((r) => ({
+      scope: r.scope,
+      checkpoint: JSON.parse(r.checkpoint) as unknown,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  // ---- lists -----------------------------------------------------------------------------------
+
+  listByEspId(
+    providerId: number,
+    espListId: string,
+  ): { id: number; name: string; mergeFields: string } | undefined {
+    return this.db
+      .prepare(
+        'SELECT id, name, merge_fields AS mergeFields FROM lists WHERE provider_id = ? AND esp_list_id = ?',
+      )
+      .get(providerId, espListId) as { id: number; name: string; mergeFields: string } | undefined;
+  }
+
+  listByName(name: string): { id: number; providerId: number | null; espListId: string | null } | undefined {
+    return this.db
+      .prepare(
+        'SELECT id, provider_id AS providerId, esp_list_id AS espListId FROM lists WHERE lower(name) = lower(?)',
+      )
+      .get(name.trim()) as { id: number; providerId: number | null; espListId: string | null } | undefined;
+  }
+
+  createList(input: {
+    name: string;
+    providerId: number;
+    espListId: string;
+    mergeFields: string;
+    now: string;
+  }): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO lists (name, provider_id, esp_list_id, merge_fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(input.name, input.providerId, input.espListId, input.mergeFields, input.now, input.now);
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Links an existing local list (e.g. imported from this ESP's CSV export) to the ESP list. */
+  linkList(listId: number, providerId: number, espListId: string, now: string): void {
+    this.db
+      .prepare('UPDATE lists SET provider_id = ?, esp_list_id = ?, updated_at = ? WHERE id = ?')
+      .run(providerId, espListId, now, listId);
+  }
+
+  setListMergeFields(listId: number, mergeFields: string, now: string): void {
+    this.db
+      .prepare('UPDATE lists SET merge_fields = ?, updated_at = ? WHERE id = ? AND merge_fields <> ?')
+      .run(mergeFields, now, listId, mergeFields);
+  }
+
+  listsOfProvider(providerId: number): { id: number; name: string; espListId: string }[] {
+    return this.db
+      .prepare(
+        'SELECT id, name, esp_list_id AS espListId FROM lists WHERE provider_id = ? AND esp_list_id IS NOT NULL ORDER BY id',
+      )
+      .all(providerId) as { id: number; name: string; espListId: string }[];
+  }
+
+  // ---- members ---------------------------------------------------------------------------------
+
+  /** The list's rows for these addresses, keyed by email_norm. */
+  membersByEmail(listId: number, emailNorms: string[]): Map<string, ExistingMember> {
+    const out = new Map<string, ExistingMember>();
+    for (let i = 0; i < emailNorms.length; i += IN_CHUNK) {
+      const chunk = emailNorms.slice(i, i + IN_CHUNK);
+      const rows = this.db
+        .prepare(
+          `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND email_norm IN (${chunk.map(() => '?').join(',')})`,
+        )
+        .all(listId, ...chunk) as RawMember[];
+      for (const r of rows) out.set(r.email_norm, toMember(r));
+    }
+    return out;
+  }
+
+  /** A row with this ESP id under another address (the person changed their address at the ESP). */
+  memberByEspId(listId: number, espId: string): ExistingMember | undefined {
+    const r = this.db
+      .prepare(`SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND esp_id = ?`)
+      .get(listId, espId) as RawMember | undefined;
+    return r && toMember(r);
+  }
+
+  insertMember(listId: number, m: MemberFields, source: string, seenAt: string | null, now: string): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
+           status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time,
+           confirm_ip, source, esp_id, esp_changed_at, esp_seen_at, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        listId,
+        m.email,
+        m.emailNorm,
+        m.firstName,
+        m.lastName,
+        m.nameNorm,
+        m.status,
+        m.statusChangedAt,
+        m.statusReason,
+        m.mergeFields,
+        m.tags,
+        m.extra,
+        m.optinTime,
+        m.optinIp,
+        m.confirmTime,
+        m.confirmIp,
+        source,
+        m.espId,
+        m.espChangedAt,
+        seenAt,
+        now,
+        now,
+      );
+    return Number(info.lastInsertRowid);
+  }
+
+  updateMember(id: number, m: MemberFields, now: string): void {
+    this.db
+      .prepare(
+        `UPDATE subscribers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, name_norm = ?, status = ?,
+           status_changed_at = ?, status_reason = ?, merge_fields = ?, tags = ?, extra = ?, optin_time = ?,
+           optin_ip = ?, confirm_time = ?, confirm_ip = ?, esp_id = ?, esp_changed_at = ?, updated_at = ?
+         WHERE id = ?`,
+      )
+      .run(
+        m.email,
+        m.emailNorm,
+        m.firstName,
+        m.lastName,
+        m.nameNorm,
+        m.status,
+        m.statusChangedAt,
+        m.statusReason,
+        m.mergeFields,
+        m.tags,
+        m.extra,
+        m.optinTime,
+        m.optinIp,
+        m.confirmTime,
+        m.confirmIp,
+        m.espId,
+        m.espChangedAt,
+        now,
+        id,
+      );
+  }
+
+  markSeen(ids: number[], seenAt: string): void {
+    for (let i = 0; i < ids.length; i += IN_CHUNK) {
+      const chunk = ids.slice(i, i + IN_CHUNK);
+      this.db
+        .prepare(`UPDATE subscribers SET esp_seen_at = ? WHERE id IN (${chunk.map(() => '?').join(',')})`)
+        .run(seenAt, ...chunk);
+    }
+  }
+
+  /**
+   * After a complete full pass that started at `passStart`: members the ESP no longer returned are
+   * archived (they were deleted there). Only sendable/pending rows move; stricter statuses stay.
+   * Rows never seen by any pass (added locally, e.g. from a CSV) are left alone.
+   */
+  archiveUnseen(listId: number, passStart: string, now: string): number {
+    return this.db
+      .prepare(
+        `UPDATE subscribers SET status = 'archived', status_reason = 'no longer at the ESP',
+           status_changed_at = ?, updated_at = ?
+         WHERE list_id = ? AND esp_seen_at IS NOT NULL AND esp_seen_at < ? AND status IN ('subscribed', 'pending')`,
+      )
+      .run(now, now, listId, passStart).changes;
+  }
+
+  addSuppression(
+    emailNorm: string,
+    reason: 'bounced' | 'complained' | 'cleaned',
+    source: string,
+    now: string,
+  ): void {
+    this.db
+      .prepare(
+        'INSERT INTO suppressions (email_norm, reason, source, detail, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT (email_norm) DO NOTHING',
+      )
+      .run(emailNorm, reason, source, now);
+  }
+}

@@ -1,0 +1,440 @@
+/**
+ * Mailchimp Marketing API 3.0 connector.
+ * Reference: https://mailchimp.com/developer/marketing/api/ (and ../shared/specs/mailchimp-marketing-openapi3.yaml).
+ * - Base https://<dc>.api.mailchimp.com/3.0, dc = the key's suffix ("…-us6"); HTTP Basic, key as password.
+ * - Members are addressed by the MD5 of the lower-cased address; `count` ≤ 1000 with `offset`, so the
+ *   sync engine may fetch several pages at once (cursorAhead). Incremental: `since_last_changed`.
+ * - At most 10 simultaneous connections per key, then 429. Errors are application/problem+json.
+ */
+import { createHash } from 'node:crypto';
+import { userError } from '../../../errors';
+import { systemClock } from '../../../clock';
+import { EspHttp, isEspError, type ErrorAnswer } from '../http';
+import { probeHealth } from '../health';
+import { parseStatusWord, type SubscriberStatus } from '../../status';
+import type {
+  CallOptions,
+  ConnectorOptions,
+  EspAccount,
+  EspCampaign,
+  EspConnector,
+  EspHealth,
+  EspList,
+  EspMember,
+  EspMergeFieldDef,
+  Json,
+  MemberCursor,
+  MemberPage,
+  MemberQuery,
+  PushBackItem,
+  PushBackResult,
+  UnscheduleResult,
+} from '../types';
+
+export const MAILCHIMP_PAGE = 1000;
+export const MAILCHIMP_STATUS_PAGE = 'https://status.mailchimp.com';
+
+export function subscriberHash(email: string): string {
+  return createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+}
+
+/** "0123…-us6" → "us6". */
+export function dataCenterOf(key: string): string {
+  const m = /-([a-z]+\d+)$/.exec(key.trim());
+  if (!m)
+    throw userError(
+      'This does not look like a Mailchimp API key: it should end in a data centre such as "-us6".',
+      {
+        code: 'esp_bad_key',
+        safe: 'Nothing was stored.',
+        next: 'Copy the whole key from Mailchimp (Account → Extras → API keys), including the part after the dash.',
+      },
+    );
+  return m[1]!;
+}
+
+interface McProblem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  instance?: string;
+  errors?: { field?: string; message?: string }[];
+}
+
+export function describeMailchimpError(a: ErrorAnswer) {
+  const p = (a.body ?? {}) as McProblem;
+  if (!p.title && !p.detail) return undefined;
+  const fields = (p.errors ?? []).map((e) => `${e.field ?? ''} ${e.message ?? ''}`.trim()).filter(Boolean);
+  return {
+    message: [p.title, p.detail, fields.length ? `(${fields.join('; ')})` : ''].filter(Boolean).join(': '),
+    espCode: p.title ?? null,
+  };
+}
+
+interface McMember {
+  id: string;
+  email_address: string;
+  unique_email_id?: string;
+  contact_id?: string;
+  full_name?: string;
+  web_id?: number;
+  email_type?: string;
+  status: string;
+  unsubscribe_reason?: string;
+  merge_fields?: Record<string, unknown>;
+  ip_signup?: string;
+  timestamp_signup?: string;
+  ip_opt?: string;
+  timestamp_opt?: string;
+  member_rating?: number;
+  last_changed?: string;
+  language?: string;
+  vip?: boolean;
+  location?: { latitude?: number; longitude?: number; country_code?: string; timezone?: string };
+  source?: string;
+  tags?: { id?: number; name: string }[];
+}
+
+interface McMergeField {
+  merge_id?: number;
+  tag: string;
+  name: string;
+  type: string;
+  required?: boolean;
+  default_value?: string;
+  options?: { choices?: string[] };
+}
+
+interface McList {
+  id: string;
+  name: string;
+  stats?: { member_count?: number; unsubscribe_count?: number; cleaned_count?: number };
+  permission_reminder?: string;
+  campaign_defaults?: { from_name?: string; from_email?: string };
+}
+
+interface McCampaign {
+  id: string;
+  status: string;
+  send_time?: string;
+  recipients?: { list_id?: string; segment_opts?: unknown };
+  settings?: {
+    subject_line?: string;
+    title?: string;
+    from_name?: string;
+    reply_to?: string;
+    to_name?: string;
+  };
+}
+
+/** Mailchimp's ISO times carry "+00:00"; store them as our canonical UTC form. */
+export function utc(s: string | undefined | null): string | null {
+  if (!s) return null;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+function mergeValue(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') {
+    // ADDRESS fields are objects: keep them as one line, the way Mailchimp's export does.
+    const a = v as Record<string, unknown>;
+    return ['addr1', 'addr2', 'city', 'state', 'zip', 'country']
+      .map((k) => a[k])
+      .filter((x) => x !== undefined && x !== null && x !== '')
+      .join('  ');
+  }
+  return String(v);
+}
+
+function mapStatus(word: string): SubscriberStatus {
+  // 'transactional' members never opted in to marketing: treat as pending (not sendable).
+  return parseStatusWord(word) ?? 'pending';
+}
+
+export function toMember(m: McMember): EspMember {
+  const merge = m.merge_fields ?? {};
+  const mergeFields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(merge)) {
+    if (k === 'FNAME' || k === 'LNAME') continue;
+    const s = mergeValue(v);
+    if (s !== '') mergeFields[k] = s;
+  }
+  const extra: Record<string, string> = {};
+  const put = (k: string, v: unknown) => {
+    if (v !== undefined && v !== null && v !== '') extra[k] = String(v);
+  };
+  put('unique_email_id', m.unique_email_id);
+  put('contact_id', m.contact_id);
+  put('web_id', m.web_id);
+  put('email_type', m.email_type);
+  put('member_rating', m.member_rating);
+  put('language', m.language);
+  put('vip', m.vip);
+  put('source', m.source);
+  put('latitude', m.location?.latitude);
+  put('longitude', m.location?.longitude);
+  put('country_code', m.location?.country_code);
+  put('timezone', m.location?.timezone);
+  if (m.status === 'transactional') put('esp_status', m.status);
+  return {
+    espId: m.id,
+    email: m.email_address,
+    status: mapStatus(m.status),
+    statusReason: m.unsubscribe_reason ?? (m.status === 'cleaned' ? 'cleaned at Mailchimp' : null),
+    statusChangedAt: null,
+    firstName: mergeValue(merge.FNAME),
+    lastName: mergeValue(merge.LNAME),
+    mergeFields,
+    tags: (m.tags ?? []).map((t) => t.name),
+    optinTime: utc(m.timestamp_signup),
+    optinIp: m.ip_signup || null,
+    confirmTime: utc(m.timestamp_opt),
+    confirmIp: m.ip_opt || null,
+    changedAt: utc(m.last_changed),
+    extra,
+  };
+}
+
+function toMergeDef(f: McMergeField): EspMergeFieldDef {
+  return {
+    tag: f.tag,
+    name: f.name,
+    type: f.type,
+    required: f.required ?? false,
+    defaultValue: f.default_value ?? null,
+    ...(f.options?.choices?.length ? { options: f.options.choices } : {}),
+    ...(f.merge_id !== undefined ? { espId: String(f.merge_id) } : {}),
+  };
+}
+
+export function createMailchimp(options: ConnectorOptions): EspConnector {
+  const key = options.apiKey.trim();
+  const baseUrl = options.baseUrl?.trim() || `https://${dataCenterOf(key)}.api.mailchimp.com/3.0`;
+  const clock = options.clock ?? systemClock;
+  const limits = { maxConnections: 10 };
+  const http = new EspHttp({
+    esp: 'Mailchimp',
+    baseUrl,
+    headers: { authorization: `Basic ${Buffer.from(`understudy:${key}`).toString('base64')}` },
+    secrets: [key],
+    maxConnections: limits.maxConnections,
+    describeError: describeMailchimpError,
+    fetch: options.fetch,
+    sleep: options.sleep,
+    clock,
+    timeoutMs: options.timeoutMs,
+    maxAttempts: options.maxAttempts,
+    backoffBaseMs: options.backoffBaseMs,
+    backoffMaxMs: options.backoffMaxMs,
+  });
+  const statusUrl = options.statusUrl === undefined ? MAILCHIMP_STATUS_PAGE : options.statusUrl;
+
+  async function allPages<T>(
+    path: string,
+    field: string,
+    query: Record<string, string | number>,
+    o?: CallOptions,
+  ) {
+    const out: T[] = [];
+    for (let offset = 0; ; offset += MAILCHIMP_PAGE) {
+      const page = await http.get<Record<string, unknown>>(path, {
+        query: { ...query, count: MAILCHIMP_PAGE, offset },
+        signal: o?.signal,
+      });
+      const items = (page[field] as T[] | undefined) ?? [];
+      out.push(...items);
+      const total = Number(page.total_items ?? 0);
+      if (items.length < MAILCHIMP_PAGE || offset + items.length >= total) return out;
+    }
+  }
+
+  const connector: EspConnector = {
+    kind: 'mailchimp',
+    label: 'Mailchimp',
+    dialect: 'mailchimp',
+    limits,
+    http,
+    capabilities: {
+      incremental: true,
+      parallelPages: true,
+      unschedule: true,
+      pushBack: ['unsubscribe', 'bounce', 'complaint'],
+      tagRecipients: true,
+    },
+
+    async verify(o): Promise<EspAccount> {
+      await http.get('/ping', { signal: o?.signal });
+      const root = await http.get<{ account_name?: string; email?: string; account_timezone?: string }>('/', {
+        signal: o?.signal,
+        query: { fields: 'account_name,email,account_timezone' },
+      });
+      return {
+        name: root.account_name ?? 'Mailchimp account',
+        email: root.email ?? null,
+        extra: { timeZone: root.account_timezone ?? null },
+      };
+    },
+
+    health(o): Promise<EspHealth> {
+      return probeHealth({
+        http,
+        clock,
+        statusUrl,
+        signal: o?.signal,
+        call: async () => {
+          await http.get('/ping', { signal: o?.signal, noRetry: true });
+        },
+      });
+    },
+
+    async lists(o): Promise<EspList[]> {
+      const lists = await allPages<McList>('/lists', 'lists', {}, o);
+      const out: EspList[] = [];
+      for (const l of lists) {
+        const fields = await allPages<McMergeField>(
+          `/lists/${encodeURIComponent(l.id)}/merge-fields`,
+          'merge_fields',
+          {},
+          o,
+        );
+        const extra: Record<string, Json> = {};
+        if (l.permission_reminder) extra.permissionReminder = l.permission_reminder;
+        if (l.campaign_defaults?.from_email) extra.defaultFromEmail = l.campaign_defaults.from_email;
+        if (l.campaign_defaults?.from_name) extra.defaultFromName = l.campaign_defaults.from_name;
+        out.push({
+          espListId: l.id,
+          name: l.name,
+          memberCount:
+            (l.stats?.member_count ?? 0) + (l.stats?.unsubscribe_count ?? 0) + (l.stats?.cleaned_count ?? 0),
+          mergeFields: fields.map(toMergeDef),
+          extra,
+        });
+      }
+      return out;
+    },
+
+    cursorAhead(_list, _query, cursor, pages): MemberCursor {
+      const offset = Number(cursor?.offset ?? 0);
+      return { offset: offset + pages * MAILCHIMP_PAGE };
+    },
+
+    async members(
+      list: EspList,
+      query: MemberQuery,
+      cursor: MemberCursor | null,
+      o?: CallOptions,
+    ): Promise<MemberPage> {
+      const offset = Number(cursor?.offset ?? 0);
+      const page = await http.get<{ members?: McMember[]; total_items?: number }>(
+        `/lists/${encodeURIComponent(list.espListId)}/members`,
+        {
+          signal: o?.signal,
+          query: {
+            count: MAILCHIMP_PAGE,
+            offset,
+            // Newest change first: a member changed while we page moves to the front, which shifts
+            // the pages after it by one (an address seen twice, harmless) instead of shifting an unseen
+            // member into a page already fetched. The changed member is picked up by the follow-up
+            // changed-since pass the sync engine runs right after.
+            sort_field: 'last_changed',
+            sort_dir: 'DESC',
+            ...(query.since ? { since_last_changed: query.since } : {}),
+          },
+        },
+      );
+      const members = (page.members ?? []).map(toMember);
+      const total = page.total_items ?? null;
+      const done = members.length < MAILCHIMP_PAGE || (total !== null && offset + members.length >= total);
+      return { members, next: done ? null : { offset: offset + members.length }, total };
+    },
+
+    async scheduledCampaigns(o): Promise<EspCampaign[]> {
+      const root = await http.get<{ account_timezone?: string }>('/', {
+        signal: o?.signal,
+        query: { fields: 'account_timezone' },
+      });
+      const campaigns = await allPages<McCampaign>('/campaigns', 'campaigns', { status: 'schedule' }, o);
+      const out: EspCampaign[] = [];
+      for (const c of campaigns) {
+        const content = await http.get<{ html?: string; plain_text?: string }>(
+          `/campaigns/${encodeURIComponent(c.id)}/content`,
+          { signal: o?.signal },
+        );
+        const s = c.settings ?? {};
+        out.push({
+          espCampaignId: c.id,
+          name: s.title ?? '',
+          subject: s.subject_line ?? '',
+          fromName: s.from_name ?? '',
+          // Mailchimp sends from the reply-to address; there is no separate From address.
+          fromEmail: s.reply_to ?? '',
+          replyTo: s.reply_to ?? null,
+          html: content.html ?? null,
+          text: content.plain_text ?? null,
+          scheduledAt: utc(c.send_time) ?? '',
+          timeZone: root.account_timezone ?? null,
+          espListId: c.recipients?.list_id ?? null,
+          segment: (c.recipients?.segment_opts as Json | undefined) ?? null,
+          dialect: 'mailchimp',
+        });
+      }
+      return out.filter((c) => c.scheduledAt !== '');
+    },
+
+    async unschedule(id, o): Promise<UnscheduleResult> {
+      try {
+        await http.post(`/campaigns/${encodeURIComponent(id)}/actions/unschedule`, undefined, {
+          signal: o?.signal,
+        });
+        return { status: 'done', message: 'Mailchimp unscheduled the campaign; it is now a draft there.' };
+      } catch (e) {
+        const why = isEspError(e) ? e.message : String((e as Error)?.message ?? e);
+        return {
+          status: 'failed',
+          message: `Mailchimp did not unschedule the campaign (${why}). Mailchimp may still send it at its scheduled time: unschedule it in Mailchimp before sending it from here.`,
+        };
+      }
+    },
+
+    async pushBack(item: PushBackItem, o): Promise<PushBackResult> {
+      const hash = item.espMemberId || subscriberHash(item.email);
+      const path = `/lists/${encodeURIComponent(item.espListId)}/members/${hash}`;
+      const current = await http.request<McMember | undefined>('GET', path, {
+        signal: o?.signal,
+        accept: [404],
+        query: { fields: 'id,status' },
+      });
+      if (current.status === 404)
+        return { status: 'not_found', message: 'Mailchimp does not know this address in the list.' };
+      const st = current.body?.status;
+      if (st === 'unsubscribed' || st === 'cleaned')
+        return { status: 'already', message: `Mailchimp already has the address as ${st}.` };
+      // Mailchimp's API cannot mark an address cleaned or as a complaint: unsubscribed stops its mail.
+      await http.patch(path, { status: 'unsubscribed' }, { signal: o?.signal });
+      return {
+        status: 'done',
+        message:
+          item.kind === 'unsubscribe'
+            ? 'Unsubscribed at Mailchimp.'
+            : `Recorded as unsubscribed at Mailchimp (its API cannot mark a ${item.kind}).`,
+      };
+    },
+
+    async tagBackupRecipients(espListId, emails, tag, o) {
+      let tagged = 0;
+      for (const email of emails) {
+        const path = `/lists/${encodeURIComponent(espListId)}/members/${subscriberHash(email)}/tags`;
+        const r = await http.request('POST', path, {
+          signal: o?.signal,
+          body: { tags: [{ name: tag, status: 'active' }] },
+          accept: [404],
+        });
+        if (r.status !== 404) tagged++;
+      }
+      return { tagged };
+    },
+  };
+  return connector;
+}

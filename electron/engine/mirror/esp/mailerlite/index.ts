@@ -1,0 +1,335 @@
+/**
+ * MailerLite connector (the current API, connect.mailerlite.com/api; Bearer token). Subscribers belong
+ * to the account and carry their status account-wide, so the mirror holds one list ("MailerLite
+ * subscribers", esp id `all`) and MailerLite's groups become each member's tags (`include=groups`);
+ * campaigns that target groups keep the group names in their segment. The subscriber listing is cursor
+ * paged and filtered by one status at a time (it defaults to active), so a pass asks for each status in
+ * turn; it has no changed-since filter, so every sync is a full pass and the engine writes only the
+ * differences (capabilities.incremental = false).
+ *
+ * Limits: 120 requests a minute, then 429 with Retry-After (honoured by the shared client).
+ * Closing the loop: ready campaigns are cancelled with `POST /campaigns/{id}/cancel` (they return to
+ * draft); unsubscribes, bounces and complaints are pushed by setting the subscriber's status
+ * (unsubscribed / bounced / junk); backup recipients are added to a group named after the tag.
+ * Reference: https://developers.mailerlite.com/docs/ (no OpenAPI document is published).
+ */
+import { systemClock, type Clock } from '../../../clock';
+import { STATUS_RANK } from '../../status';
+import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
+import { probeHealth } from '../health';
+import type {
+  CallOptions,
+  ConnectorFactory,
+  ConnectorOptions,
+  EspAccount,
+  EspCampaign,
+  EspCapabilities,
+  EspConnector,
+  EspHealth,
+  EspLimits,
+  EspList,
+  Json,
+  MemberCursor,
+  MemberPage,
+  MemberQuery,
+  PushBackItem,
+  PushBackResult,
+  UnscheduleResult,
+} from '../types';
+import {
+  ML_STATUS_PASSES,
+  mlIso,
+  mlMember,
+  mlStatus,
+  targetGroups,
+  type MlCampaign,
+  type MlSubscriber,
+} from './map';
+
+export const MAILERLITE_BASE_URL = 'https://connect.mailerlite.com/api';
+export const MAILERLITE_STATUS_URL = 'https://status.mailerlite.com';
+export const MAILERLITE_LIST_ID = 'all';
+const PAGE = 1000;
+
+/** MailerLite's errors: `{message, errors: {field: [messages]}}`. */
+export function describeMailerLiteError(a: ErrorAnswer): EspErrorDescription | undefined {
+  const b = a.body as { message?: unknown; errors?: unknown } | undefined;
+  if (!b || typeof b.message !== 'string')
+    return a.text.trim() ? { message: a.text.trim().slice(0, 200) } : undefined;
+  const details =
+    b.errors && typeof b.errors === 'object'
+      ? Object.entries(b.errors as Record<string, unknown>)
+          .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : String(v)}`)
+          .join('; ')
+      : '';
+  return { message: details && !b.message.includes(details) ? `${b.message} (${details})` : b.message };
+}
+
+interface Paged<T> {
+  data: T[];
+  meta?: { last_page?: number; current_page?: number; next_cursor?: string | null; total?: number };
+}
+
+export class MailerLiteConnector implements EspConnector {
+  readonly kind = 'mailerlite' as const;
+  readonly label = 'MailerLite';
+  readonly dialect = 'mailerlite' as const;
+  readonly limits: EspLimits = { maxConnections: 4, perMinute: 120 };
+  readonly capabilities: EspCapabilities = {
+    incremental: false,
+    parallelPages: false,
+    unschedule: true,
+    pushBack: ['unsubscribe', 'bounce', 'complaint'],
+    tagRecipients: true,
+  };
+  readonly http: EspHttp;
+  private readonly clock: Clock;
+  private readonly statusUrl: string | null;
+
+  constructor(o: ConnectorOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.statusUrl = o.statusUrl === undefined ? MAILERLITE_STATUS_URL : o.statusUrl;
+    this.http = new EspHttp({
+      esp: 'MailerLite',
+      baseUrl: o.baseUrl || MAILERLITE_BASE_URL,
+      headers: { authorization: `Bearer ${o.apiKey}` },
+      secrets: [o.apiKey],
+      maxConnections: this.limits.maxConnections,
+      // A little under the 120/min the ESP counts, so a long sync never trips it.
+      perMinute: 110,
+      timeoutMs: o.timeoutMs,
+      maxAttempts: o.maxAttempts,
+      backoffBaseMs: o.backoffBaseMs,
+      backoffMaxMs: o.backoffMaxMs,
+      describeError: describeMailerLiteError,
+      fetch: o.fetch,
+      sleep: o.sleep,
+      clock: this.clock,
+    });
+  }
+
+  private count(opts: CallOptions): Promise<{ total?: number }> {
+    return this.http.get<{ total?: number }>('/subscribers', { signal: opts.signal, query: { limit: 0 } });
+  }
+
+  async verify(opts: CallOptions = {}): Promise<EspAccount> {
+    const c = await this.count(opts);
+    return { name: 'MailerLite account', extra: { subscribers: c.total ?? null } };
+  }
+
+  health(opts: CallOptions = {}): Promise<EspHealth> {
+    return probeHealth({
+      http: this.http,
+      clock: this.clock,
+      statusUrl: this.statusUrl,
+      signal: opts.signal,
+      call: async () => {
+        await this.count(opts);
+      },
+    });
+  }
+
+  /** Every page of a page-numbered collection. */
+  private async pages<T>(
+    path: string,
+    opts: CallOptions,
+    query: Record<string, string | number> = {},
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for (let page = 1; ; page++) {
+      const body = await this.http.get<Paged<T>>(path, {
+        signal: opts.signal,
+        query: { limit: 100, page, ...query },
+      });
+      out.push(...(body.data ?? []));
+      if (!body.meta?.last_page || page >= body.meta.last_page) return out;
+    }
+  }
+
+  async lists(opts: CallOptions = {}): Promise<EspList[]> {
+    const [fields, groups, count] = await Promise.all([
+      this.pages<{ id: string; name: string; key: string; type: string }>('/fields', opts),
+      this.pages<{ id: string; name: string }>('/groups', opts),
+      this.count(opts),
+    ]);
+    return [
+      {
+        espListId: MAILERLITE_LIST_ID,
+        name: 'MailerLite subscribers',
+        memberCount: count.total ?? null,
+        mergeFields: fields.map((f) => ({ tag: f.key, name: f.name, type: f.type, espId: f.id })),
+        extra: { groups: groups.map((g) => ({ id: g.id, name: g.name })) },
+      },
+    ];
+  }
+
+  async members(
+    _list: EspList,
+    _query: MemberQuery,
+    cursor: MemberCursor | null,
+    opts: CallOptions = {},
+  ): Promise<MemberPage> {
+    const si = typeof cursor?.si === 'number' ? cursor.si : 0;
+    const status = ML_STATUS_PASSES[si];
+    if (!status) return { members: [], next: null };
+    const body = await this.http.get<Paged<MlSubscriber>>('/subscribers', {
+      signal: opts.signal,
+      query: {
+        'filter[status]': status,
+        limit: PAGE,
+        include: 'groups',
+        ...(typeof cursor?.cursor === 'string' ? { cursor: cursor.cursor } : {}),
+      },
+    });
+    const members = (body.data ?? []).map(mlMember);
+    const nextCursor = body.meta?.next_cursor ?? null;
+    const next = nextCursor
+      ? { si, cursor: nextCursor }
+      : si + 1 < ML_STATUS_PASSES.length
+        ? { si: si + 1, cursor: null }
+        : null;
+    return { members, next };
+  }
+
+  async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
+    const [campaigns, groups] = await Promise.all([
+      this.pages<MlCampaign>('/campaigns', opts, { 'filter[status]': 'ready' }),
+      this.pages<{ id: string; name: string }>('/groups', opts),
+    ]);
+    const groupName = new Map(groups.map((g) => [g.id, g.name]));
+    const out: EspCampaign[] = [];
+    for (const c of campaigns) {
+      const at = mlIso(c.scheduled_for);
+      if (!at) continue;
+      const email = c.emails?.find((e) => e.id === c.default_email_id) ?? c.emails?.[0];
+      if (!email) continue;
+      let html = email.content ?? null;
+      if (html === null && email.preview_url) {
+        // The designed HTML is only published as the campaign's web version.
+        html = await this.http.get<string>(email.preview_url, {
+          absolute: true,
+          text: true,
+          signal: opts.signal,
+          headers: { accept: 'text/html' },
+        });
+      }
+      const target = targetGroups(c);
+      out.push({
+        espCampaignId: c.id,
+        name: c.name,
+        subject: email.subject ?? '',
+        fromName: email.from_name ?? '',
+        fromEmail: email.from ?? '',
+        replyTo: email.reply_to ?? null,
+        html,
+        text: email.plain_text ?? null,
+        scheduledAt: at,
+        timeZone: null,
+        espListId: MAILERLITE_LIST_ID,
+        segment: target
+          ? {
+              kind: 'mailerlite_filter',
+              tagsAny: target.groups.map((id) => groupName.get(id) ?? id),
+              otherRules: target.other,
+              filter: JSON.parse(JSON.stringify(c.filter ?? null)) as Json,
+              described: (c.filter_for_humans ?? []).flat(),
+            }
+          : null,
+        dialect: 'mailerlite',
+        extra: { delivery_schedule: c.delivery_schedule ?? null, type: c.type ?? null },
+      });
+    }
+    return out;
+  }
+
+  async unschedule(espCampaignId: string, opts: CallOptions = {}): Promise<UnscheduleResult> {
+    const id = encodeURIComponent(espCampaignId);
+    try {
+      const r = await this.http.request<{ data?: MlCampaign }>('POST', `/campaigns/${id}/cancel`, {
+        signal: opts.signal,
+        accept: [422],
+      });
+      if (r.status === 200 && r.body.data?.status !== 'ready')
+        return {
+          status: 'done',
+          message: `MailerLite campaign ${espCampaignId} was cancelled; it is a draft again.`,
+        };
+      const now = await this.http.get<{ data: MlCampaign }>(`/campaigns/${id}`, { signal: opts.signal });
+      if (now.data.status === 'draft')
+        return {
+          status: 'done',
+          message: `MailerLite campaign ${espCampaignId} was not scheduled (it is a draft).`,
+        };
+      return {
+        status: 'failed',
+        message: `MailerLite did not cancel campaign ${espCampaignId} (it is ${now.data.status}); MailerLite may still send it.`,
+      };
+    } catch (e) {
+      return {
+        status: 'failed',
+        message: `MailerLite did not cancel campaign ${espCampaignId}, so MailerLite may still send it later: ${(e as Error).message}`,
+      };
+    }
+  }
+
+  private async find(emailOrId: string, opts: CallOptions): Promise<MlSubscriber | null> {
+    const r = await this.http.request<{ data?: MlSubscriber }>(
+      'GET',
+      `/subscribers/${encodeURIComponent(emailOrId)}`,
+      {
+        signal: opts.signal,
+        accept: [404],
+      },
+    );
+    return r.status === 404 ? null : (r.body.data ?? null);
+  }
+
+  async pushBack(item: PushBackItem, opts: CallOptions = {}): Promise<PushBackResult> {
+    const sub = await this.find(item.espMemberId || item.email, opts);
+    if (!sub) return { status: 'not_found', message: `MailerLite has no subscriber ${item.email}.` };
+    const target = item.kind === 'unsubscribe' ? 'unsubscribed' : item.kind === 'bounce' ? 'bounced' : 'junk';
+    if (STATUS_RANK[mlStatus(sub.status)] >= STATUS_RANK[mlStatus(target)])
+      return { status: 'already', message: `MailerLite already has ${item.email} as ${sub.status}.` };
+    await this.http.put(
+      `/subscribers/${encodeURIComponent(sub.id)}`,
+      { status: target },
+      { signal: opts.signal },
+    );
+    return { status: 'done', message: `MailerLite now has ${item.email} as ${target}.` };
+  }
+
+  async tagBackupRecipients(
+    _espListId: string,
+    emails: string[],
+    tag: string,
+    opts: CallOptions = {},
+  ): Promise<{ tagged: number }> {
+    const groups = await this.pages<{ id: string; name: string }>('/groups', opts);
+    let groupId = groups.find((g) => g.name.toLowerCase() === tag.toLowerCase())?.id;
+    if (!groupId)
+      groupId = (
+        await this.http.post<{ data: { id: string } }>('/groups', { name: tag }, { signal: opts.signal })
+      ).data.id;
+    let tagged = 0;
+    for (const email of emails) {
+      const sub = await this.find(email, opts);
+      if (!sub) continue;
+      try {
+        await this.http.post(
+          `/subscribers/${encodeURIComponent(sub.id)}/groups/${encodeURIComponent(groupId)}`,
+          undefined,
+          {
+            signal: opts.signal,
+          },
+        );
+        tagged++;
+      } catch (e) {
+        if (!(isEspError(e) && e.status === 404)) throw e;
+      }
+    }
+    return { tagged };
+  }
+}
+
+export const createMailerLiteConnector: ConnectorFactory = (o: ConnectorOptions) =>
+  new MailerLiteConnector(o);

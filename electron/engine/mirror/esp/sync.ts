@@ -1,0 +1,613 @@
+/**
+ * The ESP sync: lists → local lists, members page by page, scheduled campaigns → campaigns.
+ *
+ * - Each member page is applied in ONE transaction together with its checkpoint (sync_state, scope
+ *   `members:<esp list id>`), so a sync interrupted at page 400 of 1,000 resumes at 400 and never
+ *   leaves half a page applied.
+ * - Offset-paged APIs (capabilities.parallelPages) have up to `maxConnections` pages in flight while
+ *   pages are still applied strictly in order (the checkpoint only ever moves over applied pages).
+ * - After a first full pass, passes are incremental (changed since the ESP's clock at the start of the
+ *   previous pass, minus an overlap), and each pass is followed by one changed-since pass so a member
+ *   changed while we paged is not left stale. Where the API has no such filter, a full pass that writes
+ *   only differences.
+ * - The ESP is the source of truth for its members, EXCEPT that a local unsubscribe, bounce or
+ *   complaint not yet pushed back (or newer than the ESP's own change) is never overwritten by an older
+ *   "subscribed": a lost unsubscribe is one of the three things that must never happen.
+ * - After a complete full pass, members the ESP no longer returns are archived (deleted there).
+ */
+import type { Engine } from '../../engine';
+import { CancelledError } from '../../errors';
+import { checkEmail } from '../email';
+import {
+  STATUS_RANK,
+  GLOBAL_SUPPRESSION_STATUSES,
+  SUBSCRIBER_STATUSES,
+  type SubscriberStatus,
+} from '../status';
+import { emptyStatusCounts } from '../../db/repos/lists';
+import type { ExistingMember, MemberFields, EspProviderRow } from '../../db/repos/espSync';
+import type { PushBackKindRow } from '../../db/repos/espPushback';
+import { espRepos } from './repos';
+import { connectionsFor, openConnector } from './connections';
+import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, MemberPage } from './types';
+
+/** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
+const SINCE_OVERLAP_MS = 60_000;
+
+export interface SyncProgress {
+  provider: string;
+  phase: 'lists' | 'members' | 'campaigns' | 'done';
+  list: string | null;
+  pages: number;
+  members: number;
+  total: number | null;
+}
+
+export interface MemberCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+  /** ESP said something less strict than a local unsubscribe/bounce/complaint not yet pushed back. */
+  keptLocal: number;
+  /** No longer returned by the ESP after a full pass. */
+  archived: number;
+  /** Addresses the ESP holds that are not valid addresses (skipped, never sent to). */
+  invalid: number;
+  byStatus: Record<SubscriberStatus, number>;
+}
+
+export interface SyncSummary {
+  provider: string;
+  providerId: number;
+  mode: 'full' | 'incremental' | 'mixed';
+  lists: number;
+  listsAdded: number;
+  pages: number;
+  members: MemberCounts;
+  campaigns: { added: number; updated: number; unchanged: number; kept: number; gone: number; total: number };
+  resumed: boolean;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface SyncOptions {
+  /** One connection by name; default every enabled ESP connection. */
+  esp?: string | undefined;
+  /** Ignore incremental checkpoints: a full pass (that still resumes an interrupted one). */
+  full?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+  onProgress?: ((p: SyncProgress) => void) | undefined;
+}
+
+/** The checkpoint of one list's member stream. */
+interface MemberCheckpoint {
+  /** The pass in progress (null when none). */
+  pass: {
+    mode: 'full' | 'incremental';
+    since: string | null;
+    cursor: MemberCursor | null;
+    /** Our clock when the pass started (esp_seen_at marks of a full pass are compared to it). */
+    startedAt: string;
+    /** The ESP's clock at the start of the pass: the next pass's changed-since. */
+    espStart: string;
+    pages: number;
+    followUp: boolean;
+  } | null;
+  /** changed-since for the next pass: the ESP's clock at the start of the last complete pass. */
+  nextSince: string | null;
+  lastCompleteAt: string | null;
+  lastFullAt: string | null;
+}
+
+function emptyCounts(): MemberCounts {
+  return {
+    added: 0,
+    updated: 0,
+    unchanged: 0,
+    keptLocal: 0,
+    archived: 0,
+    invalid: 0,
+    byStatus: emptyStatusCounts(),
+  };
+}
+
+const PUSH_KIND: Partial<Record<SubscriberStatus, PushBackKindRow>> = {
+  unsubscribed: 'unsubscribe',
+  bounced: 'bounce',
+  cleaned: 'bounce',
+  complained: 'complaint',
+};
+
+/** Statuses a local action may have set and the ESP must learn about. */
+const LOCAL_STRICT: ReadonlySet<SubscriberStatus> = new Set([
+  'unsubscribed',
+  'bounced',
+  'cleaned',
+  'complained',
+]);
+
+function fieldsOf(m: EspMember, emailNorm: string, email: string): MemberFields {
+  const first = m.firstName ?? '';
+  const last = m.lastName ?? '';
+  return {
+    email,
+    emailNorm,
+    firstName: first,
+    lastName: last,
+    nameNorm: `${first} ${last}`.trim().toLowerCase(),
+    status: m.status,
+    statusChangedAt: m.statusChangedAt ?? m.changedAt ?? null,
+    statusReason: m.statusReason ?? null,
+    mergeFields: JSON.stringify(sortKeys(m.mergeFields)),
+    tags: JSON.stringify(m.tags),
+    extra: JSON.stringify(sortKeys(m.extra ?? {})),
+    optinTime: m.optinTime ?? null,
+    optinIp: m.optinIp ?? null,
+    confirmTime: m.confirmTime ?? null,
+    confirmIp: m.confirmIp ?? null,
+    espId: m.espId,
+    espChangedAt: m.changedAt,
+  };
+}
+
+function sortKeys(o: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+const COMPARED: (keyof MemberFields)[] = [
+  'email',
+  'emailNorm',
+  'firstName',
+  'lastName',
+  'status',
+  'statusReason',
+  'mergeFields',
+  'tags',
+  'extra',
+  'optinTime',
+  'optinIp',
+  'confirmTime',
+  'confirmIp',
+  'espId',
+  'espChangedAt',
+];
+
+export interface MemberDecision {
+  fields: MemberFields;
+  /** The local status was kept over the ESP's (and must be pushed back). */
+  keptLocal: boolean;
+  changed: boolean;
+}
+
+/**
+ * The rule for one member the ESP returned, given our row. Pure, so it is unit-tested on its own.
+ * `pendingPush`: a push-back of this address is still queued.
+ */
+export function decideMember(
+  existing: ExistingMember | undefined,
+  incoming: MemberFields,
+  pendingPush: boolean,
+): MemberDecision {
+  if (!existing) return { fields: incoming, keptLocal: false, changed: true };
+  const fields: MemberFields = { ...incoming };
+  let keptLocal = false;
+  if (existing.status !== incoming.status) {
+    const localStricter = STATUS_RANK[existing.status] > STATUS_RANK[incoming.status];
+    // The local change is newer than anything the ESP knows (or the ESP gave no time): keep it.
+    const localNewer =
+      existing.statusChangedAt !== null &&
+      (incoming.espChangedAt === null || existing.statusChangedAt > incoming.espChangedAt);
+    if (LOCAL_STRICT.has(existing.status) && localStricter && (pendingPush || localNewer)) {
+      fields.status = existing.status;
+      fields.statusReason = existing.statusReason;
+      fields.statusChangedAt = existing.statusChangedAt;
+      keptLocal = true;
+    }
+  } else {
+    // Same status: keep when it changed locally; the ESP's time is informative only.
+    fields.statusChangedAt = existing.statusChangedAt ?? incoming.statusChangedAt;
+  }
+  const changed = COMPARED.some((k) => existing[k] !== fields[k]);
+  return { fields, keptLocal, changed };
+}
+
+function mergeDefsJson(list: EspList, existingJson: string | undefined): string {
+  const esp = list.mergeFields.map((d) => ({
+    tag: d.tag,
+    name: d.name,
+    type: d.type,
+    ...(d.required !== undefined ? { required: d.required } : {}),
+    ...(d.defaultValue ? { defaultValue: d.defaultValue } : {}),
+    ...(d.options ? { options: d.options } : {}),
+    ...(d.espId ? { espId: d.espId } : {}),
+  }));
+  // Keep definitions we had that the ESP does not list (from a CSV import): nothing is dropped.
+  const tags = new Set(esp.map((d) => d.tag.toUpperCase()));
+  const prev = existingJson ? (JSON.parse(existingJson) as { tag: string }[]) : [];
+  return JSON.stringify([...esp, ...prev.filter((d) => !tags.has(String(d.tag).toUpperCase()))]);
+}
+
+class ProviderSync {
+  readonly counts = emptyCounts();
+  pages = 0;
+  listsAdded = 0;
+  modes = new Set<'full' | 'incremental'>();
+  resumed = false;
+  private readonly repos;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly provider: EspProviderRow,
+    private readonly connector: EspConnector,
+    private readonly opts: SyncOptions,
+  ) {
+    this.repos = espRepos(engine);
+  }
+
+  private checkCancel(): void {
+    if (this.opts.signal?.aborted)
+      throw new CancelledError(
+        'The sync',
+        'Every page applied before the cancel is kept; the next sync resumes there.',
+      );
+  }
+
+  private progress(p: Omit<SyncProgress, 'provider'>): void {
+    const full = { provider: this.provider.name, ...p };
+    this.opts.onProgress?.(full);
+    this.engine.bus.emit('sync.progress', full);
+  }
+
+  /** The local list for an ESP list: linked, adopted by name, or created. */
+  ensureList(list: EspList): number {
+    const sync = this.repos.sync;
+    const now = this.engine.now();
+    return sync.transaction(() => {
+      const linked = sync.listByEspId(this.provider.id, list.espListId);
+      if (linked) {
+        sync.setListMergeFields(linked.id, mergeDefsJson(list, linked.mergeFields), now);
+        return linked.id;
+      }
+      const byName = sync.listByName(list.name);
+      if (byName && byName.providerId === null) {
+        // A list imported from this ESP's CSV export before connecting: adopt it.
+        sync.linkList(byName.id, this.provider.id, list.espListId, now);
+        const adopted = sync.listByEspId(this.provider.id, list.espListId)!;
+        sync.setListMergeFields(adopted.id, mergeDefsJson(list, adopted.mergeFields), now);
+        return adopted.id;
+      }
+      let name = list.name.trim() || list.espListId;
+      if (byName) name = `${name} (${this.provider.name})`;
+      for (let i = 2; sync.listByName(name); i++) name = `${list.name} (${this.provider.name} ${i})`;
+      this.listsAdded++;
+      return sync.createList({
+        name,
+        providerId: this.provider.id,
+        espListId: list.espListId,
+        mergeFields: mergeDefsJson(list, undefined),
+        now,
+      });
+    });
+  }
+
+  /** Applies one page and moves the checkpoint, in one transaction. */
+  applyPage(listId: number, list: EspList, page: MemberPage, cp: MemberCheckpoint, scope: string): void {
+    const { sync, pushback } = this.repos;
+    const now = this.engine.now();
+    const pass = cp.pass!;
+    const source = `esp:${this.connector.kind}`;
+    const valid: { m: EspMember; norm: string; email: string }[] = [];
+    let invalid = 0;
+    for (const m of page.members) {
+      const c = checkEmail(m.email);
+      if (c.ok) valid.push({ m, norm: c.norm, email: c.email });
+      else invalid++;
+    }
+    const local = {
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      keptLocal: 0,
+      archived: 0,
+      byStatus: emptyStatusCounts(),
+    };
+    sync.transaction(() => {
+      const norms = valid.map((v) => v.norm);
+      const existing = sync.membersByEmail(listId, norms);
+      const pending = pushback.pendingEmails(listId, norms);
+      const seen: number[] = [];
+      for (const { m, norm, email } of valid) {
+        let row = existing.get(norm);
+        if (!row) {
+          // Same person, new address at the ESP: follow the ESP id.
+          const moved = sync.memberByEspId(listId, m.espId);
+          if (moved && !existing.has(moved.emailNorm)) row = moved;
+        }
+        const d = decideMember(
+          row,
+          fieldsOf(m, norm, email),
+          pending.has(norm) || (row ? pending.has(row.emailNorm) : false),
+        );
+        local.byStatus[d.fields.status]++;
+        if (!row) {
+          sync.insertMember(listId, d.fields, source, pass.mode === 'full' ? now : null, now);
+          existing.set(norm, { id: -1, ...d.fields });
+          local.added++;
+        } else {
+          if (d.changed) {
+            sync.updateMember(row.id, d.fields, now);
+            local.updated++;
+          } else local.unchanged++;
+          if (pass.mode === 'full') seen.push(row.id);
+        }
+        if (d.keptLocal) {
+          local.keptLocal++;
+          const kind = PUSH_KIND[d.fields.status];
+          if (
+            kind &&
+            !pushback.queuedSince(
+              this.provider.id,
+              list.espListId,
+              norm,
+              kind,
+              d.fields.statusChangedAt ?? '',
+            )
+          ) {
+            pushback.enqueue(
+              {
+                providerId: this.provider.id,
+                listId,
+                espListId: list.espListId,
+                email,
+                emailNorm: norm,
+                espMemberId: m.espId,
+                kind,
+                detail: d.fields.statusReason,
+                happenedAt: d.fields.statusChangedAt ?? now,
+              },
+              now,
+            );
+          }
+        }
+        if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(d.fields.status))
+          sync.addSuppression(norm, d.fields.status as 'bounced' | 'complained' | 'cleaned', source, now);
+      }
+      if (seen.length) sync.markSeen(seen, now);
+      pass.pages++;
+      pass.cursor = page.next;
+      if (page.next === null) {
+        if (pass.mode === 'full') local.archived = sync.archiveUnseen(listId, pass.startedAt, now);
+        cp.nextSince = pass.espStart;
+        cp.lastCompleteAt = now;
+        if (pass.mode === 'full') cp.lastFullAt = now;
+        cp.pass = null;
+      }
+      sync.setCheckpoint(this.provider.id, scope, cp, now);
+    });
+    this.pages++;
+    this.counts.added += local.added;
+    this.counts.updated += local.updated;
+    this.counts.unchanged += local.unchanged;
+    this.counts.keptLocal += local.keptLocal;
+    this.counts.archived += local.archived;
+    this.counts.invalid += invalid;
+    for (const s of SUBSCRIBER_STATUSES) this.counts.byStatus[s] += local.byStatus[s];
+  }
+
+  private espNow(): string {
+    return new Date(this.connector.http.lastServerDate ?? this.engine.clock.now()).toISOString();
+  }
+
+  /** One pass over a list's members (resuming the stored one if any). */
+  async memberPass(listId: number, list: EspList, followUp: boolean): Promise<void> {
+    const scope = `members:${list.espListId}`;
+    const stored = this.repos.sync.checkpoint<MemberCheckpoint>(this.provider.id, scope);
+    const cp: MemberCheckpoint = stored ?? {
+      pass: null,
+      nextSince: null,
+      lastCompleteAt: null,
+      lastFullAt: null,
+    };
+    if (cp.pass) {
+      this.resumed = true;
+    } else {
+      const incremental =
+        this.connector.capabilities.incremental && cp.nextSince !== null && (followUp || !this.opts.full);
+      const since = incremental ? new Date(Date.parse(cp.nextSince!) - SINCE_OVERLAP_MS).toISOString() : null;
+      cp.pass = {
+        mode: incremental ? 'incremental' : 'full',
+        since,
+        cursor: null,
+        startedAt: this.engine.now(),
+        espStart: this.espNow(),
+        pages: 0,
+        followUp,
+      };
+    }
+    const pass = cp.pass;
+    this.modes.add(pass.mode);
+    const query = { since: pass.since };
+    let total: number | null = null;
+    let fetched = 0;
+    const report = () =>
+      this.progress({ phase: 'members', list: list.name, pages: pass.pages, members: fetched, total });
+
+    const fetchPage = (cursor: MemberCursor | null) =>
+      this.connector.members(list, query, cursor, { signal: this.opts.signal });
+
+    if (this.connector.capabilities.parallelPages && this.connector.cursorAhead) {
+      // Up to maxConnections pages in flight; applied strictly in order.
+      const window = Math.max(1, this.connector.limits.maxConnections);
+      const base = pass.cursor;
+      let next = 0;
+      const inflight: { cursor: MemberCursor; p: Promise<MemberPage> }[] = [];
+      const launch = () => {
+        const cursor = this.connector.cursorAhead!(list, query, base, next++);
+        const p = fetchPage(cursor);
+        p.catch(() => undefined); // observed below; never an unhandled rejection
+        inflight.push({ cursor, p });
+      };
+      try {
+        for (let i = 0; i < window; i++) launch();
+        while (cp.pass) {
+          this.checkCancel();
+          const head = inflight.shift()!;
+          const page = await head.p;
+          total = page.total ?? total;
+          fetched += page.members.length;
+          this.applyPage(listId, list, page, cp, scope);
+          report();
+          if (!cp.pass) break;
+          const expected = this.connector.cursorAhead!(list, query, base, next - inflight.length);
+          if (JSON.stringify(expected) !== JSON.stringify(page.next)) {
+            // A short page mid-stream: what we prefetched is misaligned. Continue one by one.
+            await this.sequential(listId, list, cp, scope, fetchPage, () => {
+              fetched = 0;
+              report();
+            });
+            break;
+          }
+          launch();
+        }
+      } finally {
+        // Let prefetched requests finish (their results are discarded) so nothing outlives the sync.
+        await Promise.allSettled(inflight.map((f) => f.p));
+      }
+    } else {
+      await this.sequential(listId, list, cp, scope, fetchPage, report);
+    }
+  }
+
+  private async sequential(
+    listId: number,
+    list: EspList,
+    cp: MemberCheckpoint,
+    scope: string,
+    fetchPage: (c: MemberCursor | null) => Promise<MemberPage>,
+    report: () => void,
+  ): Promise<void> {
+    while (cp.pass) {
+      this.checkCancel();
+      const page = await fetchPage(cp.pass.cursor);
+      if (page.pendingMs !== undefined && page.members.length === 0 && page.next) {
+        // A server-side export job is not ready: keep the cursor, wait, ask again.
+        const cursor = page.next;
+        cp.pass.cursor = cursor;
+        this.repos.sync.setCheckpoint(this.provider.id, scope, cp, this.engine.now());
+        await new Promise((r) => setTimeout(r, Math.min(page.pendingMs!, 30_000)));
+        continue;
+      }
+      this.applyPage(listId, list, page, cp, scope);
+      report();
+    }
+  }
+
+  async campaigns(): Promise<SyncSummary['campaigns']> {
+    const out = { added: 0, updated: 0, unchanged: 0, kept: 0, gone: 0, total: 0 };
+    this.progress({ phase: 'campaigns', list: null, pages: 0, members: 0, total: null });
+    const cs: EspCampaign[] = await this.connector.scheduledCampaigns({ signal: this.opts.signal });
+    const { campaigns, sync } = this.repos;
+    const now = this.engine.now();
+    sync.transaction(() => {
+      for (const c of cs) {
+        const list = c.espListId ? sync.listByEspId(this.provider.id, c.espListId) : undefined;
+        const r = campaigns.upsertScheduled(
+          {
+            providerId: this.provider.id,
+            espCampaignId: c.espCampaignId,
+            listId: list?.id ?? null,
+            segment: c.segment === undefined || c.segment === null ? null : JSON.stringify(c.segment),
+            name: c.name,
+            subject: c.subject,
+            fromName: c.fromName,
+            fromEmail: c.fromEmail,
+            replyTo: c.replyTo,
+            html: c.html,
+            text: c.text,
+            dialect: c.dialect,
+            scheduledAt: c.scheduledAt,
+            timeZone: c.timeZone,
+          },
+          now,
+        );
+        out[r === 'kept' ? 'kept' : r]++;
+      }
+      // Scheduled here but no longer at the ESP: sent or unscheduled there. Never send it from here.
+      for (const gone of campaigns.scheduledNotIn(
+        this.provider.id,
+        cs.map((c) => c.espCampaignId),
+      )) {
+        campaigns.setStatus(gone.id, 'cancelled', now);
+        out.gone++;
+        this.engine.record({
+          type: 'esp.campaign_gone',
+          severity: 'warning',
+          message: `"${gone.name || gone.subject}" is no longer scheduled at ${this.connector.label} (sent or unscheduled there); Understudy will not send it.`,
+          providerId: this.provider.id,
+          campaignId: gone.id,
+        });
+      }
+      sync.setCheckpoint(this.provider.id, 'campaigns', { syncedAt: now, count: cs.length }, now);
+    });
+    out.total = cs.length;
+    return out;
+  }
+
+  async run(): Promise<SyncSummary> {
+    const startedAt = this.engine.now();
+    this.progress({ phase: 'lists', list: null, pages: 0, members: 0, total: null });
+    const lists = await this.connector.lists({ signal: this.opts.signal });
+    for (const list of lists) {
+      this.checkCancel();
+      const listId = this.ensureList(list);
+      await this.memberPass(listId, list, false);
+      // Members changed while we paged: one changed-since pass right away.
+      if (this.connector.capabilities.incremental) await this.memberPass(listId, list, true);
+    }
+    const campaigns = await this.campaigns();
+    const finishedAt = this.engine.now();
+    const mode = this.modes.size === 2 ? 'mixed' : this.modes.has('full') ? 'full' : 'incremental';
+    this.progress({ phase: 'done', list: null, pages: this.pages, members: 0, total: null });
+    return {
+      provider: this.provider.name,
+      providerId: this.provider.id,
+      mode: this.modes.size === 0 ? 'incremental' : mode,
+      lists: lists.length,
+      listsAdded: this.listsAdded,
+      pages: this.pages,
+      members: this.counts,
+      campaigns,
+      resumed: this.resumed,
+      startedAt,
+      finishedAt,
+    };
+  }
+}
+
+/** Syncs one connection (by name) or every enabled one; stops at the first failing connection. */
+export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<SyncSummary[]> {
+  const out: SyncSummary[] = [];
+  for (const provider of connectionsFor(engine, opts.esp)) {
+    const connector = await openConnector(engine, provider);
+    const s = new ProviderSync(engine, provider, connector, opts);
+    try {
+      const summary = await s.run();
+      engine.record({
+        type: 'esp.synced',
+        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.`,
+        providerId: provider.id,
+        data: { mode: summary.mode, pages: summary.pages, keptLocal: summary.members.keptLocal },
+      });
+      out.push(summary);
+    } catch (e) {
+      engine.record({
+        type: 'esp.sync_failed',
+        severity: 'warning',
+        message: `Sync of "${provider.name}" stopped after ${s.pages} pages: ${(e as Error).message}`,
+        providerId: provider.id,
+      });
+      throw e;
+    }
+  }
+  return out;
+}

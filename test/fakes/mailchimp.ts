@@ -1,0 +1,409 @@
+/**
+ * A fake Mailchimp Marketing API 3.0 on loopback, faithful where the connector depends on it: Basic
+ * auth with the key as password (401 problem+json otherwise, or once the key is revoked), `count` ≤
+ * 1000 + `offset` paging with `total_items`, `since_last_changed` and `sort_field=last_changed`,
+ * members by MD5 of the lower-cased address, scheduled campaigns with content, unschedule, PATCH of a
+ * member, tags, /ping, and at most 10 simultaneous connections (then 429). Every response it returns is
+ * checked against the published document by the tests (test/fakes/spec.ts).
+ */
+import { createHash } from 'node:crypto';
+import { FakeServer, type FakeReply, type FakeRequest } from './server';
+
+export const MAILCHIMP_SPEC = 'mailchimp-marketing-openapi3.yaml';
+/** The published document points single-member endpoints at the collection schema (specs/README.md). */
+export const MAILCHIMP_SPEC_OPTIONS = {
+  basePath: '/3.0',
+  schemaOverrides: {
+    'GET /lists/{list_id}/members/{subscriber_hash}': '#/components/schemas/List_Members',
+    'PATCH /lists/{list_id}/members/{subscriber_hash}': '#/components/schemas/List_Members',
+  },
+};
+
+export interface McFakeMember {
+  id: string;
+  email_address: string;
+  unique_email_id: string;
+  status: 'subscribed' | 'unsubscribed' | 'cleaned' | 'pending' | 'transactional';
+  merge_fields: Record<string, unknown>;
+  tags: { id: number; name: string }[];
+  ip_signup: string;
+  timestamp_signup: string;
+  ip_opt: string;
+  timestamp_opt: string;
+  last_changed: string;
+  member_rating: number;
+  language: string;
+  vip: boolean;
+  list_id: string;
+  unsubscribe_reason?: string;
+}
+
+export interface McFakeList {
+  id: string;
+  name: string;
+  mergeFields: {
+    merge_id: number;
+    tag: string;
+    name: string;
+    type: string;
+    required: boolean;
+    default_value: string;
+    options?: { choices: string[] };
+  }[];
+  members: Map<string, McFakeMember>;
+}
+
+export interface McFakeCampaign {
+  id: string;
+  status: 'save' | 'schedule' | 'sending' | 'sent' | 'paused';
+  send_time: string;
+  list_id: string;
+  subject_line: string;
+  title: string;
+  from_name: string;
+  reply_to: string;
+  html: string;
+  plain_text: string;
+  /** Campaigns Mailchimp refuses to unschedule (e.g. too close to sending). */
+  locked?: boolean;
+}
+
+export const md5 = (email: string) => createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+
+function problem(status: number, title: string, detail: string): FakeReply {
+  return {
+    status,
+    body: {
+      type: 'https://mailchimp.com/developer/marketing/docs/errors/',
+      title,
+      status,
+      detail,
+      instance: `00000000-0000-0000-0000-${String(status).padStart(12, '0')}`,
+    },
+  };
+}
+
+export class FakeMailchimp {
+  readonly server: FakeServer;
+  readonly lists = new Map<string, McFakeList>();
+  readonly campaigns = new Map<string, McFakeCampaign>();
+  key = 'abcdef0123456789abcdef0123456789-us6';
+  revoked = false;
+  accountTimezone = 'Europe/Paris';
+  /** Fake time for last_changed: advances one second per change, so incremental filters are exact. */
+  private t = Date.parse('2026-01-01T00:00:00Z');
+  readonly patches: { list: string; hash: string; body: unknown }[] = [];
+
+  constructor(opts: { maxConcurrent?: number } = {}) {
+    this.server = new FakeServer(
+      '/3.0',
+      opts.maxConcurrent ?? 10,
+      () => problem(429, 'Too Many Requests', 'You have exceeded the limit of 10 simultaneous connections.'),
+      (p) => problem(404, 'Resource Not Found', `The requested resource could not be found: ${p}`),
+    );
+    this.routes();
+  }
+
+  get baseUrl(): string {
+    return this.server.baseUrl;
+  }
+
+  start(): Promise<FakeServer> {
+    return this.server.start();
+  }
+
+  stop(): Promise<void> {
+    return this.server.stop();
+  }
+
+  /** Next change instant, ISO with +00:00 as Mailchimp writes it. */
+  tick(): string {
+    this.t += 1000;
+    return new Date(this.t).toISOString().replace('.000Z', '+00:00');
+  }
+
+  addList(id: string, name: string): McFakeList {
+    const l: McFakeList = {
+      id,
+      name,
+      mergeFields: [
+        { merge_id: 1, tag: 'FNAME', name: 'First Name', type: 'text', required: false, default_value: '' },
+        { merge_id: 2, tag: 'LNAME', name: 'Last Name', type: 'text', required: false, default_value: '' },
+        { merge_id: 3, tag: 'CITY', name: 'City', type: 'text', required: false, default_value: '' },
+        {
+          merge_id: 4,
+          tag: 'PLAN',
+          name: 'Plan',
+          type: 'dropdown',
+          required: false,
+          default_value: '',
+          options: { choices: ['free', 'pro'] },
+        },
+      ],
+      members: new Map(),
+    };
+    this.lists.set(id, l);
+    return l;
+  }
+
+  /** Adds or changes a member (bumps last_changed). */
+  upsertMember(
+    listId: string,
+    email: string,
+    patch: Partial<Omit<McFakeMember, 'id' | 'email_address' | 'list_id'>> = {},
+  ): McFakeMember {
+    const list = this.lists.get(listId)!;
+    const id = md5(email);
+    const prev = list.members.get(id);
+    const now = this.tick();
+    const m: McFakeMember = {
+      id,
+      email_address: email,
+      unique_email_id: id.slice(0, 10),
+      status: 'subscribed',
+      merge_fields: { FNAME: '', LNAME: '', CITY: '', PLAN: '' },
+      tags: [],
+      ip_signup: '',
+      timestamp_signup: '',
+      ip_opt: '203.0.113.7',
+      timestamp_opt: '2025-06-01T10:00:00+00:00',
+      member_rating: 2,
+      language: 'en',
+      vip: false,
+      ...prev,
+      ...patch,
+      list_id: listId,
+      last_changed: now,
+    };
+    // A change moves the member to the end of last_changed order: re-insert.
+    list.members.delete(id);
+    list.members.set(id, m);
+    return m;
+  }
+
+  /** Adds `n` members quickly (bench/test setup): member i is user{i}@example.com. */
+  seedMembers(listId: string, n: number, start = 0): void {
+    for (let i = start; i < start + n; i++)
+      this.upsertMember(listId, `user${i}@example.com`, {
+        merge_fields: { FNAME: `First${i}`, LNAME: `Last${i}`, CITY: i % 2 ? 'Lyon' : 'Paris', PLAN: 'free' },
+        tags: i % 10 === 0 ? [{ id: 1, name: 'vip' }] : [],
+      });
+  }
+
+  removeMember(listId: string, email: string): void {
+    this.lists.get(listId)!.members.delete(md5(email));
+  }
+
+  private auth(req: FakeRequest): FakeReply | undefined {
+    const h = req.headers.authorization ?? '';
+    const m = /^Basic (.+)$/.exec(h);
+    const pass = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':').slice(1).join(':') : '';
+    if (this.revoked || pass !== this.key)
+      return problem(
+        401,
+        'API Key Invalid',
+        "Your API key may be invalid, or you've attempted to access the wrong datacenter.",
+      );
+    return undefined;
+  }
+
+  private page<T>(items: T[], req: FakeRequest): { slice: T[]; total: number } | FakeReply {
+    const count = Number(req.query.get('count') ?? 10);
+    const offset = Number(req.query.get('offset') ?? 0);
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      return problem(400, 'Invalid Resource', 'The count parameter must be between 1 and 1000.');
+    return { slice: items.slice(offset, offset + count), total: items.length };
+  }
+
+  private routes(): void {
+    const s = this.server;
+    const guard =
+      (h: (req: FakeRequest) => FakeReply) =>
+      (req: FakeRequest): FakeReply =>
+        this.auth(req) ?? h(req);
+
+    s.route(
+      'GET',
+      '/ping',
+      guard(() => ({ status: 200, body: { health_status: "Everything's Chimpy!" } })),
+    );
+    s.route(
+      'GET',
+      '/',
+      guard(() => ({
+        status: 200,
+        body: {
+          account_id: 'acc1',
+          account_name: 'Acme Bakery',
+          email: 'owner@acme.example',
+          account_timezone: this.accountTimezone,
+        },
+      })),
+    );
+    s.route(
+      'GET',
+      '/lists',
+      guard((req) => {
+        const all = [...this.lists.values()].map((l) => {
+          const ms = [...l.members.values()];
+          return {
+            id: l.id,
+            name: l.name,
+            permission_reminder: 'You signed up on our website.',
+            campaign_defaults: {
+              from_name: 'Acme',
+              from_email: 'news@acme.example',
+              subject: '',
+              language: 'en',
+            },
+            stats: {
+              member_count: ms.filter((m) => m.status === 'subscribed').length,
+              unsubscribe_count: ms.filter((m) => m.status === 'unsubscribed').length,
+              cleaned_count: ms.filter((m) => m.status === 'cleaned').length,
+            },
+          };
+        });
+        const p = this.page(all, req);
+        if ('status' in p) return p;
+        return { status: 200, body: { lists: p.slice, total_items: p.total } };
+      }),
+    );
+    s.route(
+      'GET',
+      '/lists/{list_id}/merge-fields',
+      guard((req) => {
+        const l = this.lists.get(req.params.list_id!);
+        if (!l) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        const p = this.page(l.mergeFields, req);
+        if ('status' in p) return p;
+        return {
+          status: 200,
+          body: {
+            merge_fields: p.slice.map((f) => ({ ...f, list_id: l.id })),
+            list_id: l.id,
+            total_items: p.total,
+          },
+        };
+      }),
+    );
+    s.route(
+      'GET',
+      '/lists/{list_id}/members',
+      guard((req) => {
+        const l = this.lists.get(req.params.list_id!);
+        if (!l) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        let ms = [...l.members.values()];
+        const since = req.query.get('since_last_changed');
+        if (since) {
+          const t = Date.parse(since);
+          if (Number.isNaN(t)) return problem(400, 'Invalid Resource', 'since_last_changed is not a date.');
+          ms = ms.filter((m) => Date.parse(m.last_changed) > t);
+        }
+        const status = req.query.get('status');
+        if (status) ms = ms.filter((m) => m.status === status);
+        if (req.query.get('sort_field') === 'last_changed') {
+          ms.sort((a, b) => Date.parse(a.last_changed) - Date.parse(b.last_changed));
+          if (req.query.get('sort_dir') === 'DESC') ms.reverse();
+        }
+        const p = this.page(ms, req);
+        if ('status' in p) return p;
+        return { status: 200, body: { members: p.slice, list_id: l.id, total_items: p.total } };
+      }),
+    );
+    const member = (req: FakeRequest) =>
+      this.lists.get(req.params.list_id!)?.members.get(req.params.subscriber_hash!);
+    s.route(
+      'GET',
+      '/lists/{list_id}/members/{subscriber_hash}',
+      guard((req) => {
+        const m = member(req);
+        return m
+          ? { status: 200, body: m }
+          : problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+      }),
+    );
+    s.route(
+      'PATCH',
+      '/lists/{list_id}/members/{subscriber_hash}',
+      guard((req) => {
+        const m = member(req);
+        if (!m) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        const body = (req.body ?? {}) as Partial<McFakeMember>;
+        this.patches.push({ list: req.params.list_id!, hash: req.params.subscriber_hash!, body });
+        const updated = this.upsertMember(req.params.list_id!, m.email_address, {
+          ...(body.status ? { status: body.status } : {}),
+        });
+        return { status: 200, body: updated };
+      }),
+    );
+    s.route(
+      'POST',
+      '/lists/{list_id}/members/{subscriber_hash}/tags',
+      guard((req) => {
+        const m = member(req);
+        if (!m) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        const tags = ((req.body as { tags?: { name: string }[] })?.tags ?? []).map((t) => t.name);
+        const names = new Set(m.tags.map((t) => t.name));
+        this.upsertMember(req.params.list_id!, m.email_address, {
+          tags: [...m.tags, ...tags.filter((t) => !names.has(t)).map((name, i) => ({ id: 100 + i, name }))],
+        });
+        return { status: 204 };
+      }),
+    );
+    s.route(
+      'GET',
+      '/campaigns',
+      guard((req) => {
+        let cs = [...this.campaigns.values()];
+        const status = req.query.get('status');
+        if (status) cs = cs.filter((c) => c.status === status);
+        const p = this.page(cs, req);
+        if ('status' in p) return p;
+        return {
+          status: 200,
+          body: {
+            campaigns: p.slice.map((c) => ({
+              id: c.id,
+              type: 'regular',
+              status: c.status,
+              send_time: c.send_time,
+              recipients: { list_id: c.list_id, list_name: this.lists.get(c.list_id)?.name ?? '' },
+              settings: {
+                subject_line: c.subject_line,
+                title: c.title,
+                from_name: c.from_name,
+                reply_to: c.reply_to,
+              },
+            })),
+            total_items: p.total,
+          },
+        };
+      }),
+    );
+    s.route(
+      'GET',
+      '/campaigns/{campaign_id}/content',
+      guard((req) => {
+        const c = this.campaigns.get(req.params.campaign_id!);
+        if (!c) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        return { status: 200, body: { html: c.html, plain_text: c.plain_text } };
+      }),
+    );
+    s.route(
+      'POST',
+      '/campaigns/{campaign_id}/actions/unschedule',
+      guard((req) => {
+        const c = this.campaigns.get(req.params.campaign_id!);
+        if (!c) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        if (c.status !== 'schedule' || c.locked)
+          return problem(
+            400,
+            'Bad Request',
+            'This campaign cannot be unscheduled: it is not scheduled or is already sending.',
+          );
+        c.status = 'save';
+        return { status: 204 };
+      }),
+    );
+  }
+}
