@@ -1,0 +1,104 @@
+/**
+ * The Lists story in a real browser: import a Mailchimp export through the wizard (format detected,
+ * mapping previewed, rows rejected with a report), browse and search it, filter by status; cancel a
+ * big import and see the list unchanged.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, expect, shot } from './fixtures';
+import { generateMailchimpExport } from '../../bench/genMailchimp';
+
+function smallExport(path: string): void {
+  const lines = ['Email Address,First Name,Last Name,MEMBER_RATING,OPTIN_TIME,TAGS'];
+  for (let i = 0; i < 500; i++)
+    lines.push(`person.${i}@example.com,Ann${i},Lee,2,2024-01-02 10:00:00,"""VIP"""`);
+  lines.push('not-an-address,Bad,Row,1,,');
+  writeFileSync(path, lines.join('\n') + '\n');
+}
+
+test('import a list through the wizard, then browse, search and filter it', async ({ app, serve }) => {
+  const file = join(serve.dir, 'members_export.csv');
+  smallExport(file);
+  await app.getByRole('button', { name: 'Lists' }).click();
+  await expect(app.getByText(/No lists yet/)).toBeVisible();
+  await shot(app, 'lists-empty');
+
+  await app.getByRole('button', { name: 'Import a list…' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Import a list' });
+  await dialog.getByLabel('Export file from your ESP').setInputFiles(file);
+  await expect(dialog.getByTestId('detected')).toContainText('Mailchimp');
+  await expect(dialog.getByLabel('Import column Email Address as')).toHaveValue('email');
+  await expect(dialog.getByRole('cell', { name: /person\.0@example\.com/ })).toBeVisible();
+  await dialog.getByLabel('Into list').fill('Newsletter');
+  await shot(app, 'import-wizard-mapping');
+  await dialog.getByRole('button', { name: /Import into/ }).click();
+
+  const result = dialog.getByTestId('import-result');
+  await expect(result).toContainText('Imported 501 rows into “Newsletter”');
+  await expect(result.locator('dd').nth(0)).toHaveText('500');
+  await expect(result.locator('dd').nth(4)).toHaveText('1');
+  await expect(dialog.getByRole('link', { name: 'Download the reject report' })).toBeVisible();
+  await shot(app, 'import-wizard-result');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+
+  await expect(app.getByTestId('table-status')).toContainText('500 subscribers');
+  await expect(app.getByRole('gridcell', { name: 'person.0@example.com' })).toBeVisible();
+  await shot(app, 'lists-table');
+
+  await app.getByLabel('Search subscribers by email or name').fill('person.49');
+  await expect(app.getByTestId('table-status')).toContainText('11 subscribers matching "person.49"');
+  await expect(app.getByRole('gridcell', { name: 'person.499@example.com' })).toBeVisible();
+  await app.getByLabel('Search subscribers by email or name').fill('');
+
+  // Scrolling to the end pages in the last rows.
+  await app.getByTestId('grid-body').focus();
+  await app.keyboard.press('End');
+  await expect(app.getByRole('gridcell', { name: /person\.\d+@example\.com/ }).last()).toBeVisible();
+
+  await app.getByRole('button', { name: /^subscribed 500/ }).click();
+  await expect(app.getByTestId('table-status')).toContainText('500 subscribers · subscribed');
+
+  // Export downloads the list as CSV.
+  const download = app.waitForEvent('download');
+  await app.getByRole('button', { name: 'Export CSV' }).click();
+  await app.getByRole('link', { name: 'Download the file' }).click();
+  expect((await download).suggestedFilename()).toMatch(/^Newsletter-.*\.csv$/);
+});
+
+test('a mapping without an email column is explained, and can be fixed in the wizard', async ({
+  app,
+  serve,
+}) => {
+  const file = join(serve.dir, 'contacts.csv');
+  writeFileSync(file, 'Contact,City\nann@example.com,Oslo\nbob@example.com,Bergen\n');
+  await app.getByRole('button', { name: 'Lists' }).click();
+  await app.getByRole('button', { name: 'Import a list…' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Import a list' });
+  await dialog.getByLabel('Export file from your ESP').setInputFiles(file);
+  await expect(dialog.getByRole('alert')).toContainText('No email column found');
+  await expect(dialog.getByRole('button', { name: /Import into/ })).toBeDisabled();
+  await shot(app, 'import-wizard-problem');
+  await dialog.getByLabel('Import column Contact as').selectOption('email');
+  await expect(dialog.getByRole('alert')).toHaveCount(0);
+  await dialog.getByRole('button', { name: /Import into/ }).click();
+  await expect(dialog.getByTestId('import-result')).toContainText('Imported 2 rows');
+});
+
+test('cancelling a big import really cancels: the list is left as it was', async ({ app, serve }) => {
+  const file = join(serve.dir, 'big.csv');
+  await generateMailchimpExport(file, 300_000, { seed: 7 });
+  await app.getByRole('button', { name: 'Lists' }).click();
+  await app.getByRole('button', { name: 'Import a list…' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Import a list' });
+  await dialog.getByLabel('Export file from your ESP').setInputFiles(file);
+  await expect(dialog.getByTestId('detected')).toContainText('Mailchimp');
+  await dialog.getByLabel('Into list').fill('Big');
+  await dialog.getByRole('button', { name: /Import into/ }).click();
+  await expect(dialog.getByRole('progressbar')).toBeVisible();
+  await shot(app, 'import-wizard-progress');
+  await dialog.getByRole('button', { name: 'Cancel import' }).click();
+  await expect(dialog.getByRole('alert')).toContainText(/cancelled/i);
+  await expect(dialog.getByRole('alert')).toContainText(/unchanged|Nothing/);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(app.getByText(/No lists yet/)).toBeVisible();
+});
