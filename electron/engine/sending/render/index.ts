@@ -1,13 +1,56 @@
 /**
- * Rendering of campaign messages: merge tags of each ESP dialect, compliance headers
- * (List-Unsubscribe, RFC 8058 one-click, List-Id), the postal-address footer, deterministic
- * Message-IDs and DKIM options. `compileCampaign` does all parsing and validation once per campaign;
- * the function it returns only concatenates parts, so rendering is never the sending bottleneck.
+ * Rendering of campaign messages: merge tags of each ESP dialect (dialects.ts), compliance headers
+ * (List-Unsubscribe with mailto and https, RFC 8058 one-click, RFC 2919 List-Id), the postal-address
+ * footer (footer.ts), a text part derived from the HTML (text.ts), deterministic Message-IDs and
+ * DKIM options (tokens.ts, headers.ts).
+ *
+ * `compileCampaign` does all parsing and validation once per campaign and throws a user error for
+ * anything that must be fixed before sending (a line break in a header, an unbalanced IF block, a
+ * bad DKIM key). The function it returns only concatenates parts, so rendering is never the
+ * sending bottleneck. Tags it does not understand render as nothing and are listed in `warnings`.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { userError } from '../../errors';
+import { tokenize, tokenProblems, type Dialect } from './dialects';
+import { dropOmittedLinks, footerNeeds, withHtmlFooter, withTextFooter } from './footer';
+import {
+  assertEmail,
+  assertSingleLine,
+  checkCustomHeaders,
+  checkDkim,
+  checkUnsubscribeUrl,
+  dkimAligned,
+  DKIM_HEADER_FIELDS,
+  formatAddress,
+  isEmailAddress,
+  listIdHeader,
+  listSlug,
+  parseReplyTo,
+} from './headers';
+import {
+  compileNodes,
+  parseTokens,
+  refsOf,
+  renderParts,
+  staticValue,
+  type Part,
+  type RenderContext,
+  type StaticValues,
+  type Token,
+} from './template';
+import { deriveTextTokens, htmlToText } from './text';
+import { messageIdFor, unsubscribeToken } from './tokens';
 
-export type Dialect = 'mailchimp' | 'brevo' | 'mailerlite' | 'kit' | 'sendgrid' | 'klaviyo' | 'local';
+export type { Dialect } from './dialects';
+export { DIALECTS } from './dialects';
+export {
+  messageIdFor,
+  parseMessageId,
+  unsubscribeToken,
+  parseUnsubscribeToken,
+  tokenFromUnsubscribeSubject,
+} from './tokens';
+export { isEmailAddress } from './headers';
+
 export interface RenderCampaign {
   id: number;
   subject: string;
@@ -17,6 +60,8 @@ export interface RenderCampaign {
   html: string | null;
   text: string | null;
   dialect: Dialect;
+  /** Inbox preview text (Mailchimp's *|MC_PREVIEW_TEXT|*). */
+  previewText?: string | null;
 }
 export interface RenderSubscriber {
   id: number;
@@ -40,6 +85,12 @@ export interface RenderSettings {
   /** right-hand side of Message-IDs */
   messageIdDomain: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
+  /** Merge-field tags the list has (lists.merge_fields); when given, other fields are reported. */
+  mergeFieldTags?: string[];
+  /** Extra headers for every message of the campaign (validated like all others). */
+  headers?: Record<string, string>;
+  /** "Now" for date tags (*|CURRENT_YEAR|*, *|DATE:…|*); defaults to the compile time. */
+  now?: Date;
 }
 export interface RenderedMessage {
   from: string;
@@ -52,91 +103,221 @@ export interface RenderedMessage {
   messageId: string;
   /** List-Unsubscribe, List-Unsubscribe-Post, List-Id, X-Understudy-Campaign, ... */
   headers: Record<string, string>;
-  dkim?: { domainName: string; keySelector: string; privateKey: string };
+  dkim?: { domainName: string; keySelector: string; privateKey: string; headerFieldNames?: string };
+}
+
+/** A compiled campaign: call it per subscriber. `warnings` lists what the marketer should review. */
+export type CompiledCampaign = ((subscriber: RenderSubscriber) => RenderedMessage) & {
+  readonly warnings: readonly string[];
+  /** Whether the text part is derived per message (slow path) instead of from a compiled template. */
+  readonly textFromHtmlPerMessage: boolean;
+};
+
+const FIX_SETTINGS = 'Complete the sending settings (understudy settings …), then send again.';
+
+function requireSetting(label: string, value: string | undefined, next = FIX_SETTINGS): string {
+  if (!value || !value.trim()) {
+    throw userError(`The ${label} is not set.`, {
+      code: 'settings_incomplete',
+      safe: 'Nothing was sent.',
+      next,
+    });
+  }
+  return value.trim();
 }
 
 /** Compile once per campaign (parse templates, validate headers), then render per subscriber fast. */
-export function compileCampaign(
-  campaign: RenderCampaign,
-  settings: RenderSettings,
-): (subscriber: RenderSubscriber) => RenderedMessage {
-  for (const [name, v] of [
-    ['subject', campaign.subject],
-    ['from name', campaign.fromName],
-    ['from address', campaign.fromEmail],
-    ['reply-to', campaign.replyTo ?? ''],
-  ] as const) {
-    if (/[\r\n]/.test(v)) {
+export function compileCampaign(campaign: RenderCampaign, settings: RenderSettings): CompiledCampaign {
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    if (!warnings.includes(w)) warnings.push(w);
+  };
+
+  // ---- Settings and header values: refused now, not in the middle of a send.
+  const postalAddress = requireSetting(
+    'postal address',
+    settings.postalAddress,
+    'Anti-spam laws (CAN-SPAM, CASL, GDPR/ePrivacy) require your physical postal address in every marketing email. Add it in the sending settings, then send again.',
+  );
+  const secret = requireSetting('unsubscribe signing key', settings.unsubscribeSecret);
+  const domain = requireSetting('Message-ID domain', settings.messageIdDomain).toLowerCase();
+  assertSingleLine('Message-ID domain', domain);
+  if (!/^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$/.test(domain) || !domain.includes('.')) {
+    throw userError(`The Message-ID domain "${domain}" is not a domain name.`, {
+      code: 'settings_incomplete',
+      safe: 'Nothing was sent.',
+      next: 'Use your sending domain, e.g. example.com.',
+    });
+  }
+  const mailto = requireSetting('unsubscribe email address', settings.unsubscribeMailto);
+  assertEmail('unsubscribe email address', mailto, 'Use an address you read, e.g. unsubscribe@example.com.');
+  const https = checkUnsubscribeUrl(settings.unsubscribeUrl);
+  assertSingleLine('list name', settings.listName);
+  assertSingleLine('company name', settings.companyName);
+  assertSingleLine('subject', campaign.subject);
+  assertSingleLine('sender name', campaign.fromName);
+  if (!campaign.subject.trim()) {
+    throw userError('The campaign has no subject.', {
+      code: 'campaign_incomplete',
+      safe: 'Nothing was sent.',
+      next: 'Give the campaign a subject line.',
+    });
+  }
+  assertEmail(
+    'sender address',
+    campaign.fromEmail.trim(),
+    'Use the address of a sending account, e.g. news@example.com.',
+  );
+  const from = formatAddress(campaign.fromName, campaign.fromEmail.trim());
+  const replyTo = campaign.replyTo && campaign.replyTo.trim() ? parseReplyTo(campaign.replyTo) : undefined;
+  const custom = checkCustomHeaders(settings.headers);
+  const dkimChecked = checkDkim(settings.dkim);
+  const dkim = dkimChecked ? { ...dkimChecked, headerFieldNames: DKIM_HEADER_FIELDS } : undefined;
+  if (dkim && !dkimAligned(campaign.fromEmail, dkim.domainName)) {
+    warn(
+      `The sender address ${campaign.fromEmail} is not in the DKIM domain ${dkim.domainName}: DMARC will not pass on DKIM alignment.`,
+    );
+  }
+  if (!https) {
+    warn(
+      'No https unsubscribe URL is configured: messages carry a mailto unsubscribe only, without RFC 8058 one-click. Gmail and Yahoo require one-click unsubscribe from bulk senders.',
+    );
+  }
+
+  const now = settings.now ?? new Date();
+  const statics: StaticValues = {
+    postalAddress,
+    companyName: settings.companyName?.trim() ?? '',
+    listName: settings.listName.trim(),
+    previewText: campaign.previewText ?? '',
+    year: String(now.getUTCFullYear()),
+  };
+  const footerText = { companyName: statics.companyName, postalAddress, listName: statics.listName };
+  const tokenOpts = { now };
+
+  // ---- Templates → tokens → parts.
+  const lint = (tokens: Token[], where: string) => {
+    for (const t of tokens) {
+      if (t.t === 'unknown') warn(`${where}: ${t.src} will be left empty, because ${t.why}.`);
+      for (const p of tokenProblems(t)) if ('src' in t) warn(`${where}: ${t.src}: ${p}.`);
+    }
+    if (settings.mergeFieldTags) {
+      const known = new Set(settings.mergeFieldTags.map((t) => t.toUpperCase()));
+      for (const r of refsOf(tokens)) {
+        if (r.kind === 'field' && !known.has(r.tag))
+          warn(
+            `${where}: the merge field ${r.tag} is not a field of this list; it will be empty (or its fallback).`,
+          );
+      }
+    }
+  };
+
+  const subjectTokens = tokenize(campaign.dialect, campaign.subject, tokenOpts);
+  lint(subjectTokens, 'Subject');
+  const subjectParts = compileNodes(parseTokens(subjectTokens, 'subject'), 'header', statics);
+
+  const html = campaign.html && campaign.html.trim() ? campaign.html : undefined;
+  const text = campaign.text && campaign.text.trim() ? campaign.text : undefined;
+  if (!html && !text) {
+    throw userError('The campaign has no content (neither HTML nor text).', {
+      code: 'campaign_incomplete',
+      safe: 'Nothing was sent.',
+      next: 'Add the campaign HTML (--html FILE) or text (--text FILE).',
+    });
+  }
+
+  let htmlParts: Part[] | undefined;
+  let htmlTokens: Token[] | undefined;
+  if (html) {
+    htmlTokens = dropOmittedLinks(tokenize(campaign.dialect, html, tokenOpts), 'html');
+    lint(htmlTokens, 'HTML');
+    const need = footerNeeds(htmlTokens, postalAddress);
+    if (need.unsubscribe) warn('The HTML has no unsubscribe link; one was added to its footer.');
+    htmlTokens = withHtmlFooter(htmlTokens, need, footerText);
+    htmlParts = compileNodes(parseTokens(htmlTokens, 'HTML'), 'html', statics);
+  }
+
+  let textParts: Part[] | undefined;
+  if (text) {
+    let tokens = dropOmittedLinks(tokenize(campaign.dialect, text, tokenOpts), 'text');
+    lint(tokens, 'Text');
+    const need = footerNeeds(tokens, postalAddress);
+    if (need.unsubscribe) warn('The text part has no unsubscribe link; one was added to its footer.');
+    tokens = withTextFooter(tokens, need, footerText);
+    textParts = compileNodes(parseTokens(tokens, 'text part'), 'text', statics);
+  } else if (htmlTokens) {
+    const derived = deriveTextTokens(htmlTokens, (t) =>
+      t.t === 'value' ? staticValue(t.ref, t.filters, 'html', statics) : undefined,
+    );
+    if (derived) textParts = compileNodes(parseTokens(derived, 'text part'), 'text', statics);
+  }
+  const textPerMessage = textParts === undefined;
+
+  // ---- Per subscriber: concatenation only.
+  const campaignId = campaign.id;
+  const listId = listIdHeader(statics.listName || `campaign ${campaignId}`, domain);
+  // Gmail's feedback loop groups complaints by these fields: https://support.google.com/a/answer/6254652
+  const feedbackId = `${campaignId}:${listSlug(statics.listName || 'list')}:understudy`;
+  const staticHeaders: Record<string, string> = {
+    ...custom,
+    'List-Id': listId,
+    'Feedback-ID': feedbackId,
+    Precedence: 'bulk',
+    'X-Understudy-Campaign': String(campaignId),
+  };
+  const urlBase = https ? `${https.url}${https.url.includes('?') ? '&' : '?'}t=` : undefined;
+  const mailtoBase = `mailto:${mailto}?subject=unsubscribe-`;
+  const oneClick = https?.oneClick ?? false;
+
+  const render = (s: RenderSubscriber): RenderedMessage => {
+    const to = typeof s.email === 'string' ? s.email.trim() : '';
+    if (!isEmailAddress(to)) {
       throw userError(
-        `The campaign's ${name} contains a line break, which is not allowed in an email header.`,
+        `The subscriber address "${String(s.email).replace(/[\r\n]/g, ' ')}" is not a valid email address.`,
         {
-          code: 'header_injection',
-          safe: 'Nothing was sent.',
-          next: `Edit the ${name} so it is a single line.`,
+          code: 'invalid_recipient',
+          safe: 'This subscriber was not sent the campaign; everyone else is unaffected.',
+          next: 'Correct or remove the address in the list.',
         },
       );
     }
-  }
-  const from = campaign.fromName
-    ? `"${campaign.fromName.replace(/["\\]/g, '\\$&')}" <${campaign.fromEmail}>`
-    : campaign.fromEmail;
-  const listId = `${settings.listName.replace(/[^A-Za-z0-9 ._-]/g, '')} <list-${campaign.id}.${settings.messageIdDomain}>`;
-  return (s) => {
-    const token = unsubscribeToken(campaign.id, s.id, settings.unsubscribeSecret);
-    const url = settings.unsubscribeUrl
-      ? `${settings.unsubscribeUrl}${settings.unsubscribeUrl.includes('?') ? '&' : '?'}t=${token}`
-      : undefined;
-    const mailto = `mailto:${settings.unsubscribeMailto}?subject=unsubscribe-${token}`;
-    const sub = (t: string) =>
-      t
-        .replace(/\{\{\s*first_name\s*\}\}/g, s.firstName)
-        .replace(/\{\{\s*email\s*\}\}/g, s.email)
-        .replace(/\{\{\s*unsubscribe_url\s*\}\}/g, url ?? mailto);
-    const html = campaign.html ? sub(campaign.html) + `<p>${settings.postalAddress}</p>` : undefined;
-    const text =
-      (campaign.text ? sub(campaign.text) : (html ?? '').replace(/<[^>]*>/g, '')) +
-      `\n\n${settings.postalAddress}\n`;
-    return {
-      from,
-      to: s.email,
-      ...(campaign.replyTo ? { replyTo: campaign.replyTo } : {}),
-      subject: campaign.subject,
-      ...(html !== undefined ? { html } : {}),
-      text,
-      messageId: messageIdFor(campaign.id, s.id, settings.messageIdDomain),
-      headers: {
-        'List-Unsubscribe': url ? `<${mailto}>, <${url}>` : `<${mailto}>`,
-        ...(url ? { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' } : {}),
-        'List-Id': listId,
-        'X-Understudy-Campaign': String(campaign.id),
-      },
-      ...(settings.dkim ? { dkim: settings.dkim } : {}),
+    const token = unsubscribeToken(campaignId, s.id, secret);
+    const httpsUrl = urlBase ? urlBase + token : undefined;
+    const mailtoUrl = mailtoBase + token;
+    const ctx: RenderContext = {
+      firstName: s.firstName ?? '',
+      lastName: s.lastName ?? '',
+      email: to,
+      mergeFields: s.mergeFields ?? {},
+      tags: s.tags ?? [],
+      unsubscribeUrl: httpsUrl ?? mailtoUrl,
+      subject: '',
     };
+    ctx.subject = renderParts(subjectParts, ctx);
+    const h = htmlParts ? renderParts(htmlParts, ctx) : undefined;
+    const t = textParts ? renderParts(textParts, ctx) : htmlToText(h!) + '\n';
+    const headers: Record<string, string> = {
+      ...staticHeaders,
+      'List-Unsubscribe': httpsUrl ? `<${mailtoUrl}>, <${httpsUrl}>` : `<${mailtoUrl}>`,
+    };
+    if (oneClick) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    const msg: RenderedMessage = {
+      from,
+      to,
+      subject: ctx.subject,
+      text: t,
+      messageId: messageIdFor(campaignId, s.id, domain),
+      headers,
+    };
+    if (replyTo) msg.replyTo = replyTo;
+    if (h !== undefined) msg.html = h;
+    if (dkim) msg.dkim = dkim;
+    return msg;
   };
+  return Object.assign(render, { warnings: Object.freeze(warnings), textFromHtmlPerMessage: textPerMessage });
 }
 
-/** Deterministic per (campaign, subscriber): every copy of a message carries the same Message-ID. */
-export function messageIdFor(campaignId: number, subscriberId: number, domain: string): string {
-  return `<understudy.c${campaignId}.s${subscriberId}@${domain}>`;
-}
-
-function mac(payload: string, secret: string): string {
-  return createHmac('sha256', secret).update(payload).digest('base64url').slice(0, 22);
-}
-
-export function unsubscribeToken(campaignId: number, subscriberId: number, secret: string): string {
-  const payload = `${campaignId.toString(36)}.${subscriberId.toString(36)}`;
-  return `${payload}.${mac(payload, secret)}`;
-}
-
-export function parseUnsubscribeToken(
-  token: string,
-  secret: string,
-): { campaignId: number; subscriberId: number } | undefined {
-  const m = /^([0-9a-z]{1,12})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22})$/.exec(token);
-  if (!m) return undefined;
-  const expected = Buffer.from(mac(`${m[1]}.${m[2]}`, secret));
-  const given = Buffer.from(m[3]!);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
-  return { campaignId: parseInt(m[1]!, 36), subscriberId: parseInt(m[2]!, 36) };
+/** The warnings of a campaign without keeping the compiled function (for `campaigns show`, the UI). */
+export function lintCampaign(campaign: RenderCampaign, settings: RenderSettings): readonly string[] {
+  return compileCampaign(campaign, settings).warnings;
 }
