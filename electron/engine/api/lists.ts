@@ -63,6 +63,8 @@ export const ImportRequestSchema = z.object({
   /** Column → field, e.g. {"E-mail": "email", "Vorname": "first_name", "Stadt": "merge:CITY"}. */
   map: z.record(z.string(), z.string()).default({}),
   rejectReport: z.string().optional(),
+  /** Force an encoding instead of detecting it. */
+  encoding: z.enum(['utf-8', 'utf-16le', 'utf-16be', 'windows-1252']).optional(),
   /** Status for rows whose file says nothing about status (default: from the file, else subscribed). */
   status: SubscriberStatusSchema.optional(),
 });

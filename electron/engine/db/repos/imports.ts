@@ -5,7 +5,6 @@
  * table into the list. So an import commits entirely or not at all: a crash, a kill or a cancel before
  * the merge leaves the list exactly as it was (the temp table dies with the connection).
  */
-import type Database from 'better-sqlite3';
 import type { Db } from '../connection';
 import { STATUS_RANK, GLOBAL_SUPPRESSION_STATUSES, type SubscriberStatus } from '../../mirror/status';
 import { emptyStatusCounts } from './lists';
@@ -103,14 +102,23 @@ let stagingSeq = 0;
 export class ImportsRepo {
   constructor(private readonly db: Db) {}
 
-  /** Creates an empty staging table for one import and returns its handle. */
+  /**
+   * Creates an empty staging area for one import: a private temporary database ATTACHed to this
+   * connection (SQLite deletes it when it is detached or the connection closes), with no journal and
+   * no fsync — it holds nothing that must survive a crash, and writing it never takes the main
+   * database's write lock.
+   */
   beginStaging(): Staging {
-    const name = `import_staging_${process.pid}_${++stagingSeq}`;
+    const schema = `import_stage_${++stagingSeq}`;
+    this.db.exec(`ATTACH DATABASE '' AS ${schema}`);
+    this.db.pragma(`${schema}.journal_mode = OFF`);
+    this.db.pragma(`${schema}.synchronous = OFF`);
     this.db.exec(`
-      CREATE TEMP TABLE ${name} (
+      CREATE TABLE ${schema}.rows (
         line INTEGER NOT NULL,
+        dup INTEGER NOT NULL,
         email TEXT NOT NULL,
-        email_norm TEXT NOT NULL UNIQUE,
+        email_norm TEXT NOT NULL,
         first_name TEXT NOT NULL,
         last_name TEXT NOT NULL,
         name_norm TEXT NOT NULL,
@@ -125,31 +133,29 @@ export class ImportsRepo {
         confirm_time TEXT,
         confirm_ip TEXT,
         esp_id TEXT,
-        esp_changed_at TEXT,
-        dups INTEGER NOT NULL DEFAULT 0
+        esp_changed_at TEXT
       )`);
-    return new Staging(this.db, name);
+    return new Staging(this.db, schema);
   }
 }
 
 export class Staging {
-  private readonly insert: Database.Statement<unknown[]>;
-  private readonly insertMany: (rows: StagedRow[]) => void;
+  private readonly insertMany: (rows: StagedRow[], dups: boolean[]) => void;
   private dropped = false;
 
   constructor(
     private readonly db: Db,
-    readonly table: string,
+    readonly schema: string,
   ) {
-    this.insert = db.prepare(`
-      INSERT INTO temp.${table} (line, ${COLS})
-      VALUES (?, ?, ?, ?, ?, trim(lower(? || ' ' || ?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-      ON CONFLICT (email_norm) DO UPDATE SET ${mergeSet(table)}, dups = ${table}.dups + 1`);
-    const insert = this.insert;
-    this.insertMany = db.transaction((rows: StagedRow[]) => {
-      for (const r of rows) {
+    const insert = db.prepare(`
+      INSERT INTO ${schema}.rows (line, dup, ${COLS})
+      VALUES (?, ?, ?, ?, ?, ?, lower(trim(? || ' ' || ?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insertMany = db.transaction((rows: StagedRow[], dups: boolean[]) => {
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
         insert.run(
           r.line,
+          dups[i] ? 1 : 0,
           r.email,
           r.emailNorm,
           r.firstName,
@@ -173,14 +179,16 @@ export class Staging {
     });
   }
 
-  /** Stages a batch in one transaction (on the temp table only: the list is not touched yet). */
-  add(rows: StagedRow[]): void {
-    if (rows.length > 0) this.insertMany(rows);
+  /** Stages a batch (written to the staging database only: the list is not touched yet). */
+  add(rows: StagedRow[], dups: boolean[]): void {
+    if (rows.length > 0) this.insertMany(rows, dups);
   }
 
   /**
    * Merges everything staged into the list in one IMMEDIATE transaction, together with the suppressions
    * implied by bounced/cleaned/complained rows and whatever `alsoInTransaction` writes (the audit event).
+   * First occurrences go first (their changes() count new + updated exactly), then repeats of an address
+   * inside the file, which merge by the same rule.
    */
   mergeInto(
     resolveListId: () => number,
@@ -189,7 +197,14 @@ export class Staging {
     alsoInTransaction: (c: MergeCounts, listId: number) => void,
   ): MergeCounts {
     const db = this.db;
-    const t = this.table;
+    const st = `${this.schema}.rows`;
+    const upsert = (dup: 0 | 1) =>
+      db.prepare(
+        `INSERT INTO subscribers (list_id, source, created_at, updated_at, ${COLS})
+         SELECT ?, ?, ?, ?, ${COLS} FROM ${st} WHERE dup = ${dup} ORDER BY rowid
+         ON CONFLICT (list_id, email_norm) DO UPDATE SET ${mergeSet('subscribers')}, updated_at = excluded.updated_at
+         WHERE ${changedWhere('subscribers')}`,
+      );
     const run = db.transaction((): MergeCounts => {
       // The list is created inside the same transaction: a failed import leaves no empty list behind.
       const listId = resolveListId();
@@ -197,42 +212,34 @@ export class Staging {
         db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
       ).n;
       const agg = db
-        .prepare(`SELECT count(*) AS staged, coalesce(sum(dups), 0) AS duplicates FROM temp.${t}`)
-        .get() as {
-        staged: number;
-        duplicates: number;
-      };
-      // ORDER BY email_norm walks the staging table's unique index, so the subscribers index
-      // (list_id, email_norm) is filled in key order: sequential B-tree appends, not random inserts.
-      const info = db
-        .prepare(
-          `INSERT INTO subscribers (list_id, source, created_at, updated_at, ${COLS})
-           SELECT ?, ?, ?, ?, ${COLS} FROM temp.${t} WHERE true ORDER BY email_norm
-           ON CONFLICT (list_id, email_norm) DO UPDATE SET ${mergeSet('subscribers')}, updated_at = excluded.updated_at
-           WHERE ${changedWhere('subscribers')}`,
-        )
-        .run(listId, source, now, now);
+        .prepare(`SELECT count(*) AS staged, coalesce(sum(dup), 0) AS duplicates FROM ${st}`)
+        .get() as { staged: number; duplicates: number };
+      const first = upsert(0).run(listId, source, now, now);
+      upsert(1).run(listId, source, now, now);
       const after = (
         db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
       ).n;
       const suppress = GLOBAL_SUPPRESSION_STATUSES.map((s) => `'${s}'`).join(', ');
       db.prepare(
         `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
-         SELECT email_norm, status, ?, status_reason, ? FROM temp.${t} WHERE status IN (${suppress}) AND true
+         SELECT email_norm, status, ?, status_reason, ? FROM ${st} WHERE status IN (${suppress}) AND true
          ON CONFLICT (email_norm) DO NOTHING`,
       ).run(source, now);
       const byStatus = emptyStatusCounts();
-      for (const r of db.prepare(`SELECT status, count(*) AS n FROM temp.${t} GROUP BY status`).all() as {
+      for (const r of db
+        .prepare(`SELECT status, count(*) AS n FROM ${st} WHERE dup = 0 GROUP BY status`)
+        .all() as {
         status: SubscriberStatus;
         n: number;
       }[])
         byStatus[r.status] = r.n;
+      const distinct = agg.staged - agg.duplicates;
       const imported = after - before;
-      const updated = info.changes - imported;
+      const updated = first.changes - imported;
       const counts: MergeCounts = {
         imported,
         updated,
-        unchanged: agg.staged - imported - updated,
+        unchanged: distinct - first.changes,
         duplicates: agg.duplicates,
         staged: agg.staged,
         byStatus,
@@ -243,18 +250,13 @@ export class Staging {
     return run.immediate();
   }
 
-  /** Final counts of the staged rows without merging (dry runs, previews). */
-  stagedCount(): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM temp.${this.table}`).get() as { n: number }).n;
-  }
-
   drop(): void {
     if (this.dropped) return;
     this.dropped = true;
     try {
-      this.db.exec(`DROP TABLE IF EXISTS temp.${this.table}`);
+      this.db.exec(`DETACH DATABASE ${this.schema}`);
     } catch {
-      // The connection may already be closed (shutdown during an import): the temp table is gone then.
+      // The connection may already be closed (shutdown during an import): the staging file is gone then.
     }
   }
 }

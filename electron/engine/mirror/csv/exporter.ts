@@ -12,7 +12,7 @@ import type { ExportResult } from '../../api/lists';
 import { requireList } from '../lists';
 import { MERGE_PREFIX, UNDERSTUDY_COLUMNS } from './formats';
 import { formatTags } from './values';
-import { csvCell } from './importer';
+import { csvCell } from './rejects';
 
 export async function exportList(engine: Engine, listName: string, outPath: string): Promise<ExportResult> {
   const list = requireList(engine, listName);

@@ -1,38 +1,26 @@
 /**
- * Streaming import of an export file into a list. Read → decode (encoding detected) → tokenize →
- * validate each row → stage (duplicates merged) → one transaction that merges into the list. Every row
- * that is not imported is written to the reject report with its line, reason and raw text; a cancel, a
- * crash or an error before the final transaction leaves the list exactly as it was.
+ * Streaming import of an export file into a list. A worker thread reads, decodes (encoding detected),
+ * tokenizes and validates (reader.ts); this thread stages the valid rows in a private temporary
+ * database, then merges them into the list in ONE transaction. Every row that is not imported is in
+ * the reject report with its line, reason and raw text. A cancel, a crash, a kill or an error before
+ * the final transaction leaves the list exactly as it was.
  */
-import {
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  closeSync,
-  statSync,
-  renameSync,
-  rmSync,
-  type WriteStream,
-} from 'node:fs';
-import { once } from 'node:events';
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine';
-import { CancelledError, userError } from '../../errors';
+import { CancelledError, UnderstudyError, userError } from '../../errors';
 import {
   ImportRequestSchema,
   type ImportProgress,
   type ImportRequest,
   type ImportResult,
 } from '../../api/lists';
-import type { StagedRow } from '../../db/repos/imports';
-import { CsvTokenizer, type CsvRecord, type BrokenRecord } from './tokenizer';
 import { createDecoder, detectDelimiter, detectEncoding, type Encoding } from './decode';
-import { detectFormat, planColumns, type ColumnPlan, type FormatName } from './formats';
-import { RowBuilder } from './rows';
+import { spawnWorker } from '../../workers/spawn';
+import type { FromWorker, ToWorker } from './importWorker';
+import type { ReadSpec } from './reader';
+import { partialPathOf } from './rejects';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -41,7 +29,7 @@ export interface ImportOptions {
   chunkSize?: number;
   /** Override the detected encoding. */
   encoding?: Encoding;
-  /** Rows staged per transaction. */
+  /** Rows per batch sent from the reader to the database. */
   batchSize?: number;
   /** Test hook: called after each staged batch (e.g. to kill the process mid-import). */
   afterBatch?: (rowsSoFar: number) => void;
@@ -69,14 +57,16 @@ export async function importFile(
   const taskId = randomUUID();
   const progress = (phase: ImportProgress['phase'], rows: number, bytes: number) =>
     options.onProgress?.({ taskId, phase, rows, bytes, totalBytes });
+  const cancelledError = () =>
+    new CancelledError(`Importing ${label}`, 'Nothing was imported; the list is unchanged.');
+  if (options.signal?.aborted) throw cancelledError();
 
   // Sniff encoding and delimiter from the first 64 KiB.
   const sample = readSample(file);
   const detected = detectEncoding(sample);
-  const encoding = options.encoding ?? detected.encoding;
-  const bomBytes = options.encoding && options.encoding !== detected.encoding ? 0 : detected.bomBytes;
-  const sampleText = sampleDecode(sample.subarray(bomBytes), encoding);
-  const firstLine = sampleText.split(/\r\n|\n|\r/, 1)[0] ?? '';
+  const encoding = options.encoding ?? req.encoding ?? detected.encoding;
+  const bomBytes = encoding === detected.encoding ? detected.bomBytes : 0;
+  const firstLine = sampleText(sample.subarray(bomBytes), encoding).split(/\r\n|\n|\r/, 1)[0] ?? '';
   if (firstLine.trim() === '') {
     throw userError(`${label} is empty or its first line is blank; an import needs a header row.`, {
       code: 'no_header',
@@ -85,81 +75,125 @@ export async function importFile(
     });
   }
   const delimiter = detectDelimiter(firstLine);
+  const spec: ReadSpec = {
+    file,
+    label,
+    encoding,
+    bomBytes,
+    delimiter,
+    format: req.format,
+    map: req.map,
+    status: req.status,
+    chunkSize: options.chunkSize ?? 1 << 20,
+    batchSize: options.batchSize ?? 2000,
+  };
+  const rejectPath = resolve(req.rejectReport ?? defaultRejectPath(engine, req.list));
 
-  const rejects = new RejectWriter(req.rejectReport ?? defaultRejectPath(engine, req.list));
   const staging = engine.repos.imports.beginStaging();
-  let header: string[] | undefined;
-  let plan: ColumnPlan | undefined;
-  let builder: RowBuilder | undefined;
-  let rows = 0;
-  let bytes = bomBytes;
-  let batch: StagedRow[] = [];
-  const batchSize = options.batchSize ?? 5000;
-  let failure: unknown;
-
-  const onRecord = (r: CsvRecord) => {
-    if (!header) {
-      header = r.fields.map((h) => h.replace(/^\uFEFF/, '').trim());
-      const format: FormatName = req.format === 'auto' ? detectFormat(header) : req.format;
-      plan = planColumns(header, format, req.map);
-      builder = new RowBuilder(plan, header, req.status ?? 'subscribed');
-      return;
-    }
-    rows++;
-    const res = builder!.build(r.fields, r.line);
-    if (res.ok) batch.push(res.row);
-    else rejects.add(r.line, res.reason, r.raw);
-  };
-  const onBroken = (b: BrokenRecord) => {
-    if (header) rows++;
-    rejects.add(b.line, b.reason, b.raw);
-  };
-  const tokenizer = new CsvTokenizer(delimiter, onRecord, onBroken);
-  const decoder = createDecoder(encoding, label);
-
-  const flush = () => {
-    if (batch.length === 0) return;
-    staging.add(batch);
-    batch = [];
-    options.afterBatch?.(rows);
-  };
-
+  const worker = spawnWorker(new URL('./importWorker.ts', import.meta.url), { spec, rejectPath });
+  let committed = false;
   try {
-    const stream = createReadStream(file, { start: bomBytes, highWaterMark: options.chunkSize ?? 1 << 20 });
-    try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        if (options.signal?.aborted)
-          throw new CancelledError(`Importing ${label}`, 'Nothing was imported; the list is unchanged.');
-        bytes += chunk.length;
-        tokenizer.push(decoder.write(chunk));
-        if (batch.length >= batchSize) flush();
-        progress('reading', rows, bytes);
-      }
-    } finally {
-      stream.destroy();
-    }
-    tokenizer.push(decoder.end());
-    tokenizer.end();
-    flush();
-    if (options.signal?.aborted)
-      throw new CancelledError(`Importing ${label}`, 'Nothing was imported; the list is unchanged.');
-    if (!header || !plan) {
-      throw userError(`${label} has no header row.`, { code: 'no_header', safe: 'Nothing was imported.' });
-    }
-    progress('merging', rows, bytes);
-    const rejectPath = await rejects.finish();
+    const read = await new Promise<{
+      format: string;
+      mergeFields: { tag: string; name: string }[];
+      rows: number;
+      duplicates: number;
+      bytes: number;
+      rejected: number;
+    }>((resolvePromise, reject) => {
+      let header: { format: string; mergeFields: { tag: string; name: string }[] } | undefined;
+      const send = (m: ToWorker) => worker.postMessage(m);
+      const onAbort = () => send({ type: 'cancel' });
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = (fn: () => void) => {
+        options.signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      worker.on('message', (m: FromWorker) => {
+        try {
+          switch (m.type) {
+            case 'header':
+              header = { format: m.format, mergeFields: m.mergeFields };
+              break;
+            case 'batch':
+              if (options.signal?.aborted) break;
+              staging.add(m.rows, m.dups);
+              send({ type: 'ack' });
+              options.afterBatch?.(m.rowsSoFar);
+              progress('reading', m.rowsSoFar, m.bytes);
+              break;
+            case 'done':
+              if (options.signal?.aborted) finish(() => reject(cancelledError()));
+              else if (!header)
+                finish(() =>
+                  reject(
+                    userError(`${label} has no header row.`, {
+                      code: 'no_header',
+                      safe: 'Nothing was imported.',
+                    }),
+                  ),
+                );
+              else
+                finish(() =>
+                  resolvePromise({
+                    ...header!,
+                    rows: m.rows,
+                    duplicates: m.duplicates,
+                    bytes: m.bytes,
+                    rejected: m.rejected,
+                  }),
+                );
+              break;
+            case 'cancelled':
+              finish(() => reject(cancelledError()));
+              break;
+            case 'error':
+              finish(() =>
+                reject(
+                  m.error.kind === 'user'
+                    ? new UnderstudyError('user', m.error.message, {
+                        code: m.error.code,
+                        safe: m.error.safe ?? 'Nothing was imported; the list is unchanged.',
+                        next: m.error.next,
+                      })
+                    : new UnderstudyError('internal', `Reading ${label} failed: ${m.error.message}`, {
+                        safe: 'Nothing was imported; the list is unchanged.',
+                      }),
+                ),
+              );
+              break;
+          }
+        } catch (e) {
+          send({ type: 'cancel' });
+          finish(() => reject(e));
+        }
+      });
+      worker.on('error', (e) => finish(() => reject(e)));
+      worker.on('exit', (code) => {
+        if (code !== 0)
+          finish(() =>
+            reject(
+              new UnderstudyError('internal', `The import reader stopped unexpectedly (exit ${code}).`, {
+                safe: 'Nothing was imported; the list is unchanged.',
+              }),
+            ),
+          );
+      });
+    });
+
+    progress('merging', read.rows, read.bytes);
     const now = engine.now();
-    const source = `import:${plan.format}`;
-    const finalPlan = plan;
+    const source = `import:${read.format}`;
     let listName = req.list.trim();
+    const report = read.rejected > 0 ? rejectPath : null;
     const counts = staging.mergeInto(
       () => {
-        const existing = engine.repos.lists.byName(req.list);
-        const list = existing ?? engine.repos.lists.create({ name: req.list, now });
+        const list =
+          engine.repos.lists.byName(req.list) ?? engine.repos.lists.create({ name: req.list, now });
         listName = list.name;
         engine.repos.lists.mergeFieldDefs(
           list.id,
-          finalPlan.mergeFields.map((m) => ({ ...m, type: 'text' })),
+          read.mergeFields.map((m) => ({ ...m, type: 'text' })),
           now,
         );
         engine.repos.lists.touch(list.id, now);
@@ -170,42 +204,52 @@ export async function importFile(
       (c, listId) => {
         engine.record({
           type: 'import.completed',
-          message: `Imported ${label} into "${listName}": ${c.imported} new, ${c.updated} updated, ${rejects.count} rejected.`,
+          message: `Imported ${label} into "${listName}": ${c.imported} new, ${c.updated} updated, ${read.rejected} rejected.`,
           listId,
           data: {
             file,
-            format: plan!.format,
+            format: read.format,
             encoding,
-            rows,
+            rows: read.rows,
             ...c,
-            rejected: rejects.count,
-            rejectReport: rejectPath,
+            rejected: read.rejected,
+            rejectReport: report,
           },
         });
       },
     );
-    progress('done', rows, bytes);
+    committed = true;
+    if (report) renameReport(rejectPath);
+    progress('done', read.rows, read.bytes);
     return {
       list: listName,
-      format: plan.format,
+      format: read.format,
       encoding,
       delimiter,
-      rows,
+      rows: read.rows,
       imported: counts.imported,
       updated: counts.updated,
       unchanged: counts.unchanged,
       duplicates: counts.duplicates,
-      rejected: rejects.count,
+      rejected: read.rejected,
       byStatus: counts.byStatus,
-      rejectReport: rejectPath,
+      rejectReport: report,
       durationMs: Math.round(performance.now() - started),
     };
-  } catch (e) {
-    failure = e;
-    throw e;
   } finally {
     staging.drop();
-    if (failure !== undefined) rejects.abort();
+    await worker.terminate();
+    if (!committed) rmSync(partialPathOf(rejectPath), { force: true });
+  }
+}
+
+/** Moves the committed import's reject report into place (rename is atomic on one file system). */
+function renameReport(path: string): void {
+  const partial = partialPathOf(path);
+  try {
+    if (existsSync(partial)) renameSync(partial, path);
+  } catch {
+    // The import is committed; a report that cannot be moved stays under its .partial name.
   }
 }
 
@@ -220,61 +264,13 @@ function readSample(file: string): Uint8Array {
   }
 }
 
-function sampleDecode(bytes: Uint8Array, encoding: Encoding): string {
+function sampleText(bytes: Uint8Array, encoding: Encoding): string {
   if (encoding === 'utf-8') return new TextDecoder('utf-8').decode(bytes);
-  const d = createDecoder(encoding, 'sample');
-  return d.write(bytes);
+  return createDecoder(encoding, 'sample').write(bytes);
 }
 
 function defaultRejectPath(engine: Engine, list: string): string {
-  const base = engine.dbPath === ':memory:' ? process.cwd() : dirname(engine.dbPath);
+  const base = engine.dbPath === ':memory:' || engine.dbPath === '' ? process.cwd() : dirname(engine.dbPath);
   const safe = list.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || 'list';
   return join(base, 'rejects', `${safe}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`);
-}
-
-/**
- * The reject report: `line,reason,raw` as CSV, written to a temporary file and renamed into place
- * when the import commits (no report at all when nothing was rejected).
- */
-class RejectWriter {
-  count = 0;
-  private out: WriteStream | undefined;
-  private readonly tmp: string;
-  private pending = '';
-
-  constructor(private readonly path: string) {
-    this.tmp = `${path}.partial`;
-  }
-
-  add(line: number, reason: string, raw: string): void {
-    if (!this.out) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.out = createWriteStream(this.tmp);
-      this.pending = 'line,reason,raw\n';
-    }
-    this.count++;
-    this.pending += `${line},${csvCell(reason)},${csvCell(raw)}\n`;
-    if (this.pending.length > 65536) {
-      this.out.write(this.pending);
-      this.pending = '';
-    }
-  }
-
-  async finish(): Promise<string | null> {
-    if (!this.out) return null;
-    this.out.end(this.pending);
-    await once(this.out, 'finish');
-    renameSync(this.tmp, this.path);
-    return this.path;
-  }
-
-  abort(): void {
-    if (!this.out) return;
-    this.out.destroy();
-    rmSync(this.tmp, { force: true });
-  }
-}
-
-export function csvCell(v: string): string {
-  return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }

@@ -10,8 +10,13 @@ import {
   type EspConnector,
   type EspKind,
 } from './types';
+import { createMailerLiteConnector } from './mailerlite';
+import { createKitConnector } from './kit';
 
-const FACTORIES: Partial<Record<EspKind, ConnectorFactory>> = {};
+const FACTORIES: Partial<Record<EspKind, ConnectorFactory>> = {
+  mailerlite: createMailerLiteConnector,
+  kit: createKitConnector,
+};
 
 /** Registers (or, in tests, replaces) the factory of an ESP kind. */
 export function registerConnector(kind: EspKind, factory: ConnectorFactory): void {
