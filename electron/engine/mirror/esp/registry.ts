@@ -12,8 +12,11 @@ import {
 } from './types';
 import { createMailerLiteConnector } from './mailerlite';
 import { createKitConnector } from './kit';
+import { createMailchimp } from './mailchimp';
 
+// One line per ESP (connectors import only types/http/health, never this file: no import cycle).
 const FACTORIES: Partial<Record<EspKind, ConnectorFactory>> = {
+  mailchimp: createMailchimp,
   mailerlite: createMailerLiteConnector,
   kit: createKitConnector,
 };
