@@ -3,6 +3,7 @@
  * the events that carry its id; notes are events too (append-only, like everything in the timeline).
  */
 import type { Db } from '../connection';
+import { EventsRepo, type EventRow } from './events';
 
 export interface IncidentRow {
   id: number;
@@ -75,5 +76,25 @@ export class IncidentsRepo {
     return (
       this.db.prepare(`${SELECT} ORDER BY i.opened_at DESC, i.id DESC LIMIT ?`).all(limit) as RawIncident[]
     ).map(toIncident);
+  }
+
+  /**
+   * The timeline of an incident: events tagged with it, plus events of its provider and of campaigns
+   * that sent during it, between its opening and its close. Walks events_incident and events_at.
+   */
+  timeline(id: number, providerId: number | null, from: string, to: string): EventRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT id, at FROM events WHERE incident_id = ?
+         UNION
+         SELECT id, at FROM events WHERE at >= ? AND at <= ? AND (
+           (provider_id IS NOT NULL AND provider_id = ?)
+           OR campaign_id IN (SELECT DISTINCT campaign_id FROM deliveries WHERE sent_at >= ? AND sent_at <= ?)
+         )
+         ORDER BY at, id`,
+      )
+      .all(id, from, to, providerId, from, to) as { id: number }[];
+    const events = new EventsRepo(this.db);
+    return rows.map((r) => events.byId(r.id)!);
   }
 }
