@@ -8,7 +8,7 @@ import {
   tokenFromUnsubscribeSubject,
   unsubscribeToken,
 } from '../../../electron/engine/sending/render';
-import { ann, blank, campaign, html, settings } from './fixtures';
+import { ann, blank, campaign, settings } from './fixtures';
 
 describe('List-Unsubscribe, one-click and List-Id', () => {
   it('carries mailto and https unsubscribe, RFC 8058 one-click, List-Id and a deterministic Message-ID', () => {
