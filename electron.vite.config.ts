@@ -1,0 +1,44 @@
+// Builds the desktop app with electron-vite: the main process (plus the engine host that runs in a
+// utility process), the sandboxed preload (one CommonJS bundle, as a sandboxed preload requires), and
+// the renderer (the same sources browser mode serves).
+import { defineConfig } from 'electron-vite';
+import { resolve } from 'node:path';
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: resolve(root, 'out/main'),
+      // better-sqlite3 and the other runtime dependencies stay in node_modules (unpacked from the asar).
+      externalizeDeps: true,
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'electron/main/index.ts'),
+          engineHost: resolve(root, 'electron/main/engineHost.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      externalizeDeps: false,
+      isolatedEntries: true,
+      rollupOptions: {
+        input: { index: resolve(root, 'electron/preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(root, 'renderer'),
+    base: './',
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      target: 'chrome120',
+      rollupOptions: { input: resolve(root, 'renderer/index.html') },
+    },
+    oxc: { jsx: { runtime: 'automatic' } },
+  },
+});
