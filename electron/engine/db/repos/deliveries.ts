@@ -43,8 +43,8 @@ export interface DeliveryOutcome {
   id: number;
   state: 'sent' | 'queued' | 'failed_temp' | 'failed_perm';
   providerId: number | null;
-  /** Counts as an attempt (the message reached a transport). */
-  attempted: boolean;
+  /** Attempts made since the row was claimed (messages handed to a transport). */
+  attempts: number;
   nextAttemptAt?: string | null;
   smtpCode?: number | null;
   smtpEnhanced?: string | null;
@@ -200,7 +200,7 @@ export class DeliveriesRepo {
         update.run(
           o.state,
           o.providerId,
-          o.attempted ? 1 : 0,
+          o.attempts,
           o.nextAttemptAt ?? null,
           o.smtpCode ?? null,
           o.smtpEnhanced ?? null,
@@ -247,11 +247,12 @@ export class DeliveriesRepo {
   }
 
   /** Cancelling: every row not yet sent is skipped (kept, so the record shows who did not get it). */
-  skipRemaining(campaignId: number, reason: string, now: string): number {
+  skipRemaining(campaignId: number, reason: string, now: string, includeClaimed: boolean): number {
+    // Claimed rows may be on the wire in another process: only their own run may skip them.
     return this.db
       .prepare(
         `UPDATE deliveries SET state = 'skipped', error_class = ?, updated_at = ?
-         WHERE campaign_id = ? AND state IN ('queued', 'claimed')`,
+         WHERE campaign_id = ? AND state IN ('queued', ${includeClaimed ? "'claimed'" : "'queued'"})`,
       )
       .run(reason, now, campaignId).changes;
   }

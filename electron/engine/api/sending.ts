@@ -1,0 +1,321 @@
+/**
+ * Contract: SMTP providers (the backup chain), campaigns, and sending them (issue 3). Calls are
+ * declared here and spread into `contract` (contract.ts); handlers live in handlers/sending.ts.
+ */
+import { z } from 'zod';
+import { call } from './define';
+
+export const TlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
+export const AuthMethodSchema = z.enum(['PLAIN', 'LOGIN', 'XOAUTH2', 'none']);
+export const DialectSchema = z.enum([
+  'mailchimp',
+  'brevo',
+  'mailerlite',
+  'kit',
+  'sendgrid',
+  'klaviyo',
+  'local',
+]);
+export const CampaignStatusSchema = z.enum([
+  'draft',
+  'scheduled',
+  'sending',
+  'paused',
+  'sent',
+  'cancelled',
+  'failed',
+]);
+
+const cap = z.number().positive().nullable().optional();
+
+/** Adding or editing an SMTP account. The password travels once, into the secret store. */
+export const ProviderInputSchema = z.object({
+  name: z.string().trim().min(1).max(100),
+  preset: z.string().optional(),
+  host: z.string().trim().min(1).max(253).optional(),
+  port: z.number().int().min(1).max(65535).optional(),
+  tls: TlsModeSchema.optional(),
+  user: z.string().max(320).optional(),
+  auth: AuthMethodSchema.optional(),
+  /** Password, app password, API key or OAuth token (JSON for a refresh-token setup). */
+  password: z.string().max(10_000).optional(),
+  perSecond: cap,
+  perMinute: cap,
+  perHour: cap,
+  perDay: cap,
+  maxConnections: z.number().int().min(1).max(50).optional(),
+  priority: z.number().int().min(0).max(10_000).optional(),
+  weight: z.number().min(0).max(1000).optional(),
+  allowInvalidCertificate: z.boolean().optional(),
+  ehloName: z.string().max(253).optional(),
+  enabled: z.boolean().optional(),
+});
+export type ProviderInput = z.input<typeof ProviderInputSchema>;
+
+export const ProviderSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  preset: z.string().nullable(),
+  host: z.string(),
+  port: z.number().int(),
+  tls: TlsModeSchema,
+  user: z.string().nullable(),
+  auth: AuthMethodSchema,
+  hasSecret: z.boolean(),
+  priority: z.number().int(),
+  weight: z.number(),
+  perSecond: z.number().nullable(),
+  perMinute: z.number().nullable(),
+  perHour: z.number().nullable(),
+  perDay: z.number().nullable(),
+  maxConnections: z.number().int(),
+  allowInvalidCertificate: z.boolean(),
+  enabled: z.boolean(),
+  health: z.enum(['unknown', 'operational', 'degraded', 'down', 'paused']),
+  healthChangedAt: z.string().nullable(),
+  breaker: z.enum(['closed', 'open', 'half_open']),
+  pausedUntil: z.string().nullable(),
+  retryAt: z.string().nullable(),
+  breakerReason: z.string().nullable(),
+  sentLastDay: z.number().int(),
+});
+export type Provider = z.infer<typeof ProviderSchema>;
+
+export const PresetSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  host: z.string(),
+  port: z.number().int(),
+  tls: TlsModeSchema,
+  auth: AuthMethodSchema,
+  perSecond: z.number().nullable(),
+  perMinute: z.number().nullable(),
+  perHour: z.number().nullable(),
+  perDay: z.number().nullable(),
+  maxConnections: z.number().int(),
+  note: z.string(),
+});
+
+export const ProviderTestResultSchema = z.object({
+  provider: z.string(),
+  ok: z.boolean(),
+  message: z.string(),
+  durationMs: z.number(),
+});
+export type ProviderTestResult = z.infer<typeof ProviderTestResultSchema>;
+
+export const CampaignInputSchema = z.object({
+  list: z.string().min(1),
+  name: z.string().max(200).optional(),
+  subject: z.string().min(1).max(998),
+  /** "Name <address>" or a bare address. */
+  from: z.string().min(3).max(500),
+  replyTo: z.string().max(320).nullable().optional(),
+  html: z.string().nullable().optional(),
+  text: z.string().nullable().optional(),
+  dialect: DialectSchema.default('local'),
+  /** ISO-8601 instant; absent: a draft sent by hand. */
+  at: z.string().nullable().optional(),
+  timeZone: z.string().nullable().optional(),
+});
+export type CampaignInput = z.input<typeof CampaignInputSchema>;
+
+export const DeliveryCountsSchema = z.object({
+  total: z.number().int(),
+  queued: z.number().int(),
+  claimed: z.number().int(),
+  sent: z.number().int(),
+  failedTemp: z.number().int(),
+  failedPerm: z.number().int(),
+  skipped: z.number().int(),
+  suppressed: z.number().int(),
+});
+
+export const CampaignSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  list: z.string().nullable(),
+  listId: z.number().int().nullable(),
+  subject: z.string(),
+  fromName: z.string(),
+  fromEmail: z.string(),
+  replyTo: z.string().nullable(),
+  dialect: DialectSchema,
+  status: CampaignStatusSchema,
+  scheduledAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  createdAt: z.string(),
+  counts: DeliveryCountsSchema,
+});
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+export const CampaignDetailSchema = CampaignSchema.extend({
+  html: z.string().nullable(),
+  text: z.string().nullable(),
+  byProvider: z.record(z.string(), z.number().int()),
+  run: z
+    .object({
+      id: z.number().int(),
+      state: z.string(),
+      startedAt: z.string(),
+      heartbeatAt: z.string(),
+      finishedAt: z.string().nullable(),
+      error: z.string().nullable(),
+    })
+    .nullable(),
+  failures: z.array(
+    z.object({
+      email: z.string(),
+      state: z.string(),
+      smtpCode: z.number().int().nullable(),
+      smtpEnhanced: z.string().nullable(),
+      reply: z.string().nullable(),
+      errorClass: z.string().nullable(),
+    }),
+  ),
+});
+export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
+
+export const SendSummarySchema = z.object({
+  campaign: z.number().int(),
+  state: z.enum(['finished', 'paused', 'cancelled', 'waiting', 'dry_run', 'already_running']),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  suppressed: z.number().int(),
+  queued: z.number().int(),
+  byProvider: z.record(z.string(), z.number().int()),
+  /** Messages resent with the same Message-ID because an earlier copy may have arrived. */
+  resentUncertain: z.number().int(),
+  durationMs: z.number(),
+  message: z.string(),
+});
+export type SendSummary = z.infer<typeof SendSummarySchema>;
+
+export const SendProgressSchema = z.object({
+  campaignId: z.number().int(),
+  taskId: z.string().optional(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  suppressed: z.number().int(),
+  queued: z.number().int(),
+  total: z.number().int(),
+  inFlight: z.number().int(),
+  perSecond: z.number(),
+  provider: z.string().nullable(),
+  state: z.enum(['sending', 'waiting', 'finishing']),
+});
+export type SendProgress = z.infer<typeof SendProgressSchema>;
+
+const CampaignRef = z.object({ id: z.number().int().positive() });
+
+export const sendingCalls = {
+  listProviders: call({
+    description: 'SMTP providers in chain order, with health, breaker state and usage.',
+    input: z.object({}).default({}),
+    output: z.array(ProviderSchema),
+    mutates: false,
+  }),
+  listProviderPresets: call({
+    description: 'Presets with the real limits of common SMTP services.',
+    input: z.object({}).default({}),
+    output: z.array(PresetSchema),
+    mutates: false,
+  }),
+  addProvider: call({
+    description: 'Add an SMTP account to the chain (the password goes to the secret store).',
+    input: ProviderInputSchema,
+    output: ProviderSchema,
+    mutates: true,
+  }),
+  updateProvider: call({
+    description: 'Change an SMTP account (only the given fields change).',
+    input: ProviderInputSchema.partial().extend({ current: z.string().min(1) }),
+    output: ProviderSchema,
+    mutates: true,
+  }),
+  removeProvider: call({
+    description: 'Remove an SMTP account and its stored secret.',
+    input: z.object({ name: z.string().min(1) }),
+    output: z.object({ removed: z.boolean() }),
+    mutates: true,
+  }),
+  testProvider: call({
+    description: 'Connect, EHLO, STARTTLS and AUTH without sending anything.',
+    input: z.object({ name: z.string().min(1) }),
+    output: ProviderTestResultSchema,
+    mutates: false,
+  }),
+  listCampaigns: call({
+    description: 'Campaigns, newest first, with delivery counts.',
+    input: z.object({}).default({}),
+    output: z.array(CampaignSchema),
+    mutates: false,
+  }),
+  getCampaign: call({
+    description: 'One campaign with its content, counts per provider, last run and recent failures.',
+    input: CampaignRef,
+    output: CampaignDetailSchema,
+    mutates: false,
+  }),
+  createCampaign: call({
+    description: 'Create a campaign (a draft, or scheduled with `at`).',
+    input: CampaignInputSchema,
+    output: CampaignSchema,
+    mutates: true,
+  }),
+  updateCampaign: call({
+    description: 'Edit a campaign that has not started sending.',
+    input: CampaignInputSchema.partial().extend({ id: z.number().int().positive() }),
+    output: CampaignSchema,
+    mutates: true,
+  }),
+  sendCampaign: call({
+    description: 'Send (or resume) a campaign through the provider chain; progress on send.progress.',
+    input: CampaignRef.extend({
+      via: z.string().optional(),
+      dryRun: z.boolean().default(false),
+      taskId: z.string().optional(),
+    }),
+    output: SendSummarySchema,
+    mutates: true,
+  }),
+  pauseCampaign: call({
+    description: 'Pause a sending campaign; messages in flight finish, nothing else is sent.',
+    input: CampaignRef,
+    output: CampaignSchema,
+    mutates: true,
+  }),
+  resumeCampaign: call({
+    description: 'Resume a paused campaign from exactly what is not yet sent.',
+    input: CampaignRef.extend({ taskId: z.string().optional() }),
+    output: SendSummarySchema,
+    mutates: true,
+  }),
+  cancelCampaign: call({
+    description: 'Cancel a campaign: nothing more is sent; what was sent stays recorded.',
+    input: CampaignRef,
+    output: CampaignSchema,
+    mutates: true,
+  }),
+  retryFailed: call({
+    description: 'Resend only to the recipients whose delivery failed.',
+    input: CampaignRef.extend({ taskId: z.string().optional() }),
+    output: SendSummarySchema,
+    mutates: true,
+  }),
+  getSendingSettings: call({
+    description: 'Postal address, unsubscribe address/URL, Message-ID domain, company name.',
+    input: z.object({}).default({}),
+    output: z.record(z.string(), z.string()),
+    mutates: false,
+  }),
+  setSendingSetting: call({
+    description: 'Set one sending setting (an empty value removes it).',
+    input: z.object({ key: z.string().min(1), value: z.string().max(2000) }),
+    output: z.record(z.string(), z.string()),
+    mutates: true,
+  }),
+};

@@ -1,0 +1,190 @@
+/**
+ * Campaigns as the person sees them: create (a draft, or scheduled at an instant), edit while not yet
+ * sending, list and show with delivery counts. Sending is run.ts; pausing and the rest control.ts.
+ */
+import type { Engine } from '../engine';
+import { userError } from '../errors';
+import { checkEmail } from '../mirror/email';
+import { requireList } from '../mirror/lists';
+import type { CampaignRow, CampaignInput as RepoInput } from '../db/repos/campaigns';
+import { CampaignInputSchema, type Campaign, type CampaignDetail, type CampaignInput } from '../api/sending';
+
+export function parseFrom(from: string): { name: string; email: string } {
+  if (/[\r\n]/.test(from))
+    throw userError('The From address must be one line.', { safe: 'Nothing was changed.' });
+  const m = /^\s*(?:"?([^"<]*?)"?\s*)?<([^<>\s]+)>\s*$/.exec(from);
+  const name = m ? (m[1] ?? '').trim() : '';
+  const email = m ? m[2]! : from.trim();
+  const c = checkEmail(email);
+  if (!c.ok)
+    throw userError(`The From address "${from}" is not valid (${c.reason}).`, {
+      code: 'bad_from',
+      safe: 'Nothing was changed.',
+      next: 'Write it as "Name <address@example.com>" or just address@example.com.',
+    });
+  return { name, email: c.email };
+}
+
+function parseAt(at: string | null | undefined): string | null {
+  if (at === null || at === undefined || at === '') return null;
+  const t = Date.parse(at);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(at) || Number.isNaN(t))
+    throw userError(`"${at}" is not an ISO-8601 date and time.`, {
+      code: 'bad_time',
+      safe: 'Nothing was changed.',
+      next: 'Use e.g. 2026-12-01T09:00:00+01:00 (with an offset or Z).',
+    });
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(at))
+    throw userError(`"${at}" has no time zone offset, so the moment it means is ambiguous.`, {
+      code: 'bad_time',
+      safe: 'Nothing was changed.',
+      next: 'Add Z (UTC) or an offset such as +01:00.',
+    });
+  return new Date(t).toISOString();
+}
+
+export function toApiCampaign(engine: Engine, c: CampaignRow): Campaign {
+  return {
+    id: c.id,
+    name: c.name,
+    list: c.listId === null ? null : (engine.repos.lists.byId(c.listId)?.name ?? null),
+    listId: c.listId,
+    subject: c.subject,
+    fromName: c.fromName,
+    fromEmail: c.fromEmail,
+    replyTo: c.replyTo,
+    dialect: c.dialect,
+    status: c.status,
+    scheduledAt: c.scheduledAt,
+    startedAt: c.startedAt,
+    finishedAt: c.finishedAt,
+    createdAt: c.createdAt,
+    counts: engine.repos.deliveries.counts(c.id),
+  };
+}
+
+export function requireCampaign(engine: Engine, id: number): CampaignRow {
+  const c = engine.repos.campaigns.byId(id);
+  if (!c)
+    throw userError(`There is no campaign ${id}.`, {
+      code: 'campaign_not_found',
+      safe: 'Nothing was changed.',
+      next: 'See the campaigns with `understudy campaigns list`.',
+    });
+  return c;
+}
+
+export function createCampaign(engine: Engine, raw: CampaignInput): Campaign {
+  const input = CampaignInputSchema.parse(raw);
+  const list = requireList(engine, input.list);
+  const from = parseFrom(input.from);
+  if (!input.html && !input.text)
+    throw userError('A campaign needs an HTML or a text body.', {
+      safe: 'Nothing was changed.',
+      next: 'Pass --html FILE.',
+    });
+  if (/[\r\n]/.test(input.subject))
+    throw userError('The subject must be one line.', {
+      code: 'header_injection',
+      safe: 'Nothing was changed.',
+    });
+  if (input.replyTo && !checkEmail(input.replyTo).ok)
+    throw userError(`The reply-to address "${input.replyTo}" is not valid.`, {
+      safe: 'Nothing was changed.',
+    });
+  const scheduledAt = parseAt(input.at);
+  const row: RepoInput = {
+    listId: list.id,
+    name: input.name ?? input.subject,
+    subject: input.subject,
+    fromName: from.name,
+    fromEmail: from.email,
+    replyTo: input.replyTo ?? null,
+    html: input.html ?? null,
+    text: input.text ?? null,
+    dialect: input.dialect,
+    scheduledAt,
+    timeZone: input.timeZone ?? null,
+    status: scheduledAt ? 'scheduled' : 'draft',
+  };
+  const c = engine.repos.campaigns.create(row, engine.now());
+  engine.record({
+    type: 'campaign.created',
+    message: `Campaign ${c.id} "${c.subject}" to list "${list.name}" created${scheduledAt ? ` for ${scheduledAt}` : ' as a draft'}.`,
+    campaignId: c.id,
+    listId: list.id,
+  });
+  return toApiCampaign(engine, c);
+}
+
+export function updateCampaign(engine: Engine, id: number, raw: Partial<CampaignInput>): Campaign {
+  const c = requireCampaign(engine, id);
+  if (!['draft', 'scheduled'].includes(c.status))
+    throw userError(`Campaign ${id} is ${c.status} and can no longer be edited.`, {
+      code: 'campaign_locked',
+      safe: 'Nothing was changed.',
+      next: c.status === 'paused' ? 'Cancel it and create a new one to change its content.' : undefined,
+    });
+  const list = raw.list ? requireList(engine, raw.list) : undefined;
+  const from = raw.from ? parseFrom(raw.from) : undefined;
+  if (raw.subject !== undefined && /[\r\n]/.test(raw.subject))
+    throw userError('The subject must be one line.', {
+      code: 'header_injection',
+      safe: 'Nothing was changed.',
+    });
+  const scheduledAt = raw.at !== undefined ? parseAt(raw.at) : c.scheduledAt;
+  const next: RepoInput = {
+    listId: list?.id ?? c.listId!,
+    name: raw.name ?? c.name,
+    subject: raw.subject ?? c.subject,
+    fromName: from?.name ?? c.fromName,
+    fromEmail: from?.email ?? c.fromEmail,
+    replyTo: raw.replyTo !== undefined ? raw.replyTo : c.replyTo,
+    html: raw.html !== undefined ? raw.html : c.html,
+    text: raw.text !== undefined ? raw.text : c.text,
+    dialect: raw.dialect ?? c.dialect,
+    scheduledAt,
+    timeZone: raw.timeZone !== undefined ? raw.timeZone : c.timeZone,
+    status: scheduledAt ? 'scheduled' : 'draft',
+  };
+  const row = engine.repos.campaigns.update(id, next, engine.now());
+  engine.record({ type: 'campaign.updated', message: `Campaign ${id} changed.`, campaignId: id });
+  return toApiCampaign(engine, row);
+}
+
+export function listCampaigns(engine: Engine): Campaign[] {
+  return engine.repos.campaigns.all().map((c) => toApiCampaign(engine, c));
+}
+
+export function getCampaign(engine: Engine, id: number): CampaignDetail {
+  const c = requireCampaign(engine, id);
+  const run = engine.repos.campaignRuns.latest(id);
+  const failures = [
+    ...engine.repos.deliveries.page(id, { state: 'failed_perm', limit: 20 }),
+    ...engine.repos.deliveries.page(id, { state: 'failed_temp', limit: 20 }),
+  ];
+  return {
+    ...toApiCampaign(engine, c),
+    html: c.html,
+    text: c.text,
+    byProvider: engine.repos.deliveries.sentByProvider(id),
+    run: run
+      ? {
+          id: run.id,
+          state: run.state,
+          startedAt: run.startedAt,
+          heartbeatAt: run.heartbeatAt,
+          finishedAt: run.finishedAt,
+          error: run.error,
+        }
+      : null,
+    failures: failures.map((f) => ({
+      email: f.email,
+      state: f.state,
+      smtpCode: f.smtpCode,
+      smtpEnhanced: f.smtpEnhanced,
+      reply: f.smtpReply,
+      errorClass: f.errorClass,
+    })),
+  };
+}

@@ -1,0 +1,28 @@
+/**
+ * The sending engine's public face (issue 3): what the scheduler, the handlers and the CLI call.
+ * Rendering lives in ./render, classification in ./classify, the outbox in db/repos/deliveries.
+ */
+export { runCampaign, type RunOptions } from './run';
+export { pauseCampaign, resumeCampaign, cancelCampaign, retryFailed, resumeInterruptedRuns } from './control';
+export {
+  addProvider,
+  updateProvider,
+  removeProvider,
+  listProviders,
+  testProvider,
+  requireProvider,
+} from './providers';
+export {
+  createCampaign,
+  updateCampaign,
+  listCampaigns,
+  getCampaign,
+  requireCampaign,
+  parseFrom,
+} from './campaigns';
+export { getSendingSettings, setSendingSetting, requireSendingSettings, SENDING_SETTINGS } from './settings';
+export { useSecretStore } from './context';
+export { PRESETS, presetNames } from './presets';
+export { classifySmtpFailure, parseReply } from './classify';
+export { DEFAULT_TUNING, type SendTuning } from './tuning';
+export { createNullTransport, createSmtpTransport, type MailTransport } from './transport';

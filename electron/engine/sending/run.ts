@@ -1,0 +1,880 @@
+/**
+ * A campaign run: the loop that moves the outbox to the providers.
+ *
+ * 1. Take the campaign's lease (campaign_runs): one live run per campaign, across processes. Rows a
+ *    dead run left 'claimed' are put back in the queue first (see "in flight" below).
+ * 2. Claim a batch of due deliveries in one transaction (status and suppressions checked there), never
+ *    holding more than `window` claimed rows.
+ * 3. For each message: choose a provider (priority tiers for failover, smooth weighted round-robin
+ *    inside a tier for spreading), wait for its rate limiter and a free connection, render, send through
+ *    its pooled transport.
+ * 4. Classify every failure (classify.ts): retry with backoff and jitter, hand over to the next provider
+ *    (breaker open, quota pause), bounce and suppress, or give up — and write outcomes in batched
+ *    transactions together with the send counts of the rate limiter and the run's heartbeat.
+ *
+ * In flight and duplicates (RFC 1047). A message whose connection drops, or whose reply times out,
+ * after the final "." may have been delivered. Policy: it is resent once, at once, with the same
+ * Message-ID (so any copy is recognisable and receivers that dedupe on Message-ID drop it); if that
+ * resend is uncertain too, it is not resent again automatically but recorded failed_temp/'uncertain'
+ * for the person to decide (`retry-failed`). After a crash, kill or power cut, every row still
+ * 'claimed' is resent once on resume. Only claimed rows can have been accepted without their outcome
+ * being written, and claimed rows never exceed `window`, so duplicates per failure are bounded by the
+ * messages in flight at that moment — never more.
+ */
+import { hostname } from 'node:os';
+import type { Engine } from '../engine';
+import { userError, isUnderstudyError } from '../errors';
+import type { SecretStore } from '../secrets';
+import type { ProviderRow } from '../db/repos/providers';
+import type { ClaimedDelivery, DeliveryOutcome } from '../db/repos/deliveries';
+import type { CampaignRow } from '../db/repos/campaigns';
+import type { RunRow } from '../db/repos/campaignRuns';
+import type { SendProgress, SendSummary } from '../api/sending';
+import { compileCampaign, messageIdFor, type RenderedMessage, type RenderSubscriber } from './render';
+import { classifySmtpFailure, parseReply, type Classification } from './classify';
+import { createSmtpTransport, type MailTransport } from './transport';
+import { DEFAULT_TUNING, backoffMs, type SendTuning } from './tuning';
+import { breakerFor, limiterFor, secretStoreOf, sendingContext } from './context';
+import type { BreakerTransition, CircuitBreaker } from './breaker';
+import type { RateLimiter } from './limiter';
+import { requireSendingSettings, unsubscribeSecret } from './settings';
+import { providerSecret, requireProvider } from './providers';
+import { requireCampaign } from './campaigns';
+import { normalizeEmail } from '../mirror/email';
+import { randomBytes } from 'node:crypto';
+
+export interface RunOptions {
+  /** Send only through this provider (no failover). */
+  via?: string;
+  /** Render and count every message without sending or changing anything. */
+  dryRun?: boolean;
+  /** Abort: reason 'shutdown' leaves the campaign 'sending' (resumed at next start); else it pauses. */
+  signal?: AbortSignal;
+  onProgress?: (p: SendProgress) => void;
+  taskId?: string;
+  secrets?: SecretStore;
+  tuning?: Partial<SendTuning>;
+  /** Transport factory (tests, the null transport of the memory benchmark). */
+  transportFor?: (p: ProviderRow, secret: string | undefined) => MailTransport;
+}
+
+interface Slot {
+  row: ProviderRow;
+  secret: string | undefined;
+  transport: MailTransport | null;
+  limiter: RateLimiter;
+  breaker: CircuitBreaker;
+  inflight: number;
+  current: number;
+}
+
+interface Item {
+  d: ClaimedDelivery;
+  /** Attempts made in this claim (written with the outcome). */
+  attempts: number;
+  requeues: number;
+  uncertain: boolean;
+}
+
+type StopReason = 'pause' | 'cancel' | 'shutdown' | null;
+
+export async function runCampaign(
+  engine: Engine,
+  campaignId: number,
+  opts: RunOptions = {},
+): Promise<SendSummary> {
+  const t0 = Date.now();
+  const tuning: SendTuning = { ...DEFAULT_TUNING, ...opts.tuning };
+  const campaign = requireCampaign(engine, campaignId);
+  if (opts.dryRun) return dryRun(engine, campaign, opts, t0);
+
+  if (campaign.status === 'cancelled')
+    throw userError(`Campaign ${campaignId} was cancelled and cannot be sent.`, {
+      code: 'campaign_cancelled',
+      safe: 'Nothing was sent.',
+      next: 'Create a new campaign to send this content again.',
+    });
+  if (campaign.status === 'paused')
+    throw userError(`Campaign ${campaignId} is paused.`, {
+      code: 'campaign_paused',
+      safe: 'Nothing was sent.',
+      next: `Resume it with \`understudy resume ${campaignId}\`.`,
+    });
+  const before = engine.repos.deliveries.counts(campaignId);
+  if (campaign.status === 'sent' && before.queued + before.claimed === 0)
+    throw userError(`Campaign ${campaignId} has already been sent.`, {
+      code: 'campaign_sent',
+      safe: 'Nothing was sent again.',
+      next: `To resend only to the recipients that failed, run \`understudy retry-failed ${campaignId}\`.`,
+    });
+  if (campaign.listId === null)
+    throw userError(`Campaign ${campaignId} has no list.`, { safe: 'Nothing was sent.' });
+  const list = engine.repos.lists.byId(campaign.listId)!;
+  const settings = requireSendingSettings(engine, campaign.fromEmail);
+
+  // The chain: one provider with --via, else every enabled SMTP provider.
+  const chain = opts.via
+    ? [requireProvider(engine, opts.via)]
+    : engine.repos.providers.all('smtp').filter((p) => p.enabled);
+  if (chain.length === 0)
+    throw userError('There is no SMTP provider to send through.', {
+      code: 'no_provider',
+      safe: 'Nothing was sent.',
+      next: 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
+    });
+  const store = secretStoreOf(engine, opts.secrets);
+  const render = compileCampaign(
+    {
+      id: campaign.id,
+      subject: campaign.subject,
+      fromName: campaign.fromName,
+      fromEmail: campaign.fromEmail,
+      replyTo: campaign.replyTo,
+      html: campaign.html,
+      text: campaign.text,
+      dialect: campaign.dialect,
+    },
+    { ...settings, listName: list.name, unsubscribeSecret: await unsubscribeSecret(engine, store) },
+  );
+  const breakerOpts = {
+    threshold: tuning.breakerThreshold,
+    cooldownMs: tuning.breakerCooldownMs,
+    maxCooldownMs: tuning.breakerMaxCooldownMs,
+  };
+  const slots: Slot[] = [];
+  for (const row of chain) {
+    slots.push({
+      row,
+      secret: await providerSecret(engine, row, store),
+      transport: null,
+      limiter: limiterFor(engine, row),
+      breaker: breakerFor(engine, row.id, breakerOpts),
+      inflight: 0,
+      current: 0,
+    });
+  }
+
+  // The lease.
+  const ctx = sendingContext(engine);
+  const isDead = (r: RunRow) => runIsDead(engine, r, tuning.staleMs);
+  const lease = engine.repos.campaignRuns.start(
+    {
+      campaignId,
+      via: opts.via ?? null,
+      dryRun: false,
+      pid: process.pid,
+      host: hostname(),
+      now: engine.now(),
+    },
+    isDead,
+  );
+  if (!lease.started) {
+    return {
+      ...summaryOf(engine, campaignId, 'already_running', t0, 0),
+      message: `Campaign ${campaignId} is already being sent by another process (pid ${lease.run.pid} on ${lease.run.host}).`,
+    };
+  }
+  const run = lease.run;
+  const controller = new AbortController();
+  ctx.runs.set(campaignId, controller);
+  const onOuterAbort = () => controller.abort(opts.signal?.reason === 'shutdown' ? 'shutdown' : 'pause');
+  if (opts.signal?.aborted) onOuterAbort();
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const onEngineClose = () => controller.abort('shutdown');
+  let finished: Promise<{ state: LoopState; resent: number }> | null = null;
+  engine.onClose(async () => {
+    if (ctx.runs.get(campaignId) === controller) {
+      onEngineClose();
+      await finished?.catch(() => undefined);
+    }
+  });
+
+  const firstStart = campaign.status === 'draft' || campaign.status === 'scheduled';
+  engine.repos.campaigns.transition(
+    campaignId,
+    ['draft', 'scheduled', 'sending', 'sent', 'failed'],
+    'sending',
+    engine.now(),
+  );
+  let enqueued = 0;
+  if (firstStart)
+    enqueued = engine.repos.deliveries.enqueue(
+      campaignId,
+      list.id,
+      (c, s) => messageIdFor(c, s, settings.messageIdDomain),
+      engine.now(),
+    );
+  // We hold the lease: any row still 'claimed' was in flight when the previous run stopped.
+  const released = engine.repos.deliveries.releaseClaimed(campaignId, engine.now(), 'interrupted');
+  if (released > 0 || lease.interrupted.length > 0) {
+    engine.record({
+      type: 'send.resumed',
+      severity: 'warning',
+      message: `Campaign ${campaignId} resumed after an interruption. ${released} message(s) were in flight and are sent once more with the same Message-ID (a copy may already have arrived).`,
+      campaignId,
+      data: { inFlight: released, interruptedRuns: lease.interrupted.map((r) => r.id) },
+    });
+  } else {
+    engine.record({
+      type: 'send.started',
+      message: `Sending campaign ${campaignId} "${campaign.subject}" to "${list.name}" through ${slots.map((s) => `"${s.row.name}"`).join(', ')}${enqueued ? ` (${enqueued} recipients)` : ''}.`,
+      campaignId,
+      listId: list.id,
+      data: { enqueued, providers: slots.map((s) => s.row.name), via: opts.via ?? null },
+    });
+  }
+
+  finished = loop(engine, campaign, slots, render, tuning, controller.signal, run, opts);
+  try {
+    const { state, resent } = await finished;
+    return finish(engine, campaignId, run, state, t0, resent + released, slots);
+  } catch (e) {
+    engine.repos.campaignRuns.finish(run.id, 'failed', {}, (e as Error).message, engine.now());
+    engine.record({
+      type: 'send.failed',
+      severity: 'error',
+      message: `Sending campaign ${campaignId} stopped on an error: ${(e as Error).message}. What was sent is recorded; run \`understudy send ${campaignId}\` to continue.`,
+      campaignId,
+    });
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    if (ctx.runs.get(campaignId) === controller) ctx.runs.delete(campaignId);
+    for (const s of slots) s.transport?.close();
+  }
+}
+
+type LoopState = 'finished' | 'paused' | 'cancelled' | 'waiting' | 'interrupted';
+
+async function loop(
+  engine: Engine,
+  campaign: CampaignRow,
+  slots: Slot[],
+  render: (s: RenderSubscriber) => RenderedMessage,
+  t: SendTuning,
+  signal: AbortSignal,
+  run: RunRow,
+  opts: RunOptions,
+): Promise<{ state: LoopState; resent: number }> {
+  const repo = engine.repos.deliveries;
+  const id = campaign.id;
+  const now = () => engine.clock.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const totalConnections = slots.reduce((a, s) => a + s.row.maxConnections, 0);
+  const window = t.window ?? Math.max(16, 4 * totalConnections);
+  const claimBatch = Math.max(1, Math.min(t.claimBatch, window));
+
+  const queue: Item[] = [];
+  let inflight = 0;
+  let pending: DeliveryOutcome[] = [];
+  const sendCounts = new Map<string, { providerId: number; second: number; count: number }>();
+  let lastFlush = Date.now();
+  let lastBeat = Date.now();
+  let lastProgress = 0;
+  let noneDueUntil = 0;
+  let stop: StopReason = null;
+  let resent = 0;
+  let lastTier: number | null = null;
+  let lastTierNames = '';
+  const base = repo.counts(id);
+  const live = {
+    sent: base.sent,
+    failed: base.failedPerm + base.failedTemp,
+    skipped: base.skipped,
+    suppressed: base.suppressed,
+  };
+  const started = Date.now();
+  let sentThisRun = 0;
+  let lastProvider: string | null = null;
+
+  let wake: (() => void) | null = null;
+  const notify = () => wake?.();
+  const sleep = (ms: number) =>
+    new Promise<void>((res) => {
+      const done = () => {
+        clearTimeout(timer);
+        wake = null;
+        res();
+      };
+      const timer = setTimeout(done, Math.max(1, ms));
+      wake = done;
+    });
+  const onAbort = () => {
+    stop = signal.reason === 'shutdown' ? 'shutdown' : signal.reason === 'cancel' ? 'cancel' : 'pause';
+    notify();
+  };
+  if (signal.aborted) onAbort();
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const held = () => queue.length + inflight + pending.length;
+
+  const flush = () => {
+    if (pending.length === 0 && sendCounts.size === 0) return;
+    const batch = pending;
+    pending = [];
+    const counts = [...sendCounts.values()];
+    sendCounts.clear();
+    repo.record(batch, counts, engine.now(), () => engine.repos.campaignRuns.heartbeat(run.id, engine.now()));
+    lastFlush = Date.now();
+    lastBeat = lastFlush;
+  };
+
+  const progress = (state: SendProgress['state'], force = false) => {
+    const wall = Date.now();
+    if (!force && wall - lastProgress < t.progressMs) return;
+    lastProgress = wall;
+    const p: SendProgress = {
+      campaignId: id,
+      ...(opts.taskId ? { taskId: opts.taskId } : {}),
+      sent: live.sent,
+      failed: live.failed,
+      skipped: live.skipped,
+      suppressed: live.suppressed,
+      queued: Math.max(0, base.total - live.sent - live.failed - live.skipped - live.suppressed),
+      total: base.total,
+      inFlight: inflight,
+      perSecond: sentThisRun / Math.max(0.001, (wall - started) / 1000),
+      provider: lastProvider,
+      state,
+    };
+    opts.onProgress?.(p);
+    engine.bus.emit('send.progress', p);
+  };
+
+  const applyTransitions = (s: Slot, ts: BreakerTransition[]) => {
+    for (const tr of ts) {
+      const pid = s.row.id;
+      const name = s.row.name;
+      if (tr.type === 'opened') {
+        engine.repos.providers.setHealth(pid, 'down', engine.now());
+        engine.record({
+          type: 'provider.down',
+          severity: 'error',
+          message: `"${name}" is failing (${tr.reason}); its circuit breaker is open until ${iso(tr.retryAt)}, then one message probes it.`,
+          providerId: pid,
+          campaignId: id,
+          data: { reason: tr.reason, retryAt: iso(tr.retryAt), breaker: 'open' },
+        });
+      } else if (tr.type === 'half_open') {
+        engine.record({
+          type: 'provider.half_open',
+          message: `Probing "${name}" with one message to see whether it is back.`,
+          providerId: pid,
+          campaignId: id,
+          data: { breaker: 'half_open' },
+        });
+      } else if (tr.type === 'closed') {
+        engine.repos.providers.setHealth(pid, 'operational', engine.now());
+        engine.record({
+          type: 'provider.up',
+          message: `"${name}" is accepting mail again; its circuit breaker is closed.`,
+          providerId: pid,
+          campaignId: id,
+          data: { breaker: 'closed' },
+        });
+      } else if (tr.type === 'paused') {
+        engine.repos.providers.setHealth(pid, 'paused', engine.now());
+        engine.record({
+          type: 'provider.paused',
+          severity: 'warning',
+          message: `"${name}" reported a sending limit (${tr.reason}); it rests until ${iso(tr.until)}. No subscriber is affected.`,
+          providerId: pid,
+          campaignId: id,
+          data: { reason: tr.reason, until: iso(tr.until) },
+        });
+      } else if (tr.type === 'unpaused') {
+        engine.repos.providers.setHealth(pid, 'operational', engine.now());
+        engine.record({
+          type: 'provider.resumed',
+          message: `"${name}"'s sending limit window has reset; it is used again.`,
+          providerId: pid,
+          campaignId: id,
+        });
+      }
+      engine.repos.providerState.saveBreaker(s.breaker.toRow(engine.now()));
+    }
+  };
+
+  /** Picks a provider for the next message, or says when to look again. */
+  const choose = (at: number): { slot: Slot | null; retryAt: number } => {
+    const tiers = new Map<number, Slot[]>();
+    for (const s of slots) {
+      const c = s.breaker.check(at);
+      applyTransitions(s, c.transitions);
+      const blocked = s.breaker.blockedUntil(at) !== null;
+      const probeBusy = s.breaker.state === 'half_open' && s.breaker.probeInFlight;
+      if (blocked) continue;
+      if (!c.allowed && !probeBusy) continue;
+      if (s.limiter.waitMs(at) > t.overflowMs) continue;
+      const tier = tiers.get(s.row.priority) ?? [];
+      tier.push(s);
+      tiers.set(s.row.priority, tier);
+    }
+    const order = [...tiers.keys()].sort((a, b) => a - b);
+    if (order.length === 0) {
+      let retryAt = Number.POSITIVE_INFINITY;
+      for (const s of slots) {
+        const b = s.breaker.blockedUntil(at);
+        const l = s.limiter.waitMs(at);
+        retryAt = Math.min(retryAt, Math.max(b ?? at, at + l));
+      }
+      return { slot: null, retryAt };
+    }
+    const tierKey = order[0]!;
+    const tier = tiers.get(tierKey)!;
+    const names = tier.map((s) => `"${s.row.name}"`).join(', ');
+    if (lastTier !== null && tierKey !== lastTier) {
+      const worse = tierKey > lastTier;
+      engine.record({
+        type: worse ? 'send.failover' : 'send.failback',
+        severity: worse ? 'warning' : 'info',
+        message: worse
+          ? `Campaign ${id}: ${lastTierNames} unavailable; sending continues through ${names}.`
+          : `Campaign ${id}: ${names} available again; sending returns to it.`,
+        campaignId: id,
+        data: { from: lastTierNames, to: names },
+      });
+    }
+    lastTier = tierKey;
+    lastTierNames = names;
+    const ready = tier.filter(
+      (s) =>
+        s.inflight < s.row.maxConnections &&
+        s.limiter.waitMs(at) === 0 &&
+        !(s.breaker.state === 'half_open' && s.breaker.probeInFlight),
+    );
+    if (ready.length === 0) {
+      const waits = tier.map((s) => s.limiter.waitMs(at)).filter((w) => w > 0);
+      return { slot: null, retryAt: at + (waits.length ? Math.min(...waits) : t.heartbeatMs) };
+    }
+    // Smooth weighted round-robin (nginx): spreads by weight without bursts.
+    const weights = ready.map((s) => s.row.weight);
+    const allZero = weights.every((w) => w === 0);
+    let total = 0;
+    let best: Slot | null = null;
+    for (const s of ready) {
+      const w = allZero ? 1 : s.row.weight;
+      s.current += w;
+      total += w;
+      if (w > 0 && (!best || s.current > best.current)) best = s;
+    }
+    best!.current -= total;
+    return { slot: best, retryAt: at };
+  };
+
+  const outcome = (item: Item, o: Omit<DeliveryOutcome, 'id' | 'attempts'>) => {
+    pending.push({ ...o, id: item.d.id, attempts: item.attempts });
+  };
+
+  const onResult = (item: Item, s: Slot, err: unknown, response: string | null) => {
+    const at = now();
+    if (err === null) {
+      applyTransitions(s, s.breaker.onSuccess());
+      const r = parseReply(response ?? '');
+      outcome(item, {
+        state: 'sent',
+        providerId: s.row.id,
+        smtpCode: r.code ?? 250,
+        smtpEnhanced: r.enhanced,
+        smtpReply: clip(response ?? ''),
+        errorClass: item.uncertain ? 'resent_uncertain' : null,
+      });
+      live.sent++;
+      sentThisRun++;
+      lastProvider = s.row.name;
+      return;
+    }
+    const e = err as {
+      code?: string;
+      originalCode?: string;
+      responseCode?: number;
+      response?: string;
+      command?: string;
+      message?: string;
+    };
+    const cls: Classification = classifySmtpFailure(e);
+    // What it says about the provider.
+    if (cls.provider === 'ok') applyTransitions(s, s.breaker.onSuccess());
+    else if (cls.provider === 'soft') applyTransitions(s, s.breaker.onFailure(false, cls.reason, at));
+    else if (cls.provider === 'down') applyTransitions(s, s.breaker.onFailure(true, cls.reason, at));
+    else {
+      const until =
+        cls.quotaWindow === 'day'
+          ? Math.max(at + 15 * 60_000, s.limiter.windowResetsAt(at, 86_400) ?? at + 86_400_000)
+          : at + t.ratePauseMs;
+      applyTransitions(s, s.breaker.pause(until, cls.reason));
+    }
+    const base = {
+      providerId: s.row.id,
+      smtpCode: cls.code,
+      smtpEnhanced: cls.enhanced,
+      smtpReply: clip(cls.reason),
+    };
+    switch (cls.delivery) {
+      case 'requeue':
+        // The provider failed before the message left: no attempt against the recipient.
+        item.attempts = Math.max(0, item.attempts - 1);
+        item.requeues++;
+        if (item.requeues <= 20) {
+          queue.unshift(item);
+          return;
+        }
+        return retryLater(item, base, 'provider_unavailable', at);
+      case 'retry':
+        return retryLater(item, base, 'temporary', at);
+      case 'uncertain':
+        if (!item.uncertain) {
+          item.uncertain = true;
+          resent++;
+          queue.unshift(item);
+          return;
+        }
+        outcome(item, { ...base, state: 'failed_temp', errorClass: 'uncertain' });
+        live.failed++;
+        return;
+      case 'recipient_perm': {
+        const norm = normalizeEmail(item.d.email) ?? item.d.email.toLowerCase();
+        outcome(item, {
+          ...base,
+          state: 'failed_perm',
+          errorClass: 'bounced',
+          bounce: { emailNorm: norm, subscriberId: item.d.subscriberId, detail: clip(cls.reason) },
+        });
+        live.failed++;
+        return;
+      }
+      case 'message_perm':
+        outcome(item, { ...base, state: 'failed_perm', errorClass: 'rejected' });
+        live.failed++;
+        return;
+    }
+  };
+
+  const retryLater = (
+    item: Item,
+    base: { providerId: number; smtpCode: number | null; smtpEnhanced: string | null; smtpReply: string },
+    errorClass: string,
+    at: number,
+  ) => {
+    const total = item.d.attempts + item.attempts;
+    if (total >= t.maxAttempts) {
+      outcome(item, { ...base, state: 'failed_temp', errorClass });
+      live.failed++;
+    } else {
+      outcome(item, {
+        ...base,
+        state: 'queued',
+        errorClass,
+        nextAttemptAt: iso(at + backoffMs(t, Math.max(1, total))),
+      });
+    }
+  };
+
+  const dispatch = (item: Item, s: Slot) => {
+    const at = now();
+    s.inflight++;
+    inflight++;
+    item.attempts++;
+    s.breaker.onDispatch();
+    s.limiter.take(at);
+    const second = Math.floor(at / 1000);
+    const key = `${s.row.id}:${second}`;
+    const c = sendCounts.get(key);
+    if (c) c.count++;
+    else sendCounts.set(key, { providerId: s.row.id, second, count: 1 });
+    let message: RenderedMessage;
+    try {
+      message = { ...render(subscriberOf(item.d)), messageId: item.d.messageId };
+    } catch (e) {
+      s.inflight--;
+      inflight--;
+      outcome(item, {
+        state: 'failed_perm',
+        providerId: null,
+        errorClass: 'render',
+        smtpReply: clip(isUnderstudyError(e) ? e.message : String((e as Error)?.message ?? e)),
+      });
+      live.failed++;
+      return;
+    }
+    s.transport ??= opts.transportFor
+      ? opts.transportFor(s.row, s.secret)
+      : createSmtpTransport(s.row, s.secret);
+    s.transport.send(message).then(
+      (info) => {
+        s.inflight--;
+        inflight--;
+        onResult(item, s, null, info.response);
+        notify();
+      },
+      (err: unknown) => {
+        s.inflight--;
+        inflight--;
+        onResult(item, s, err ?? new Error('unknown transport error'), null);
+        notify();
+      },
+    );
+  };
+
+  let state: LoopState = 'finished';
+  try {
+    for (;;) {
+      if (stop) break;
+      const wall = Date.now();
+      if (pending.length >= t.flushEvery || (pending.length > 0 && wall - lastFlush >= t.flushMs)) flush();
+      if (wall - lastBeat >= t.heartbeatMs) {
+        engine.repos.campaignRuns.heartbeat(run.id, engine.now());
+        lastBeat = wall;
+        // Another process (or the UI through another engine) may have paused or cancelled it.
+        const status = engine.repos.campaigns.byId(id)?.status;
+        if (status === 'paused') stop = 'pause';
+        else if (status === 'cancelled') stop = 'cancel';
+        if (stop) break;
+      }
+      progress('sending');
+
+      const at = now();
+      if (queue.length < claimBatch && held() < window && at >= noneDueUntil) {
+        const want = Math.min(claimBatch, window - held());
+        const { claimed, skipped } = repo.claim(id, want, iso(at));
+        for (const sk of skipped) {
+          if (sk.reason === 'suppressed') live.suppressed++;
+          else live.skipped++;
+        }
+        for (const d of claimed) queue.push({ d, attempts: 0, requeues: 0, uncertain: false });
+        if (claimed.length + skipped.length < want) noneDueUntil = at + 250;
+      }
+
+      if (queue.length === 0) {
+        if (inflight === 0) {
+          if (pending.length > 0) {
+            flush();
+            noneDueUntil = 0;
+            continue;
+          }
+          const next = repo.nextDue(id);
+          if (next === null) break; // everything has an outcome
+          const wait = Date.parse(next) - now();
+          if (wait <= 0) {
+            noneDueUntil = 0;
+            continue;
+          }
+          if (wait > t.maxWaitMs) {
+            state = 'waiting';
+            break;
+          }
+          progress('waiting');
+          await sleep(Math.min(wait, t.heartbeatMs));
+          noneDueUntil = 0;
+          continue;
+        }
+        await sleep(t.flushMs);
+        continue;
+      }
+
+      const choice = choose(at);
+      if (!choice.slot) {
+        const wait = choice.retryAt - at;
+        if (inflight === 0 && wait > t.maxWaitMs) {
+          state = 'waiting';
+          break;
+        }
+        if (inflight === 0) progress('waiting');
+        await sleep(Math.min(Math.max(wait, 5), t.heartbeatMs));
+        continue;
+      }
+      dispatch(queue.shift()!, choice.slot);
+      // Let completions run now and then so outcomes and wake-ups are not starved by a long burst.
+      if (inflight >= window / 2 || choice.slot.inflight >= choice.slot.row.maxConnections) await sleep(0);
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    // Messages on the wire finish (their outcome is recorded); nothing new starts.
+    while (inflight > 0) await sleep(t.flushMs);
+    // Claimed but never handed to a transport: back to the queue, untouched.
+    for (const item of queue.splice(0)) {
+      pending.push({
+        id: item.d.id,
+        state: 'queued',
+        providerId: null,
+        attempts: item.attempts,
+        nextAttemptAt: engine.now(),
+        ...(item.uncertain ? { errorClass: 'uncertain' } : {}),
+      });
+    }
+    flush();
+    progress('finishing', true);
+  }
+  if (stop === 'pause') state = 'paused';
+  else if (stop === 'cancel') state = 'cancelled';
+  else if (stop === 'shutdown') state = 'interrupted';
+  return { state, resent };
+}
+
+function subscriberOf(d: ClaimedDelivery): RenderSubscriber {
+  return {
+    id: d.subscriberId,
+    email: d.email,
+    firstName: d.firstName,
+    lastName: d.lastName,
+    mergeFields: d.mergeFields,
+    tags: d.tags,
+  };
+}
+
+function clip(s: string): string {
+  const t = s.replace(/[\r\n]+/g, ' ');
+  return t.length > 500 ? `${t.slice(0, 497)}...` : t;
+}
+
+export function runIsDead(engine: Engine, r: RunRow, staleMs: number): boolean {
+  const stale = engine.clock.now() - Date.parse(r.heartbeatAt) > staleMs;
+  if (r.host !== hostname()) return stale;
+  if (r.pid === process.pid) return !sendingContext(engine).runs.has(r.campaignId);
+  try {
+    process.kill(r.pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
+  }
+  return stale;
+}
+
+function summaryOf(
+  engine: Engine,
+  campaignId: number,
+  state: SendSummary['state'],
+  t0: number,
+  resent: number,
+): SendSummary {
+  const c = engine.repos.deliveries.counts(campaignId);
+  return {
+    campaign: campaignId,
+    state,
+    sent: c.sent,
+    failed: c.failedPerm + c.failedTemp,
+    skipped: c.skipped,
+    suppressed: c.suppressed,
+    queued: c.queued + c.claimed,
+    byProvider: engine.repos.deliveries.sentByProvider(campaignId),
+    resentUncertain: resent,
+    durationMs: Date.now() - t0,
+    message: '',
+  };
+}
+
+function finish(
+  engine: Engine,
+  campaignId: number,
+  run: RunRow,
+  state: LoopState,
+  t0: number,
+  resent: number,
+  slots: Slot[],
+): SendSummary {
+  const now = engine.now();
+  if (state === 'cancelled') engine.repos.deliveries.skipRemaining(campaignId, 'cancelled', now, true);
+  const s = summaryOf(engine, campaignId, state === 'interrupted' ? 'waiting' : state, t0, resent);
+  const counts = `${s.sent} sent, ${s.failed} failed, ${s.skipped} skipped, ${s.suppressed} suppressed`;
+  let message: string;
+  if (state === 'finished' && s.queued === 0) {
+    engine.repos.campaigns.transition(campaignId, ['sending'], 'sent', now);
+    message = `Campaign ${campaignId} is done: ${counts}.${s.failed ? ` Resend to the failed ones with \`understudy retry-failed ${campaignId}\`.` : ''}`;
+    engine.record({ type: 'send.finished', message, campaignId, data: { ...s } });
+  } else if (state === 'paused') {
+    engine.repos.campaigns.transition(campaignId, ['sending'], 'paused', now);
+    message = `Campaign ${campaignId} is paused: ${counts}, ${s.queued} not yet sent. Resume with \`understudy resume ${campaignId}\`.`;
+    engine.record({ type: 'send.paused', message, campaignId, data: { ...s } });
+  } else if (state === 'cancelled') {
+    engine.repos.campaigns.transition(campaignId, ['sending', 'paused'], 'cancelled', now);
+    message = `Campaign ${campaignId} was cancelled: ${counts}.`;
+    engine.record({ type: 'send.cancelled', message, campaignId, data: { ...s } });
+  } else if (state === 'interrupted') {
+    message = `Sending campaign ${campaignId} stopped for shutdown: ${counts}, ${s.queued} not yet sent; it resumes when Understudy starts again.`;
+    engine.record({ type: 'send.interrupted', message, campaignId, data: { ...s } });
+  } else {
+    const blocked = slots
+      .map(
+        (x) =>
+          `"${x.row.name}" ${x.breaker.pausedUntil ? `paused until ${new Date(x.breaker.pausedUntil).toISOString()}` : x.breaker.state === 'open' ? `down (${x.breaker.reason ?? 'failing'})` : 'at its cap'}`,
+      )
+      .join('; ');
+    message = `Campaign ${campaignId} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available (\`understudy send ${campaignId}\` or the app resumes it).`;
+    engine.record({ type: 'send.waiting', severity: 'warning', message, campaignId, data: { ...s } });
+  }
+  const runState =
+    state === 'finished' && s.queued > 0 ? 'waiting' : state === 'interrupted' ? 'interrupted' : state;
+  engine.repos.campaignRuns.finish(run.id, runState, { ...s, message }, null, now);
+  return { ...s, message };
+}
+
+/** Renders every message and counts who would get it, without sending or changing anything. */
+async function dryRun(
+  engine: Engine,
+  campaign: CampaignRow,
+  opts: RunOptions,
+  t0: number,
+): Promise<SendSummary> {
+  if (campaign.listId === null)
+    throw userError(`Campaign ${campaign.id} has no list.`, { safe: 'Nothing was sent.' });
+  const list = engine.repos.lists.byId(campaign.listId)!;
+  const settings = requireSendingSettings(engine, campaign.fromEmail);
+  const chain = opts.via
+    ? [requireProvider(engine, opts.via)]
+    : engine.repos.providers.all('smtp').filter((p) => p.enabled);
+  const render = compileCampaign(
+    { ...campaign },
+    // A throwaway key: dry-run links are never sent, and the real key stays in the secret store.
+    { ...settings, listName: list.name, unsubscribeSecret: randomBytes(16).toString('hex') },
+  );
+  let would = 0;
+  const skipped = 0;
+  let suppressed = 0;
+  let failed = 0;
+  let n = 0;
+  for (const s of engine.repos.subscribers.iterate(list.id)) {
+    if (opts.signal?.aborted) break;
+    if (s.status !== 'subscribed') continue;
+    if (engine.repos.suppressions.get(s.emailNorm)) {
+      suppressed++;
+      continue;
+    }
+    try {
+      render(s);
+      would++;
+    } catch {
+      failed++;
+    }
+    if (++n % 5000 === 0) {
+      opts.onProgress?.({
+        campaignId: campaign.id,
+        sent: would,
+        failed,
+        skipped,
+        suppressed,
+        queued: 0,
+        total: n,
+        inFlight: 0,
+        perSecond: 0,
+        provider: null,
+        state: 'sending',
+      });
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  const capacity =
+    chain.map((p) => `"${p.name}"${p.caps.perDay ? ` (${p.caps.perDay}/day)` : ''}`).join(', ') ||
+    'no provider yet';
+  return {
+    campaign: campaign.id,
+    state: 'dry_run',
+    sent: would,
+    failed,
+    skipped,
+    suppressed,
+    queued: would,
+    byProvider: {},
+    resentUncertain: 0,
+    durationMs: Date.now() - t0,
+    message: `Dry run of campaign ${campaign.id}: ${would} message(s) would be sent through ${capacity}; ${suppressed} suppressed; ${failed} could not be rendered. Nothing was sent or changed.`,
+  };
+}

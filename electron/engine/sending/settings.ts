@@ -1,0 +1,112 @@
+/**
+ * The settings every marketing message depends on: the sender's postal address (CAN-SPAM, and most
+ * ESPs' terms), the unsubscribe mailbox and optional one-click URL (RFC 8058), the domain of
+ * Message-IDs, and the company name. Stored in the settings table; the unsubscribe-token key is a
+ * secret and lives in the secret store, never in SQLite.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Engine } from '../engine';
+import { userError } from '../errors';
+import { newSecretRef, type SecretStore } from '../secrets';
+import { checkEmail } from '../mirror/email';
+
+export const SENDING_SETTINGS = {
+  postal_address: 'The postal address printed in every message (required by law for marketing mail).',
+  company_name: 'The business name shown next to the postal address.',
+  unsubscribe_mailto: 'The address that receives unsubscribe requests (List-Unsubscribe: mailto).',
+  unsubscribe_url: 'Optional https URL for one-click unsubscribe (RFC 8058); a token is appended as ?t=.',
+  message_id_domain: 'The domain after @ in Message-IDs (default: the From address domain).',
+} as const;
+export type SendingSettingKey = keyof typeof SENDING_SETTINGS;
+
+const PREFIX = 'sending.';
+const SECRET_KEY = 'sending.unsubscribe_secret_ref';
+
+export function isSendingSettingKey(k: string): k is SendingSettingKey {
+  return Object.hasOwn(SENDING_SETTINGS, k);
+}
+
+export function getSendingSettings(engine: Engine): Partial<Record<SendingSettingKey, string>> {
+  const out: Partial<Record<SendingSettingKey, string>> = {};
+  for (const k of Object.keys(SENDING_SETTINGS) as SendingSettingKey[]) {
+    const v = engine.repos.settings.get<string>(PREFIX + k);
+    if (typeof v === 'string' && v !== '') out[k] = v;
+  }
+  return out;
+}
+
+export function setSendingSetting(engine: Engine, key: string, value: string): void {
+  if (!isSendingSettingKey(key)) {
+    throw userError(`There is no setting named "${key}".`, {
+      code: 'unknown_setting',
+      safe: 'Nothing was changed.',
+      next: `Known settings: ${Object.keys(SENDING_SETTINGS).join(', ')}.`,
+    });
+  }
+  const v = value.trim();
+  if (/[\r\n]/.test(v) && key !== 'postal_address')
+    throw userError(`The ${key} setting must be a single line.`, { safe: 'Nothing was changed.' });
+  if (key === 'unsubscribe_mailto' && v !== '' && !checkEmail(v).ok)
+    throw userError(`"${v}" is not an email address.`, {
+      safe: 'Nothing was changed.',
+      next: 'Give the mailbox that receives unsubscribe requests, e.g. unsubscribe@example.com.',
+    });
+  if (key === 'unsubscribe_url' && v !== '' && !/^https:\/\/[^\s]+$/.test(v))
+    throw userError(`The unsubscribe URL must start with https:// ("${v}").`, {
+      safe: 'Nothing was changed.',
+    });
+  if (key === 'message_id_domain' && v !== '' && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v))
+    throw userError(`"${v}" is not a domain name.`, { safe: 'Nothing was changed.' });
+  if (v === '') engine.repos.settings.delete(PREFIX + key);
+  else engine.repos.settings.set(PREFIX + key, v, engine.now());
+}
+
+/** Refuses to send without what the law and RFC 8058 require, saying exactly what to set. */
+export function requireSendingSettings(
+  engine: Engine,
+  fromEmail: string,
+): {
+  postalAddress: string;
+  unsubscribeMailto: string;
+  unsubscribeUrl?: string;
+  companyName?: string;
+  messageIdDomain: string;
+} {
+  const s = getSendingSettings(engine);
+  if (!s.postal_address) {
+    throw userError('This campaign cannot be sent: no postal address is set.', {
+      code: 'no_postal_address',
+      safe: 'Nothing was sent.',
+      next: 'Marketing mail must carry your postal address: run `understudy settings set postal_address "1 Main St, Springfield"`.',
+    });
+  }
+  if (!s.unsubscribe_mailto) {
+    throw userError('This campaign cannot be sent: no unsubscribe address is set.', {
+      code: 'no_unsubscribe',
+      safe: 'Nothing was sent.',
+      next: 'Run `understudy settings set unsubscribe_mailto unsubscribe@yourdomain` (and optionally unsubscribe_url).',
+    });
+  }
+  const domain = s.message_id_domain ?? fromEmail.slice(fromEmail.lastIndexOf('@') + 1).toLowerCase();
+  return {
+    postalAddress: s.postal_address,
+    unsubscribeMailto: s.unsubscribe_mailto,
+    ...(s.unsubscribe_url ? { unsubscribeUrl: s.unsubscribe_url } : {}),
+    ...(s.company_name ? { companyName: s.company_name } : {}),
+    messageIdDomain: domain,
+  };
+}
+
+/** The key of unsubscribe tokens: created once, kept in the secret store. */
+export async function unsubscribeSecret(engine: Engine, secrets: SecretStore): Promise<string> {
+  const ref = engine.repos.settings.get<string>(SECRET_KEY);
+  if (ref) {
+    const v = await secrets.get(ref);
+    if (v) return v;
+  }
+  const value = randomBytes(32).toString('base64url');
+  const newRef = newSecretRef('unsubscribe');
+  await secrets.set(newRef, value);
+  engine.repos.settings.set(SECRET_KEY, newRef, engine.now());
+  return value;
+}

@@ -1,0 +1,170 @@
+/**
+ * SMTP transports: one nodemailer pooled transport per provider and run, configured so the engine —
+ * not the pool — owns every retry (`maxRequeues: 0`: otherwise the pool silently resends a message
+ * whose connection closed after the data, which is how duplicates happen). Certificate checks are on
+ * unless the person explicitly turned them off for that provider. Secrets are only handed to nodemailer;
+ * errors coming back are scrubbed of them before anything stores or prints them.
+ */
+import nodemailer from 'nodemailer';
+import { isIP } from 'node:net';
+import type { ProviderRow } from '../db/repos/providers';
+import type { RenderedMessage } from './render';
+import type { AuthMethod, TlsMode } from './presets';
+import { redact } from '../secrets';
+
+/** What the provider's `config` JSON holds for an SMTP account. */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  tls: TlsMode;
+  user?: string;
+  auth: AuthMethod;
+  /** Off only when the person asked for it (a self-signed internal relay). */
+  allowInvalidCertificate?: boolean;
+  /** Name announced in EHLO (default: the machine's host name). */
+  ehloName?: string;
+  /** Seconds; defaults below. */
+  timeoutSeconds?: number;
+}
+
+export interface SendResult {
+  response: string;
+  accepted: string[];
+  rejected: string[];
+}
+
+/** The engine's view of a transport: send one message, verify the account, close. */
+export interface MailTransport {
+  send(message: RenderedMessage): Promise<SendResult>;
+  verify(): Promise<void>;
+  close(): void;
+}
+
+export function smtpConfigOf(p: ProviderRow): SmtpConfig {
+  const c = p.config as Partial<SmtpConfig>;
+  return {
+    host: String(c.host ?? ''),
+    port: Number(c.port ?? 587),
+    tls: (c.tls ?? 'starttls') as TlsMode,
+    ...(c.user ? { user: String(c.user) } : {}),
+    auth: (c.auth ?? (c.user ? 'PLAIN' : 'none')) as AuthMethod,
+    ...(c.allowInvalidCertificate ? { allowInvalidCertificate: true } : {}),
+    ...(c.ehloName ? { ehloName: String(c.ehloName) } : {}),
+    ...(c.timeoutSeconds ? { timeoutSeconds: Number(c.timeoutSeconds) } : {}),
+  };
+}
+
+function authOf(c: SmtpConfig, secret: string | undefined): Record<string, unknown> | undefined {
+  if (c.auth === 'none' || !c.user) return undefined;
+  if (c.auth === 'XOAUTH2') {
+    // Either a ready access token, or {"clientId","clientSecret","refreshToken","accessUrl"} for
+    // nodemailer to refresh one (https://nodemailer.com/smtp/oauth2/).
+    if (secret && secret.trim().startsWith('{')) {
+      const o = JSON.parse(secret) as Record<string, string>;
+      return { type: 'OAuth2', user: c.user, ...o };
+    }
+    return { type: 'OAuth2', user: c.user, accessToken: secret ?? '' };
+  }
+  return { type: 'login', user: c.user, pass: secret ?? '', method: c.auth };
+}
+
+function baseOptions(p: ProviderRow, secret: string | undefined): Record<string, unknown> {
+  const c = smtpConfigOf(p);
+  const timeout = (c.timeoutSeconds ?? 30) * 1000;
+  const auth = authOf(c, secret);
+  return {
+    host: c.host,
+    port: c.port,
+    secure: c.tls === 'implicit',
+    requireTLS: c.tls === 'starttls',
+    ignoreTLS: c.tls === 'none',
+    tls: {
+      rejectUnauthorized: c.allowInvalidCertificate !== true,
+      ...(isIP(c.host) ? {} : { servername: c.host }),
+    },
+    ...(auth ? { auth, ...(c.auth === 'PLAIN' || c.auth === 'LOGIN' ? { authMethod: c.auth } : {}) } : {}),
+    ...(c.ehloName ? { name: c.ehloName } : {}),
+    connectionTimeout: Math.min(timeout, 15_000),
+    greetingTimeout: Math.min(timeout, 15_000),
+    socketTimeout: timeout,
+    // Never let a DNS or TLS library print secrets; nodemailer logs nothing unless asked.
+    logger: false,
+    debug: false,
+  };
+}
+
+/** A pooled transport for sending a campaign through one provider. */
+export function createSmtpTransport(p: ProviderRow, secret: string | undefined): MailTransport {
+  const transporter = nodemailer.createTransport({
+    ...baseOptions(p, secret),
+    pool: true,
+    maxConnections: p.maxConnections,
+    // Reconnecting costs a TLS handshake and an AUTH: keep connections for many messages.
+    maxMessages: 1000,
+    // The engine owns every retry: a message whose connection closes mid-transaction comes back to it.
+    maxRequeues: 0,
+  } as Parameters<typeof nodemailer.createTransport>[0] & { pool: true });
+  return wrap(transporter, secret);
+}
+
+/** A one-off connection for `providers test`: connect, EHLO, STARTTLS, AUTH, QUIT — nothing sent. */
+export function createVerifyTransport(p: ProviderRow, secret: string | undefined): MailTransport {
+  const transporter = nodemailer.createTransport(
+    baseOptions(p, secret) as Parameters<typeof nodemailer.createTransport>[0],
+  );
+  return wrap(transporter, secret);
+}
+
+function wrap(
+  transporter: { sendMail(m: object): Promise<unknown>; verify(): Promise<unknown>; close(): void },
+  secret: string | undefined,
+): MailTransport {
+  const scrub = (e: unknown): never => {
+    if (e instanceof Error) {
+      e.message = redact(e.message, [secret]);
+      const r = (e as { response?: unknown }).response;
+      if (typeof r === 'string') (e as { response?: string }).response = redact(r, [secret]);
+    }
+    throw e;
+  };
+  return {
+    async send(m) {
+      const info = (await transporter
+        .sendMail({
+          ...m,
+          envelope: { from: envelopeFrom(m.from), to: [m.to] },
+          disableFileAccess: true,
+          disableUrlAccess: true,
+        })
+        .catch(scrub)) as { response?: string; accepted?: unknown[]; rejected?: unknown[] };
+      return {
+        response: String(info.response ?? ''),
+        accepted: (info.accepted ?? []).map(String),
+        rejected: (info.rejected ?? []).map(String),
+      };
+    },
+    async verify() {
+      await transporter.verify().catch(scrub);
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}
+
+function envelopeFrom(from: string): string {
+  const m = /<([^>]+)>\s*$/.exec(from);
+  return m ? m[1]! : from;
+}
+
+/**
+ * A transport that accepts everything and sends nothing: used by the 1,000,000-recipient memory
+ * benchmark to measure the engine (outbox, limiter, rendering) without a server in the loop.
+ */
+export function createNullTransport(): MailTransport {
+  return {
+    send: (m) => Promise.resolve({ response: '250 2.0.0 Ok: discarded', accepted: [m.to], rejected: [] }),
+    verify: () => Promise.resolve(),
+    close: () => undefined,
+  };
+}
