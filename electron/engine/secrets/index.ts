@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { userError } from '../errors';
-import { EncryptedFileSecretStore } from './fileStore';
+import { EncryptedFileSecretStore, type FileStoreOptions } from './fileStore';
 import { readPassphraseFromStdin } from './passphrase';
 
 export interface SecretStore {
@@ -18,7 +18,7 @@ export interface SecretStore {
   describe(): { backend: string; secure: boolean; warning?: string };
 }
 
-export { EncryptedFileSecretStore } from './fileStore';
+export { EncryptedFileSecretStore, DEFAULT_SCRYPT, type FileStoreOptions } from './fileStore';
 export { redact, redactError, registerSecret, forgetSecret } from './redact';
 export { readPassphraseFromStdin } from './passphrase';
 
@@ -58,6 +58,8 @@ export async function openCliSecretStore(
         ? 'Passphrase for the Understudy secret file: '
         : 'Choose a passphrase for the new Understudy secret file: ',
     ),
+  /** KDF cost of a new file and lock timeout; tests lower the cost, nothing else should. */
+  options: FileStoreOptions = {},
 ): Promise<SecretStore> {
   const path = secretsPathFor(dbPath);
   let passphrase = env[PASSPHRASE_ENV];
@@ -69,7 +71,7 @@ export async function openCliSecretStore(
       next: `Set ${PASSPHRASE_ENV} in the environment, or type the passphrase when asked.`,
     });
   }
-  const store = new EncryptedFileSecretStore(path, passphrase);
+  const store = new EncryptedFileSecretStore(path, passphrase, options);
   await store.unlock();
   return store;
 }
