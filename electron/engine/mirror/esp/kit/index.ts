@@ -52,6 +52,7 @@ export const KIT_STATUS_URL = 'https://status.kit.com';
 /** The one list a Kit account has. */
 export const KIT_LIST_ID = 'all';
 const PAGE = 1000;
+const TAG_MAP_TTL_MS = 10 * 60_000;
 
 interface KitAccount {
   user?: { email?: string };
@@ -83,8 +84,12 @@ export class KitConnector implements EspConnector {
   readonly http: EspHttp;
   private readonly clock: Clock;
   private readonly statusUrl: string | null;
-  /** Tag membership of the current sync run (run id → subscriber id → tag names). Rebuilt when cold. */
-  private tagMap: { run: string; map: Map<number, string[]> } | null = null;
+  /**
+   * Tag membership (subscriber id → tag names), built at the start of a pass and reused by the passes
+   * that follow within TAG_MAP_TTL_MS (the sync's changed-since follow-up). A resumed pass in a new
+   * process simply rebuilds it: the cursor never carries it.
+   */
+  private tagMap: { run: string; builtAt: number; map: Map<number, string[]> } | null = null;
 
   constructor(private readonly o: ConnectorOptions) {
     this.clock = o.clock ?? systemClock;
@@ -180,7 +185,10 @@ export class KitConnector implements EspConnector {
 
   /** subscriber id → tag names, from every tag's subscriber listing (all states). */
   private async buildTagMap(run: string, opts: CallOptions): Promise<Map<number, string[]>> {
-    if (this.tagMap?.run === run) return this.tagMap.map;
+    if (this.tagMap && (this.tagMap.run === run || this.clock.now() - this.tagMap.builtAt < TAG_MAP_TTL_MS)) {
+      this.tagMap.run = run;
+      return this.tagMap.map;
+    }
     const map = new Map<number, string[]>();
     const tags = await this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts);
     for (const t of tags) {
@@ -193,7 +201,7 @@ export class KitConnector implements EspConnector {
         else map.set(s.id, [t.name]);
       }
     }
-    this.tagMap = { run, map };
+    this.tagMap = { run, builtAt: this.clock.now(), map };
     return map;
   }
 
@@ -225,7 +233,6 @@ export class KitConnector implements EspConnector {
     const members = (body.subscribers ?? []).map((s) => kitMember(s, tagMap.get(s.id) ?? []));
     const p = body.pagination;
     const next = p?.has_next_page && p.end_cursor ? { run, after: p.end_cursor, since } : null;
-    if (!next && this.tagMap?.run === run) this.tagMap = null;
     return { members, next, total: p?.total_count ?? null };
   }
 
