@@ -51,6 +51,8 @@ export interface McFakeList {
     options?: { choices: string[] };
   }[];
   members: Map<string, McFakeMember>;
+  /** Members in last_changed order and their times, rebuilt after a change (paging reads them often). */
+  ordered?: { members: McFakeMember[]; times: number[] } | undefined;
 }
 
 export interface McFakeCampaign {
@@ -90,8 +92,13 @@ export class FakeMailchimp {
   key = 'abcdef0123456789abcdef0123456789-us6';
   revoked = false;
   accountTimezone = 'Europe/Paris';
-  /** Fake time for last_changed: advances one second per change, so incremental filters are exact. */
-  private t = Date.parse('2026-01-01T00:00:00Z');
+  /**
+   * last_changed follows the real clock (the client reads the ESP's clock from the Date header),
+   * strictly increasing by at least 1 ms per change so changed-since filters are exact. Set
+   * `backdateMs` to seed members that changed long ago (benchmarks).
+   */
+  private t = 0;
+  backdateMs = 0;
   readonly patches: { list: string; hash: string; body: unknown }[] = [];
 
   constructor(opts: { maxConcurrent?: number } = {}) {
@@ -118,8 +125,8 @@ export class FakeMailchimp {
 
   /** Next change instant, ISO with +00:00 as Mailchimp writes it. */
   tick(): string {
-    this.t += 1000;
-    return new Date(this.t).toISOString().replace('.000Z', '+00:00');
+    this.t = Math.max(Date.now() - this.backdateMs, this.t + 1);
+    return new Date(this.t).toISOString().replace('Z', '+00:00');
   }
 
   addList(id: string, name: string): McFakeList {
@@ -178,6 +185,7 @@ export class FakeMailchimp {
     // A change moves the member to the end of last_changed order: re-insert.
     list.members.delete(id);
     list.members.set(id, m);
+    list.ordered = undefined;
     return m;
   }
 
@@ -191,7 +199,9 @@ export class FakeMailchimp {
   }
 
   removeMember(listId: string, email: string): void {
-    this.lists.get(listId)!.members.delete(md5(email));
+    const list = this.lists.get(listId)!;
+    list.members.delete(md5(email));
+    list.ordered = undefined;
   }
 
   private auth(req: FakeRequest): FakeReply | undefined {
@@ -292,19 +302,30 @@ export class FakeMailchimp {
       guard((req) => {
         const l = this.lists.get(req.params.list_id!);
         if (!l) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
-        let ms = [...l.members.values()];
+        l.ordered ??= {
+          members: [...l.members.values()],
+          times: [...l.members.values()].map((m) => Date.parse(m.last_changed)),
+        };
+        let ms = l.ordered.members;
+        // The order is last_changed ascending already (a change re-inserts the member at the end).
         const since = req.query.get('since_last_changed');
         if (since) {
           const t = Date.parse(since);
           if (Number.isNaN(t)) return problem(400, 'Invalid Resource', 'since_last_changed is not a date.');
-          ms = ms.filter((m) => Date.parse(m.last_changed) > t);
+          const times = l.ordered.times;
+          let lo = 0;
+          let hi = times.length;
+          while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (times[mid]! > t) hi = mid;
+            else lo = mid + 1;
+          }
+          ms = ms.slice(lo);
         }
         const status = req.query.get('status');
         if (status) ms = ms.filter((m) => m.status === status);
-        if (req.query.get('sort_field') === 'last_changed') {
-          ms.sort((a, b) => Date.parse(a.last_changed) - Date.parse(b.last_changed));
-          if (req.query.get('sort_dir') === 'DESC') ms.reverse();
-        }
+        if (req.query.get('sort_field') === 'last_changed' && req.query.get('sort_dir') === 'DESC')
+          ms = ms.slice().reverse();
         const p = this.page(ms, req);
         if ('status' in p) return p;
         return { status: 200, body: { members: p.slice, list_id: l.id, total_items: p.total } };

@@ -3,6 +3,7 @@
  * scheduled campaign only while it is still 'scheduled' locally: once the continuity engine has taken
  * it over (sending, paused, sent, cancelled) the ESP's copy no longer overwrites it.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
 
 export interface EspCampaignInput {
@@ -36,65 +37,44 @@ export interface EspCampaignRef {
 export class EspCampaignsRepo {
   constructor(private readonly db: Db) {}
 
+  private readonly cache = new Map<string, Statement<unknown[]>>();
+
+  /** Prepared once per SQL text (preparing is most of the cost of a small statement). */
+  private stmt(sql: string): Statement<unknown[]> {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
   byEspId(providerId: number, espCampaignId: string): EspCampaignRef | undefined {
-    return this.db
-      .prepare(
-        `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
+    return this.stmt(
+      `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
            scheduled_at AS scheduledAt, time_zone AS timeZone
          FROM campaigns WHERE provider_id = ? AND esp_campaign_id = ?`,
-      )
-      .get(providerId, espCampaignId) as EspCampaignRef | undefined;
+    ).get(providerId, espCampaignId) as EspCampaignRef | undefined;
   }
 
   byId(id: number): EspCampaignRef | undefined {
-    return this.db
-      .prepare(
-        `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
+    return this.stmt(
+      `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
            scheduled_at AS scheduledAt, time_zone AS timeZone FROM campaigns WHERE id = ?`,
-      )
-      .get(id) as EspCampaignRef | undefined;
+    ).get(id) as EspCampaignRef | undefined;
   }
 
   /** Inserts a new one or refreshes a still-scheduled one. Returns what happened. */
   upsertScheduled(c: EspCampaignInput, now: string): 'added' | 'updated' | 'unchanged' | 'kept' {
     const existing = this.byEspId(c.providerId, c.espCampaignId);
     if (!existing) {
-      this.db
-        .prepare(
-          `INSERT INTO campaigns (provider_id, esp_campaign_id, list_id, segment, name, subject, from_name, from_email,
+      this.stmt(
+        `INSERT INTO campaigns (provider_id, esp_campaign_id, list_id, segment, name, subject, from_name, from_email,
              reply_to, html, text, dialect, scheduled_at, time_zone, status, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)`,
-        )
-        .run(
-          c.providerId,
-          c.espCampaignId,
-          c.listId,
-          c.segment,
-          c.name,
-          c.subject,
-          c.fromName,
-          c.fromEmail,
-          c.replyTo,
-          c.html,
-          c.text,
-          c.dialect,
-          c.scheduledAt,
-          c.timeZone,
-          now,
-          now,
-        );
-      return 'added';
-    }
-    if (existing.status !== 'scheduled') return 'kept';
-    const info = this.db
-      .prepare(
-        `UPDATE campaigns SET list_id = ?, segment = ?, name = ?, subject = ?, from_name = ?, from_email = ?,
-           reply_to = ?, html = ?, text = ?, dialect = ?, scheduled_at = ?, time_zone = ?, updated_at = ?
-         WHERE id = ? AND status = 'scheduled' AND NOT (
-           list_id IS ? AND segment IS ? AND name = ? AND subject = ? AND from_name = ? AND from_email = ?
-           AND reply_to IS ? AND html IS ? AND text IS ? AND dialect = ? AND scheduled_at IS ? AND time_zone IS ?)`,
-      )
-      .run(
+      ).run(
+        c.providerId,
+        c.espCampaignId,
         c.listId,
         c.segment,
         c.name,
@@ -108,37 +88,60 @@ export class EspCampaignsRepo {
         c.scheduledAt,
         c.timeZone,
         now,
-        existing.id,
-        c.listId,
-        c.segment,
-        c.name,
-        c.subject,
-        c.fromName,
-        c.fromEmail,
-        c.replyTo,
-        c.html,
-        c.text,
-        c.dialect,
-        c.scheduledAt,
-        c.timeZone,
+        now,
       );
+      return 'added';
+    }
+    if (existing.status !== 'scheduled') return 'kept';
+    const info = this.stmt(
+      `UPDATE campaigns SET list_id = ?, segment = ?, name = ?, subject = ?, from_name = ?, from_email = ?,
+           reply_to = ?, html = ?, text = ?, dialect = ?, scheduled_at = ?, time_zone = ?, updated_at = ?
+         WHERE id = ? AND status = 'scheduled' AND NOT (
+           list_id IS ? AND segment IS ? AND name = ? AND subject = ? AND from_name = ? AND from_email = ?
+           AND reply_to IS ? AND html IS ? AND text IS ? AND dialect = ? AND scheduled_at IS ? AND time_zone IS ?)`,
+    ).run(
+      c.listId,
+      c.segment,
+      c.name,
+      c.subject,
+      c.fromName,
+      c.fromEmail,
+      c.replyTo,
+      c.html,
+      c.text,
+      c.dialect,
+      c.scheduledAt,
+      c.timeZone,
+      now,
+      existing.id,
+      c.listId,
+      c.segment,
+      c.name,
+      c.subject,
+      c.fromName,
+      c.fromEmail,
+      c.replyTo,
+      c.html,
+      c.text,
+      c.dialect,
+      c.scheduledAt,
+      c.timeZone,
+    );
     return info.changes > 0 ? 'updated' : 'unchanged';
   }
 
   /** Campaigns of this connection still 'scheduled' locally but absent from the ESP's scheduled list. */
   scheduledNotIn(providerId: number, espIds: string[]): EspCampaignRef[] {
-    const rows = this.db
-      .prepare(
-        `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
+    const rows = this.stmt(
+      `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
            scheduled_at AS scheduledAt, time_zone AS timeZone
          FROM campaigns WHERE provider_id = ? AND status = 'scheduled' AND esp_campaign_id IS NOT NULL`,
-      )
-      .all(providerId) as EspCampaignRef[];
+    ).all(providerId) as EspCampaignRef[];
     const keep = new Set(espIds);
     return rows.filter((r) => !keep.has(r.espCampaignId!));
   }
 
   setStatus(id: number, status: string, now: string): void {
-    this.db.prepare('UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?').run(status, now, id);
+    this.stmt('UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?').run(status, now, id);
   }
 }

@@ -3,6 +3,7 @@
  * An item is marked done in the same transaction that records the ESP's answer, so a push interrupted
  * halfway resumes with exactly the items the ESP has not confirmed (never doubling one).
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
 
 export type PushBackKindRow = 'unsubscribe' | 'bounce' | 'complaint';
@@ -83,48 +84,56 @@ export interface EnqueueInput {
 export class EspPushbackRepo {
   constructor(private readonly db: Db) {}
 
+  private readonly cache = new Map<string, Statement<unknown[]>>();
+
+  /** Prepared once per SQL text (preparing is most of the cost of a small statement). */
+  private stmt(sql: string): Statement<unknown[]> {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
   /** Queues an item; a second identical pending item is a no-op. Returns true when queued. */
   enqueue(i: EnqueueInput, now: string): boolean {
     return (
-      this.db
-        .prepare(
-          `INSERT INTO esp_pushback (provider_id, list_id, esp_list_id, email, email_norm, esp_member_id, kind, detail,
+      this.stmt(
+        `INSERT INTO esp_pushback (provider_id, list_id, esp_list_id, email, email_norm, esp_member_id, kind, detail,
              happened_at, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (provider_id, esp_list_id, email_norm, kind) WHERE state = 'pending' DO NOTHING`,
-        )
-        .run(
-          i.providerId,
-          i.listId,
-          i.espListId,
-          i.email,
-          i.emailNorm,
-          i.espMemberId,
-          i.kind,
-          i.detail,
-          i.happenedAt,
-          now,
-          now,
-        ).changes > 0
+      ).run(
+        i.providerId,
+        i.listId,
+        i.espListId,
+        i.email,
+        i.emailNorm,
+        i.espMemberId,
+        i.kind,
+        i.detail,
+        i.happenedAt,
+        now,
+        now,
+      ).changes > 0
     );
   }
 
   /** Pending items of a connection, oldest first, after `afterId` (for batching). */
   pending(providerId: number, limit = 100, afterId = 0): PushBackRow[] {
     return (
-      this.db
-        .prepare(
-          `SELECT * FROM esp_pushback WHERE provider_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
-        )
-        .all(providerId, afterId, limit) as Raw[]
+      this.stmt(
+        `SELECT * FROM esp_pushback WHERE provider_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
+      ).all(providerId, afterId, limit) as Raw[]
     ).map(toRow);
   }
 
   countByState(providerId: number): Record<PushBackState, number> {
     const out: Record<PushBackState, number> = { pending: 0, done: 0, failed: 0 };
-    for (const r of this.db
-      .prepare('SELECT state, count(*) AS n FROM esp_pushback WHERE provider_id = ? GROUP BY state')
-      .all(providerId) as { state: PushBackState; n: number }[])
+    for (const r of this.stmt(
+      'SELECT state, count(*) AS n FROM esp_pushback WHERE provider_id = ? GROUP BY state',
+    ).all(providerId) as { state: PushBackState; n: number }[])
       out[r.state] = r.n;
     return out;
   }
@@ -134,11 +143,9 @@ export class EspPushbackRepo {
     const out = new Set<string>();
     for (let i = 0; i < emailNorms.length; i += 500) {
       const chunk = emailNorms.slice(i, i + 500);
-      for (const r of this.db
-        .prepare(
-          `SELECT email_norm FROM esp_pushback WHERE list_id = ? AND state = 'pending' AND email_norm IN (${chunk.map(() => '?').join(',')})`,
-        )
-        .all(listId, ...chunk) as { email_norm: string }[])
+      for (const r of this.stmt(
+        `SELECT email_norm FROM esp_pushback WHERE list_id = ? AND state = 'pending' AND email_norm IN (${chunk.map(() => '?').join(',')})`,
+      ).all(listId, ...chunk) as { email_norm: string }[])
         out.add(r.email_norm);
     }
     return out;
@@ -153,50 +160,44 @@ export class EspPushbackRepo {
     since: string,
   ): boolean {
     return (
-      this.db
-        .prepare(
-          'SELECT 1 FROM esp_pushback WHERE provider_id = ? AND esp_list_id = ? AND email_norm = ? AND kind = ? AND happened_at >= ?',
-        )
-        .get(providerId, espListId, emailNorm, kind, since) !== undefined
+      this.stmt(
+        'SELECT 1 FROM esp_pushback WHERE provider_id = ? AND esp_list_id = ? AND email_norm = ? AND kind = ? AND happened_at >= ?',
+      ).get(providerId, espListId, emailNorm, kind, since) !== undefined
     );
   }
 
   /** Records the ESP's answer and closes the item (only if still pending: never twice). */
   markDone(id: number, result: string, message: string | null, now: string): boolean {
     return (
-      this.db
-        .prepare(
-          `UPDATE esp_pushback SET state = 'done', result = ?, result_message = ?, attempts = attempts + 1,
+      this.stmt(
+        `UPDATE esp_pushback SET state = 'done', result = ?, result_message = ?, attempts = attempts + 1,
              last_error = NULL, done_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'`,
-        )
-        .run(result, message, now, now, id).changes > 0
+      ).run(result, message, now, now, id).changes > 0
     );
   }
 
   markFailed(id: number, error: string, now: string): void {
-    this.db
-      .prepare(
-        `UPDATE esp_pushback SET state = 'failed', last_error = ?, attempts = attempts + 1, updated_at = ?
+    this.stmt(
+      `UPDATE esp_pushback SET state = 'failed', last_error = ?, attempts = attempts + 1, updated_at = ?
          WHERE id = ? AND state = 'pending'`,
-      )
-      .run(error, now, id);
+    ).run(error, now, id);
   }
 
   /** A transient failure: stays pending for the next run. */
   markAttempt(id: number, error: string, now: string): void {
-    this.db
-      .prepare('UPDATE esp_pushback SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?')
-      .run(error, now, id);
+    this.stmt(
+      'UPDATE esp_pushback SET attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?',
+    ).run(error, now, id);
   }
 
   byId(id: number): PushBackRow | undefined {
-    const r = this.db.prepare('SELECT * FROM esp_pushback WHERE id = ?').get(id) as Raw | undefined;
+    const r = this.stmt('SELECT * FROM esp_pushback WHERE id = ?').get(id) as Raw | undefined;
     return r && toRow(r);
   }
 
   all(providerId: number): PushBackRow[] {
     return (
-      this.db.prepare('SELECT * FROM esp_pushback WHERE provider_id = ? ORDER BY id').all(providerId) as Raw[]
+      this.stmt('SELECT * FROM esp_pushback WHERE provider_id = ? ORDER BY id').all(providerId) as Raw[]
     ).map(toRow);
   }
 }

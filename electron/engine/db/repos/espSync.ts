@@ -4,6 +4,7 @@
  * in mirror/esp/sync.ts; this file only reads and writes rows. Callers wrap a page in `transaction()`
  * so a page and its checkpoint commit together.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
 import type { SubscriberStatus } from '../../mirror/status';
 
@@ -119,6 +120,18 @@ const IN_CHUNK = 500;
 export class EspSyncRepo {
   constructor(private readonly db: Db) {}
 
+  private readonly cache = new Map<string, Statement<unknown[]>>();
+
+  /** Prepared once per SQL text (preparing is most of the cost of a small statement). */
+  private stmt(sql: string): Statement<unknown[]> {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
   }
@@ -127,30 +140,26 @@ export class EspSyncRepo {
 
   providers(): EspProviderRow[] {
     return (
-      this.db
-        .prepare(`SELECT * FROM providers WHERE kind = 'esp' ORDER BY lower(name)`)
-        .all() as RawProvider[]
+      this.stmt(`SELECT * FROM providers WHERE kind = 'esp' ORDER BY lower(name)`).all() as RawProvider[]
     ).map(toProvider);
   }
 
   providerByName(name: string): EspProviderRow | undefined {
-    const r = this.db
-      .prepare(`SELECT * FROM providers WHERE kind = 'esp' AND lower(name) = lower(?)`)
-      .get(name.trim()) as RawProvider | undefined;
+    const r = this.stmt(`SELECT * FROM providers WHERE kind = 'esp' AND lower(name) = lower(?)`).get(
+      name.trim(),
+    ) as RawProvider | undefined;
     return r && toProvider(r);
   }
 
   providerById(id: number): EspProviderRow | undefined {
-    const r = this.db.prepare(`SELECT * FROM providers WHERE kind = 'esp' AND id = ?`).get(id) as
+    const r = this.stmt(`SELECT * FROM providers WHERE kind = 'esp' AND id = ?`).get(id) as
       RawProvider | undefined;
     return r && toProvider(r);
   }
 
   /** Any provider (SMTP or ESP) already using this name? Names are unique across kinds. */
   nameTaken(name: string): boolean {
-    return (
-      this.db.prepare('SELECT 1 FROM providers WHERE lower(name) = lower(?)').get(name.trim()) !== undefined
-    );
+    return this.stmt('SELECT 1 FROM providers WHERE lower(name) = lower(?)').get(name.trim()) !== undefined;
   }
 
   createProvider(input: {
@@ -161,20 +170,18 @@ export class EspSyncRepo {
     maxConnections: number;
     now: string;
   }): EspProviderRow {
-    const info = this.db
-      .prepare(
-        `INSERT INTO providers (name, kind, type, config, secret_ref, max_connections, created_at, updated_at)
+    const info = this.stmt(
+      `INSERT INTO providers (name, kind, type, config, secret_ref, max_connections, created_at, updated_at)
          VALUES (?, 'esp', ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        input.name.trim(),
-        input.type,
-        JSON.stringify(input.config),
-        input.secretRef,
-        input.maxConnections,
-        input.now,
-        input.now,
-      );
+    ).run(
+      input.name.trim(),
+      input.type,
+      JSON.stringify(input.config),
+      input.secretRef,
+      input.maxConnections,
+      input.now,
+      input.now,
+    );
     return this.providerById(Number(info.lastInsertRowid))!;
   }
 
@@ -182,45 +189,45 @@ export class EspSyncRepo {
     id: number,
     input: { config: Record<string, unknown>; secretRef: string; maxConnections: number; now: string },
   ): void {
-    this.db
-      .prepare(
-        'UPDATE providers SET config = ?, secret_ref = ?, max_connections = ?, updated_at = ? WHERE id = ?',
-      )
-      .run(JSON.stringify(input.config), input.secretRef, input.maxConnections, input.now, id);
+    this.stmt(
+      'UPDATE providers SET config = ?, secret_ref = ?, max_connections = ?, updated_at = ? WHERE id = ?',
+    ).run(JSON.stringify(input.config), input.secretRef, input.maxConnections, input.now, id);
   }
 
   /** Returns true when the health actually changed. */
   setHealth(id: number, health: string, now: string): boolean {
     return (
-      this.db
-        .prepare('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?')
-        .run(health, now, id, health).changes > 0
+      this.stmt('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?').run(
+        health,
+        now,
+        id,
+        health,
+      ).changes > 0
     );
   }
 
   // ---- checkpoints -----------------------------------------------------------------------------
 
   checkpoint<T>(providerId: number, scope: string): T | undefined {
-    const r = this.db
-      .prepare('SELECT checkpoint FROM sync_state WHERE provider_id = ? AND scope = ?')
-      .get(providerId, scope) as { checkpoint: string } | undefined;
+    const r = this.stmt('SELECT checkpoint FROM sync_state WHERE provider_id = ? AND scope = ?').get(
+      providerId,
+      scope,
+    ) as { checkpoint: string } | undefined;
     return r ? (JSON.parse(r.checkpoint) as T) : undefined;
   }
 
   setCheckpoint(providerId: number, scope: string, checkpoint: unknown, now: string): void {
-    this.db
-      .prepare(
-        `INSERT INTO sync_state (provider_id, scope, checkpoint, updated_at) VALUES (?, ?, ?, ?)
+    this.stmt(
+      `INSERT INTO sync_state (provider_id, scope, checkpoint, updated_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (provider_id, scope) DO UPDATE SET checkpoint = excluded.checkpoint, updated_at = excluded.updated_at`,
-      )
-      .run(providerId, scope, JSON.stringify(checkpoint), now);
+    ).run(providerId, scope, JSON.stringify(checkpoint), now);
   }
 
   checkpoints(providerId: number): { scope: string; checkpoint: unknown; updatedAt: string }[] {
     return (
-      this.db
-        .prepare('SELECT scope, checkpoint, updated_at FROM sync_state WHERE provider_id = ? ORDER BY scope')
-        .all(providerId) as { scope: string; checkpoint: string; updated_at: string }[]
+      this.stmt(
+        'SELECT scope, checkpoint, updated_at FROM sync_state WHERE provider_id = ? ORDER BY scope',
+      ).all(providerId) as { scope: string; checkpoint: string; updated_at: string }[]
     ).map((r) => ({
       scope: r.scope,
       checkpoint: JSON.parse(r.checkpoint) as unknown,
@@ -234,19 +241,15 @@ export class EspSyncRepo {
     providerId: number,
     espListId: string,
   ): { id: number; name: string; mergeFields: string } | undefined {
-    return this.db
-      .prepare(
-        'SELECT id, name, merge_fields AS mergeFields FROM lists WHERE provider_id = ? AND esp_list_id = ?',
-      )
-      .get(providerId, espListId) as { id: number; name: string; mergeFields: string } | undefined;
+    return this.stmt(
+      'SELECT id, name, merge_fields AS mergeFields FROM lists WHERE provider_id = ? AND esp_list_id = ?',
+    ).get(providerId, espListId) as { id: number; name: string; mergeFields: string } | undefined;
   }
 
   listByName(name: string): { id: number; providerId: number | null; espListId: string | null } | undefined {
-    return this.db
-      .prepare(
-        'SELECT id, provider_id AS providerId, esp_list_id AS espListId FROM lists WHERE lower(name) = lower(?)',
-      )
-      .get(name.trim()) as { id: number; providerId: number | null; espListId: string | null } | undefined;
+    return this.stmt(
+      'SELECT id, provider_id AS providerId, esp_list_id AS espListId FROM lists WHERE lower(name) = lower(?)',
+    ).get(name.trim()) as { id: number; providerId: number | null; espListId: string | null } | undefined;
   }
 
   createList(input: {
@@ -256,33 +259,35 @@ export class EspSyncRepo {
     mergeFields: string;
     now: string;
   }): number {
-    const info = this.db
-      .prepare(
-        `INSERT INTO lists (name, provider_id, esp_list_id, merge_fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(input.name, input.providerId, input.espListId, input.mergeFields, input.now, input.now);
+    const info = this.stmt(
+      `INSERT INTO lists (name, provider_id, esp_list_id, merge_fields, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(input.name, input.providerId, input.espListId, input.mergeFields, input.now, input.now);
     return Number(info.lastInsertRowid);
   }
 
   /** Links an existing local list (e.g. imported from this ESP's CSV export) to the ESP list. */
   linkList(listId: number, providerId: number, espListId: string, now: string): void {
-    this.db
-      .prepare('UPDATE lists SET provider_id = ?, esp_list_id = ?, updated_at = ? WHERE id = ?')
-      .run(providerId, espListId, now, listId);
+    this.stmt('UPDATE lists SET provider_id = ?, esp_list_id = ?, updated_at = ? WHERE id = ?').run(
+      providerId,
+      espListId,
+      now,
+      listId,
+    );
   }
 
   setListMergeFields(listId: number, mergeFields: string, now: string): void {
-    this.db
-      .prepare('UPDATE lists SET merge_fields = ?, updated_at = ? WHERE id = ? AND merge_fields <> ?')
-      .run(mergeFields, now, listId, mergeFields);
+    this.stmt('UPDATE lists SET merge_fields = ?, updated_at = ? WHERE id = ? AND merge_fields <> ?').run(
+      mergeFields,
+      now,
+      listId,
+      mergeFields,
+    );
   }
 
   listsOfProvider(providerId: number): { id: number; name: string; espListId: string }[] {
-    return this.db
-      .prepare(
-        'SELECT id, name, esp_list_id AS espListId FROM lists WHERE provider_id = ? AND esp_list_id IS NOT NULL ORDER BY id',
-      )
-      .all(providerId) as { id: number; name: string; espListId: string }[];
+    return this.stmt(
+      'SELECT id, name, esp_list_id AS espListId FROM lists WHERE provider_id = ? AND esp_list_id IS NOT NULL ORDER BY id',
+    ).all(providerId) as { id: number; name: string; espListId: string }[];
   }
 
   // ---- members ---------------------------------------------------------------------------------
@@ -292,96 +297,96 @@ export class EspSyncRepo {
     const out = new Map<string, ExistingMember>();
     for (let i = 0; i < emailNorms.length; i += IN_CHUNK) {
       const chunk = emailNorms.slice(i, i + IN_CHUNK);
-      const rows = this.db
-        .prepare(
-          `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND email_norm IN (${chunk.map(() => '?').join(',')})`,
-        )
-        .all(listId, ...chunk) as RawMember[];
+      const rows = this.stmt(
+        `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND email_norm IN (${chunk.map(() => '?').join(',')})`,
+      ).all(listId, ...chunk) as RawMember[];
       for (const r of rows) out.set(r.email_norm, toMember(r));
     }
     return out;
   }
 
-  /** A row with this ESP id under another address (the person changed their address at the ESP). */
-  memberByEspId(listId: number, espId: string): ExistingMember | undefined {
-    const r = this.db
-      .prepare(`SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND esp_id = ?`)
-      .get(listId, espId) as RawMember | undefined;
-    return r && toMember(r);
+  /** Rows with these ESP ids (a person who changed their address at the ESP keeps the ESP id). */
+  membersByEspId(listId: number, espIds: string[]): Map<string, ExistingMember> {
+    const out = new Map<string, ExistingMember>();
+    for (let i = 0; i < espIds.length; i += IN_CHUNK) {
+      const chunk = espIds.slice(i, i + IN_CHUNK);
+      const rows = this.stmt(
+        `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND esp_id IN (${chunk.map(() => '?').join(',')})`,
+      ).all(listId, ...chunk) as RawMember[];
+      for (const r of rows) out.set(r.esp_id!, toMember(r));
+    }
+    return out;
   }
 
   insertMember(listId: number, m: MemberFields, source: string, seenAt: string | null, now: string): number {
-    const info = this.db
-      .prepare(
-        `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
+    const info = this.stmt(
+      `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
            status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time,
            confirm_ip, source, esp_id, esp_changed_at, esp_seen_at, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        listId,
-        m.email,
-        m.emailNorm,
-        m.firstName,
-        m.lastName,
-        m.nameNorm,
-        m.status,
-        m.statusChangedAt,
-        m.statusReason,
-        m.mergeFields,
-        m.tags,
-        m.extra,
-        m.optinTime,
-        m.optinIp,
-        m.confirmTime,
-        m.confirmIp,
-        source,
-        m.espId,
-        m.espChangedAt,
-        seenAt,
-        now,
-        now,
-      );
+    ).run(
+      listId,
+      m.email,
+      m.emailNorm,
+      m.firstName,
+      m.lastName,
+      m.nameNorm,
+      m.status,
+      m.statusChangedAt,
+      m.statusReason,
+      m.mergeFields,
+      m.tags,
+      m.extra,
+      m.optinTime,
+      m.optinIp,
+      m.confirmTime,
+      m.confirmIp,
+      source,
+      m.espId,
+      m.espChangedAt,
+      seenAt,
+      now,
+      now,
+    );
     return Number(info.lastInsertRowid);
   }
 
   updateMember(id: number, m: MemberFields, now: string): void {
-    this.db
-      .prepare(
-        `UPDATE subscribers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, name_norm = ?, status = ?,
+    this.stmt(
+      `UPDATE subscribers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, name_norm = ?, status = ?,
            status_changed_at = ?, status_reason = ?, merge_fields = ?, tags = ?, extra = ?, optin_time = ?,
            optin_ip = ?, confirm_time = ?, confirm_ip = ?, esp_id = ?, esp_changed_at = ?, updated_at = ?
          WHERE id = ?`,
-      )
-      .run(
-        m.email,
-        m.emailNorm,
-        m.firstName,
-        m.lastName,
-        m.nameNorm,
-        m.status,
-        m.statusChangedAt,
-        m.statusReason,
-        m.mergeFields,
-        m.tags,
-        m.extra,
-        m.optinTime,
-        m.optinIp,
-        m.confirmTime,
-        m.confirmIp,
-        m.espId,
-        m.espChangedAt,
-        now,
-        id,
-      );
+    ).run(
+      m.email,
+      m.emailNorm,
+      m.firstName,
+      m.lastName,
+      m.nameNorm,
+      m.status,
+      m.statusChangedAt,
+      m.statusReason,
+      m.mergeFields,
+      m.tags,
+      m.extra,
+      m.optinTime,
+      m.optinIp,
+      m.confirmTime,
+      m.confirmIp,
+      m.espId,
+      m.espChangedAt,
+      now,
+      id,
+    );
   }
 
   markSeen(ids: number[], seenAt: string): void {
     for (let i = 0; i < ids.length; i += IN_CHUNK) {
       const chunk = ids.slice(i, i + IN_CHUNK);
-      this.db
-        .prepare(`UPDATE subscribers SET esp_seen_at = ? WHERE id IN (${chunk.map(() => '?').join(',')})`)
-        .run(seenAt, ...chunk);
+      this.stmt(`UPDATE subscribers SET esp_seen_at = ? WHERE id IN (${chunk.map(() => '?').join(',')})`).run(
+        seenAt,
+        ...chunk,
+      );
     }
   }
 
@@ -391,13 +396,11 @@ export class EspSyncRepo {
    * Rows never seen by any pass (added locally, e.g. from a CSV) are left alone.
    */
   archiveUnseen(listId: number, passStart: string, now: string): number {
-    return this.db
-      .prepare(
-        `UPDATE subscribers SET status = 'archived', status_reason = 'no longer at the ESP',
+    return this.stmt(
+      `UPDATE subscribers SET status = 'archived', status_reason = 'no longer at the ESP',
            status_changed_at = ?, updated_at = ?
          WHERE list_id = ? AND esp_seen_at IS NOT NULL AND esp_seen_at < ? AND status IN ('subscribed', 'pending')`,
-      )
-      .run(now, now, listId, passStart).changes;
+    ).run(now, now, listId, passStart).changes;
   }
 
   addSuppression(
@@ -406,10 +409,8 @@ export class EspSyncRepo {
     source: string,
     now: string,
   ): void {
-    this.db
-      .prepare(
-        'INSERT INTO suppressions (email_norm, reason, source, detail, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT (email_norm) DO NOTHING',
-      )
-      .run(emailNorm, reason, source, now);
+    this.stmt(
+      'INSERT INTO suppressions (email_norm, reason, source, detail, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT (email_norm) DO NOTHING',
+    ).run(emailNorm, reason, source, now);
   }
 }

@@ -315,12 +315,16 @@ class ProviderSync {
       const norms = valid.map((v) => v.norm);
       const existing = sync.membersByEmail(listId, norms);
       const pending = pushback.pendingEmails(listId, norms);
+      // Same person, new address at the ESP: follow the ESP id.
+      const missing = valid.filter((v) => !existing.has(v.norm)).map((v) => v.m.espId);
+      const byEspId = missing.length
+        ? sync.membersByEspId(listId, missing)
+        : new Map<string, ExistingMember>();
       const seen: number[] = [];
       for (const { m, norm, email } of valid) {
         let row = existing.get(norm);
         if (!row) {
-          // Same person, new address at the ESP: follow the ESP id.
-          const moved = sync.memberByEspId(listId, m.espId);
+          const moved = byEspId.get(m.espId);
           if (moved && !existing.has(moved.emailNorm)) row = moved;
         }
         const d = decideMember(
@@ -425,7 +429,7 @@ class ProviderSync {
       };
     }
     const pass = cp.pass;
-    this.modes.add(pass.mode);
+    if (!pass.followUp) this.modes.add(pass.mode);
     const query = { since: pass.since };
     let total: number | null = null;
     let fetched = 0;

@@ -1,0 +1,53 @@
+/** Shared set-up for the ESP tests: an engine on a temp database file with a fast secret store. */
+import { join } from 'node:path';
+import { Engine } from '../../../electron/engine/engine';
+import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
+import { useConnectorOverrides, useSecretStore } from '../../../electron/engine/mirror/esp/connections';
+import { tempDir } from '../../helpers/tmp';
+import { loadSpec, specAvailable, type SpecOptions, type SpecValidator } from '../../fakes/spec';
+import type { FakeServer } from '../../fakes/server';
+
+/** Waits recorded instead of slept: the client's backoff and Retry-After become assertions, not delays. */
+export interface SleepLog {
+  waits: number[];
+  sleep: (ms: number) => Promise<void>;
+}
+
+export function sleepLog(): SleepLog {
+  const waits: number[] = [];
+  return { waits, sleep: async (ms: number) => void waits.push(ms) };
+}
+
+export async function espEngine(opts: { timeoutMs?: number } = {}): Promise<{
+  engine: Engine;
+  dir: string;
+  sleeps: SleepLog;
+}> {
+  const dir = tempDir('understudy-esp-');
+  const engine = Engine.open({ dbPath: join(dir, 'mirror.db') });
+  const store = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), 'test passphrase', {
+    scrypt: { N: 2 ** 10, r: 8, p: 1 },
+  });
+  await store.unlock();
+  useSecretStore(engine, store);
+  const sleeps = sleepLog();
+  useConnectorOverrides(engine, {
+    sleep: sleeps.sleep,
+    backoffBaseMs: 1,
+    backoffMaxMs: 4,
+    timeoutMs: opts.timeoutMs ?? 10_000,
+  });
+  return { engine, dir, sleeps };
+}
+
+/** Attaches spec validation to a fake when the published document is present. */
+export function attachSpec(
+  server: FakeServer,
+  file: string,
+  options: SpecOptions = {},
+): SpecValidator | null {
+  if (!specAvailable(file)) return null;
+  const spec = loadSpec(file, options);
+  server.onExchange = (x) => spec.check(x);
+  return spec;
+}
