@@ -19,8 +19,9 @@ import {
 import { createDecoder, detectDelimiter, detectEncoding, type Encoding } from './decode';
 import { spawnWorker } from '../../workers/spawn';
 import type { FromWorker, ToWorker } from './importWorker';
-import type { ReadSpec } from './reader';
-import { partialPathOf } from './rejects';
+import { readRows, type ReadSpec } from './reader';
+import type { StagedRow } from '../../db/repos/imports';
+import { partialPathOf, RejectWriter } from './rejects';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -33,6 +34,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Test hook: called after each staged batch (e.g. to kill the process mid-import). */
   afterBatch?: (rowsSoFar: number) => void;
+  /** Read in a worker thread (default: for files of 4 MiB and more). */
+  worker?: boolean;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -90,96 +93,16 @@ export async function importFile(
   const rejectPath = resolve(req.rejectReport ?? defaultRejectPath(engine, req.list));
 
   const staging = engine.repos.imports.beginStaging();
-  const worker = spawnWorker(new URL('./importWorker.ts', import.meta.url), { spec, rejectPath });
   let committed = false;
+  const useWorker = options.worker ?? totalBytes >= WORKER_THRESHOLD_BYTES;
+  const stage: Stage = (rows, dups, rowsSoFar, bytes) => {
+    staging.add(rows, dups);
+    options.afterBatch?.(rowsSoFar);
+    progress('reading', rowsSoFar, bytes);
+  };
+  const reader = useWorker ? readInWorker : readInline;
   try {
-    const read = await new Promise<{
-      format: string;
-      mergeFields: { tag: string; name: string }[];
-      rows: number;
-      duplicates: number;
-      bytes: number;
-      rejected: number;
-    }>((resolvePromise, reject) => {
-      let header: { format: string; mergeFields: { tag: string; name: string }[] } | undefined;
-      const send = (m: ToWorker) => worker.postMessage(m);
-      const onAbort = () => send({ type: 'cancel' });
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      const finish = (fn: () => void) => {
-        options.signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      worker.on('message', (m: FromWorker) => {
-        try {
-          switch (m.type) {
-            case 'header':
-              header = { format: m.format, mergeFields: m.mergeFields };
-              break;
-            case 'batch':
-              if (options.signal?.aborted) break;
-              staging.add(m.rows, m.dups);
-              send({ type: 'ack' });
-              options.afterBatch?.(m.rowsSoFar);
-              progress('reading', m.rowsSoFar, m.bytes);
-              break;
-            case 'done':
-              if (options.signal?.aborted) finish(() => reject(cancelledError()));
-              else if (!header)
-                finish(() =>
-                  reject(
-                    userError(`${label} has no header row.`, {
-                      code: 'no_header',
-                      safe: 'Nothing was imported.',
-                    }),
-                  ),
-                );
-              else
-                finish(() =>
-                  resolvePromise({
-                    ...header!,
-                    rows: m.rows,
-                    duplicates: m.duplicates,
-                    bytes: m.bytes,
-                    rejected: m.rejected,
-                  }),
-                );
-              break;
-            case 'cancelled':
-              finish(() => reject(cancelledError()));
-              break;
-            case 'error':
-              finish(() =>
-                reject(
-                  m.error.kind === 'user'
-                    ? new UnderstudyError('user', m.error.message, {
-                        code: m.error.code,
-                        safe: m.error.safe ?? 'Nothing was imported; the list is unchanged.',
-                        next: m.error.next,
-                      })
-                    : new UnderstudyError('internal', `Reading ${label} failed: ${m.error.message}`, {
-                        safe: 'Nothing was imported; the list is unchanged.',
-                      }),
-                ),
-              );
-              break;
-          }
-        } catch (e) {
-          send({ type: 'cancel' });
-          finish(() => reject(e));
-        }
-      });
-      worker.on('error', (e) => finish(() => reject(e)));
-      worker.on('exit', (code) => {
-        if (code !== 0)
-          finish(() =>
-            reject(
-              new UnderstudyError('internal', `The import reader stopped unexpectedly (exit ${code}).`, {
-                safe: 'Nothing was imported; the list is unchanged.',
-              }),
-            ),
-          );
-      });
-    });
+    const read = await reader(spec, rejectPath, stage, options.signal, label);
 
     progress('merging', read.rows, read.bytes);
     const now = engine.now();
@@ -238,8 +161,134 @@ export async function importFile(
     };
   } finally {
     staging.drop();
-    await worker.terminate();
     if (!committed) rmSync(partialPathOf(rejectPath), { force: true });
+  }
+}
+
+/** Files below this are read on this thread: starting a worker costs more than it saves. */
+const WORKER_THRESHOLD_BYTES = 4 << 20;
+
+type Stage = (rows: StagedRow[], dups: boolean[], rowsSoFar: number, bytes: number) => void;
+interface ReadResult {
+  format: string;
+  mergeFields: { tag: string; name: string }[];
+  rows: number;
+  duplicates: number;
+  bytes: number;
+  rejected: number;
+}
+
+function cancelled(label: string): CancelledError {
+  return new CancelledError(`Importing ${label}`, 'Nothing was imported; the list is unchanged.');
+}
+
+/** Reads on this thread (small files). */
+async function readInline(
+  spec: ReadSpec,
+  rejectPath: string,
+  stage: Stage,
+  signal: AbortSignal | undefined,
+  label: string,
+): Promise<ReadResult> {
+  const rejects = new RejectWriter(rejectPath);
+  let header: { format: string; mergeFields: { tag: string; name: string }[] } | undefined;
+  try {
+    const summary = await readRows(spec, {
+      header: (_h, plan) => (header = { format: plan.format, mergeFields: plan.mergeFields }),
+      batch: (rows, dups, rowsSoFar, bytes) => stage(rows, dups, rowsSoFar, bytes),
+      reject: (line, reason, raw) => rejects.add(line, reason, raw),
+      cancelled: () => signal?.aborted === true,
+    });
+    if (signal?.aborted) throw cancelled(label);
+    await rejects.close();
+    return { ...header!, ...summary, rejected: rejects.count };
+  } catch (e) {
+    rejects.abort();
+    throw e;
+  }
+}
+
+/** Reads in a worker thread, so parsing overlaps with staging (big files). */
+async function readInWorker(
+  spec: ReadSpec,
+  rejectPath: string,
+  stage: Stage,
+  signal: AbortSignal | undefined,
+  label: string,
+): Promise<ReadResult> {
+  const worker = spawnWorker(new URL('./importWorker.ts', import.meta.url), { spec, rejectPath });
+  try {
+    return await new Promise<ReadResult>((resolvePromise, reject) => {
+      let header: { format: string; mergeFields: { tag: string; name: string }[] } | undefined;
+      const send = (m: ToWorker) => worker.postMessage(m);
+      const onAbort = () => send({ type: 'cancel' });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = (fn: () => void) => {
+        signal?.removeEventListener('abort', onAbort);
+        fn();
+      };
+      worker.on('message', (m: FromWorker) => {
+        try {
+          switch (m.type) {
+            case 'header':
+              header = { format: m.format, mergeFields: m.mergeFields };
+              break;
+            case 'batch':
+              if (signal?.aborted) break;
+              stage(m.rows, m.dups, m.rowsSoFar, m.bytes);
+              send({ type: 'ack' });
+              break;
+            case 'done':
+              if (signal?.aborted) finish(() => reject(cancelled(label)));
+              else
+                finish(() =>
+                  resolvePromise({
+                    ...header!,
+                    rows: m.rows,
+                    duplicates: m.duplicates,
+                    bytes: m.bytes,
+                    rejected: m.rejected,
+                  }),
+                );
+              break;
+            case 'cancelled':
+              finish(() => reject(cancelled(label)));
+              break;
+            case 'error':
+              finish(() =>
+                reject(
+                  m.error.kind === 'user'
+                    ? new UnderstudyError('user', m.error.message, {
+                        code: m.error.code,
+                        safe: m.error.safe ?? 'Nothing was imported; the list is unchanged.',
+                        next: m.error.next,
+                      })
+                    : new UnderstudyError('internal', `Reading ${label} failed: ${m.error.message}`, {
+                        safe: 'Nothing was imported; the list is unchanged.',
+                      }),
+                ),
+              );
+              break;
+          }
+        } catch (e) {
+          send({ type: 'cancel' });
+          finish(() => reject(e));
+        }
+      });
+      worker.on('error', (e) => finish(() => reject(e)));
+      worker.on('exit', (code) => {
+        if (code !== 0)
+          finish(() =>
+            reject(
+              new UnderstudyError('internal', `The import reader stopped unexpectedly (exit ${code}).`, {
+                safe: 'Nothing was imported; the list is unchanged.',
+              }),
+            ),
+          );
+      });
+    });
+  } finally {
+    await worker.terminate();
   }
 }
 

@@ -78,12 +78,14 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   const tokenizer = new CsvTokenizer(spec.delimiter, onRecord, onBroken);
   const decoder = createDecoder(spec.encoding, spec.label);
   const flush = async () => {
-    if (batch.length === 0) return;
     const b = batch;
     const d = dups;
     batch = [];
     dups = [];
-    await sink.batch(b, d, rows, bytes);
+    // One decoded chunk can hold thousands of rows: hand them on in batches of batchSize.
+    for (let i = 0; i < b.length; i += spec.batchSize) {
+      await sink.batch(b.slice(i, i + spec.batchSize), d.slice(i, i + spec.batchSize), rows, bytes);
+    }
   };
 
   const stream = createReadStream(spec.file, { start: spec.bomBytes, highWaterMark: spec.chunkSize });

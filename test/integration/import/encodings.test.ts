@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import { testEngine } from '../../helpers/engine';
+import { importFile } from '../../../electron/engine/mirror/csv/importer';
+
+const NAMES = ['José', 'Zoë', 'Łukasz', '王小明', 'Ёлка', 'Renée', 'Ægir', 'Nguyễn', '😀 Smile'];
+
+function rowsText(n: number, delimiter = ','): string {
+  let s = `Email${delimiter}First Name\r\n`;
+  for (let i = 0; i < n; i++) s += `p${i}@example.com${delimiter}${NAMES[i % NAMES.length]}\r\n`;
+  return s;
+}
+
+async function namesOf(
+  engine: ReturnType<typeof testEngine>['engine'],
+  list: string,
+): Promise<Map<string, string>> {
+  const l = engine.repos.lists.byName(list)!;
+  return new Map([...engine.repos.subscribers.iterate(l.id)].map((s) => [s.emailNorm, s.firstName]));
+}
+
+describe('import encodings', () => {
+  const cases: [string, (s: string) => Buffer, string[]][] = [
+    ['UTF-8 without BOM', (s) => Buffer.from(s, 'utf8'), NAMES],
+    [
+      'UTF-8 with BOM',
+      (s) => Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(s, 'utf8')]),
+      NAMES,
+    ],
+    [
+      'UTF-16 LE with BOM (Excel "Unicode text")',
+      (s) => Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(s, 'utf16le')]),
+      NAMES,
+    ],
+    [
+      'UTF-16 BE with BOM',
+      (s) => Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(s, 'utf16be')]),
+      NAMES,
+    ],
+    ['UTF-16 LE without BOM', (s) => iconv.encode(s, 'utf16le'), NAMES],
+    ['UTF-16 BE without BOM', (s) => iconv.encode(s, 'utf16be'), NAMES],
+    ['Windows-1252', (s) => iconv.encode(s, 'win1252'), ['José', 'Zoë', 'Renée', 'Ægir', 'Noël']],
+  ];
+  for (const [name, encode, names] of cases) {
+    it(`reads ${name}`, async () => {
+      const { engine, dir } = testEngine();
+      const f = join(dir, 'x.csv');
+      let text = 'Email\tFirst Name\r\n';
+      names.forEach((n, i) => (text += `p${i}@example.com\t${n}\r\n`));
+      writeFileSync(f, encode(text));
+      const r = await importFile(engine, { file: f, list: 'L' });
+      expect(r.rejected).toBe(0);
+      expect(r.delimiter).toBe('\t');
+      const got = await namesOf(engine, 'L');
+      names.forEach((n, i) => expect(got.get(`p${i}@example.com`)).toBe(n));
+    });
+  }
+
+  it('keeps a multibyte character that straddles every 64 KiB read boundary intact', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'straddle.csv');
+    // Build the file so that a 3-byte (王) or 4-byte (😀) character starts 1 or 2 bytes before every
+    // multiple of 65536, by padding each row with ASCII to land exactly there.
+    const parts: Buffer[] = [Buffer.from('Email,First Name\n')];
+    let size = parts[0]!.length;
+    let i = 0;
+    const expected = new Map<string, string>();
+    for (let boundary = 65536; boundary <= 65536 * 40; boundary += 65536) {
+      const ch = i % 2 === 0 ? '王' : '😀';
+      const chBytes = Buffer.byteLength(ch);
+      const head = `p${i}@example.com,`;
+      // Pad names with ASCII so the character starts (chBytes - 1) bytes before the boundary.
+      const padLen = boundary - (chBytes - 1) - size - Buffer.byteLength(head);
+      if (padLen < 0) throw new Error('rows too long for the boundary spacing');
+      const fill = 'x'.repeat(Math.max(0, padLen));
+      // Filler rows keep each row short; the last filler row's name carries the padding remainder.
+      let rest = fill.length;
+      while (rest > 200) {
+        const row = `f${i}_${rest}@example.com,${'y'.repeat(100)}\n`;
+        const take = Math.min(Buffer.byteLength(row), rest);
+        if (take < Buffer.byteLength(row)) break;
+        parts.push(Buffer.from(row));
+        size += Buffer.byteLength(row);
+        rest -= Buffer.byteLength(row);
+      }
+      const name = `${'z'.repeat(rest)}${ch}tail`;
+      const line = `${head}${name}\n`;
+      parts.push(Buffer.from(line));
+      const chStart = size + Buffer.byteLength(head) + rest;
+      expect(chStart).toBe(boundary - (chBytes - 1));
+      size += Buffer.byteLength(line);
+      expected.set(`p${i}@example.com`, name);
+      i++;
+    }
+    writeFileSync(f, Buffer.concat(parts));
+    const r = await importFile(engine, { file: f, list: 'S' }, { chunkSize: 65536 });
+    expect(r.rejected).toBe(0);
+    const got = await namesOf(engine, 'S');
+    for (const [email, name] of expected) expect(got.get(email)).toBe(name);
+    expect(expected.size).toBe(40);
+  });
+
+  it('stops with a clear error when a file that started as UTF-8 is not UTF-8 later, and keeps the list unchanged', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'mixed.csv');
+    const good = Buffer.from(rowsText(5000), 'utf8');
+    const bad = iconv.encode('late@example.com,Ça va\r\n', 'win1252');
+    writeFileSync(f, Buffer.concat([good, bad]));
+    const err = await importFile(engine, { file: f, list: 'M' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'user', code: 'bad_encoding' });
+    expect((err as { next: string }).next).toMatch(/windows-1252/);
+    expect(engine.repos.lists.byName('M')).toBeUndefined();
+    // Forcing the encoding the error suggests imports the file (the UTF-8 part becomes mojibake, as
+    // it must: the person chose the encoding).
+    const r = await importFile(engine, { file: f, list: 'M', encoding: 'windows-1252' });
+    expect(r.imported).toBe(5001);
+  });
+});
