@@ -161,7 +161,9 @@ export class SpecValidator {
         for (const [status, resp] of Object.entries((op.responses ?? {}) as Record<string, Node>)) {
           const r = this.deref(doc, resp);
           const content = (r.content ?? {}) as Record<string, Node>;
-          const type = ['application/json', 'application/problem+json'].find((t) => content[t]?.schema);
+          const type = ['application/json', 'application/problem+json', 'application/vnd.api+json'].find(
+            (t) => content[t]?.schema,
+          );
           if (type)
             responses.set(
               status,
@@ -177,9 +179,12 @@ export class SpecValidator {
           regex: templateRegex(template),
           query: new Set(params.filter((p) => p.in === 'query').map((p) => String(p.name))),
           responses,
+          // JSON:API documents (Klaviyo) are application/vnd.api+json.
           requestBody: rbContent['application/json']?.schema
             ? `spec#/paths/${escapePointer(template)}/${method}/requestBody/content/application~1json/schema`
-            : null,
+            : rbContent['application/vnd.api+json']?.schema
+              ? `spec#/paths/${escapePointer(template)}/${method}/requestBody/content/application~1vnd.api+json/schema`
+              : null,
         });
       }
     }
