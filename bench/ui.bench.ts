@@ -1,0 +1,156 @@
+/**
+ * UI benchmark in Chromium against browser mode: first paint, list search and scroll on a
+ * 1,000,000-subscriber list, compared with a 10,000-subscriber list in the same run (the ratio says
+ * how much the million costs). Run: `npm run bench:ui` (BENCH_ROWS=... to change the big list).
+ */
+import { chromium, type Page } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { Engine } from '../electron/engine/engine';
+import { importFile } from '../electron/engine/mirror/csv/importer';
+import { startServer } from '../electron/server/server';
+import { generateMailchimpExport } from './genMailchimp';
+
+const BIG = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const SMALL = 10_000;
+const root = join(import.meta.dirname, '..');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function measure(page: Page, list: string, rows: number) {
+  await page.getByRole('button', { name: new RegExp(`^${list}`) }).click();
+  const status = page.getByTestId('table-status');
+  await status.filter({ hasText: `${rows.toLocaleString('en-US')}`.slice(0, 3) }).waitFor();
+  await page.getByRole('gridcell').first().waitFor();
+
+  // Search: from typing to the matching rows on screen (what a person waits for).
+  const search = page.getByLabel('Search subscribers by email or name');
+  const searchMs: number[] = [];
+  const queryMs: number[] = [];
+  for (const n of [7, 4242, 98765, 31337, 555]) {
+    const prefix = `person.${n % rows}`;
+    const t0 = performance.now();
+    await search.fill(prefix);
+    await status.filter({ hasText: `matching "${prefix}"` }).waitFor();
+    await page
+      .getByRole('gridcell', { name: new RegExp(`^${prefix.replace('.', '\\.')}`, 'i') })
+      .first()
+      .waitFor();
+    searchMs.push(performance.now() - t0);
+    const q = /· (\d+) ms/.exec((await status.textContent()) ?? '');
+    if (q) queryMs.push(Number(q[1]));
+  }
+  await search.fill('');
+  await status.filter({ hasNotText: 'matching' }).waitFor();
+
+  // Scroll: jump to a position and time until the rows in view are loaded (no "Loading…" left).
+  const scrollMs: number[] = [];
+  for (const frac of [0.1, 0.5, 0.9, 0.33]) {
+    const t0 = performance.now();
+    await page.getByTestId('grid-body').evaluate((el, f) => {
+      el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+    }, frac);
+    await page.waitForFunction(() => {
+      const body = document.querySelector('[data-testid="grid-body"]');
+      return (
+        !!body &&
+        body.querySelectorAll('.loading-row').length === 0 &&
+        body.querySelectorAll('.email').length > 5
+      );
+    });
+    scrollMs.push(performance.now() - t0);
+  }
+  // Smooth scroll: 30 wheel steps, then wait for the rows to settle.
+  const t0 = performance.now();
+  for (let i = 0; i < 30; i++) await page.mouse.wheel(0, 600);
+  await page.waitForFunction(
+    () => document.querySelectorAll('[data-testid="grid-body"] .loading-row').length === 0,
+  );
+  const wheelMs = performance.now() - t0;
+  return {
+    search: median(searchMs),
+    query: queryMs.length ? median(queryMs) : NaN,
+    jump: median(scrollMs),
+    wheel: wheelMs,
+  };
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'understudy-uibench-'));
+  try {
+    const b = spawnSync(
+      join(root, 'node_modules', '.bin', 'vite'),
+      ['build', '-c', 'renderer/vite.config.ts', '--logLevel', 'warn'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+    if (b.status !== 0) throw new Error('renderer build failed');
+    const engine = Engine.open({ dbPath: join(dir, 'understudy.sqlite') });
+    for (const [name, rows] of [
+      ['Small', SMALL],
+      ['Million', BIG],
+    ] as const) {
+      const file = join(dir, `${name}.csv`);
+      const t0 = performance.now();
+      await generateMailchimpExport(file, rows, { seed: 3, badShare: 0 });
+      await importFile(engine, { file, list: name, format: 'auto', map: {} });
+      rmSync(file);
+      console.error(`prepared ${name}: ${rows} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    const srv = await startServer({ engine, port: 0, staticDir: join(root, 'out', 'renderer') });
+    const browser = await chromium.launch({
+      executablePath: process.env.UNDERSTUDY_CHROMIUM ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    const t0 = performance.now();
+    await page.goto(srv.loginUrl.replace('/?', '/?') + '#lists');
+    await page.getByRole('heading', { level: 1, name: 'Lists' }).waitFor();
+    const fcp = await page.evaluate(
+      () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+    );
+    await page.getByRole('gridcell').first().waitFor();
+    const firstRows = performance.now() - t0;
+
+    const small = await measure(page, 'Small', SMALL);
+    const big = await measure(page, 'Million', BIG);
+    await browser.close();
+    await srv.close();
+    await engine.close();
+
+    const r = (a: number, b: number) => (a / b).toFixed(2);
+    console.log(
+      `ui.bench first contentful paint: ${fcp.toFixed(0)} ms; login to first rows of a ${BIG.toLocaleString('en-US')}-row list on screen: ${firstRows.toFixed(0)} ms`,
+    );
+    console.log(
+      `ui.bench search (type → matching rows on screen), median: ${BIG} rows ${big.search.toFixed(0)} ms vs ${SMALL} rows ${small.search.toFixed(0)} ms, ratio ${r(big.search, small.search)}`,
+    );
+    console.log(
+      `ui.bench search query in the engine (count + page), median: ${BIG} rows ${big.query} ms vs ${SMALL} rows ${small.query} ms, ratio ${r(big.query, small.query)}`,
+    );
+    console.log(
+      `ui.bench scroll jump (scrollTop → rows in view loaded), median: ${BIG} rows ${big.jump.toFixed(0)} ms vs ${SMALL} rows ${small.jump.toFixed(0)} ms, ratio ${r(big.jump, small.jump)}`,
+    );
+    console.log(
+      `ui.bench wheel scroll 30 steps until settled: ${BIG} rows ${big.wheel.toFixed(0)} ms vs ${SMALL} rows ${small.wheel.toFixed(0)} ms, ratio ${r(big.wheel, small.wheel)}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
