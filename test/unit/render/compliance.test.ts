@@ -18,7 +18,9 @@ describe('List-Unsubscribe, one-click and List-Id', () => {
       `<mailto:unsubscribe@rose.example?subject=unsubscribe-${token}>, <https://rose.example/unsubscribe?t=${token}>`,
     );
     expect(m.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
-    expect(m.headers['List-Id']).toBe('"Bakery News" <bakery-news.rose.example>');
+    expect(m.headers['List-Id']).toBe('Bakery News <bakery-news.rose.example>');
+    const odd = compileCampaign(campaign(), { ...settings, listName: 'Café "Best" News' })(ann);
+    expect(odd.headers['List-Id']).toBe('Cafe Best News <cafe-best-news.rose.example>');
     expect(m.messageId).toBe(messageIdFor(42, 7, 'rose.example'));
     expect(m.messageId).toMatch(/^<[^<>@\s]+@rose\.example>$/);
     expect(m.to).toBe('ann@example.org');

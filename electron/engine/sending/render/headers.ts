@@ -76,8 +76,15 @@ export function listSlug(listName: string): string {
 
 export function listIdHeader(listName: string, domain: string): string {
   const slug = listSlug(listName);
-  const phrase = listName.replace(/[\r\n]/g, ' ').trim();
-  return phrase ? `"${phrase.replace(/["\\]/g, '\\$&')}" <${slug}.${domain}>` : `<${slug}.${domain}>`;
+  // The phrase is cosmetic; kept to RFC 5322 atext and spaces so no transport MIME-encodes the whole
+  // header (nodemailer encodes a value holding a quote or non-ASCII, <id> included).
+  const phrase = listName
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/[^A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return phrase ? `${phrase} <${slug}.${domain}>` : `<${slug}.${domain}>`;
 }
 
 /** The https unsubscribe URL base, checked; undefined when not configured. */

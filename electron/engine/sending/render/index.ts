@@ -293,7 +293,10 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
       unsubscribeUrl: httpsUrl ?? mailtoUrl,
       subject: '',
     };
-    ctx.subject = renderParts(subjectParts, ctx);
+    // An empty field must not leave "Hi , news" or a trailing space in the inbox line.
+    ctx.subject = renderParts(subjectParts, ctx)
+      .replace(/\s{2,}/g, ' ')
+      .trim();
     const h = htmlParts ? renderParts(htmlParts, ctx) : undefined;
     const t = textParts ? renderParts(textParts, ctx) : htmlToText(h!) + '\n';
     const headers: Record<string, string> = {
