@@ -81,6 +81,8 @@ export interface HttpClientOptions {
   maxAttempts?: number | undefined;
   backoffBaseMs?: number | undefined;
   backoffMaxMs?: number | undefined;
+  /** Other headers that say how long to wait after a 429, in seconds (Brevo: x-sib-ratelimit-reset). */
+  retryAfterHeaders?: string[] | undefined;
   /** The longest Retry-After we are willing to wait inside one call; longer → esp_rate_limited. */
   maxRetryAfterMs?: number | undefined;
   describeError?: ((a: ErrorAnswer) => EspErrorDescription | undefined) | undefined;
@@ -300,6 +302,17 @@ export class EspHttp {
     throw this.toError(last!, method, shownPath, maxAttempts);
   }
 
+  /** How long the ESP asked us to wait, from Retry-After or the ESP's own header; undefined if it did not say. */
+  private retryAfter(headers: Headers): number | undefined {
+    const std = parseRetryAfter(headers.get('retry-after'), this.clock.now());
+    if (std !== undefined) return std;
+    for (const h of this.o.retryAfterHeaders ?? []) {
+      const v = headers.get(h);
+      if (v && /^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
+    }
+    return undefined;
+  }
+
   private throwIfCancelled(signal: AbortSignal | undefined): void {
     if (signal?.aborted)
       throw new EspError('esp_cancelled', `The request to ${this.esp} was cancelled.`, {
@@ -397,7 +410,7 @@ export class EspHttp {
             code: 'esp_rate_limited',
             message: espText,
             espCode,
-            waitMs: parseRetryAfter(res.headers.get('retry-after'), this.clock.now()),
+            waitMs: this.retryAfter(res.headers),
           },
         };
       }
@@ -409,7 +422,7 @@ export class EspHttp {
             code: 'esp_unavailable',
             message: espText,
             espCode,
-            waitMs: parseRetryAfter(res.headers.get('retry-after'), this.clock.now()),
+            waitMs: this.retryAfter(res.headers),
           },
         };
       }

@@ -12,13 +12,17 @@ import {
 } from './types';
 import { createMailerLiteConnector } from './mailerlite';
 import { createKitConnector } from './kit';
+import { createKlaviyoConnector } from './klaviyo';
 import { createMailchimp } from './mailchimp';
+import { createBrevo } from './brevo';
 
 // One line per ESP (connectors import only types/http/health, never this file: no import cycle).
 const FACTORIES: Partial<Record<EspKind, ConnectorFactory>> = {
   mailchimp: createMailchimp,
+  brevo: createBrevo,
   mailerlite: createMailerLiteConnector,
   kit: createKitConnector,
+  klaviyo: createKlaviyoConnector,
 };
 
 /** Registers (or, in tests, replaces) the factory of an ESP kind. */

@@ -1,0 +1,329 @@
+/**
+ * Brevo (ex-Sendinblue) API v3 connector.
+ * Reference: https://developers.brevo.com/reference (and ../shared/specs/brevo-v3.yml).
+ * - `api-key` header; base https://api.brevo.com/v3.
+ * - Lists: limit ≤ 50 + offset. A list's contacts: limit ≤ 500 + offset, `modifiedSince`, `sort`
+ *   (by creation; desc by default). Attributes (account-wide) are the merge fields.
+ * - `emailBlacklisted` (and `listUnsubscribed` when per-list unsubscription is on) → unsubscribed.
+ * - Scheduled campaigns: GET /emailCampaigns?status=queued; suspend with PUT /emailCampaigns/{id}/status.
+ * - Rate limits are per endpoint; a 429 carries `x-sib-ratelimit-reset` (seconds) rather than Retry-After.
+ * - Errors: {"code": "unauthorized", "message": "Key not found"}.
+ */
+import { systemClock } from '../../../clock';
+import { EspHttp, isEspError, type ErrorAnswer } from '../http';
+import { probeHealth } from '../health';
+import type {
+  CallOptions,
+  ConnectorOptions,
+  EspAccount,
+  EspCampaign,
+  EspConnector,
+  EspHealth,
+  EspList,
+  EspMember,
+  Json,
+  MemberCursor,
+  MemberPage,
+  MemberQuery,
+  PushBackItem,
+  PushBackResult,
+  UnscheduleResult,
+} from '../types';
+
+export const BREVO_BASE = 'https://api.brevo.com/v3';
+export const BREVO_STATUS_PAGE = 'https://status.brevo.com';
+export const BREVO_CONTACT_PAGE = 500;
+const LIST_PAGE = 50;
+const CAMPAIGN_PAGE = 100;
+
+export function describeBrevoError(a: ErrorAnswer) {
+  const b = (a.body ?? {}) as { code?: string; message?: string };
+  if (!b.message && !b.code) return undefined;
+  return { message: b.message ?? b.code ?? '', espCode: b.code ?? null };
+}
+
+interface BrevoContact {
+  email?: string;
+  id: number;
+  emailBlacklisted: boolean;
+  smsBlacklisted?: boolean;
+  createdAt: string;
+  modifiedAt: string;
+  listIds: number[];
+  listUnsubscribed?: number[];
+  attributes: Record<string, unknown>;
+}
+
+interface BrevoCampaign {
+  id: number;
+  name: string;
+  subject?: string;
+  status: string;
+  scheduledAt?: string;
+  sender?: { name?: string; email?: string };
+  replyTo?: string;
+  htmlContent?: string;
+  recipients?: { lists?: number[]; exclusionLists?: number[]; segments?: number[] };
+}
+
+/** Brevo writes "2017-05-12 12:30:00+00:00" or ISO: both to our canonical UTC form. */
+export function brevoTime(s: string | undefined | null): string | null {
+  if (!s) return null;
+  const t = Date.parse(s.includes('T') ? s : s.replace(' ', 'T'));
+  return Number.isNaN(t) ? null : new Date(t).toISOString();
+}
+
+export function toBrevoMember(c: BrevoContact, listId: number): EspMember {
+  const a = c.attributes ?? {};
+  const mergeFields: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a)) {
+    if (k === 'FIRSTNAME' || k === 'LASTNAME' || v === null || v === undefined || v === '') continue;
+    mergeFields[k] = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  }
+  const unsubscribedHere = (c.listUnsubscribed ?? []).includes(listId);
+  const extra: Record<string, string> = { contact_id: String(c.id) };
+  if (c.smsBlacklisted !== undefined) extra.sms_blacklisted = String(c.smsBlacklisted);
+  if (c.listIds?.length) extra.list_ids = c.listIds.join(',');
+  return {
+    espId: String(c.id),
+    email: c.email ?? '',
+    status: c.emailBlacklisted || unsubscribedHere ? 'unsubscribed' : 'subscribed',
+    statusReason: c.emailBlacklisted
+      ? 'blacklisted at Brevo'
+      : unsubscribedHere
+        ? 'unsubscribed from the list at Brevo'
+        : null,
+    statusChangedAt: null,
+    firstName: a.FIRSTNAME === undefined || a.FIRSTNAME === null ? '' : String(a.FIRSTNAME),
+    lastName: a.LASTNAME === undefined || a.LASTNAME === null ? '' : String(a.LASTNAME),
+    mergeFields,
+    tags: [],
+    optinTime: brevoTime(c.createdAt),
+    optinIp: null,
+    confirmTime: null,
+    confirmIp: null,
+    changedAt: brevoTime(c.modifiedAt),
+    extra,
+  };
+}
+
+export function createBrevo(options: ConnectorOptions): EspConnector {
+  const key = options.apiKey.trim();
+  const clock = options.clock ?? systemClock;
+  // Brevo documents limits per endpoint family; stay well inside them.
+  const limits = { maxConnections: 5, buckets: { contacts: 600, campaigns: 300, account: 60 } };
+  const http = new EspHttp({
+    esp: 'Brevo',
+    baseUrl: options.baseUrl?.trim() || BREVO_BASE,
+    headers: { 'api-key': key },
+    secrets: [key],
+    maxConnections: limits.maxConnections,
+    buckets: limits.buckets,
+    retryAfterHeaders: ['x-sib-ratelimit-reset'],
+    describeError: describeBrevoError,
+    fetch: options.fetch,
+    sleep: options.sleep,
+    clock,
+    timeoutMs: options.timeoutMs,
+    maxAttempts: options.maxAttempts,
+    backoffBaseMs: options.backoffBaseMs,
+    backoffMaxMs: options.backoffMaxMs,
+  });
+  const statusUrl = options.statusUrl === undefined ? BREVO_STATUS_PAGE : options.statusUrl;
+
+  const connector: EspConnector = {
+    kind: 'brevo',
+    label: 'Brevo',
+    dialect: 'brevo',
+    limits,
+    http,
+    capabilities: {
+      incremental: true,
+      parallelPages: true,
+      unschedule: true,
+      pushBack: ['unsubscribe', 'bounce', 'complaint'],
+      tagRecipients: false,
+    },
+
+    async verify(o): Promise<EspAccount> {
+      const a = await http.get<{
+        email?: string;
+        companyName?: string;
+        firstName?: string;
+        lastName?: string;
+      }>('/account', { signal: o?.signal, bucket: 'account' });
+      return {
+        name: a.companyName || [a.firstName, a.lastName].filter(Boolean).join(' ') || 'Brevo account',
+        email: a.email ?? null,
+      };
+    },
+
+    health(o): Promise<EspHealth> {
+      return probeHealth({
+        http,
+        clock,
+        statusUrl,
+        signal: o?.signal,
+        call: async () => {
+          const a = await http.get<{ companyName?: string }>('/account', {
+            signal: o?.signal,
+            bucket: 'account',
+            noRetry: true,
+          });
+          return { account: a.companyName ?? null };
+        },
+      });
+    },
+
+    async lists(o): Promise<EspList[]> {
+      const attrs = await http.get<{
+        attributes?: {
+          name: string;
+          category: string;
+          type?: string;
+          enumeration?: { value: number; label: string }[];
+        }[];
+      }>('/contacts/attributes', { signal: o?.signal, bucket: 'contacts' });
+      const mergeFields = (attrs.attributes ?? [])
+        .filter((x) => x.category === 'normal' || x.category === 'category' || x.category === 'global')
+        .map((x) => ({
+          tag: x.name,
+          name: x.name,
+          type: x.category === 'category' ? 'category' : (x.type ?? 'text'),
+          ...(x.enumeration?.length ? { options: x.enumeration.map((e) => e.label) } : {}),
+          espId: x.name,
+        }));
+      const out: EspList[] = [];
+      for (let offset = 0; ; offset += LIST_PAGE) {
+        const page = await http.get<{
+          lists?: { id: number; name: string; uniqueSubscribers?: number; folderId?: number }[];
+          count?: number;
+        }>('/contacts/lists', { signal: o?.signal, bucket: 'contacts', query: { limit: LIST_PAGE, offset } });
+        const lists = page.lists ?? [];
+        for (const l of lists)
+          out.push({
+            espListId: String(l.id),
+            name: l.name,
+            memberCount: l.uniqueSubscribers ?? null,
+            mergeFields,
+            extra: l.folderId !== undefined ? { folderId: l.folderId } : {},
+          });
+        if (lists.length < LIST_PAGE || offset + lists.length >= (page.count ?? 0)) return out;
+      }
+    },
+
+    cursorAhead(_list, _query, cursor, pages): MemberCursor {
+      return { offset: Number(cursor?.offset ?? 0) + pages * BREVO_CONTACT_PAGE };
+    },
+
+    async members(
+      list: EspList,
+      query: MemberQuery,
+      cursor: MemberCursor | null,
+      o?: CallOptions,
+    ): Promise<MemberPage> {
+      const offset = Number(cursor?.offset ?? 0);
+      const listId = Number(list.espListId);
+      const page = await http.get<{ contacts?: BrevoContact[]; count?: number }>(
+        `/contacts/lists/${encodeURIComponent(list.espListId)}/contacts`,
+        {
+          signal: o?.signal,
+          bucket: 'contacts',
+          query: {
+            limit: BREVO_CONTACT_PAGE,
+            offset,
+            // Newest contact first: a contact created while we page shifts later pages by one (an
+            // address seen twice, harmless) instead of hiding an unseen one.
+            sort: 'desc',
+            ...(query.since ? { modifiedSince: query.since } : {}),
+          },
+        },
+      );
+      const members = (page.contacts ?? []).map((c) => toBrevoMember(c, listId));
+      const total = page.count ?? null;
+      const done =
+        members.length < BREVO_CONTACT_PAGE || (total !== null && offset + members.length >= total);
+      return { members, next: done ? null : { offset: offset + members.length }, total };
+    },
+
+    async scheduledCampaigns(o): Promise<EspCampaign[]> {
+      const out: EspCampaign[] = [];
+      for (let offset = 0; ; offset += CAMPAIGN_PAGE) {
+        const page = await http.get<{ campaigns?: BrevoCampaign[]; count?: number }>('/emailCampaigns', {
+          signal: o?.signal,
+          bucket: 'campaigns',
+          query: { status: 'queued', limit: CAMPAIGN_PAGE, offset },
+        });
+        const cs = page.campaigns ?? [];
+        for (const c of cs) {
+          const at = brevoTime(c.scheduledAt);
+          if (!at) continue;
+          const lists = c.recipients?.lists ?? [];
+          const segment: Record<string, Json> = {};
+          if (lists.length > 1) segment.lists = lists;
+          if (c.recipients?.exclusionLists?.length) segment.exclusionLists = c.recipients.exclusionLists;
+          if (c.recipients?.segments?.length) segment.segments = c.recipients.segments;
+          out.push({
+            espCampaignId: String(c.id),
+            name: c.name,
+            subject: c.subject ?? '',
+            fromName: c.sender?.name ?? '',
+            fromEmail: c.sender?.email ?? '',
+            replyTo: c.replyTo ?? null,
+            html: c.htmlContent ?? null,
+            text: null,
+            scheduledAt: at,
+            timeZone: null,
+            espListId: lists.length ? String(lists[0]) : null,
+            segment: Object.keys(segment).length ? segment : null,
+            dialect: 'brevo',
+          });
+        }
+        if (cs.length < CAMPAIGN_PAGE || offset + cs.length >= (page.count ?? 0)) return out;
+      }
+    },
+
+    async unschedule(id, o): Promise<UnscheduleResult> {
+      try {
+        await http.put(
+          `/emailCampaigns/${encodeURIComponent(id)}/status`,
+          { status: 'suspended' },
+          { signal: o?.signal, bucket: 'campaigns' },
+        );
+        return {
+          status: 'done',
+          message: 'Brevo suspended the campaign; it will not send unless resumed there.',
+        };
+      } catch (e) {
+        const why = isEspError(e) ? e.message : String((e as Error)?.message ?? e);
+        return {
+          status: 'failed',
+          message: `Brevo did not suspend the campaign (${why}). Brevo may still send it at its scheduled time: suspend it in Brevo before sending it from here.`,
+        };
+      }
+    },
+
+    async pushBack(item: PushBackItem, o): Promise<PushBackResult> {
+      const path = `/contacts/${encodeURIComponent(item.email)}`;
+      const current = await http.request<BrevoContact | undefined>('GET', path, {
+        signal: o?.signal,
+        bucket: 'contacts',
+        accept: [404],
+      });
+      if (current.status === 404)
+        return { status: 'not_found', message: 'Brevo does not know this address.' };
+      if (current.body?.emailBlacklisted)
+        return { status: 'already', message: 'Brevo already has the address blocklisted.' };
+      // Brevo has one email blocklist flag for unsubscribes, hard bounces and complaints alike.
+      await http.put(path, { emailBlacklisted: true }, { signal: o?.signal, bucket: 'contacts' });
+      return {
+        status: 'done',
+        message:
+          item.kind === 'unsubscribe'
+            ? 'Blocklisted for email at Brevo (unsubscribed).'
+            : `Blocklisted for email at Brevo (${item.kind}).`,
+      };
+    },
+  };
+  return connector;
+}
