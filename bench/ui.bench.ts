@@ -55,21 +55,17 @@ async function measure(page: Page, list: string, rows: number) {
     await page.getByTestId('grid-body').evaluate((el, f) => {
       el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
     }, frac);
-    await page.waitForFunction(() => {
-      const body = document.querySelector('[data-testid="grid-body"]');
-      return (
-        !!body &&
-        body.querySelectorAll('.loading-row').length === 0 &&
-        body.querySelectorAll('.email').length > 5
-      );
-    });
+    // Strings, so this Node-typed file needs no DOM types; they run in the page.
+    await page.waitForFunction(
+      `(() => { const b = document.querySelector('[data-testid="grid-body"]'); return !!b && b.querySelectorAll('.loading-row').length === 0 && b.querySelectorAll('.email').length > 5; })()`,
+    );
     scrollMs.push(performance.now() - t0);
   }
   // Smooth scroll: 30 wheel steps, then wait for the rows to settle.
   const t0 = performance.now();
   for (let i = 0; i < 30; i++) await page.mouse.wheel(0, 600);
   await page.waitForFunction(
-    () => document.querySelectorAll('[data-testid="grid-body"] .loading-row').length === 0,
+    `document.querySelectorAll('[data-testid="grid-body"] .loading-row').length === 0`,
   );
   const wheelMs = performance.now() - t0;
   return {
