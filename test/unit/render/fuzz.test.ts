@@ -80,7 +80,7 @@ describe('fuzz', () => {
         expect(typeof m.text).toBe('string');
       } catch (e) {
         if (!isUnderstudyError(e) || e.kind !== 'user')
-          throw new Error(`dialect ${dialect}, template ${JSON.stringify(t)}: ${String(e)}`);
+          throw new Error(`dialect ${dialect}, template ${JSON.stringify(t)}: ${String(e)}`, { cause: e });
         refused++;
       }
     }
