@@ -5,7 +5,20 @@ import { registerLists } from './lists';
 import { registerStatus } from './status';
 import { registerServe } from './serve';
 import { registerBackup } from './backup';
+import { registerProviders } from './providers';
+import { registerCampaigns } from './campaigns';
+import { registerSend } from './send';
+import { registerSettings } from './settings';
 
 export type Register = (program: Command, io: Io) => void;
 
-export const commands: Register[] = [registerLists, registerStatus, registerServe, registerBackup];
+export const commands: Register[] = [
+  registerLists,
+  registerStatus,
+  registerServe,
+  registerBackup,
+  registerProviders,
+  registerCampaigns,
+  registerSend,
+  registerSettings,
+];

@@ -14,6 +14,7 @@ import {
   SubscriberPageSchema,
   SubscriberQuerySchema,
 } from './lists';
+import { sendingCalls } from './sending';
 
 export const listsCalls = {
   listLists: call({
@@ -50,6 +51,7 @@ export const listsCalls = {
 
 export const contract = {
   ...listsCalls,
+  ...sendingCalls,
 };
 
 export type Contract = typeof contract;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ImportProgressSchema } from './lists';
+import { SendProgressSchema } from './sending';
 
 export const TimelineEventSchema = z.object({
   id: z.number().int(),
@@ -22,6 +23,8 @@ export const eventChannels = {
   /** A durable event was appended to the timeline. */
   event: TimelineEventSchema,
   'import.progress': ImportProgressSchema,
+  /** A campaign run's counts, at most a few times a second. */
+  'send.progress': SendProgressSchema,
 };
 
 export type EventChannels = typeof eventChannels;

@@ -8,10 +8,12 @@ import type { Envelope } from '../api/common';
 import type { Engine } from '../engine';
 import { isUnderstudyError } from '../errors';
 import { listsHandlers } from './lists';
+import { sendingHandlers } from './sending';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
   ...listsHandlers,
+  ...sendingHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

@@ -346,6 +346,7 @@ async function loop(
       const pid = s.row.id;
       const name = s.row.name;
       if (tr.type === 'opened') {
+        s.row = { ...s.row, health: 'down' };
         engine.repos.providers.setHealth(pid, 'down', engine.now());
         engine.record({
           type: 'provider.down',
@@ -364,6 +365,7 @@ async function loop(
           data: { breaker: 'half_open' },
         });
       } else if (tr.type === 'closed') {
+        s.row = { ...s.row, health: 'operational' };
         engine.repos.providers.setHealth(pid, 'operational', engine.now());
         engine.record({
           type: 'provider.up',
@@ -373,6 +375,7 @@ async function loop(
           data: { breaker: 'closed' },
         });
       } else if (tr.type === 'paused') {
+        s.row = { ...s.row, health: 'paused' };
         engine.repos.providers.setHealth(pid, 'paused', engine.now());
         engine.record({
           type: 'provider.paused',
@@ -383,7 +386,8 @@ async function loop(
           data: { reason: tr.reason, until: iso(tr.until) },
         });
       } else if (tr.type === 'unpaused') {
-        engine.repos.providers.setHealth(pid, 'operational', engine.now());
+        s.row = { ...s.row, health: 'unknown' };
+        engine.repos.providers.setHealth(pid, 'unknown', engine.now());
         engine.record({
           type: 'provider.resumed',
           message: `"${name}"'s sending limit window has reset; it is used again.`,
@@ -470,6 +474,11 @@ async function loop(
     const at = now();
     if (err === null) {
       applyTransitions(s, s.breaker.onSuccess());
+      if (s.row.health !== 'operational') {
+        // First accepted message of this provider since it was unknown, down or paused.
+        engine.repos.providers.setHealth(s.row.id, 'operational', engine.now());
+        s.row = { ...s.row, health: 'operational' };
+      }
       const r = parseReply(response ?? '');
       outcome(item, {
         state: 'sent',

@@ -1,0 +1,134 @@
+/** `campaigns add|list|show`: campaigns to send through the backup chain. */
+import type { Command } from 'commander';
+import { readFileSync, existsSync } from 'node:fs';
+import { common, output, parseIntOption, withEngine, type CommonOptions, type Io } from '../context';
+import { userError } from '../../engine/errors';
+import { createCampaign, getCampaign, listCampaigns } from '../../engine/sending';
+import { DialectSchema, type Campaign } from '../../engine/api/sending';
+
+function readBody(flag: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  if (!existsSync(file))
+    throw userError(`The ${flag} file ${file} does not exist.`, {
+      safe: 'Nothing was changed.',
+      next: 'Check the path.',
+    });
+  return readFileSync(file, 'utf8');
+}
+
+function line(c: Campaign): string {
+  const k = c.counts;
+  const progress = k.total
+    ? ` — ${k.sent}/${k.total} sent, ${k.failedPerm + k.failedTemp} failed, ${k.skipped + k.suppressed} skipped`
+    : '';
+  return `${c.id}\t${c.status}\t${c.scheduledAt ?? '-'}\t${c.list ?? '-'}\t${c.subject}${progress}`;
+}
+
+export function registerCampaigns(program: Command, io: Io): void {
+  const campaigns = program.command('campaigns').description('campaigns: create, list, show');
+
+  common(
+    campaigns
+      .command('add')
+      .description('create a campaign (a draft, or scheduled with --at)')
+      .requiredOption('--list <name>', 'the list to send to')
+      .requiredOption('--subject <text>', 'subject line (merge tags allowed)')
+      .requiredOption('--from <address>', '"Name <address>" or an address')
+      .requiredOption('--html <file>', 'the HTML body')
+      .option('--text <file>', 'the plain-text body (default: derived from the HTML)')
+      .option('--reply-to <address>', 'Reply-To address')
+      .option('--name <name>', 'an internal name (default: the subject)')
+      .option('--dialect <dialect>', 'merge tags: mailchimp|brevo|mailerlite|kit|local', 'local')
+      .option('--at <iso>', 'when to send, ISO-8601 with an offset, e.g. 2026-12-01T09:00:00+01:00'),
+  ).action(
+    async (
+      opts: CommonOptions & {
+        list: string;
+        subject: string;
+        from: string;
+        html: string;
+        text?: string;
+        replyTo?: string;
+        name?: string;
+        dialect: string;
+        at?: string;
+      },
+    ) => {
+      const dialect = DialectSchema.safeParse(opts.dialect);
+      if (!dialect.success)
+        throw userError(
+          `Unknown --dialect "${opts.dialect}". Use one of: ${DialectSchema.options.join(', ')}.`,
+          {
+            safe: 'Nothing was changed.',
+          },
+        );
+      const html = readBody('--html', opts.html);
+      const text = readBody('--text', opts.text);
+      await withEngine(opts, io, (engine) => {
+        const c = createCampaign(engine, {
+          list: opts.list,
+          subject: opts.subject,
+          from: opts.from,
+          html: html ?? null,
+          text: text ?? null,
+          dialect: dialect.data,
+          ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
+          ...(opts.name ? { name: opts.name } : {}),
+          ...(opts.at ? { at: opts.at } : {}),
+        });
+        output(
+          opts,
+          io,
+          c,
+          () =>
+            `Campaign ${c.id} created (${c.status}${c.scheduledAt ? ` for ${c.scheduledAt}` : ''}). Check it with \`understudy send ${c.id} --dry-run\`, send it with \`understudy send ${c.id}\`.`,
+        );
+      });
+    },
+  );
+
+  common(campaigns.command('list').description('campaigns, newest first, with delivery counts')).action(
+    async (opts: CommonOptions) => {
+      await withEngine(opts, io, (engine) => {
+        const list = listCampaigns(engine);
+        output(opts, io, { campaigns: list }, () =>
+          list.length === 0
+            ? 'No campaigns yet. Create one with `understudy campaigns add --list NAME --subject S --from ADDR --html FILE`.'
+            : ['id\tstatus\tscheduled\tlist\tsubject', ...list.map(line)].join('\n'),
+        );
+      });
+    },
+  );
+
+  common(
+    campaigns.command('show <id>').description('one campaign: counts, providers used, last run, failures'),
+  ).action(async (id: string, opts: CommonOptions) => {
+    const n = parseIntOption('id', id, 1)!;
+    await withEngine(opts, io, (engine) => {
+      const c = getCampaign(engine, n);
+      output(opts, io, c, () =>
+        [
+          `Campaign ${c.id}: "${c.subject}" from ${c.fromName ? `${c.fromName} <${c.fromEmail}>` : c.fromEmail} to "${c.list}"`,
+          `status: ${c.status}${c.scheduledAt ? `, scheduled ${c.scheduledAt}` : ''}${c.startedAt ? `, started ${c.startedAt}` : ''}${c.finishedAt ? `, finished ${c.finishedAt}` : ''}`,
+          `deliveries: ${c.counts.total} — sent ${c.counts.sent}, queued ${c.counts.queued + c.counts.claimed}, failed ${c.counts.failedPerm + c.counts.failedTemp}, skipped ${c.counts.skipped}, suppressed ${c.counts.suppressed}`,
+          `by provider: ${
+            Object.entries(c.byProvider)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(', ') || '-'
+          }`,
+          ...(c.run
+            ? [
+                `last run: ${c.run.state}, started ${c.run.startedAt}${c.run.error ? `, error: ${c.run.error}` : ''}`,
+              ]
+            : []),
+          ...(c.failures.length
+            ? [
+                'failures:',
+                ...c.failures.map((f) => `  ${f.email}\t${f.state}\t${f.errorClass ?? ''}\t${f.reply ?? ''}`),
+              ]
+            : []),
+        ].join('\n'),
+      );
+    });
+  });
+}

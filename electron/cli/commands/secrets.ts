@@ -1,0 +1,86 @@
+/**
+ * How sending commands get secrets without a command line ever holding one: the secret file's
+ * passphrase from UNDERSTUDY_PASSPHRASE or stdin, an SMTP password from `--password-env VAR` or stdin.
+ * When both come from a non-terminal stdin, the first line is the passphrase and the second the password.
+ */
+import { createInterface } from 'node:readline';
+import type { Io } from '../context';
+import {
+  openCliSecretStore,
+  readPassphraseFromStdin,
+  PASSPHRASE_ENV,
+  type SecretStore,
+} from '../../engine/secrets';
+import { userError } from '../../engine/errors';
+
+export class StdinLines {
+  private lines: string[] = [];
+  private waiting: ((l: string | undefined) => void)[] = [];
+  private ended = false;
+  private started = false;
+
+  constructor(private readonly io: Io) {}
+
+  private start(): void {
+    if (this.started) return;
+    this.started = true;
+    const rl = createInterface({ input: this.io.stdin, crlfDelay: Infinity, terminal: false });
+    rl.on('line', (l) => {
+      const w = this.waiting.shift();
+      if (w) w(l);
+      else this.lines.push(l);
+    });
+    rl.on('close', () => {
+      this.ended = true;
+      for (const w of this.waiting.splice(0)) w(undefined);
+    });
+  }
+
+  get isTTY(): boolean {
+    return (this.io.stdin as NodeJS.ReadStream).isTTY === true;
+  }
+
+  /** The next line (or a hidden prompt on a terminal). */
+  async next(prompt: string): Promise<string | undefined> {
+    if (this.isTTY) return readPassphraseFromStdin(prompt);
+    this.start();
+    if (this.lines.length) return this.lines.shift();
+    if (this.ended) return undefined;
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+}
+
+export async function openSecrets(dbPath: string, io: Io, lines: StdinLines): Promise<SecretStore> {
+  return openCliSecretStore(dbPath, io.env, async () => {
+    const p = await lines.next('Passphrase for the Understudy secret file: ');
+    if (!p)
+      throw userError('No passphrase was given for the secret file.', {
+        code: 'secrets_no_passphrase',
+        safe: 'No secret was read or written.',
+        next: `Set ${PASSPHRASE_ENV}, or pipe the passphrase as the first line of stdin.`,
+      });
+    return p;
+  });
+}
+
+/** The SMTP password: from the named environment variable, else the next stdin line. */
+export async function readPassword(io: Io, lines: StdinLines, envVar: string | undefined): Promise<string> {
+  if (envVar) {
+    const v = io.env[envVar];
+    if (!v)
+      throw userError(`The environment variable ${envVar} is empty or not set.`, {
+        code: 'no_password',
+        safe: 'Nothing was changed.',
+        next: `Export the password as ${envVar}, e.g. \`read -s ${envVar}; export ${envVar}\`.`,
+      });
+    return v;
+  }
+  const v = await lines.next('SMTP password: ');
+  if (!v)
+    throw userError('No password was given.', {
+      code: 'no_password',
+      safe: 'Nothing was changed.',
+      next: 'Pass --password-env VAR, or pipe the password on stdin (after the passphrase line if UNDERSTUDY_PASSPHRASE is not set).',
+    });
+  return v;
+}

@@ -1,0 +1,133 @@
+/**
+ * `send ID [--via P] [--dry-run]`, `pause ID`, `resume ID`, `cancel ID`, `retry-failed ID`. A send runs
+ * until the campaign is done, with progress on stderr; Ctrl-C pauses it (resume picks up exactly where
+ * it stopped). A kill or crash leaves it 'sending': the next `send ID` or the app resumes it.
+ */
+import type { Command } from 'commander';
+import {
+  common,
+  dbPathOf,
+  output,
+  parseIntOption,
+  progressPrinter,
+  withEngine,
+  type CommonOptions,
+  type Io,
+} from '../context';
+import type { Engine } from '../../engine/engine';
+import {
+  cancelCampaign,
+  pauseCampaign,
+  resumeCampaign,
+  retryFailed,
+  runCampaign,
+  type RunOptions,
+} from '../../engine/sending';
+import type { SendProgress, SendSummary } from '../../engine/api/sending';
+import { openSecrets, StdinLines } from './secrets';
+
+type Runner = (engine: Engine, id: number, o: RunOptions) => Promise<SendSummary>;
+
+function jsonOf(s: SendSummary) {
+  return {
+    campaign: s.campaign,
+    sent: s.sent,
+    failed: s.failed,
+    skipped: s.skipped,
+    suppressed: s.suppressed,
+    byProvider: s.byProvider,
+    state: s.state,
+    queued: s.queued,
+    resentUncertain: s.resentUncertain,
+    durationMs: s.durationMs,
+    message: s.message,
+  };
+}
+
+async function sendLike(
+  io: Io,
+  idArg: string,
+  opts: CommonOptions & { via?: string; dryRun?: boolean },
+  run: Runner,
+) {
+  const id = parseIntOption('id', idArg, 1)!;
+  await withEngine(opts, io, async (engine) => {
+    const secrets = opts.dryRun ? undefined : await openSecrets(dbPathOf(opts, io), io, new StdinLines(io));
+    const progress = progressPrinter(io);
+    const ac = new AbortController();
+    const onSigint = () => {
+      io.stderr.write('\nPausing: messages on the wire finish, nothing else is sent...\n');
+      ac.abort('pause');
+    };
+    const onSigterm = () => ac.abort('shutdown');
+    process.once('SIGINT', onSigint);
+    process.once('SIGTERM', onSigterm);
+    try {
+      const s = await run(engine, id, {
+        signal: ac.signal,
+        ...(secrets ? { secrets } : {}),
+        ...(opts.via ? { via: opts.via } : {}),
+        ...(opts.dryRun ? { dryRun: true } : {}),
+        onProgress: (p: SendProgress) =>
+          progress.update(
+            `${p.state === 'waiting' ? 'waiting for a provider... ' : ''}${p.sent}/${p.total} sent, ${p.failed} failed, ${p.skipped + p.suppressed} skipped, ${p.inFlight} in flight, ${p.perSecond.toFixed(0)}/s${p.provider ? ` via ${p.provider}` : ''}`,
+          ),
+      });
+      progress.done();
+      output(opts, io, jsonOf(s), () => s.message);
+    } finally {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+      progress.done();
+    }
+  });
+}
+
+export function registerSend(program: Command, io: Io): void {
+  common(
+    program
+      .command('send <id>')
+      .description('send a campaign through the provider chain until it is done (progress on stderr)')
+      .option('--via <provider>', 'send only through this provider (no failover)')
+      .option('--dry-run', 'render every message and count recipients; send and change nothing'),
+  ).action((id: string, opts: CommonOptions & { via?: string; dryRun?: boolean }) =>
+    sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o)),
+  );
+
+  common(
+    program.command('resume <id>').description('resume a paused campaign from exactly what is not yet sent'),
+  ).action((id: string, opts: CommonOptions) =>
+    sendLike(io, id, opts, (engine, n, o) => resumeCampaign(engine, n, o)),
+  );
+
+  common(
+    program.command('retry-failed <id>').description('resend only to the recipients whose delivery failed'),
+  ).action((id: string, opts: CommonOptions) =>
+    sendLike(io, id, opts, (engine, n, o) => retryFailed(engine, n, o)),
+  );
+
+  common(
+    program
+      .command('pause <id>')
+      .description('pause a sending campaign (a running send stops within a second)'),
+  ).action(async (id: string, opts: CommonOptions) => {
+    await withEngine(opts, io, (engine) => {
+      const c = pauseCampaign(engine, parseIntOption('id', id, 1)!);
+      output(opts, io, c, () => `Campaign ${c.id} paused. Resume it with \`understudy resume ${c.id}\`.`);
+    });
+  });
+
+  common(program.command('cancel <id>').description('cancel a campaign: nothing more is sent')).action(
+    async (id: string, opts: CommonOptions) => {
+      await withEngine(opts, io, (engine) => {
+        const c = cancelCampaign(engine, parseIntOption('id', id, 1)!);
+        output(
+          opts,
+          io,
+          c,
+          () => `Campaign ${c.id} cancelled: ${c.counts.sent} were sent before, the rest will not be.`,
+        );
+      });
+    },
+  );
+}

@@ -1,0 +1,85 @@
+/** Handlers for the sending area of the contract: providers, campaigns, sending them. */
+import { randomUUID } from 'node:crypto';
+import type { sendingCalls } from '../api/sending';
+import type { HandlersFor, HandlerContext } from './types';
+import type { Engine } from '../engine';
+import {
+  addProvider,
+  cancelCampaign,
+  createCampaign,
+  getCampaign,
+  getSendingSettings,
+  listCampaigns,
+  listProviders,
+  pauseCampaign,
+  removeProvider,
+  resumeCampaign,
+  retryFailed,
+  runCampaign,
+  setSendingSetting,
+  testProvider,
+  updateCampaign,
+  updateProvider,
+  PRESETS,
+  type RunOptions,
+} from '../sending';
+import { toApiCampaign, requireCampaign } from '../sending/campaigns';
+
+/** Runs a long send as a cancellable task; cancelling it pauses the campaign (resumable). */
+async function asTask<T>(
+  engine: Engine,
+  ctx: HandlerContext,
+  taskId: string | undefined,
+  fn: (o: RunOptions) => Promise<T>,
+): Promise<T> {
+  const id = taskId ?? randomUUID();
+  const signal = ctx.tasks.start(id);
+  try {
+    return await fn({ signal, taskId: id });
+  } finally {
+    ctx.tasks.finish(id);
+  }
+}
+
+export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
+  listProviders: (engine) => listProviders(engine),
+  listProviderPresets: () =>
+    Object.values(PRESETS).map((p) => ({
+      name: p.name,
+      label: p.label,
+      host: p.host,
+      port: p.port,
+      tls: p.tls,
+      auth: p.auth,
+      perSecond: p.caps.perSecond,
+      perMinute: p.caps.perMinute,
+      perHour: p.caps.perHour,
+      perDay: p.caps.perDay,
+      maxConnections: p.maxConnections,
+      note: p.note,
+    })),
+  addProvider: (engine, input) => addProvider(engine, input),
+  updateProvider: (engine, { current, ...input }) => updateProvider(engine, current, input),
+  removeProvider: async (engine, { name }) => ({ removed: await removeProvider(engine, name) }),
+  testProvider: (engine, { name }) => testProvider(engine, name),
+  listCampaigns: (engine) => listCampaigns(engine),
+  getCampaign: (engine, { id }) => getCampaign(engine, id),
+  createCampaign: (engine, input) => createCampaign(engine, input),
+  updateCampaign: (engine, { id, ...input }) => updateCampaign(engine, id, input),
+  sendCampaign: (engine, { id, via, dryRun, taskId }, ctx) =>
+    asTask(engine, ctx, taskId, (o) => runCampaign(engine, id, { ...o, ...(via ? { via } : {}), dryRun })),
+  pauseCampaign: (engine, { id }) => pauseCampaign(engine, id),
+  resumeCampaign: (engine, { id, taskId }, ctx) =>
+    asTask(engine, ctx, taskId, (o) => resumeCampaign(engine, id, o)),
+  cancelCampaign: (engine, { id }) => cancelCampaign(engine, id),
+  retryFailed: (engine, { id, taskId }, ctx) =>
+    asTask(engine, ctx, taskId, (o) => retryFailed(engine, id, o)),
+  getSendingSettings: (engine) => getSendingSettings(engine) as Record<string, string>,
+  setSendingSetting: (engine, { key, value }) => {
+    setSendingSetting(engine, key, value);
+    return getSendingSettings(engine) as Record<string, string>;
+  },
+};
+
+// Kept for callers that want the API shape of one campaign.
+export const campaignOf = (engine: Engine, id: number) => toApiCampaign(engine, requireCampaign(engine, id));
