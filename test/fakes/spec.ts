@@ -54,6 +54,11 @@ export interface SpecOptions {
   schemaOverrides?: Record<string, string>;
   /** Query parameters every operation accepts in practice though the document omits them. */
   extraQueryParams?: string[];
+  /**
+   * Read `oneOf` as `anyOf`. Klaviyo's document has oneOf between structurally identical schemas
+   * (EmailSendOptions / SMSSendOptions / PushSendOptions), which no value can match "exactly once".
+   */
+  oneOfAsAnyOf?: boolean;
 }
 
 interface Operation {
@@ -143,7 +148,10 @@ export class SpecValidator {
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
     this.overrides = options.schemaOverrides ?? {};
     this.extraQuery = new Set(options.extraQueryParams ?? []);
-    const converted = toJsonSchema(doc, false) as Node;
+    const converted = toJsonSchema(
+      options.oneOfAsAnyOf ? JSON.parse(JSON.stringify(doc).replace(/"oneOf":/g, '"anyOf":')) : doc,
+      false,
+    ) as Node;
     const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false });
     addFormats(this.ajv);
@@ -164,11 +172,12 @@ export class SpecValidator {
           const type = ['application/json', 'application/problem+json', 'application/vnd.api+json'].find(
             (t) => content[t]?.schema,
           );
-          if (type)
-            responses.set(
-              status,
-              `spec#/paths/${escapePointer(template)}/${method}/responses/${status}/content/${escapePointer(type)}/schema`,
-            );
+          // A response given by reference (Klaviyo's shared 4XX/5XX) is addressed where it lives.
+          const at =
+            typeof resp.$ref === 'string'
+              ? `spec${resp.$ref}`
+              : `spec#/paths/${escapePointer(template)}/${method}/responses/${status}`;
+          if (type) responses.set(status, `${at}/content/${escapePointer(type)}/schema`);
           else responses.set(status, '');
         }
         const rb = op.requestBody ? this.deref(doc, op.requestBody as Node) : undefined;
