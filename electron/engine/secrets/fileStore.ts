@@ -99,7 +99,7 @@ function damaged(path: string, why: string, cause?: unknown) {
 
 export class EncryptedFileSecretStore implements SecretStore {
   readonly path: string;
-  readonly #passphrase: string;
+  #passphrase: string;
   readonly #options: Required<FileStoreOptions>;
   /** Derived keys by salt, so the expensive KDF runs once per file per process. */
   readonly #keys = new Map<string, Buffer>();
@@ -172,6 +172,43 @@ export class EncryptedFileSecretStore implements SecretStore {
     await this.#modify((secrets) => {
       forgetSecret(secrets[ref]);
       delete secrets[ref];
+    });
+  }
+
+  /**
+   * Re-encrypt every secret under a new passphrase (fresh salt, current KDF cost). Atomic: a crash
+   * leaves the file readable with either the old or the new passphrase, never neither.
+   */
+  async changePassphrase(newPassphrase: string): Promise<void> {
+    if (!newPassphrase) {
+      throw userError('The new passphrase is empty.', {
+        code: 'secrets_no_passphrase',
+        safe: 'The secret file still opens with the old passphrase.',
+        next: 'Choose a passphrase of at least 10 characters.',
+      });
+    }
+    await this.#exclusive(async () => {
+      const release = await this.#lock();
+      try {
+        const { secrets } = await this.#load();
+        const p = this.#options.scrypt;
+        const salt = randomBytes(16).toString('base64');
+        const key = await deriveKey(newPassphrase, Buffer.from(salt, 'base64'), p);
+        const header: FileHeader = {
+          format: FORMAT,
+          version: VERSION,
+          kdf: { name: 'scrypt', N: p.N, r: p.r, p: p.p, salt },
+          cipher: 'aes-256-gcm',
+          check: keyCheck(key),
+        };
+        await this.#write(header, key, secrets);
+        this.#passphrase = newPassphrase;
+        this.#keys.clear();
+        this.#keys.set(`${salt}:${p.N}:${p.r}:${p.p}`, key);
+        registerSecret(newPassphrase);
+      } finally {
+        await release();
+      }
     });
   }
 

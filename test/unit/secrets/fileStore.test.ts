@@ -110,6 +110,24 @@ describe('EncryptedFileSecretStore', () => {
     expect(existsSync(`${path}.lock`)).toBe(false);
   });
 
+  it('changePassphrase re-encrypts everything: the old passphrase stops working, the new one opens it', async () => {
+    const path = join(tempDir(), 'secrets.enc');
+    const a = open(path, 'old passphrase 123');
+    await a.set('r1', 'v1');
+    await a.set('r2', 'v2');
+    const saltBefore = JSON.parse(readFileSync(path, 'utf8')).kdf.salt;
+    await a.changePassphrase('new passphrase 456');
+    expect(JSON.parse(readFileSync(path, 'utf8')).kdf.salt).not.toBe(saltBefore);
+    expect(await a.get('r1')).toBe('v1'); // the same object keeps working
+    expect((await userErrorOf(open(path, 'old passphrase 123').get('r1'))).code).toBe(
+      'secrets_wrong_passphrase',
+    );
+    const b = open(path, 'new passphrase 456');
+    expect(await b.get('r1')).toBe('v1');
+    expect(await b.get('r2')).toBe('v2');
+    expect((await userErrorOf(b.changePassphrase(''))).code).toBe('secrets_no_passphrase');
+  });
+
   it('describe() names the backend and warns about a short passphrase', () => {
     const path = join(tempDir(), 'secrets.enc');
     expect(open(path).describe()).toEqual({ backend: 'encrypted-file', secure: true });
