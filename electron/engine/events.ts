@@ -5,11 +5,14 @@
 import { EventEmitter } from 'node:events';
 import type { EventRow } from './db/repos/events';
 import type { ImportProgress } from './api/lists';
+import type { HealthChangeEvent, NotificationEvent } from './api/continuity';
 
 export interface EngineEventMap {
   /** A durable event was recorded in the timeline. */
   event: [EventRow];
   'import.progress': [ImportProgress];
+  'health.changed': [HealthChangeEvent];
+  notification: [NotificationEvent];
   /** Other areas add their own channels here (send.progress, sync.progress, health.changed, ...). */
   [channel: string]: unknown[];
 }

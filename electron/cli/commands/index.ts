@@ -5,6 +5,11 @@ import { registerLists } from './lists';
 import { registerStatus } from './status';
 import { registerServe } from './serve';
 import { registerBackup } from './backup';
+import { registerIncidents } from './incidents';
+import { registerReport } from './report';
+import { registerInbox } from './inbox';
+import { registerDrill } from './drill';
+import { registerRun } from './run';
 import { registerProviders } from './providers';
 import { registerCampaigns } from './campaigns';
 import { registerSend } from './send';
@@ -17,6 +22,11 @@ export const commands: Register[] = [
   registerStatus,
   registerServe,
   registerBackup,
+  registerIncidents,
+  registerReport,
+  registerInbox,
+  registerDrill,
+  registerRun,
   registerProviders,
   registerCampaigns,
   registerSend,

@@ -15,6 +15,7 @@ import {
   SubscriberQuerySchema,
 } from './lists';
 import { sendingCalls } from './sending';
+import { continuityCalls } from './continuity';
 
 export const listsCalls = {
   listLists: call({
@@ -52,6 +53,7 @@ export const listsCalls = {
 export const contract = {
   ...listsCalls,
   ...sendingCalls,
+  ...continuityCalls,
 };
 
 export type Contract = typeof contract;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ImportProgressSchema } from './lists';
 import { SendProgressSchema } from './sending';
+import { HealthChangeSchema, NotificationSchema } from './continuity';
 
 export const TimelineEventSchema = z.object({
   id: z.number().int(),
@@ -25,6 +26,10 @@ export const eventChannels = {
   'import.progress': ImportProgressSchema,
   /** A campaign run's counts, at most a few times a second. */
   'send.progress': SendProgressSchema,
+  /** A provider's or ESP's health changed (operational / degraded / down). */
+  'health.changed': HealthChangeSchema,
+  /** Something a person should see now: the app shows it as a desktop notification. */
+  notification: NotificationSchema,
 };
 
 export type EventChannels = typeof eventChannels;

@@ -5,7 +5,7 @@
  * lists in a form any tool opens, outside the app. Restore takes a backup of the current file first,
  * refuses a backup from a newer schema or one that fails its check, and swaps the file atomically.
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { Engine } from '../engine';
@@ -288,4 +288,45 @@ function safeFileName(name: string): string {
     .trim()
     .slice(0, 100);
   return cleaned || 'list';
+}
+
+/** Where a restore requested from the app waits for the next start (the open engine cannot swap its own file). */
+export function pendingRestoreFile(dbPath: string): string {
+  return `${resolve(dbPath)}.restore-pending.json`;
+}
+
+/** Checks a backup and arranges for it to replace the database at the next start. */
+export function requestRestore(engine: Engine, file: string): BackupDescription {
+  const about = inspectBackup(file);
+  writeFileSync(
+    pendingRestoreFile(engine.dbPath),
+    JSON.stringify({ file: about.path, requestedAt: engine.now() }),
+  );
+  engine.record({
+    type: 'backup.restore_requested',
+    severity: 'warning',
+    message: `Restore of ${about.path} requested: it replaces the database when Understudy starts next (the current one is backed up first).`,
+    data: { file: about.path },
+  });
+  return about;
+}
+
+/**
+ * Applies a restore requested earlier, before the shell opens its engine. Returns what was restored,
+ * or null when none was pending. A failing restore leaves the database as it was and drops the request.
+ */
+export async function applyPendingRestore(dbPath: string): Promise<RestoreResult['restored'] | null> {
+  const marker = pendingRestoreFile(dbPath);
+  if (!existsSync(marker)) return null;
+  const { file } = JSON.parse(readFileSync(marker, 'utf8')) as { file: string };
+  rmSync(marker, { force: true });
+  const engine = Engine.open({ dbPath });
+  try {
+    const r = await restoreBackup(engine, file);
+    await r.engine.close();
+    return r.restored;
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
 }

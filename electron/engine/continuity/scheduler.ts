@@ -21,6 +21,8 @@ export const TIME_ZONE_KEY = 'continuity.timeZone';
 export interface SchedulerPorts {
   sender: Sender;
   esp?: EspControl | undefined;
+  /** Aborted (reason 'shutdown') when the engine stops: running sends stop and resume at next start. */
+  signal?: AbortSignal | undefined;
 }
 
 export type Decision =
@@ -266,7 +268,10 @@ export class Scheduler {
     const run = (async () => {
       let summary: SendSummary;
       try {
-        summary = await this.ports.sender.run(c.id, via ? { via } : {});
+        summary = await this.ports.sender.run(c.id, {
+          ...(via ? { via } : {}),
+          ...(this.ports.signal ? { signal: this.ports.signal } : {}),
+        });
       } catch (e) {
         notify(this.engine, 'Campaign send failed', {
           type: 'campaign.send_failed',
@@ -274,6 +279,19 @@ export class Scheduler {
           campaignId: c.id,
           message: `Sending "${label(c)}" stopped: ${(e as Error).message ?? String(e)}`,
         });
+        return;
+      }
+      // Shutdown: the run stopped where it was and resumes at the next start; nothing to announce.
+      if (this.ports.signal?.aborted) return;
+      const state = typeof summary.state === 'string' ? summary.state : 'finished';
+      if (state !== 'finished') {
+        this.record(
+          c,
+          'campaign.send_stopped',
+          `Sending "${label(c)}" stopped (${state}): ${String(summary.message ?? '')}`.trim(),
+          'warning',
+          { summary },
+        );
         return;
       }
       const sent = summary.sent ?? 0;

@@ -11,6 +11,7 @@ import { IncidentsRepo } from './repos/incidents';
 import { DrillsRepo } from './repos/drills';
 import { SchedulesRepo } from './repos/schedules';
 import { HealthRepo } from './repos/health';
+import { ReportsRepo } from './repos/reports';
 import { ProvidersRepo } from './repos/providers';
 import { CampaignsRepo } from './repos/campaigns';
 import { DeliveriesRepo } from './repos/deliveries';
@@ -32,6 +33,7 @@ export interface Repos {
   drills: DrillsRepo;
   schedules: SchedulesRepo;
   health: HealthRepo;
+  reports: ReportsRepo;
   providers: ProvidersRepo;
   campaigns: CampaignsRepo;
   deliveries: DeliveriesRepo;
@@ -53,6 +55,7 @@ export function createRepos(db: Db): Repos {
     drills: new DrillsRepo(db),
     schedules: new SchedulesRepo(db),
     health: new HealthRepo(db),
+    reports: new ReportsRepo(db),
     providers: new ProvidersRepo(db),
     campaigns: new CampaignsRepo(db),
     deliveries: new DeliveriesRepo(db),

@@ -9,11 +9,13 @@ import type { Engine } from '../engine';
 import { isUnderstudyError } from '../errors';
 import { listsHandlers } from './lists';
 import { sendingHandlers } from './sending';
+import { continuityHandlers } from './continuity';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
   ...listsHandlers,
   ...sendingHandlers,
+  ...continuityHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

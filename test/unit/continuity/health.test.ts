@@ -25,9 +25,14 @@ function setup() {
     esp: async () => ({ state: 'ok', detail: 'ok' }),
   });
   const changes: string[] = [];
-  engine.bus.on('health.changed', (c: { from: string; to: string }) => changes.push(`${c.from}>${c.to}`));
+  engine.bus.on('health.changed', (...a: unknown[]) => {
+    const c = a[0] as { from: string; to: string };
+    changes.push(`${c.from}>${c.to}`);
+  });
   const notes: string[] = [];
-  engine.bus.on('notification', (n: { title: string }) => notes.push(n.title));
+  engine.bus.on('notification', (...a: unknown[]) => {
+    notes.push((a[0] as { title: string }).title);
+  });
   return {
     clock,
     engine,

@@ -1,0 +1,89 @@
+/** `inbox setup`, `inbox process`: the backup sending mailbox (unsubscribe requests and bounces). */
+import type { Command } from 'commander';
+import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
+import { openSecrets, readPassword, StdinLines } from './secrets';
+import { useSecretStore } from '../../engine/sending/context';
+import { configureMailbox } from '../../engine/continuity/mailbox';
+import { processInbox } from '../../engine/continuity/inbox';
+import { userError } from '../../engine/errors';
+import type { Engine } from '../../engine/engine';
+
+export async function openEngineSecrets(
+  engine: Engine,
+  opts: CommonOptions,
+  io: Io,
+  lines = new StdinLines(io),
+): Promise<void> {
+  useSecretStore(engine, await openSecrets(dbPathOf(opts, io), io, lines));
+}
+
+export function registerInbox(program: Command, io: Io): void {
+  const inbox = program.command('inbox').description('the backup sending mailbox (IMAP)');
+  common(
+    inbox
+      .command('setup')
+      .description('where unsubscribe requests and bounces arrive, and the seed address for drills')
+      .requiredOption('--host <host>', 'IMAP host')
+      .option('--port <n>', 'IMAP port', '993')
+      .option('--no-tls', 'plain IMAP (STARTTLS when offered) instead of implicit TLS')
+      .requiredOption('--user <user>', 'IMAP user')
+      .option('--password-env <VAR>', 'read the password from this environment variable (else stdin)')
+      .option('--mailbox <name>', 'folder to read', 'INBOX')
+      .option('--seed <address>', 'address drills send to (delivered to this mailbox)')
+      .option('--seed-mailbox <name>', 'folder where drill messages arrive', 'INBOX'),
+  ).action(
+    async (
+      opts: CommonOptions & {
+        host: string;
+        port: string;
+        tls: boolean;
+        user: string;
+        passwordEnv?: string;
+        mailbox: string;
+        seed?: string;
+        seedMailbox: string;
+      },
+    ) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535)
+        throw userError(`--port "${opts.port}" is not a port number.`);
+      await withEngine(opts, io, async (engine) => {
+        const lines = new StdinLines(io);
+        await openEngineSecrets(engine, opts, io, lines);
+        const password = await readPassword(io, lines, opts.passwordEnv);
+        const s = await configureMailbox(engine, {
+          host: opts.host,
+          port,
+          secure: opts.tls,
+          user: opts.user,
+          mailbox: opts.mailbox,
+          seedMailbox: opts.seedMailbox,
+          ...(opts.seed ? { seedAddress: opts.seed } : {}),
+          password,
+        });
+        output(
+          opts,
+          io,
+          { ...s, secretRef: undefined },
+          () => `Backup mailbox: ${s.user} at ${s.host}:${s.port} (${s.mailbox}).`,
+        );
+      });
+    },
+  );
+
+  common(
+    inbox.command('process').description('apply unsubscribe requests and bounce reports from the mailbox'),
+  ).action(async (opts: CommonOptions) => {
+    await withEngine(opts, io, async (engine) => {
+      await openEngineSecrets(engine, opts, io);
+      const r = await processInbox(engine);
+      output(
+        opts,
+        io,
+        r,
+        () =>
+          `${r.examined} new message(s) in ${r.mailbox}: ${r.unsubscribes} unsubscribe(s), ${r.bounces} bounce(s) applied and suppressed, ${r.ignored} ignored${r.queuedForEsp ? `; ${r.queuedForEsp} queued for the ESP` : ''}.`,
+      );
+    });
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * `run`: the whole continuity engine in the foreground (health monitor, scheduler, outage policies,
+ * backups, inbox processing, drills, resuming interrupted sends) until SIGINT or SIGTERM, then a clean
+ * shutdown that loses nothing. Also `health` and `schedule …`, which act through the same engine.
+ */
+import type { Command } from 'commander';
+import { common, output, withEngine, dbPathOf, type CommonOptions, type Io } from '../context';
+import { Engine } from '../../engine/engine';
+import { createContinuity } from '../../engine/continuity/adapters';
+import { mailboxSettings } from '../../engine/continuity/mailbox';
+import { processInbox } from '../../engine/continuity/inbox';
+import { runDrills } from '../../engine/continuity/drills';
+import { applyPendingRestore } from '../../engine/continuity/backups';
+import { readSettings } from '../../engine/continuity/settings';
+import { displayTime } from '../../engine/continuity/time';
+import { openEngineSecrets } from './inbox';
+import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connections';
+import { secretStoreOf } from '../../engine/sending/context';
+import type { EventRow } from '../../engine/db/repos/events';
+import { userError } from '../../engine/errors';
+
+const DRILL_EVERY_KEY = 'continuity.drills.everyHours';
+
+export function registerRun(program: Command, io: Io): void {
+  common(
+    program
+      .command('run')
+      .description('run the continuity engine in the foreground until Ctrl-C (for an always-on machine)')
+      .option('--tick <seconds>', 'longest pause between passes', '30'),
+  ).action(async (opts: CommonOptions & { tick: string }) => {
+    const dbPath = dbPathOf(opts, io);
+    const restored = await applyPendingRestore(dbPath);
+    if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
+    const engine = Engine.open({ dbPath });
+    let stopping = false;
+    try {
+      await openEngineSecrets(engine, opts, io);
+      useEspSecrets(engine, secretStoreOf(engine));
+      const log = (e: EventRow) => {
+        if (e.severity === 'debug') return;
+        if (opts.json) io.stdout.write(`${JSON.stringify({ event: e })}\n`);
+        else io.stderr.write(`${e.at} ${e.severity.padEnd(7)} ${e.type}: ${e.message}\n`);
+      };
+      engine.bus.on('event', (...a: unknown[]) => log(a[0] as EventRow));
+      const service = createContinuity(engine, {
+        maxSleepMs: Math.max(0.05, Number(opts.tick) || 30) * 1000,
+        periodic: [
+          {
+            name: 'inbox',
+            everyMs: () => {
+              const m = mailboxSettings(engine);
+              return m ? m.pollMinutes * 60_000 : null;
+            },
+            run: (signal) => processInbox(engine, { signal }),
+          },
+          {
+            name: 'drills',
+            everyMs: () => {
+              const m = mailboxSettings(engine);
+              const h = engine.repos.settings.get<number>(DRILL_EVERY_KEY) ?? 168;
+              return m?.seedAddress && h > 0 ? h * 3_600_000 : null;
+            },
+            run: (signal) => runDrills(engine, { signal }),
+          },
+        ],
+      });
+      const stopped = new Promise<string>((resolve) => {
+        const on = (sig: string) => () => resolve(sig);
+        process.once('SIGINT', on('SIGINT'));
+        process.once('SIGTERM', on('SIGTERM'));
+      });
+      io.stderr.write(`Understudy is running on ${dbPath} (pid ${process.pid}). Ctrl-C stops it cleanly.\n`);
+      service.start();
+      const sig = await stopped;
+      stopping = true;
+      io.stderr.write(`${sig}: stopping — letting running sends write their last outcomes...\n`);
+      await service.stop();
+    } finally {
+      await engine.close();
+      if (stopping)
+        io.stderr.write('Stopped cleanly. Interrupted sends resume where they stopped at the next start.\n');
+    }
+  });
+
+  common(
+    program.command('health').description('probe every provider and ESP now and show their health'),
+  ).action(async (opts: CommonOptions) => {
+    await withEngine(opts, io, async (engine) => {
+      await openEngineSecrets(engine, opts, io);
+      useEspSecrets(engine, secretStoreOf(engine));
+      const monitor = createContinuity(engine).monitor;
+      await monitor.tick(true);
+      const view = monitor.view();
+      output(opts, io, { providers: view }, () =>
+        view.length
+          ? view
+              .map(
+                (v) =>
+                  `${v.provider} (${v.kind}): ${v.state}${v.lastResult ? ` — ${v.lastResult.detail}` : ''}`,
+              )
+              .join('\n')
+          : 'No providers yet.',
+      );
+    });
+  });
+
+  const schedule = program
+    .command('schedule')
+    .description('scheduled campaigns: list, set, pause, resume, cancel, catch-up');
+  const cid = (v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1)
+      throw userError(`"${v}" is not a campaign number.`, { next: 'See `understudy schedule list`.' });
+    return n;
+  };
+  common(schedule.command('list').description('campaigns with a send time, in your time zone')).action(
+    async (opts: CommonOptions) => {
+      await withEngine(opts, io, (engine) => {
+        const zone = readSettings(engine).timeZone;
+        const rows = engine.repos.schedules.upcoming();
+        output(opts, io, { timeZone: zone, campaigns: rows }, () =>
+          rows.length
+            ? rows
+                .map(
+                  (c) =>
+                    `${c.id}\t${c.status}${c.hold ? ` (held: ${c.hold})` : ''}\t${c.scheduledAt ? displayTime(c.scheduledAt, c.timeZone ?? zone) : '—'}\t${c.name || c.subject}${c.note ? `\n\t${c.note}` : ''}`,
+                )
+                .join('\n')
+            : 'Nothing scheduled.',
+        );
+      });
+    },
+  );
+  common(
+    schedule
+      .command('set <campaign> <time>')
+      .description(
+        'schedule or reschedule: TIME is 2026-12-01T09:30 in your zone, or an instant with Z/offset',
+      )
+      .option('--zone <iana>', 'time zone of TIME (default: the campaign’s, else your setting)'),
+  ).action(async (c: string, time: string, opts: CommonOptions & { zone?: string }) => {
+    await withEngine(opts, io, async (engine) => {
+      const r = await createContinuity(engine).scheduler.schedule(cid(c), time, opts.zone);
+      output(opts, io, r, () => `Scheduled for ${r.shown} (${r.utc}).${r.note ? `\n${r.note}` : ''}`);
+    });
+  });
+  for (const [verb, what] of [
+    ['pause', 'pause a scheduled or sending campaign (and at its ESP)'],
+    ['resume', 'resume a paused campaign'],
+    ['cancel', 'cancel a campaign (and at its ESP)'],
+  ] as const) {
+    common(schedule.command(`${verb} <campaign>`).description(what)).action(
+      async (c: string, opts: CommonOptions) => {
+        await withEngine(opts, io, async (engine) => {
+          if (verb !== 'cancel') await openEngineSecrets(engine, opts, io).catch(() => undefined);
+          const s = createContinuity(engine).scheduler;
+          const message = await s[verb](cid(c));
+          await s.idle();
+          output(opts, io, { message }, () => message);
+        });
+      },
+    );
+  }
+  common(
+    schedule.command('catchup <campaign> <decision>').description('answer a missed send time: send or skip'),
+  ).action(async (c: string, decision: string, opts: CommonOptions) => {
+    if (decision !== 'send' && decision !== 'skip') throw userError('The decision is "send" or "skip".');
+    await withEngine(opts, io, async (engine) => {
+      if (decision === 'send') await openEngineSecrets(engine, opts, io);
+      const s = createContinuity(engine).scheduler;
+      const message = await s.decideCatchUp(cid(c), decision);
+      await s.idle();
+      output(opts, io, { message }, () => message);
+    });
+  });
+}

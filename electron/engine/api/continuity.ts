@@ -1,0 +1,308 @@
+/**
+ * Contract: continuity — schedule, health, incidents and their reports, backups, drills, the backup
+ * mailbox, communications and the continuity settings. Payload schemas of the `health.changed` and
+ * `notification` channels are here too (see events.ts).
+ */
+import { z } from 'zod';
+import { call } from './define';
+
+const TimelineEvent = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  severity: z.enum(['debug', 'info', 'warning', 'error']),
+  message: z.string(),
+  providerId: z.number().int().nullable(),
+  listId: z.number().int().nullable(),
+  campaignId: z.number().int().nullable(),
+  incidentId: z.number().int().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const HealthStateSchema = z.enum(['unknown', 'operational', 'degraded', 'down', 'paused']);
+
+export const HealthChangeSchema = z.object({
+  providerId: z.number().int(),
+  provider: z.string(),
+  kind: z.enum(['smtp', 'esp']),
+  from: HealthStateSchema,
+  to: HealthStateSchema,
+  detail: z.string(),
+  at: z.string(),
+  incidentId: z.number().int().nullable(),
+});
+export type HealthChangeEvent = z.infer<typeof HealthChangeSchema>;
+
+/** What the app turns into a desktop notification. */
+export const NotificationSchema = z.object({
+  title: z.string(),
+  body: z.string(),
+  severity: z.enum(['info', 'warning', 'error']),
+  at: z.string(),
+  eventId: z.number().int(),
+  campaignId: z.number().int().nullable(),
+  incidentId: z.number().int().nullable(),
+  providerId: z.number().int().nullable(),
+});
+export type NotificationEvent = z.infer<typeof NotificationSchema>;
+
+const ProbeResultSchema = z.object({
+  state: z.enum(['ok', 'degraded', 'fail', 'unknown']),
+  detail: z.string(),
+  latencyMs: z.number().optional(),
+});
+
+export const ProviderHealthSchema = z.object({
+  providerId: z.number().int(),
+  provider: z.string(),
+  kind: z.enum(['smtp', 'esp']),
+  state: HealthStateSchema,
+  since: z.string().nullable(),
+  lastProbeAt: z.string().nullable(),
+  lastResult: ProbeResultSchema.nullable(),
+  failures: z.number().int(),
+  successes: z.number().int(),
+  nextProbeAt: z.string().nullable(),
+});
+
+export const IncidentSchema = z.object({
+  id: z.number().int(),
+  providerId: z.number().int().nullable(),
+  providerName: z.string().nullable(),
+  title: z.string(),
+  status: z.enum(['open', 'closed']),
+  openedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
+
+export const OutagePolicyInputSchema = z.object({
+  mode: z.enum(['pause', 'wait', 'backup']),
+  waitMinutes: z.number().int().min(1).max(1440).default(30),
+});
+
+export const ContinuitySettingsSchema = z.object({
+  timeZone: z.string(),
+  outagePolicy: OutagePolicyInputSchema,
+  catchUp: z.object({
+    policy: z.enum(['send', 'ask', 'skip']),
+    afterHours: z.number(),
+    graceMinutes: z.number(),
+  }),
+  health: z.object({
+    intervalSeconds: z.number(),
+    failuresToDown: z.number().int(),
+    successesToUp: z.number().int(),
+    maxBackoffSeconds: z.number(),
+    timeoutSeconds: z.number(),
+  }),
+  backups: z.object({
+    dir: z.string().optional(),
+    intervalMinutes: z.number().int(),
+    keepHourly: z.number().int(),
+    keepDaily: z.number().int(),
+    keepPreRestore: z.number().int(),
+    exportLists: z.boolean(),
+  }),
+  mailbox: z
+    .object({
+      host: z.string(),
+      port: z.number().int(),
+      secure: z.boolean(),
+      user: z.string(),
+      mailbox: z.string(),
+      seedAddress: z.string().optional(),
+      pollMinutes: z.number(),
+    })
+    .nullable(),
+});
+export type ContinuitySettings = z.infer<typeof ContinuitySettingsSchema>;
+
+export const ScheduledCampaignSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  subject: z.string(),
+  status: z.string(),
+  provider: z.string().nullable(),
+  scheduledAt: z.string().nullable(),
+  timeZone: z.string().nullable(),
+  shown: z.string().nullable(),
+  note: z.string().nullable(),
+  hold: z.enum(['catchup', 'outage']).nullable(),
+  waitUntil: z.string().nullable(),
+});
+
+export const BackupSchema = z.object({
+  id: z.number().int(),
+  path: z.string(),
+  kind: z.string(),
+  createdAt: z.string(),
+  sizeBytes: z.number().int(),
+  schemaVersion: z.number().int(),
+  integrity: z.string(),
+  deletedAt: z.string().nullable(),
+});
+
+export const DrillSchema = z.object({
+  id: z.number().int(),
+  providerId: z.number().int().nullable(),
+  providerName: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  result: z.enum(['running', 'passed', 'failed']),
+  messageId: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+
+export const InboxResultSchema = z.object({
+  mailbox: z.string(),
+  examined: z.number().int(),
+  unsubscribes: z.number().int(),
+  bounces: z.number().int(),
+  ignored: z.number().int(),
+  queuedForEsp: z.number().int(),
+});
+
+const Ok = z.object({ message: z.string() });
+
+export const continuityCalls = {
+  continuitySettings: call({
+    description:
+      'The continuity settings (time zone, outage and catch-up policies, health, backups, mailbox).',
+    input: z.object({}).default({}),
+    output: ContinuitySettingsSchema,
+    mutates: false,
+  }),
+  updateContinuitySettings: call({
+    description: 'Change continuity settings; omitted parts are kept.',
+    input: z.object({
+      timeZone: z.string().optional(),
+      outagePolicy: OutagePolicyInputSchema.optional(),
+      catchUp: ContinuitySettingsSchema.shape.catchUp.partial().optional(),
+      health: ContinuitySettingsSchema.shape.health.partial().optional(),
+      backups: ContinuitySettingsSchema.shape.backups.partial().optional(),
+    }),
+    output: ContinuitySettingsSchema,
+    mutates: true,
+  }),
+  scheduleList: call({
+    description: 'Scheduled, paused and sending campaigns with their times in the person’s zone and holds.',
+    input: z.object({}).default({}),
+    output: z.array(ScheduledCampaignSchema),
+    mutates: false,
+  }),
+  scheduleCampaign: call({
+    description: 'Schedule or reschedule a campaign at a wall-clock time in a zone (DST explained).',
+    input: z.object({ campaignId: z.number().int(), at: z.string().min(1), timeZone: z.string().optional() }),
+    output: z.object({ utc: z.string(), shown: z.string(), note: z.string().nullable() }),
+    mutates: true,
+  }),
+  pauseScheduled: call({
+    description: 'Pause a scheduled or sending campaign (and unschedule it at its ESP).',
+    input: z.object({ campaignId: z.number().int() }),
+    output: Ok,
+    mutates: true,
+  }),
+  resumeScheduled: call({
+    description: 'Resume a paused campaign.',
+    input: z.object({ campaignId: z.number().int() }),
+    output: Ok,
+    mutates: true,
+  }),
+  cancelScheduled: call({
+    description: 'Cancel a campaign (and at its ESP).',
+    input: z.object({ campaignId: z.number().int() }),
+    output: Ok,
+    mutates: true,
+  }),
+  decideCatchUp: call({
+    description: 'Answer a missed-send-time question: send now or skip.',
+    input: z.object({ campaignId: z.number().int(), decision: z.enum(['send', 'skip']) }),
+    output: Ok,
+    mutates: true,
+  }),
+  healthStatus: call({
+    description: 'Health of every provider and ESP, with the last probe.',
+    input: z.object({}).default({}),
+    output: z.array(ProviderHealthSchema),
+    mutates: false,
+  }),
+  checkHealthNow: call({
+    description: 'Probe every provider now.',
+    input: z.object({}).default({}),
+    output: z.array(HealthChangeSchema),
+    mutates: true,
+  }),
+  listIncidents: call({
+    description: 'Incidents, newest first.',
+    input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).default({ limit: 100 }),
+    output: z.array(IncidentSchema),
+    mutates: false,
+  }),
+  getIncident: call({
+    description: 'One incident with its timeline.',
+    input: z.object({ id: z.number().int() }),
+    output: IncidentSchema.extend({ timeline: z.array(TimelineEvent) }),
+    mutates: false,
+  }),
+  addIncidentNote: call({
+    description: 'Add a note to an incident’s timeline.',
+    input: z.object({ id: z.number().int(), text: z.string().min(1).max(10_000) }),
+    output: TimelineEvent,
+    mutates: true,
+  }),
+  incidentReport: call({
+    description:
+      'The post-incident report as a self-contained HTML page (printable to PDF); optionally saved.',
+    input: z.object({ id: z.number().int(), out: z.string().optional() }),
+    output: z.object({ html: z.string(), out: z.string().nullable() }),
+    mutates: false,
+  }),
+  listBackups: call({
+    description: 'Backups on disk, newest first.',
+    input: z.object({}).default({}),
+    output: z.object({ dir: z.string(), backups: z.array(BackupSchema) }),
+    mutates: false,
+  }),
+  takeBackup: call({
+    description: 'Take a verified backup now (with a CSV export of every list).',
+    input: z.object({ out: z.string().optional() }).default({}),
+    output: BackupSchema.extend({
+      listsDir: z.string().nullable(),
+      lists: z.number().int(),
+      durationMs: z.number(),
+    }),
+    mutates: true,
+  }),
+  requestRestore: call({
+    description:
+      'Check a backup and arrange for it to replace the database at the next start (the app restarts to apply it).',
+    input: z.object({ file: z.string().min(1) }),
+    output: z.object({
+      path: z.string(),
+      schemaVersion: z.number().int(),
+      integrity: z.string(),
+      counts: z.record(z.string(), z.number()),
+    }),
+    mutates: true,
+  }),
+  runDrill: call({
+    description:
+      'Send a test message through each provider (or one) to the seed mailbox and confirm it arrived.',
+    input: z.object({ provider: z.string().optional() }).default({}),
+    output: z.array(DrillSchema),
+    mutates: true,
+  }),
+  listDrills: call({
+    description: 'Drill history, newest first.',
+    input: z.object({}).default({}),
+    output: z.array(DrillSchema),
+    mutates: false,
+  }),
+  processInbox: call({
+    description:
+      'Read the backup sending mailbox: unsubscribe requests and bounce reports become suppressions.',
+    input: z.object({}).default({}),
+    output: InboxResultSchema,
+    mutates: true,
+  }),
+};

@@ -1,0 +1,259 @@
+/**
+ * The post-incident report: what an outage did to the business's email, for the owner and for the
+ * team's review. Affected campaigns with scheduled vs actual send time and the delay; messages by
+ * provider; failures by class; unsubscribes and bounces during the incident; charts as inline SVG (no
+ * CDN, no script); and print CSS so "Print → Save as PDF" gives a clean document.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Engine } from '../engine';
+import type { EventRow } from '../db/repos/events';
+import type { FailureClass, ProviderCount, ReportCampaign, StatusCount } from '../db/repos/reports';
+import type { IncidentRow } from '../db/repos/incidents';
+import { requireIncident, timeline } from './incidents';
+import { displayTime, humanDuration } from './time';
+
+export interface IncidentReport {
+  incident: IncidentRow;
+  window: { from: string; to: string; durationMs: number; ongoing: boolean };
+  timeZone: string;
+  campaigns: (ReportCampaign & { delayMs: number | null; byProvider: Record<string, number> })[];
+  byProvider: Record<string, number>;
+  failures: FailureClass[];
+  statusChanges: StatusCount[];
+  suppressions: StatusCount[];
+  series: { bucketMs: number; from: string; buckets: { bucket: number; provider: string; n: number }[] };
+  timeline: EventRow[];
+  generatedAt: string;
+}
+
+export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'): IncidentReport {
+  const incident = requireIncident(engine, incidentId);
+  const from = incident.openedAt;
+  const to = incident.closedAt ?? engine.now();
+  const campaigns = engine.repos.reports.affectedCampaigns(incident.id, from, to);
+  const ids = campaigns.map((c) => c.id);
+  const counts: ProviderCount[] = engine.repos.reports.sentByProvider(ids);
+  const byProvider: Record<string, number> = {};
+  for (const c of counts) byProvider[c.provider] = (byProvider[c.provider] ?? 0) + c.sent;
+  // The chart spans the incident and every send of its campaigns, in at most ~60 bars.
+  const starts = [from, ...campaigns.map((c) => c.scheduledAt).filter((x): x is string => !!x)];
+  const ends = [to, ...campaigns.map((c) => c.lastSentAt).filter((x): x is string => !!x)];
+  const chartFrom = starts.sort()[0]!;
+  const chartTo = ends.sort().at(-1)!;
+  const span = Math.max(60_000, Date.parse(chartTo) - Date.parse(chartFrom));
+  const bucketMs = niceBucket(span / 60);
+  return {
+    incident,
+    window: { from, to, durationMs: Date.parse(to) - Date.parse(from), ongoing: incident.closedAt === null },
+    timeZone,
+    campaigns: campaigns.map((c) => ({
+      ...c,
+      delayMs: c.scheduledAt && c.firstSentAt ? Date.parse(c.firstSentAt) - Date.parse(c.scheduledAt) : null,
+      byProvider: Object.fromEntries(
+        counts.filter((x) => x.campaignId === c.id).map((x) => [x.provider, x.sent]),
+      ),
+    })),
+    byProvider,
+    failures: engine.repos.reports.failuresByClass(ids),
+    statusChanges: engine.repos.reports.statusChanges(from, to),
+    suppressions: engine.repos.reports.suppressionsAdded(from, to),
+    series: {
+      bucketMs,
+      from: chartFrom,
+      buckets: engine.repos.reports.sendsOverTime(ids, bucketMs, chartFrom),
+    },
+    timeline: timeline(engine, incident.id),
+    generatedAt: engine.now(),
+  };
+}
+
+function niceBucket(ms: number): number {
+  const steps = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];
+  return steps.find((s) => s >= ms) ?? 86_400_000;
+}
+
+const esc = (s: unknown): string =>
+  String(s ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+
+const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#4b5563'];
+
+/** Stacked bars of messages per bucket and provider, with the incident window shaded. */
+function sendChart(r: IncidentReport): string {
+  const { bucketMs, from, buckets } = r.series;
+  if (!buckets.length) return '<p class="muted">No messages were sent for the affected campaigns.</p>';
+  const providers = [...new Set(buckets.map((b) => b.provider))];
+  const n = Math.max(...buckets.map((b) => b.bucket)) + 1;
+  const totals = new Array<number>(n).fill(0);
+  for (const b of buckets) if (b.bucket >= 0) totals[b.bucket]! += b.n;
+  const max = Math.max(1, ...totals);
+  const W = 720;
+  const H = 220;
+  const left = 48;
+  const bottom = 28;
+  const bw = (W - left - 8) / Math.max(n, 1);
+  const y = (v: number) => H - bottom - (v / max) * (H - bottom - 10);
+  const t0 = Date.parse(from);
+  const xAt = (iso: string) => left + ((Date.parse(iso) - t0) / bucketMs) * bw;
+  const shadeFrom = Math.max(left, xAt(r.window.from));
+  const shadeTo = Math.min(W - 8, xAt(r.window.to));
+  const stack = new Array<number>(n).fill(0);
+  const bars = buckets
+    .filter((b) => b.bucket >= 0)
+    .map((b) => {
+      const color = PALETTE[providers.indexOf(b.provider) % PALETTE.length];
+      const y1 = y(stack[b.bucket]! + b.n);
+      const h = y(stack[b.bucket]!) - y1;
+      stack[b.bucket]! += b.n;
+      return `<rect x="${(left + b.bucket * bw + 1).toFixed(1)}" y="${y1.toFixed(1)}" width="${Math.max(bw - 2, 1).toFixed(1)}" height="${h.toFixed(1)}" fill="${color}"><title>${esc(b.provider)}: ${b.n}</title></rect>`;
+    })
+    .join('');
+  const ticks = [0, Math.round(max / 2), max]
+    .map(
+      (v) =>
+        `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text><line x1="${left}" x2="${W - 8}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`,
+    )
+    .join('');
+  const labels = [0, Math.floor(n / 2), n - 1]
+    .filter((v, i, a) => a.indexOf(v) === i)
+    .map(
+      (i) =>
+        `<text x="${left + i * bw + bw / 2}" y="${H - 8}" text-anchor="middle">${esc(displayTime(new Date(t0 + i * bucketMs).toISOString(), r.timeZone).replace(/^\w+ /, ''))}</text>`,
+    )
+    .join('');
+  const legend = providers
+    .map(
+      (p, i) => `<span class="key"><i style="background:${PALETTE[i % PALETTE.length]}"></i>${esc(p)}</span>`,
+    )
+    .join('');
+  return `<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Messages sent over time by provider">
+    <rect x="${shadeFrom.toFixed(1)}" y="0" width="${Math.max(shadeTo - shadeFrom, 1).toFixed(1)}" height="${H - bottom}" class="outage"><title>Incident window</title></rect>
+    ${ticks}${bars}${labels}</svg>
+    <div class="legend">${legend}<span class="key"><i class="outage-key"></i>incident</span>
+    <span class="muted">one bar = ${humanDuration(bucketMs)}</span></div>`;
+}
+
+/** Horizontal bars for a small table of counts. */
+function barList(rows: { label: string; n: number }[], color = '#2563eb'): string {
+  if (!rows.length) return '<p class="muted">None.</p>';
+  const max = Math.max(1, ...rows.map((r) => r.n));
+  const H = rows.length * 26 + 4;
+  return `<svg viewBox="0 0 720 ${H}" role="img">${rows
+    .map((r, i) => {
+      const w = (r.n / max) * 440;
+      return `<text x="0" y="${i * 26 + 17}">${esc(r.label)}</text><rect x="230" y="${i * 26 + 4}" width="${w.toFixed(1)}" height="18" fill="${color}"/><text x="${236 + w}" y="${i * 26 + 17}">${r.n}</text>`;
+    })
+    .join('')}</svg>`;
+}
+
+export function renderReportHtml(r: IncidentReport): string {
+  const tz = r.timeZone;
+  const t = (iso: string | null) => (iso ? esc(displayTime(iso, tz)) : '—');
+  const totalSent = Object.values(r.byProvider).reduce((a, b) => a + b, 0);
+  const totalFailed = r.failures.reduce((a, f) => a + f.count, 0);
+  const maxDelay = Math.max(0, ...r.campaigns.map((c) => c.delayMs ?? 0));
+  const campaignRows = r.campaigns
+    .map(
+      (
+        c,
+      ) => `<tr><td>${esc(c.name || c.subject)}<div class="muted">#${c.id} · ${esc(c.status)}${c.originalProvider ? ` · from ${esc(c.originalProvider)}` : ''}</div></td>
+      <td>${t(c.scheduledAt)}</td><td>${t(c.firstSentAt)}</td>
+      <td class="num">${c.delayMs === null ? '—' : esc(delayText(c.delayMs))}</td>
+      <td class="num">${c.sent} / ${c.recipients}</td><td class="num">${c.failed}</td>
+      <td>${
+        Object.entries(c.byProvider)
+          .map(([p, n]) => `${esc(p)}: ${n}`)
+          .join('<br>') || '—'
+      }</td></tr>`,
+    )
+    .join('');
+  const failRows = r.failures
+    .map(
+      (f) =>
+        `<tr><td>${esc(f.errorClass)}</td><td>${esc(f.state === 'failed_perm' ? 'permanent' : 'temporary')}</td><td class="num">${f.smtpCode ?? '—'}</td><td class="num">${f.count}</td></tr>`,
+    )
+    .join('');
+  const events = r.timeline
+    .map(
+      (e) =>
+        `<tr class="sev-${esc(e.severity)}"><td class="nowrap">${t(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.message)}</td></tr>`,
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>Incident ${r.incident.id}: ${esc(r.incident.title)}</title>
+<style>
+  body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #111827; margin: 32px auto; max-width: 960px; padding: 0 24px; }
+  h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 28px 0 8px; border-bottom: 1px solid #e5e7eb; padding-bottom: 4px; }
+  .muted { color: #6b7280; font-size: 12px; } .nowrap { white-space: nowrap; }
+  .cards { display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 16px 0; }
+  .card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px; } .card b { display: block; font-size: 20px; }
+  table { width: 100%; border-collapse: collapse; } th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid #f3f4f6; vertical-align: top; }
+  th { font-size: 12px; color: #374151; background: #f9fafb; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+  svg { width: 100%; height: auto; font-size: 11px; fill: #374151; } svg .grid { stroke: #e5e7eb; } svg .outage { fill: #fee2e2; }
+  .legend { margin-top: 4px; font-size: 12px; } .key { margin-right: 14px; } .key i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; vertical-align: middle; }
+  .outage-key { background: #fee2e2; border: 1px solid #fca5a5; }
+  .sev-error td { color: #991b1b; } .sev-warning td { color: #92400e; }
+  .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; background: #dcfce7; color: #166534; }
+  .status.open { background: #fee2e2; color: #991b1b; }
+  @media print {
+    body { margin: 0; max-width: none; font-size: 11px; } h2 { break-after: avoid; } tr, svg, .card { break-inside: avoid; }
+    .cards { grid-template-columns: repeat(4, 1fr); } @page { size: A4; margin: 14mm; }
+  }
+</style></head><body>
+<h1>Incident ${r.incident.id}: ${esc(r.incident.title)}</h1>
+<div><span class="status ${r.window.ongoing ? 'open' : ''}">${r.window.ongoing ? 'ongoing' : 'resolved'}</span>
+  <span class="muted">${t(r.window.from)} → ${r.window.ongoing ? 'now' : t(r.window.to)} · ${esc(humanDuration(r.window.durationMs))} · times in ${esc(tz)}</span></div>
+<div class="cards">
+  <div class="card"><b>${r.campaigns.length}</b>affected campaign${r.campaigns.length === 1 ? '' : 's'}</div>
+  <div class="card"><b>${totalSent}</b>messages sent</div>
+  <div class="card"><b>${totalFailed}</b>failed deliveries</div>
+  <div class="card"><b>${esc(maxDelay ? delayText(maxDelay) : 'none')}</b>longest delay</div>
+</div>
+<h2>Affected campaigns</h2>
+${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th>Actually sent</th><th class="num">Delay</th><th class="num">Sent</th><th class="num">Failed</th><th>By provider</th></tr></thead><tbody>${campaignRows}</tbody></table>` : '<p class="muted">No campaign was due or sending during this incident.</p>'}
+<h2>Messages over time</h2>
+${sendChart(r)}
+<h2>Messages by provider</h2>
+${barList(Object.entries(r.byProvider).map(([label, n]) => ({ label, n })))}
+<h2>Failures by class</h2>
+${r.failures.length ? `<table><thead><tr><th>Class</th><th>Kind</th><th class="num">SMTP code</th><th class="num">Deliveries</th></tr></thead><tbody>${failRows}</tbody></table>` : '<p class="muted">No delivery failed.</p>'}
+<h2>Unsubscribes and bounces during the incident</h2>
+${barList(
+  r.statusChanges.map((s) => ({ label: s.status, n: s.count })),
+  '#d97706',
+)}
+<p class="muted">Suppressions added: ${r.suppressions.map((s) => `${esc(s.status)} ${s.count}`).join(', ') || 'none'}. Each was honoured at once and is queued for the ESP when it came from one.</p>
+<h2>Timeline</h2>
+<table><thead><tr><th>When</th><th>What</th><th>Detail</th></tr></thead><tbody>${events}</tbody></table>
+<p class="muted">Generated by Understudy at ${t(r.generatedAt)}.</p>
+</body></html>
+`;
+}
+
+function delayText(ms: number): string {
+  if (ms < 60_000) return ms <= 0 ? 'on time' : `${Math.round(ms / 1000)} s`;
+  return humanDuration(ms);
+}
+
+/** Builds the report and, with `out`, writes it atomically. */
+export function writeReport(
+  engine: Engine,
+  incidentId: number,
+  out: string | undefined,
+  timeZone: string,
+): { html: string; out: string | null; report: IncidentReport } {
+  const report = buildReport(engine, incidentId, timeZone);
+  const html = renderReportHtml(report);
+  if (!out) return { html, out: null, report };
+  const path = resolve(out);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.partial`, html);
+  renameSync(`${path}.partial`, path);
+  return { html, out: path, report };
+}

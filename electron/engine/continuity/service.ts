@@ -1,0 +1,140 @@
+/**
+ * The continuity engine as one running thing: the health monitor, the scheduler, scheduled backups,
+ * the backup mailbox and drills, each on its own cadence, plus resuming sends a crash or shutdown
+ * interrupted. The desktop app, browser mode and `understudy run` each start one per engine.
+ *
+ * Shutdown loses nothing: stop() ends the loop, aborts running sends with reason 'shutdown' (the
+ * sending engine leaves them 'sending' and they resume from exactly what is not sent at the next
+ * start), waits for them to write their last outcomes, and only then lets the engine close.
+ */
+import type { Engine } from '../engine';
+import { Scheduler, type SchedulerPorts } from './scheduler';
+import { HealthMonitor, type Probes } from './health';
+import { backupIfDue, backupSettings } from './backups';
+import { notify } from './notify';
+
+export interface ServiceParts {
+  ports: SchedulerPorts;
+  probes: Probes;
+  /** Resume runs a crash or shutdown interrupted (the sending engine's resumeInterruptedRuns). */
+  resumeInterrupted?: (signal: AbortSignal) => Promise<unknown>;
+  /** Periodic work beyond the core loop (inbox processing, drills), each with its own interval. */
+  periodic?: { name: string; everyMs: () => number | null; run: (signal: AbortSignal) => Promise<unknown> }[];
+  /** Maximum time between passes (ms). */
+  maxSleepMs?: number;
+}
+
+const services = new WeakMap<Engine, ContinuityService>();
+
+export class ContinuityService {
+  readonly scheduler: Scheduler;
+  readonly monitor: HealthMonitor;
+  private readonly stopper = new AbortController();
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly lastRun = new Map<string, number>();
+  private started = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly parts: ServiceParts,
+  ) {
+    this.scheduler = new Scheduler(engine, { ...parts.ports, signal: this.stopper.signal });
+    this.monitor = new HealthMonitor(engine, parts.probes);
+    services.set(engine, this);
+  }
+
+  static of(engine: Engine): ContinuityService | undefined {
+    return services.get(engine);
+  }
+
+  get running(): boolean {
+    return this.started && !this.stopper.signal.aborted;
+  }
+
+  /** Starts the loops. Registers stop() to run before the engine closes. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.engine.onClose(() => this.stop());
+    // A health change may release a held campaign: run a pass at once.
+    this.engine.bus.on('health.changed', () => this.poke());
+    this.loop = this.run();
+  }
+
+  /** Runs a pass now instead of at the next wake-up. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  /** One pass of everything that is due. Exposed for tests and for "check now". */
+  async pass(): Promise<void> {
+    const signal = this.stopper.signal;
+    await this.guard('health', () => this.monitor.tick());
+    if (signal.aborted) return;
+    await this.guard('scheduler', () => this.scheduler.tick());
+    if (signal.aborted) return;
+    await this.guard('backup', () => backupIfDue(this.engine));
+    for (const p of this.parts.periodic ?? []) {
+      if (signal.aborted) return;
+      const every = p.everyMs();
+      if (every === null) continue;
+      const last = this.lastRun.get(p.name) ?? Number.NEGATIVE_INFINITY;
+      if (this.engine.clock.now() - last < every) continue;
+      this.lastRun.set(p.name, this.engine.clock.now());
+      await this.guard(p.name, () => p.run(signal));
+    }
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopper.signal;
+    if (this.parts.resumeInterrupted) {
+      const resuming = this.guard('resume', () => this.parts.resumeInterrupted!(signal));
+      void resuming;
+    }
+    while (!signal.aborted) {
+      await this.pass();
+      if (signal.aborted) break;
+      const backupEvery = backupSettings(this.engine).intervalMinutes * 60_000;
+      const ms = Math.min(
+        this.parts.maxSleepMs ?? 30_000,
+        this.scheduler.nextWakeMs(),
+        this.monitor.nextWakeMs(),
+        backupEvery,
+      );
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.max(ms, 50));
+        function done() {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        this.wake = done;
+        signal.addEventListener('abort', done, { once: true });
+      });
+      this.wake = null;
+    }
+  }
+
+  private async guard(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      if (this.stopper.signal.aborted) return;
+      notify(this.engine, `Continuity: ${what} failed`, {
+        type: 'continuity.error',
+        severity: 'error',
+        message: `The ${what} step failed: ${(e as Error)?.message ?? String(e)}. It is tried again at the next pass; nothing else is affected.`,
+        data: { step: what },
+      });
+    }
+  }
+
+  /** Stops the loops and waits for running sends to settle. Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.stopper.signal.aborted) this.stopper.abort('shutdown');
+    await this.loop;
+    await this.scheduler.idle();
+    services.delete(this.engine);
+  }
+}

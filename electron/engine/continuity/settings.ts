@@ -1,0 +1,100 @@
+/** The continuity settings as one document for the UI and CLI, with their defaults filled in. */
+import type { Engine } from '../engine';
+import type { ContinuitySettings } from '../api/continuity';
+import { assertZone } from './time';
+import { TIME_ZONE_KEY } from './scheduler';
+import {
+  CATCH_UP_KEY,
+  CatchUpSchema,
+  HEALTH_KEY,
+  HealthSettingsSchema,
+  OUTAGE_POLICY_KEY,
+  OutagePolicySchema,
+  catchUpSettings,
+  healthSettings,
+  outageDefault,
+} from './policy';
+import { BACKUP_SETTINGS_KEY, BackupSettingsSchema, backupSettings } from './backups';
+import { mailboxSettings } from './mailbox';
+import { systemZone } from './time';
+import { userError } from '../errors';
+
+export function readSettings(engine: Engine): ContinuitySettings {
+  const tz = engine.repos.settings.get<string>(TIME_ZONE_KEY);
+  const mb = mailboxSettings(engine);
+  return {
+    timeZone: typeof tz === 'string' && tz ? tz : systemZone(),
+    outagePolicy: outageDefault(engine),
+    catchUp: catchUpSettings(engine),
+    health: healthSettings(engine),
+    backups: backupSettings(engine),
+    mailbox: mb
+      ? {
+          host: mb.host,
+          port: mb.port,
+          secure: mb.secure,
+          user: mb.user,
+          mailbox: mb.mailbox,
+          ...(mb.seedAddress ? { seedAddress: mb.seedAddress } : {}),
+          pollMinutes: mb.pollMinutes,
+        }
+      : null,
+  };
+}
+
+export interface SettingsPatch {
+  timeZone?: string | undefined;
+  outagePolicy?: unknown;
+  catchUp?: Record<string, unknown> | undefined;
+  health?: Record<string, unknown> | undefined;
+  backups?: Record<string, unknown> | undefined;
+}
+
+export function updateSettings(engine: Engine, patch: SettingsPatch): ContinuitySettings {
+  const now = engine.now();
+  const check = <T>(
+    what: string,
+    r: { success: boolean; data?: T; error?: { issues: { path: PropertyKey[]; message: string }[] } },
+  ): T => {
+    if (!r.success)
+      throw userError(
+        `The ${what} setting is not valid: ${r.error!.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}.`,
+        {
+          safe: 'No setting was changed.',
+        },
+      );
+    return r.data as T;
+  };
+  const writes: [string, unknown][] = [];
+  if (patch.timeZone !== undefined) writes.push([TIME_ZONE_KEY, assertZone(patch.timeZone)]);
+  if (patch.outagePolicy !== undefined)
+    writes.push([
+      OUTAGE_POLICY_KEY,
+      check('outage policy', OutagePolicySchema.safeParse(patch.outagePolicy)),
+    ]);
+  if (patch.catchUp)
+    writes.push([
+      CATCH_UP_KEY,
+      check('catch-up', CatchUpSchema.safeParse({ ...catchUpSettings(engine), ...patch.catchUp })),
+    ]);
+  if (patch.health)
+    writes.push([
+      HEALTH_KEY,
+      check('health', HealthSettingsSchema.safeParse({ ...healthSettings(engine), ...patch.health })),
+    ]);
+  if (patch.backups)
+    writes.push([
+      BACKUP_SETTINGS_KEY,
+      check('backup', BackupSettingsSchema.safeParse({ ...backupSettings(engine), ...patch.backups })),
+    ]);
+  engine.db.transaction(() => {
+    for (const [k, v] of writes) engine.repos.settings.set(k, v, now);
+  })();
+  if (writes.length)
+    engine.record({
+      type: 'settings.changed',
+      message: `Continuity settings changed: ${writes.map(([k]) => k).join(', ')}.`,
+      data: Object.fromEntries(writes),
+    });
+  return readSettings(engine);
+}

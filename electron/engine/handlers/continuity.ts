@@ -1,0 +1,66 @@
+/** Handlers for the continuity area of the contract. */
+import type { continuityCalls } from '../api/continuity';
+import type { HandlersFor } from './types';
+import type { Engine } from '../engine';
+import { createContinuity } from '../continuity/adapters';
+import { readSettings, updateSettings } from '../continuity/settings';
+import { displayTime } from '../continuity/time';
+import { addNote, requireIncident, timeline } from '../continuity/incidents';
+import { writeReport } from '../continuity/report';
+import { backupsDir, requestRestore, takeBackup } from '../continuity/backups';
+import { runDrills } from '../continuity/drills';
+import { processInbox } from '../continuity/inbox';
+
+const service = (engine: Engine) => createContinuity(engine);
+
+export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
+  continuitySettings: (engine) => readSettings(engine),
+  updateContinuitySettings: (engine, patch) => updateSettings(engine, patch),
+  scheduleList: (engine) => {
+    const zone = readSettings(engine).timeZone;
+    return engine.repos.schedules.upcoming().map((c) => ({
+      id: c.id,
+      name: c.name,
+      subject: c.subject,
+      status: c.status,
+      provider: c.providerName,
+      scheduledAt: c.scheduledAt,
+      timeZone: c.timeZone,
+      shown: c.scheduledAt ? displayTime(c.scheduledAt, c.timeZone ?? zone) : null,
+      note: c.note,
+      hold: c.hold,
+      waitUntil: c.waitUntil,
+    }));
+  },
+  scheduleCampaign: async (engine, { campaignId, at, timeZone }) => {
+    const r = await service(engine).scheduler.schedule(campaignId, at, timeZone);
+    return { utc: r.utc, shown: r.shown, note: r.note };
+  },
+  pauseScheduled: async (engine, { campaignId }) => ({
+    message: await service(engine).scheduler.pause(campaignId),
+  }),
+  resumeScheduled: async (engine, { campaignId }) => ({
+    message: await service(engine).scheduler.resume(campaignId),
+  }),
+  cancelScheduled: async (engine, { campaignId }) => ({
+    message: await service(engine).scheduler.cancel(campaignId),
+  }),
+  decideCatchUp: async (engine, { campaignId, decision }) => ({
+    message: await service(engine).scheduler.decideCatchUp(campaignId, decision),
+  }),
+  healthStatus: (engine) => service(engine).monitor.view(),
+  checkHealthNow: (engine) => service(engine).monitor.tick(true),
+  listIncidents: (engine, { limit }) => engine.repos.incidents.list(limit),
+  getIncident: (engine, { id }) => ({ ...requireIncident(engine, id), timeline: timeline(engine, id) }),
+  addIncidentNote: (engine, { id, text }) => addNote(engine, id, text),
+  incidentReport: (engine, { id, out }) => {
+    const r = writeReport(engine, id, out, readSettings(engine).timeZone);
+    return { html: r.html, out: r.out };
+  },
+  listBackups: (engine) => ({ dir: backupsDir(engine), backups: engine.repos.backups.list() }),
+  takeBackup: (engine, { out }) => takeBackup(engine, { kind: 'manual', ...(out ? { out } : {}) }),
+  requestRestore: (engine, { file }) => requestRestore(engine, file),
+  runDrill: (engine, { provider }) => runDrills(engine, { provider }),
+  listDrills: (engine) => engine.repos.drills.list(),
+  processInbox: (engine) => processInbox(engine),
+};
