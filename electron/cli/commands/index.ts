@@ -14,6 +14,8 @@ import { registerProviders } from './providers';
 import { registerCampaigns } from './campaigns';
 import { registerSend } from './send';
 import { registerSettings } from './settings';
+import { registerEsp } from './esp';
+import { registerSync } from './sync';
 
 export type Register = (program: Command, io: Io) => void;
 
@@ -31,4 +33,6 @@ export const commands: Register[] = [
   registerCampaigns,
   registerSend,
   registerSettings,
+  registerEsp,
+  registerSync,
 ];

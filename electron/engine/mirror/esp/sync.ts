@@ -53,6 +53,7 @@ export interface MemberCounts {
   archived: number;
   /** Addresses the ESP holds that are not valid addresses (skipped, never sent to). */
   invalid: number;
+  /** The mirror of this connection's lists after the sync, by status. */
   byStatus: Record<SubscriberStatus, number>;
 }
 
@@ -332,7 +333,6 @@ class ProviderSync {
           fieldsOf(m, norm, email),
           pending.has(norm) || (row ? pending.has(row.emailNorm) : false),
         );
-        local.byStatus[d.fields.status]++;
         if (!row) {
           sync.insertMember(listId, d.fields, source, pass.mode === 'full' ? now : null, now);
           existing.set(norm, { id: -1, ...d.fields });
@@ -395,7 +395,6 @@ class ProviderSync {
     this.counts.keptLocal += local.keptLocal;
     this.counts.archived += local.archived;
     this.counts.invalid += invalid;
-    for (const s of SUBSCRIBER_STATUSES) this.counts.byStatus[s] += local.byStatus[s];
   }
 
   private espNow(): string {
@@ -569,6 +568,10 @@ class ProviderSync {
       if (this.connector.capabilities.incremental) await this.memberPass(listId, list, true);
     }
     const campaigns = await this.campaigns();
+    for (const l of this.repos.sync.listsOfProvider(this.provider.id)) {
+      const c = this.engine.repos.lists.countsByStatus(l.id);
+      for (const s of SUBSCRIBER_STATUSES) this.counts.byStatus[s] += c[s];
+    }
     const finishedAt = this.engine.now();
     const mode = this.modes.size === 2 ? 'mixed' : this.modes.has('full') ? 'full' : 'incremental';
     this.progress({ phase: 'done', list: null, pages: this.pages, members: 0, total: null });

@@ -1,0 +1,54 @@
+/** `sync [--esp N] [--full]`: mirror ESP lists, members and scheduled campaigns (progress on stderr). */
+import type { Command } from 'commander';
+import { common, output, progressPrinter, withEngine, type CommonOptions, type Io } from '../context';
+import { syncEsp, type SyncSummary } from '../../engine/mirror/esp/sync';
+import { SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
+import { withEspSecrets } from './esp';
+
+function human(s: SyncSummary): string {
+  const m = s.members;
+  const by = SUBSCRIBER_STATUSES.filter((k) => m.byStatus[k] > 0)
+    .map((k) => `${k} ${m.byStatus[k]}`)
+    .join(', ');
+  return [
+    `${s.provider}: ${s.mode} sync${s.resumed ? ' (resumed)' : ''}, ${s.lists} lists (${s.listsAdded} new), ${s.pages} pages.`,
+    `  members: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged${m.archived ? `, ${m.archived} archived (gone at the ESP)` : ''}${m.keptLocal ? `, ${m.keptLocal} local unsubscribes/bounces kept (to push back)` : ''}${m.invalid ? `, ${m.invalid} invalid addresses skipped` : ''}${by ? ` — seen: ${by}` : ''}`,
+    `  scheduled campaigns: ${s.campaigns.total} (${s.campaigns.added} new, ${s.campaigns.updated} changed${s.campaigns.gone ? `, ${s.campaigns.gone} no longer scheduled there` : ''})`,
+  ].join('\n');
+}
+
+export function registerSync(program: Command, io: Io): void {
+  common(
+    program
+      .command('sync')
+      .description('mirror ESP lists, members and scheduled campaigns (incremental after the first sync)')
+      .option('--esp <name>', 'only this ESP connection')
+      .option('--full', 'a full pass instead of changes only (still resumes an interrupted sync)'),
+  ).action(async (opts: CommonOptions & { esp?: string; full?: boolean }) => {
+    await withEngine(opts, io, async (engine) => {
+      await withEspSecrets(engine, opts, io);
+      const progress = progressPrinter(io);
+      const ac = new AbortController();
+      const onSignal = () => ac.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        const summaries = await syncEsp(engine, {
+          esp: opts.esp,
+          full: opts.full,
+          signal: ac.signal,
+          onProgress: (p) =>
+            progress.update(
+              `${p.provider}: ${p.phase}${p.list ? ` "${p.list}"` : ''} — ${p.pages} pages, ${p.members}${p.total ? ` of ${p.total}` : ''} members`,
+            ),
+        });
+        progress.done();
+        output(opts, io, { syncs: summaries }, () =>
+          summaries.length ? summaries.map(human).join('\n') : 'No ESP connections to sync.',
+        );
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        progress.done();
+      }
+    });
+  });
+}
