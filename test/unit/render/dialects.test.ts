@@ -27,6 +27,13 @@ const CASES: [Dialect, string, string, string][] = [
   ['mailchimp', '*|HTML:COMPANY|*', 'Acme & <Sons>', ''],
   [
     'mailchimp',
+    '<a href="https://rose.example/p?e=*|URL:EMAIL|*&amp;c=*|URL:COMPANY|*">',
+    'e=ann%40example.org&amp;c=Acme%20%26%20%3CSons%3E',
+    'e=bob%40example.org&amp;c=',
+  ],
+  ['kit', '{{ subscriber.email_address | url_encode }}', 'ann%40example.org', 'bob%40example.org'],
+  [
+    'mailchimp',
     '*|LIST:NAME|* | *|LIST:COMPANY|* | *|CURRENT_YEAR|* | *|DATE:Y-m-d|*',
     'Bakery News | Rose Bakery Ltd | 2026 | 2026-11-23',
     'Bakery News | Rose Bakery Ltd | 2026 | 2026-11-23',

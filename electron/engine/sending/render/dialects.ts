@@ -110,8 +110,11 @@ const FILTERS: Record<string, FilterName> = {
   trim: 'trim',
   safe: 'raw',
   raw: 'raw',
+  url_encode: 'url',
+  urlencode: 'url',
+  url: 'url',
 };
-const IGNORED_FILTERS = new Set(['escape', 'e', 'striptags', 'url_encode', 'urlencode']);
+const IGNORED_FILTERS = new Set(['escape', 'e', 'striptags']);
 
 interface Expr {
   path: string;
@@ -370,7 +373,7 @@ function mailchimp(src: string, opts: TokenizeOptions): Token[] {
       return { t: 'value', ref: builtin('constant', phpDate(r[1]!, opts.now)), filters: [], src: raw };
     }
     if (MC_BUILTINS[upper]) return { t: 'value', ref: MC_BUILTINS[upper]!, filters: [], src: raw };
-    if ((r = /^(UPPER|LOWER|TITLE|HTML):([A-Z0-9_]+)$/i.exec(inner))) {
+    if ((r = /^(UPPER|LOWER|TITLE|HTML|URL):([A-Z0-9_]+)$/i.exec(inner))) {
       const f = r[1]!.toLowerCase();
       const filter: Filter = { name: f === 'html' ? 'raw' : (f as FilterName) };
       return { t: 'value', ref: fieldRef(r[2]!), filters: [filter], src: raw };

@@ -34,7 +34,7 @@ export type Builtin =
 
 export type ValueRef = { kind: 'builtin'; name: Builtin; arg?: string } | { kind: 'field'; tag: string };
 
-export type FilterName = 'default' | 'upper' | 'lower' | 'title' | 'capitalize' | 'trim' | 'raw';
+export type FilterName = 'default' | 'upper' | 'lower' | 'title' | 'capitalize' | 'trim' | 'raw' | 'url';
 export interface Filter {
   name: FilterName;
   arg?: string;
@@ -290,6 +290,10 @@ function applyFilters(get: Getter, filters: Filter[]): Getter {
         break;
       case 'trim':
         g = (c) => prev(c).trim();
+        break;
+      case 'url':
+        // For values inside a link (?email=*|URL:EMAIL|*); still HTML-escaped afterwards.
+        g = (c) => encodeURIComponent(prev(c));
         break;
       case 'raw':
         break;
