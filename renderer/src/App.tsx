@@ -5,10 +5,13 @@ import { useStore } from './store';
 import { SCREENS, type Screen, type Theme } from './store/app';
 import { api } from './api/client';
 import type { ImportProgress } from './api/types';
-import type { TimelineEvent } from './store/events';
+import type { SendProgressT, TimelineEvent } from './store/events';
 import { Dashboard } from './screens/Dashboard';
 import { Lists } from './screens/Lists';
-import { Campaigns, Providers, Incidents, Backups } from './screens/Simple';
+import { Campaigns } from './screens/Campaigns';
+import { Providers } from './screens/Providers';
+import { Incidents } from './screens/Incidents';
+import { Backups } from './screens/Backups';
 import { Settings } from './screens/Settings';
 
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
@@ -22,8 +25,15 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
 };
 
 export function App() {
-  const { screen, setScreen, connected, theme } = useStore(
-    useShallow((s) => ({ screen: s.screen, setScreen: s.setScreen, connected: s.connected, theme: s.theme })),
+  const { screen, setScreen, connected, theme, notice, notify } = useStore(
+    useShallow((s) => ({
+      screen: s.screen,
+      setScreen: s.setScreen,
+      connected: s.connected,
+      theme: s.theme,
+      notice: s.notice,
+      notify: s.notify,
+    })),
   );
 
   useEffect(() => {
@@ -34,8 +44,11 @@ export function App() {
         const ev = e as TimelineEvent;
         useStore.getState().pushEvent(ev);
         if (ev.listId !== null && ev.type.startsWith('import')) void useStore.getState().loadLists();
+        if (ev.severity !== 'debug') useStore.getState().bumpData();
       }),
       b.on('import.progress', (p) => useStore.getState().onImportProgress(p as ImportProgress)),
+      b.on('send.progress', (p) => useStore.getState().onSendProgress(p as SendProgressT)),
+      b.on('health.changed', () => useStore.getState().bumpData()),
     ];
     try {
       const saved = localStorage.getItem('understudy.theme') as Theme | null;
@@ -97,6 +110,18 @@ export function App() {
         </div>
       </aside>
       <main id="main" tabIndex={-1}>
+        {notice && (
+          <div
+            className={`app-notice ${notice.kind}`}
+            role={notice.kind === 'error' ? 'alert' : 'status'}
+            data-testid="app-notice"
+          >
+            <span>{notice.text}</span>
+            <button type="button" className="link" onClick={() => notify(null)}>
+              Dismiss
+            </button>
+          </div>
+        )}
         <View />
       </main>
     </div>

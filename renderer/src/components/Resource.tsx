@@ -17,9 +17,10 @@ export function useResource(
   const key = resourceKey(name, input);
   const res = useStore((s) => s.resources[key]);
   const load = useStore((s) => s.load);
+  const version = useStore((s) => s.dataVersion);
   useEffect(() => {
     void load(name, input);
-  }, [key, load, ...deps]);
+  }, [key, load, version, ...deps]);
   return { ...(res ?? { state: 'loading', value: null, error: null }), reload: () => void load(name, input) };
 }
 

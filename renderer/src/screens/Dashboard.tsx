@@ -5,7 +5,10 @@
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store';
-import { useResource, ResourceView, ValueTable } from '../components/Resource';
+import { useResource, ResourceView } from '../components/Resource';
+import { HealthBadge } from '../components/Health';
+import { has } from '../api/client';
+import type { Campaign, Provider, ProviderHealth, ScheduledCampaign } from '../api/shapes';
 import { formatCount } from '../components/Progress';
 import { IncidentBanner } from './IncidentBanner';
 
@@ -16,8 +19,10 @@ export function Dashboard() {
   useEffect(() => {
     void loadLists();
   }, [loadLists]);
-  const providers = useResource('listProviders');
-  const campaigns = useResource('listCampaigns', { upcoming: true });
+  const healthCall = has('healthStatus') ? 'healthStatus' : 'listProviders';
+  const providers = useResource(healthCall);
+  const scheduleCall = has('scheduleList') ? 'scheduleList' : 'listCampaigns';
+  const campaigns = useResource(scheduleCall);
   const totalSubs = lists.reduce((n, l) => n + (l.byStatus.subscribed ?? 0), 0);
 
   return (
@@ -29,20 +34,14 @@ export function Dashboard() {
       <div className="cards">
         <article className="card" aria-labelledby="card-providers">
           <h2 id="card-providers">Sending providers</h2>
-          <ResourceView res={providers} what="Provider health" calls={['listProviders']}>
-            {(v) => (
-              <ValueTable
-                rows={v}
-                caption="Providers and their health"
-                empty="No providers yet. Add your ESP and a backup SMTP account under Providers."
-              />
-            )}
+          <ResourceView res={providers} what="Provider health" calls={[healthCall]}>
+            {(v) => <HealthList rows={v as (ProviderHealth | Provider)[]} />}
           </ResourceView>
         </article>
         <article className="card" aria-labelledby="card-next">
           <h2 id="card-next">Next scheduled campaigns</h2>
-          <ResourceView res={campaigns} what="Scheduled campaigns" calls={['listCampaigns']}>
-            {(v) => <ValueTable rows={v} caption="Upcoming campaigns" empty="Nothing scheduled." />}
+          <ResourceView res={campaigns} what="Scheduled campaigns" calls={[scheduleCall]}>
+            {(v) => <Upcoming rows={v as (ScheduledCampaign | Campaign)[]} />}
           </ResourceView>
         </article>
         <article className="card" aria-labelledby="card-lists">
@@ -84,5 +83,58 @@ export function Dashboard() {
         </article>
       </div>
     </section>
+  );
+}
+
+function HealthList({ rows }: { rows: (ProviderHealth | Provider)[] }) {
+  if (rows.length === 0)
+    return <p className="muted">No providers yet. Add your ESP and a backup SMTP account under Providers.</p>;
+  return (
+    <ul className="health-list" data-testid="health-list">
+      {rows.map((r) => {
+        const name = 'provider' in r ? r.provider : r.name;
+        const state = 'state' in r ? r.state : r.health;
+        const detail =
+          'lastResult' in r ? r.lastResult?.detail : 'breakerReason' in r ? r.breakerReason : null;
+        const kind = 'kind' in r ? r.kind.toUpperCase() : 'SMTP';
+        return (
+          <li key={`${kind}-${name}`}>
+            <span>
+              <strong>{name}</strong> <span className="muted small">{kind}</span>
+              {detail ? <div className="muted small">{detail}</div> : null}
+            </span>
+            <HealthBadge state={state} />
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+function Upcoming({ rows }: { rows: (ScheduledCampaign | Campaign)[] }) {
+  const next = rows
+    .filter((c) => ['scheduled', 'sending', 'paused'].includes(c.status))
+    .sort((a, b) => (a.scheduledAt ?? '').localeCompare(b.scheduledAt ?? ''))
+    .slice(0, 6);
+  if (next.length === 0) return <p className="muted">Nothing scheduled.</p>;
+  return (
+    <ul className="health-list">
+      {next.map((c) => (
+        <li key={c.id}>
+          <span>
+            <strong>{c.name}</strong>
+            <div className="muted small">
+              {'shown' in c && c.shown
+                ? c.shown
+                : c.scheduledAt
+                  ? new Date(c.scheduledAt).toLocaleString()
+                  : 'not scheduled'}
+              {'hold' in c && c.hold ? ` · held (${c.hold})` : ''}
+            </div>
+          </span>
+          <span className={`cstatus cstatus-${c.status}`}>{c.status}</span>
+        </li>
+      ))}
+    </ul>
   );
 }

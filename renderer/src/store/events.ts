@@ -29,18 +29,57 @@ export interface Resource {
 
 const MAX_EVENTS = 300;
 
+export interface SendProgressT {
+  campaignId: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  suppressed: number;
+  queued: number;
+  total: number;
+  inFlight: number;
+  perSecond: number;
+  provider: string | null;
+  state: string;
+  /** When the renderer first saw this run, for the estimate. */
+  seenAt?: number;
+}
+
 export interface EventsSlice {
   timeline: TimelineEvent[];
   resources: Record<string, Resource>;
+  /** Bumped (at most once a second) when the engine reports a change; loaded panels reload. */
+  dataVersion: number;
+  sendProgress: Record<number, SendProgressT>;
+  bumpData(): void;
+  onSendProgress(p: SendProgressT): void;
   pushEvent(e: TimelineEvent): void;
   load(name: string, input?: unknown): Promise<void>;
   /** Runs a call that changes data; returns the envelope so the caller can show its error. */
   act(name: string, input?: unknown): Promise<{ ok: boolean; error?: ApiError; value?: unknown }>;
 }
 
+let bumpTimer: ReturnType<typeof setTimeout> | null = null;
+
 export const createEventsSlice: StateCreator<Store, [], [], EventsSlice> = (set) => ({
   timeline: [],
   resources: {},
+  dataVersion: 0,
+  sendProgress: {},
+  bumpData() {
+    if (bumpTimer) return;
+    bumpTimer = setTimeout(() => {
+      bumpTimer = null;
+      set((s) => ({ dataVersion: s.dataVersion + 1 }));
+    }, 400);
+  },
+  onSendProgress: (p) =>
+    set((s) => ({
+      sendProgress: {
+        ...s.sendProgress,
+        [p.campaignId]: { ...p, seenAt: s.sendProgress[p.campaignId]?.seenAt ?? Date.now() },
+      },
+    })),
   pushEvent: (e) => set((s) => ({ timeline: [e, ...s.timeline].slice(0, MAX_EVENTS) })),
   async load(name, input) {
     const key = resourceKey(name, input);

@@ -1,0 +1,157 @@
+/**
+ * "Send via backup" confirmation: before anything goes out it states the recipients, the providers
+ * that will carry them with their caps, and the expected finish time from those caps. Unsubscribed,
+ * bounced and complained addresses are never in the count: the engine skips them at send time.
+ */
+import { useEffect, useState } from 'react';
+import { api } from '../api/client';
+import { ErrorBox } from './ErrorBox';
+import { formatDuration } from './Progress';
+import { capsText } from '../screens/Providers';
+import type { ApiError } from '../api/types';
+import type { CampaignDetail, Provider } from '../api/shapes';
+
+/** Messages per second a provider can sustain under its caps (the tightest one wins). */
+export function sustainedRate(
+  p: Pick<Provider, 'perSecond' | 'perMinute' | 'perHour' | 'perDay' | 'maxConnections'>,
+): number {
+  const limits = [
+    p.perSecond,
+    p.perMinute !== null ? p.perMinute / 60 : null,
+    p.perHour !== null ? p.perHour / 3600 : null,
+    p.perDay !== null ? p.perDay / 86400 : null,
+  ].filter((x): x is number => x !== null && x > 0);
+  // No cap at all: assume a few messages a second per connection, a cautious figure for SMTP.
+  return limits.length ? Math.min(...limits) : 3 * p.maxConnections;
+}
+
+export function SendViaBackup({
+  campaignId,
+  onClose,
+  onConfirm,
+}: {
+  campaignId: number;
+  onClose: () => void;
+  onConfirm: (via: string | undefined) => void;
+}) {
+  const [campaign, setCampaign] = useState<CampaignDetail | null>(null);
+  const [providers, setProviders] = useState<Provider[] | null>(null);
+  const [via, setVia] = useState<string>('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    void (async () => {
+      const [c, p] = await Promise.all([
+        api().call('getCampaign', { id: campaignId }),
+        api().call('listProviders', {}),
+      ]);
+      if (!c.ok) return setError(c.error);
+      if (!p.ok) return setError(p.error);
+      setCampaign(c.value as CampaignDetail);
+      setProviders((p.value as Provider[]).filter((x) => x.enabled));
+    })();
+  }, [campaignId]);
+
+  const usable = (providers ?? []).filter((p) => p.health !== 'down' && p.breaker !== 'open');
+  const chain = via ? usable.filter((p) => p.name === via) : usable;
+  const remaining = campaign ? campaign.counts.queued + campaign.counts.failedTemp : 0;
+  const rate = chain.reduce((n, p) => n + sustainedRate(p), 0);
+  const seconds = rate > 0 ? remaining / rate : null;
+  const finish = seconds !== null ? new Date(Date.now() + seconds * 1000) : null;
+
+  const confirm = () => {
+    setBusy(true);
+    onConfirm(via || undefined);
+  };
+
+  return (
+    <div className="modal-backdrop">
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="svb-title"
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
+        <h2 id="svb-title">Send via backup</h2>
+        {!campaign || !providers ? (
+          error ? (
+            <ErrorBox error={error} />
+          ) : (
+            <p aria-busy="true">Checking the campaign and your providers…</p>
+          )
+        ) : (
+          <>
+            <dl className="confirm-facts" data-testid="svb-facts">
+              <div>
+                <dt>Campaign</dt>
+                <dd>
+                  {campaign.name} — “{campaign.subject}”
+                </dd>
+              </div>
+              <div>
+                <dt>Recipients</dt>
+                <dd>
+                  {remaining.toLocaleString('en-US')} still to send
+                  {campaign.counts.sent > 0
+                    ? ` (${campaign.counts.sent.toLocaleString('en-US')} already sent are not sent again)`
+                    : ''}
+                  ; unsubscribed, bounced and complained addresses are skipped.
+                </dd>
+              </div>
+              <div>
+                <dt>Providers</dt>
+                <dd>
+                  {chain.length === 0 ? (
+                    <span className="test-fail">No healthy SMTP account is available.</span>
+                  ) : (
+                    <ol className="plain-ol">
+                      {chain.map((p) => (
+                        <li key={p.id}>
+                          {p.name} ({p.host}) — {capsText(p)}
+                        </li>
+                      ))}
+                    </ol>
+                  )}
+                </dd>
+              </div>
+              <div>
+                <dt>Expected finish</dt>
+                <dd>
+                  {finish && seconds !== null
+                    ? `${finish.toLocaleString()} (about ${formatDuration(seconds)}, at up to ${rate.toFixed(1)} messages a second under the caps)`
+                    : '—'}
+                </dd>
+              </div>
+            </dl>
+            <div className="field">
+              <label htmlFor="svb-via">Send through</label>
+              <select id="svb-via" value={via} onChange={(e) => setVia(e.target.value)}>
+                <option value="">The chain, in order (fails over automatically)</option>
+                {usable.map((p) => (
+                  <option key={p.id} value={p.name}>
+                    Only {p.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            {error && <ErrorBox error={error} />}
+            <footer className="modal-foot">
+              <button
+                type="button"
+                className="primary"
+                disabled={busy || chain.length === 0 || remaining === 0}
+                onClick={confirm}
+              >
+                Send {remaining.toLocaleString('en-US')} messages now
+              </button>
+              <button type="button" onClick={onClose}>
+                Cancel
+              </button>
+            </footer>
+          </>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * Starting a send from any screen: the call runs for as long as the campaign sends (progress arrives
+ * on send.progress), so it is started here and its outcome lands in the app's notice line.
+ */
+import { api } from '../api/client';
+import { useStore } from '../store';
+import type { SendSummary } from '../api/shapes';
+
+export function startSend(
+  campaignId: number,
+  via?: string,
+  call: 'sendCampaign' | 'resumeCampaign' | 'retryFailed' = 'sendCampaign',
+): void {
+  const { notify, bumpData } = useStore.getState();
+  notify({ kind: 'info', text: via ? `Sending through ${via}…` : 'Sending…' });
+  bumpData();
+  void api()
+    .call(call, { id: campaignId, ...(via ? { via } : {}) })
+    .then((r) => {
+      bumpData();
+      if (r.ok) notify({ kind: 'success', text: (r.value as SendSummary).message });
+      else
+        notify({
+          kind: 'error',
+          text: [r.error.message, r.error.safe, r.error.next].filter(Boolean).join(' '),
+        });
+    });
+}

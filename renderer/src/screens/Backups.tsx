@@ -1,0 +1,108 @@
+/** Backups: the verified backups on disk, taking one now, and arranging a restore (applied at restart). */
+import { useState } from 'react';
+import { useStore } from '../store';
+import { useResource, ResourceView } from '../components/Resource';
+import { ErrorBox } from '../components/ErrorBox';
+import type { ApiError } from '../api/types';
+import type { Backup } from '../api/shapes';
+
+export function Backups() {
+  const backups = useResource('listBackups');
+  const act = useStore((s) => s.act);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const take = async () => {
+    setBusy(true);
+    setError(null);
+    setDone(null);
+    const r = await act('takeBackup', {});
+    setBusy(false);
+    if (!r.ok && r.error) return setError(r.error);
+    const b = r.value as Backup & { lists: number };
+    setDone(
+      `Backup taken and verified (${(b.sizeBytes / 1024 / 1024).toFixed(1)} MB, integrity ${b.integrity}, ${b.lists} lists exported as CSV).`,
+    );
+    backups.reload();
+  };
+  const restore = async (b: Backup) => {
+    if (
+      !confirm(
+        `Restore the backup of ${new Date(b.createdAt).toLocaleString()}? The current database is backed up first, then replaced when Understudy restarts.`,
+      )
+    )
+      return;
+    setError(null);
+    const r = await act('requestRestore', { file: b.path });
+    if (!r.ok && r.error) return setError(r.error);
+    setDone(
+      'The backup checked out. Restart Understudy to restore it; your current data is kept as a pre-restore backup.',
+    );
+  };
+  return (
+    <section className="screen" aria-labelledby="backups-title">
+      <header className="screen-head">
+        <h1 id="backups-title">Backups</h1>
+        <div className="actions">
+          <button
+            type="button"
+            className="primary"
+            disabled={busy || backups.state === 'unavailable'}
+            onClick={() => void take()}
+          >
+            {busy ? 'Taking a backup…' : 'Back up now'}
+          </button>
+        </div>
+      </header>
+      {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+      {done && (
+        <p className="notice success" role="status">
+          {done}
+        </p>
+      )}
+      <article className="card">
+        <ResourceView res={backups} what="Backups" calls={['listBackups', 'takeBackup', 'requestRestore']}>
+          {(v) => {
+            const { dir, backups: list } = v as { dir: string; backups: Backup[] };
+            return (
+              <>
+                <p className="muted">Kept in {dir}</p>
+                {list.length === 0 ? (
+                  <p className="muted">No backups yet.</p>
+                ) : (
+                  <table className="data" data-testid="backups-table">
+                    <caption className="sr-only">Backups, newest first</caption>
+                    <thead>
+                      <tr>
+                        <th scope="col">Taken</th>
+                        <th scope="col">Kind</th>
+                        <th scope="col">Size</th>
+                        <th scope="col">Integrity</th>
+                        <th scope="col">Actions</th>
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {list.map((b) => (
+                        <tr key={b.id}>
+                          <td>{new Date(b.createdAt).toLocaleString()}</td>
+                          <td>{b.kind}</td>
+                          <td>{(b.sizeBytes / 1024 / 1024).toFixed(1)} MB</td>
+                          <td>{b.integrity}</td>
+                          <td>
+                            <button type="button" onClick={() => void restore(b)}>
+                              Restore…
+                            </button>
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </>
+            );
+          }}
+        </ResourceView>
+      </article>
+    </section>
+  );
+}

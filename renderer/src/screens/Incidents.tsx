@@ -1,0 +1,129 @@
+/**
+ * Incidents: each outage with its timeline, notes, and the post-incident report (the engine's
+ * self-contained HTML with its charts, shown in a sandboxed iframe).
+ */
+import { useState } from 'react';
+import { useStore } from '../store';
+import { api } from '../api/client';
+import { useResource, ResourceView } from '../components/Resource';
+import { ErrorBox } from '../components/ErrorBox';
+import type { ApiError } from '../api/types';
+import type { Incident } from '../api/shapes';
+import type { TimelineEvent } from '../store/events';
+
+export function Incidents() {
+  const incidents = useResource('listIncidents', { limit: 100 });
+  const [selected, setSelected] = useState<number | null>(null);
+  return (
+    <section className="screen" aria-labelledby="incidents-title">
+      <header className="screen-head">
+        <h1 id="incidents-title">Incidents</h1>
+      </header>
+      <div className="split">
+        <article className="card">
+          <h2>All incidents</h2>
+          <ResourceView res={incidents} what="Incidents" calls={['listIncidents']}>
+            {(v) => {
+              const list = v as Incident[];
+              if (list.length === 0)
+                return <p className="muted">No incidents. Every provider has been healthy.</p>;
+              return (
+                <ul className="incident-list" data-testid="incident-list">
+                  {list.map((i) => (
+                    <li key={i.id}>
+                      <button
+                        type="button"
+                        className={selected === i.id ? 'list-item selected' : 'list-item'}
+                        aria-current={selected === i.id ? 'true' : undefined}
+                        onClick={() => setSelected(i.id)}
+                      >
+                        <span>
+                          <span className={`istatus istatus-${i.status}`}>{i.status}</span> {i.title}
+                        </span>
+                        <span className="muted small">{new Date(i.openedAt).toLocaleString()}</span>
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              );
+            }}
+          </ResourceView>
+        </article>
+        {selected !== null ? (
+          <IncidentDetail id={selected} />
+        ) : (
+          <div className="empty-panel">Choose an incident to see its timeline and report.</div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function IncidentDetail({ id }: { id: number }) {
+  const detail = useResource('getIncident', { id });
+  const act = useStore((s) => s.act);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [report, setReport] = useState<string | null>(null);
+  const d = detail.value as (Incident & { timeline: TimelineEvent[] }) | null;
+  const addNote = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (!note.trim()) return;
+    const r = await act('addIncidentNote', { id, text: note.trim() });
+    if (!r.ok && r.error) return setError(r.error);
+    setNote('');
+    detail.reload();
+  };
+  const showReport = async () => {
+    setError(null);
+    const r = await api().call('incidentReport', { id });
+    if (!r.ok) return setError(r.error);
+    setReport((r.value as { html: string }).html);
+  };
+  return (
+    <article className="card incident-detail" aria-label="Incident">
+      <ResourceView res={detail} what="Incident" calls={['getIncident']}>
+        {() =>
+          d && (
+            <>
+              <h2 className="plain-h">{d.title}</h2>
+              <p className="muted">
+                {d.providerName ?? 'Provider'} · opened {new Date(d.openedAt).toLocaleString()}
+                {d.closedAt ? ` · closed ${new Date(d.closedAt).toLocaleString()}` : ' · still open'}
+              </p>
+              <ol className="timeline" data-testid="incident-timeline">
+                {d.timeline.map((e) => (
+                  <li key={e.id} className={`sev-${e.severity}`}>
+                    <time dateTime={e.at}>{new Date(e.at).toLocaleTimeString()}</time> {e.message}
+                  </li>
+                ))}
+              </ol>
+              <form onSubmit={addNote} className="note-form">
+                <label htmlFor="inc-note">Add a note to the timeline</label>
+                <textarea id="inc-note" rows={2} value={note} onChange={(e) => setNote(e.target.value)} />
+                <button type="submit" disabled={!note.trim()}>
+                  Add note
+                </button>
+              </form>
+              <div className="action-bar">
+                <button type="button" className="primary" onClick={() => void showReport()}>
+                  Show the report
+                </button>
+              </div>
+              {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+              {report !== null && (
+                <iframe
+                  className="preview report"
+                  title="Incident report"
+                  sandbox=""
+                  srcDoc={report}
+                  data-testid="incident-report"
+                />
+              )}
+            </>
+          )
+        }
+      </ResourceView>
+    </article>
+  );
+}
