@@ -64,18 +64,18 @@ export async function parseInboxMessage(source: Buffer | string): Promise<Parsed
   let dsn: ParsedInboxMessage['dsn'] = null;
   if (statusPart || (isReport && ct?.params?.['report-type']?.toLowerCase() === 'delivery-status')) {
     const recipients: DsnRecipient[] = [];
-    if (statusPart) {
-      const blocks = fieldBlocks(statusPart.content.toString('utf8'));
-      for (const f of blocks.slice(1).length ? blocks.slice(1) : blocks) {
-        const recipient = addressOf(f['final-recipient'] ?? f['original-recipient']);
-        if (!recipient || !f.action) continue;
-        recipients.push({
-          recipient,
-          action: f.action.toLowerCase(),
-          status: (f.status ?? '').split(/\s/)[0] ?? '',
-          diagnostic: f['diagnostic-code'] ?? null,
-        });
-      }
+    // mailparser keeps message/delivery-status as an attachment in some versions and folds it into the
+    // text body in others: read the per-recipient field blocks from whichever holds them.
+    const text = statusPart ? statusPart.content.toString('utf8') : (mail.text ?? '');
+    for (const f of fieldBlocks(text)) {
+      const recipient = addressOf(f['final-recipient'] ?? f['original-recipient']);
+      if (!recipient || !f.action) continue;
+      recipients.push({
+        recipient,
+        action: f.action.toLowerCase(),
+        status: (f.status ?? '').split(/\s/)[0] ?? '',
+        diagnostic: f['diagnostic-code'] ?? null,
+      });
     }
     const original = mail.attachments.find((a) =>
       /^(message\/(global|rfc822)|text\/rfc822-headers|message\/global-headers)$/i.test(a.contentType),

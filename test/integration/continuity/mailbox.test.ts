@@ -1,0 +1,238 @@
+/**
+ * The backup mailbox and drills against a real Dovecot on loopback: unsubscribe requests (mailto with
+ * the signed token) and real-format DSNs become unsubscribes, bounces, suppressions and ESP push-back
+ * items exactly once; drills send through real SMTP servers (nodemailer smtp-server delivering into
+ * Dovecot) and pass, or fail with an alert when the password is wrong.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SMTPServer } from 'smtp-server';
+import { Engine } from '../../../electron/engine/engine';
+import type { SecretStore } from '../../../electron/engine/secrets';
+import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
+import { processInbox } from '../../../electron/engine/continuity/inbox';
+import { runDrills } from '../../../electron/engine/continuity/drills';
+import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
+import { unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
+import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
+import { startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
+import { engineWithSecrets } from '../../helpers/engineSecrets';
+import { addCampaign, addProvider } from '../../helpers/continuity';
+import { tempDir } from '../../helpers/tmp';
+
+let dovecot: Dovecot;
+let engine: Engine;
+let secrets: SecretStore;
+
+beforeEach(async () => {
+  dovecot = await startDovecot({ bounces: 'imap-pass-1', seed: 'seed-pass-2' });
+  ({ engine, secrets } = await engineWithSecrets(tempDir()));
+});
+afterEach(async () => {
+  await engine.close();
+  await dovecot.stop();
+});
+
+function dsn(opts: { to: string; status: string; action: string; diag: string; originalId: string }): string {
+  // The layout Postfix's bounce daemon writes (RFC 3464 multipart/report).
+  return [
+    'Return-Path: <>',
+    'Date: Mon, 23 Nov 2026 09:14:02 +0000 (UTC)',
+    'From: MAILER-DAEMON@relay.example.net (Mail Delivery System)',
+    'Subject: Undelivered Mail Returned to Sender',
+    'To: bounces@shop.example',
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status;',
+    '\tboundary="4C1A52E0F3.1763889242/relay.example.net"',
+    'Message-Id: <20261123091402.4C1A52E0F3@relay.example.net>',
+    '',
+    'This is a MIME-encapsulated message.',
+    '',
+    '--4C1A52E0F3.1763889242/relay.example.net',
+    'Content-Description: Notification',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    'This is the mail system at host relay.example.net.',
+    '',
+    "I'm sorry to have to inform you that your message could not",
+    'be delivered to one or more recipients.',
+    '',
+    `<${opts.to}>: host mx.example.org[192.0.2.25] said: ${opts.diag}`,
+    '',
+    '--4C1A52E0F3.1763889242/relay.example.net',
+    'Content-Description: Delivery report',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; relay.example.net',
+    'X-Postfix-Queue-ID: 4C1A52E0F3',
+    'X-Postfix-Sender: rfc822; bounces@shop.example',
+    'Arrival-Date: Mon, 23 Nov 2026 09:14:01 +0000 (UTC)',
+    '',
+    `Final-Recipient: rfc822; ${opts.to}`,
+    `Original-Recipient: rfc822;${opts.to}`,
+    `Action: ${opts.action}`,
+    `Status: ${opts.status}`,
+    'Remote-MTA: dns; mx.example.org',
+    `Diagnostic-Code: smtp; ${opts.diag}`,
+    '',
+    '--4C1A52E0F3.1763889242/relay.example.net',
+    'Content-Description: Undelivered Message Headers',
+    'Content-Type: text/rfc822-headers',
+    '',
+    'From: Shop <shop@shop.example>',
+    `To: ${opts.to}`,
+    'Subject: Winter sale',
+    `Message-ID: ${opts.originalId}`,
+    '',
+    '--4C1A52E0F3.1763889242/relay.example.net--',
+    '',
+  ].join('\r\n');
+}
+
+describe('backup mailbox (Dovecot)', () => {
+  it('applies unsubscribe requests and hard bounces once, suppresses them and queues them for the ESP', async () => {
+    const esp = addProvider(engine, { name: 'Mailchimp', kind: 'esp' });
+    const now = engine.now();
+    const list = engine.repos.lists.create({ name: 'Customers', providerId: esp, espListId: 'abc123', now });
+    const ins = engine.db.prepare(
+      `INSERT INTO subscribers (list_id, email, email_norm, status, source, esp_id, created_at, updated_at)
+       VALUES (?, ?, ?, 'subscribed', 'test', ?, ?, ?)`,
+    );
+    const ids = ['ann@example.org', 'bob@example.org', 'cy@example.org', 'dee@example.org'].map((e, i) =>
+      Number(ins.run(list.id, e, e, `m${i}`, now, now).lastInsertRowid),
+    );
+    const campaign = addCampaign(engine, { listId: list.id });
+    await configureMailbox(engine, {
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: 'bounces',
+      password: 'imap-pass-1',
+    });
+    const secret = await unsubscribeSecret(engine, secrets);
+    const token = unsubscribeToken(campaign, ids[0]!, secret);
+    await dovecot.deliver(
+      'bounces',
+      `From: ann@example.org\r\nTo: unsubscribe@shop.example\r\nSubject: unsubscribe-${token}\r\nMessage-ID: <u1@example.org>\r\n\r\n\r\n`,
+    );
+    // A forged token (wrong MAC) must change nothing.
+    const forged = `${token.slice(0, -4)}AAAA`;
+    await dovecot.deliver(
+      'bounces',
+      `From: x@example.org\r\nTo: unsubscribe@shop.example\r\nSubject: unsubscribe-${forged}\r\nMessage-ID: <u2@example.org>\r\n\r\n\r\n`,
+    );
+    await dovecot.deliver(
+      'bounces',
+      dsn({
+        to: 'bob@example.org',
+        status: '5.1.1',
+        action: 'failed',
+        diag: '550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown',
+        originalId: `<understudy.c${campaign}.s${ids[1]}@shop.example>`,
+      }),
+    );
+    // A delay notice is not a bounce.
+    await dovecot.deliver(
+      'bounces',
+      dsn({
+        to: 'cy@example.org',
+        status: '4.4.1',
+        action: 'delayed',
+        diag: '451 4.4.1 try again later',
+        originalId: '<x@y>',
+      }),
+    );
+
+    const r = await processInbox(engine);
+    expect(r).toMatchObject({ examined: 4, unsubscribes: 1, bounces: 1, ignored: 2, queuedForEsp: 2 });
+    const status = (id: number) => engine.repos.subscribers.byId(id)!.status;
+    expect([status(ids[0]!), status(ids[1]!), status(ids[2]!), status(ids[3]!)]).toEqual([
+      'unsubscribed',
+      'bounced',
+      'subscribed',
+      'subscribed',
+    ]);
+    const supp = engine.db.prepare(`SELECT email_norm, reason FROM suppressions ORDER BY 1`).all();
+    expect(supp).toEqual([{ email_norm: 'bob@example.org', reason: 'bounced' }]);
+    const queued = engine.db
+      .prepare(`SELECT email_norm, kind, esp_list_id FROM esp_pushback WHERE state = 'pending' ORDER BY 1`)
+      .all();
+    expect(queued).toEqual([
+      { email_norm: 'ann@example.org', kind: 'unsubscribe', esp_list_id: 'abc123' },
+      { email_norm: 'bob@example.org', kind: 'bounce', esp_list_id: 'abc123' },
+    ]);
+
+    // Exactly once: a second run reads nothing new; a new message is picked up alone.
+    expect(await processInbox(engine)).toMatchObject({ examined: 0, unsubscribes: 0, bounces: 0 });
+    await dovecot.deliver(
+      'bounces',
+      dsn({
+        to: 'dee@example.org',
+        status: '5.2.1',
+        action: 'failed',
+        diag: '550 5.2.1 mailbox disabled',
+        originalId: '<z@y>',
+      }),
+    );
+    expect(await processInbox(engine)).toMatchObject({ examined: 1, bounces: 1 });
+    expect(status(ids[3]!)).toBe('bounced');
+  });
+
+  it('drills: a working provider passes by Message-ID in the seed mailbox; a wrong password fails and alerts', async () => {
+    // A real SMTP server that requires AUTH and delivers what it accepts into Dovecot (like an MTA).
+    const port = await freePort();
+    const server = new SMTPServer({
+      authOptional: false,
+      disabledCommands: ['STARTTLS'],
+      allowInsecureAuth: true,
+      onAuth(auth, _s, cb) {
+        if (auth.username === 'relay' && auth.password === 'right-password') cb(null, { user: 'relay' });
+        else
+          cb(Object.assign(new Error('535 5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+      },
+      onData(stream, _s, cb) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          dovecot.deliver('seed', Buffer.concat(chunks)).then(() => cb(), cb);
+        });
+      },
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    try {
+      await configureMailbox(engine, {
+        host: dovecot.host,
+        port: dovecot.port,
+        secure: false,
+        user: 'seed',
+        password: 'seed-pass-2',
+        seedAddress: 'seed@shop.example',
+      });
+      const common = { host: '127.0.0.1', port, tls: 'none' as const, user: 'relay', auth: 'PLAIN' as const };
+      await addSmtpProvider(
+        engine,
+        { name: 'Good relay', ...common, password: 'right-password', priority: 1 },
+        secrets,
+      );
+      await addSmtpProvider(
+        engine,
+        { name: 'Expired relay', ...common, password: 'old-password', priority: 2 },
+        secrets,
+      );
+      const alerts: string[] = [];
+      engine.bus.on('notification', (...a: unknown[]) => alerts.push((a[0] as { title: string }).title));
+
+      const drills = await runDrills(engine, { timeoutMs: 20_000, pollMs: 100 });
+      expect(drills.map((d) => [d.providerName, d.result])).toEqual([
+        ['Good relay', 'passed'],
+        ['Expired relay', 'failed'],
+      ]);
+      expect(drills[1]!.detail).toMatch(/login refused/);
+      expect(alerts).toEqual(['Drill failed: Expired relay']);
+      expect(await dovecot.messageIds('seed')).toEqual([drills[0]!.messageId]);
+      expect(engine.repos.drills.list().map((d) => d.result)).toEqual(['failed', 'passed']);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
