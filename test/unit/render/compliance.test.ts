@@ -179,6 +179,32 @@ describe('text part derived from HTML', () => {
     expect(render(blank).text).toMatch(/^Hello/);
   });
 
+  it("Mailchimp's preheader block (an IF on the preview text inside HTML comments) is resolved once", () => {
+    const t = `<html><body><!--*|IF:MC_PREVIEW_TEXT|*-->
+      <!--[if !gte mso 9]><!----><span class="mcnPreviewText" style="display:none">*|MC_PREVIEW_TEXT|*</span><!--<![endif]-->
+      <!--*|END:IF|*--><p>Hi *|IF:FNAME|**|FNAME|**|ELSE:|*there*|END:IF|*</p>*|UNSUB|* *|LIST:ADDRESS|*</body></html>`;
+    const withPreview = compileCampaign(
+      campaign({ html: t, dialect: 'mailchimp', previewText: 'Warm loaves' }),
+      settings,
+    );
+    expect(withPreview.textFromHtmlPerMessage).toBe(false);
+    expect(withPreview(ann).html).toContain('style="display:none">Warm loaves</span>');
+    expect(withPreview(ann).text).toMatch(/^Hi Ann/);
+    const without = compileCampaign(campaign({ html: t, dialect: 'mailchimp' }), settings);
+    expect(without.textFromHtmlPerMessage).toBe(false);
+    expect(without(ann).html).not.toContain('mcnPreviewText');
+    expect(without(blank).text).toMatch(/^Hi there/);
+  });
+
+  it('a conditional inside an HTML comment still makes it to the text part', () => {
+    const t =
+      '<p><!--*|IF:FNAME|*-->Dear *|FNAME|*<!--*|ELSE:|*-->Hello<!--*|END:IF|*--></p>*|UNSUB|* *|LIST:ADDRESS|*';
+    const render = compileCampaign(campaign({ html: t, dialect: 'mailchimp' }), settings);
+    expect(render.textFromHtmlPerMessage).toBe(false);
+    expect(render(ann).text).toMatch(/^Dear Ann/);
+    expect(render(blank).text).toMatch(/^Hello/);
+  });
+
   it('a text-only campaign has no HTML part', () => {
     const m = compileCampaign(campaign({ html: null, text: 'Hi {{first_name}}' }), settings)(ann);
     expect(m.html).toBeUndefined();

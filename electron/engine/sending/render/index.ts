@@ -28,6 +28,7 @@ import {
 } from './headers';
 import {
   compileNodes,
+  foldStaticConditionals,
   parseTokens,
   refsOf,
   renderParts,
@@ -214,7 +215,11 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
 
   const subjectTokens = tokenize(campaign.dialect, campaign.subject, tokenOpts);
   lint(subjectTokens, 'Subject');
-  const subjectParts = compileNodes(parseTokens(subjectTokens, 'subject'), 'header', statics);
+  const subjectParts = compileNodes(
+    parseTokens(foldStaticConditionals(subjectTokens, statics), 'subject'),
+    'header',
+    statics,
+  );
 
   const html = campaign.html && campaign.html.trim() ? campaign.html : undefined;
   const text = campaign.text && campaign.text.trim() ? campaign.text : undefined;
@@ -233,7 +238,8 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     lint(htmlTokens, 'HTML');
     const need = footerNeeds(htmlTokens, postalAddress);
     if (need.unsubscribe) warn('The HTML has no unsubscribe link; one was added to its footer.');
-    htmlTokens = withHtmlFooter(htmlTokens, need, footerText);
+    parseTokens(htmlTokens, 'HTML'); // balance is checked on the template as written
+    htmlTokens = withHtmlFooter(foldStaticConditionals(htmlTokens, statics), need, footerText);
     htmlParts = compileNodes(parseTokens(htmlTokens, 'HTML'), 'html', statics);
   }
 
@@ -243,7 +249,8 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     lint(tokens, 'Text');
     const need = footerNeeds(tokens, postalAddress);
     if (need.unsubscribe) warn('The text part has no unsubscribe link; one was added to its footer.');
-    tokens = withTextFooter(tokens, need, footerText);
+    parseTokens(tokens, 'text part');
+    tokens = withTextFooter(foldStaticConditionals(tokens, statics), need, footerText);
     textParts = compileNodes(parseTokens(tokens, 'text part'), 'text', statics);
   } else if (htmlTokens) {
     const derived = deriveTextTokens(htmlTokens, (t) =>

@@ -431,3 +431,66 @@ function condRefs(c: Cond): ValueRef[] {
   if (c.op === 'and' || c.op === 'or') return c.parts.flatMap(condRefs);
   return [c.ref];
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Constant folding
+
+function isStaticCond(c: Cond): boolean {
+  if (c.op === 'tag') return false;
+  if (c.op === 'and' || c.op === 'or') return c.parts.every(isStaticCond);
+  return c.ref.kind === 'builtin' && STATIC_BUILTINS.has(c.ref.name);
+}
+
+/**
+ * Resolve IF blocks whose conditions are the same for every subscriber (Mailchimp wraps the
+ * preheader in *|IF:MC_PREVIEW_TEXT|*, often inside HTML comments). Done once at compile time, so
+ * such blocks cost nothing per message and cannot trip the text conversion. Unbalanced input is
+ * left as it is for parseTokens to report.
+ */
+export function foldStaticConditionals(tokens: Token[], statics: StaticValues): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < tokens.length) {
+    const t = tokens[i]!;
+    if (t.t !== 'if') {
+      out.push(t);
+      i++;
+      continue;
+    }
+    const marks = [i];
+    let end = -1;
+    let depth = 0;
+    for (let k = i + 1; k < tokens.length; k++) {
+      const u = tokens[k]!;
+      if (u.t === 'if') depth++;
+      else if (u.t === 'end') {
+        if (depth === 0) {
+          end = k;
+          break;
+        }
+        depth--;
+      } else if ((u.t === 'elseif' || u.t === 'else') && depth === 0) marks.push(k);
+    }
+    const heads = marks.map((m) => tokens[m]!);
+    const foldable =
+      end >= 0 &&
+      heads.every((h) => h.t === 'else' || ((h.t === 'if' || h.t === 'elseif') && isStaticCond(h.cond)));
+    if (!foldable) {
+      out.push(t);
+      i++;
+      continue;
+    }
+    for (let b = 0; b < marks.length; b++) {
+      const h = heads[b]!;
+      const taken =
+        h.t === 'else' || ((h.t === 'if' || h.t === 'elseif') && condGetter(h.cond, statics)(EMPTY_CONTEXT));
+      if (taken) {
+        const stop = b + 1 < marks.length ? marks[b + 1]! : end;
+        out.push(...foldStaticConditionals(tokens.slice(marks[b]! + 1, stop), statics));
+        break;
+      }
+    }
+    i = end + 1;
+  }
+  return out;
+}

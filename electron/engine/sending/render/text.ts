@@ -40,6 +40,8 @@ export function deriveTextTokens(
   htmlTokens.forEach((t, i) => {
     html += t.t === 'text' ? t.s : (literalOf(t) ?? `\uE000${i}\uE001`);
   });
+  // A tag alone in an HTML comment (<!--*|IF:X|*-->, Mailchimp's style) still counts for the text.
+  html = html.replace(/<!--\s*(\uE000\d+\uE001)\s*-->/g, '$1');
   const text = htmlToText(html).trim();
   const out: Token[] = [];
   let last = 0;
