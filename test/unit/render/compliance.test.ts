@@ -58,6 +58,16 @@ describe('List-Unsubscribe, one-click and List-Id', () => {
     expect(render(ann).messageId).not.toBe(render(blank).messageId);
     expect(parseMessageId(render(ann).messageId)).toEqual({ campaignId: 42, subscriberId: 7 });
   });
+
+  it('an installation scope keeps two installations from sharing Message-IDs', () => {
+    const a = compileCampaign(campaign(), { ...settings, messageIdScope: 'k3x9' })(ann).messageId;
+    const b = compileCampaign(campaign(), { ...settings, messageIdScope: 'p2q7' })(ann).messageId;
+    expect(a).toBe('<understudy.k3x9.c42.s7@rose.example>');
+    expect(a).toBe(messageIdFor(42, 7, 'rose.example', 'k3x9'));
+    expect(a).not.toBe(b);
+    expect(parseMessageId(a)).toEqual({ campaignId: 42, subscriberId: 7, scope: 'k3x9' });
+    expect(() => compileCampaign(campaign(), { ...settings, messageIdScope: 'Bad Scope' })).toThrow(/scope/);
+  });
 });
 
 describe('unsubscribe tokens', () => {

@@ -85,6 +85,8 @@ export interface RenderSettings {
   unsubscribeSecret: string;
   /** right-hand side of Message-IDs */
   messageIdDomain: string;
+  /** Installation id inside Message-IDs (see messageIdFor); must match what the outbox stored. */
+  messageIdScope?: string;
   dkim?: { domainName: string; keySelector: string; privateKey: string };
   /** Merge-field tags the list has (lists.merge_fields); when given, other fields are reported. */
   mergeFieldTags?: string[];
@@ -275,6 +277,14 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
   const urlBase = https ? `${https.url}${https.url.includes('?') ? '&' : '?'}t=` : undefined;
   const mailtoBase = `mailto:${mailto}?subject=unsubscribe-`;
   const oneClick = https?.oneClick ?? false;
+  const scope = settings.messageIdScope || undefined;
+  if (scope && !/^[a-z0-9]{1,16}$/.test(scope)) {
+    throw userError(`The Message-ID scope "${scope}" must be 1 to 16 lower-case letters or digits.`, {
+      code: 'settings_incomplete',
+      safe: 'Nothing was sent.',
+      next: 'Leave it unset or use the installation id.',
+    });
+  }
 
   const render = (s: RenderSubscriber): RenderedMessage => {
     const to = typeof s.email === 'string' ? s.email.trim() : '';
@@ -316,7 +326,7 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
       to,
       subject: ctx.subject,
       text: t,
-      messageId: messageIdFor(campaignId, s.id, domain),
+      messageId: messageIdFor(campaignId, s.id, domain, scope),
       headers,
     };
     if (replyTo) msg.replyTo = replyTo;

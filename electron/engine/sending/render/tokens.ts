@@ -5,15 +5,38 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Deterministic per (campaign, subscriber): every copy of a message carries the same Message-ID. */
-export function messageIdFor(campaignId: number, subscriberId: number, domain: string): string {
-  return `<understudy.c${campaignId}.s${subscriberId}@${domain}>`;
+/**
+ * Deterministic per (campaign, subscriber): every copy of a message carries the same Message-ID.
+ * `scope` (an installation id, [a-z0-9]{1,16}) keeps two installations, or a database rebuilt from
+ * scratch, from reusing ids: Gmail drops a message whose Message-ID the mailbox already holds.
+ */
+export function messageIdFor(
+  campaignId: number,
+  subscriberId: number,
+  domain: string,
+  scope?: string,
+): string {
+  if (scope !== undefined && !/^[a-z0-9]{1,16}$/.test(scope))
+    throw new Error(`messageIdFor: invalid scope ${JSON.stringify(scope)}`);
+  return scope
+    ? `<understudy.${scope}.c${campaignId}.s${subscriberId}@${domain}>`
+    : `<understudy.c${campaignId}.s${subscriberId}@${domain}>`;
 }
 
 /** Parse a Message-ID made by messageIdFor (bounce and reply matching). */
-export function parseMessageId(messageId: string): { campaignId: number; subscriberId: number } | undefined {
-  const m = /^<?understudy\.c(\d{1,15})\.s(\d{1,15})@[^>\s]+>?$/.exec(messageId.trim());
-  return m ? { campaignId: Number(m[1]), subscriberId: Number(m[2]) } : undefined;
+export function parseMessageId(
+  messageId: string,
+): { campaignId: number; subscriberId: number; scope?: string } | undefined {
+  const m = /^<?understudy\.(?:([a-z0-9]{1,16})\.)?c(\d{1,15})\.s(\d{1,15})@[^>\s]+>?$/.exec(
+    messageId.trim(),
+  );
+  if (!m) return undefined;
+  const out: { campaignId: number; subscriberId: number; scope?: string } = {
+    campaignId: Number(m[2]),
+    subscriberId: Number(m[3]),
+  };
+  if (m[1]) out.scope = m[1];
+  return out;
 }
 
 const MAC_LENGTH = 22; // 132 bits of HMAC-SHA256, base64url
