@@ -16,6 +16,7 @@ import {
 } from './lists';
 import { sendingCalls } from './sending';
 import { continuityCalls } from './continuity';
+import { espCalls } from './esp';
 
 export const listsCalls = {
   listLists: call({
@@ -54,6 +55,7 @@ export const contract = {
   ...listsCalls,
   ...sendingCalls,
   ...continuityCalls,
+  ...espCalls,
 };
 
 export type Contract = typeof contract;

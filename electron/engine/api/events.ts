@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ImportProgressSchema } from './lists';
 import { SendProgressSchema } from './sending';
 import { HealthChangeSchema, NotificationSchema } from './continuity';
+import { SyncProgressSchema } from './esp';
 
 export const TimelineEventSchema = z.object({
   id: z.number().int(),
@@ -30,6 +31,8 @@ export const eventChannels = {
   'health.changed': HealthChangeSchema,
   /** Something a person should see now: the app shows it as a desktop notification. */
   notification: NotificationSchema,
+  /** An ESP sync's progress: phase, list, pages and members so far. */
+  'sync.progress': SyncProgressSchema,
 };
 
 export type EventChannels = typeof eventChannels;

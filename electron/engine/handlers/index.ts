@@ -10,12 +10,14 @@ import { isUnderstudyError } from '../errors';
 import { listsHandlers } from './lists';
 import { sendingHandlers } from './sending';
 import { continuityHandlers } from './continuity';
+import { espHandlers } from './esp';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
   ...listsHandlers,
   ...sendingHandlers,
   ...continuityHandlers,
+  ...espHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

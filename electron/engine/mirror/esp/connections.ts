@@ -7,6 +7,7 @@ import type { Engine } from '../../engine';
 import { userError } from '../../errors';
 import { newSecretRef, registerSecret, type SecretStore } from '../../secrets';
 import { createConnector } from './registry';
+import { secretStoreOf } from '../../sending/context';
 import { espRepos } from './repos';
 import {
   isEspKind,
@@ -31,15 +32,9 @@ export function useConnectorOverrides(engine: Engine, o: Partial<ConnectorOption
   overrides.set(engine, o);
 }
 
+/** The ESP area's store, else the one the shell gave the sending area (one store per app). */
 function storeOf(engine: Engine): SecretStore {
-  const s = stores.get(engine);
-  if (!s)
-    throw userError('The secret store is not open, so the ESP key cannot be read.', {
-      code: 'secrets_unavailable',
-      safe: 'Nothing was changed.',
-      next: 'Unlock the secret store (set UNDERSTUDY_PASSPHRASE for the command line) and try again.',
-    });
-  return s;
+  return stores.get(engine) ?? secretStoreOf(engine);
 }
 
 export interface EspConnectionConfig {

@@ -1,0 +1,156 @@
+/**
+ * Contract: ESP connections, the mirror sync, unschedule before a backup send, push-back (issue 4).
+ * Calls are spread into `contract` (contract.ts); handlers live in handlers/esp.ts; sync progress
+ * travels on the `sync.progress` event channel.
+ */
+import { z } from 'zod';
+import { call } from './define';
+
+export const EspKindSchema = z.enum(['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo']);
+
+const StatusCountsSchema = z.record(z.string(), z.number().int());
+
+export const EspConnectionSchema = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  type: z.string(),
+  baseUrl: z.string().nullable(),
+  health: z.string(),
+  healthChangedAt: z.string().nullable(),
+  lastSync: z.string().nullable(),
+  lists: z.number().int(),
+  pushBack: z.object({ pending: z.number().int(), done: z.number().int(), failed: z.number().int() }),
+});
+
+export const SyncProgressSchema = z.object({
+  provider: z.string(),
+  phase: z.enum(['lists', 'members', 'campaigns', 'done']),
+  list: z.string().nullable(),
+  pages: z.number().int(),
+  members: z.number().int(),
+  total: z.number().int().nullable(),
+});
+export type SyncProgressPayload = z.infer<typeof SyncProgressSchema>;
+
+export const SyncSummarySchema = z.object({
+  provider: z.string(),
+  providerId: z.number().int(),
+  mode: z.enum(['full', 'incremental', 'mixed']),
+  lists: z.number().int(),
+  listsAdded: z.number().int(),
+  pages: z.number().int(),
+  members: z.object({
+    added: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    keptLocal: z.number().int(),
+    archived: z.number().int(),
+    invalid: z.number().int(),
+    byStatus: StatusCountsSchema,
+  }),
+  campaigns: z.object({
+    added: z.number().int(),
+    updated: z.number().int(),
+    unchanged: z.number().int(),
+    kept: z.number().int(),
+    gone: z.number().int(),
+    total: z.number().int(),
+  }),
+  resumed: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+
+export const EspHealthReportSchema = z.object({
+  provider: z.string(),
+  type: z.string(),
+  changed: z.boolean(),
+  health: z.object({
+    overall: z.enum(['operational', 'degraded', 'down']),
+    api: z.object({
+      state: z.enum(['ok', 'auth', 'down']),
+      message: z.string(),
+      latencyMs: z.number().nullable(),
+      account: z.string().nullable().optional(),
+    }),
+    statusPage: z
+      .object({
+        indicator: z.string(),
+        description: z.string(),
+        components: z.array(z.object({ name: z.string(), status: z.string() })).optional(),
+        url: z.string(),
+      })
+      .nullable(),
+    checkedAt: z.string(),
+  }),
+});
+
+export const UnscheduleOutcomeSchema = z.object({
+  campaignId: z.number().int(),
+  provider: z.string().nullable(),
+  result: z.object({ status: z.enum(['done', 'not_supported', 'failed']), message: z.string() }),
+});
+
+export const PushBackSummarySchema = z.object({
+  provider: z.string(),
+  pushed: z.number().int(),
+  already: z.number().int(),
+  notFound: z.number().int(),
+  notSupported: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+  error: z.string().nullable(),
+});
+
+export const espCalls = {
+  espConnections: call({
+    description: 'ESP connections with health, last sync, mirrored lists and the push-back queue.',
+    input: z.object({}).default({}),
+    output: z.array(EspConnectionSchema),
+    mutates: false,
+  }),
+  espAdd: call({
+    description: 'Connect an ESP (the key is checked with the ESP, then kept in the secret store only).',
+    input: z.object({
+      kind: EspKindSchema,
+      name: z.string().trim().min(1).max(100),
+      apiKey: z.string().min(1).max(4096),
+      baseUrl: z.string().url().nullable().optional(),
+      statusUrl: z.string().url().nullable().optional(),
+    }),
+    output: z.object({
+      id: z.number().int(),
+      name: z.string(),
+      account: z.string().nullable(),
+      replaced: z.boolean(),
+    }),
+    mutates: true,
+  }),
+  espHealth: call({
+    description: "Probe each ESP's API (cheapest authenticated call) and its public status page.",
+    input: z.object({ esp: z.string().optional() }).default({}),
+    output: z.array(EspHealthReportSchema),
+    mutates: true,
+  }),
+  espSync: call({
+    description:
+      'Mirror lists, members and scheduled campaigns (progress on sync.progress; cancel with cancelTask).',
+    input: z
+      .object({ esp: z.string().optional(), full: z.boolean().optional(), taskId: z.string().optional() })
+      .default({}),
+    output: z.array(SyncSummarySchema),
+    mutates: true,
+  }),
+  espUnschedule: call({
+    description: 'Unschedule (or suspend) a mirrored campaign at its ESP before sending it through a backup.',
+    input: z.object({ campaignId: z.number().int().positive() }),
+    output: UnscheduleOutcomeSchema,
+    mutates: true,
+  }),
+  espPushBack: call({
+    description: 'Push unsubscribes, bounces and complaints collected locally back to the ESP.',
+    input: z.object({ esp: z.string().optional() }).default({}),
+    output: z.array(PushBackSummarySchema),
+    mutates: true,
+  }),
+};
