@@ -113,10 +113,10 @@ export class ImportsRepo {
     this.db.exec(`ATTACH DATABASE '' AS ${schema}`);
     this.db.pragma(`${schema}.journal_mode = OFF`);
     this.db.pragma(`${schema}.synchronous = OFF`);
+    // rows: the first occurrence of each address (unique); dups: later occurrences, in file order.
     this.db.exec(`
       CREATE TABLE ${schema}.rows (
         line INTEGER NOT NULL,
-        dup INTEGER NOT NULL,
         email TEXT NOT NULL,
         email_norm TEXT NOT NULL,
         first_name TEXT NOT NULL,
@@ -134,28 +134,31 @@ export class ImportsRepo {
         confirm_ip TEXT,
         esp_id TEXT,
         esp_changed_at TEXT
-      )`);
+      );
+      CREATE UNIQUE INDEX ${schema}.rows_email ON rows (email_norm);
+      CREATE TABLE ${schema}.dups AS SELECT * FROM ${schema}.rows WHERE 0;`);
     return new Staging(this.db, schema);
   }
 }
 
 export class Staging {
-  private readonly insertMany: (rows: StagedRow[], dups: boolean[]) => void;
+  private readonly insertMany: (rows: StagedRow[]) => void;
   private dropped = false;
 
   constructor(
     private readonly db: Db,
     readonly schema: string,
   ) {
-    const insert = db.prepare(`
-      INSERT INTO ${schema}.rows (line, dup, ${COLS})
-      VALUES (?, ?, ?, ?, ?, ?, lower(trim(? || ' ' || ?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.insertMany = db.transaction((rows: StagedRow[], dups: boolean[]) => {
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        insert.run(
+    const values = `VALUES (?, ?, ?, ?, ?, lower(trim(? || ' ' || ?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    // A repeat of an address inside the file is not an error: it goes to dups, merged after the rest.
+    const first = db.prepare(
+      `INSERT INTO ${schema}.rows (line, ${COLS}) ${values} ON CONFLICT (email_norm) DO NOTHING`,
+    );
+    const repeat = db.prepare(`INSERT INTO ${schema}.dups (line, ${COLS}) ${values}`);
+    this.insertMany = db.transaction((rows: StagedRow[]) => {
+      for (const r of rows) {
+        const args = [
           r.line,
-          dups[i] ? 1 : 0,
           r.email,
           r.emailNorm,
           r.firstName,
@@ -174,14 +177,15 @@ export class Staging {
           r.confirmIp,
           r.espId,
           r.espChangedAt,
-        );
+        ];
+        if (first.run(args).changes === 0) repeat.run(args);
       }
     });
   }
 
   /** Stages a batch (written to the staging database only: the list is not touched yet). */
-  add(rows: StagedRow[], dups: boolean[]): void {
-    if (rows.length > 0) this.insertMany(rows, dups);
+  add(rows: StagedRow[]): void {
+    if (rows.length > 0) this.insertMany(rows);
   }
 
   /**
@@ -198,10 +202,10 @@ export class Staging {
   ): MergeCounts {
     const db = this.db;
     const st = `${this.schema}.rows`;
-    const upsert = (dup: 0 | 1) =>
+    const upsert = (table: 'rows' | 'dups') =>
       db.prepare(
         `INSERT INTO subscribers (list_id, source, created_at, updated_at, ${COLS})
-         SELECT ?, ?, ?, ?, ${COLS} FROM ${st} WHERE dup = ${dup} ORDER BY rowid
+         SELECT ?, ?, ?, ?, ${COLS} FROM ${this.schema}.${table} WHERE true ORDER BY rowid
          ON CONFLICT (list_id, email_norm) DO UPDATE SET ${mergeSet('subscribers')}, updated_at = excluded.updated_at
          WHERE ${changedWhere('subscribers')}`,
       );
@@ -211,37 +215,35 @@ export class Staging {
       const before = (
         db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
       ).n;
-      const agg = db
-        .prepare(`SELECT count(*) AS staged, coalesce(sum(dup), 0) AS duplicates FROM ${st}`)
-        .get() as { staged: number; duplicates: number };
-      const first = upsert(0).run(listId, source, now, now);
-      upsert(1).run(listId, source, now, now);
+      const distinct = (db.prepare(`SELECT count(*) AS n FROM ${st}`).get() as { n: number }).n;
+      const duplicates = (db.prepare(`SELECT count(*) AS n FROM ${this.schema}.dups`).get() as { n: number })
+        .n;
+      const first = upsert('rows').run(listId, source, now, now);
+      upsert('dups').run(listId, source, now, now);
       const after = (
         db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
       ).n;
       const suppress = GLOBAL_SUPPRESSION_STATUSES.map((s) => `'${s}'`).join(', ');
       db.prepare(
         `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
-         SELECT email_norm, status, ?, status_reason, ? FROM ${st} WHERE status IN (${suppress}) AND true
+         SELECT email_norm, status, ?, status_reason, ? FROM ${this.schema}.dups WHERE status IN (${suppress})
+         UNION ALL SELECT email_norm, status, ?, status_reason, ? FROM ${st} WHERE status IN (${suppress}) AND true
          ON CONFLICT (email_norm) DO NOTHING`,
-      ).run(source, now);
+      ).run(source, now, source, now);
       const byStatus = emptyStatusCounts();
-      for (const r of db
-        .prepare(`SELECT status, count(*) AS n FROM ${st} WHERE dup = 0 GROUP BY status`)
-        .all() as {
+      for (const r of db.prepare(`SELECT status, count(*) AS n FROM ${st} GROUP BY status`).all() as {
         status: SubscriberStatus;
         n: number;
       }[])
         byStatus[r.status] = r.n;
-      const distinct = agg.staged - agg.duplicates;
       const imported = after - before;
       const updated = first.changes - imported;
       const counts: MergeCounts = {
         imported,
         updated,
         unchanged: distinct - first.changes,
-        duplicates: agg.duplicates,
-        staged: agg.staged,
+        duplicates,
+        staged: distinct + duplicates,
         byStatus,
       };
       alsoInTransaction(counts, listId);

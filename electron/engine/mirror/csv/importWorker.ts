@@ -12,11 +12,10 @@ import type { StagedRow } from '../../db/repos/imports';
 export type ToWorker = { type: 'ack' } | { type: 'cancel' };
 export type FromWorker =
   | { type: 'header'; header: string[]; format: string; mergeFields: { tag: string; name: string }[] }
-  | { type: 'batch'; rows: StagedRow[]; dups: boolean[]; rowsSoFar: number; bytes: number }
+  | { type: 'batch'; rows: StagedRow[]; rowsSoFar: number; bytes: number }
   | {
       type: 'done';
       rows: number;
-      duplicates: number;
       bytes: number;
       rejected: number;
       rejectReport: string | null;
@@ -46,9 +45,9 @@ async function run(): Promise<void> {
     const summary = await readRows(spec, {
       header: (header, plan) =>
         post({ type: 'header', header, format: plan.format, mergeFields: plan.mergeFields }),
-      batch: async (rows, dups, rowsSoFar, bytes) => {
+      batch: async (rows, rowsSoFar, bytes) => {
         inFlight++;
-        post({ type: 'batch', rows, dups, rowsSoFar, bytes });
+        post({ type: 'batch', rows, rowsSoFar, bytes });
         while (inFlight >= MAX_IN_FLIGHT && !cancelled) await new Promise<void>((r) => (wake = r));
       },
       reject: (line, reason, raw) => rejects.add(line, reason, raw),

@@ -95,8 +95,8 @@ export async function importFile(
   const staging = engine.repos.imports.beginStaging();
   let committed = false;
   const useWorker = options.worker ?? totalBytes >= WORKER_THRESHOLD_BYTES;
-  const stage: Stage = (rows, dups, rowsSoFar, bytes) => {
-    staging.add(rows, dups);
+  const stage: Stage = (rows, rowsSoFar, bytes) => {
+    staging.add(rows);
     options.afterBatch?.(rowsSoFar);
     progress('reading', rowsSoFar, bytes);
   };
@@ -168,12 +168,11 @@ export async function importFile(
 /** Files below this are read on this thread: starting a worker costs more than it saves. */
 const WORKER_THRESHOLD_BYTES = 4 << 20;
 
-type Stage = (rows: StagedRow[], dups: boolean[], rowsSoFar: number, bytes: number) => void;
+type Stage = (rows: StagedRow[], rowsSoFar: number, bytes: number) => void;
 interface ReadResult {
   format: string;
   mergeFields: { tag: string; name: string }[];
   rows: number;
-  duplicates: number;
   bytes: number;
   rejected: number;
 }
@@ -195,7 +194,7 @@ async function readInline(
   try {
     const summary = await readRows(spec, {
       header: (_h, plan) => (header = { format: plan.format, mergeFields: plan.mergeFields }),
-      batch: (rows, dups, rowsSoFar, bytes) => stage(rows, dups, rowsSoFar, bytes),
+      batch: (rows, rowsSoFar, bytes) => stage(rows, rowsSoFar, bytes),
       reject: (line, reason, raw) => rejects.add(line, reason, raw),
       cancelled: () => signal?.aborted === true,
     });
@@ -216,7 +215,12 @@ async function readInWorker(
   signal: AbortSignal | undefined,
   label: string,
 ): Promise<ReadResult> {
-  const worker = spawnWorker(new URL('./importWorker.ts', import.meta.url), { spec, rejectPath });
+  // The reader streams and keeps almost nothing: 64 MB of heap is plenty and keeps RSS flat.
+  const worker = spawnWorker(
+    new URL('./importWorker.ts', import.meta.url),
+    { spec, rejectPath },
+    { maxHeapMb: 64 },
+  );
   try {
     return await new Promise<ReadResult>((resolvePromise, reject) => {
       let header: { format: string; mergeFields: { tag: string; name: string }[] } | undefined;
@@ -235,7 +239,7 @@ async function readInWorker(
               break;
             case 'batch':
               if (signal?.aborted) break;
-              stage(m.rows, m.dups, m.rowsSoFar, m.bytes);
+              stage(m.rows, m.rowsSoFar, m.bytes);
               send({ type: 'ack' });
               break;
             case 'done':
@@ -245,7 +249,6 @@ async function readInWorker(
                   resolvePromise({
                     ...header!,
                     rows: m.rows,
-                    duplicates: m.duplicates,
                     bytes: m.bytes,
                     rejected: m.rejected,
                   }),

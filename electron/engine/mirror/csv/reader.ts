@@ -27,15 +27,14 @@ export interface ReadSpec {
 
 export interface ReadSink {
   header(header: string[], plan: ColumnPlan): void;
-  /** A batch of valid rows; `dups[i]` is true when the address appeared earlier in the file. */
-  batch(rows: StagedRow[], dups: boolean[], rowsSoFar: number, bytes: number): Promise<void> | void;
+  /** A batch of valid rows, in file order. */
+  batch(rows: StagedRow[], rowsSoFar: number, bytes: number): Promise<void> | void;
   reject(line: number, reason: string, raw: string): void;
   cancelled(): boolean;
 }
 
 export interface ReadSummary {
   rows: number;
-  duplicates: number;
   bytes: number;
 }
 
@@ -43,12 +42,8 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   let header: string[] | undefined;
   let builder: RowBuilder | undefined;
   let rows = 0;
-  let duplicates = 0;
   let bytes = spec.bomBytes;
   let batch: StagedRow[] = [];
-  let dups: boolean[] = [];
-  // Every address seen so far, to tell duplicates inside the file from updates of existing rows.
-  const seen = new Set<string>();
 
   const onRecord = (r: CsvRecord) => {
     if (!header) {
@@ -65,11 +60,7 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
       sink.reject(r.line, res.reason, r.raw);
       return;
     }
-    const dup = seen.has(res.row.emailNorm);
-    if (dup) duplicates++;
-    else seen.add(res.row.emailNorm);
     batch.push(res.row);
-    dups.push(dup);
   };
   const onBroken = (b: BrokenRecord) => {
     if (header) rows++;
@@ -79,19 +70,16 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   const decoder = createDecoder(spec.encoding, spec.label);
   const flush = async () => {
     const b = batch;
-    const d = dups;
     batch = [];
-    dups = [];
     // One decoded chunk can hold thousands of rows: hand them on in batches of batchSize.
-    for (let i = 0; i < b.length; i += spec.batchSize) {
-      await sink.batch(b.slice(i, i + spec.batchSize), d.slice(i, i + spec.batchSize), rows, bytes);
-    }
+    for (let i = 0; i < b.length; i += spec.batchSize)
+      await sink.batch(b.slice(i, i + spec.batchSize), rows, bytes);
   };
 
   const stream = createReadStream(spec.file, { start: spec.bomBytes, highWaterMark: spec.chunkSize });
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      if (sink.cancelled()) return { rows, duplicates, bytes };
+      if (sink.cancelled()) return { rows, bytes };
       bytes += chunk.length;
       tokenizer.push(decoder.write(chunk));
       if (batch.length >= spec.batchSize) await flush();
@@ -104,5 +92,5 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   await flush();
   if (!header)
     throw userError(`${spec.label} has no header row.`, { code: 'no_header', safe: 'Nothing was imported.' });
-  return { rows, duplicates, bytes };
+  return { rows, bytes };
 }

@@ -10,13 +10,22 @@ export type RowResult = { ok: true; row: StagedRow } | { ok: false; reason: stri
 type TimeTarget = 'optin_time' | 'confirm_time' | 'status_changed_at' | 'esp_changed_at';
 const TIME_TARGETS = new Set<Target>(['optin_time', 'confirm_time', 'status_changed_at', 'esp_changed_at']);
 
+// Quote, backslash, control characters, and the two line separators: anything JSON must escape.
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\u2028\u2029]/;
+
+/** A JSON string literal; plain text (nearly every cell) skips JSON.stringify. */
+function jsonString(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+}
+
 /** JSON text of a string map built by concatenation (cheaper than JSON.stringify of an object). */
 function jsonObject(keys: string[], values: string[]): string {
   if (keys.length === 0) return '{}';
   let s = '{';
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) s += ',';
-    s += JSON.stringify(keys[i]) + ':' + JSON.stringify(values[i]);
+    s += jsonString(keys[i]!) + ':' + jsonString(values[i]!);
   }
   return s + '}';
 }
