@@ -13,6 +13,7 @@ import {
 import { createMailerLiteConnector } from './mailerlite';
 import { createKitConnector } from './kit';
 import { createKlaviyoConnector } from './klaviyo';
+import { createSendGridConnector } from './sendgrid';
 import { createMailchimp } from './mailchimp';
 import { createBrevo } from './brevo';
 
@@ -23,6 +24,7 @@ const FACTORIES: Partial<Record<EspKind, ConnectorFactory>> = {
   mailerlite: createMailerLiteConnector,
   kit: createKitConnector,
   klaviyo: createKlaviyoConnector,
+  sendgrid: createSendGridConnector,
 };
 
 /** Registers (or, in tests, replaces) the factory of an ESP kind. */
