@@ -1,0 +1,83 @@
+/**
+ * The layer rules of DESIGN.md are lint rules; this proves they bite. Each snippet is linted as if it
+ * lived at the given path, so a rule that silently stopped applying fails here.
+ */
+import { describe, expect, it } from 'vitest';
+import { ESLint } from 'eslint';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const eslint = new ESLint({ cwd: root });
+
+async function problems(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(root, path) });
+  return result!.messages.filter((m) => m.ruleId?.includes('no-restricted-imports')).map((m) => m.message);
+}
+
+describe('layer lint rules', () => {
+  it('the engine may not import electron', async () => {
+    expect(
+      await problems(
+        'electron/engine/mirror/x.ts',
+        "import { app } from 'electron';\nexport const a = app;\n",
+      ),
+    ).toEqual([expect.stringMatching(/only electron\/main may import electron/)]);
+  });
+
+  it('only the engine db folder may use better-sqlite3', async () => {
+    const code = "import Database from 'better-sqlite3';\nexport const d = Database;\n";
+    expect(await problems('electron/engine/sending/x.ts', code)).toEqual([
+      expect.stringMatching(/Only electron\/engine\/db touches SQL/),
+    ]);
+    expect(await problems('electron/cli/commands/x.ts', code)).toHaveLength(1);
+    expect(await problems('electron/engine/db/repos/x.ts', code)).toEqual([]);
+  });
+
+  it('the renderer sees the API contract and nothing else', async () => {
+    expect(
+      await problems(
+        'renderer/src/x.ts',
+        "import type { ListSummary } from '../../electron/engine/api/lists';\nexport type L = ListSummary;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await problems(
+        'renderer/src/x.ts',
+        "import { importFile } from '../../electron/engine/mirror/csv/importer';\nexport const f = importFile;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await problems(
+        'renderer/src/x.ts',
+        "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await problems(
+        'renderer/src/x.ts',
+        "import { ipcRenderer } from 'electron';\nexport const i = ipcRenderer;\n",
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('electron/main may import electron', async () => {
+    expect(
+      await problems('electron/main/x.ts', "import { app } from 'electron';\nexport const a = app;\n"),
+    ).toEqual([]);
+  });
+
+  it('the contract imports nothing but zod and itself', async () => {
+    expect(
+      await problems(
+        'electron/engine/api/x.ts',
+        "import { Engine } from '../engine';\nexport const e = Engine;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await problems(
+        'electron/engine/api/x.ts',
+        "import { z } from 'zod';\nimport { call } from './define';\nexport const c = [z, call];\n",
+      ),
+    ).toEqual([]);
+  });
+});
