@@ -10,6 +10,7 @@ import { createDispatcher } from '../engine/handlers';
 import { eventChannels } from '../engine/api/events';
 import { isUnderstudyError } from '../engine/errors';
 import { previewImport } from '../server/importPreview';
+import { attachSecrets, startBackground } from '../server/background';
 import type { SecretStore } from '../engine/secrets';
 import type { HostMessage, HostRequest } from './channels';
 
@@ -86,7 +87,8 @@ function start(port: MessagePortMain): void {
     backend: argValue('--secret-backend') ?? 'safeStorage',
     secure: argValue('--secret-secure') === 'true',
   });
-  void attachSecrets(engine, secrets);
+  attachSecrets(engine, secrets);
+  startBackground(engine);
 
   for (const channel of Object.keys(eventChannels)) {
     engine.bus.on(channel, (payload: unknown) => send({ kind: 'event', channel, payload }));
@@ -120,16 +122,4 @@ function start(port: MessagePortMain): void {
   });
   port.start();
   send({ kind: 'ready', dbPath: engine.dbPath });
-}
-
-/** Hands the store to the sending engine when this build has it (it is looked up, not imported, so the shell does not depend on it). */
-async function attachSecrets(engine: Engine, store: SecretStore): Promise<void> {
-  try {
-    const mod = (await import('../engine/sending/context')) as {
-      useSecretStore?: (e: Engine, s: SecretStore) => void;
-    };
-    mod.useSecretStore?.(engine, store);
-  } catch {
-    // No sending engine in this build: nothing needs secrets yet.
-  }
 }

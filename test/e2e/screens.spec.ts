@@ -13,8 +13,10 @@ test('every screen renders with a heading and is reachable from the navigation',
 });
 
 test('the navigation works from the keyboard alone', async ({ app }) => {
-  await app.getByRole('button', { name: 'Dashboard' }).focus();
+  const nav = app.getByRole('navigation', { name: 'Main' });
+  await nav.getByRole('button', { name: 'Dashboard' }).focus();
   await app.keyboard.press('Tab');
+  await expect(nav.getByRole('button', { name: 'Lists' })).toBeFocused();
   await app.keyboard.press('Enter');
   await expect(app.getByRole('heading', { level: 1, name: 'Lists' })).toBeVisible();
 });

@@ -6,7 +6,11 @@
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { common, parseIntOption, withEngine, type CommonOptions, type Io } from '../context';
+import { common, dbPathOf, parseIntOption, type CommonOptions, type Io } from '../context';
+import { Engine } from '../../engine/engine';
+import { applyPendingRestore } from '../../engine/continuity/backups';
+import { openCliSecretStore, PASSPHRASE_ENV, type SecretStore } from '../../engine/secrets';
+import { attachSecrets, startBackground } from '../../server/background';
 import { startServer } from '../../server/server';
 import { isLoopback } from '../../server/security';
 import { userError } from '../../engine/errors';
@@ -22,8 +26,9 @@ export function registerServe(program: Command, io: Io): void {
       .option(
         '--host <address>',
         'interface to listen on (default 127.0.0.1; anything else is reachable from the network)',
-      ),
-  ).action(async (opts: CommonOptions & { port: string; host?: string }) => {
+      )
+      .option('--no-background', 'do not run the scheduler, health monitor and backups (the UI only)'),
+  ).action(async (opts: CommonOptions & { port: string; host?: string; background: boolean }) => {
     const port = parseIntOption('port', opts.port, 0)!;
     if (port > 65535) throw userError('--port must be between 0 and 65535.');
     const host = opts.host ?? '127.0.0.1';
@@ -32,7 +37,23 @@ export function registerServe(program: Command, io: Io): void {
         `Warning: listening on ${host}, not only on this computer. Anyone who can reach that address and has the link can use Understudy; use it only on a network you trust.\n`,
       );
     }
-    await withEngine(opts, io, async (engine) => {
+    const dbPath = dbPathOf(opts, io);
+    const restored = await applyPendingRestore(dbPath);
+    if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
+    // Secrets (SMTP passwords, ESP keys) come from the encrypted secret file: its passphrase from the
+    // environment or a hidden prompt; without one the UI still runs, but nothing that needs a password.
+    let secrets: SecretStore | undefined;
+    if (io.env[PASSPHRASE_ENV] || (io.stdin as NodeJS.ReadStream).isTTY) {
+      secrets = await openCliSecretStore(dbPath, io.env);
+    } else {
+      io.stderr.write(
+        `No passphrase for the secret file (set ${PASSPHRASE_ENV}): browsing and importing work, but adding or using SMTP accounts and ESP connections with passwords does not.\n`,
+      );
+    }
+    const engine = Engine.open({ dbPath });
+    try {
+      if (secrets) attachSecrets(engine, secrets);
+      if (opts.background) startBackground(engine);
       let running;
       try {
         running = await startServer({
@@ -62,8 +83,12 @@ export function registerServe(program: Command, io: Io): void {
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
-      io.stderr.write('Stopping: finishing open requests and closing the database...\n');
+      io.stderr.write(
+        'Stopping: letting running sends write their last outcomes, then closing the database...\n',
+      );
       await running.close();
-    });
+    } finally {
+      await engine.close();
+    }
   });
 }
