@@ -11,7 +11,7 @@ import { mailboxSettings } from '../../engine/continuity/mailbox';
 import { processInbox } from '../../engine/continuity/inbox';
 import { runDrills } from '../../engine/continuity/drills';
 import { applyPendingRestore } from '../../engine/continuity/backups';
-import { readSettings } from '../../engine/continuity/settings';
+import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
 import { displayTime } from '../../engine/continuity/time';
 import { openEngineSecrets } from './inbox';
 import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connections';
@@ -100,6 +100,69 @@ export function registerRun(program: Command, io: Io): void {
               )
               .join('\n')
           : 'No providers yet.',
+      );
+    });
+  });
+
+  common(
+    program
+      .command('policy')
+      .description(
+        'continuity settings: time zone, outage policy, catch-up, health probes, backups (no option: show)',
+      )
+      .option('--zone <iana>', 'your time zone, e.g. Europe/Berlin')
+      .option('--outage <mode>', 'when a campaign’s ESP/primary is down at send time: pause | wait | backup')
+      .option('--wait-minutes <n>', 'with --outage wait: minutes to wait before sending through the backups')
+      .option(
+        '--catch-up <policy>',
+        'a send time missed by more than --catch-up-after hours: ask | send | skip',
+      )
+      .option('--catch-up-after <hours>', 'hours late before the catch-up policy applies')
+      .option('--health-interval <seconds>', 'seconds between health probes')
+      .option('--failures-to-down <n>', 'failed probes in a row before a provider is down')
+      .option('--successes-to-up <n>', 'good probes in a row before a down provider is back')
+      .option('--backup-every <minutes>', 'minutes between scheduled backups')
+      .option('--backup-dir <dir>', 'folder for scheduled backups'),
+  ).action(async (opts: CommonOptions & Record<string, string | undefined>) => {
+    const num = (k: string) => (opts[k] === undefined ? undefined : Number(opts[k]));
+    const patch: SettingsPatch = {};
+    if (opts.zone) patch.timeZone = opts.zone;
+    if (opts.outage || opts.waitMinutes)
+      patch.outagePolicy = {
+        mode: opts.outage ?? 'wait',
+        ...(opts.waitMinutes ? { waitMinutes: num('waitMinutes') } : {}),
+      };
+    if (opts.catchUp || opts.catchUpAfter)
+      patch.catchUp = {
+        ...(opts.catchUp ? { policy: opts.catchUp } : {}),
+        ...(opts.catchUpAfter ? { afterHours: num('catchUpAfter') } : {}),
+      };
+    const health = Object.fromEntries(
+      (
+        [
+          ['intervalSeconds', num('healthInterval')],
+          ['failuresToDown', num('failuresToDown')],
+          ['successesToUp', num('successesToUp')],
+        ] as const
+      ).filter(([, v]) => v !== undefined),
+    );
+    if (Object.keys(health).length) patch.health = health;
+    if (opts.backupEvery || opts.backupDir)
+      patch.backups = {
+        ...(opts.backupEvery ? { intervalMinutes: num('backupEvery') } : {}),
+        ...(opts.backupDir ? { dir: opts.backupDir } : {}),
+      };
+    await withEngine(opts, io, (engine) => {
+      const s = Object.keys(patch).length ? updateSettings(engine, patch) : readSettings(engine);
+      output(opts, io, s, () =>
+        [
+          `time zone: ${s.timeZone}`,
+          `outage policy: ${s.outagePolicy.mode}${s.outagePolicy.mode === 'wait' ? ` up to ${s.outagePolicy.waitMinutes} min, then the backups` : ''}`,
+          `catch-up: ${s.catchUp.policy} when more than ${s.catchUp.afterHours} h late (on time within ${s.catchUp.graceMinutes} min)`,
+          `health: every ${s.health.intervalSeconds} s; down after ${s.health.failuresToDown} failures, back after ${s.health.successesToUp} successes`,
+          `backups: every ${s.backups.intervalMinutes} min, keep ${s.backups.keepHourly} hourly and ${s.backups.keepDaily} daily${s.backups.dir ? ` in ${s.backups.dir}` : ''}`,
+          `mailbox: ${s.mailbox ? `${s.mailbox.user} at ${s.mailbox.host}:${s.mailbox.port}${s.mailbox.seedAddress ? `, drills to ${s.mailbox.seedAddress}` : ''}` : 'not set (understudy inbox setup)'}`,
+        ].join('\n'),
       );
     });
   });

@@ -44,7 +44,7 @@ export type CatchUp = z.infer<typeof CatchUpSchema>;
 export const CATCH_UP_KEY = 'continuity.catchUp';
 
 export const HealthSettingsSchema = z.object({
-  intervalSeconds: z.number().min(5).default(60),
+  intervalSeconds: z.number().min(1).default(60),
   /** Consecutive failed probes before a provider is down (degraded after the first). */
   failuresToDown: z.number().int().min(1).default(3),
   /** Consecutive good probes before a down provider is operational again. */

@@ -77,7 +77,7 @@ export class Scheduler {
     const nowMs = this.engine.clock.now();
     const nowIso = this.engine.now();
 
-    for (const c of this.engine.repos.schedules.held()) {
+    for (const c of this.engine.repos.schedules.held().map((x) => this.withPrimary(x))) {
       if (c.hold !== 'outage' || !['scheduled', 'paused'].includes(c.status)) continue;
       try {
         const down = c.providerHealth === 'down';
@@ -99,7 +99,7 @@ export class Scheduler {
     }
 
     const cu = catchUpSettings(this.engine);
-    for (const c of this.engine.repos.schedules.due(nowIso)) {
+    for (const c of this.engine.repos.schedules.due(nowIso).map((x) => this.withPrimary(x))) {
       try {
         const lateMs = nowMs - Date.parse(c.scheduledAt!);
         if (lateMs > cu.afterHours * 3_600_000 && cu.policy !== 'send') {
@@ -256,6 +256,23 @@ export class Scheduler {
     }
   }
 
+  /**
+   * A campaign made in Understudy has no ESP: its "provider" for the outage policy is the primary SMTP
+   * provider, the first of the chain. A mirrored campaign keeps its ESP.
+   */
+  withPrimary(c: ScheduledCampaign): ScheduledCampaign {
+    if (c.providerId !== null) return c;
+    const primary = this.engine.repos.health.targets().find((p) => p.kind === 'smtp');
+    if (!primary) return c;
+    return {
+      ...c,
+      providerId: primary.id,
+      providerName: primary.name,
+      providerKind: 'smtp',
+      providerHealth: primary.health,
+    };
+  }
+
   /** The highest-priority enabled SMTP provider that is not down, other than `exclude`. */
   pickBackup(exclude: number | null): string | null {
     const t = this.engine.repos.health
@@ -385,7 +402,7 @@ export class Scheduler {
     const due = c.scheduledAt === null || Date.parse(c.scheduledAt) <= this.engine.clock.now();
     if (due) {
       // The person decided: no catch-up question, and the outage policy has been answered.
-      const fresh = this.engine.repos.schedules.get(campaignId)!;
+      const fresh = this.withPrimary(this.engine.repos.schedules.get(campaignId)!);
       const decision =
         fresh.providerHealth === 'down'
           ? await this.sendThroughBackups(fresh, `${fresh.providerName} is down`)
@@ -434,7 +451,7 @@ export class Scheduler {
         `"${label(c)}" was skipped. Reschedule it to send it.`,
       ).message;
     }
-    const d = await this.fireAtDueTime(this.engine.repos.schedules.get(campaignId)!);
+    const d = await this.fireAtDueTime(this.withPrimary(this.engine.repos.schedules.get(campaignId)!));
     return this.record(c, 'schedule.catchup_send', `"${label(c)}" is being sent now, late (${d}).`).message;
   }
 

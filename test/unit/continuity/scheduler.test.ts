@@ -237,4 +237,19 @@ describe('scheduler', () => {
     expect(engine.repos.schedules.get(other)!.status).toBe('cancelled');
     engine.close();
   });
+
+  it('a local campaign follows its outage policy when the primary SMTP provider is down', async () => {
+    const { engine, runs, scheduler, listId } = setup();
+    addProvider(engine, { name: 'Primary', kind: 'smtp', priority: 1, health: 'down' });
+    addProvider(engine, { name: 'Backup', kind: 'smtp', priority: 2 });
+    const id = addCampaign(engine, {
+      listId,
+      scheduledAt: '2026-11-23T08:00:00.000Z',
+      outagePolicy: { mode: 'backup' },
+    });
+    expect((await scheduler.tick()).decisions).toEqual([{ campaignId: id, decision: 'backup' }]);
+    await scheduler.idle();
+    expect(runs).toEqual([{ id, via: 'Backup' }]);
+    engine.close();
+  });
 });
