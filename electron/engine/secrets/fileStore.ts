@@ -18,7 +18,7 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { userError } from '../errors';
 import type { SecretStore } from './index';
@@ -351,6 +351,7 @@ export class EncryptedFileSecretStore implements SecretStore {
       await unlink(tmp).catch(() => undefined);
       throw e;
     }
+    await removeOrphanTemps(dir, basename(this.path));
     // Make the rename itself durable (POSIX; directories cannot be opened for fsync on Windows).
     if (process.platform !== 'win32') {
       const dfd = await open(dir, 'r');
@@ -392,6 +393,26 @@ export class EncryptedFileSecretStore implements SecretStore {
   }
 }
 
+/** Temp files of writers killed between create and rename hold only ciphertext; tidy them away. */
+async function removeOrphanTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || pidAlive(pid)) continue;
+    await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
 async function staleLock(lockPath: string): Promise<boolean> {
   try {
     const pid = Number((await readFile(lockPath, 'utf8')).trim());
@@ -400,12 +421,7 @@ async function staleLock(lockPath: string): Promise<boolean> {
       return Date.now() - st.mtimeMs > 30_000; // half-written lock of a process that died at once
     }
     if (pid === process.pid) return false;
-    try {
-      process.kill(pid, 0);
-      return false;
-    } catch (e) {
-      return (e as NodeJS.ErrnoException).code === 'ESRCH';
-    }
+    return !pidAlive(pid);
   } catch {
     return false;
   }
