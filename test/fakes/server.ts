@@ -60,6 +60,9 @@ export class FakeServer {
   /** Called before each request is answered (members changing while a sync pages, keys revoked ...). */
   beforeRequest: ((req: FakeRequest) => void) | undefined;
   latencyMs = 0;
+  /** Benchmarks: remember each GET answer's serialized body (the data must not change meanwhile). */
+  cacheResponses = false;
+  private readonly cache = new Map<string, { status: number; text: string }>();
   inFlight = 0;
   peakInFlight = 0;
   requests = 0;
@@ -165,9 +168,18 @@ export class FakeServer {
       } else {
         this.beforeRequest?.(freq);
         if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+        const cached =
+          this.cacheResponses && freq.method === 'GET' ? this.cache.get(req.url ?? '') : undefined;
+        if (cached) {
+          res.writeHead(cached.status, { 'content-type': 'application/json' });
+          res.end(cached.text);
+          return;
+        }
         reply = await this.dispatch(freq, isApi);
       }
       const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
+      if (this.cacheResponses && freq.method === 'GET' && reply.status === 200)
+        this.cache.set(req.url ?? '', { status: reply.status, text });
       if (fault?.truncate && text.length > 2) {
         // Declare the full length, send half, then cut the connection: what a reset proxy does.
         res.writeHead(reply.status, {
