@@ -151,7 +151,7 @@ export class HealthMonitor {
     const s = healthSettings(this.engine);
     const now = this.engine.clock.now();
     const interval = s.intervalSeconds * 1000;
-    const quick = Math.max(5_000, interval / 4);
+    const quick = Math.min(interval, Math.max(1_000, interval / 4));
     const tr: Track = this.tracks.get(t.id) ?? {
       failures: 0,
       successes: 0,
