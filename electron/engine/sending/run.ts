@@ -626,6 +626,7 @@ async function loop(
   };
 
   let state: LoopState = 'finished';
+  let dispatched = 0;
   try {
     for (;;) {
       if (stop) break;
@@ -693,8 +694,8 @@ async function loop(
         continue;
       }
       dispatch(queue.shift()!, choice.slot);
-      // Let completions run now and then so outcomes and wake-ups are not starved by a long burst.
-      if (inflight >= window / 2 || choice.slot.inflight >= choice.slot.row.maxConnections) await sleep(0);
+      // Yield now and then so completions, timers and signals are never starved by a long burst.
+      if (++dispatched % 64 === 0) await new Promise((r) => setImmediate(r));
     }
   } finally {
     signal.removeEventListener('abort', onAbort);

@@ -11,6 +11,7 @@ import type { ProviderRow } from '../db/repos/providers';
 import type { RenderedMessage } from './render';
 import type { AuthMethod, TlsMode } from './presets';
 import { redact } from '../secrets';
+import { canWriteFast, writeMessage } from './mime';
 
 /** What the provider's `config` JSON holds for an SMTP account. */
 export interface SmtpConfig {
@@ -129,13 +130,13 @@ function wrap(
   };
   return {
     async send(m) {
+      const envelope = { from: envelopeFrom(m.from), to: [envelopeFrom(m.to)] };
       const info = (await transporter
-        .sendMail({
-          ...m,
-          envelope: { from: envelopeFrom(m.from), to: [m.to] },
-          disableFileAccess: true,
-          disableUrlAccess: true,
-        })
+        .sendMail(
+          canWriteFast(m)
+            ? { envelope, raw: writeMessage(m) }
+            : { ...m, envelope, disableFileAccess: true, disableUrlAccess: true },
+        )
         .catch(scrub)) as { response?: string; accepted?: unknown[]; rejected?: unknown[] };
       return {
         response: String(info.response ?? ''),
