@@ -215,6 +215,16 @@ describe('text part derived from HTML', () => {
     expect(render(blank).text).toMatch(/^Hello/);
   });
 
+  it('an HTML fragment is sent as a full UTF-8 document; a full document is left as it is', () => {
+    const frag = compileCampaign(campaign({ html: '<p>Hi {{first_name}}</p>' }), settings)(ann).html!;
+    expect(frag).toMatch(
+      /^<!DOCTYPE html>\n<html><head><meta http-equiv="Content-Type" content="text\/html; charset=utf-8">/,
+    );
+    expect(frag).toMatch(/<body>\n<p>Hi Ann<\/p>[\s\S]*understudy-footer[\s\S]*<\/body><\/html>\n$/);
+    const doc = '<html><body><p>x</p>{{unsubscribe_url}} {{postal_address}}</body></html>';
+    expect(compileCampaign(campaign({ html: doc }), settings)(ann).html).toMatch(/^<html><body><p>x<\/p>/);
+  });
+
   it('a text-only campaign has no HTML part', () => {
     const m = compileCampaign(campaign({ html: null, text: 'Hi {{first_name}}' }), settings)(ann);
     expect(m.html).toBeUndefined();

@@ -55,5 +55,10 @@ export const blank: RenderSubscriber = {
 
 /** The body of a rendered HTML part without the compliance footer. */
 export function body(htmlPart: string | undefined): string {
-  return (htmlPart ?? '').split('\n<div class="understudy-footer"')[0]!;
+  const h = (htmlPart ?? '').split('\n<div class="understudy-footer"')[0]!;
+  // A fragment is wrapped in a document: compare what the template itself produced.
+  const start = h.indexOf('<body>\n');
+  return start >= 0 && !h.startsWith('<html')
+    ? h.slice(start + 7).replace(/\n(<\/body><\/html>\n)?$/, '')
+    : h;
 }

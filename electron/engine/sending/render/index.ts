@@ -10,7 +10,7 @@
  * sending bottleneck. Tags it does not understand render as nothing and are listed in `warnings`.
  */
 import { userError } from '../../errors';
-import { tokenize, tokenProblems, type Dialect } from './dialects';
+import { normalizeTag, tokenize, tokenProblems, type Dialect } from './dialects';
 import { dropOmittedLinks, footerNeeds, withHtmlFooter, withTextFooter } from './footer';
 import {
   assertEmail,
@@ -205,7 +205,7 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
       for (const p of tokenProblems(t)) if ('src' in t) warn(`${where}: ${t.src}: ${p}.`);
     }
     if (settings.mergeFieldTags) {
-      const known = new Set(settings.mergeFieldTags.map((t) => t.toUpperCase()));
+      const known = new Set(settings.mergeFieldTags.map(normalizeTag));
       for (const r of refsOf(tokens)) {
         if (r.kind === 'field' && !known.has(r.tag))
           warn(
@@ -223,7 +223,7 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     statics,
   );
 
-  const html = campaign.html && campaign.html.trim() ? campaign.html : undefined;
+  const html = campaign.html && campaign.html.trim() ? asDocument(campaign.html) : undefined;
   const text = campaign.text && campaign.text.trim() ? campaign.text : undefined;
   if (!html && !text) {
     throw userError('The campaign has no content (neither HTML nor text).', {
@@ -335,6 +335,20 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     return msg;
   };
   return Object.assign(render, { warnings: Object.freeze(warnings), textFromHtmlPerMessage: textPerMessage });
+}
+
+/**
+ * A fragment (what Kit's and Brevo's APIs often return) becomes a full UTF-8 document, so every
+ * client renders it in standards mode with the right charset and a mobile viewport.
+ */
+function asDocument(html: string): string {
+  if (/<html[\s>]/i.test(html)) return html;
+  return (
+    '<!DOCTYPE html>\n<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">' +
+    '<meta name="viewport" content="width=device-width, initial-scale=1"></head>\n<body>\n' +
+    html +
+    '\n</body></html>\n'
+  );
 }
 
 /** The warnings of a campaign without keeping the compiled function (for `campaigns show`, the UI). */
