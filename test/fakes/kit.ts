@@ -163,7 +163,8 @@ export abstract class FakeHarness {
         headers,
       };
       this.log.push(x);
-      if (!truncate)
+      // The status page is not part of the ESP's API document.
+      if (!truncate && !req.path.startsWith('/statuspage/'))
         this.onExchange?.({
           method,
           url: req.url,
@@ -211,7 +212,32 @@ export abstract class FakeHarness {
     send(await this.answer(req));
   }
 
+  /** The ESP's public Statuspage, served at /statuspage/api/v2/summary.json (null: 404). */
+  statusPage: { indicator: string; description: string; down?: string[] } | null = {
+    indicator: 'none',
+    description: 'All Systems Operational',
+  };
+
   private async answer(req: FakeRequest): Promise<FakeReply> {
+    if (req.method === 'GET' && req.path === '/statuspage/api/v2/summary.json') {
+      const sp = this.statusPage;
+      if (!sp) return { status: 404, body: { error: 'not found' } };
+      return {
+        status: 200,
+        body: {
+          page: { id: 'x', name: this.esp, url: `${this.url}/statuspage` },
+          status: { indicator: sp.indicator, description: sp.description },
+          components: [
+            { name: 'API', status: sp.down?.includes('API') ? 'major_outage' : 'operational', group: false },
+            {
+              name: 'Sending',
+              status: sp.down?.includes('Sending') ? 'partial_outage' : 'operational',
+              group: false,
+            },
+          ],
+        },
+      };
+    }
     if (!this.isPublic(req)) {
       const denied = this.authorize(req);
       if (denied) return denied;

@@ -261,4 +261,22 @@ describeSpec(`Kit connector against the fake ${specAvailable(SPEC) ? '' : specSk
     expect((err as Error).message).toMatch(/The access token is invalid/);
     expect(JSON.stringify((err as { toJSON(): unknown }).toJSON())).not.toContain('kit-test-key-0001');
   });
+
+  it('health: the cheapest authenticated call plus the status page; degraded on a bad page or a refused key', async () => {
+    const k = connector({ statusUrl: `${fake.url}/statuspage` });
+    const ok = await k.health();
+    expect(ok).toMatchObject({
+      overall: 'operational',
+      api: { state: 'ok', account: 'Example Shop' },
+      statusPage: { indicator: 'none' },
+    });
+    fake.statusPage = { indicator: 'major', description: 'Partial outage', down: ['Sending'] };
+    const bad = await k.health();
+    expect(bad.overall).toBe('degraded');
+    expect(bad.statusPage!.components).toEqual([{ name: 'Sending', status: 'partial_outage' }]);
+    fake.apiKey = 'revoked';
+    expect((await k.health()).api.state).toBe('auth');
+    await fake.stop();
+    expect((await connector({ statusUrl: null, maxAttempts: 1 }).health()).overall).toBe('down');
+  });
 });

@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
@@ -299,6 +299,29 @@ describe('Klaviyo sync', () => {
     const tagged = [...fake.lists.values()].filter((l) => l.name === 'Sent via backup');
     expect(tagged).toHaveLength(1);
     expect(fake.byEmail('user2@example.com')!.lists.has(tagged[0]!.id)).toBe(true);
+    expect(spec?.problems ?? []).toEqual([]);
+  });
+
+  it('times out a request that never answers and carries on', async () => {
+    useConnectorOverrides(engine, { sleep: sleeps.sleep, backoffBaseMs: 1, backoffMaxMs: 4, timeoutMs: 300 });
+    fake.fault({ path: new RegExp(`^/api/lists/${news}/profiles$`), kind: 'hang', times: 1, after: 1 });
+    const [s] = await syncEsp(engine);
+    expect(s!.members.added).toBe(258);
+    expect(fake.requests(/\/profiles$/).some((x) => x.status === 0)).toBe(true);
+  });
+
+  it('health: the accounts call plus the status page', async () => {
+    const k = new KlaviyoConnector({
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      statusUrl: `${fake.url}/statuspage`,
+    });
+    expect(await k.health()).toMatchObject({
+      overall: 'operational',
+      api: { state: 'ok', account: 'Example Shop Ltd' },
+    });
+    fake.statusPage = { indicator: 'minor', description: 'Delayed sends' };
+    expect((await k.health()).overall).toBe('degraded');
     expect(spec?.problems ?? []).toEqual([]);
   });
 });

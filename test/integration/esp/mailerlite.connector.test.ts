@@ -298,4 +298,17 @@ describe('MailerLite connector against the fake (schemas from the reference page
       /The given data was invalid\. \(status: The selected status is invalid\.\)/,
     );
   });
+
+  it('health: counts subscribers as the cheapest authenticated call and reads the status page', async () => {
+    const k = connector({ statusUrl: `${fake.url}/statuspage` });
+    expect(await k.health()).toMatchObject({
+      overall: 'operational',
+      api: { state: 'ok' },
+      statusPage: { indicator: 'none' },
+    });
+    expect(fake.requests(/^\/api\/subscribers$/).at(-1)!.url).toContain('limit=0');
+    fake.statusPage = { indicator: 'critical', description: 'Major outage', down: ['API'] };
+    expect((await k.health()).overall).toBe('degraded');
+    expect(schemas.problems).toEqual([]);
+  });
 });

@@ -324,4 +324,31 @@ describe('SendGrid sync', () => {
     expect(u1.custom_fields.understudy_backup_send).toBe('backup 2026-11-23');
     expect(problems).toEqual([]);
   });
+
+  it('times out a poll that never answers and carries on', async () => {
+    useConnectorOverrides(engine, {
+      sleep: sleeps.sleep,
+      backoffBaseMs: 1,
+      backoffMaxMs: 4,
+      timeoutMs: 300,
+      config: { exportPollMs: 5 },
+    });
+    fake.fault({ path: /^\/v3\/marketing\/contacts\/exports\//, kind: 'hang', times: 1 });
+    const [s] = await syncEsp(engine);
+    expect(s!.members.added).toBe(2406 + 2406 + 1);
+    expect(fake.requests(/^\/v3\/marketing\/contacts\/exports\//).some((x) => x.status === 0)).toBe(true);
+  });
+
+  it('health: a one-item list page plus the status page', async () => {
+    const k = new SendGridConnector({
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      statusUrl: `${fake.url}/statuspage`,
+    });
+    expect(await k.health()).toMatchObject({ overall: 'operational', api: { state: 'ok' } });
+    expect(problems).toEqual([]);
+    fake.onExchange = undefined; // the lists document does not list its 401
+    fake.apiKey = 'SG.other';
+    expect(await k.health()).toMatchObject({ overall: 'degraded', api: { state: 'auth' } });
+  });
 });
