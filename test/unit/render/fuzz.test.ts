@@ -126,3 +126,13 @@ describe('fuzz', () => {
     }
   });
 });
+
+describe('pathological templates', () => {
+  it('many unclosed tag openers compile in linear time (no catastrophic backtracking)', () => {
+    for (const dialect of DIALECTS) {
+      const t = `${'{{ {% {$ *| <a href="'.repeat(4000)}x`;
+      const render = compileCampaign(campaign({ dialect, html: t }), settings);
+      expect(render(ann).html!.length).toBeGreaterThan(t.length / 2);
+    }
+  });
+});

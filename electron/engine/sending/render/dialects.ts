@@ -396,8 +396,9 @@ interface LiquidSpec {
 
 function liquid(src: string, spec: LiquidSpec): Token[] {
   const re = spec.dollar
-    ? /\{\{-?\s*([\s\S]*?)\s*-?\}\}|\{%-?\s*([\s\S]*?)\s*-?%\}|\{\$([^{}\s]+?)\}/g
-    : /\{\{-?\s*([\s\S]*?)\s*-?\}\}|\{%-?\s*([\s\S]*?)\s*-?%\}/g;
+    ? /\{\{-?\s*([^{}]{0,500}?)\s*-?\}\}|\{%-?\s*([^{}]{0,500}?)\s*-?%\}|\{\$([^{}\s]{1,100}?)\}/g
+    : /\{\{-?\s*([^{}]{0,500}?)\s*-?\}\}|\{%-?\s*([^{}]{0,500}?)\s*-?%\}/g;
+  // Tag bodies are bounded and brace-free, so an unclosed "{{" costs a short scan, not the whole template.
   return scan(src, re, (m) => {
     const raw = m[0];
     if (m[1] !== undefined) return valueToken(raw, parseExpr(m[1]), spec.resolve);
