@@ -4,6 +4,9 @@ import { common, output, withEngine, type CommonOptions, type Io } from '../cont
 import { addNote, requireIncident, timeline } from '../../engine/continuity/incidents';
 import { humanDuration } from '../../engine/continuity/time';
 import { userError } from '../../engine/errors';
+import { createNotice, importCodes, sendStakeholderUpdate } from '../../engine/continuity/communication';
+import { readSettings } from '../../engine/continuity/settings';
+import { openEngineSecrets } from './inbox';
 
 function id(v: string): number {
   const n = Number(v.replace(/^#/, ''));
@@ -59,4 +62,99 @@ export function registerIncidents(program: Command, io: Io): void {
       });
     },
   );
+
+  common(
+    incidents
+      .command('codes <file>')
+      .description('import unique compensation codes (one per line, or a "code" column) into a batch')
+      .requiredOption('--batch <name>', 'name of the batch'),
+  ).action(async (file: string, opts: CommonOptions & { batch: string }) => {
+    await withEngine(opts, io, (engine) => {
+      const r = importCodes(engine, file, opts.batch);
+      output(
+        opts,
+        io,
+        r,
+        () =>
+          `${r.added} code(s) added to "${r.batch}" (${r.duplicates} duplicate(s) ignored); ${r.free} free.`,
+      );
+    });
+  });
+
+  common(
+    incidents
+      .command('notice')
+      .description(
+        'create a subscriber status notice or an apology as a campaign (send it with `understudy send ID`)',
+      )
+      .requiredOption('--kind <kind>', 'status | apology')
+      .requiredOption('--list <name>', 'the list to write to')
+      .requiredOption('--from <address>', '"Name <address>" or an address')
+      .option('--company <name>', 'business name in the text (default: the list name)')
+      .option('--subject <text>', 'subject (default: from the template)')
+      .option('--message <text>', 'the main paragraph (default: from the template)')
+      .option('--codes <batch>', 'apology only: give each recipient a code from this batch')
+      .option('--at <time>', 'schedule it (ISO-8601 with offset)'),
+  ).action(
+    async (
+      opts: CommonOptions & {
+        kind: string;
+        list: string;
+        from: string;
+        company?: string;
+        subject?: string;
+        message?: string;
+        codes?: string;
+        at?: string;
+      },
+    ) => {
+      if (opts.kind !== 'status' && opts.kind !== 'apology')
+        throw userError('--kind is "status" or "apology".');
+      await withEngine(opts, io, (engine) => {
+        const r = createNotice(engine, {
+          kind: opts.kind as 'status' | 'apology',
+          list: opts.list,
+          from: opts.from,
+          ...(opts.company ? { company: opts.company } : {}),
+          ...(opts.subject ? { subject: opts.subject } : {}),
+          ...(opts.message ? { message: opts.message } : {}),
+          ...(opts.codes ? { codes: opts.codes } : {}),
+          ...(opts.at ? { at: opts.at } : {}),
+        });
+        output(opts, io, { campaignId: r.campaign.id, codes: r.codes }, () =>
+          [
+            `Campaign ${r.campaign.id} created (${r.campaign.status}). Review it with \`understudy campaigns show ${r.campaign.id}\`, send it with \`understudy send ${r.campaign.id}\`.`,
+            ...(r.codes
+              ? [
+                  `Codes: ${r.codes.assigned} assigned${r.codes.withoutCode ? `; ${r.codes.withoutCode} recipient(s) without a code will not be sent this apology` : ''}.`,
+                ]
+              : []),
+          ].join('\n'),
+        );
+      });
+    },
+  );
+
+  common(
+    incidents
+      .command('update')
+      .description('email the team a status update through any working provider')
+      .requiredOption('--to <addresses>', 'comma-separated addresses')
+      .requiredOption('--from <address>', 'sender address')
+      .option('--note <text>', 'a line of your own at the top'),
+  ).action(async (opts: CommonOptions & { to: string; from: string; note?: string }) => {
+    await withEngine(opts, io, async (engine) => {
+      await openEngineSecrets(engine, opts, io);
+      const r = await sendStakeholderUpdate(engine, {
+        to: opts.to
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+        from: opts.from,
+        zone: readSettings(engine).timeZone,
+        ...(opts.note ? { note: opts.note } : {}),
+      });
+      output(opts, io, r, () => `Update "${r.subject}" sent to ${r.to.join(', ')} through ${r.provider}.`);
+    });
+  });
 }

@@ -164,7 +164,7 @@ export const InboxResultSchema = z.object({
 
 const Ok = z.object({ message: z.string() });
 
-export const continuityCalls = {
+export const continuityCallsCore = {
   continuitySettings: call({
     description:
       'The continuity settings (time zone, outage and catch-up policies, health, backups, mailbox).',
@@ -306,3 +306,49 @@ export const continuityCalls = {
     mutates: true,
   }),
 };
+
+export const communicationCalls = {
+  importCodes: call({
+    description: 'Import unique compensation codes from a CSV into a named batch.',
+    input: z.object({ file: z.string().min(1), batch: z.string().min(1).max(100) }),
+    output: z.object({
+      batch: z.string(),
+      added: z.number().int(),
+      duplicates: z.number().int(),
+      free: z.number().int(),
+    }),
+    mutates: true,
+  }),
+  createNotice: call({
+    description:
+      'Create a subscriber status notice or an apology (optionally with a compensation code each) as a campaign.',
+    input: z.object({
+      kind: z.enum(['status', 'apology']),
+      list: z.string().min(1),
+      from: z.string().min(3),
+      company: z.string().optional(),
+      subject: z.string().optional(),
+      message: z.string().max(5000).optional(),
+      codes: z.string().optional(),
+      at: z.string().optional(),
+    }),
+    output: z.object({
+      campaignId: z.number().int(),
+      codes: z.object({ assigned: z.number().int(), withoutCode: z.number().int() }).nullable(),
+    }),
+    mutates: true,
+  }),
+  sendStakeholderUpdate: call({
+    description:
+      'Email the team a status update (open incidents, provider health, held campaigns) through any working provider.',
+    input: z.object({
+      to: z.array(z.string().email()).min(1),
+      from: z.string().email(),
+      note: z.string().max(5000).optional(),
+    }),
+    output: z.object({ provider: z.string(), to: z.array(z.string()), subject: z.string() }),
+    mutates: true,
+  }),
+};
+
+export const continuityCalls = { ...continuityCallsCore, ...communicationCalls };

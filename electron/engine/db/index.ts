@@ -12,6 +12,7 @@ import { DrillsRepo } from './repos/drills';
 import { SchedulesRepo } from './repos/schedules';
 import { HealthRepo } from './repos/health';
 import { ReportsRepo } from './repos/reports';
+import { CodesRepo } from './repos/codes';
 import { ProvidersRepo } from './repos/providers';
 import { CampaignsRepo } from './repos/campaigns';
 import { DeliveriesRepo } from './repos/deliveries';
@@ -34,6 +35,7 @@ export interface Repos {
   schedules: SchedulesRepo;
   health: HealthRepo;
   reports: ReportsRepo;
+  codes: CodesRepo;
   providers: ProvidersRepo;
   campaigns: CampaignsRepo;
   deliveries: DeliveriesRepo;
@@ -56,6 +58,7 @@ export function createRepos(db: Db): Repos {
     schedules: new SchedulesRepo(db),
     health: new HealthRepo(db),
     reports: new ReportsRepo(db),
+    codes: new CodesRepo(db),
     providers: new ProvidersRepo(db),
     campaigns: new CampaignsRepo(db),
     deliveries: new DeliveriesRepo(db),

@@ -10,6 +10,7 @@ import { writeReport } from '../continuity/report';
 import { backupsDir, requestRestore, takeBackup } from '../continuity/backups';
 import { runDrills } from '../continuity/drills';
 import { processInbox } from '../continuity/inbox';
+import { createNotice, importCodes, sendStakeholderUpdate } from '../continuity/communication';
 
 const service = (engine: Engine) => createContinuity(engine);
 
@@ -63,4 +64,16 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
   runDrill: (engine, { provider }) => runDrills(engine, { provider }),
   listDrills: (engine) => engine.repos.drills.list(),
   processInbox: (engine) => processInbox(engine),
+  importCodes: (engine, { file, batch }) => importCodes(engine, file, batch),
+  createNotice: (engine, input) => {
+    const r = createNotice(engine, input);
+    return { campaignId: r.campaign.id, codes: r.codes };
+  },
+  sendStakeholderUpdate: (engine, { to, from, note }) =>
+    sendStakeholderUpdate(engine, {
+      to,
+      from,
+      zone: readSettings(engine).timeZone,
+      ...(note ? { note } : {}),
+    }),
 };
