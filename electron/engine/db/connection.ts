@@ -84,6 +84,10 @@ function configure(db: Db, options: OpenOptions, memory: boolean): void {
   db.pragma('cache_size = -65536');
   // Temporary tables (import staging) go to disk, so a 1,000,000-row import does not grow RSS.
   db.pragma('temp_store = FILE');
+  // SQLite's lower() folds ASCII only; names are compared and searched with Unicode lower-casing.
+  db.function('unicode_lower', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? s.toLowerCase() : s,
+  );
 }
 
 function refuseNewer(db: Db, path: string): number {

@@ -1,36 +1,43 @@
 /**
- * The bulk import path. Rows are first staged in a TEMP table on this connection (temp tables never
- * take the main database's write lock, so a sender can keep recording deliveries meanwhile), with
- * duplicates inside the file merged as they arrive. Then one IMMEDIATE transaction merges the staging
- * table into the list. So an import commits entirely or not at all: a crash, a kill or a cancel before
- * the merge leaves the list exactly as it was (the temp table dies with the connection).
+ * The bulk import path. Rows are first staged in a private temporary database attached to this
+ * connection (writing it never takes the main database's write lock, so a sender can keep recording
+ * deliveries meanwhile); repeats of an address inside the file are set aside as they arrive. Then one
+ * IMMEDIATE transaction merges the staging area into the list. So an import commits entirely or not
+ * at all: a crash, a kill or a cancel before the merge leaves the list exactly as it was (the staging
+ * database is deleted with the connection).
  */
 import type { Db } from '../connection';
 import { STATUS_RANK, GLOBAL_SUPPRESSION_STATUSES, type SubscriberStatus } from '../../mirror/status';
 import { emptyStatusCounts } from './lists';
 
-export interface StagedRow {
-  line: number;
-  email: string;
-  emailNorm: string;
-  firstName: string;
-  lastName: string;
-  status: SubscriberStatus;
-  statusChangedAt: string | null;
-  statusReason: string | null;
+/**
+ * One validated row, positional so that it crosses from the reader thread as compact JSON and binds
+ * straight into the staging INSERT (the order is COLS, after the file line number).
+ */
+export type StagedRow = [
+  line: number,
+  email: string,
+  emailNorm: string,
+  firstName: string,
+  lastName: string,
+  /** lower-cased "first last" (JavaScript's Unicode-aware toLowerCase, not SQLite's ASCII lower()). */
+  nameNorm: string,
+  status: SubscriberStatus,
+  statusChangedAt: string | null,
+  statusReason: string | null,
   /** JSON object text of non-empty merge fields. */
-  mergeFields: string;
+  mergeFields: string,
   /** JSON array text. */
-  tags: string;
+  tags: string,
   /** JSON object text. */
-  extra: string;
-  optinTime: string | null;
-  optinIp: string | null;
-  confirmTime: string | null;
-  confirmIp: string | null;
-  espId: string | null;
-  espChangedAt: string | null;
-}
+  extra: string,
+  optinTime: string | null,
+  optinIp: string | null,
+  confirmTime: string | null,
+  confirmIp: string | null,
+  espId: string | null,
+  espChangedAt: string | null,
+];
 
 export interface MergeCounts {
   imported: number;
@@ -57,7 +64,7 @@ function mergeSet(t: string): string {
       first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE ${t}.first_name END,
       last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE ${t}.last_name END,
       name_norm = CASE WHEN excluded.first_name <> '' OR excluded.last_name <> ''
-        THEN trim(lower(CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE ${t}.first_name END || ' ' ||
+        THEN unicode_lower(trim(CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE ${t}.first_name END || ' ' ||
                         CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE ${t}.last_name END))
         ELSE ${t}.name_norm END,
       status_changed_at = CASE WHEN ${stricter} THEN coalesce(excluded.status_changed_at, ${t}.status_changed_at) ELSE ${t}.status_changed_at END,
@@ -149,37 +156,14 @@ export class Staging {
     private readonly db: Db,
     readonly schema: string,
   ) {
-    const values = `VALUES (?, ?, ?, ?, ?, lower(trim(? || ' ' || ?)), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    const values = `VALUES (${Array.from({ length: 18 }, () => '?').join(', ')})`;
     // A repeat of an address inside the file is not an error: it goes to dups, merged after the rest.
     const first = db.prepare(
       `INSERT INTO ${schema}.rows (line, ${COLS}) ${values} ON CONFLICT (email_norm) DO NOTHING`,
     );
     const repeat = db.prepare(`INSERT INTO ${schema}.dups (line, ${COLS}) ${values}`);
     this.insertMany = db.transaction((rows: StagedRow[]) => {
-      for (const r of rows) {
-        const args = [
-          r.line,
-          r.email,
-          r.emailNorm,
-          r.firstName,
-          r.lastName,
-          r.firstName,
-          r.lastName,
-          r.status,
-          r.statusChangedAt,
-          r.statusReason,
-          r.mergeFields,
-          r.tags,
-          r.extra,
-          r.optinTime,
-          r.optinIp,
-          r.confirmTime,
-          r.confirmIp,
-          r.espId,
-          r.espChangedAt,
-        ];
-        if (first.run(args).changes === 0) repeat.run(args);
-      }
+      for (const r of rows) if (first.run(r).changes === 0) repeat.run(r);
     });
   }
 

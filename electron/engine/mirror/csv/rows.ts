@@ -162,25 +162,26 @@ export class RowBuilder {
 
     return {
       ok: true,
-      row: {
+      row: [
         line,
-        email: email.email,
-        emailNorm: email.norm,
-        firstName: first,
-        lastName: last,
+        email.email,
+        email.norm,
+        first,
+        last,
+        (first === '' ? last : last === '' ? first : `${first} ${last}`).toLowerCase(),
         status,
-        statusChangedAt: times.status_changed_at,
+        times.status_changed_at,
         statusReason,
-        mergeFields: jsonObject(mk, mv),
-        tags: tags.length ? JSON.stringify(tags) : '[]',
+        jsonObject(mk, mv),
+        tags.length ? JSON.stringify(tags) : '[]',
         extra,
-        optinTime: times.optin_time,
+        times.optin_time,
         optinIp,
-        confirmTime: times.confirm_time,
+        times.confirm_time,
         confirmIp,
         espId,
-        espChangedAt: times.esp_changed_at,
-      },
+        times.esp_changed_at,
+      ],
     };
   }
 }
