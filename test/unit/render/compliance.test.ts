@@ -180,6 +180,17 @@ describe('text part derived from HTML', () => {
     expect(h).toContain('<title>Fresh bread this week</title>');
   });
 
+  it('layout and data tables: every cell is its own block, no runs of blank lines', () => {
+    const t = `<table><tr><td><h2>Autumn loaves</h2><p>Rye and spelt.</p></td><td><img src="x.png" alt=""></td></tr></table>
+      <table><tr><th>Loaf</th><th>Price</th></tr><tr><td>Rye</td><td>{{field.PRICE}}</td></tr></table>{{unsubscribe_url}} {{postal_address}}`;
+    const text = compileCampaign(
+      campaign({ html: t }),
+      settings,
+    )({ ...ann, mergeFields: { PRICE: '£4' } }).text;
+    expect(text).toMatch(/^Autumn loaves\n\nRye and spelt\.\n\nLoaf\n\nPrice\n\nRye\n\n£4\n/);
+    expect(text).not.toMatch(/\n{3,}/);
+  });
+
   it('falls back to converting each message when a conditional sits where the converter drops it', () => {
     const t =
       '<html><head><title>*|IF:FNAME|*Hi*|END:IF|*</title></head><body><p>*|IF:FNAME|*Dear *|FNAME|**|ELSE:|*Hello*|END:IF|*</p>*|UNSUB|* *|LIST:ADDRESS|*</body></html>';

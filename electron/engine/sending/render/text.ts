@@ -13,7 +13,7 @@ const HEADINGS = ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'].map((selector) => ({
   options: { uppercase: false },
 }));
 
-export const htmlToText: (html: string) => string = compile({
+const convert: (html: string) => string = compile({
   wordwrap: 78,
   selectors: [
     { selector: 'a', options: { linkBrackets: ['(', ')'], hideLinkHrefIfSameAsText: true } },
@@ -23,10 +23,18 @@ export const htmlToText: (html: string) => string = compile({
     // Hidden preheaders (Mailchimp's mcnPreviewText and friends) are for the inbox preview only.
     { selector: '[style*="display:none"]', format: 'skip' },
     { selector: '[style*="display: none"]', format: 'skip' },
-    { selector: 'table', options: { uppercaseHeaderCells: false } },
+    // Email HTML uses tables for layout: each cell's content is a block of its own, so neither
+    // layout columns nor the cells of a price list run together.
+    { selector: 'td', format: 'block' },
+    { selector: 'th', format: 'block' },
     ...HEADINGS,
   ],
 });
+
+/** HTML to text; empty layout cells leave no runs of blank lines. */
+export function htmlToText(html: string): string {
+  return convert(html).replace(/\n{3,}/g, '\n\n');
+}
 
 const SENTINEL_RE = /\uE000(\d+)\uE001/g;
 
