@@ -351,4 +351,25 @@ describe('SendGrid sync', () => {
     fake.apiKey = 'SG.other';
     expect(await k.health()).toMatchObject({ overall: 'degraded', api: { state: 'auth' } });
   });
+
+  it('reports an export that never finishes instead of waiting forever, and picks it up again next time', async () => {
+    useConnectorOverrides(engine, {
+      sleep: sleeps.sleep,
+      backoffBaseMs: 1,
+      backoffMaxMs: 4,
+      timeoutMs: 10_000,
+      config: { exportPollMs: 5, exportMaxPolls: 3 },
+    });
+    fake.pollsUntilReady = 1000;
+    const err = await syncEsp(engine).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'esp_unavailable' });
+    expect((err as Error).message).toMatch(/contact export .* has not finished after 3 checks/);
+    fake.pollsUntilReady = 0;
+    const posts = fake.requests(/^\/v3\/marketing\/contacts\/exports$/, 'POST').length;
+    const [s] = await syncEsp(engine);
+    expect(s!.resumed).toBe(true);
+    expect(engine.repos.subscribers.count({ listId: list('all').id })).toBe(2406);
+    // The stuck export was resumed, not started again: only the two other lists started exports.
+    expect(fake.requests(/^\/v3\/marketing\/contacts\/exports$/, 'POST').length - posts).toBe(2);
+  });
 });

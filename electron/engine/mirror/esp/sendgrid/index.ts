@@ -113,6 +113,8 @@ export class SendGridConnector implements EspConnector {
   private readonly timeoutMs: number;
   /** How long the sync engine waits between export status polls. */
   private readonly pollMs: number;
+  /** Polls before an export that never finishes is reported (720 × 5 s = an hour). */
+  private readonly maxPolls: number;
   private suppressions: { at: number; map: SuppressionMap } | null = null;
   private file: { job: string; index: number; rows: SgExportContact[] } | null = null;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -124,6 +126,7 @@ export class SendGridConnector implements EspConnector {
     this.sleep = o.sleep ?? realSleep;
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.pollMs = typeof o.config?.exportPollMs === 'number' ? o.config.exportPollMs : 5_000;
+    this.maxPolls = typeof o.config?.exportMaxPolls === 'number' ? o.config.exportMaxPolls : 720;
     this.http = new EspHttp({
       esp: 'SendGrid',
       baseUrl: o.baseUrl || SENDGRID_BASE_URL,
@@ -345,8 +348,20 @@ export class SendGridConnector implements EspConnector {
       // Expired or failed at SendGrid: start a fresh export (a full pass re-applies idempotently).
       return { members: [], next: { phase: 'start' }, pendingMs: this.pollMs };
     }
-    if (st.body.status !== 'ready')
-      return { members: [], next: { phase: 'wait', job }, pendingMs: this.pollMs };
+    if (st.body.status !== 'ready') {
+      const polls = Number(cursor!.polls ?? 0) + 1;
+      if (polls >= this.maxPolls)
+        throw new EspError(
+          'esp_unavailable',
+          `SendGrid's contact export ${job} has not finished after ${polls} checks (${Math.round((polls * this.pollMs) / 60_000)} min).`,
+          {
+            retryable: true,
+            safe: 'The mirror keeps what it had; nothing from this export was applied.',
+            next: "Check SendGrid's status page; the next sync checks the same export again.",
+          },
+        );
+      return { members: [], next: { phase: 'wait', job, polls }, pendingMs: this.pollMs };
+    }
     const urls = st.body.urls ?? [];
     if (phase === 'wait') {
       // Ready: read the suppressions now, so every page of this pass uses the same picture.
