@@ -115,7 +115,7 @@ async function failover(): Promise<void> {
 }
 
 function caps(): void {
-  const start = Date.UTC(2026, 0, 1, 0, 0, 0, 500);
+  const start = Date.UTC(2026, 0, 1);
   const c1 = new ManualClock(start);
   const perSec = simulate(
     new RateLimiter({ perSecond: 10, perMinute: null, perHour: null, perDay: null }),

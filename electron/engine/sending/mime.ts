@@ -15,6 +15,8 @@ import { randomBytes } from 'node:crypto';
 import type { RenderedMessage } from './render';
 
 const ASCII = /^[\x20-\x7e]*$/;
+const BOUNDARY_SEED = randomBytes(8).toString('hex');
+let boundaryCount = 0;
 
 export function canWriteFast(m: RenderedMessage): boolean {
   if (m.dkim) return false;
@@ -68,7 +70,7 @@ export function foldHeader(name: string, value: string): string {
   return out.join('\r\n');
 }
 
-const HEX = '0123456789ABCDEF';
+const HEXB = Buffer.from('0123456789ABCDEF', 'latin1');
 /** Headers this writer sets itself; a duplicate from the renderer is dropped. */
 const OWN = new Set([
   'from',
@@ -84,38 +86,56 @@ const OWN = new Set([
 
 /** Quoted-printable (RFC 2045 6.7) of UTF-8 text, with CRLF line ends and soft breaks at 76. */
 export function quotedPrintable(text: string): string {
-  const buf = Buffer.from(text.replace(/\r?\n/g, '\n'), 'utf8');
-  const out: string[] = [];
-  let line = '';
-  const flush = (soft: boolean) => {
-    out.push(soft ? `${line}=` : line);
-    line = '';
+  const src = Buffer.from(text, 'utf8');
+  // Worst case: every byte encoded (3x) plus a soft break every 25 encoded bytes.
+  const out = Buffer.allocUnsafe(src.length * 3 + Math.ceil(src.length / 25) * 3 + 8);
+  let o = 0;
+  let col = 0;
+  const encodeTrailingSpace = () => {
+    const w = out[o - 1];
+    if (col > 0 && (w === 0x20 || w === 0x09)) {
+      out[o - 1] = 0x3d;
+      out[o++] = HEXB[w >> 4]!;
+      out[o++] = HEXB[w & 15]!;
+    }
   };
-  for (let i = 0; i < buf.length; i++) {
-    const b = buf[i]!;
+  for (let i = 0; i < src.length; i++) {
+    const b = src[i]!;
+    if (b === 0x0d && src[i + 1] === 0x0a) continue; // CRLF and LF are both a line break
     if (b === 0x0a) {
-      // Trailing whitespace before a line break must be encoded.
-      const last = line.charCodeAt(line.length - 1);
-      if (last === 0x20 || last === 0x09) line = `${line.slice(0, -1)}=${HEX[last >> 4]}${HEX[last & 15]}`;
-      flush(false);
+      encodeTrailingSpace();
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+      col = 0;
       continue;
     }
-    let enc: string;
-    if ((b >= 33 && b <= 126 && b !== 61) || b === 0x20 || b === 0x09) enc = String.fromCharCode(b);
-    else enc = `=${HEX[b >> 4]}${HEX[b & 15]}`;
-    // A leading "." is safe here: the SMTP layer dot-stuffs. Keep lines at 76 including the "=".
-    if (line.length + enc.length > 75) flush(true);
-    line += enc;
+    const literal = (b >= 33 && b <= 126 && b !== 0x3d) || b === 0x20 || b === 0x09;
+    // Room for 3 also for a space or tab: it may have to be encoded if the line ends after it.
+    const room = literal && b !== 0x20 && b !== 0x09 ? 1 : 3;
+    if (col + room > 75) {
+      out[o++] = 0x3d;
+      out[o++] = 0x0d;
+      out[o++] = 0x0a;
+      col = 0;
+    }
+    if (literal) {
+      out[o++] = b;
+      col += 1;
+    } else {
+      out[o++] = 0x3d;
+      out[o++] = HEXB[b >> 4]!;
+      out[o++] = HEXB[b & 15]!;
+      col += 3;
+    }
   }
-  const last = line.charCodeAt(line.length - 1);
-  if (last === 0x20 || last === 0x09) line = `${line.slice(0, -1)}=${HEX[last >> 4]}${HEX[last & 15]}`;
-  out.push(line);
-  return out.join('\r\n');
+  encodeTrailingSpace();
+  return out.toString('latin1', 0, o);
 }
 
 /** The whole message as RFC 5322 text with CRLF line ends. */
 export function writeMessage(m: RenderedMessage, date: Date = new Date()): string {
-  const boundary = `----=_understudy_${randomBytes(12).toString('hex')}`;
+  // "=_" can never occur in quoted-printable output, so this boundary cannot collide with a body.
+  const boundary = `----=_understudy_${BOUNDARY_SEED}_${(++boundaryCount).toString(36)}`;
   const h: string[] = [
     foldHeader('From', encodeAddress(m.from)),
     foldHeader('To', encodeAddress(m.to)),

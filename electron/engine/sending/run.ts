@@ -261,7 +261,7 @@ async function loop(
   const now = () => engine.clock.now();
   const iso = (ms: number) => new Date(ms).toISOString();
   const totalConnections = slots.reduce((a, s) => a + s.row.maxConnections, 0);
-  const window = t.window ?? Math.max(16, 4 * totalConnections);
+  const window = t.window ?? Math.max(32, 8 * totalConnections);
   const claimBatch = Math.max(1, Math.min(t.claimBatch, window));
 
   const queue: Item[] = [];
@@ -644,9 +644,27 @@ async function loop(
       progress('sending');
 
       const at = now();
-      if (queue.length < claimBatch && held() < window && at >= noneDueUntil) {
-        const want = Math.min(claimBatch, window - held());
-        const { claimed, skipped } = repo.claim(id, want, iso(at));
+      if (queue.length < claimBatch && queue.length + inflight < window && at >= noneDueUntil) {
+        // Outcomes still pending are written in the same commit as the claim, so they free their room.
+        const want = Math.min(claimBatch, window - queue.length - inflight);
+        let got;
+        if (pending.length > 0 || sendCounts.size > 0) {
+          // Write the finished outcomes and take the next batch in one commit.
+          const batch = pending;
+          const counts = [...sendCounts.values()];
+          pending = [];
+          sendCounts.clear();
+          got = repo.recordAndClaim(
+            batch,
+            counts,
+            engine.now(),
+            () => engine.repos.campaignRuns.heartbeat(run.id, engine.now()),
+            { campaignId: id, limit: want, dueBy: iso(at) },
+          );
+          lastFlush = Date.now();
+          lastBeat = lastFlush;
+        } else got = repo.claim(id, want, iso(at));
+        const { claimed, skipped } = got;
         for (const sk of skipped) {
           if (sk.reason === 'suppressed') live.suppressed++;
           else live.skipped++;

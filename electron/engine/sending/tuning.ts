@@ -6,7 +6,8 @@ export interface SendTuning {
   /**
    * Most deliveries 'claimed' at once (queued locally, on the wire, or awaiting their outcome write).
    * This is the bound on duplicates after a crash: only claimed rows can have been accepted by a server
-   * without their outcome being recorded. Default: 4 per connection of the chain, at least 16.
+   * without their outcome being recorded. Default: 8 per connection of the chain, at least 32 — enough
+   * to keep every connection busy while a batch commits (one fsync per batch, synchronous=FULL).
    */
   window: number | null;
   /** Rows claimed per transaction. */

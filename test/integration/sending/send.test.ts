@@ -192,3 +192,69 @@ describe('sending through real SMTP servers', () => {
     await w.engine.close();
   });
 });
+
+describe('interruptions', () => {
+  it('a run stopped by shutdown is resumed by resumeInterruptedRuns when the engine starts again', async () => {
+    const w = await world(300);
+    const srv = await startSmtpSink({ dump: true });
+    servers.push(srv);
+    await smtpProvider(w, 'relay', srv.port);
+    const id = campaign(w);
+    const ac = new AbortController();
+    const first = await runCampaign(w.engine, id, {
+      tuning: FAST,
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.sent >= 50) ac.abort('shutdown');
+      },
+    });
+    expect(first.state).toBe('waiting');
+    expect(first.queued).toBeGreaterThan(0);
+    expect(w.engine.repos.campaigns.byId(id)!.status).toBe('sending');
+    await w.engine.close();
+
+    const { Engine } = await import('../../../electron/engine/engine');
+    const { resumeInterruptedRuns, useSecretStore } = await import('../../../electron/engine/sending');
+    const engine = Engine.open({ dbPath: w.dbPath });
+    useSecretStore(engine, w.secrets);
+    const [s] = await resumeInterruptedRuns(engine, { tuning: FAST });
+    expect(s).toMatchObject({ state: 'finished', sent: 300, failed: 0 });
+    const count = new Map<string, number>();
+    for (const m of srv.received()) count.set(m.rcpt[0]!, (count.get(m.rcpt[0]!) ?? 0) + 1);
+    expect(count.size).toBe(300);
+    expect([...count.values()].every((n) => n === 1)).toBe(true); // a clean shutdown leaves nothing in flight
+    expect(await resumeInterruptedRuns(engine)).toEqual([]);
+    await engine.close();
+  });
+
+  it('pause stops a running send within a second, and resume finishes exactly the rest', async () => {
+    const w = await world(400);
+    const srv = await startSmtpSink({ dump: true });
+    servers.push(srv);
+    await smtpProvider(w, 'relay', srv.port, { perSecond: 200 });
+    const id = campaign(w);
+    const { pauseCampaign, resumeCampaign, cancelCampaign } =
+      await import('../../../electron/engine/sending');
+    let paused = false;
+    const first = await runCampaign(w.engine, id, {
+      tuning: FAST,
+      onProgress: (p) => {
+        if (!paused && p.sent >= 30) {
+          paused = true;
+          pauseCampaign(w.engine, id);
+        }
+      },
+    });
+    expect(first.state).toBe('paused');
+    expect(w.engine.repos.campaigns.byId(id)!.status).toBe('paused');
+    await expect(runCampaign(w.engine, id)).rejects.toThrow(/paused/);
+    const rest = await resumeCampaign(w.engine, id, { tuning: FAST });
+    expect(rest).toMatchObject({ state: 'finished', sent: 400 });
+    const count = new Map<string, number>();
+    for (const m of srv.received()) count.set(m.rcpt[0]!, (count.get(m.rcpt[0]!) ?? 0) + 1);
+    expect(count.size).toBe(400);
+    expect([...count.values()].every((n) => n === 1)).toBe(true);
+    expect(() => cancelCampaign(w.engine, id)).toThrow(/cannot be cancelled/);
+    await w.engine.close();
+  });
+});

@@ -222,6 +222,22 @@ export class DeliveriesRepo {
     run.immediate();
   }
 
+  /** `record` and `claim` in one transaction: one commit (one fsync) per cycle instead of two. */
+  recordAndClaim(
+    outcomes: DeliveryOutcome[],
+    sendCounts: { providerId: number; second: number; count: number }[],
+    now: string,
+    alsoInTransaction: (() => void) | undefined,
+    claim: { campaignId: number; limit: number; dueBy: string },
+  ): { claimed: ClaimedDelivery[]; skipped: SkippedDelivery[] } {
+    return this.db
+      .transaction(() => {
+        this.record(outcomes, sendCounts, now, alsoInTransaction);
+        return this.claim(claim.campaignId, claim.limit, claim.dueBy);
+      })
+      .immediate();
+  }
+
   /**
    * Puts rows left 'claimed' by a run that stopped (crash, kill, power cut) back in the queue. They
    * may have been accepted by the server just before the stop, so they are marked 'uncertain': each
