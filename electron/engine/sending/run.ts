@@ -306,8 +306,6 @@ async function loop(
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
 
-  const held = () => queue.length + inflight + pending.length;
-
   const flush = () => {
     if (pending.length === 0 && sendCounts.size === 0) return;
     const batch = pending;
