@@ -104,6 +104,7 @@ export class EncryptedFileSecretStore implements SecretStore {
   /** Derived keys by salt, so the expensive KDF runs once per file per process. */
   readonly #keys = new Map<string, Buffer>();
   #queue: Promise<unknown> = Promise.resolve();
+  #fresh: { header: FileHeader; key: Buffer } | undefined;
 
   constructor(path: string, passphrase: string, options: FileStoreOptions = {}) {
     if (!passphrase) {
@@ -204,6 +205,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         await this.#write(header, key, secrets);
         this.#passphrase = newPassphrase;
         this.#keys.clear();
+        this.#fresh = undefined;
         this.#keys.set(`${salt}:${p.N}:${p.r}:${p.p}`, key);
         registerSecret(newPassphrase);
       } finally {
@@ -254,6 +256,8 @@ export class EncryptedFileSecretStore implements SecretStore {
       raw = await readFile(this.path, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // No file yet: one fresh salt and key per store object (the KDF is the expensive part).
+      if (this.#fresh) return { secrets: {}, header: this.#fresh.header, key: this.#fresh.key };
       const p = this.#options.scrypt;
       const salt = randomBytes(16).toString('base64');
       const key = await this.#key(salt, p);
@@ -264,6 +268,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         cipher: 'aes-256-gcm',
         check: keyCheck(key),
       };
+      this.#fresh = { header, key };
       return { secrets: {}, header, key };
     }
     let body: FileBody;
