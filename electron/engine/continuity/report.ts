@@ -121,7 +121,7 @@ function sendChart(r: IncidentReport): string {
     .filter((v, i, a) => a.indexOf(v) === i)
     .map(
       (i) =>
-        `<text x="${left + i * bw + bw / 2}" y="${H - 8}" text-anchor="middle">${esc(displayTime(new Date(t0 + i * bucketMs).toISOString(), r.timeZone).replace(/^\w+ /, ''))}</text>`,
+        `<text x="${left + i * bw + bw / 2}" y="${H - 8}" text-anchor="${i === 0 && n > 1 ? 'start' : i === n - 1 && n > 1 ? 'end' : 'middle'}">${esc(displayTime(new Date(t0 + i * bucketMs).toISOString(), r.timeZone).replace(/^\w+ /, ''))}</text>`,
     )
     .join('');
   const legend = providers
@@ -136,15 +136,22 @@ function sendChart(r: IncidentReport): string {
     <span class="muted">one bar = ${humanDuration(bucketMs)}</span></div>`;
 }
 
+/** The provider's colour in the time chart, so both charts agree. */
+function providerColor(r: IncidentReport, provider: string): string {
+  const providers = [...new Set(r.series.buckets.map((b) => b.provider))];
+  const i = providers.indexOf(provider);
+  return PALETTE[(i < 0 ? providers.length : i) % PALETTE.length]!;
+}
+
 /** Horizontal bars for a small table of counts. */
-function barList(rows: { label: string; n: number }[], color = '#2563eb'): string {
+function barList(rows: { label: string; n: number; color?: string }[], color = '#2563eb'): string {
   if (!rows.length) return '<p class="muted">None.</p>';
   const max = Math.max(1, ...rows.map((r) => r.n));
   const H = rows.length * 26 + 4;
   return `<svg viewBox="0 0 720 ${H}" role="img">${rows
     .map((r, i) => {
       const w = (r.n / max) * 440;
-      return `<text x="0" y="${i * 26 + 17}">${esc(r.label)}</text><rect x="230" y="${i * 26 + 4}" width="${w.toFixed(1)}" height="18" fill="${color}"/><text x="${236 + w}" y="${i * 26 + 17}">${r.n}</text>`;
+      return `<text x="0" y="${i * 26 + 17}">${esc(r.label)}</text><rect x="230" y="${i * 26 + 4}" width="${w.toFixed(1)}" height="18" fill="${r.color ?? color}"/><text x="${236 + w}" y="${i * 26 + 17}">${r.n}</text>`;
     })
     .join('')}</svg>`;
 }
@@ -220,7 +227,7 @@ ${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th
 <h2>Messages over time</h2>
 ${sendChart(r)}
 <h2>Messages by provider</h2>
-${barList(Object.entries(r.byProvider).map(([label, n]) => ({ label, n })))}
+${barList(Object.entries(r.byProvider).map(([label, n]) => ({ label, n, color: providerColor(r, label) })))}
 <h2>Failures by class</h2>
 ${r.failures.length ? `<table><thead><tr><th>Class</th><th>Kind</th><th class="num">SMTP code</th><th class="num">Deliveries</th></tr></thead><tbody>${failRows}</tbody></table>` : '<p class="muted">No delivery failed.</p>'}
 <h2>Unsubscribes and bounces during the incident</h2>

@@ -132,13 +132,13 @@ export class ReportsRepo {
     const fromMs = Date.parse(from);
     return this.db
       .prepare(
-        `SELECT CAST(((julianday(d.sent_at) - julianday(?)) * 86400000) / ? AS INTEGER) AS bucket,
+        `SELECT CAST((unixepoch(d.sent_at, 'subsec') * 1000 - ?) / ? AS INTEGER) AS bucket,
            coalesce(p.name, '(removed provider)') AS provider, count(*) AS n
          FROM deliveries d LEFT JOIN providers p ON p.id = d.provider_id
          WHERE d.campaign_id IN (${marks}) AND d.state = 'sent' AND d.sent_at IS NOT NULL
          GROUP BY 1, 2 ORDER BY 1`,
       )
-      .all(new Date(fromMs).toISOString(), bucketMs, ...campaignIds) as {
+      .all(fromMs, bucketMs, ...campaignIds) as {
       bucket: number;
       provider: string;
       n: number;
