@@ -27,7 +27,12 @@ export async function startServe(opts: { dir?: string; env?: NodeJS.ProcessEnv }
     [join(ROOT, 'bin', 'understudy.mjs'), 'serve', '--port', '0', '--db', dbPath],
     {
       cwd: ROOT,
-      env: { ...process.env, UNDERSTUDY_HOME: dir, ...opts.env },
+      env: {
+        ...process.env,
+        UNDERSTUDY_HOME: dir,
+        UNDERSTUDY_PASSPHRASE: 'e2e passphrase, not a secret',
+        ...opts.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

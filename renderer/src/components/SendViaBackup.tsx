@@ -37,24 +37,40 @@ export function SendViaBackup({
   const [campaign, setCampaign] = useState<CampaignDetail | null>(null);
   const [providers, setProviders] = useState<Provider[] | null>(null);
   const [via, setVia] = useState<string>('');
+  const [subscribed, setSubscribed] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     void (async () => {
-      const [c, p] = await Promise.all([
+      const [c, p, l] = await Promise.all([
         api().call('getCampaign', { id: campaignId }),
         api().call('listProviders', {}),
+        api().listLists({}),
       ]);
       if (!c.ok) return setError(c.error);
+      if (l.ok)
+        setSubscribed(
+          l.value.find((x) => x.name === (c.value as CampaignDetail).list)?.byStatus.subscribed ?? 0,
+        );
       if (!p.ok) return setError(p.error);
       setCampaign(c.value as CampaignDetail);
-      setProviders((p.value as Provider[]).filter((x) => x.enabled));
+      const enabled = (p.value as Provider[]).filter((x) => x.enabled);
+      setProviders(enabled);
+      // With a provider down, name the healthy one explicitly so nothing is tried on the broken one.
+      const healthy = enabled.filter((x) => x.health !== 'down' && x.breaker !== 'open');
+      if (healthy.length < enabled.length && healthy[0]) setVia(healthy[0].name);
     })();
   }, [campaignId]);
 
   const usable = (providers ?? []).filter((p) => p.health !== 'down' && p.breaker !== 'open');
   const chain = via ? usable.filter((p) => p.name === via) : usable;
-  const remaining = campaign ? campaign.counts.queued + campaign.counts.failedTemp : 0;
+  // Before the first send no delivery rows exist yet: the list's subscribed count is the audience.
+  const notStarted = !!campaign && campaign.counts.total === 0;
+  const remaining = campaign
+    ? notStarted
+      ? subscribed
+      : campaign.counts.queued + campaign.counts.failedTemp
+    : 0;
   const rate = chain.reduce((n, p) => n + sustainedRate(p), 0);
   const seconds = rate > 0 ? remaining / rate : null;
   const finish = seconds !== null ? new Date(Date.now() + seconds * 1000) : null;
@@ -127,7 +143,9 @@ export function SendViaBackup({
             <div className="field">
               <label htmlFor="svb-via">Send through</label>
               <select id="svb-via" value={via} onChange={(e) => setVia(e.target.value)}>
-                <option value="">The chain, in order (fails over automatically)</option>
+                {usable.length === providers.length && (
+                  <option value="">The chain, in order (fails over automatically)</option>
+                )}
                 {usable.map((p) => (
                   <option key={p.id} value={p.name}>
                     Only {p.name}

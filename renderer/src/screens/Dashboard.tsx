@@ -2,7 +2,9 @@
  * Dashboard: at a glance, what is down, what is about to be late, and one-click choices during an
  * incident. Each panel fills in from its engine calls; panels whose calls are not in this engine say so.
  */
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { ErrorBox } from '../components/ErrorBox';
+import type { ApiError } from '../api/types';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store';
 import { useResource, ResourceView } from '../components/Resource';
@@ -34,6 +36,7 @@ export function Dashboard() {
       <div className="cards">
         <article className="card" aria-labelledby="card-providers">
           <h2 id="card-providers">Sending providers</h2>
+          <CheckNow />
           <ResourceView res={providers} what="Provider health" calls={[healthCall]}>
             {(v) => <HealthList rows={v as (ProviderHealth | Provider)[]} />}
           </ResourceView>
@@ -83,6 +86,33 @@ export function Dashboard() {
         </article>
       </div>
     </section>
+  );
+}
+
+function CheckNow() {
+  const act = useStore((s) => s.act);
+  const bumpData = useStore((s) => s.bumpData);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!has('checkHealthNow')) return null;
+  return (
+    <div className="card-tools">
+      <button
+        type="button"
+        disabled={busy}
+        onClick={async () => {
+          setBusy(true);
+          setError(null);
+          const r = await act('checkHealthNow', {});
+          setBusy(false);
+          if (!r.ok && r.error) setError(r.error);
+          bumpData();
+        }}
+      >
+        {busy ? 'Checking…' : 'Check now'}
+      </button>
+      {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+    </div>
   );
 }
 

@@ -2,6 +2,7 @@
 import { useStore } from '../store';
 import { api } from '../api/client';
 import type { Theme } from '../store/app';
+import { SendingSettings, ContinuitySettings } from './SettingsSending';
 
 export function Settings() {
   const theme = useStore((s) => s.theme);
@@ -11,6 +12,8 @@ export function Settings() {
       <header className="screen-head">
         <h1 id="settings-title">Settings</h1>
       </header>
+      <SendingSettings />
+      <ContinuitySettings />
       <article className="card">
         <h2>Appearance</h2>
         <fieldset className="radio-row">
