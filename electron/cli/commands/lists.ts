@@ -48,6 +48,7 @@ export function registerLists(program: Command, io: Io): void {
         'map a column: email, first_name, last_name, status, tags, merge:TAG, extra:NAME, ignore',
       )
       .option('--status <status>', 'status for rows whose file does not say (default subscribed)')
+      .option('--encoding <encoding>', 'utf-8|utf-16le|utf-16be|windows-1252 (default: detected)')
       .option('--reject-report <file>', 'write rejected rows (line, reason, raw text) to this CSV'),
   ).action(
     async (
@@ -58,6 +59,7 @@ export function registerLists(program: Command, io: Io): void {
         map?: string[];
         rejectReport?: string;
         status?: string;
+        encoding?: string;
       },
     ) => {
       const format = ImportFormatSchema.safeParse(opts.format);
@@ -67,6 +69,14 @@ export function registerLists(program: Command, io: Io): void {
         );
       if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
         throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
+      }
+      const encodings = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
+      const encoding = opts.encoding
+        ?.toLowerCase()
+        .replace(/^(cp|win)-?1252$/, 'windows-1252')
+        .replace(/^utf8$/, 'utf-8');
+      if (encoding !== undefined && !(encodings as readonly string[]).includes(encoding)) {
+        throw userError(`Unknown --encoding "${opts.encoding}". Use one of: ${encodings.join(', ')}.`);
       }
       const map: Record<string, string> = {};
       for (const m of opts.map ?? []) {
@@ -89,6 +99,7 @@ export function registerLists(program: Command, io: Io): void {
               map,
               ...(opts.rejectReport ? { rejectReport: opts.rejectReport } : {}),
               ...(opts.status ? { status: opts.status as never } : {}),
+              ...(encoding ? { encoding: encoding as (typeof encodings)[number] } : {}),
             },
             {
               signal: ac.signal,

@@ -111,3 +111,19 @@ describe('understudy CLI: lists, import, export, subscribers, status', () => {
     expect(JSON.parse(bad.stdout)).toEqual({ lists: [] });
   });
 });
+
+describe('understudy import --encoding', () => {
+  it('forces an encoding, and refuses an unknown one', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'u.sqlite');
+    const f = join(dir, 'w.csv');
+    writeFileSync(f, Buffer.from('Email,First Name\nn@example.com,No\xebl\n', 'latin1'));
+    const ok = await cli(['import', f, '--list', 'L', '--encoding', 'cp1252', '--db', db, '--json']);
+    expect(ok.json()).toMatchObject({ encoding: 'windows-1252', imported: 1 });
+    const subs = await cli(['subscribers', '--list', 'L', '--db', db, '--json']);
+    expect(subs.json()).toMatchObject({ rows: [{ firstName: 'Noël' }] });
+    const bad = await cli(['import', f, '--list', 'L', '--encoding', 'ebcdic', '--db', db]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Unknown --encoding "ebcdic"/);
+  });
+});
