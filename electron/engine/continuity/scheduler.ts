@@ -35,6 +35,8 @@ export interface TickResult {
 export class Scheduler {
   private readonly running = new Map<number, Promise<void>>();
   private ticking: Promise<TickResult> | null = null;
+  /** Campaigns whose handling failed: retried with backoff, not at every pass. */
+  private readonly retryAt = new Map<number, { at: number; failures: number }>();
 
   constructor(
     private readonly engine: Engine,
@@ -100,6 +102,7 @@ export class Scheduler {
 
     const cu = catchUpSettings(this.engine);
     for (const c of this.engine.repos.schedules.due(nowIso).map((x) => this.withPrimary(x))) {
+      if ((this.retryAt.get(c.id)?.at ?? 0) > nowMs) continue;
       try {
         const lateMs = nowMs - Date.parse(c.scheduledAt!);
         if (lateMs > cu.afterHours * 3_600_000 && cu.policy !== 'send') {
@@ -489,11 +492,16 @@ export class Scheduler {
   }
 
   private failed(c: ScheduledCampaign, e: unknown): void {
+    const prev = this.retryAt.get(c.id)?.failures ?? 0;
+    const waitMs = Math.min(30_000 * 2 ** prev, 30 * 60_000);
+    this.retryAt.set(c.id, { at: this.engine.clock.now() + waitMs, failures: prev + 1 });
+    // Say it once, and again only when it keeps failing for long (not at every retry).
+    if (prev > 0 && prev % 5 !== 0) return;
     notify(this.engine, 'The scheduler could not handle a campaign', {
       type: 'schedule.error',
       severity: 'error',
       campaignId: c.id,
-      message: `"${label(c)}" could not be handled at its send time: ${(e as Error)?.message ?? String(e)}. It was not sent; it will be tried again.`,
+      message: `"${label(c)}" could not be handled at its send time: ${(e as Error)?.message ?? String(e)}. It was not sent; it will be tried again in ${humanDuration(waitMs)}.`,
     });
   }
 }
