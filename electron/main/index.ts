@@ -13,7 +13,7 @@ import { appPaths } from './paths';
 import { openPrefs } from './prefs';
 import { handleAppProtocol, registerScheme } from './protocol';
 import { SafeStorageSecretStore } from './secrets';
-import { createTray, notify } from './tray';
+import { createTray, notify, type NotificationLike } from './tray';
 import { createMainWindow, lockDownAllContents } from './window';
 
 const mainDir = fileURLToPath(new URL('.', import.meta.url));
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
     secrets,
     onEvent(channel, payload) {
       for (const w of BrowserWindow.getAllWindows()) w.webContents.send(EVENT_CHANNEL, channel, payload);
-      if (channel === 'event') notify(payload as { type: string; severity: string; message: string }, show);
+      if (channel === 'notification') notify(payload as NotificationLike, show);
     },
     onFatal(message) {
       dialog.showErrorBox('Understudy cannot open its database', message);

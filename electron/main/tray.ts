@@ -1,7 +1,7 @@
 /**
  * The tray icon keeps Understudy running when the window is closed, so the scheduler and the health
- * monitor keep watching; native notifications say when an incident opens or closes and when a send
- * finishes or fails (from the engine's durable timeline events).
+ * monitor keep watching; native notifications show what the engine's `notification` channel says a
+ * person should see now (incidents opening and closing, sends finishing or failing).
  */
 import { Menu, Notification, Tray, nativeImage } from 'electron';
 
@@ -19,29 +19,19 @@ export function createTray(icon: string, actions: { show(): void; quit(): void }
   return tray;
 }
 
-interface TimelineEventLike {
-  type: string;
-  severity: string;
-  message: string;
+/** The engine's `notification` channel payload: what a person should see now. */
+export interface NotificationLike {
+  title: string;
+  body: string;
+  severity: 'info' | 'warning' | 'error';
 }
 
-/** Which timeline events deserve a notification: incidents opening/closing, sends finishing/failing. */
-export function notificationFor(e: TimelineEventLike): { title: string; body: string } | null {
-  if (/^incident\.(opened|open)$/.test(e.type)) return { title: 'A provider is down', body: e.message };
-  if (/^incident\.(closed|resolved)$/.test(e.type)) return { title: 'Incident resolved', body: e.message };
-  if (/^(campaign|send|run)\.(finished|completed|sent)$/.test(e.type))
-    return { title: 'Campaign sent', body: e.message };
-  if (/^(campaign|send|run)\.failed$/.test(e.type)) return { title: 'Sending failed', body: e.message };
-  return null;
-}
-
-export function notify(e: TimelineEventLike, onClick: () => void): void {
-  const n = notificationFor(e);
-  if (!n || !Notification.isSupported()) return;
+export function notify(n: NotificationLike, onClick: () => void): void {
+  if (!Notification.isSupported()) return;
   const note = new Notification({
     title: n.title,
     body: n.body,
-    urgency: e.severity === 'error' ? 'critical' : 'normal',
+    urgency: n.severity === 'error' ? 'critical' : 'normal',
   });
   note.on('click', onClick);
   note.show();

@@ -64,6 +64,17 @@ export interface BridgeExtras {
   fileUrl(path: string): string | null;
   /** Desktop app: show a file in the system's file manager. */
   revealFile(path: string): void;
+  /** Desktop app only: where passwords are kept (safeStorage) and consent for Linux's weak fallback. */
+  readonly secrets?: {
+    describe(): Promise<Envelope<SecretInfo>>;
+    allowBasicText(): Promise<Envelope<SecretInfo>>;
+  };
+}
+
+export interface SecretInfo {
+  backend: string;
+  secure: boolean;
+  warning?: string;
 }
 
 export type UnderstudyBridge = CallFns & BridgeExtras;

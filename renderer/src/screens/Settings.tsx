@@ -1,6 +1,8 @@
 /** Settings: appearance (kept in this browser or the desktop app's preferences) and where data lives. */
 import { useStore } from '../store';
+import { useEffect, useState } from 'react';
 import { api } from '../api/client';
+import type { SecretInfo } from '../api/bridge';
 import type { Theme } from '../store/app';
 import { SendingSettings, ContinuitySettings } from './SettingsSending';
 
@@ -13,6 +15,7 @@ export function Settings() {
         <h1 id="settings-title">Settings</h1>
       </header>
       <SendingSettings />
+      {api().secrets && <Passwords />}
       <ContinuitySettings />
       <article className="card">
         <h2>Appearance</h2>
@@ -51,5 +54,52 @@ export function Settings() {
         </details>
       </article>
     </section>
+  );
+}
+
+/** Desktop app: where SMTP passwords are kept, and explicit consent before using Linux's weak fallback. */
+function Passwords() {
+  const [info, setInfo] = useState<SecretInfo | null>(null);
+  useEffect(() => {
+    void api()
+      .secrets!.describe()
+      .then((r) => r.ok && setInfo(r.value));
+  }, []);
+  if (!info) return null;
+  return (
+    <article className="card">
+      <h2>Passwords</h2>
+      {info.secure ? (
+        <p>Passwords are encrypted with your system keychain ({info.backend}).</p>
+      ) : (
+        <>
+          <p className="test-fail">{info.warning}</p>
+          {info.backend === 'basic_text' && (
+            <button
+              type="button"
+              onClick={() => {
+                if (
+                  confirm(
+                    'Store passwords with a fixed key? Anyone who can read your files could recover them. Installing a keyring is safer.',
+                  )
+                )
+                  void api()
+                    .secrets!.allowBasicText()
+                    .then(
+                      (r) =>
+                        r.ok &&
+                        setInfo({
+                          ...r.value,
+                          warning: 'You allowed weaker storage for passwords on this computer.',
+                        }),
+                    );
+              }}
+            >
+              Allow weaker password storage on this computer
+            </button>
+          )}
+        </>
+      )}
+    </article>
   );
 }
