@@ -10,9 +10,20 @@ import { createHash } from 'node:crypto';
 import { FakeServer, type FakeReply, type FakeRequest } from './server';
 
 export const MAILCHIMP_SPEC = 'mailchimp-marketing-openapi3.yaml';
-/** The published document points single-member endpoints at the collection schema (specs/README.md). */
+/**
+ * Known defects of the published document, repaired so every member the fake returns is really
+ * checked: the single-member endpoints point at the member *collection* schema (specs/README.md); the
+ * collection's `members` items point at the collection again; and `merge_fields` values are declared
+ * as objects although Mailchimp sends text (and objects only for ADDRESS fields).
+ */
 export const MAILCHIMP_SPEC_OPTIONS = {
   basePath: '/3.0',
+  patch: (doc: Record<string, unknown>) => {
+    type Props = Record<string, { items?: unknown; additionalProperties?: unknown }>;
+    const schemas = (doc.components as { schemas: Record<string, { properties: Props }> }).schemas;
+    schemas.List_Members_2!.properties.members!.items = { $ref: '#/components/schemas/List_Members' };
+    schemas.List_Members!.properties.merge_fields!.additionalProperties = {};
+  },
   schemaOverrides: {
     'GET /lists/{list_id}/members/{subscriber_hash}': '#/components/schemas/List_Members',
     'PATCH /lists/{list_id}/members/{subscriber_hash}': '#/components/schemas/List_Members',
@@ -170,8 +181,8 @@ export class FakeMailchimp {
       status: 'subscribed',
       merge_fields: { FNAME: '', LNAME: '', CITY: '', PLAN: '' },
       tags: [],
-      ip_signup: '',
-      timestamp_signup: '',
+      ip_signup: '198.51.100.4',
+      timestamp_signup: '2025-05-30T08:00:00+00:00',
       ip_opt: '203.0.113.7',
       timestamp_opt: '2025-06-01T10:00:00+00:00',
       member_rating: 2,

@@ -52,6 +52,8 @@ export interface SpecOptions {
   basePath?: string;
   /** 'METHOD /template' → '#/components/schemas/Name' for documents with a wrong response schema. */
   schemaOverrides?: Record<string, string>;
+  /** Repairs a known defect of the published document before it is used (see specs/README.md). */
+  patch?: (doc: Record<string, unknown>) => void;
   /** Query parameters every operation accepts in practice though the document omits them. */
   extraQueryParams?: string[];
   /**
@@ -148,6 +150,7 @@ export class SpecValidator {
     this.basePath = (options.basePath ?? '').replace(/\/+$/, '');
     this.overrides = options.schemaOverrides ?? {};
     this.extraQuery = new Set(options.extraQueryParams ?? []);
+    options.patch?.(doc);
     const converted = toJsonSchema(
       options.oneOfAsAnyOf ? JSON.parse(JSON.stringify(doc).replace(/"oneOf":/g, '"anyOf":')) : doc,
       false,
@@ -288,7 +291,7 @@ const cache = new Map<string, SpecValidator>();
 
 /** Loads (once per process) and wraps a published document. A fresh problem list per call. */
 export function loadSpec(file: string, options: SpecOptions = {}): SpecValidator {
-  const key = `${file}|${JSON.stringify(options)}`;
+  const key = `${file}|${JSON.stringify(options)}|${options.patch ? String(options.patch) : ''}`;
   let docNode = cache.get(key);
   if (!docNode) {
     const text = readFileSync(specPath(file), 'utf8');

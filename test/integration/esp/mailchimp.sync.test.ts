@@ -72,7 +72,13 @@ describe('Mailchimp sync', () => {
     expect(counts.unsubscribed).toBe(1);
     expect(counts.cleaned).toBe(1);
     const m = engine.repos.subscribers.byEmail(list.id, 'user7@example.com')!;
-    expect(m).toMatchObject({ firstName: 'First7', lastName: 'Last7', status: 'subscribed', optinIp: null });
+    expect(m).toMatchObject({
+      firstName: 'First7',
+      lastName: 'Last7',
+      status: 'subscribed',
+      optinIp: '198.51.100.4',
+      optinTime: '2025-05-30T08:00:00.000Z',
+    });
     expect(m.mergeFields).toEqual({ CITY: 'Lyon', PLAN: 'free' });
     expect(m.espId).toMatch(/^[0-9a-f]{32}$/);
     expect(m.confirmTime).toBe('2025-06-01T10:00:00.000Z');

@@ -1,0 +1,146 @@
+/**
+ * Mirror details: members deleted at the ESP are archived after a full pass, a list imported from the
+ * ESP's CSV export is adopted (not duplicated), an address changed at the ESP follows its ESP id, a
+ * cancelled sync keeps whole pages only, tagging backup recipients, and the query plans of the sync's
+ * hot lookups.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../electron/engine/engine';
+import {
+  addConnection,
+  findConnection,
+  openConnector,
+} from '../../../electron/engine/mirror/esp/connections';
+import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
+import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
+import { espEngine } from './helpers';
+
+let fake: FakeMailchimp;
+let engine: Engine;
+
+beforeEach(async () => {
+  fake = new FakeMailchimp();
+  await fake.start();
+  fake.addList('L1', 'Newsletter');
+  fake.seedMembers('L1', 2200);
+  ({ engine } = await espEngine());
+});
+
+afterEach(async () => {
+  await engine.close();
+  await fake.stop();
+});
+
+const connect = () =>
+  addConnection(engine, {
+    kind: 'mailchimp',
+    name: 'MC',
+    apiKey: fake.key,
+    baseUrl: fake.baseUrl,
+    statusUrl: null,
+  });
+const list = () => engine.repos.lists.all().find((l) => l.espListId === 'L1')!;
+
+describe('ESP mirror', () => {
+  it('archives members deleted at the ESP after a full pass, and leaves stricter statuses alone', async () => {
+    await connect();
+    await syncEsp(engine);
+    fake.removeMember('L1', 'user5@example.com');
+    fake.removeMember('L1', 'user6@example.com');
+    const six = engine.repos.subscribers.byEmail(list().id, 'user6@example.com')!;
+    engine.repos.subscribers.setStatus(six.id, 'complained', 'fbl', engine.now());
+    const [s] = await syncEsp(engine, { full: true });
+    expect(s!.members.archived).toBe(1);
+    expect(engine.repos.subscribers.byEmail(list().id, 'user5@example.com')!.status).toBe('archived');
+    expect(engine.repos.subscribers.byEmail(list().id, 'user6@example.com')!.status).toBe('complained');
+    expect(engine.repos.subscribers.byEmail(list().id, 'user7@example.com')!.status).toBe('subscribed');
+  });
+
+  it("adopts a list imported earlier under the ESP list's name instead of making a second one", async () => {
+    const local = engine.repos.lists.create({ name: 'Newsletter', now: engine.now() });
+    await connect();
+    await syncEsp(engine);
+    expect(engine.repos.lists.all()).toHaveLength(1);
+    expect(list().id).toBe(local.id);
+    expect(engine.repos.subscribers.count({ listId: local.id })).toBe(2200);
+  });
+
+  it('follows a member whose address changed at the ESP (same ESP id)', async () => {
+    await connect();
+    await syncEsp(engine);
+    // Mailchimp keeps the member's id when the address is edited.
+    const l = fake.lists.get('L1')!;
+    const m = l.members.get(md5('user9@example.com'))!;
+    l.members.delete(m.id);
+    l.members.set(m.id, { ...m, email_address: 'user9.new@example.com', last_changed: fake.tick() });
+    l.ordered = undefined;
+    await syncEsp(engine);
+    expect(engine.repos.subscribers.byEmail(list().id, 'user9@example.com')).toBeUndefined();
+    expect(engine.repos.subscribers.byEmail(list().id, 'user9.new@example.com')).toMatchObject({
+      espId: m.id,
+      firstName: 'First9',
+    });
+    expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2200);
+  });
+
+  it('cancels between pages: what was applied stays, nothing is half-applied, the next sync resumes', async () => {
+    await connect();
+    const ac = new AbortController();
+    const e = await syncEsp(engine, {
+      signal: ac.signal,
+      onProgress: (p) => {
+        if (p.phase === 'members' && p.pages === 1) ac.abort();
+      },
+    }).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'cancelled' });
+    expect(engine.repos.subscribers.count({ listId: list().id }) % 1000).toBe(0);
+    const [s] = await syncEsp(engine);
+    expect(s!.resumed).toBe(true);
+    expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2200);
+  });
+
+  it('tags members sent through a backup at Mailchimp', async () => {
+    await connect();
+    const c = await openConnector(engine, findConnection(engine, 'MC'));
+    const r = await c.tagBackupRecipients!(
+      'L1',
+      ['user1@example.com', 'nobody@example.com'],
+      'sent-by-understudy',
+    );
+    expect(r.tagged).toBe(1);
+    expect(
+      fake.lists
+        .get('L1')!
+        .members.get(md5('user1@example.com'))!
+        .tags.map((t) => t.name),
+    ).toContain('sent-by-understudy');
+  });
+
+  it('looks members up through indexes, never a scan of the list', () => {
+    const plan = (sql: string, ...args: unknown[]) =>
+      (engine.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
+        .map((r) => r.detail)
+        .join(' | ');
+    expect(
+      plan('SELECT id FROM subscribers WHERE list_id = ? AND email_norm IN (?, ?)', 1, 'a', 'b'),
+    ).toMatch(/USING (COVERING )?INDEX subscribers_email/);
+    expect(plan('SELECT id FROM subscribers WHERE list_id = ? AND esp_id IN (?, ?)', 1, 'a', 'b')).toMatch(
+      /USING (COVERING )?INDEX subscribers_esp/,
+    );
+    expect(
+      plan(
+        `SELECT email_norm FROM esp_pushback WHERE list_id = ? AND state = 'pending' AND email_norm IN (?, ?)`,
+        1,
+        'a',
+        'b',
+      ),
+    ).toMatch(/USING (COVERING )?INDEX esp_pushback_list/);
+    expect(
+      plan(
+        `SELECT * FROM esp_pushback WHERE provider_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 10`,
+        1,
+        0,
+      ),
+    ).toMatch(/USING INDEX esp_pushback_state/);
+  });
+});
