@@ -171,6 +171,8 @@ export class KlaviyoFake extends FakeHarness {
     { id: string; name: string; created: string; optIn: 'single_opt_in' | 'double_opt_in' }
   >();
   readonly campaigns = new Map<string, KlCampaign>();
+  /** Segments: id → name and members (profile id → joined_group_at). */
+  readonly segments = new Map<string, { id: string; name: string; members: Map<string, string> }>();
   /** Bulk jobs received (push-back assertions). */
   readonly jobs: { type: string; emails: string[]; listId: string | null }[] = [];
   /** PATCH campaign-send-jobs received. */
@@ -212,6 +214,16 @@ export class KlaviyoFake extends FakeHarness {
     };
     this.profiles.set(prof.id, prof);
     return prof;
+  }
+
+  addSegment(name: string, profileIds: string[]): string {
+    const id = `S${Math.random().toString(36).slice(2, 7)}`;
+    this.segments.set(id, {
+      id,
+      name,
+      members: new Map(profileIds.map((p) => [p, iso(Date.UTC(2025, 6, 1))])),
+    });
+    return id;
   }
 
   /** Changes a profile the way Klaviyo would, bumping `updated`. */
@@ -345,17 +357,41 @@ export class KlaviyoFake extends FakeHarness {
         const count = (q.get('additional-fields[list]') ?? '').includes('profile_count');
         return ok({ data: this.listView(m[1]!, count), links: { self: `${this.url}/api/lists/${m[1]}/` } });
       }
-      if (method === 'GET' && (m = path.match(/^\/api\/lists\/([^/]+)\/profiles$/))) {
-        const listId = m[1]!;
-        if (!this.lists.has(listId)) return notFound();
-        let rows = [...this.profiles.values()].filter((p) => p.lists.has(listId));
+      if (method === 'GET' && (m = path.match(/^\/api\/segments\/([^/]+)$/))) {
+        const sg = this.segments.get(m[1]!);
+        if (!sg) return notFound();
+        const count = (q.get('additional-fields[segment]') ?? '').includes('profile_count');
+        return ok({
+          data: {
+            type: 'segment',
+            id: sg.id,
+            attributes: {
+              name: sg.name,
+              created: iso(Date.UTC(2025, 0, 1)),
+              updated: iso(Date.UTC(2025, 0, 1)),
+              is_active: true,
+              is_processing: false,
+              is_starred: false,
+              ...(count ? { profile_count: sg.members.size } : {}),
+            },
+            links: { self: `${this.url}/api/segments/${sg.id}/` },
+          },
+          links: { self: `${this.url}/api/segments/${sg.id}/` },
+        });
+      }
+      if (method === 'GET' && (m = path.match(/^\/api\/(lists|segments)\/([^/]+)\/profiles$/))) {
+        const listId = m[2]!;
+        const seg = m[1] === 'segments' ? this.segments.get(listId) : undefined;
+        if (m[1] === 'segments' ? !seg : !this.lists.has(listId)) return notFound();
+        const joinedAt = (p: KlProfile) => (seg ? seg.members.get(p.id) : p.lists.get(listId));
+        let rows = [...this.profiles.values()].filter((p) => joinedAt(p) !== undefined);
         const f = q.get('filter');
         if (f) {
           const pf = parseFilter(f);
           rows = rows.filter((p) =>
             matches(
               pf,
-              (k) => (k === 'email' ? p.email : k === 'joined_group_at' ? p.lists.get(listId) : undefined),
+              (k) => (k === 'email' ? p.email : k === 'joined_group_at' ? joinedAt(p) : undefined),
               {
                 email: ['any', 'equals'],
                 joined_group_at: ['greater-or-equal', 'greater-than', 'less-or-equal', 'less-than'],
@@ -363,19 +399,12 @@ export class KlaviyoFake extends FakeHarness {
             ),
           );
         }
-        rows.sort((a, b) =>
-          a.lists.get(listId)! < b.lists.get(listId)!
-            ? -1
-            : a.lists.get(listId)! > b.lists.get(listId)!
-              ? 1
-              : a.id < b.id
-                ? -1
-                : 1,
-        );
+        const key = (p: KlProfile) => `${joinedAt(p)}|${p.id}`;
+        rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
         const subs = (q.get('additional-fields[profile]') ?? '').includes('subscriptions');
         return this.paged(
           req,
-          rows.map((p) => this.profileView(p, subs, listId)),
+          rows.map((p) => this.profileView(p, subs, listId, joinedAt(p))),
           20,
           100,
         );
@@ -596,7 +625,7 @@ export class KlaviyoFake extends FakeHarness {
     };
   }
 
-  private profileView(p: KlProfile, subs: boolean, listId: string | null) {
+  private profileView(p: KlProfile, subs: boolean, listId: string | null, joined?: string) {
     const suppressed =
       p.suppression.length > 0 || (listId !== null && p.listSuppressions.some((s) => s.list_id === listId));
     return {
@@ -628,7 +657,7 @@ export class KlaviyoFake extends FakeHarness {
           ip: p.location.ip,
         },
         properties: p.properties,
-        ...(listId !== null ? { joined_group_at: p.lists.get(listId) } : {}),
+        ...(listId !== null ? { joined_group_at: joined ?? p.lists.get(listId) } : {}),
         ...(subs
           ? {
               subscriptions: {

@@ -324,4 +324,25 @@ describe('Klaviyo sync', () => {
     expect((await k.health()).overall).toBe('degraded');
     expect(spec?.problems ?? []).toEqual([]);
   });
+
+  it('mirrors a segment that a scheduled campaign targets as a list, and links the campaign to it', async () => {
+    const members = ['user1@example.com', 'user2@example.com', 'bob@example.com'].map(
+      (e) => fake.byEmail(e)!.id,
+    );
+    const seg = fake.addSegment('Big spenders', members);
+    fake.addSegment('Not targeted', members);
+    fake.addCampaign({ name: 'VIP preview', included: [seg] });
+    const [s] = await syncEsp(engine);
+    expect(s!.lists).toBe(3); // two lists + the targeted segment only
+    const l = list(`segment:${seg}`);
+    expect(l.name).toBe('Segment: Big spenders');
+    expect(engine.repos.lists.countsByStatus(l.id)).toMatchObject({ subscribed: 2, unsubscribed: 1 });
+    const c = engine.db.prepare(`SELECT list_id, segment FROM campaigns WHERE name = 'VIP preview'`).get();
+    expect(c).toEqual({ list_id: l.id, segment: null });
+    // A profile that leaves the segment is archived by the next full pass.
+    fake.segments.get(seg)!.members.delete(members[0]!);
+    await syncEsp(engine, { full: true });
+    expect(engine.repos.subscribers.byEmail(l.id, 'user1@example.com')!.status).toBe('archived');
+    expect(spec?.problems ?? []).toEqual([]);
+  });
 });

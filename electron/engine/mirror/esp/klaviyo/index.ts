@@ -14,6 +14,9 @@
  * unsubscribe job for the list, a bounce or complaint with a bulk suppression job (Klaviyo records it as
  * a manual suppression: it never mails the address again). Klaviyo tags apply to lists and campaigns,
  * not people, so backup recipients are added to a list named after the tag.
+ * Segments that a scheduled campaign targets are mirrored as lists (`segment:<id>`), paged through
+ * `/api/segments/{id}/profiles` the same way; a profile that leaves a segment is archived by the next
+ * full pass (incremental passes see joins and consent changes only).
  * Limits: per-endpoint (lists/profiles 75/s burst, 700/min steady); 429 with Retry-After.
  */
 import { systemClock, type Clock } from '../../../clock';
@@ -45,6 +48,8 @@ export const KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
 export const KLAVIYO_STATUS_URL = 'https://status.klaviyo.com';
 export const KLAVIYO_REVISION = '2026-07-15';
 const PAGE = 100;
+/** esp_list_id of a segment mirrored as a list. */
+export const SEGMENT_PREFIX = 'segment:';
 
 /** Klaviyo's errors: `{errors: [{id, status, code, title, detail, source}]}`. */
 export function describeKlaviyoError(a: ErrorAnswer): EspErrorDescription | undefined {
@@ -204,11 +209,52 @@ export class KlaviyoConnector implements EspConnector {
         extra: { opt_in_process: l.attributes.opt_in_process ?? null },
       });
     }
+    // Segments a scheduled campaign targets are mirrored as lists too, so that campaign can be sent
+    // from here; other segments are not (they can be large and nothing here would use them).
+    const listIds = new Set(lists.data.map((l) => l.id));
+    const segmentIds = new Set<string>();
+    for (const c of (await this.scheduled(opts)).data)
+      for (const id of c.attributes.audiences?.included ?? []) if (!listIds.has(id)) segmentIds.add(id);
+    for (const id of segmentIds) {
+      const r = await this.http.request<
+        Doc<{ attributes: { name?: string | null; profile_count?: number | null } }>
+      >('GET', `/api/segments/${encodeURIComponent(id)}`, {
+        signal: opts.signal,
+        query: { 'additional-fields[segment]': 'profile_count' },
+        accept: [404],
+      });
+      if (r.status === 404) continue;
+      out.push({
+        espListId: `${SEGMENT_PREFIX}${id}`,
+        name: `Segment: ${r.body.data.attributes.name || id}`,
+        memberCount: r.body.data.attributes.profile_count ?? null,
+        mergeFields: out[0]?.mergeFields ?? [],
+        extra: { kind: 'segment' },
+      });
+    }
     return out;
   }
 
+  private scheduled(opts: CallOptions): Promise<Doc<KlCampaign[]>> {
+    return this.all<KlCampaign>(
+      '/api/campaigns',
+      {
+        filter: `and(equals(messages.channel,'email'),equals(status,"Scheduled"))`,
+        include: 'campaign-messages',
+      },
+      opts,
+    );
+  }
+
+  /** The profiles collection of a list, or of a segment mirrored as a list. */
+  private profilesPath(espListId: string): string {
+    return espListId.startsWith(SEGMENT_PREFIX)
+      ? `/api/segments/${encodeURIComponent(espListId.slice(SEGMENT_PREFIX.length))}/profiles`
+      : `/api/lists/${encodeURIComponent(espListId)}/profiles`;
+  }
+
   private listProfiles(listId: string, filter: string | null, cursor: string | null, opts: CallOptions) {
-    return this.http.get<Doc<KlProfile[]>>(`/api/lists/${encodeURIComponent(listId)}/profiles`, {
+    return this.http.get<Doc<KlProfile[]>>(this.profilesPath(listId), {
       signal: opts.signal,
       query: {
         'additional-fields[profile]': 'subscriptions',
@@ -271,7 +317,7 @@ export class KlaviyoConnector implements EspConnector {
     let members: EspMember[] = [];
     if (emails.length) {
       const inList = await this.all<KlProfile>(
-        `/api/lists/${encodeURIComponent(list.espListId)}/profiles`,
+        this.profilesPath(list.espListId),
         {
           'additional-fields[profile]': 'subscriptions',
           'page[size]': PAGE,
@@ -287,14 +333,7 @@ export class KlaviyoConnector implements EspConnector {
 
   async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
     const [doc, account, lists] = await Promise.all([
-      this.all<KlCampaign>(
-        '/api/campaigns',
-        {
-          filter: `and(equals(messages.channel,'email'),equals(status,"Scheduled"))`,
-          include: 'campaign-messages',
-        },
-        opts,
-      ),
+      this.scheduled(opts),
       this.accounts(opts),
       this.all<{ id: string }>('/api/lists', {}, opts),
     ]);
@@ -320,7 +359,8 @@ export class KlaviyoConnector implements EspConnector {
       const included = a.audiences?.included ?? [];
       const excluded = a.audiences?.excluded ?? [];
       const targetLists = included.filter((id) => listIds.has(id));
-      const simple = included.length === 1 && targetLists.length === 1 && excluded.length === 0;
+      const targetSegments = included.filter((id) => !listIds.has(id));
+      const simple = included.length === 1 && excluded.length === 0;
       out.push({
         espCampaignId: c.id,
         name: a.name,
@@ -332,13 +372,13 @@ export class KlaviyoConnector implements EspConnector {
         text: tpl.data.attributes.text ?? null,
         scheduledAt: at,
         timeZone: tz,
-        espListId: targetLists[0] ?? null,
+        espListId: targetLists[0] ?? (targetSegments[0] ? `${SEGMENT_PREFIX}${targetSegments[0]}` : null),
         segment: simple
           ? null
           : ({
               kind: 'klaviyo_audiences',
               includedLists: targetLists,
-              includedSegments: included.filter((id) => !listIds.has(id)),
+              includedSegments: targetSegments,
               excluded,
             } as Json),
         dialect: 'klaviyo',
