@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
-import { tempDir } from '../../helpers/tmp';
+import { scratchDir as tempDir } from '../../unit/secrets/scratch';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '../../..');

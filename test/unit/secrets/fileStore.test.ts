@@ -8,7 +8,7 @@ import {
   openCliSecretStore,
   secretsPathFor,
 } from '../../../electron/engine/secrets';
-import { tempDir } from '../../helpers/tmp';
+import { scratchDir as tempDir } from './scratch';
 
 // Tests use a cheap KDF so they stay fast; one test below opens a store with the real default cost.
 const FAST = { scrypt: { N: 1024, r: 8, p: 1 } };
