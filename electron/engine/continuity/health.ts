@@ -193,7 +193,12 @@ export class HealthMonitor {
         tr.nextAt = now + interval;
       }
     }
-    if (to === from) return null;
+    if (to === from) {
+      // Down already (the sending engine's breaker marked it) but no incident yet: open it now.
+      if (to === 'down' && !this.engine.repos.incidents.openFor(t.id))
+        onHealthChange(this.engine, t, 'degraded', 'down', r.detail);
+      return null;
+    }
     const at = this.engine.now();
     this.engine.repos.health.setHealth(t.id, to, at);
     const incident = onHealthChange(this.engine, t, from, to, r.detail);

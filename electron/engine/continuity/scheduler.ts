@@ -316,7 +316,8 @@ export class Scheduler {
       }
       const sent = summary.sent ?? 0;
       const failed = summary.failed ?? 0;
-      notify(this.engine, failed ? 'Campaign sent, with failures' : 'Campaign sent', {
+      // The desktop notification comes from the sending engine's own send.finished (service.ts).
+      this.engine.record({
         type: 'campaign.send_finished',
         severity: failed ? 'warning' : 'info',
         campaignId: c.id,

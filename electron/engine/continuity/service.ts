@@ -12,6 +12,8 @@ import { Scheduler, type SchedulerPorts } from './scheduler';
 import { HealthMonitor, type Probes } from './health';
 import { backupIfDue, backupSettings } from './backups';
 import { notify } from './notify';
+import { onHealthChange } from './incidents';
+import type { EventRow } from '../db/repos/events';
 
 export interface ServiceParts {
   ports: SchedulerPorts;
@@ -59,7 +61,35 @@ export class ContinuityService {
     this.engine.onClose(() => this.stop());
     // A health change may release a held campaign: run a pass at once.
     this.engine.bus.on('health.changed', () => this.poke());
+    this.engine.bus.on('event', (...a: unknown[]) => this.onEvent(a[0] as EventRow));
     this.loop = this.run();
+  }
+
+  /**
+   * Events of the sending engine that a person should see, or that the incident log must follow:
+   * finished/failed sends become notifications; a provider whose circuit breaker opened mid-send is
+   * down now, so its incident opens at once rather than at the next probe.
+   */
+  private onEvent(e: EventRow): void {
+    if (this.stopper.signal.aborted) return;
+    if (e.type === 'send.finished' || e.type === 'send.failed') {
+      const ok = e.type === 'send.finished';
+      this.engine.bus.emit('notification', {
+        title: ok ? 'Campaign sent' : 'Campaign send failed',
+        body: e.message,
+        severity: ok ? 'info' : 'error',
+        at: e.at,
+        eventId: e.id,
+        campaignId: e.campaignId,
+        incidentId: e.incidentId,
+        providerId: e.providerId,
+      });
+    } else if (e.type === 'provider.down' && e.providerId !== null) {
+      const t = this.engine.repos.health.byId(e.providerId);
+      if (t && !this.engine.repos.incidents.openFor(t.id))
+        onHealthChange(this.engine, t, 'degraded', 'down', e.message);
+      this.poke();
+    }
   }
 
   /** Runs a pass now instead of at the next wake-up. */

@@ -122,4 +122,13 @@ describe('health monitor', () => {
     expect(engine.repos.health.byId(smtp)!.health).toBe('down');
     engine.close();
   });
+
+  it('opens the incident when the sending engine already marked the provider down', async () => {
+    const { engine, smtp, monitor, set } = setup();
+    engine.repos.health.setHealth(smtp, 'down', engine.now()); // the breaker opened mid-send
+    set('fail');
+    expect(await monitor.tick(true)).toEqual([]); // no state change ...
+    expect(engine.repos.incidents.openFor(smtp)?.title).toBe('Primary is down'); // ... but an incident
+    engine.close();
+  });
 });
