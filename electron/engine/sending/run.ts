@@ -439,29 +439,26 @@ async function loop(
     }
     lastTier = tierKey;
     lastTierNames = names;
-    const ready = tier.filter(
-      (s) =>
-        s.inflight < s.row.maxConnections &&
-        s.limiter.waitMs(at) === 0 &&
-        !(s.breaker.state === 'half_open' && s.breaker.probeInFlight),
-    );
-    if (ready.length === 0) {
-      const waits = tier.map((s) => s.limiter.waitMs(at)).filter((w) => w > 0);
-      return { slot: null, retryAt: at + (waits.length ? Math.min(...waits) : t.heartbeatMs) };
-    }
-    // Smooth weighted round-robin (nginx): spreads by weight without bursts.
-    const weights = ready.map((s) => s.row.weight);
-    const allZero = weights.every((w) => w === 0);
+    // Smooth weighted round-robin (nginx) over the whole tier: the next message goes to the member
+    // whose turn it is, and waits for it if it is busy, so a campaign is split by weight rather than
+    // by whichever connection happens to be free.
+    const allZero = tier.every((s) => s.row.weight === 0);
+    const weightOf = (s: Slot) => (allZero ? 1 : s.row.weight);
     let total = 0;
     let best: Slot | null = null;
-    for (const s of ready) {
-      const w = allZero ? 1 : s.row.weight;
-      s.current += w;
+    for (const s of tier) {
+      const w = weightOf(s);
       total += w;
-      if (w > 0 && (!best || s.current > best.current)) best = s;
+      if (w > 0 && (!best || s.current + w > best.current + weightOf(best))) best = s;
     }
-    best!.current -= total;
-    return { slot: best, retryAt: at };
+    const b = best!;
+    const wait = b.limiter.waitMs(at);
+    const busy =
+      b.inflight >= b.row.maxConnections || (b.breaker.state === 'half_open' && b.breaker.probeInFlight);
+    if (wait > 0 || busy) return { slot: null, retryAt: at + (wait > 0 ? wait : t.heartbeatMs) };
+    for (const s of tier) s.current += weightOf(s);
+    b.current -= total;
+    return { slot: b, retryAt: at };
   };
 
   const outcome = (item: Item, o: Omit<DeliveryOutcome, 'id' | 'attempts'>) => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { build } from 'esbuild';
 import { startSmtpSink } from '../../helpers/smtp';
 import { campaign, PASSPHRASE, smtpProvider, world } from './fixture';
 

@@ -200,3 +200,33 @@ describe('SMTP failure classes against smtp-sink', () => {
     await w.engine.close();
   });
 });
+
+describe('caps and weights in a real run', () => {
+  it('a provider at its daily cap sends exactly its cap; the rest overflows to the next provider', async () => {
+    const w = await world(30);
+    const a = await sink();
+    const b = await sink();
+    await smtpProvider(w, 'capped', a.port, { priority: 1, perDay: 7 });
+    await smtpProvider(w, 'backup', b.port, { priority: 2 });
+    const s = await runCampaign(w.engine, campaign(w), { tuning: FAST });
+    expect(s.byProvider).toEqual({ capped: 7, backup: 23 });
+    expect(a.received()).toHaveLength(7);
+    // The cap is persisted: a second campaign the same day gets nothing more through "capped".
+    const s2 = await runCampaign(w.engine, campaign(w, { subject: 'Second' }), { tuning: FAST });
+    expect(s2.byProvider).toEqual({ backup: 30 });
+    await w.engine.close();
+  });
+
+  it('weights spread one campaign over providers of the same priority', async () => {
+    const w = await world(80);
+    const a = await sink();
+    const b = await sink();
+    await smtpProvider(w, 'heavy', a.port, { priority: 1, weight: 3, maxConnections: 4 });
+    await smtpProvider(w, 'light', b.port, { priority: 1, weight: 1, maxConnections: 4 });
+    const s = await runCampaign(w.engine, campaign(w), { tuning: FAST });
+    expect(s.sent).toBe(80);
+    expect(s.byProvider.heavy).toBeGreaterThan(2 * s.byProvider.light!);
+    expect(s.byProvider.light).toBeGreaterThan(0);
+    await w.engine.close();
+  });
+});
