@@ -8,7 +8,7 @@ import { useStore } from '../store';
 import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
-import { Unavailable } from '../components/Unavailable';
+import { EspConnections } from './EspConnections';
 import { has } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
@@ -188,14 +188,7 @@ export function Providers() {
       </article>
       <div className="cards">
         <Drills />
-        <article className="card">
-          <h2>ESP connections</h2>
-          {has('listEspConnections') ? (
-            <EspConnections />
-          ) : (
-            <Unavailable what="ESP connections" calls={['listEspConnections']} />
-          )}
-        </article>
+        <EspConnections />
       </div>
       {adding && (
         <AddProvider
@@ -207,23 +200,6 @@ export function Providers() {
         />
       )}
     </section>
-  );
-}
-
-function EspConnections() {
-  const res = useResource('listEspConnections');
-  return (
-    <ResourceView res={res} what="ESP connections" calls={['listEspConnections']}>
-      {(v) => (
-        <ul className="plain">
-          {(Array.isArray(v) ? (v as Record<string, unknown>[]) : []).map((c, i) => (
-            <li key={String(c.id ?? i)}>
-              {String(c.name ?? c.esp ?? 'ESP')} — {String(c.status ?? c.health ?? '')}
-            </li>
-          ))}
-        </ul>
-      )}
-    </ResourceView>
   );
 }
 
@@ -256,6 +232,7 @@ function Drills() {
               {running ? 'Running drill…' : 'Run a drill now'}
             </button>
             {error && <ErrorBox error={error} />}
+            {(v as Drill[]).length === 0 && <p className="muted">No drills yet.</p>}
             <ul className="plain">
               {(v as Drill[]).slice(0, 6).map((d) => (
                 <li key={d.id}>

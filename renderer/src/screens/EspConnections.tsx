@@ -1,0 +1,251 @@
+/**
+ * ESP connections: each connected ESP with its health, last sync, mirrored lists and the push-back
+ * queue; connect one (the key is checked with the ESP and kept only in the secret store), sync now
+ * with live progress and a cancel that really cancels, check health, push unsubscribes back.
+ */
+import { useEffect, useState } from 'react';
+import { useStore } from '../store';
+import { api } from '../api/client';
+import { useResource, ResourceView } from '../components/Resource';
+import { ErrorBox } from '../components/ErrorBox';
+import { HealthBadge } from '../components/Health';
+import type { ApiError } from '../api/types';
+
+interface EspConnection {
+  id: number;
+  name: string;
+  type: string;
+  health: string;
+  lastSync: string | null;
+  lists: number;
+  pushBack: { pending: number; done: number; failed: number };
+}
+
+interface SyncProgress {
+  provider: string;
+  phase: string;
+  list: string | null;
+  pages: number;
+  members: number;
+  total: number | null;
+}
+
+const KINDS = ['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo'];
+
+export function EspConnections() {
+  const res = useResource('espConnections');
+  const act = useStore((s) => s.act);
+  const bumpData = useStore((s) => s.bumpData);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [sync, setSync] = useState<{
+    taskId: string;
+    progress: SyncProgress | null;
+    cancelling: boolean;
+  } | null>(null);
+  const [adding, setAdding] = useState(false);
+
+  useEffect(
+    () => api().on('sync.progress', (p) => setSync((s) => (s ? { ...s, progress: p as SyncProgress } : s))),
+    [],
+  );
+
+  const runSync = async (esp: string) => {
+    const taskId = crypto.randomUUID();
+    setSync({ taskId, progress: null, cancelling: false });
+    setError(null);
+    setNotice(null);
+    const r = await act('espSync', { esp, taskId });
+    setSync(null);
+    if (!r.ok && r.error) setError(r.error);
+    else {
+      const s = (
+        r.value as { members: { added: number; updated: number }; lists: number; error: string | null }[]
+      )[0];
+      if (s)
+        setNotice(
+          s.error ??
+            `Synced ${s.lists} lists: ${s.members.added} new and ${s.members.updated} updated subscribers.`,
+        );
+    }
+    bumpData();
+  };
+  const simple = async (call: string, esp: string, done: string) => {
+    setError(null);
+    const r = await act(call, { esp });
+    if (!r.ok && r.error) setError(r.error);
+    else setNotice(done);
+    bumpData();
+  };
+
+  return (
+    <article className="card">
+      <h2>ESP connections</h2>
+      <ResourceView res={res} what="ESP connections" calls={['espConnections']}>
+        {(v) => {
+          const list = v as EspConnection[];
+          return (
+            <>
+              {list.length === 0 ? (
+                <p className="muted">
+                  No ESP connected. Connect yours so Understudy mirrors its lists and scheduled campaigns.
+                </p>
+              ) : (
+                <ul className="health-list" data-testid="esp-list">
+                  {list.map((c) => (
+                    <li key={c.id}>
+                      <span>
+                        <strong>{c.name}</strong> <span className="muted small">{c.type}</span>
+                        <div className="muted small">
+                          {c.lists} lists · last sync{' '}
+                          {c.lastSync ? new Date(c.lastSync).toLocaleString() : 'never'} ·{' '}
+                          {c.pushBack.pending} changes waiting to go back
+                        </div>
+                        <span className="row-actions">
+                          <button type="button" disabled={!!sync} onClick={() => void runSync(c.name)}>
+                            Sync now
+                          </button>
+                          <button
+                            type="button"
+                            onClick={() => void simple('espHealth', c.name, `Checked ${c.name}.`)}
+                          >
+                            Check
+                          </button>
+                          {c.pushBack.pending > 0 && (
+                            <button
+                              type="button"
+                              onClick={() =>
+                                void simple('espPushBack', c.name, `Pushed changes back to ${c.name}.`)
+                              }
+                            >
+                              Push back
+                            </button>
+                          )}
+                        </span>
+                      </span>
+                      <HealthBadge state={c.health} />
+                    </li>
+                  ))}
+                </ul>
+              )}
+              {sync && (
+                <div className="sync-progress" role="status">
+                  Syncing
+                  {sync.progress
+                    ? ` ${sync.progress.phase}${sync.progress.list ? ` of “${sync.progress.list}”` : ''}: ${sync.progress.members.toLocaleString('en-US')}${sync.progress.total ? ` of ${sync.progress.total.toLocaleString('en-US')}` : ''} subscribers`
+                    : '…'}{' '}
+                  <button
+                    type="button"
+                    disabled={sync.cancelling}
+                    onClick={() => {
+                      setSync({ ...sync, cancelling: true });
+                      void api().cancelTask({ taskId: sync.taskId });
+                    }}
+                  >
+                    {sync.cancelling ? 'Cancelling…' : 'Cancel sync'}
+                  </button>
+                </div>
+              )}
+              {notice && <p role="status">{notice}</p>}
+              {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+              <button type="button" onClick={() => setAdding(true)}>
+                Connect an ESP…
+              </button>
+            </>
+          );
+        }}
+      </ResourceView>
+      {adding && (
+        <AddEsp
+          onClose={() => setAdding(false)}
+          onAdded={() => {
+            setAdding(false);
+            res.reload();
+          }}
+        />
+      )}
+    </article>
+  );
+}
+
+function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
+  const act = useStore((s) => s.act);
+  const [f, setF] = useState({ kind: 'mailchimp', name: '', apiKey: '', baseUrl: '' });
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const r = await act('espAdd', {
+      kind: f.kind,
+      name: f.name.trim() || f.kind,
+      apiKey: f.apiKey,
+      ...(f.baseUrl ? { baseUrl: f.baseUrl } : {}),
+    });
+    setBusy(false);
+    if (!r.ok && r.error) return setError(r.error);
+    onAdded();
+  };
+  return (
+    <div className="modal-backdrop">
+      <form
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="esp-title"
+        onSubmit={submit}
+        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+      >
+        <h2 id="esp-title">Connect an ESP</h2>
+        <div className="form-row two">
+          <div className="field">
+            <label htmlFor="esp-kind">ESP</label>
+            <select
+              id="esp-kind"
+              value={f.kind}
+              onChange={(e) => setF({ ...f, kind: e.target.value })}
+              autoFocus
+            >
+              {KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k[0]!.toUpperCase() + k.slice(1)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="esp-name">Name</label>
+            <input
+              id="esp-name"
+              value={f.name}
+              onChange={(e) => setF({ ...f, name: e.target.value })}
+              placeholder="e.g. Main Mailchimp"
+            />
+          </div>
+        </div>
+        <div className="field">
+          <label htmlFor="esp-key">API key</label>
+          <input
+            id="esp-key"
+            type="password"
+            autoComplete="off"
+            value={f.apiKey}
+            onChange={(e) => setF({ ...f, apiKey: e.target.value })}
+            required
+          />
+          <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
+        </div>
+        {error && <ErrorBox error={error} />}
+        <footer className="modal-foot">
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Checking the key…' : 'Connect'}
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </footer>
+      </form>
+    </div>
+  );
+}
