@@ -157,6 +157,42 @@ describe('a rendered campaign through SMTP', () => {
     }
   });
 
+  it('a text-only campaign with non-ASCII names and subject arrives signed and intact', async () => {
+    const render = compileCampaign(
+      {
+        id: 11,
+        subject: 'Pain d’épices für {{ subscriber.first_name | default: "Freund" }} 🍞',
+        fromName: 'Bäckerei Rosé',
+        fromEmail: 'news@rose.example',
+        replyTo: null,
+        dialect: 'kit',
+        html: null,
+        text: 'Hallo {{ subscriber.first_name }},\nfrisches Brot.\n{{ unsubscribe_url }}',
+      },
+      settings,
+    );
+    await send([
+      render({
+        id: 4,
+        email: 'jörg@example.org',
+        firstName: 'Jörg',
+        lastName: '',
+        mergeFields: {},
+        tags: [],
+      }),
+    ]);
+    const got = received[0]!;
+    expect((await dkimVerify(got.raw, { resolver: resolver as never })).results[0]!.status.result).toBe(
+      'pass',
+    );
+    const mail = await simpleParser(got.raw);
+    expect(mail.subject).toBe('Pain d’épices für Jörg 🍞');
+    expect(mail.from?.value).toEqual([{ name: 'Bäckerei Rosé', address: 'news@rose.example' }]);
+    expect(mail.html).toBe(false);
+    expect(mail.text).toMatch(/^Hallo Jörg,\nfrisches Brot\.\nhttps:\/\/rose\.example\/unsubscribe\?t=/);
+    expect(mail.text).toContain('Bristol BS1 4AA');
+  });
+
   it('the verifier catches a message changed after signing (so the check above can fail)', async () => {
     const render = compileCampaign(
       {
