@@ -262,7 +262,6 @@ async function loop(
   const iso = (ms: number) => new Date(ms).toISOString();
   const totalConnections = slots.reduce((a, s) => a + s.row.maxConnections, 0);
   const window = t.window ?? Math.max(32, 8 * totalConnections);
-  const claimBatch = Math.max(1, Math.min(t.claimBatch, window));
 
   const queue: Item[] = [];
   let inflight = 0;
@@ -639,9 +638,10 @@ async function loop(
       progress('sending');
 
       const at = now();
-      if (queue.length < claimBatch && queue.length + inflight < window && at >= noneDueUntil) {
+      // Refill at half the window, in one go: few commits (one fsync each), connections never idle.
+      if (queue.length + inflight <= window / 2 && at >= noneDueUntil) {
         // Outcomes still pending are written in the same commit as the claim, so they free their room.
-        const want = Math.min(claimBatch, window - queue.length - inflight);
+        const want = window - queue.length - inflight;
         let got;
         if (pending.length > 0 || sendCounts.size > 0) {
           // Write the finished outcomes and take the next batch in one commit.

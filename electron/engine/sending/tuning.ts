@@ -10,8 +10,6 @@ export interface SendTuning {
    * to keep every connection busy while a batch commits (one fsync per batch, synchronous=FULL).
    */
   window: number | null;
-  /** Rows claimed per transaction. */
-  claimBatch: number;
   /** Outcomes written per transaction, and the longest an outcome waits to be written. */
   flushEvery: number;
   flushMs: number;
@@ -39,7 +37,6 @@ export interface SendTuning {
 
 export const DEFAULT_TUNING: SendTuning = {
   window: null,
-  claimBatch: 200,
   flushEvery: 200,
   flushMs: 100,
   maxAttempts: 6,
