@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { cpus, loadavg } from 'node:os';
 
-const MEMBERS = 100_000;
+const MEMBERS = Number(process.env.BENCH_SYNC_MEMBERS ?? 100_000);
 const PAGE = 1000;
 const LATENCY_MS = 50;
 const CONNECTIONS = 10;

@@ -322,6 +322,7 @@ class ProviderSync {
         ? sync.membersByEspId(listId, missing)
         : new Map<string, ExistingMember>();
       const seen: number[] = [];
+      const inserts: MemberFields[] = [];
       for (const { m, norm, email } of valid) {
         let row = existing.get(norm);
         if (!row) {
@@ -334,7 +335,7 @@ class ProviderSync {
           pending.has(norm) || (row ? pending.has(row.emailNorm) : false),
         );
         if (!row) {
-          sync.insertMember(listId, d.fields, source, pass.mode === 'full' ? now : null, now);
+          inserts.push(d.fields);
           existing.set(norm, { id: -1, ...d.fields });
           local.added++;
         } else {
@@ -376,6 +377,7 @@ class ProviderSync {
         if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(d.fields.status))
           sync.addSuppression(norm, d.fields.status as 'bounced' | 'complained' | 'cleaned', source, now);
       }
+      if (inserts.length) sync.insertMembers(listId, inserts, source, pass.mode === 'full' ? now : null, now);
       if (seen.length) sync.markSeen(seen, now);
       pass.pages++;
       pass.cursor = page.next;
