@@ -91,6 +91,19 @@ const CASES: [Dialect, string, string, string][] = [
   ['sendgrid', '{{#equals city "Bath"}}B{{/equals}}', 'B', ''],
   ['sendgrid', '{{company}}|{{{company}}}', 'Acme &amp; &lt;Sons&gt;|Acme & <Sons>', '|'],
   ['sendgrid', '<a href="{{{unsubscribe}}}">u</a>', `<a href="${U_ANN}`, `<a href="${U_ANN.slice(0, 20)}`],
+  [
+    'sendgrid',
+    '{{Sender_Name}}, {{Sender_Address}}',
+    'Rose Bakery Ltd, Rose Bakery<br>12 High Street',
+    'Rose Bakery Ltd',
+  ],
+  [
+    'sendgrid',
+    '<a href="<%asm_group_unsubscribe_raw_url%>">u</a> [Unsubscribe]',
+    `<a href="${U_ANN}`,
+    `<a href="${U_ANN.slice(0, 20)}`,
+  ],
+  ['sendgrid', 'a<a href="{{{weblink}}}">web</a>b', 'ab', 'ab'],
   // Klaviyo
   [
     'klaviyo',
@@ -102,6 +115,8 @@ const CASES: [Dialect, string, string, string][] = [
   ['klaviyo', '{% unsubscribe %}', `<a href="${U_ANN}`, `<a href="${U_ANN.slice(0, 20)}`],
   ['klaviyo', "{% unsubscribe 'Leave' %}", 'Leave</a>', 'Leave</a>'],
   ['klaviyo', '{{ organization.name }}', 'Rose Bakery Ltd', 'Rose Bakery Ltd'],
+  ['klaviyo', 'a<a href="{% web_view %}">View</a>b © {% current_year %}', 'ab © 2026', 'ab © 2026'],
+  ['mailerlite', 'a<a href="{$url}">web version</a>b', 'ab', 'ab'],
   // local
   [
     'local',
@@ -187,6 +202,18 @@ describe('merge tags of each dialect', () => {
     const m = render({ ...ann, firstName: '"><script>alert(1)</script>' });
     expect(m.html).not.toContain('<script>');
     expect(m.html).toContain('title="&quot;&gt;&lt;script&gt;');
+  });
+});
+
+describe('links Understudy does not host', () => {
+  it('in a text part, the whole line with the link is dropped', () => {
+    const render = compileCampaign(
+      html('mailchimp', '<p>x</p>', {
+        text: 'View in your browser: *|ARCHIVE|*\nHello *|FNAME|*\nForward: *|FORWARD|*',
+      }),
+      settings,
+    );
+    expect(render(ann).text).toMatch(/^Hello Ann\n\n-- \n/);
   });
 });
 

@@ -92,7 +92,10 @@ export function withTextFooter(
   f: FooterText,
 ): Token[] {
   if (!need.address && !need.unsubscribe) return tokens;
-  const out: Token[] = [...tokens, { t: 'text', s: '\n\n-- \n' }];
+  const out: Token[] = [...tokens];
+  const last = out.at(-1);
+  if (last?.t === 'text') out[out.length - 1] = { t: 'text', s: last.s.trimEnd() };
+  out.push({ t: 'text', s: '\n\n-- \n' });
   if (need.address) {
     out.push({ t: 'text', s: `${f.companyName ? `${f.companyName}\n` : ''}${f.postalAddress.trim()}\n` });
   }
@@ -115,8 +118,8 @@ export function dropOmittedLinks(tokens: Token[], mode: 'html' | 'text'): Token[
     if (t.t !== 'value' || t.ref.kind !== 'builtin' || t.ref.name !== 'omitted_link') continue;
     const prev = out[i - 1];
     const next = out[i + 1];
-    if (prev?.t !== 'text' || next?.t !== 'text') continue;
     if (mode === 'html') {
+      if (prev?.t !== 'text' || next?.t !== 'text') continue;
       const open = /<a\b[^>]*?\bhref\s*=\s*["']?\s*$/i.exec(prev.s);
       const close = /^\s*["']?[^>]*>[\s\S]*?<\/a\s*>/i.exec(next.s);
       if (open && close) {
@@ -124,10 +127,16 @@ export function dropOmittedLinks(tokens: Token[], mode: 'html' | 'text'): Token[
         next.s = next.s.slice(close[0].length);
       }
     } else {
-      const nl = prev.s.lastIndexOf('\n');
-      const after = next.s.indexOf('\n');
-      prev.s = nl >= 0 ? prev.s.slice(0, nl + 1) : '';
-      next.s = after >= 0 ? next.s.slice(after + 1) : '';
+      // The line holding the tag goes; a tag at the very start or end of the part has no neighbour.
+      if ((prev && prev.t !== 'text') || (next && next.t !== 'text')) continue;
+      if (prev) {
+        const nl = prev.s.lastIndexOf('\n');
+        prev.s = nl < 0 ? '' : next ? prev.s.slice(0, nl + 1) : prev.s.slice(0, nl);
+      }
+      if (next) {
+        const after = next.s.indexOf('\n');
+        next.s = after >= 0 ? next.s.slice(after + 1) : '';
+      }
     }
   }
   return out;
