@@ -83,6 +83,9 @@ const CASES: [Dialect, string, string, string][] = [
     'C',
   ],
   ['kit', '{% unless subscriber.city %}none{% endunless %}', '', 'none'],
+  ['kit', '{% if subscriber.tags contains "VIP" %}vip{% else %}no{% endif %}', 'vip', 'no'],
+  ['klaviyo', "{% if 'bread lovers' in person.tags %}bread{% endif %}", 'bread', ''],
+  ['mailchimp', '*|MC:DATE|*', '11/23/2026', '11/23/2026'],
   ['kit', '<a href="{{ unsubscribe_url }}">u</a>', `<a href="${U_ANN}`, `<a href="${U_ANN.slice(0, 20)}`],
   // SendGrid
   ['sendgrid', 'Hi {{first_name}} {{last_name}}', 'Hi Ann Lee', 'Hi  '],

@@ -185,6 +185,13 @@ function parseCond(src: string, resolve: PathResolver): Cond | undefined {
     negate = true;
     t = not[1]!.trim();
   }
+  // Tag tests: Liquid `subscriber.tags contains "VIP"`, Django `"VIP" in person.tags`.
+  const has =
+    /^([\w.]*tags)\s+contains\s+(\S[\s\S]*)$/i.exec(t) ?? /^(\S[\s\S]*?)\s+in\s+([\w.]*tags)$/i.exec(t);
+  if (has) {
+    const value = unquote(/tags$/i.test(has[1]!) ? has[2]! : has[1]!);
+    return { op: 'tag', values: [value], negate };
+  }
   const m = /^([\w.$\-[\]'"]+)\s*(==|!=|=|<>)\s*([\s\S]+)$/.exec(t);
   if (m) {
     const ref = resolve(m[1]!, { path: m[1]!, filters: [], problems: [] });
@@ -372,6 +379,9 @@ function mailchimp(src: string, opts: TokenizeOptions): Token[] {
     if ((r = /^DATE:([\s\S]*)$/i.exec(inner))) {
       return { t: 'value', ref: builtin('constant', phpDate(r[1]!, opts.now)), filters: [], src: raw };
     }
+    // *|MC:DATE|* is the send date, in Mailchimp's default mm/dd/yyyy.
+    if (upper === 'MC:DATE')
+      return { t: 'value', ref: builtin('constant', phpDate('m/d/Y', opts.now)), filters: [], src: raw };
     if (MC_BUILTINS[upper]) return { t: 'value', ref: MC_BUILTINS[upper]!, filters: [], src: raw };
     if ((r = /^(UPPER|LOWER|TITLE|HTML|URL):([A-Z0-9_]+)$/i.exec(inner))) {
       const f = r[1]!.toLowerCase();
