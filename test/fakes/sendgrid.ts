@@ -21,6 +21,7 @@ export const SENDGRID_SPECS: { file: string; prefix: RegExp }[] = [
   { file: 'sendgrid-mc-custom-fields.json', prefix: /^\/v3\/marketing\/field_definitions/ },
   { file: 'sendgrid-mc-singlesends.json', prefix: /^\/v3\/marketing\/singlesends/ },
   { file: 'sendgrid-mc-senders.json', prefix: /^\/v3\/marketing\/senders/ },
+  { file: 'sendgrid-mc-segments-2.0.json', prefix: /^\/v3\/marketing\/segments/ },
   { file: 'sendgrid-suppressions.json', prefix: /^\/v3\/(asm|suppression)\// },
 ];
 
@@ -64,6 +65,8 @@ export class SendGridFake extends FakeHarness {
   apiKey = 'SG.test-key.0001';
   readonly contacts = new Map<string, SgContact>();
   readonly lists = new Map<string, { id: string; name: string }>();
+  /** Segments: id → name and member contact ids. */
+  readonly segments = new Map<string, { id: string; name: string; members: Set<string> }>();
   readonly fields: { id: string; name: string; field_type: 'Text' | 'Number' | 'Date' }[] = [
     { id: 'e1_T', name: 'plan', field_type: 'Text' },
     { id: 'e2_N', name: 'score', field_type: 'Number' },
@@ -117,6 +120,12 @@ export class SendGridFake extends FakeHarness {
   addList(name: string): string {
     const id = randomUUID();
     this.lists.set(id, { id, name });
+    return id;
+  }
+
+  addSegment(name: string, contactIds: string[]): string {
+    const id = randomUUID();
+    this.segments.set(id, { id, name, members: new Set(contactIds) });
     return id;
   }
 
@@ -278,12 +287,18 @@ export class SendGridFake extends FakeHarness {
       return { status: 202, body: { job_id: randomUUID() } };
     }
     if (method === 'POST' && path === '/v3/marketing/contacts/exports') {
-      const b = (req.body ?? {}) as { list_ids?: string[]; file_type?: string };
+      const b = (req.body ?? {}) as { list_ids?: string[]; segment_ids?: string[]; file_type?: string };
       for (const id of b.list_ids ?? [])
         if (!this.lists.has(id)) return bad('list_ids', `list ${id} does not exist`);
+      for (const id of b.segment_ids ?? [])
+        if (!this.segments.has(id)) return bad('segment_ids', `segment ${id} does not exist`);
       const id = randomUUID();
+      const everyone = !b.list_ids?.length && !b.segment_ids?.length;
       const rows = [...this.contacts.values()].filter(
-        (c) => !b.list_ids?.length || b.list_ids.some((l) => c.list_ids.has(l)),
+        (c) =>
+          everyone ||
+          (b.list_ids ?? []).some((l) => c.list_ids.has(l)) ||
+          (b.segment_ids ?? []).some((sid) => this.segments.get(sid)!.members.has(c.contact_id)),
       );
       const files: Buffer[] = [];
       for (let i = 0; i < Math.max(1, rows.length); i += this.partSize) {
@@ -448,6 +463,28 @@ export class SendGridFake extends FakeHarness {
         s.send_at = null;
         return { status: 200, body: { send_at: was ?? new Date().toISOString(), status: 'draft' } };
       }
+    }
+    if (method === 'GET' && (m = path.match(/^\/v3\/marketing\/segments\/2\.0\/([^/]+)$/))) {
+      const sg = this.segments.get(m[1]!);
+      if (!sg)
+        return { status: 404, body: { errors: [{ field: 'segment_id', message: 'segment not found' }] } };
+      return {
+        status: 200,
+        body: {
+          id: sg.id,
+          name: sg.name,
+          query_dsl: "SELECT c.contact_id FROM contact_data AS c WHERE c.city = 'Lyon'",
+          contacts_count: sg.members.size,
+          contacts_sample: [],
+          created_at: '2026-01-01T00:00:00Z',
+          updated_at: '2026-01-01T00:00:00Z',
+          sample_updated_at: '2026-01-01T00:00:00Z',
+          next_sample_update: '2026-01-02T00:00:00Z',
+          parent_list_ids: [],
+          query_version: '2',
+          status: { query_validation: 'VALID' },
+        },
+      };
     }
     if (method === 'GET' && (m = path.match(/^\/v3\/marketing\/senders\/(\d+)$/))) {
       const s = this.senders.get(Number(m[1]));

@@ -156,7 +156,15 @@ export class SpecValidator {
       false,
     ) as Node;
     const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv;
-    this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateSchema: false });
+    // OpenAPI patterns are plain ECMA-262 regexes, not unicode-mode ones (SendGrid's segments document
+    // escapes characters a `u` regex rejects).
+    this.ajv = new Ajv({
+      strict: false,
+      allErrors: true,
+      logger: false,
+      validateSchema: false,
+      unicodeRegExp: false,
+    });
     addFormats(this.ajv);
     this.ajv.addSchema(converted, 'spec');
     const paths = (doc.paths ?? {}) as Record<string, Node>;

@@ -372,4 +372,26 @@ describe('SendGrid sync', () => {
     // The stuck export was resumed, not started again: only the two other lists started exports.
     expect(fake.requests(/^\/v3\/marketing\/contacts\/exports$/, 'POST').length - posts).toBe(2);
   });
+
+  it('mirrors a segment that a scheduled single send targets as a list (exported by segment id)', async () => {
+    const ids = ['user1@example.com', 'user2@example.com', 'bob@example.com'].map(
+      (e) => [...fake.contacts.values()].find((c) => c.email === e)!.contact_id,
+    );
+    const seg = fake.addSegment('Lyon buyers', ids);
+    fake.addSegment('Not targeted', ids);
+    fake.addSingleSend({ name: 'Lyon preview', segment_ids: [seg] });
+    const [s] = await syncEsp(engine);
+    expect(s!.lists).toBe(4); // all contacts, two lists, the targeted segment
+    const l = list(`segment:${seg}`);
+    expect(l.name).toBe('Segment: Lyon buyers');
+    expect(engine.repos.lists.countsByStatus(l.id)).toMatchObject({ subscribed: 2, unsubscribed: 1 });
+    const c = engine.db.prepare(`SELECT list_id, segment FROM campaigns WHERE name = 'Lyon preview'`).get();
+    expect(c).toEqual({ list_id: l.id, segment: null });
+    expect(
+      fake
+        .requests(/^\/v3\/marketing\/contacts\/exports$/, 'POST')
+        .some((x) => JSON.stringify(x.requestBody).includes(seg)),
+    ).toBe(true);
+    expect(problems).toEqual([]);
+  });
 });

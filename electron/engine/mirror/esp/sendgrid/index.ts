@@ -7,7 +7,8 @@
  * a resumed pass asks for them again. Contacts carry no status, so statuses come from the account's
  * suppression lists (bounces, spam reports, invalid emails, global and group unsubscribes), read once
  * per pass. Every pass is full (no changed-since filter); the sync engine writes only differences.
- * Lists: every SendGrid list plus "All contacts" (single sends can target everyone).
+ * Lists: every SendGrid list plus "All contacts" (single sends can target everyone), plus each segment
+ * a scheduled single send targets (`segment:<id>`, exported by segment id).
  *
  * Closing the loop: a scheduled single send is unscheduled with `DELETE …/singlesends/{id}/schedule`;
  * unsubscribes, bounces and complaints are pushed to the global unsubscribe group
@@ -56,6 +57,8 @@ import {
 
 export const SENDGRID_BASE_URL = 'https://api.sendgrid.com';
 export const SENDGRID_STATUS_URL = 'https://status.sendgrid.com';
+/** esp_list_id of a segment mirrored as a list. */
+export const SEGMENT_PREFIX = 'segment:';
 /** The pseudo-list of every contact. */
 export const SENDGRID_ALL = 'all';
 const PAGE = 1000;
@@ -205,7 +208,7 @@ export class SendGridConnector implements EspConnector {
         espId: f.id,
       })),
     ];
-    return [
+    const out: EspList[] = [
       { espListId: SENDGRID_ALL, name: 'SendGrid contacts', memberCount: null, mergeFields },
       ...lists.map((l) => ({
         espListId: l.id,
@@ -214,6 +217,52 @@ export class SendGridConnector implements EspConnector {
         mergeFields,
       })),
     ];
+    // Segments a scheduled single send targets are mirrored as lists too (exported by segment id), so
+    // that send can go out from here; other segments are not.
+    const segmentIds = new Set<string>();
+    for (const s of await this.scheduledSends(opts))
+      for (const id of s.send_to?.segment_ids ?? []) segmentIds.add(id);
+    for (const id of segmentIds) {
+      const r = await this.http.request<{ name?: string; contacts_count?: number }>(
+        'GET',
+        `/v3/marketing/segments/2.0/${encodeURIComponent(id)}`,
+        { signal: opts.signal, accept: [404] },
+      );
+      if (r.status === 404) continue;
+      out.push({
+        espListId: `${SEGMENT_PREFIX}${id}`,
+        name: `Segment: ${r.body.name ?? id}`,
+        memberCount: r.body.contacts_count ?? null,
+        mergeFields,
+        extra: { kind: 'segment' },
+      });
+    }
+    return out;
+  }
+
+  /** Every scheduled single send, with its details. */
+  private async scheduledSends(opts: CallOptions): Promise<SingleSend[]> {
+    const found: { id: string }[] = [];
+    let token: string | null = null;
+    for (;;) {
+      const body: { result?: { id: string }[]; _metadata?: { next?: string } } = await this.http.post(
+        '/v3/marketing/singlesends/search',
+        { status: ['scheduled'] },
+        { signal: opts.signal, query: { page_size: 100, ...(token ? { page_token: token } : {}) } },
+      );
+      found.push(...(body.result ?? []));
+      const next = body._metadata?.next;
+      token = next ? new URL(next).searchParams.get('page_token') : null;
+      if (!token) break;
+    }
+    const out: SingleSend[] = [];
+    for (const f of found)
+      out.push(
+        await this.http.get<SingleSend>(`/v3/marketing/singlesends/${encodeURIComponent(f.id)}`, {
+          signal: opts.signal,
+        }),
+      );
+    return out;
   }
 
   /** Every suppression that keeps SendGrid from mailing an address, strictest per address. */
@@ -326,7 +375,14 @@ export class SendGridConnector implements EspConnector {
     if (phase === 'start') {
       const job = await this.http.post<{ id?: string }>(
         '/v3/marketing/contacts/exports',
-        { ...(list.espListId === SENDGRID_ALL ? {} : { list_ids: [list.espListId] }), file_type: 'json' },
+        {
+          ...(list.espListId === SENDGRID_ALL
+            ? {}
+            : list.espListId.startsWith(SEGMENT_PREFIX)
+              ? { segment_ids: [list.espListId.slice(SEGMENT_PREFIX.length)] }
+              : { list_ids: [list.espListId] }),
+          file_type: 'json',
+        },
         { signal: opts.signal },
       );
       if (!job.id)
@@ -409,28 +465,12 @@ export class SendGridConnector implements EspConnector {
   }
 
   async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
-    const found: { id: string }[] = [];
-    let token: string | null = null;
-    for (;;) {
-      const body: { result?: { id: string }[]; _metadata?: { next?: string } } = await this.http.post(
-        '/v3/marketing/singlesends/search',
-        { status: ['scheduled'] },
-        { signal: opts.signal, query: { page_size: 100, ...(token ? { page_token: token } : {}) } },
-      );
-      found.push(...(body.result ?? []));
-      const next = body._metadata?.next;
-      token = next ? new URL(next).searchParams.get('page_token') : null;
-      if (!token) break;
-    }
     const senders = new Map<
       number,
       { from?: { email?: string; name?: string }; reply_to?: { email?: string } }
     >();
     const out: EspCampaign[] = [];
-    for (const f of found) {
-      const s = await this.http.get<SingleSend>(`/v3/marketing/singlesends/${encodeURIComponent(f.id)}`, {
-        signal: opts.signal,
-      });
+    for (const s of await this.scheduledSends(opts)) {
       const at = sgIso(s.send_at);
       if (!at || s.status !== 'scheduled') continue;
       const cfg = s.email_config ?? {};
@@ -442,8 +482,10 @@ export class SendGridConnector implements EspConnector {
       const to = s.send_to ?? {};
       const listIds = to.list_ids ?? [];
       const segments = to.segment_ids ?? [];
-      const espListId = to.all ? SENDGRID_ALL : (listIds[0] ?? null);
-      const simple = to.all || (listIds.length === 1 && segments.length === 0);
+      const espListId = to.all
+        ? SENDGRID_ALL
+        : (listIds[0] ?? (segments[0] ? `${SEGMENT_PREFIX}${segments[0]}` : null));
+      const simple = to.all || listIds.length + segments.length === 1;
       out.push({
         espCampaignId: s.id,
         name: s.name ?? '',
