@@ -82,7 +82,7 @@ export function registerInbox(program: Command, io: Io): void {
         io,
         r,
         () =>
-          `${r.examined} new message(s) in ${r.mailbox}: ${r.unsubscribes} unsubscribe(s), ${r.bounces} bounce(s) applied and suppressed, ${r.ignored} ignored${r.queuedForEsp ? `; ${r.queuedForEsp} queued for the ESP` : ''}.`,
+          `${r.examined} new message(s) in ${r.mailbox}: ${r.unsubscribes} unsubscribe(s), ${r.bounces} bounce(s), ${r.complaints} complaint(s) applied and suppressed, ${r.ignored} ignored${r.queuedForEsp ? `; ${r.queuedForEsp} queued for the ESP` : ''}.`,
       );
     });
   });

@@ -158,6 +158,7 @@ export const InboxResultSchema = z.object({
   examined: z.number().int(),
   unsubscribes: z.number().int(),
   bounces: z.number().int(),
+  complaints: z.number().int(),
   ignored: z.number().int(),
   queuedForEsp: z.number().int(),
 });

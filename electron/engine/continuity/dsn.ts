@@ -18,6 +18,8 @@ export interface ParsedInboxMessage {
   subject: string;
   from: string | null;
   dsn: { recipients: DsnRecipient[]; originalMessageId: string | null } | null;
+  /** A spam complaint in the Abuse Reporting Format (RFC 5965), from a mailbox provider's feedback loop. */
+  complaint: { originalMessageId: string | null; recipient: string | null; feedbackType: string } | null;
 }
 
 /** Header-style field blocks ("Name: value", folded lines) separated by blank lines. */
@@ -85,7 +87,25 @@ export async function parseInboxMessage(source: Buffer | string): Promise<Parsed
       originalMessageId: original ? headerMessageId(original.content.toString('utf8')) : null,
     };
   }
+  let complaint: ParsedInboxMessage['complaint'] = null;
+  if (isReport && ct?.params?.['report-type']?.toLowerCase() === 'feedback-report') {
+    const fbPart = mail.attachments.find((a) => /^message\/feedback-report$/i.test(a.contentType));
+    const fields = fieldBlocks(fbPart ? fbPart.content.toString('utf8') : (mail.text ?? '')).find(
+      (f) => f['feedback-type'],
+    );
+    const original = mail.attachments.find((a) =>
+      /^(message\/rfc822|text\/rfc822-headers)$/i.test(a.contentType),
+    );
+    const originalText = original ? original.content.toString('utf8') : (mail.text ?? '');
+    complaint = {
+      feedbackType: (fields?.['feedback-type'] ?? 'abuse').toLowerCase(),
+      recipient: addressOf(fields?.['original-rcpt-to']),
+      originalMessageId: headerMessageId(originalText),
+    };
+    if (dsn && !dsn.recipients.length) dsn = null;
+  }
   return {
+    complaint,
     messageId: mail.messageId ?? null,
     subject: mail.subject ?? '',
     from: mail.from?.value[0]?.address ?? null,

@@ -24,6 +24,7 @@ export interface InboxResult {
   examined: number;
   unsubscribes: number;
   bounces: number;
+  complaints: number;
   ignored: number;
   queuedForEsp: number;
 }
@@ -42,6 +43,7 @@ export async function processInbox(
     examined: 0,
     unsubscribes: 0,
     bounces: 0,
+    complaints: 0,
     ignored: 0,
     queuedForEsp: 0,
   };
@@ -75,10 +77,10 @@ export async function processInbox(
   } finally {
     await client.logout().catch(() => undefined);
   }
-  if (result.unsubscribes || result.bounces) {
+  if (result.unsubscribes || result.bounces || result.complaints) {
     engine.record({
       type: 'inbox.processed',
-      message: `Backup mailbox: ${result.unsubscribes} unsubscribe(s) and ${result.bounces} bounce(s) applied and suppressed${result.queuedForEsp ? `, ${result.queuedForEsp} queued for the ESP` : ''}.`,
+      message: `Backup mailbox: ${result.unsubscribes} unsubscribe(s) and ${result.bounces} bounce(s) and ${result.complaints} complaint(s) applied and suppressed${result.queuedForEsp ? `, ${result.queuedForEsp} queued for the ESP` : ''}.`,
       data: { ...result },
     });
   }
@@ -111,6 +113,29 @@ function apply(
       if (queue(engine, sub, 'unsubscribe', 'unsubscribe email', now)) result.queuedForEsp++;
     }
     return 'unsubscribe';
+  }
+  if (m.complaint && m.complaint.feedbackType === 'abuse') {
+    // Whom it is about: our Message-ID names the subscriber; else the (often redacted) recipient.
+    const ids = m.complaint.originalMessageId ? parseMessageId(m.complaint.originalMessageId) : undefined;
+    const sub = ids ? repo.subscriber(ids.subscriberId) : undefined;
+    const email = sub?.emailNorm ?? (m.complaint.recipient ? normalizeOr(m.complaint.recipient) : null);
+    if (!email) return 'ignored';
+    const members = repo.byEmail(email);
+    const changed = repo.complain(email, 'spam complaint (feedback loop)', now);
+    const added = repo.suppress(email, 'complained', 'inbox', 'feedback report', now);
+    if (changed || added) {
+      result.complaints++;
+      engine.record({
+        type: 'subscriber.complained',
+        severity: 'warning',
+        message: `${email} reported a message as spam; suppressed in every list.`,
+        campaignId: ids?.campaignId ?? null,
+        data: { email, source: 'arf' },
+      });
+      for (const s of members)
+        if (queue(engine, s, 'complaint', 'spam complaint', now)) result.queuedForEsp++;
+    }
+    return 'bounce';
   }
   if (m.dsn) {
     const hard = m.dsn.recipients.filter(isHardBounce);
@@ -150,7 +175,7 @@ function queue(
     providerId: number | null;
     espListId: string | null;
   },
-  kind: 'unsubscribe' | 'bounce',
+  kind: 'unsubscribe' | 'bounce' | 'complaint',
   detail: string,
   now: string,
 ): boolean {

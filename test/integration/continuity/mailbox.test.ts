@@ -176,6 +176,47 @@ describe('backup mailbox (Dovecot)', () => {
     );
     expect(await processInbox(engine)).toMatchObject({ examined: 1, bounces: 1 });
     expect(status(ids[3]!)).toBe('bounced');
+
+    // A spam complaint from a feedback loop (ARF, RFC 5965) naming our Message-ID: complained everywhere.
+    await dovecot.deliver(
+      'bounces',
+      [
+        'From: fbl@mailbox-provider.example',
+        'To: bounces@shop.example',
+        'Subject: FW: Winter sale',
+        'Message-ID: <arf1@mailbox-provider.example>',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"',
+        '',
+        '--ARF',
+        'Content-Type: text/plain',
+        '',
+        'This is an email abuse report.',
+        '--ARF',
+        'Content-Type: message/feedback-report',
+        '',
+        'Feedback-Type: abuse',
+        'User-Agent: ExampleFBL/1.0',
+        'Version: 1',
+        '',
+        '--ARF',
+        'Content-Type: text/rfc822-headers',
+        '',
+        'From: Shop <shop@shop.example>',
+        'Subject: Winter sale',
+        `Message-ID: <understudy.c${campaign}.s${ids[2]}@shop.example>`,
+        '',
+        '--ARF--',
+        '',
+      ].join('\r\n'),
+    );
+    expect(await processInbox(engine)).toMatchObject({ examined: 1, complaints: 1 });
+    expect(status(ids[2]!)).toBe('complained');
+    expect(
+      engine.db.prepare(`SELECT reason FROM suppressions WHERE email_norm = 'cy@example.org'`).get(),
+    ).toEqual({
+      reason: 'complained',
+    });
   });
 
   it('drills: a working provider passes by Message-ID in the seed mailbox; a wrong password fails and alerts', async () => {

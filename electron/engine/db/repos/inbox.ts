@@ -76,6 +76,16 @@ export class InboxRepo {
       .run(reason, now, now, emailNorm).changes;
   }
 
+  /** A spam complaint: the address is marked complained in every list (the strictest status). */
+  complain(emailNorm: string, reason: string, now: string): number {
+    return this.db
+      .prepare(
+        `UPDATE subscribers SET status = 'complained', status_reason = ?, status_changed_at = ?, updated_at = ?
+         WHERE email_norm = ? AND status <> 'complained'`,
+      )
+      .run(reason, now, now, emailNorm).changes;
+  }
+
   /** Adds a global suppression; an existing one is kept. True when added. */
   suppress(
     emailNorm: string,
