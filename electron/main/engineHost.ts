@@ -6,6 +6,7 @@
  */
 import type { MessagePortMain } from 'electron';
 import { Engine } from '../engine/engine';
+import { applyPendingRestore } from '../engine/continuity/backups';
 import { createDispatcher } from '../engine/handlers';
 import { eventChannels } from '../engine/api/events';
 import { isUnderstudyError } from '../engine/errors';
@@ -28,7 +29,7 @@ function argValue(name: string): string | undefined {
 parentPort.on('message', (e) => {
   const port = e.ports[0];
   if (!port) return;
-  start(port);
+  void start(port);
 });
 
 /** The SecretStore the engine sees: every operation is done by the main process with safeStorage. */
@@ -71,11 +72,14 @@ class MainProcessSecretStore implements SecretStore {
   }
 }
 
-function start(port: MessagePortMain): void {
+async function start(port: MessagePortMain): Promise<void> {
   const send = (m: HostMessage) => port.postMessage(m);
   let engine: Engine;
   try {
     const nativeBinding = argValue('--native-binding');
+    // A restore the person asked for is applied before the database opens. (applyPendingRestore opens
+    // SQLite with the default binding, which is Electron's own only in a packaged app.)
+    if (!nativeBinding) await applyPendingRestore(argValue('--db')!);
     engine = Engine.open({ dbPath: argValue('--db')!, ...(nativeBinding ? { nativeBinding } : {}) });
   } catch (e) {
     const err = isUnderstudyError(e) ? e.toJSON() : { message: (e as Error)?.message ?? String(e) };
