@@ -220,7 +220,12 @@ export async function runCampaign(
       message: `Sending campaign ${campaignId} "${campaign.subject}" to "${list.name}" through ${slots.map((s) => `"${s.row.name}"`).join(', ')}${enqueued ? ` (${enqueued} recipients)` : ''}.`,
       campaignId,
       listId: list.id,
-      data: { enqueued, providers: slots.map((s) => s.row.name), via: opts.via ?? null },
+      data: {
+        enqueued,
+        providers: slots.map((s) => s.row.name),
+        via: opts.via ?? null,
+        warnings: [...render.warnings],
+      },
     });
   }
 
@@ -898,6 +903,6 @@ async function dryRun(
     byProvider: {},
     resentUncertain: 0,
     durationMs: Date.now() - t0,
-    message: `Dry run of campaign ${campaign.id}: ${would} message(s) would be sent through ${capacity}; ${suppressed} suppressed; ${failed} could not be rendered. Nothing was sent or changed.`,
+    message: `Dry run of campaign ${campaign.id}: ${would} message(s) would be sent through ${capacity}; ${suppressed} suppressed; ${failed} could not be rendered. Nothing was sent or changed.${render.warnings.length ? ` Review: ${render.warnings.join(' ')}` : ''}`,
   };
 }
