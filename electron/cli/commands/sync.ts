@@ -11,7 +11,7 @@ function human(s: SyncSummary): string {
     .map((k) => `${k} ${m.byStatus[k]}`)
     .join(', ');
   return [
-    `${s.provider}: ${s.mode} sync${s.resumed ? ' (resumed)' : ''}, ${s.lists} lists (${s.listsAdded} new), ${s.pages} pages.`,
+    `${s.provider}: ${s.mode} sync${s.resumed ? ' (resumed)' : ''}, ${s.lists} lists (${s.listsAdded} new), ${s.pages} pages${s.pushedBack ? `, ${s.pushedBack} local unsubscribes/bounces pushed back first` : ''}.`,
     `  members: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged${m.archived ? `, ${m.archived} archived (gone at the ESP)` : ''}${m.keptLocal ? `, ${m.keptLocal} local unsubscribes/bounces kept (to push back)` : ''}${m.invalid ? `, ${m.invalid} invalid addresses skipped` : ''}${by ? ` — seen: ${by}` : ''}`,
     `  scheduled campaigns: ${s.campaigns.total} (${s.campaigns.added} new, ${s.campaigns.updated} changed${s.campaigns.gone ? `, ${s.campaigns.gone} no longer scheduled there` : ''})`,
   ].join('\n');

@@ -57,6 +57,7 @@ export const SyncSummarySchema = z.object({
     total: z.number().int(),
   }),
   resumed: z.boolean(),
+  pushedBack: z.number().int(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });

@@ -164,13 +164,15 @@ describe('ESP sync under faults', () => {
       enqueuePushBack(engine, { subscriberId: row.id, kind: 'unsubscribe' });
       fake.upsertMember('L1', e, { merge_fields: { FNAME: 'Changed', LNAME: '', CITY: '', PLAN: '' } });
     }
+    // Writes fail throughout (the push-back cannot land); a member page fails mid-sync.
+    fake.server.fault({ match: (r) => r.method === 'PATCH', times: 100_000, status: 503 });
     fake.server.fault({
       match: (r) => isMembersPage(r) && r.query.get('offset') === '1000',
       times: 1000,
       status: 503,
     });
     await expect(syncEsp(engine, { full: true })).rejects.toMatchObject({ code: 'esp_unavailable' });
-    fake.server.faults.length = 0;
+    fake.server.faults.splice(1);
     await syncEsp(engine, { full: true });
     for (const e of emails)
       expect(engine.repos.subscribers.byEmail(listId(), e)!.status).toBe('unsubscribed');

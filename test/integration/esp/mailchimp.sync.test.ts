@@ -136,11 +136,26 @@ describe('Mailchimp sync', () => {
     fake.upsertMember('L1', 'user5@example.com', {
       merge_fields: { FNAME: 'Renamed', LNAME: '', CITY: '', PLAN: '' },
     });
+    // Mailchimp answers reads but fails writes, so the push-back before the sync cannot land.
+    fake.server.fault({ match: (r) => r.method === 'PATCH', times: 1000, status: 503 });
     const [s] = await syncEsp(engine, { full: true });
+    expect(s!.pushedBack).toBe(0);
     const after = engine.repos.subscribers.byEmail(list.id, 'user5@example.com')!;
     expect(after.status).toBe('unsubscribed');
     expect(after.firstName).toBe('Renamed');
     expect(s!.members.keptLocal).toBeGreaterThanOrEqual(1);
+  });
+
+  it('pushes queued local unsubscribes to Mailchimp before syncing, once it answers again', async () => {
+    await syncEsp(engine);
+    const list = localList();
+    const row = engine.repos.subscribers.byEmail(list.id, 'user8@example.com')!;
+    engine.repos.subscribers.setStatus(row.id, 'unsubscribed', 'unsubscribe link', engine.now());
+    enqueuePushBack(engine, { subscriberId: row.id, kind: 'unsubscribe' });
+    const [s] = await syncEsp(engine);
+    expect(s!.pushedBack).toBe(1);
+    expect(fake.lists.get('L1')!.members.get(row.espId!)!.status).toBe('unsubscribed');
+    expect(engine.repos.subscribers.byEmail(list.id, 'user8@example.com')!.status).toBe('unsubscribed');
   });
 
   it('resumes an interrupted sync at the page where it stopped, with no page half-applied', async () => {

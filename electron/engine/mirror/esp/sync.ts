@@ -29,6 +29,7 @@ import type { ExistingMember, MemberFields, EspProviderRow } from '../../db/repo
 import type { PushBackKindRow } from '../../db/repos/espPushback';
 import { espRepos } from './repos';
 import { connectionsFor, openConnector } from './connections';
+import { pushBack } from './pushback';
 import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, MemberPage } from './types';
 
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
@@ -67,6 +68,8 @@ export interface SyncSummary {
   members: MemberCounts;
   campaigns: { added: number; updated: number; unchanged: number; kept: number; gone: number; total: number };
   resumed: boolean;
+  /** Local unsubscribes/bounces pushed to the ESP before the sync (the ESP answers again). */
+  pushedBack: number;
   startedAt: string;
   finishedAt: string;
 }
@@ -587,6 +590,7 @@ class ProviderSync {
       members: this.counts,
       campaigns,
       resumed: this.resumed,
+      pushedBack: 0,
       startedAt,
       finishedAt,
     };
@@ -598,9 +602,20 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
   const out: SyncSummary[] = [];
   for (const provider of connectionsFor(engine, opts.esp)) {
     const connector = await openConnector(engine, provider);
+    // The ESP answers again: first tell it what happened here while it was away. A failure is not
+    // fatal (the items stay queued, and the sync never overwrites them).
+    let pushedBack = 0;
+    if (espRepos(engine).pushback.countByState(provider.id).pending > 0) {
+      try {
+        const [r] = await pushBack(engine, { esp: provider.name, signal: opts.signal });
+        pushedBack = (r?.pushed ?? 0) + (r?.already ?? 0);
+      } catch {
+        // Recorded by pushBack; the sync goes on.
+      }
+    }
     const s = new ProviderSync(engine, provider, connector, opts);
     try {
-      const summary = await s.run();
+      const summary = { ...(await s.run()), pushedBack };
       engine.record({
         type: 'esp.synced',
         message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.`,
