@@ -73,6 +73,14 @@ export function registerRun(program: Command, io: Io): void {
       service.start();
       const sig = await stopped;
       stopping = true;
+      // A second Ctrl-C means "now": everything written so far is durable (WAL, synchronous=FULL),
+      // and interrupted sends resume from their outbox at the next start.
+      const force = () => {
+        io.stderr.write('Stopping now without waiting.\n');
+        process.exit(130);
+      };
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
       io.stderr.write(`${sig}: stopping — letting running sends write their last outcomes...\n`);
       await service.stop();
     } finally {

@@ -342,13 +342,16 @@ export class Scheduler {
         next: 'Choose a time in the future, or send it now.',
       });
     }
-    if (
-      c.providerKind === 'esp' &&
-      c.sender === 'esp' &&
-      ['scheduled', 'paused', 'draft'].includes(c.status)
-    ) {
-      await this.unscheduleAtEsp(c, null);
+    const reschedulable =
+      ['draft', 'scheduled', 'paused'].includes(c.status) || (c.status === 'cancelled' && !c.startedAt);
+    if (!reschedulable) {
+      throw userError(`Campaign ${campaignId} is ${c.status} and cannot be rescheduled.`, {
+        code: 'bad_state',
+        safe: 'Nothing was changed, here or at the ESP.',
+      });
     }
+    // Rescheduled here, so Understudy sends it: the ESP must not send it at the old time too.
+    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, null);
     if (!this.engine.repos.schedules.schedule(campaignId, resolved, this.engine.now())) {
       throw userError(`Campaign ${campaignId} is ${c.status} and cannot be rescheduled.`, {
         code: 'bad_state',
