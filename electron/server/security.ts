@@ -54,27 +54,47 @@ export function tokenCookie(token: string): string {
   return `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
-/** The Host header values we answer to, for a server bound to `host` on `port`. */
-export function allowedHosts(host: string, port: number): Set<string> {
-  const names = new Set<string>(['127.0.0.1', 'localhost', '[::1]']);
-  if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
-    names.add(host.includes(':') && !host.startsWith('[') ? `[${host}]` : host);
+/**
+ * The Host header values we answer to, for a server bound to `host` on `port`: loopback names, the
+ * bound address itself, and — when bound to every interface (0.0.0.0, ::) — any IP literal, since a
+ * DNS-rebinding page always arrives with a DNS name, never with a bare IP (webpack-dev-server's rule).
+ */
+export class HostPolicy {
+  private readonly names = new Set<string>();
+  private readonly anyIp: boolean;
+
+  constructor(
+    host: string,
+    private readonly port: number,
+  ) {
+    for (const n of ['127.0.0.1', 'localhost', '[::1]']) this.names.add(`${n}:${port}`);
+    if (!isLoopback(host))
+      this.names.add(
+        `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`.toLowerCase(),
+      );
+    this.anyIp = host === '0.0.0.0' || host === '::' || host === '[::]';
   }
-  const out = new Set<string>();
-  for (const n of names) out.add(`${n}:${port}`.toLowerCase());
-  return out;
+
+  /** `value` is a Host header or URL host ("name:port"). */
+  matches(value: string): boolean {
+    const v = value.toLowerCase();
+    if (this.names.has(v)) return true;
+    if (!this.anyIp) return false;
+    const m = /^(\[[0-9a-f:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):(\d+)$/.exec(v);
+    return !!m && Number(m[2]) === this.port;
+  }
 }
 
-export function hostAllowed(req: IncomingMessage, allowed: Set<string>): boolean {
+export function hostAllowed(req: IncomingMessage, policy: HostPolicy): boolean {
   const h = req.headers.host;
-  return typeof h === 'string' && allowed.has(h.toLowerCase());
+  return typeof h === 'string' && policy.matches(h);
 }
 
 /**
  * A request from a page is allowed only from our own origin. No Origin at all means a non-browser
  * client (curl, a script) or a same-origin GET — those still need the token.
  */
-export function originAllowed(req: IncomingMessage, allowed: Set<string>): boolean {
+export function originAllowed(req: IncomingMessage, policy: HostPolicy): boolean {
   const origin = req.headers.origin;
   if (origin === undefined) return true;
   if (typeof origin !== 'string') return false;
@@ -84,7 +104,9 @@ export function originAllowed(req: IncomingMessage, allowed: Set<string>): boole
   } catch {
     return false;
   }
-  return u.protocol === 'http:' && allowed.has(u.host.toLowerCase());
+  return (
+    u.protocol === 'http:' && policy.matches(u.host) && u.host === (req.headers.host ?? '').toLowerCase()
+  );
 }
 
 /** Loopback interfaces that need no explicit consent. */

@@ -21,7 +21,7 @@ import { contract, type CallName } from '../engine/api/contract';
 import { eventChannels } from '../engine/api/events';
 import type { Envelope } from '../engine/api/common';
 import {
-  allowedHosts,
+  HostPolicy,
   hostAllowed,
   isLoopback,
   newToken,
@@ -76,7 +76,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const dataDir = dirname(engine.dbPath);
   const uploadDir = join(dataDir, 'uploads');
   cleanUploads(uploadDir);
-  let allowed = new Set<string>();
+  let allowed = new HostPolicy(host, 0);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -323,7 +323,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     });
   });
   const port = (server.address() as AddressInfo).port;
-  allowed = allowedHosts(host, port);
+  allowed = new HostPolicy(host, port);
   const shownHost = isLoopback(host) ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${shownHost}:${port}/`;
 

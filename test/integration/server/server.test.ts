@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { Engine } from '../../../electron/engine/engine';
 import { startServer, type RunningServer } from '../../../electron/server/server';
-import { tokenMatches, COOKIE } from '../../../electron/server/security';
+import { tokenMatches, COOKIE, HostPolicy } from '../../../electron/server/security';
 import { tempDir } from '../../helpers/tmp';
 
 interface Res {
@@ -81,6 +81,19 @@ describe('browser mode server', () => {
     expect(tokenMatches('abc', 'ab')).toBe(false);
     expect(tokenMatches('abc', '')).toBe(false);
     expect(tokenMatches('abc', undefined)).toBe(false);
+  });
+
+  it('answers to loopback names only, or also to bare IPs when bound to every interface', () => {
+    const local = new HostPolicy('127.0.0.1', 4780);
+    expect(local.matches('127.0.0.1:4780')).toBe(true);
+    expect(local.matches('LOCALHOST:4780')).toBe(true);
+    expect(local.matches('192.168.1.5:4780')).toBe(false);
+    expect(local.matches('127.0.0.1:4781')).toBe(false);
+    const all = new HostPolicy('0.0.0.0', 4780);
+    expect(all.matches('192.168.1.5:4780')).toBe(true);
+    expect(all.matches('[fe80::1]:4780')).toBe(true);
+    expect(all.matches('attacker.example:4780')).toBe(false);
+    expect(all.matches('192.168.1.5:80')).toBe(false);
   });
 
   it('listens on loopback only by default and prints a link with a long random token', () => {
