@@ -4,6 +4,7 @@ import type { Engine } from '../../../electron/engine/engine';
 import { createDispatcher } from '../../../electron/engine/handlers';
 import { eventChannels } from '../../../electron/engine/api/events';
 import { FakeMailchimp } from '../../fakes/mailchimp';
+import { FakeStatusPage } from '../../fakes/statuspage';
 import { espEngine } from './helpers';
 
 let fake: FakeMailchimp;
@@ -62,5 +63,37 @@ describe('ESP API calls', () => {
       ok: false,
       error: { code: 'esp_unknown_connection' },
     });
+  });
+
+  it('probes health, tells health.changed listeners in the shared shape, and marks a revoked key as degraded', async () => {
+    const page = await new FakeStatusPage().start();
+    try {
+      const d = createDispatcher(engine);
+      await d.dispatch('espAdd', {
+        kind: 'mailchimp',
+        name: 'MC',
+        apiKey: fake.key,
+        baseUrl: fake.baseUrl,
+        statusUrl: page.url,
+      });
+      const changes: unknown[] = [];
+      engine.bus.on('health.changed', (c) => changes.push(c));
+      const ok = await d.dispatch('espHealth', {});
+      expect(ok).toMatchObject({
+        ok: true,
+        value: [{ health: { overall: 'operational', statusPage: { indicator: 'none' } } }],
+      });
+      fake.revoked = true;
+      const bad = await d.dispatch('espHealth', {});
+      expect(bad).toMatchObject({
+        ok: true,
+        value: [{ health: { overall: 'degraded', api: { state: 'auth' } } }],
+      });
+      expect(changes).toHaveLength(2);
+      for (const c of changes) expect(eventChannels['health.changed'].safeParse(c).success).toBe(true);
+      expect(changes[1]).toMatchObject({ kind: 'esp', from: 'operational', to: 'degraded' });
+    } finally {
+      await page.stop();
+    }
   });
 });

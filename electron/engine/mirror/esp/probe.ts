@@ -32,8 +32,20 @@ export async function checkEspHealth(
         checkedAt: engine.now(),
       };
     }
-    const changed = espRepos(engine).sync.setHealth(p.id, health.overall, engine.now());
-    if (changed)
+    const at = engine.now();
+    const changed = espRepos(engine).sync.setHealth(p.id, health.overall, at);
+    if (changed) {
+      // Same channel as the SMTP providers' health, so the UI and notifications treat both alike.
+      engine.bus.emit('health.changed', {
+        providerId: p.id,
+        provider: p.name,
+        kind: 'esp',
+        from: p.health,
+        to: health.overall,
+        detail: health.api.message,
+        at,
+        incidentId: null,
+      });
       engine.record({
         type: 'esp.health',
         severity: health.overall === 'operational' ? 'info' : 'warning',
@@ -41,6 +53,7 @@ export async function checkEspHealth(
         providerId: p.id,
         data: { api: health.api.state, statusPage: health.statusPage?.indicator ?? null },
       });
+    }
     out.push({ provider: p.name, type: p.type, health, changed });
   }
   return out;

@@ -339,6 +339,8 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
           query: {
             count: MAILCHIMP_PAGE,
             offset,
+            // Hypermedia links are most of a member's bytes and we never follow them.
+            exclude_fields: 'members._links,_links',
             // Newest change first: a member changed while we page moves to the front, which shifts
             // the pages after it by one (an address seen twice, harmless) instead of shifting an unseen
             // member into a page already fetched. The changed member is picked up by the follow-up
