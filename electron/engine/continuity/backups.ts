@@ -22,7 +22,7 @@ export const BackupSettingsSchema = z.object({
   keepHourly: z.number().int().min(1).default(24),
   keepDaily: z.number().int().min(1).default(7),
   keepPreRestore: z.number().int().min(1).default(5),
-  /** Also export every list to CSV beside each backup. */
+  /** Also export every list to CSV beside each daily and manual backup. */
   exportLists: z.boolean().default(true),
 });
 export type BackupSettings = z.infer<typeof BackupSettingsSchema>;
@@ -176,7 +176,9 @@ export async function backupIfDue(engine: Engine): Promise<BackupResult | undefi
   const last = Math.max(lastOf('hourly'), lastOf('daily'));
   if (now - last < s.intervalMinutes * 60_000) return undefined;
   const kind: BackupKind = now - lastOf('daily') >= 24 * 3_600_000 ? 'daily' : 'hourly';
-  return takeBackup(engine, { kind });
+  // Lists go to CSV with the daily backup (and every manual one), not every hour: a large list's
+  // export is big, and one a day beside the database copies is what a business keeps outside the app.
+  return takeBackup(engine, { kind, exportLists: kind === 'daily' && s.exportLists });
 }
 
 export interface BackupDescription {
