@@ -144,18 +144,24 @@ describeSpec(`Kit connector against the fake ${specAvailable(SPEC) ? '' : specSk
       subscriber_filter: [{ all: [{ type: 'tag', ids: [vip] }] }],
     });
     fake.addBroadcast({ subject: 'Draft' });
+    const all = fake.addBroadcast({ subject: 'To everyone', send_at: future });
     fake.addBroadcast({ subject: 'Past', send_at: '2020-01-01T00:00:00Z' });
     fake.addBroadcast({ subject: 'Sent', send_at: future, status: 'completed' });
     const campaigns = await kit.scheduledCampaigns();
-    expect(campaigns).toHaveLength(1);
-    expect(campaigns[0]).toMatchObject({
+    expect(campaigns).toHaveLength(2);
+    expect(campaigns.find((c) => c.espCampaignId === String(all.id))).toMatchObject({
+      espListId: 'all',
+      segment: null,
+    });
+    expect(campaigns.find((c) => c.espCampaignId === String(b.id))).toMatchObject({
       espCampaignId: String(b.id),
       subject: 'Spring sale',
       fromName: 'Example Shop',
       fromEmail: 'news@example.com',
       html: '<p>Hi {{ subscriber.first_name }}</p>',
       scheduledAt: new Date(future).toISOString(),
-      espListId: 'all',
+      // Narrower than the whole audience: no list, so it can never go to everyone by mistake.
+      espListId: null,
       dialect: 'kit',
       segment: { kind: 'kit_filter', tagsAll: ['VIP'] },
     });

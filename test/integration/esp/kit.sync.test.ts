@@ -97,7 +97,7 @@ describe('Kit sync', () => {
       subject: 'Winter sale',
       status: 'scheduled',
       dialect: 'kit',
-      list_id: l.id,
+      list_id: null, // targets a tag: kept with its filter, never sent to the whole audience by mistake
     });
     expect(JSON.parse(campaigns[0]!.segment)).toMatchObject({ tagsAll: ['VIP'] });
     expect(spec?.problems ?? []).toEqual([]);

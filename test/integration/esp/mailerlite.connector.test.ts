@@ -132,8 +132,10 @@ describe('MailerLite connector against the fake (schemas from the reference page
       scheduled_for: mlDate(at),
     });
     fake.addCampaign({ name: 'Draft', status: 'draft' });
-    const [got, ...rest] = await ml.scheduledCampaigns();
+    const everyone = fake.addCampaign({ name: 'All', scheduled_for: mlDate(at) });
+    const [got, other, ...rest] = await ml.scheduledCampaigns();
     expect(rest).toEqual([]);
+    expect(other).toMatchObject({ espCampaignId: everyone.id, espListId: 'all', segment: null });
     expect(got).toMatchObject({
       espCampaignId: c.id,
       name: 'May news',
@@ -144,13 +146,13 @@ describe('MailerLite connector against the fake (schemas from the reference page
       html: '<p>Hello {$name}</p>',
       text: 'Hello {$name}',
       scheduledAt: new Date(at).toISOString(),
-      espListId: 'all',
+      espListId: null, // a group campaign never maps onto everyone
       dialect: 'mailerlite',
       segment: { kind: 'mailerlite_filter', tagsAny: ['VIP'] },
     });
     // The web version is fetched without the API key.
     const preview = fake.requests(/^\/preview\//);
-    expect(preview).toHaveLength(1);
+    expect(preview).toHaveLength(2); // one web version per campaign
     expect(preview[0]!.headers.authorization).toBeUndefined();
     expect(schemas.problems).toEqual([]);
   });

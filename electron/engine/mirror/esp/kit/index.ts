@@ -272,7 +272,9 @@ export class KitConnector implements EspConnector {
         text: null,
         scheduledAt: at,
         timeZone: account.account?.timezone?.name ?? null,
-        espListId: KIT_LIST_ID,
+        // Only an everyone-broadcast maps onto the mirrored audience. Anything narrower (tags, segments) is
+        // kept in `segment` with no list, so nothing here can send it to the whole audience by mistake.
+        espListId: f.everyone ? KIT_LIST_ID : null,
         segment: f.everyone
           ? null
           : asJson({

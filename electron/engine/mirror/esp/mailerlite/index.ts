@@ -225,7 +225,9 @@ export class MailerLiteConnector implements EspConnector {
         text: email.plain_text ?? null,
         scheduledAt: at,
         timeZone: null,
-        espListId: MAILERLITE_LIST_ID,
+        // Only a campaign to everyone maps onto the mirrored audience; one to groups or segments keeps its
+        // target in `segment` with no list, so nothing here can send it to every subscriber by mistake.
+        espListId: target ? null : MAILERLITE_LIST_ID,
         segment: target
           ? {
               kind: 'mailerlite_filter',
