@@ -5,6 +5,24 @@ import { syncEsp, type SyncSummary } from '../../engine/mirror/esp/sync';
 import { SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
 import { withEspSecrets } from './esp';
 
+/** "Tue 1 Dec 2026, 10:00 (Europe/Paris)" — in the ESP's zone when it says, and in this computer's zone. */
+export function whenText(utc: string, zone: string | null): string {
+  const fmt = (tz?: string) =>
+    new Intl.DateTimeFormat('en-GB', {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+      ...(tz ? { timeZone: tz } : {}),
+    }).format(new Date(utc));
+  const here = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const local = `${fmt()} (${here})`;
+  if (!zone || zone === here) return local;
+  try {
+    return `${fmt(zone)} (${zone}) = ${local}`;
+  } catch {
+    return local;
+  }
+}
+
 function human(s: SyncSummary): string {
   const m = s.members;
   const by = SUBSCRIBER_STATUSES.filter((k) => m.byStatus[k] > 0)
@@ -14,6 +32,7 @@ function human(s: SyncSummary): string {
     `${s.provider}: ${s.mode} sync${s.resumed ? ' (resumed)' : ''}, ${s.lists} lists (${s.listsAdded} new), ${s.pages} pages${s.pushedBack ? `, ${s.pushedBack} local unsubscribes/bounces pushed back first` : ''}.`,
     `  members: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged${m.archived ? `, ${m.archived} archived (gone at the ESP)` : ''}${m.keptLocal ? `, ${m.keptLocal} local unsubscribes/bounces kept (to push back)` : ''}${m.invalid ? `, ${m.invalid} invalid addresses skipped` : ''}${by ? ` — seen: ${by}` : ''}`,
     `  scheduled campaigns: ${s.campaigns.total} (${s.campaigns.added} new, ${s.campaigns.updated} changed${s.campaigns.gone ? `, ${s.campaigns.gone} no longer scheduled there` : ''})`,
+    ...s.campaigns.scheduled.map((c) => `    "${c.name}" sends ${whenText(c.scheduledAt, c.timeZone)}`),
   ].join('\n');
 }
 

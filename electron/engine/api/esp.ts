@@ -55,6 +55,14 @@ export const SyncSummarySchema = z.object({
     kept: z.number().int(),
     gone: z.number().int(),
     total: z.number().int(),
+    scheduled: z.array(
+      z.object({
+        espCampaignId: z.string(),
+        name: z.string(),
+        scheduledAt: z.string(),
+        timeZone: z.string().nullable(),
+      }),
+    ),
   }),
   resumed: z.boolean(),
   pushedBack: z.number().int(),

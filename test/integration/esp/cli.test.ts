@@ -90,6 +90,12 @@ describe('understudy esp / sync', () => {
     expect(s.syncs[0]!.members.byStatus.subscribed).toBe(30);
     expect(s.syncs[0]!.campaigns.total).toBe(1);
 
+    const human = await run(['sync', '--db', db], env);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/incremental sync/);
+    // The ESP's scheduled time in the zone it was scheduled in (and this computer's).
+    expect(human.stdout).toMatch(/"Hi" sends 1 Dec 2026, 10:00 \(Europe\/Paris\)/);
+
     page.indicator = 'major';
     page.description = 'Partial outage of the API';
     const health = await run(['esp', 'health', '--db', db, '--json'], env);

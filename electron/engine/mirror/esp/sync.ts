@@ -66,7 +66,16 @@ export interface SyncSummary {
   listsAdded: number;
   pages: number;
   members: MemberCounts;
-  campaigns: { added: number; updated: number; unchanged: number; kept: number; gone: number; total: number };
+  campaigns: {
+    added: number;
+    updated: number;
+    unchanged: number;
+    kept: number;
+    gone: number;
+    total: number;
+    /** The ESP's scheduled sends: the instant (UTC) and the zone it was scheduled in, for display. */
+    scheduled: { espCampaignId: string; name: string; scheduledAt: string; timeZone: string | null }[];
+  };
   resumed: boolean;
   /** Local unsubscribes/bounces pushed to the ESP before the sync (the ESP answers again). */
   pushedBack: number;
@@ -511,7 +520,15 @@ class ProviderSync {
   }
 
   async campaigns(): Promise<SyncSummary['campaigns']> {
-    const out = { added: 0, updated: 0, unchanged: 0, kept: 0, gone: 0, total: 0 };
+    const out: SyncSummary['campaigns'] = {
+      added: 0,
+      updated: 0,
+      unchanged: 0,
+      kept: 0,
+      gone: 0,
+      total: 0,
+      scheduled: [],
+    };
     this.progress({ phase: 'campaigns', list: null, pages: 0, members: 0, total: null });
     const cs: EspCampaign[] = await this.connector.scheduledCampaigns({ signal: this.opts.signal });
     const { campaigns, sync } = this.repos;
@@ -558,6 +575,12 @@ class ProviderSync {
       sync.setCheckpoint(this.provider.id, 'campaigns', { syncedAt: now, count: cs.length }, now);
     });
     out.total = cs.length;
+    out.scheduled = cs.map((c) => ({
+      espCampaignId: c.espCampaignId,
+      name: c.name || c.subject,
+      scheduledAt: c.scheduledAt,
+      timeZone: c.timeZone,
+    }));
     return out;
   }
 
