@@ -345,4 +345,21 @@ describe('Klaviyo sync', () => {
     expect(engine.repos.subscribers.byEmail(l.id, 'user1@example.com')!.status).toBe('archived');
     expect(spec?.problems ?? []).toEqual([]);
   });
+
+  it('an incremental pass never leaves someone "subscribed" who unsubscribed and left the list', async () => {
+    await syncEsp(engine);
+    const u9 = fake.byEmail('user9@example.com')!;
+    fake.change(u9.id, (p) => {
+      p.consent = 'UNSUBSCRIBED';
+      p.lists.delete(news);
+    });
+    fake.addProfile('stranger@example.com', { consent: 'UNSUBSCRIBED', created: new Date().toISOString() });
+    fake.addProfile('fan@example.com', { created: new Date().toISOString() }); // subscribed, in no list
+    const [s] = await syncEsp(engine);
+    expect(s!.mode).toBe('incremental');
+    expect(member('user9@example.com').status).toBe('unsubscribed');
+    // A subscribed profile outside the list is never added to it.
+    expect(engine.repos.subscribers.byEmail(list(news).id, 'fan@example.com')).toBeUndefined();
+    expect(spec?.problems ?? []).toEqual([]);
+  });
 });

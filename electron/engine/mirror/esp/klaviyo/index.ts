@@ -299,20 +299,20 @@ export class KlaviyoConnector implements EspConnector {
           : null;
       return { members: this.toMembers(page.data, list.espListId), next };
     }
-    // 'updated': profiles changed account-wide since, narrowed to this list's members.
-    const changed = await this.http.get<Doc<{ id: string; attributes: { email?: string | null } }[]>>(
-      '/api/profiles',
-      {
-        signal: opts.signal,
-        query: {
-          filter: `greater-than(updated,${at})`,
-          'fields[profile]': 'email',
-          'page[size]': PAGE,
-          sort: 'updated',
-          ...(token ? { 'page[cursor]': token } : {}),
-        },
+    // 'updated': profiles changed account-wide since, narrowed to this list's members. A changed
+    // profile that is no longer in the list but can no longer be emailed is returned too (with its
+    // status): someone who unsubscribed and left the list (segments drop unsubscribed people on their
+    // own) must never stay "subscribed" in the mirror until the next full pass.
+    const changed = await this.http.get<Doc<KlProfile[]>>('/api/profiles', {
+      signal: opts.signal,
+      query: {
+        filter: `greater-than(updated,${at})`,
+        'additional-fields[profile]': 'subscriptions',
+        'page[size]': PAGE,
+        sort: 'updated',
+        ...(token ? { 'page[cursor]': token } : {}),
       },
-    );
+    });
     const emails = changed.data.map((p) => p.attributes.email).filter((e): e is string => !!e);
     let members: EspMember[] = [];
     if (emails.length) {
@@ -326,6 +326,14 @@ export class KlaviyoConnector implements EspConnector {
         opts,
       );
       members = this.toMembers(inList.data, list.espListId);
+      const seen = new Set(members.map((m) => m.email.toLowerCase()));
+      for (const p of changed.data) {
+        if (!p.attributes.email || seen.has(p.attributes.email.toLowerCase())) continue;
+        const st = klStatus(p.attributes.subscriptions?.email?.marketing, list.espListId).status;
+        if (st === 'subscribed' || st === 'pending') continue;
+        const m = klMember(p, list.espListId);
+        if (m) members.push({ ...m, extra: { ...m.extra, in_list: 'no' } });
+      }
     }
     const nextTok = nextCursor(changed.links);
     return { members, next: nextTok ? { phase: 'updated', since, next: nextTok } : null };
@@ -372,7 +380,11 @@ export class KlaviyoConnector implements EspConnector {
         text: tpl.data.attributes.text ?? null,
         scheduledAt: at,
         timeZone: tz,
-        espListId: targetLists[0] ?? (targetSegments[0] ? `${SEGMENT_PREFIX}${targetSegments[0]}` : null),
+        // One audience maps onto one mirrored list; several, or exclusions, stay in `segment` with no
+        // list, so nothing here can send to the wrong people (the outbox sends to a list).
+        espListId: !simple
+          ? null
+          : (targetLists[0] ?? (targetSegments[0] ? `${SEGMENT_PREFIX}${targetSegments[0]}` : null)),
         segment: simple
           ? null
           : ({

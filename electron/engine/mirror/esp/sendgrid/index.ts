@@ -482,10 +482,14 @@ export class SendGridConnector implements EspConnector {
       const to = s.send_to ?? {};
       const listIds = to.list_ids ?? [];
       const segments = to.segment_ids ?? [];
+      const simple = to.all || listIds.length + segments.length === 1;
+      // Several lists/segments stay in `segment` with no list: the outbox sends to one list, and
+      // sending to just the first would miss people (or reach the wrong ones).
       const espListId = to.all
         ? SENDGRID_ALL
-        : (listIds[0] ?? (segments[0] ? `${SEGMENT_PREFIX}${segments[0]}` : null));
-      const simple = to.all || listIds.length + segments.length === 1;
+        : !simple
+          ? null
+          : (listIds[0] ?? (segments[0] ? `${SEGMENT_PREFIX}${segments[0]}` : null));
       out.push({
         espCampaignId: s.id,
         name: s.name ?? '',
