@@ -32,19 +32,30 @@ if (!app.requestSingleInstanceLock()) {
 async function main(): Promise<void> {
   let win: Win | undefined;
   let quitting = false;
-  const show = () => {
-    if (!win || win.isDestroyed()) win = createMainWindow(prefs, paths.preload);
-    if (win.isMinimized()) win.restore();
-    win.show();
-    win.focus();
-  };
-  app.on('second-instance', show);
-
   await app.whenReady();
   const prefs = openPrefs();
   const paths = appPaths(mainDir);
   lockDownAllContents();
   handleAppProtocol(paths.renderer);
+
+  const openWindow = (): Win => {
+    const w = createMainWindow(prefs, paths.preload);
+    w.on('close', (e) => {
+      // Closing the window hides it: the engine keeps the schedule and the health checks running.
+      if (!quitting && prefs.get('keepRunningInTray')) {
+        e.preventDefault();
+        w.hide();
+      }
+    });
+    return w;
+  };
+  const show = () => {
+    if (!win || win.isDestroyed()) win = openWindow();
+    if (win.isMinimized()) win.restore();
+    win.show();
+    win.focus();
+  };
+  app.on('second-instance', show);
 
   const secrets = new SafeStorageSecretStore(app.getPath('userData'), () =>
     prefs.get('allowBasicTextSecrets'),
@@ -81,14 +92,7 @@ async function main(): Promise<void> {
       app.quit();
     },
   });
-  win = createMainWindow(prefs, paths.preload);
-  win.on('close', (e) => {
-    // Closing the window hides it: the engine keeps the schedule and the health checks running.
-    if (!quitting && prefs.get('keepRunningInTray')) {
-      e.preventDefault();
-      win?.hide();
-    }
-  });
+  win = openWindow();
   app.on('activate', show);
   app.on('window-all-closed', () => {
     if (!prefs.get('keepRunningInTray')) app.quit();
