@@ -62,14 +62,14 @@ describe('ESP sync under faults', () => {
     await setup();
     fake.server.fault({
       match: isMembersPage,
-      times: 4,
+      times: 2,
       status: 429,
       headers: { 'retry-after': '2' },
       body: { title: 'Too Many Requests', detail: 'slow down', status: 429, type: 't', instance: 'i' },
     });
     fake.server.fault({
       match: isMembersPage,
-      times: 4,
+      times: 3,
       status: 429,
       body: { title: 'Too Many Requests', detail: 'slow down', status: 429, type: 't', instance: 'i' },
     });
@@ -77,6 +77,24 @@ describe('ESP sync under faults', () => {
     expect(s!.members.added).toBe(N);
     expect(sleeps.waits.filter((w) => w === 2000).length).toBeGreaterThanOrEqual(1);
     expect(sleeps.waits.some((w) => w < 2000)).toBe(true);
+    expectMirrorMatchesFake();
+  });
+
+  it('stops with a plain message when a 429 storm outlasts its retries, then resumes where it stopped', async () => {
+    await setup();
+    fake.server.fault({
+      match: (r) => isMembersPage(r) && r.query.get('offset') === '1000',
+      times: 50,
+      status: 429,
+      body: { title: 'Too Many Requests', detail: 'slow down', status: 429, type: 't', instance: 'i' },
+    });
+    const e = await syncEsp(engine).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'esp_rate_limited', retryable: true });
+    expect((e as { safe: string }).safe).toMatch(/resumes where this one stopped/);
+    expect(count()).toBe(1000);
+    fake.server.faults.length = 0;
+    const [s] = await syncEsp(engine);
+    expect(s!.resumed).toBe(true);
     expectMirrorMatchesFake();
   });
 

@@ -465,7 +465,8 @@ class ProviderSync {
         inflight.push({ cursor, p });
       };
       try {
-        for (let i = 0; i < window; i++) launch();
+        // One page first: most incremental passes fit in it, and then nothing is fetched in vain.
+        launch();
         while (cp.pass) {
           this.checkCancel();
           const head = inflight.shift()!;
@@ -484,7 +485,7 @@ class ProviderSync {
             });
             break;
           }
-          launch();
+          while (inflight.length < window) launch();
         }
       } finally {
         // Let prefetched requests finish (their results are discarded) so nothing outlives the sync.
