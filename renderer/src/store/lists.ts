@@ -10,6 +10,7 @@ import { api } from '../api/client';
 
 export const PAGE_SIZE = 200;
 const MAX_PAGES = 40;
+const MAX_IN_FLIGHT = 2;
 
 export interface ListsSlice {
   lists: ListSummary[];
@@ -65,6 +66,24 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
     });
   };
 
+  // Only the pages in view are fetched, at most MAX_IN_FLIGHT at a time: a fast scroll across a
+  // million rows does not queue a query for every page it passed, only for where it stopped.
+  let wanted = { first: 0, last: 0 };
+  let inFlight = 0;
+  const pump = () => {
+    const { pages, loadingPages, tableError } = get();
+    // After an error, wait for the next query or scroll instead of retrying in a loop.
+    if (tableError) return;
+    for (let p = wanted.first; p <= wanted.last && inFlight < MAX_IN_FLIGHT; p++) {
+      if (pages[p] || loadingPages[p]) continue;
+      inFlight++;
+      void fetchPage(p).finally(() => {
+        inFlight--;
+        pump();
+      });
+    }
+  };
+
   const resetTable = () => {
     set((s) => ({
       generation: s.generation + 1,
@@ -113,11 +132,9 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
       resetTable();
     },
     ensurePages(firstRow, lastRow) {
-      const { pages, loadingPages, selectedList } = get();
-      if (!selectedList) return;
-      const first = Math.floor(firstRow / PAGE_SIZE);
-      const last = Math.floor(lastRow / PAGE_SIZE);
-      for (let p = first; p <= last; p++) if (!pages[p] && !loadingPages[p]) void fetchPage(p);
+      if (!get().selectedList) return;
+      wanted = { first: Math.floor(firstRow / PAGE_SIZE), last: Math.floor(lastRow / PAGE_SIZE) };
+      pump();
     },
   };
 };
