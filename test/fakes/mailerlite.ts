@@ -161,6 +161,15 @@ const ROUTES: Route[] = [
   },
   {
     method: 'GET',
+    path: /^\/api\/groups\/[^/]+\/subscribers$/,
+    query: ['filter[status]', 'limit', 'cursor', 'include'],
+    responses: {
+      200: z.object({ data: z.array(subscriber), links: cursorLinks, meta: cursorMeta }),
+      ...errs,
+    },
+  },
+  {
+    method: 'GET',
     path: /^\/api\/subscribers\/[^/]+$/,
     responses: { 200: z.object({ data: subscriber }), ...errs },
   },
@@ -397,7 +406,11 @@ export class MailerLiteFake extends FakeHarness {
         ? { status: 200, raw: c.html, contentType: 'text/html; charset=utf-8' }
         : { status: 404, raw: 'Not found' };
     }
-    if (method === 'GET' && path === '/api/subscribers') {
+    const groupPath = path.match(/^\/api\/groups\/([^/]+)\/subscribers$/);
+    if (method === 'GET' && (path === '/api/subscribers' || groupPath)) {
+      const groupId = groupPath?.[1];
+      if (groupId !== undefined && !this.groups.has(groupId))
+        return { status: 404, body: { message: 'Resource not found.' } };
       const status = q.get('filter[status]') ?? 'active';
       if (!ML_STATUSES.includes(status as MlStatus))
         return invalid('filter.status', 'The selected filter.status is invalid.');
@@ -405,9 +418,10 @@ export class MailerLiteFake extends FakeHarness {
       if (!Number.isInteger(limit) || limit < 0 || limit > 1000)
         return invalid('limit', 'The limit must be between 0 and 1000.');
       const rows = [...this.subscribers.values()]
-        .filter((s) => s.status === status)
+        .filter((s) => s.status === status && (groupId === undefined || s.groups.has(groupId)))
         .sort((a, b) => cmpId(a.id, b.id));
-      if (limit === 0) return { status: 200, body: { total: this.subscribers.size } };
+      if (limit === 0 && groupId === undefined)
+        return { status: 200, body: { total: this.subscribers.size } };
       let start = 0;
       const cursor = q.get('cursor');
       if (cursor) {
@@ -428,11 +442,11 @@ export class MailerLiteFake extends FakeHarness {
           links: {
             first: null,
             last: null,
-            prev: prevCursor ? `${this.url}/api/subscribers?cursor=${prevCursor}` : null,
-            next: nextCursor ? `${this.url}/api/subscribers?cursor=${nextCursor}` : null,
+            prev: prevCursor ? `${this.url}${path}?cursor=${prevCursor}` : null,
+            next: nextCursor ? `${this.url}${path}?cursor=${nextCursor}` : null,
           },
           meta: {
-            path: `${this.url}/api/subscribers`,
+            path: `${this.url}${path}`,
             per_page: limit,
             next_cursor: nextCursor,
             prev_cursor: prevCursor,

@@ -55,7 +55,7 @@ describe('MailerLite sync', () => {
   it('mirrors every status, fields with definitions, groups as tags, and the ready campaign', async () => {
     const [s] = await syncEsp(engine);
     expect(s!.mode).toBe('full');
-    expect(s!.members.added).toBe(2205);
+    expect(s!.members.added).toBe(2206); // 2,205 subscribers + Ann in the targeted VIP group
     const l = list();
     expect(l.name).toBe('MailerLite subscribers');
     expect(l.mergeFields.map((f) => f.tag)).toEqual(['name', 'last_name', 'company', 'country']);
@@ -94,7 +94,7 @@ describe('MailerLite sync', () => {
     expect(s!.members.added).toBe(1);
     expect(s!.members.updated).toBe(1);
     expect(s!.members.archived).toBe(1);
-    expect(s!.members.unchanged).toBe(2203);
+    expect(s!.members.unchanged).toBe(2204);
     expect(member('user3@example.com').status).toBe('unsubscribed');
     expect(member('user4@example.com').status).toBe('archived');
     expect(schemas.problems).toEqual([]);
@@ -140,7 +140,7 @@ describe('MailerLite sync', () => {
     });
     fake.fault({ path: /^\/api\/subscribers$/, kind: 'truncate', times: 1, after: 6 });
     const [s] = await syncEsp(engine);
-    expect(s!.members.added).toBe(2205);
+    expect(s!.members.added).toBe(2206); // 2,205 subscribers + Ann in the targeted VIP group
     expect(sleeps.waits.filter((ms) => ms >= 30_000)).toHaveLength(4);
   });
 
@@ -214,5 +214,20 @@ describe('MailerLite sync', () => {
       3,
     );
     expect(byEmail('user3@example.com').status).toBe('bounced');
+  });
+
+  it('mirrors a group that a ready campaign targets as its own list, and links the campaign to it', async () => {
+    const [s] = await syncEsp(engine);
+    expect(s!.lists).toBe(2);
+    const vip = engine.repos.lists.all().find((l) => l.espListId?.startsWith('group:'))!;
+    expect(vip.name).toBe('Group: VIP');
+    expect(engine.repos.subscribers.count({ listId: vip.id })).toBe(1);
+    const c = engine.db.prepare(`SELECT list_id FROM campaigns`).get();
+    expect(c).toEqual({ list_id: vip.id });
+    // Someone removed from the group is archived in the group's list by the next (full) pass.
+    byEmail('ann@example.com').groups.clear();
+    await syncEsp(engine);
+    expect(engine.repos.subscribers.byEmail(vip.id, 'ann@example.com')!.status).toBe('archived');
+    expect(schemas.problems).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
  * MailerLite connector (the current API, connect.mailerlite.com/api; Bearer token). Subscribers belong
  * to the account and carry their status account-wide, so the mirror holds one list ("MailerLite
  * subscribers", esp id `all`) and MailerLite's groups become each member's tags (`include=groups`);
- * campaigns that target groups keep the group names in their segment. The subscriber listing is cursor
+ * campaigns that target groups keep the group names in their segment, and a group that a ready
+ * campaign targets on its own is mirrored as its own list (`group:<id>`) so the campaign can be sent. The subscriber listing is cursor
  * paged and filtered by one status at a time (it defaults to active), so a pass asks for each status in
  * turn; it has no changed-since filter, so every sync is a full pass and the engine writes only the
  * differences (capabilities.incremental = false).
@@ -49,6 +50,8 @@ import {
 export const MAILERLITE_BASE_URL = 'https://connect.mailerlite.com/api';
 export const MAILERLITE_STATUS_URL = 'https://status.mailerlite.com';
 export const MAILERLITE_LIST_ID = 'all';
+/** esp_list_id of a group mirrored as a list. */
+export const GROUP_PREFIX = 'group:';
 const PAGE = 1000;
 
 /** MailerLite's errors: `{message, errors: {field: [messages]}}`. */
@@ -152,19 +155,36 @@ export class MailerLiteConnector implements EspConnector {
       this.pages<{ id: string; name: string }>('/groups', opts),
       this.count(opts),
     ]);
-    return [
+    const mergeFields = fields.map((f) => ({ tag: f.key, name: f.name, type: f.type, espId: f.id }));
+    const out: EspList[] = [
       {
         espListId: MAILERLITE_LIST_ID,
         name: 'MailerLite subscribers',
         memberCount: count.total ?? null,
-        mergeFields: fields.map((f) => ({ tag: f.key, name: f.name, type: f.type, espId: f.id })),
+        mergeFields,
         extra: { groups: groups.map((g) => ({ id: g.id, name: g.name })) },
       },
     ];
+    // A group that a ready campaign targets on its own is mirrored as a list too (every sync is a
+    // full pass, so members who leave the group are archived), so that campaign can be sent from here.
+    const targeted = new Set<string>();
+    for (const c of await this.pages<MlCampaign>('/campaigns', opts, { 'filter[status]': 'ready' })) {
+      const t = targetGroups(c);
+      if (t && !t.other && t.groups.length === 1) targeted.add(t.groups[0]!);
+    }
+    for (const g of groups)
+      if (targeted.has(g.id))
+        out.push({
+          espListId: `${GROUP_PREFIX}${g.id}`,
+          name: `Group: ${g.name}`,
+          memberCount: null,
+          mergeFields,
+        });
+    return out;
   }
 
   async members(
-    _list: EspList,
+    list: EspList,
     _query: MemberQuery,
     cursor: MemberCursor | null,
     opts: CallOptions = {},
@@ -172,7 +192,10 @@ export class MailerLiteConnector implements EspConnector {
     const si = typeof cursor?.si === 'number' ? cursor.si : 0;
     const status = ML_STATUS_PASSES[si];
     if (!status) return { members: [], next: null };
-    const body = await this.http.get<Paged<MlSubscriber>>('/subscribers', {
+    const path = list.espListId.startsWith(GROUP_PREFIX)
+      ? `/groups/${encodeURIComponent(list.espListId.slice(GROUP_PREFIX.length))}/subscribers`
+      : '/subscribers';
+    const body = await this.http.get<Paged<MlSubscriber>>(path, {
       signal: opts.signal,
       query: {
         'filter[status]': status,
@@ -227,7 +250,11 @@ export class MailerLiteConnector implements EspConnector {
         timeZone: null,
         // Only a campaign to everyone maps onto the mirrored audience; one to groups or segments keeps its
         // target in `segment` with no list, so nothing here can send it to every subscriber by mistake.
-        espListId: target ? null : MAILERLITE_LIST_ID,
+        espListId: !target
+          ? MAILERLITE_LIST_ID
+          : !target.other && target.groups.length === 1
+            ? `${GROUP_PREFIX}${target.groups[0]}`
+            : null,
         segment: target
           ? {
               kind: 'mailerlite_filter',
