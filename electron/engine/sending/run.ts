@@ -107,9 +107,8 @@ export async function runCampaign(
       safe: 'Nothing was sent again.',
       next: `To resend only to the recipients that failed, run \`understudy retry-failed ${campaignId}\`.`,
     });
-  if (campaign.listId === null)
-    throw userError(`Campaign ${campaignId} has no list.`, { safe: 'Nothing was sent.' });
-  const list = engine.repos.lists.byId(campaign.listId)!;
+  requireWholeList(campaign);
+  const list = engine.repos.lists.byId(campaign.listId!)!;
   const settings = requireSendingSettings(engine, campaign.fromEmail);
 
   // The chain: one provider with --via, else every enabled SMTP provider.
@@ -739,6 +738,28 @@ async function loop(
   return { state, resent };
 }
 
+/**
+ * The outbox sends to a whole list. A campaign that targets a segment, tags or groups (mirrored from an
+ * ESP) is refused rather than sent to everyone on the list.
+ */
+function requireWholeList(c: CampaignRow): void {
+  if (c.segment !== null && c.segment !== undefined)
+    throw userError(
+      `Campaign ${c.id} targets a segment of its audience, which the backup sender cannot select yet.`,
+      {
+        code: 'segment_unsupported',
+        safe: 'Nothing was sent: sending it to the whole list could reach people it was not meant for.',
+        next: 'Send it from the ESP when it is back, or create a local campaign (`understudy campaigns add`) for a list holding exactly its recipients.',
+      },
+    );
+  if (c.listId === null)
+    throw userError(`Campaign ${c.id} has no list to send to.`, {
+      code: 'no_list',
+      safe: 'Nothing was sent.',
+      next: 'Create a local campaign for a list with `understudy campaigns add --list NAME ...`.',
+    });
+}
+
 function subscriberOf(d: ClaimedDelivery): RenderSubscriber {
   return {
     id: d.subscriberId,
@@ -842,9 +863,8 @@ async function dryRun(
   opts: RunOptions,
   t0: number,
 ): Promise<SendSummary> {
-  if (campaign.listId === null)
-    throw userError(`Campaign ${campaign.id} has no list.`, { safe: 'Nothing was sent.' });
-  const list = engine.repos.lists.byId(campaign.listId)!;
+  requireWholeList(campaign);
+  const list = engine.repos.lists.byId(campaign.listId!)!;
   const settings = requireSendingSettings(engine, campaign.fromEmail);
   const chain = opts.via
     ? [requireProvider(engine, opts.via)]

@@ -258,3 +258,19 @@ describe('interruptions', () => {
     await w.engine.close();
   });
 });
+
+describe('targeting', () => {
+  it('refuses a campaign that targets a segment instead of sending it to the whole list', async () => {
+    const w = await world(3);
+    const srv = await startSmtpSink({ dump: true });
+    servers.push(srv);
+    await smtpProvider(w, 'relay', srv.port);
+    const id = campaign(w);
+    w.engine.db.prepare(`UPDATE campaigns SET segment = '{"tag":"vip"}' WHERE id = ?`).run(id);
+    const err = await runCampaign(w.engine, id, { tuning: FAST }).catch((e: unknown) => e);
+    expect((err as UnderstudyError).code).toBe('segment_unsupported');
+    expect(srv.received()).toHaveLength(0);
+    expect(w.engine.repos.deliveries.counts(id).total).toBe(0);
+    await w.engine.close();
+  });
+});
