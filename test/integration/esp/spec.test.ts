@@ -44,7 +44,7 @@ describe('spec validation helper', () => {
         body: { status: 'subscribed', email_address: 3 },
       });
       spec.check({ method: 'GET', url: '/ping', status: 401, body: { title: 'no' } });
-    expect(spec.problems).toHaveLength(6);
+      expect(spec.problems).toHaveLength(6);
       expect(spec.problems.join('\n')).toMatch(/no such path/);
       expect(spec.problems.join('\n')).toMatch(/method not documented/);
       expect(spec.problems.join('\n')).toMatch(/"modified_since" is not documented/);
