@@ -160,8 +160,8 @@ describeSpec(`Kit connector against the fake ${specAvailable(SPEC) ? '' : specSk
       fromEmail: 'news@example.com',
       html: '<p>Hi {{ subscriber.first_name }}</p>',
       scheduledAt: new Date(future).toISOString(),
-      // Narrower than the whole audience: no list, so it can never go to everyone by mistake.
-      espListId: null,
+      // One tag: mirrored as that tag's own list, never the whole audience.
+      espListId: `tag:${vip}`,
       dialect: 'kit',
       segment: { kind: 'kit_filter', tagsAll: ['VIP'] },
     });

@@ -70,7 +70,9 @@ describe('Kit sync', () => {
   it('mirrors the audience losslessly: states, fields with definitions, tags, ids, and the scheduled broadcast', async () => {
     const [s] = await syncEsp(engine);
     expect(s!.mode).toBe('full');
-    expect(s!.members.added).toBe(2505);
+    // 2,505 in the audience; the VIP tag's list: Ann, plus (changed-since follow-up) the four
+    // non-mailable subscribers who are not tagged, kept so no one there can stay "subscribed".
+    expect(s!.members.added).toBe(2510);
     const l = list();
     expect(l.name).toBe('Kit subscribers');
     expect(l.mergeFields.map((f) => f.tag)).toEqual(['first_name', 'category']);
@@ -97,7 +99,7 @@ describe('Kit sync', () => {
       subject: 'Winter sale',
       status: 'scheduled',
       dialect: 'kit',
-      list_id: null, // targets a tag: kept with its filter, never sent to the whole audience by mistake
+      list_id: engine.repos.lists.all().find((x) => x.espListId?.startsWith('tag:'))!.id, // the tag's own list
     });
     expect(JSON.parse(campaigns[0]!.segment)).toMatchObject({ tagsAll: ['VIP'] });
     expect(spec?.problems ?? []).toEqual([]);
@@ -111,7 +113,7 @@ describe('Kit sync', () => {
     fake.log.length = 0;
     const [s] = await syncEsp(engine);
     expect(s!.mode).toBe('incremental');
-    expect(s!.members.added).toBe(1);
+    expect(s!.members.added).toBe(2); // new@ in the audience; user7 (now unsubscribed) in the tag's list
     expect(member('user7@example.com').status).toBe('unsubscribed');
     const memberCalls = fake.requests(/^\/v4\/subscribers$/).filter((x) => x.url.includes('sort_order=asc'));
     expect(memberCalls.length).toBeGreaterThan(0);
@@ -165,7 +167,9 @@ describe('Kit sync', () => {
     });
     fake.fault({ path: /^\/v4\/subscribers$/, kind: 'truncate', times: 1, after: 2 });
     const [s] = await syncEsp(engine);
-    expect(s!.members.added).toBe(2505);
+    // 2,505 in the audience; the VIP tag's list: Ann, plus (changed-since follow-up) the four
+    // non-mailable subscribers who are not tagged, kept so no one there can stay "subscribed".
+    expect(s!.members.added).toBe(2510);
     // Three 429s, a 500 and a cut-off page: five waits, all inside one call's budget of six attempts.
     expect(sleeps.waits.length).toBeGreaterThanOrEqual(5);
     expect(fake.requests(/^\/v4\/subscribers$/).filter((x) => x.status === 429)).toHaveLength(3);
@@ -260,5 +264,22 @@ describe('Kit sync', () => {
       (e) => [...fake.subscribers.values()].find((s) => s.email_address === e)!.state,
     );
     expect(states).toEqual(['cancelled', 'cancelled', 'cancelled']);
+  });
+
+  it('mirrors the tag a broadcast targets as its own list; someone who unsubscribes and loses the tag never stays subscribed there', async () => {
+    await syncEsp(engine);
+    const tagList = engine.repos.lists.all().find((x) => x.espListId === `tag:${vip}`)!;
+    expect(tagList.name).toBe('Tag: VIP');
+    expect(engine.repos.subscribers.byEmail(tagList.id, 'ann@example.com')!.status).toBe('subscribed');
+    const ann = [...fake.subscribers.values()].find((x) => x.email_address === 'ann@example.com')!;
+    ann.tags.delete(vip);
+    fake.update(ann.id, { state: 'cancelled' });
+    const [s] = await syncEsp(engine);
+    expect(s!.mode).toBe('incremental');
+    expect(engine.repos.subscribers.byEmail(tagList.id, 'ann@example.com')!.status).toBe('unsubscribed');
+    // The next full pass archives her in the tag's list (she is no longer tagged).
+    await syncEsp(engine, { full: true });
+    expect(engine.repos.subscribers.byEmail(tagList.id, 'ann@example.com')!.status).not.toBe('subscribed');
+    expect(spec?.problems ?? []).toEqual([]);
   });
 });

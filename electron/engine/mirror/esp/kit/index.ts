@@ -51,6 +51,8 @@ export const KIT_BASE_URL = 'https://api.kit.com';
 export const KIT_STATUS_URL = 'https://status.kit.com';
 /** The one list a Kit account has. */
 export const KIT_LIST_ID = 'all';
+/** esp_list_id of a tag mirrored as a list. */
+export const TAG_PREFIX = 'tag:';
 const PAGE = 1000;
 const TAG_MAP_TTL_MS = 10 * 60_000;
 
@@ -172,7 +174,7 @@ export class KitConnector implements EspConnector {
       { tag: 'first_name', name: 'First name', type: 'text' },
       ...fields.map((f) => ({ tag: f.key, name: f.label, type: 'text', espId: String(f.id) })),
     ];
-    return [
+    const out: EspList[] = [
       {
         espListId: KIT_LIST_ID,
         name: 'Kit subscribers',
@@ -181,6 +183,39 @@ export class KitConnector implements EspConnector {
         extra: { tags: tags.map((t) => t.name) },
       },
     ];
+    // A tag that a scheduled broadcast targets on its own is mirrored as a list too, so the broadcast
+    // can be sent from here.
+    for (const id of await this.targetedTags(opts)) {
+      const t = tags.find((x) => String(x.id) === id);
+      if (t)
+        out.push({ espListId: `${TAG_PREFIX}${id}`, name: `Tag: ${t.name}`, memberCount: null, mergeFields });
+    }
+    return out;
+  }
+
+  /** Scheduled broadcasts, with the one tag each targets when it targets exactly one. */
+  private async scheduledBroadcasts(
+    opts: CallOptions,
+  ): Promise<{ b: KitBroadcast; at: string; tag: string | null }[]> {
+    const now = this.clock.now();
+    const out: { b: KitBroadcast; at: string; tag: string | null }[] = [];
+    for (const b of await this.all<KitBroadcast>('/v4/broadcasts', 'broadcasts', opts)) {
+      const at = kitIso(b.send_at);
+      if (!at || Date.parse(at) <= now) continue;
+      const st = b.stats?.status?.toLowerCase();
+      if (st && st !== 'draft' && st !== 'scheduled') continue;
+      const f = filterTags(b.subscriber_filter);
+      const one =
+        !f.everyone && f.none.length === 0 && f.segments.length === 0 && f.all.length + f.any.length === 1
+          ? (f.all[0] ?? f.any[0]!)
+          : null;
+      out.push({ b, at, tag: one });
+    }
+    return out;
+  }
+
+  private async targetedTags(opts: CallOptions): Promise<string[]> {
+    return [...new Set((await this.scheduledBroadcasts(opts)).map((x) => x.tag).filter((t) => t !== null))];
   }
 
   /** subscriber id → tag names, from every tag's subscriber listing (all states). */
@@ -206,7 +241,7 @@ export class KitConnector implements EspConnector {
   }
 
   async members(
-    _list: EspList,
+    list: EspList,
     query: MemberQuery,
     cursor: MemberCursor | null,
     opts: CallOptions = {},
@@ -215,6 +250,7 @@ export class KitConnector implements EspConnector {
     const run = String(c.run);
     const tagMap = await this.buildTagMap(run, opts);
     const since = typeof c.since === 'string' ? c.since : null;
+    if (list.espListId.startsWith(TAG_PREFIX)) return this.tagMembers(list, c, since, tagMap, opts);
     const body = await this.http.get<{ subscribers: KitSubscriber[]; pagination: KitPagination }>(
       '/v4/subscribers',
       {
@@ -236,20 +272,61 @@ export class KitConnector implements EspConnector {
     return { members, next, total: p?.total_count ?? null };
   }
 
+  /**
+   * A tag mirrored as a list: every tagged subscriber (all states), in full on every pass. After an
+   * incremental pass's tagged set, subscribers changed since who are no longer tagged and can no longer
+   * be mailed are returned too, so someone who unsubscribed and lost the tag never stays "subscribed"
+   * in the tag's list until the next full pass (which archives them).
+   */
+  private async tagMembers(
+    list: EspList,
+    c: MemberCursor,
+    since: string | null,
+    tagMap: Map<number, string[]>,
+    opts: CallOptions,
+  ): Promise<MemberPage> {
+    const tagId = list.espListId.slice(TAG_PREFIX.length);
+    const run = String(c.run);
+    const phase = c.phase === 'left' ? 'left' : 'tagged';
+    const after = typeof c.after === 'string' ? c.after : null;
+    const path = phase === 'tagged' ? `/v4/tags/${encodeURIComponent(tagId)}/subscribers` : '/v4/subscribers';
+    const body = await this.http.get<{ subscribers: KitSubscriber[]; pagination: KitPagination }>(path, {
+      signal: opts.signal,
+      query: {
+        status: 'all',
+        per_page: PAGE,
+        ...(phase === 'left'
+          ? { sort_field: 'id', sort_order: 'asc', updated_after: dayBefore(since!) }
+          : {}),
+        ...(after ? { after } : {}),
+      },
+    });
+    const tagName = list.name.replace(/^Tag: /, '');
+    let rows = body.subscribers ?? [];
+    if (phase === 'left')
+      rows = rows.filter(
+        (s) => !(tagMap.get(s.id) ?? []).includes(tagName) && kitMember(s, []).status !== 'subscribed',
+      );
+    const members = rows.map((s) => kitMember(s, tagMap.get(s.id) ?? []));
+    const p = body.pagination;
+    const next =
+      p?.has_next_page && p.end_cursor
+        ? { run, phase, after: p.end_cursor, since }
+        : phase === 'tagged' && since
+          ? { run, phase: 'left', after: null, since }
+          : null;
+    return { members, next };
+  }
+
   async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
-    const [broadcasts, account, tags] = await Promise.all([
-      this.all<KitBroadcast>('/v4/broadcasts', 'broadcasts', opts),
+    const [scheduled, account, tags] = await Promise.all([
+      this.scheduledBroadcasts(opts),
       this.account(opts),
       this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts),
     ]);
     const tagName = new Map(tags.map((t) => [String(t.id), t.name]));
-    const now = this.clock.now();
     const out: EspCampaign[] = [];
-    for (const b of broadcasts) {
-      const at = kitIso(b.send_at);
-      if (!at || Date.parse(at) <= now) continue;
-      const st = b.stats?.status?.toLowerCase();
-      if (st && st !== 'draft' && st !== 'scheduled') continue;
+    for (const { b, at, tag } of scheduled) {
       // The list endpoint may omit content; the single endpoint always has it.
       const full =
         b.content === undefined
@@ -274,7 +351,7 @@ export class KitConnector implements EspConnector {
         timeZone: account.account?.timezone?.name ?? null,
         // Only an everyone-broadcast maps onto the mirrored audience. Anything narrower (tags, segments) is
         // kept in `segment` with no list, so nothing here can send it to the whole audience by mistake.
-        espListId: f.everyone ? KIT_LIST_ID : null,
+        espListId: f.everyone ? KIT_LIST_ID : tag ? `${TAG_PREFIX}${tag}` : null,
         segment: f.everyone
           ? null
           : asJson({
