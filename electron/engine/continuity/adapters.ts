@@ -65,9 +65,10 @@ export async function probeSmtp(engine: Engine, providerId: number): Promise<Pro
     return { state: 'ok', detail: 'connect, EHLO and AUTH answered', latencyMs: Date.now() - t0 };
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    // A refused login is the provider answering: the account is broken, not the service.
+    // A refused login means this account cannot send (an expired or changed password is the classic):
+    // for the outage policy that is as down as a dead server, so it counts as a failure.
     if (err.code === 'EAUTH')
-      return { state: 'degraded', detail: `login refused: ${err.message ?? ''}`.trim() };
+      return { state: 'fail', detail: `login refused (${err.message ?? ''}); the password may have expired` };
     return { state: 'fail', detail: err.message ?? String(e), latencyMs: Date.now() - t0 };
   } finally {
     t.close();

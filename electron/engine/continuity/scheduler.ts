@@ -278,9 +278,11 @@ export class Scheduler {
 
   /** The highest-priority enabled SMTP provider that is not down, other than `exclude`. */
   pickBackup(exclude: number | null): string | null {
+    const rank = (h: string) => (h === 'operational' ? 0 : h === 'unknown' ? 1 : 2);
     const t = this.engine.repos.health
       .targets()
-      .filter((p) => p.kind === 'smtp' && p.id !== exclude && p.health !== 'down' && p.health !== 'paused');
+      .filter((p) => p.kind === 'smtp' && p.id !== exclude && p.health !== 'down' && p.health !== 'paused')
+      .sort((a, b) => rank(a.health) - rank(b.health) || a.priority - b.priority || a.id - b.id);
     return t[0]?.name ?? null;
   }
 
