@@ -105,6 +105,12 @@ export class Scheduler {
       if ((this.retryAt.get(c.id)?.at ?? 0) > nowMs) continue;
       try {
         const lateMs = nowMs - Date.parse(c.scheduledAt!);
+        // A mirrored campaign its ESP still holds was the ESP's to send while we were not running:
+        // no catch-up question about it unless the ESP is down (then Understudy would be the sender).
+        if (c.providerKind === 'esp' && c.sender === 'esp' && c.providerHealth !== 'down') {
+          note(c.id, await this.fireNormally(c));
+          continue;
+        }
         if (lateMs > cu.afterHours * 3_600_000 && cu.policy !== 'send') {
           if (cu.policy === 'ask') {
             this.engine.repos.schedules.setHold(c.id, 'catchup', nowIso);

@@ -252,4 +252,32 @@ describe('scheduler', () => {
     expect(runs).toEqual([{ id, via: 'Backup' }]);
     engine.close();
   });
+
+  it('does not ask about a late ESP campaign the ESP was up to send; asks when the ESP is down', async () => {
+    const { engine, runs, scheduler, listId } = setup();
+    const up = addProvider(engine, { name: 'Mailchimp', kind: 'esp' });
+    const down = addProvider(engine, { name: 'Brevo', kind: 'esp', health: 'down' });
+    addProvider(engine, { name: 'Relay', kind: 'smtp' });
+    const a = addCampaign(engine, {
+      listId,
+      providerId: up,
+      espCampaignId: 'a',
+      scheduledAt: '2026-11-20T08:00:00.000Z',
+    });
+    const b = addCampaign(engine, {
+      listId,
+      providerId: down,
+      espCampaignId: 'b',
+      scheduledAt: '2026-11-20T08:00:00.000Z',
+    });
+    const { decisions } = await scheduler.tick();
+    expect(decisions).toEqual(
+      expect.arrayContaining([
+        { campaignId: a, decision: 'left_to_esp' },
+        { campaignId: b, decision: 'asked' },
+      ]),
+    );
+    expect(runs).toEqual([]);
+    engine.close();
+  });
 });
