@@ -8,13 +8,8 @@ import type { Engine } from '../engine/engine';
 import type { SecretStore } from '../engine/secrets';
 import { useSecretStore } from '../engine/sending/context';
 import { useSecretStore as useEspSecrets } from '../engine/mirror/esp/connections';
-import { createContinuity } from '../engine/continuity/adapters';
+import { createStandardContinuity } from '../engine/continuity/adapters';
 import type { ContinuityService } from '../engine/continuity/service';
-import { mailboxSettings } from '../engine/continuity/mailbox';
-import { processInbox } from '../engine/continuity/inbox';
-import { runDrills } from '../engine/continuity/drills';
-
-const DRILL_EVERY_KEY = 'continuity.drills.everyHours';
 
 /** Hands the shell's secret store to sending and to the ESP connectors. */
 export function attachSecrets(engine: Engine, secrets: SecretStore): void {
@@ -23,28 +18,7 @@ export function attachSecrets(engine: Engine, secrets: SecretStore): void {
 }
 
 export function startBackground(engine: Engine, opts: { maxSleepMs?: number } = {}): ContinuityService {
-  const service = createContinuity(engine, {
-    ...(opts.maxSleepMs ? { maxSleepMs: opts.maxSleepMs } : {}),
-    periodic: [
-      {
-        name: 'inbox',
-        everyMs: () => {
-          const m = mailboxSettings(engine);
-          return m ? m.pollMinutes * 60_000 : null;
-        },
-        run: (signal) => processInbox(engine, { signal }),
-      },
-      {
-        name: 'drills',
-        everyMs: () => {
-          const m = mailboxSettings(engine);
-          const h = engine.repos.settings.get<number>(DRILL_EVERY_KEY) ?? 168;
-          return m?.seedAddress && h > 0 ? h * 3_600_000 : null;
-        },
-        run: (signal) => runDrills(engine, { signal }),
-      },
-    ],
-  });
+  const service = createStandardContinuity(engine, opts);
   service.start();
   return service;
 }

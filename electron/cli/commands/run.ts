@@ -6,10 +6,7 @@
 import type { Command } from 'commander';
 import { common, output, withEngine, dbPathOf, type CommonOptions, type Io } from '../context';
 import { Engine } from '../../engine/engine';
-import { createContinuity } from '../../engine/continuity/adapters';
-import { mailboxSettings } from '../../engine/continuity/mailbox';
-import { processInbox } from '../../engine/continuity/inbox';
-import { runDrills } from '../../engine/continuity/drills';
+import { createContinuity, createStandardContinuity } from '../../engine/continuity/adapters';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
 import { displayTime } from '../../engine/continuity/time';
@@ -18,8 +15,6 @@ import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connect
 import { secretStoreOf } from '../../engine/sending/context';
 import type { EventRow } from '../../engine/db/repos/events';
 import { userError } from '../../engine/errors';
-
-const DRILL_EVERY_KEY = 'continuity.drills.everyHours';
 
 export function registerRun(program: Command, io: Io): void {
   common(
@@ -42,27 +37,8 @@ export function registerRun(program: Command, io: Io): void {
         else io.stderr.write(`${e.at} ${e.severity.padEnd(7)} ${e.type}: ${e.message}\n`);
       };
       engine.bus.on('event', (...a: unknown[]) => log(a[0] as EventRow));
-      const service = createContinuity(engine, {
+      const service = createStandardContinuity(engine, {
         maxSleepMs: Math.max(0.05, Number(opts.tick) || 30) * 1000,
-        periodic: [
-          {
-            name: 'inbox',
-            everyMs: () => {
-              const m = mailboxSettings(engine);
-              return m ? m.pollMinutes * 60_000 : null;
-            },
-            run: (signal) => processInbox(engine, { signal }),
-          },
-          {
-            name: 'drills',
-            everyMs: () => {
-              const m = mailboxSettings(engine);
-              const h = engine.repos.settings.get<number>(DRILL_EVERY_KEY) ?? 168;
-              return m?.seedAddress && h > 0 ? h * 3_600_000 : null;
-            },
-            run: (signal) => runDrills(engine, { signal }),
-          },
-        ],
       });
       const stopped = new Promise<string>((resolve) => {
         const on = (sig: string) => () => resolve(sig);
