@@ -49,10 +49,13 @@ export const SubscriberQuerySchema = z.object({
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).default(0),
   after: z.string().optional(),
+  /** Count the matches too (one index scan of the list: ask once per query, not for every page). */
+  count: z.boolean().default(true),
 });
 
 export const SubscriberPageSchema = z.object({
-  total: z.number().int(),
+  /** Number of matches, or null when the query asked not to count. */
+  total: z.number().int().nullable(),
   rows: z.array(SubscriberSchema),
 });
 

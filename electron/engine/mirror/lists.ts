@@ -51,8 +51,10 @@ export function querySubscribers(
     limit?: number;
     offset?: number;
     after?: string;
+    /** Count the matches too (default); paging past the first page need not count again. */
+    count?: boolean;
   },
-): { total: number; rows: Subscriber[] } {
+): { total: number | null; rows: Subscriber[] } {
   const list = requireList(engine, q.list);
   const query = {
     listId: list.id,
@@ -63,7 +65,7 @@ export function querySubscribers(
     after: q.after,
   };
   return {
-    total: engine.repos.subscribers.count(query),
+    total: q.count === false ? null : engine.repos.subscribers.count(query),
     rows: engine.repos.subscribers.query(query).map(toApiSubscriber),
   };
 }

@@ -44,6 +44,8 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
       list: selectedList,
       limit: PAGE_SIZE,
       offset: page * PAGE_SIZE,
+      // The total comes with the first page; counting a million rows again for every page is waste.
+      count: page === 0,
       ...(statusFilter ? { status: statusFilter } : {}),
       ...(search.trim() ? { search: search.trim() } : {}),
     });
@@ -59,7 +61,7 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
         loadingPages,
         pages,
         pageOrder,
-        total: env.value.total,
+        total: env.value.total ?? s.total,
         tableError: null,
         ...(page === 0 || s.lastQueryMs === null ? { lastQueryMs: Math.round(performance.now() - t0) } : {}),
       };
