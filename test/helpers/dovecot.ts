@@ -18,6 +18,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { waitUntil } from './wait';
 
 export interface Dovecot {
   host: string;
@@ -43,22 +44,23 @@ export async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number, child: ChildProcess, logPath: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(
-        `dovecot exited (${child.exitCode}): ${existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''}`,
-      );
-    }
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, '127.0.0.1');
-      sock.once('data', () => (sock.destroy(), resolve(true)));
-      sock.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`dovecot did not listen on ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntil(
+    `dovecot to listen on ${port}`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const sock = connect(port, '127.0.0.1');
+        sock.once('data', () => (sock.destroy(), resolve(true)));
+        sock.once('error', () => resolve(false));
+      }),
+    {
+      timeoutMs: 20_000,
+      everyMs: 50,
+      abortIf: () =>
+        child.exitCode === null
+          ? undefined
+          : `dovecot exited (${child.exitCode}): ${existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''}`,
+    },
+  );
 }
 
 const NOBODY = 65534;

@@ -15,6 +15,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { waitUntil } from './wait';
 
 /** A free TCP port on 127.0.0.1 (bound and released; the caller binds it right after). */
 export function freePort(): Promise<number> {
@@ -30,25 +31,24 @@ export function freePort(): Promise<number> {
 
 /** Resolves once something on host:port answers with an SMTP greeting line (bounded wait). */
 export async function waitForSmtp(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = connect(port, host);
-      sock.setTimeout(1000);
-      sock.once('data', (d) => {
-        sock.destroy();
-        resolve(/^(220|421|554)/.test(d.toString()));
-      });
-      sock.once('error', () => resolve(false));
-      sock.once('timeout', () => {
-        sock.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`No SMTP server answered on ${host}:${port}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await waitUntil(
+    `an SMTP server on ${host}:${port}`,
+    () =>
+      new Promise<boolean>((resolve) => {
+        const sock = connect(port, host);
+        sock.setTimeout(1000);
+        sock.once('data', (d) => {
+          sock.destroy();
+          resolve(/^(220|421|554)/.test(d.toString()));
+        });
+        sock.once('error', () => resolve(false));
+        sock.once('timeout', () => {
+          sock.destroy();
+          resolve(false);
+        });
+      }),
+    { timeoutMs },
+  );
 }
 
 export interface ReceivedMessage {

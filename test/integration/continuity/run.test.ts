@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { cli } from '../../helpers/cli';
 import { startSmtpServer, startSmtpSink, type SmtpCapture, type SmtpSink } from '../../helpers/smtp';
 import { tempDir } from '../../helpers/tmp';
+import { waitUntil } from '../../helpers/wait';
 
 const ENV = { UNDERSTUDY_PASSPHRASE: 'continuity test passphrase' };
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -78,16 +79,12 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop().catch(() => undefined);
 });
 
-async function until<T>(what: string, get: () => T | undefined | false, run?: Run): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const v = get();
-    if (v) return v;
-    if (run && run.child.exitCode !== null)
-      throw new Error(`understudy run exited while waiting for ${what}:\n${run.stderr()}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${run?.stderr() ?? ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function until<T>(what: string, get: () => T | undefined | false, run?: Run): Promise<T> {
+  return waitUntil(what, get, {
+    timeoutMs: 60_000,
+    abortIf: () =>
+      run && run.child.exitCode !== null ? `understudy run exited:\n${run.stderr()}` : undefined,
+  });
 }
 
 async function u(db: string, ...args: string[]) {

@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { build } from 'esbuild';
 import { startSmtpSink } from '../../helpers/smtp';
 import { campaign, PASSPHRASE, smtpProvider, world } from './fixture';
+import { waitUntil } from '../../helpers/wait';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const KILLS = 20;
@@ -59,11 +60,12 @@ describe('crash safety', () => {
         const child = send();
         const exited = new Promise<void>((r) => child.once('exit', () => r()));
         const before = sentNow();
-        // Wait until this child is really sending (bounded), then kill it at a random moment.
-        const deadline = Date.now() + 30_000;
-        while (sentNow() <= before && Date.now() < deadline && child.exitCode === null)
-          await new Promise((r) => setTimeout(r, 50));
-        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 200)));
+        // Kill it at a random moment of its sending: after a random number (1-60) of further
+        // deliveries are recorded — a point in the send's own progress, not a time.
+        const target = before + 1 + Math.floor(Math.random() * 60);
+        await waitUntil('the sender to make progress', () => sentNow() >= target || child.exitCode !== null, {
+          everyMs: 10,
+        }).catch(() => undefined);
         child.kill('SIGKILL');
         await exited;
         expect(rowsOf(w.dbPath, 'PRAGMA integrity_check')[0]).toEqual({ integrity_check: 'ok' });
