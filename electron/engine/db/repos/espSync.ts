@@ -319,34 +319,8 @@ export class EspSyncRepo {
   }
 
   insertMember(listId: number, m: MemberFields, source: string, seenAt: string | null, now: string): number {
-    const info = this.stmt(
-      `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
-           status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time,
-           confirm_ip, source, esp_id, esp_changed_at, esp_seen_at, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      listId,
-      m.email,
-      m.emailNorm,
-      m.firstName,
-      m.lastName,
-      m.nameNorm,
-      m.status,
-      m.statusChangedAt,
-      m.statusReason,
-      m.mergeFields,
-      m.tags,
-      m.extra,
-      m.optinTime,
-      m.optinIp,
-      m.confirmTime,
-      m.confirmIp,
-      source,
-      m.espId,
-      m.espChangedAt,
-      seenAt,
-      now,
-      now,
+    const info = this.stmt(`${MEMBER_INSERT} ${MEMBER_VALUES}`).run(
+      memberArgs(listId, m, source, seenAt, now),
     );
     return Number(info.lastInsertRowid);
   }
@@ -363,39 +337,12 @@ export class EspSyncRepo {
     now: string,
   ): void {
     const BATCH = 100;
-    const cols = `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
-           status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time,
-           confirm_ip, source, esp_id, esp_changed_at, esp_seen_at, created_at, updated_at) VALUES `;
-    const one = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
     for (let i = 0; i < ms.length; i += BATCH) {
       const chunk = ms.slice(i, i + BATCH);
-      const args: unknown[] = [];
-      for (const m of chunk)
-        args.push(
-          listId,
-          m.email,
-          m.emailNorm,
-          m.firstName,
-          m.lastName,
-          m.nameNorm,
-          m.status,
-          m.statusChangedAt,
-          m.statusReason,
-          m.mergeFields,
-          m.tags,
-          m.extra,
-          m.optinTime,
-          m.optinIp,
-          m.confirmTime,
-          m.confirmIp,
-          source,
-          m.espId,
-          m.espChangedAt,
-          seenAt,
-          now,
-          now,
-        );
-      this.stmt(cols + Array.from({ length: chunk.length }, () => one).join(', ')).run(...args);
+      const args = chunk.flatMap((m) => memberArgs(listId, m, source, seenAt, now));
+      this.stmt(
+        `${MEMBER_INSERT} ${Array.from({ length: chunk.length }, () => MEMBER_VALUES).join(', ')}`,
+      ).run(...args);
     }
   }
 
@@ -461,4 +408,43 @@ export class EspSyncRepo {
       'INSERT INTO suppressions (email_norm, reason, source, detail, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT (email_norm) DO NOTHING',
     ).run(emailNorm, reason, source, now);
   }
+}
+
+const MEMBER_INSERT = `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
+    status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time,
+    confirm_ip, source, esp_id, esp_changed_at, esp_seen_at, created_at, updated_at) VALUES`;
+const MEMBER_VALUES = `(${Array.from({ length: 22 }, () => '?').join(', ')})`;
+
+/** The bound values of one member row, in MEMBER_INSERT's column order. */
+function memberArgs(
+  listId: number,
+  m: MemberFields,
+  source: string,
+  seenAt: string | null,
+  now: string,
+): unknown[] {
+  return [
+    listId,
+    m.email,
+    m.emailNorm,
+    m.firstName,
+    m.lastName,
+    m.nameNorm,
+    m.status,
+    m.statusChangedAt,
+    m.statusReason,
+    m.mergeFields,
+    m.tags,
+    m.extra,
+    m.optinTime,
+    m.optinIp,
+    m.confirmTime,
+    m.confirmIp,
+    source,
+    m.espId,
+    m.espChangedAt,
+    seenAt,
+    now,
+    now,
+  ];
 }
