@@ -70,7 +70,7 @@ export function foldHeader(name: string, value: string): string {
   return out.join('\r\n');
 }
 
-const HEXB = Buffer.from('0123456789ABCDEF', 'latin1');
+const HEX = Buffer.from('0123456789ABCDEF', 'latin1');
 /** Headers this writer sets itself; a duplicate from the renderer is dropped. */
 const OWN = new Set([
   'from',
@@ -84,56 +84,100 @@ const OWN = new Set([
   'content-transfer-encoding',
 ]);
 
-/** Quoted-printable (RFC 2045 6.7) of UTF-8 text, with CRLF line ends and soft breaks at 76. */
+/** Buffers of `quotedPrintable`, reused (grown when needed): it encodes one part at a time. */
+let qpIn = Buffer.allocUnsafeSlow(1 << 16);
+let qpOut = Buffer.allocUnsafeSlow(1 << 18);
+
+/**
+ * Quoted-printable (RFC 2045 6.7) of UTF-8 text, with CRLF line ends and soft breaks at 76.
+ *
+ * Per byte: CRLF and LF are a line break (a lone CR is encoded); printable ASCII except "=" is kept;
+ * a space or tab is kept but needs room for 3 (it is encoded if the line ends after it); everything
+ * else is =XX; a line is soft-broken ("=" CRLF) before it would pass 75 characters plus the "=".
+ * The UTF-8 bytes and the output go to two buffers reused across calls: no allocation per message
+ * but the returned string (this runs twice for every message sent).
+ */
 export function quotedPrintable(text: string): string {
-  const src = Buffer.from(text, 'utf8');
-  // Worst case: every byte encoded (3x) plus a soft break every 25 encoded bytes.
-  const out = Buffer.allocUnsafe(src.length * 3 + Math.ceil(src.length / 25) * 3 + 8);
-  let o = 0;
+  const end = qpInto(text, 0);
+  return qpOut.toString('latin1', 0, end);
+}
+
+/** Encodes `text` into `qpOut` from `start` (growing it, keeping what is before `start`); returns the end. */
+function qpInto(text: string, start: number): number {
+  if (qpIn.length < text.length * 3) qpIn = Buffer.allocUnsafeSlow(text.length * 3);
+  const len = qpIn.write(text, 0, 'utf8');
+  const src = qpIn;
+  // Worst case: every byte encoded (3x) plus a soft break ("=" CRLF) every 25 encoded bytes.
+  if (qpOut.length < start + len * 4 + 16) {
+    const bigger = Buffer.allocUnsafeSlow(2 * (start + len * 4 + 16));
+    qpOut.copy(bigger, 0, 0, start);
+    qpOut = bigger;
+  }
+  const out = qpOut;
+  let o = start;
   let col = 0;
-  const encodeTrailingSpace = () => {
-    const w = out[o - 1];
-    if (col > 0 && (w === 0x20 || w === 0x09)) {
-      out[o - 1] = 0x3d;
-      out[o++] = HEXB[w >> 4]!;
-      out[o++] = HEXB[w & 15]!;
-    }
-  };
-  for (let i = 0; i < src.length; i++) {
+  for (let i = 0; i < len; i++) {
     const b = src[i]!;
-    if (b === 0x0d && src[i + 1] === 0x0a) continue; // CRLF and LF are both a line break
+    if (b >= 33 && b <= 126 && b !== 0x3d) {
+      if (col === 75) {
+        out[o++] = 0x3d;
+        out[o++] = 0x0d;
+        out[o++] = 0x0a;
+        col = 0;
+      }
+      out[o++] = b;
+      col++;
+      continue;
+    }
+    if (b === 0x0d && i + 1 < len && src[i + 1] === 0x0a) continue; // CRLF and LF are both a line break
     if (b === 0x0a) {
-      encodeTrailingSpace();
+      o = encodeTrailingSpace(out, o, col, start);
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       col = 0;
       continue;
     }
-    const literal = (b >= 33 && b <= 126 && b !== 0x3d) || b === 0x20 || b === 0x09;
     // Room for 3 also for a space or tab: it may have to be encoded if the line ends after it.
-    const room = literal && b !== 0x20 && b !== 0x09 ? 1 : 3;
-    if (col + room > 75) {
+    if (col > 72) {
       out[o++] = 0x3d;
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       col = 0;
     }
-    if (literal) {
+    if (b === 0x20 || b === 0x09) {
       out[o++] = b;
-      col += 1;
+      col++;
     } else {
       out[o++] = 0x3d;
-      out[o++] = HEXB[b >> 4]!;
-      out[o++] = HEXB[b & 15]!;
+      out[o++] = HEX[b >> 4]!;
+      out[o++] = HEX[b & 15]!;
       col += 3;
     }
   }
-  encodeTrailingSpace();
-  return out.toString('latin1', 0, o);
+  return encodeTrailingSpace(out, o, col, start);
+}
+
+/** A space or tab that ends a line is encoded (RFC 2045 6.7 rule 3). Returns the new length. */
+function encodeTrailingSpace(out: Buffer, o: number, col: number, start = 0): number {
+  const w = out[o - 1];
+  if (col > 0 && o > start && (w === 0x20 || w === 0x09)) {
+    out[o - 1] = 0x3d;
+    out[o++] = HEX[w >> 4]!;
+    out[o++] = HEX[w & 15]!;
+  }
+  return o;
 }
 
 /** The whole message as RFC 5322 text with CRLF line ends. */
 export function writeMessage(m: RenderedMessage, date: Date = new Date()): string {
+  return encodeMessage(m, date).toString('utf8');
+}
+
+/**
+ * The whole message as bytes, ready for SMTP DATA (the SMTP client dot-stuffs it): the headers, then
+ * the parts quoted-printable encoded straight into one buffer and copied once into the result.
+ */
+export function encodeMessage(m: RenderedMessage, date: Date = new Date()): Buffer {
   // "=_" can never occur in quoted-printable output, so this boundary cannot collide with a body.
   const boundary = `----=_understudy_${BOUNDARY_SEED}_${(++boundaryCount).toString(36)}`;
   const h: string[] = [
@@ -147,12 +191,30 @@ export function writeMessage(m: RenderedMessage, date: Date = new Date()): strin
   ];
   for (const [k, v] of Object.entries(m.headers))
     if (!OWN.has(k.toLowerCase())) h.push(foldHeader(k, encodeWords(v)));
-  const text = `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(m.text)}`;
+  const QP = 'charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n';
+  const textEnd = qpInto(m.text, 0);
   if (m.html === undefined) {
     h.push('Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable');
-    return `${h.join('\r\n')}\r\n\r\n${quotedPrintable(m.text)}\r\n`;
+    return assemble([`${h.join('\r\n')}\r\n\r\n`, [0, textEnd], '\r\n']);
   }
   h.push(`Content-Type: multipart/alternative; boundary="${boundary}"`);
-  const html = `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(m.html)}`;
-  return `${h.join('\r\n')}\r\n\r\n--${boundary}\r\n${text}\r\n--${boundary}\r\n${html}\r\n--${boundary}--\r\n`;
+  const htmlEnd = qpInto(m.html, textEnd);
+  return assemble([
+    `${h.join('\r\n')}\r\n\r\n--${boundary}\r\nContent-Type: text/plain; ${QP}`,
+    [0, textEnd],
+    `\r\n--${boundary}\r\nContent-Type: text/html; ${QP}`,
+    [textEnd, htmlEnd],
+    `\r\n--${boundary}--\r\n`,
+  ]);
+}
+
+/** Strings (UTF-8) and ranges of `qpOut`, concatenated into one new Buffer. */
+function assemble(pieces: (string | [number, number])[]): Buffer {
+  let size = 0;
+  for (const p of pieces) size += typeof p === 'string' ? Buffer.byteLength(p) : p[1] - p[0];
+  const out = Buffer.allocUnsafe(size);
+  let o = 0;
+  for (const p of pieces)
+    o += typeof p === 'string' ? out.write(p, o, 'utf8') : qpOut.copy(out, o, p[0], p[1]);
+  return out;
 }

@@ -1,9 +1,12 @@
 /**
- * SMTP transports: one nodemailer pooled transport per provider and run, configured so the engine —
- * not the pool — owns every retry (`maxRequeues: 0`: otherwise the pool silently resends a message
- * whose connection closed after the data, which is how duplicates happen). Certificate checks are on
- * unless the person explicitly turned them off for that provider. Secrets are only handed to nodemailer;
- * errors coming back are scrubbed of them before anything stores or prints them.
+ * SMTP transports: one pool of nodemailer SMTP connections per provider and run (smtpPool.ts), where
+ * the engine — not the pool — owns every retry (a message is tried once; otherwise a pool silently
+ * resends a message whose connection closed after the data, which is how duplicates happen).
+ * Messages go to the pool as bytes: the fast MIME writer's (mime.ts), or — for what it does not
+ * write (DKIM, SMTPUTF8 addresses) — nodemailer's own composer and DKIM signer through its stream
+ * transport. Certificate checks are on unless the person explicitly turned them off for that provider.
+ * Secrets are only handed to nodemailer; errors coming back are scrubbed of them before anything
+ * stores or prints them.
  */
 import nodemailer from 'nodemailer';
 import { isIP } from 'node:net';
@@ -11,7 +14,8 @@ import type { ProviderRow } from '../db/repos/providers';
 import type { RenderedMessage } from './render';
 import type { AuthMethod, TlsMode } from './presets';
 import { redact } from '../secrets';
-import { canWriteFast, writeMessage } from './mime';
+import { canWriteFast, encodeMessage } from './mime';
+import { SmtpPool, type PoolAuth } from './smtpPool';
 
 /** What the provider's `config` JSON holds for an SMTP account. */
 export interface SmtpConfig {
@@ -96,16 +100,46 @@ function baseOptions(p: ProviderRow, secret: string | undefined): Record<string,
 
 /** A pooled transport for sending a campaign through one provider. */
 export function createSmtpTransport(p: ProviderRow, secret: string | undefined): MailTransport {
-  const transporter = nodemailer.createTransport({
-    ...baseOptions(p, secret),
-    pool: true,
+  const { auth, authMethod, ...connection } = baseOptions(p, secret) as Record<string, unknown> & {
+    auth?: PoolAuth;
+    authMethod?: string;
+  };
+  const pool = new SmtpPool({
+    connection,
+    auth:
+      auth && auth.type === 'login' && !auth.method && authMethod ? { ...auth, method: authMethod } : auth,
     maxConnections: p.maxConnections,
     // Reconnecting costs a TLS handshake and an AUTH: keep connections for many messages.
     maxMessages: 1000,
-    // The engine owns every retry: a message whose connection closes mid-transaction comes back to it.
-    maxRequeues: 0,
-  } as Parameters<typeof nodemailer.createTransport>[0] & { pool: true });
-  return wrap(transporter, secret);
+  });
+  // Composes what the fast writer does not handle, exactly as nodemailer's Mailer would (DKIM too).
+  let composer: ReturnType<typeof nodemailer.createTransport> | null = null;
+  const compose = async (m: RenderedMessage): Promise<Buffer> => {
+    composer ??= nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+    const info = (await composer.sendMail({
+      ...m,
+      envelope: envelopeOf(m),
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    })) as { message: Buffer };
+    return info.message;
+  };
+  let verifier: MailTransport | null = null;
+  return {
+    async send(m) {
+      const raw = canWriteFast(m) ? encodeMessage(m) : await compose(m);
+      return pool.send(envelopeOf(m), raw).catch((e: unknown) => scrub(e, secret));
+    },
+    async verify() {
+      verifier ??= createVerifyTransport(p, secret);
+      await verifier.verify();
+    },
+    close() {
+      pool.close();
+      verifier?.close();
+      composer?.close();
+    },
+  };
 }
 
 /** A one-off connection for `providers test`: connect, EHLO, STARTTLS, AUTH, QUIT — nothing sent. */
@@ -120,24 +154,15 @@ function wrap(
   transporter: { sendMail(m: object): Promise<unknown>; verify(): Promise<unknown>; close(): void },
   secret: string | undefined,
 ): MailTransport {
-  const scrub = (e: unknown): never => {
-    if (e instanceof Error) {
-      e.message = redact(e.message, [secret]);
-      const r = (e as { response?: unknown }).response;
-      if (typeof r === 'string') (e as { response?: string }).response = redact(r, [secret]);
-    }
-    throw e;
-  };
   return {
     async send(m) {
-      const envelope = { from: envelopeFrom(m.from), to: [envelopeFrom(m.to)] };
       const info = (await transporter
-        .sendMail(
-          canWriteFast(m)
-            ? { envelope, raw: writeMessage(m) }
-            : { ...m, envelope, disableFileAccess: true, disableUrlAccess: true },
-        )
-        .catch(scrub)) as { response?: string; accepted?: unknown[]; rejected?: unknown[] };
+        .sendMail({ ...m, envelope: envelopeOf(m), disableFileAccess: true, disableUrlAccess: true })
+        .catch((e: unknown) => scrub(e, secret))) as {
+        response?: string;
+        accepted?: unknown[];
+        rejected?: unknown[];
+      };
       return {
         response: String(info.response ?? ''),
         accepted: (info.accepted ?? []).map(String),
@@ -145,12 +170,26 @@ function wrap(
       };
     },
     async verify() {
-      await transporter.verify().catch(scrub);
+      await transporter.verify().catch((e: unknown) => scrub(e, secret));
     },
     close() {
       transporter.close();
     },
   };
+}
+
+/** An error from nodemailer with the secret taken out of its message and the server's reply. */
+function scrub(e: unknown, secret: string | undefined): never {
+  if (e instanceof Error) {
+    e.message = redact(e.message, [secret]);
+    const r = (e as { response?: unknown }).response;
+    if (typeof r === 'string') (e as { response?: string }).response = redact(r, [secret]);
+  }
+  throw e;
+}
+
+function envelopeOf(m: RenderedMessage): { from: string; to: string[] } {
+  return { from: envelopeFrom(m.from), to: [envelopeFrom(m.to)] };
 }
 
 function envelopeFrom(from: string): string {

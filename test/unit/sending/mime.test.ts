@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import {
   canWriteFast,
+  encodeMessage,
   foldHeader,
   quotedPrintable,
   writeMessage,
@@ -45,6 +46,56 @@ describe('fast MIME writer', () => {
     const qp = quotedPrintable('a = b \nc\t\n' + 'é'.repeat(60));
     expect(qp).toContain('a =3D b=20\r\nc=09\r\n');
     for (const l of qp.split('\r\n')) expect(l.length).toBeLessThanOrEqual(76);
+  });
+
+  it('quoted-printable decodes back to the text for any input (random strings, reused buffers)', () => {
+    // Decoding per RFC 2045 6.7: soft breaks removed, =XX bytes, CRLF = line break.
+    const decode = (qp: string) =>
+      Buffer.from(
+        qp
+          .replace(/=\r\n/g, '')
+          .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+          .replace(/\r\n/g, '\n'),
+        'latin1',
+      ).toString('utf8');
+    const pieces = [
+      'a',
+      ' ',
+      '\t',
+      '=',
+      '\r',
+      '\n',
+      '\r\n',
+      'é',
+      '€',
+      '😀',
+      '.',
+      'x'.repeat(70),
+      '~',
+      '\x00',
+    ];
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    for (let k = 0; k < 2000; k++) {
+      let s = '';
+      for (let i = rnd(120); i > 0; i--) s += pieces[rnd(pieces.length)];
+      const qp = quotedPrintable(s);
+      expect(qp).toMatch(/^[\t\x20-\x7e\r\n]*$/);
+      for (const line of qp.split('\r\n')) {
+        expect(line.length).toBeLessThanOrEqual(76);
+        expect(line).not.toMatch(/[ \t]$/);
+      }
+      // A lone CR is data (=0D), CRLF and LF are line breaks.
+      expect(decode(qp)).toBe(s.replace(/\r\n/g, '\n'));
+    }
+  });
+
+  it('encodeMessage gives the bytes writeMessage describes', () => {
+    const d = new Date(Date.UTC(2026, 10, 23, 6, 0, 0));
+    const strip = (s: string) => s.replace(/----=_understudy_\w+/g, 'B');
+    expect(strip(encodeMessage(base, d).toString('utf8'))).toBe(strip(writeMessage(base, d)));
+    const textOnly = { ...base, html: undefined };
+    expect(strip(encodeMessage(textOnly, d).toString('utf8'))).toBe(strip(writeMessage(textOnly, d)));
   });
 
   it('folds long headers only where allowed', () => {
