@@ -12,6 +12,8 @@ import {
   openConnector,
 } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
+import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
+import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { espEngine } from './helpers';
 
@@ -81,6 +83,61 @@ describe('ESP mirror', () => {
       firstName: 'First9',
     });
     expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2200);
+  });
+
+  it('a first sync into an empty list that is written to meanwhile looks every row up again (a local unsubscribe made meanwhile is kept)', async () => {
+    await connect();
+    // Pages come newest change first: user2199 … user1200, then user1199 … user200, then user199 … user0.
+    // While page 2 is requested (page 1 applied), someone adds user5, still to come on page 3, and
+    // unsubscribes it locally: the first pass's lookup-free inserts must not trip over it or lose it.
+    let added = false;
+    fake.server.beforeRequest = (r) => {
+      if (added || r.path !== '/lists/L1/members' || r.query.get('offset') !== '1000') return;
+      added = true;
+      const now = engine.now();
+      const email = 'user5@example.com';
+      espRepos(engine).sync.insertMembers(
+        list().id,
+        [
+          {
+            email,
+            emailNorm: email,
+            firstName: 'Local',
+            lastName: '',
+            nameNorm: 'local',
+            status: 'subscribed',
+            statusChangedAt: null,
+            statusReason: null,
+            mergeFields: '{}',
+            tags: '[]',
+            extra: '{}',
+            optinTime: null,
+            optinIp: null,
+            confirmTime: null,
+            confirmIp: null,
+            espId: '',
+            espChangedAt: null,
+          },
+        ],
+        'manual',
+        null,
+        now,
+      );
+      const row = engine.repos.subscribers.byEmail(list().id, email)!;
+      engine.repos.subscribers.setStatus(row.id, 'unsubscribed', 'unsubscribe link', now);
+      enqueuePushBack(engine, { subscriberId: row.id, kind: 'unsubscribe' });
+    };
+    const [s] = await syncEsp(engine);
+    expect(added).toBe(true);
+    expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2200);
+    expect(engine.repos.subscribers.byEmail(list().id, 'user5@example.com')).toMatchObject({
+      status: 'unsubscribed',
+      espId: md5('user5@example.com'),
+      firstName: 'First5',
+    });
+    expect(s!.members.added).toBe(2199);
+    expect(s!.members.keptLocal).toBeGreaterThan(0);
+    expect(espRepos(engine).pushback.countByState(list().providerId!).pending).toBe(1);
   });
 
   it('cancels between pages: what was applied stays, nothing is half-applied, the next sync resumes', async () => {

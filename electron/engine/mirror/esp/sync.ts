@@ -35,6 +35,14 @@ import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, Membe
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
 const SINCE_OVERLAP_MS = 60_000;
 
+/**
+ * Pages that have already arrived are applied together, in one transaction with the checkpoint of the
+ * last of them: one commit (one fsync at synchronous=FULL) per group instead of per page. Bounded so a
+ * transaction never holds the write lock for long.
+ */
+const MAX_PAGES_PER_COMMIT = 10;
+const MAX_MEMBERS_PER_COMMIT = 10_000;
+
 export interface SyncProgress {
   provider: string;
   phase: 'lists' | 'members' | 'campaigns' | 'done';
@@ -124,6 +132,35 @@ function emptyCounts(): MemberCounts {
   };
 }
 
+/** What one group of pages did (added to the sync's counts once its transaction committed). */
+interface PageCounts {
+  added: number;
+  updated: number;
+  unchanged: number;
+  keptLocal: number;
+  archived: number;
+}
+
+function emptyPageCounts(): PageCounts {
+  return { added: 0, updated: 0, unchanged: 0, keptLocal: 0, archived: 0 };
+}
+
+/** A member with a valid address, and the columns it maps to. */
+interface ValidMember {
+  m: EspMember;
+  fields: MemberFields;
+}
+
+/**
+ * A first full pass into a list that was empty when it started (in this process): the addresses and
+ * ESP ids it has written so far, so a member met for the first time is inserted without a lookup.
+ */
+interface FreshPass {
+  listId: number;
+  norms: Set<string>;
+  espIds: Set<string>;
+}
+
 const PUSH_KIND: Partial<Record<SubscriberStatus, PushBackKindRow>> = {
   unsubscribed: 'unsubscribe',
   bounced: 'bounce',
@@ -151,9 +188,9 @@ function fieldsOf(m: EspMember, emailNorm: string, email: string): MemberFields 
     status: m.status,
     statusChangedAt: m.statusChangedAt ?? m.changedAt ?? null,
     statusReason: m.statusReason ?? null,
-    mergeFields: JSON.stringify(sortKeys(m.mergeFields)),
+    mergeFields: sortedJson(m.mergeFields),
     tags: JSON.stringify(m.tags),
-    extra: JSON.stringify(sortKeys(m.extra ?? {})),
+    extra: m.extra ? sortedJson(m.extra) : '{}',
     optinTime: m.optinTime ?? null,
     optinIp: m.optinIp ?? null,
     confirmTime: m.confirmTime ?? null,
@@ -165,6 +202,13 @@ function fieldsOf(m: EspMember, emailNorm: string, email: string): MemberFields 
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** JSON with sorted keys (so equal maps compare equal as text); most maps arrive sorted already. */
+function sortedJson(o: Record<string, string>): string {
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return JSON.stringify(sortKeys(o));
+  return JSON.stringify(o);
 }
 
 const COMPARED: (keyof MemberFields)[] = [
@@ -247,6 +291,8 @@ class ProviderSync {
   modes = new Set<'full' | 'incremental'>();
   resumed = false;
   private readonly repos;
+  /** Set while a first full pass fills an empty list (see applyMembers). */
+  private fresh: FreshPass | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -303,112 +349,166 @@ class ProviderSync {
     });
   }
 
-  /** Applies one page and moves the checkpoint, in one transaction. */
-  applyPage(listId: number, list: EspList, page: MemberPage, cp: MemberCheckpoint, scope: string): void {
-    const { sync, pushback } = this.repos;
+  /**
+   * Applies pages (consecutive, in order) and moves the checkpoint past the last of them, all in one
+   * transaction: a page is never half-applied, and the checkpoint never passes a page not applied.
+   */
+  applyPages(listId: number, list: EspList, pages: MemberPage[], cp: MemberCheckpoint, scope: string): void {
+    const { sync } = this.repos;
     const now = this.engine.now();
     const pass = cp.pass!;
-    const source = `esp:${this.connector.kind}`;
-    const valid: { m: EspMember; norm: string; email: string }[] = [];
+    // Everything that needs no database is done before the write lock is taken.
+    const valid: ValidMember[] = [];
     let invalid = 0;
-    for (const m of page.members) {
-      const c = checkEmail(m.email);
-      if (c.ok) valid.push({ m, norm: c.norm, email: c.email });
-      else invalid++;
+    for (const page of pages)
+      for (const m of page.members) {
+        const c = checkEmail(m.email);
+        if (c.ok) valid.push({ m, fields: fieldsOf(m, c.norm, c.email) });
+        else invalid++;
+      }
+    const write = (local: PageCounts) =>
+      sync.transaction(() => {
+        this.applyMembers(listId, list, valid, pass.mode === 'full', local, now);
+        const last = pages[pages.length - 1]!;
+        pass.pages += pages.length;
+        pass.cursor = last.next;
+        if (last.next === null) {
+          if (pass.mode === 'full') local.archived = sync.archiveUnseen(listId, pass.startedAt, now);
+          cp.nextSince = pass.espStart;
+          cp.lastCompleteAt = now;
+          if (pass.mode === 'full') cp.lastFullAt = now;
+          cp.pass = null;
+        }
+        sync.setCheckpoint(this.provider.id, scope, cp, now);
+      });
+    let local = emptyPageCounts();
+    try {
+      write(local);
+    } catch (e) {
+      // The fast first-pass path met an address already in the list (written by someone else since the
+      // pass started): nothing of these pages was kept. Apply them again, every row looked up.
+      if (!this.fresh || (e as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') {
+        this.fresh = null;
+        throw e;
+      }
+      this.fresh = null;
+      local = emptyPageCounts();
+      write(local);
     }
-    const local = {
-      added: 0,
-      updated: 0,
-      unchanged: 0,
-      keptLocal: 0,
-      archived: 0,
-      byStatus: emptyStatusCounts(),
-    };
-    sync.transaction(() => {
-      const norms = valid.map((v) => v.norm);
-      const existing = sync.membersByEmail(listId, norms);
-      const pending = pushback.pendingEmails(listId, norms);
-      // Same person, new address at the ESP: follow the ESP id.
-      const missing = valid.filter((v) => !existing.has(v.norm)).map((v) => v.m.espId);
-      const byEspId = missing.length
-        ? sync.membersByEspId(listId, missing)
-        : new Map<string, ExistingMember>();
-      const seen: number[] = [];
-      const inserts: MemberFields[] = [];
-      for (const { m, norm, email } of valid) {
-        let row = existing.get(norm);
-        if (!row) {
-          const moved = byEspId.get(m.espId);
-          if (moved && !existing.has(moved.emailNorm)) row = moved;
-        }
-        const d = decideMember(
-          row,
-          fieldsOf(m, norm, email),
-          pending.has(norm) || (row ? pending.has(row.emailNorm) : false),
-        );
-        if (!row) {
-          inserts.push(d.fields);
-          existing.set(norm, { id: -1, ...d.fields });
-          local.added++;
-        } else {
-          if (d.changed) {
-            sync.updateMember(row.id, d.fields, now);
-            local.updated++;
-          } else local.unchanged++;
-          if (pass.mode === 'full') seen.push(row.id);
-        }
-        if (d.keptLocal) {
-          local.keptLocal++;
-          const kind = PUSH_KIND[d.fields.status];
-          if (
-            kind &&
-            !pushback.queuedSince(
-              this.provider.id,
-              list.espListId,
-              norm,
-              kind,
-              d.fields.statusChangedAt ?? '',
-            )
-          ) {
-            pushback.enqueue(
-              {
-                providerId: this.provider.id,
-                listId,
-                espListId: list.espListId,
-                email,
-                emailNorm: norm,
-                espMemberId: m.espId,
-                kind,
-                detail: d.fields.statusReason,
-                happenedAt: d.fields.statusChangedAt ?? now,
-              },
-              now,
-            );
-          }
-        }
-        if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(d.fields.status))
-          sync.addSuppression(norm, d.fields.status as 'bounced' | 'complained' | 'cleaned', source, now);
-      }
-      if (inserts.length) sync.insertMembers(listId, inserts, source, pass.mode === 'full' ? now : null, now);
-      if (seen.length) sync.markSeen(seen, now);
-      pass.pages++;
-      pass.cursor = page.next;
-      if (page.next === null) {
-        if (pass.mode === 'full') local.archived = sync.archiveUnseen(listId, pass.startedAt, now);
-        cp.nextSince = pass.espStart;
-        cp.lastCompleteAt = now;
-        if (pass.mode === 'full') cp.lastFullAt = now;
-        cp.pass = null;
-      }
-      sync.setCheckpoint(this.provider.id, scope, cp, now);
-    });
-    this.pages++;
+    this.pages += pages.length;
     this.counts.added += local.added;
     this.counts.updated += local.updated;
     this.counts.unchanged += local.unchanged;
     this.counts.keptLocal += local.keptLocal;
     this.counts.archived += local.archived;
     this.counts.invalid += invalid;
+  }
+
+  /** Writes the members of a group of pages (inside the caller's transaction). */
+  private applyMembers(
+    listId: number,
+    list: EspList,
+    valid: ValidMember[],
+    full: boolean,
+    local: PageCounts,
+    now: string,
+  ): void {
+    const { sync, pushback } = this.repos;
+    const source = `esp:${this.connector.kind}`;
+    const suppress = (v: ValidMember) => {
+      const st = v.fields.status;
+      if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(st))
+        sync.addSuppression(v.fields.emailNorm, st as 'bounced' | 'complained' | 'cleaned', source, now);
+    };
+    let rest = valid;
+    const fresh = this.fresh;
+    if (fresh && fresh.listId === listId) {
+      // First full pass into an empty list: a member not met before in this pass cannot have a local
+      // row, a pending push-back or a moved address, so it is inserted as the ESP has it (what
+      // decideMember answers for a member without a row). Members met again (an address seen twice
+      // while the ESP's order shifted, or an ESP id under a new address) take the full path below,
+      // after these inserts so they find the rows.
+      rest = [];
+      const inserts: MemberFields[] = [];
+      for (const v of valid) {
+        const f = v.fields;
+        if (fresh.norms.has(f.emailNorm) || (f.espId !== '' && fresh.espIds.has(f.espId))) {
+          rest.push(v);
+          continue;
+        }
+        fresh.norms.add(f.emailNorm);
+        if (f.espId !== '') fresh.espIds.add(f.espId);
+        inserts.push(f);
+        suppress(v);
+      }
+      if (inserts.length) sync.insertMembers(listId, inserts, source, full ? now : null, now);
+      local.added += inserts.length;
+      if (!rest.length) return;
+    }
+    const norms = rest.map((v) => v.fields.emailNorm);
+    const existing = sync.membersByEmail(listId, norms);
+    const pending = pushback.pendingEmails(listId, norms);
+    // Same person, new address at the ESP: follow the ESP id.
+    const missing = rest.filter((v) => !existing.has(v.fields.emailNorm)).map((v) => v.m.espId);
+    const byEspId = missing.length ? sync.membersByEspId(listId, missing) : new Map<string, ExistingMember>();
+    const seen: number[] = [];
+    const inserts: MemberFields[] = [];
+    const insertAt = new Map<string, number>();
+    for (const v of rest) {
+      const { m } = v;
+      const norm = v.fields.emailNorm;
+      let row = existing.get(norm);
+      if (!row) {
+        const moved = byEspId.get(m.espId);
+        if (moved && !existing.has(moved.emailNorm)) row = moved;
+      }
+      const d = decideMember(row, v.fields, pending.has(norm) || (row ? pending.has(row.emailNorm) : false));
+      if (!row) {
+        insertAt.set(norm, inserts.length);
+        inserts.push(d.fields);
+        existing.set(norm, { id: -1, ...d.fields });
+        local.added++;
+      } else if (row.id === -1) {
+        // Met again in the same group of pages, before its row is written: the later one wins.
+        inserts[insertAt.get(norm)!] = d.fields;
+        existing.set(norm, { id: -1, ...d.fields });
+        if (d.changed) local.updated++;
+        else local.unchanged++;
+      } else {
+        if (d.changed) {
+          sync.updateMember(row.id, d.fields, now);
+          local.updated++;
+        } else local.unchanged++;
+        if (full) seen.push(row.id);
+      }
+      if (d.keptLocal) {
+        local.keptLocal++;
+        const kind = PUSH_KIND[d.fields.status];
+        if (
+          kind &&
+          !pushback.queuedSince(this.provider.id, list.espListId, norm, kind, d.fields.statusChangedAt ?? '')
+        ) {
+          pushback.enqueue(
+            {
+              providerId: this.provider.id,
+              listId,
+              espListId: list.espListId,
+              email: d.fields.email,
+              emailNorm: norm,
+              espMemberId: m.espId,
+              kind,
+              detail: d.fields.statusReason,
+              happenedAt: d.fields.statusChangedAt ?? now,
+            },
+            now,
+          );
+        }
+      }
+      if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(d.fields.status))
+        sync.addSuppression(norm, d.fields.status as 'bounced' | 'complained' | 'cleaned', source, now);
+    }
+    if (inserts.length) sync.insertMembers(listId, inserts, source, full ? now : null, now);
+    if (seen.length) sync.markSeen(seen, now);
   }
 
   private espNow(): string {
@@ -425,6 +525,7 @@ class ProviderSync {
       lastCompleteAt: null,
       lastFullAt: null,
     };
+    const resuming = cp.pass !== null;
     if (cp.pass) {
       this.resumed = true;
     } else {
@@ -452,47 +553,87 @@ class ProviderSync {
     const fetchPage = (cursor: MemberCursor | null) =>
       this.connector.members(list, query, cursor, { signal: this.opts.signal });
 
-    if (this.connector.capabilities.parallelPages && this.connector.cursorAhead) {
-      // Up to maxConnections pages in flight; applied strictly in order.
-      const window = Math.max(1, this.connector.limits.maxConnections);
-      const base = pass.cursor;
-      let next = 0;
-      const inflight: { cursor: MemberCursor; p: Promise<MemberPage> }[] = [];
-      const launch = () => {
-        const cursor = this.connector.cursorAhead!(list, query, base, next++);
-        const p = fetchPage(cursor);
-        p.catch(() => undefined); // observed below; never an unhandled rejection
-        inflight.push({ cursor, p });
-      };
-      try {
-        // One page first: most incremental passes fit in it, and then nothing is fetched in vain.
-        launch();
-        while (cp.pass) {
-          this.checkCancel();
-          const head = inflight.shift()!;
-          const page = await head.p;
-          total = page.total ?? total;
-          fetched += page.members.length;
-          this.applyPage(listId, list, page, cp, scope);
+    this.fresh =
+      !resuming && pass.mode === 'full' && this.repos.sync.listIsEmpty(listId)
+        ? { listId, norms: new Set(), espIds: new Set() }
+        : null;
+    try {
+      if (this.connector.capabilities.parallelPages && this.connector.cursorAhead)
+        await this.parallel(listId, list, cp, scope, fetchPage, (members, pageTotal) => {
+          total = pageTotal ?? total;
+          fetched += members;
           report();
-          if (!cp.pass) break;
-          const expected = this.connector.cursorAhead!(list, query, base, next - inflight.length);
+        });
+      else await this.sequential(listId, list, cp, scope, fetchPage, report);
+    } finally {
+      this.fresh = null;
+    }
+  }
+
+  /**
+   * Offset paging: up to maxConnections pages in flight, applied strictly in order. Requests for the
+   * next pages go out before a group is written, so the ESP's latency overlaps the SQLite work; the
+   * pages that have arrived by then are applied together (one commit).
+   */
+  private async parallel(
+    listId: number,
+    list: EspList,
+    cp: MemberCheckpoint,
+    scope: string,
+    fetchPage: (c: MemberCursor | null) => Promise<MemberPage>,
+    applied: (members: number, total: number | null | undefined) => void,
+  ): Promise<void> {
+    const connector = this.connector;
+    const query = { since: cp.pass!.since };
+    const window = Math.max(1, connector.limits.maxConnections);
+    const base = cp.pass!.cursor;
+    let next = 0;
+    const inflight: { p: Promise<MemberPage>; page?: MemberPage }[] = [];
+    const launch = () => {
+      const f: { p: Promise<MemberPage>; page?: MemberPage } = {
+        p: fetchPage(connector.cursorAhead!(list, query, base, next++)),
+      };
+      // Marks the page as arrived; a failure is observed when its turn comes (never unhandled).
+      f.p.then(
+        (page) => (f.page = page),
+        () => undefined,
+      );
+      inflight.push(f);
+    };
+    try {
+      // One page first: most incremental passes fit in it, and then nothing is fetched in vain.
+      launch();
+      while (cp.pass) {
+        this.checkCancel();
+        await inflight[0]!.p; // throws when the next page in order failed
+        const group: MemberPage[] = [];
+        let members = 0;
+        let aligned = true;
+        while (inflight[0]?.page && group.length < MAX_PAGES_PER_COMMIT && members < MAX_MEMBERS_PER_COMMIT) {
+          const page = inflight.shift()!.page!;
+          group.push(page);
+          members += page.members.length;
+          if (page.next === null) break;
+          const expected = connector.cursorAhead!(list, query, base, next - inflight.length);
           if (JSON.stringify(expected) !== JSON.stringify(page.next)) {
             // A short page mid-stream: what we prefetched is misaligned. Continue one by one.
-            await this.sequential(listId, list, cp, scope, fetchPage, () => {
-              fetched = 0;
-              report();
-            });
+            aligned = false;
             break;
           }
-          while (inflight.length < window) launch();
         }
-      } finally {
-        // Let prefetched requests finish (their results are discarded) so nothing outlives the sync.
-        await Promise.allSettled(inflight.map((f) => f.p));
+        const last = group[group.length - 1]!;
+        if (aligned && last.next !== null) while (inflight.length < window) launch();
+        this.applyPages(listId, list, group, cp, scope);
+        applied(members, last.total);
+        if (!cp.pass) break;
+        if (!aligned) {
+          await this.sequential(listId, list, cp, scope, fetchPage, () => applied(0, null));
+          break;
+        }
       }
-    } else {
-      await this.sequential(listId, list, cp, scope, fetchPage, report);
+    } finally {
+      // Let prefetched requests finish (their results are discarded) so nothing outlives the sync.
+      await Promise.allSettled(inflight.map((f) => f.p));
     }
   }
 
@@ -515,7 +656,7 @@ class ProviderSync {
         await new Promise((r) => setTimeout(r, Math.min(page.pendingMs!, 30_000)));
         continue;
       }
-      this.applyPage(listId, list, page, cp, scope);
+      this.applyPages(listId, list, [page], cp, scope);
       report();
     }
   }
