@@ -3,8 +3,10 @@
  * auth with the key as password (401 problem+json otherwise, or once the key is revoked), `count` ≤
  * 1000 + `offset` paging with `total_items`, `since_last_changed` and `sort_field=last_changed`,
  * members by MD5 of the lower-cased address, scheduled campaigns with content, unschedule, PATCH of a
- * member, tags, /ping, and at most 10 simultaneous connections (then 429). Every response it returns is
- * checked against the published document by the tests (test/fakes/spec.ts).
+ * member, tags, /ping, and at most 10 simultaneous connections (then 429). Like the real API, a member
+ * carries more than the connector mirrors (stats, interests, hypermedia links), and every GET honours
+ * `fields` and `exclude_fields` (partial responses). Every response it returns is checked against the
+ * published document by the tests (test/fakes/spec.ts).
  */
 import { createHash } from 'node:crypto';
 import { FakeServer, type FakeReply, type FakeRequest } from './server';
@@ -94,6 +96,133 @@ function problem(status: number, title: string, detail: string): FakeReply {
       instance: `00000000-0000-0000-0000-${String(status).padStart(12, '0')}`,
     },
   };
+}
+
+/** Dotted field paths as a tree: "members.id,total_items" → { members: { id: true }, total_items: true }. */
+export interface FieldTree {
+  [name: string]: FieldTree | true;
+}
+
+export function fieldTree(list: string | null): FieldTree | null {
+  if (!list) return null;
+  const root: FieldTree = {};
+  for (const path of list.split(',')) {
+    const parts = path.trim().split('.').filter(Boolean);
+    let node = root;
+    for (let i = 0; i < parts.length; i++) {
+      const k = parts[i]!;
+      if (i === parts.length - 1) {
+        node[k] = true;
+        break;
+      }
+      const child = node[k];
+      if (child === true) break; // an ancestor is wanted whole
+      node = node[k] = child ?? {};
+    }
+  }
+  return root;
+}
+
+/** Keeps only the fields in the tree; arrays are filtered item by item (Mailchimp's partial responses). */
+export function pickFields(value: unknown, tree: FieldTree): unknown {
+  if (Array.isArray(value)) return value.map((v) => pickFields(v, tree));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  const o = value as Record<string, unknown>;
+  for (const [k, sub] of Object.entries(tree))
+    if (k in o) out[k] = sub === true ? o[k] : pickFields(o[k], sub);
+  return out;
+}
+
+/** Drops the fields in the tree. */
+export function omitFields(value: unknown, tree: FieldTree): unknown {
+  if (Array.isArray(value)) return value.map((v) => omitFields(v, tree));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  for (const [k, sub] of Object.entries(tree)) {
+    if (sub === true) delete out[k];
+    else if (k in out) out[k] = omitFields(out[k], sub);
+  }
+  return out;
+}
+
+/** Would a response filtered by this request's fields/exclude_fields contain `path`? */
+function wants(req: FakeRequest, path: string[]): boolean {
+  // Excluded when exclude_fields names the path itself or an ancestor.
+  let node: FieldTree | true | undefined = fieldTree(req.query.get('exclude_fields')) ?? undefined;
+  for (const k of path) {
+    if (node === undefined || node === true) break;
+    node = node[k];
+  }
+  if (node === true) return false;
+  const fields = fieldTree(req.query.get('fields'));
+  if (!fields) return true;
+  node = fields;
+  for (const k of path) {
+    if (node === true) return true;
+    node = node[k];
+    if (node === undefined) return false;
+  }
+  return true;
+}
+
+const LINK_SCHEMA = 'https://us6.api.mailchimp.com/schema/3.0';
+
+/** The hypermedia links Mailchimp puts in every member (most of a member's bytes). */
+function memberLinks(
+  listId: string,
+  id: string,
+): { rel: string; href: string; method: string; targetSchema?: string; schema?: string }[] {
+  const self = `https://us6.api.mailchimp.com/3.0/lists/${listId}/members/${id}`;
+  return [
+    {
+      rel: 'self',
+      href: self,
+      method: 'GET',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/Response.json`,
+    },
+    {
+      rel: 'parent',
+      href: `https://us6.api.mailchimp.com/3.0/lists/${listId}/members`,
+      method: 'GET',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/CollectionResponse.json`,
+      schema: `${LINK_SCHEMA}/Paths/Lists/Members/Collection.json`,
+    },
+    {
+      rel: 'update',
+      href: self,
+      method: 'PATCH',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/Response.json`,
+      schema: `${LINK_SCHEMA}/Definitions/Lists/Members/PATCH.json`,
+    },
+    {
+      rel: 'upsert',
+      href: self,
+      method: 'PUT',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/Response.json`,
+      schema: `${LINK_SCHEMA}/Definitions/Lists/Members/PUT.json`,
+    },
+    { rel: 'delete', href: self, method: 'DELETE' },
+    {
+      rel: 'activity',
+      href: `${self}/activity`,
+      method: 'GET',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/Activity/Response.json`,
+    },
+    {
+      rel: 'goals',
+      href: `${self}/goals`,
+      method: 'GET',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/Goals/Response.json`,
+    },
+    {
+      rel: 'notes',
+      href: `${self}/notes`,
+      method: 'GET',
+      targetSchema: `${LINK_SCHEMA}/Definitions/Lists/Members/Notes/CollectionResponse.json`,
+    },
+    { rel: 'delete_permanent', href: `${self}/actions/delete-permanent`, method: 'POST' },
+  ];
 }
 
 export class FakeMailchimp {
@@ -215,6 +344,18 @@ export class FakeMailchimp {
     list.ordered = undefined;
   }
 
+  /** A member as the API returns it: what is stored plus what Mailchimp adds (never mirrored). */
+  private memberBody(m: McFakeMember, links: boolean): Record<string, unknown> {
+    return {
+      ...m,
+      interests: {},
+      stats: { avg_open_rate: 0.42, avg_click_rate: 0.07 },
+      email_client: '',
+      tags_count: m.tags.length,
+      ...(links ? { _links: memberLinks(m.list_id, m.id) } : {}),
+    };
+  }
+
   private auth(req: FakeRequest): FakeReply | undefined {
     const h = req.headers.authorization ?? '';
     const m = /^Basic (.+)$/.exec(h);
@@ -238,10 +379,21 @@ export class FakeMailchimp {
 
   private routes(): void {
     const s = this.server;
+    // Every GET answer honours `fields` then `exclude_fields`, as Mailchimp's partial responses do.
     const guard =
       (h: (req: FakeRequest) => FakeReply) =>
-      (req: FakeRequest): FakeReply =>
-        this.auth(req) ?? h(req);
+      (req: FakeRequest): FakeReply => {
+        const denied = this.auth(req);
+        if (denied) return denied;
+        const reply = h(req);
+        if (req.method !== 'GET' || reply.status !== 200 || reply.body === undefined) return reply;
+        const fields = fieldTree(req.query.get('fields'));
+        const exclude = fieldTree(req.query.get('exclude_fields'));
+        let body: unknown = reply.body;
+        if (fields) body = pickFields(body, fields);
+        if (exclude) body = omitFields(body, exclude);
+        return { ...reply, body };
+      };
 
     s.route(
       'GET',
@@ -339,7 +491,15 @@ export class FakeMailchimp {
           ms = ms.slice().reverse();
         const p = this.page(ms, req);
         if ('status' in p) return p;
-        return { status: 200, body: { members: p.slice, list_id: l.id, total_items: p.total } };
+        const links = wants(req, ['members', '_links']);
+        return {
+          status: 200,
+          body: {
+            members: p.slice.map((m) => this.memberBody(m, links)),
+            list_id: l.id,
+            total_items: p.total,
+          },
+        };
       }),
     );
     const member = (req: FakeRequest) =>
@@ -350,7 +510,7 @@ export class FakeMailchimp {
       guard((req) => {
         const m = member(req);
         return m
-          ? { status: 200, body: m }
+          ? { status: 200, body: this.memberBody(m, wants(req, ['_links'])) }
           : problem(404, 'Resource Not Found', 'The requested resource could not be found.');
       }),
     );

@@ -10,6 +10,7 @@ import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { FakeMailchimp, MAILCHIMP_SPEC, MAILCHIMP_SPEC_OPTIONS } from '../../fakes/mailchimp';
+import { MEMBER_FIELDS } from '../../../electron/engine/mirror/esp/mailchimp';
 import { specSkipReason, specAvailable } from '../../fakes/spec';
 import { attachSpec, espEngine } from './helpers';
 
@@ -156,6 +157,40 @@ describe('Mailchimp sync', () => {
     expect(s!.pushedBack).toBe(1);
     expect(fake.lists.get('L1')!.members.get(row.espId!)!.status).toBe('unsubscribed');
     expect(engine.repos.subscribers.byEmail(list.id, 'user8@example.com')!.status).toBe('unsubscribed');
+  });
+
+  it('asks only for the member fields it mirrors, and Mailchimp (the fake) answers with those alone', async () => {
+    await syncEsp(engine);
+    const pages = fake.server.exchanges.filter((x) => x.url.startsWith('/lists/L1/members?'));
+    expect(pages.length).toBeGreaterThan(0);
+    const asked = new Set(MEMBER_FIELDS.split(',').map((f) => f.replace(/^members\./, '')));
+    for (const x of pages) {
+      expect(new URL(x.url, 'http://x').searchParams.get('fields')).toBe(MEMBER_FIELDS);
+      const body = x.body as { members: Record<string, unknown>[]; total_items: number };
+      expect(Object.keys(body).sort()).toEqual(['members', 'total_items']);
+      for (const m of body.members) for (const k of Object.keys(m)) expect(asked).toContain(k);
+    }
+    // What a member page carries without `fields` (hypermedia links, stats …), and `exclude_fields`.
+    const get = async (query: string) => {
+      const res = await fetch(`${fake.baseUrl}/lists/L1/members?count=2&${query}`, {
+        headers: { authorization: `Basic ${Buffer.from(`x:${fake.key}`).toString('base64')}` },
+      });
+      return (await res.json()) as { members: Record<string, unknown>[]; list_id?: string };
+    };
+    const whole = await get('');
+    expect(whole.members[0]).toHaveProperty('_links');
+    expect(whole.members[0]).toHaveProperty('stats');
+    const trimmed = await get('exclude_fields=members._links,members.stats.avg_click_rate');
+    expect(trimmed.members[0]).not.toHaveProperty('_links');
+    expect(trimmed.members[0]!.stats).toEqual({ avg_open_rate: 0.42 });
+    expect(trimmed.list_id).toBe('L1');
+    const some = await get('fields=members.email_address,members.stats');
+    expect(some).toEqual({
+      members: [
+        { email_address: expect.any(String), stats: expect.any(Object) },
+        { email_address: expect.any(String), stats: expect.any(Object) },
+      ],
+    });
   });
 
   it('resumes an interrupted sync at the page where it stopped, with no page half-applied', async () => {

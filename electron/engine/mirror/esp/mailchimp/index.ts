@@ -158,6 +158,36 @@ function mapStatus(word: string): SubscriberStatus {
   return parseStatusWord(word) ?? 'pending';
 }
 
+/**
+ * The `fields` of a member page: every member field toMember reads, and the total. Mailchimp returns
+ * only these (https://mailchimp.com/developer/marketing/docs/methods-parameters/#partial-responses).
+ */
+export const MEMBER_FIELDS = [
+  'total_items',
+  ...[
+    'id',
+    'email_address',
+    'unique_email_id',
+    'contact_id',
+    'web_id',
+    'email_type',
+    'status',
+    'unsubscribe_reason',
+    'merge_fields',
+    'ip_signup',
+    'timestamp_signup',
+    'ip_opt',
+    'timestamp_opt',
+    'member_rating',
+    'last_changed',
+    'language',
+    'vip',
+    'location',
+    'source',
+    'tags',
+  ].map((f) => `members.${f}`),
+].join(',');
+
 export function toMember(m: McMember): EspMember {
   const merge = m.merge_fields ?? {};
   const mergeFields: Record<string, string> = {};
@@ -339,8 +369,9 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
           query: {
             count: MAILCHIMP_PAGE,
             offset,
-            // Hypermedia links are most of a member's bytes and we never follow them.
-            exclude_fields: 'members._links,_links',
+            // Only what toMember reads: a real member also carries hypermedia links (most of its
+            // bytes), stats, interests, marketing permissions … none of which is mirrored.
+            fields: MEMBER_FIELDS,
             // Newest change first: a member changed while we page moves to the front, which shifts
             // the pages after it by one (an address seen twice, harmless) instead of shifting an unseen
             // member into a page already fetched. The changed member is picked up by the follow-up
