@@ -188,31 +188,34 @@ export const MEMBER_FIELDS = [
   ].map((f) => `members.${f}`),
 ].join(',');
 
+function put(extra: Record<string, string>, k: string, v: unknown): void {
+  if (v !== undefined && v !== null && v !== '') extra[k] = String(v);
+}
+
 export function toMember(m: McMember): EspMember {
   const merge = m.merge_fields ?? {};
   const mergeFields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(merge)) {
+  for (const k in merge) {
     if (k === 'FNAME' || k === 'LNAME') continue;
-    const s = mergeValue(v);
+    const s = mergeValue(merge[k]);
     if (s !== '') mergeFields[k] = s;
   }
+  // In key order: the sync stores these maps with sorted keys, and skips the sort when they are.
   const extra: Record<string, string> = {};
-  const put = (k: string, v: unknown) => {
-    if (v !== undefined && v !== null && v !== '') extra[k] = String(v);
-  };
-  put('unique_email_id', m.unique_email_id);
-  put('contact_id', m.contact_id);
-  put('web_id', m.web_id);
-  put('email_type', m.email_type);
-  put('member_rating', m.member_rating);
-  put('language', m.language);
-  put('vip', m.vip);
-  put('source', m.source);
-  put('latitude', m.location?.latitude);
-  put('longitude', m.location?.longitude);
-  put('country_code', m.location?.country_code);
-  put('timezone', m.location?.timezone);
-  if (m.status === 'transactional') put('esp_status', m.status);
+  const loc = m.location;
+  put(extra, 'contact_id', m.contact_id);
+  put(extra, 'country_code', loc?.country_code);
+  put(extra, 'email_type', m.email_type);
+  if (m.status === 'transactional') put(extra, 'esp_status', m.status);
+  put(extra, 'language', m.language);
+  put(extra, 'latitude', loc?.latitude);
+  put(extra, 'longitude', loc?.longitude);
+  put(extra, 'member_rating', m.member_rating);
+  put(extra, 'source', m.source);
+  put(extra, 'timezone', loc?.timezone);
+  put(extra, 'unique_email_id', m.unique_email_id);
+  put(extra, 'vip', m.vip);
+  put(extra, 'web_id', m.web_id);
   return {
     espId: m.id,
     email: m.email_address,
