@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { EspHttp, parseRetryAfter, redact } from '../../../electron/engine/mirror/esp/http';
 import { ManualClock } from '../../../electron/engine/clock';
 
-type Answer = { status: number; body?: string; headers?: Record<string, string> };
+type Answer = { status: number; body?: string; headers?: Record<string, string>; noDate?: boolean };
 let server: Server | undefined;
 
 async function serve(answers: Answer[]): Promise<{ url: string; hits: () => number }> {
@@ -13,6 +13,7 @@ async function serve(answers: Answer[]): Promise<{ url: string; hits: () => numb
   server = createServer((_req, res) => {
     const a = answers[Math.min(hits, answers.length - 1)]!;
     hits++;
+    if (a.noDate) res.sendDate = false;
     res.writeHead(a.status, { 'content-type': 'application/json', ...(a.headers ?? {}) });
     res.end(a.body ?? '');
   });
@@ -90,6 +91,25 @@ describe('EspHttp', () => {
     expect(s.hits()).toBe(3);
     expect(e).toMatchObject({ code: 'esp_bad_response', retryable: true });
     expect((e as { safe: string }).safe).toMatch(/not applied/);
+  });
+
+  it("waits for a reset-time header (epoch seconds), measured on the ESP's clock when it sends one", async () => {
+    const espNow = Date.parse('2026-11-23T06:00:00Z');
+    const s = await serve([
+      {
+        status: 429,
+        headers: { 'x-ratelimit-reset': String(espNow / 1000 + 7), date: new Date(espNow).toUTCString() },
+      },
+      { status: 429, headers: { 'x-ratelimit-reset': String(espNow / 1000 + 3) }, noDate: true },
+      { status: 200, body: '{"ok":true}' },
+    ]);
+    const waits: number[] = [];
+    // Our clock runs a second ahead of the ESP's: the first wait follows the ESP's Date header, the
+    // second (no Date header) falls back to our clock.
+    const clock = new ManualClock(espNow + 1000);
+    const c = client(s.url, waits, { resetAtHeaders: ['x-ratelimit-reset'], clock });
+    expect(await c.get('/x')).toEqual({ ok: true });
+    expect(waits).toEqual([7000, 2000]);
   });
 
   it('gives up on a 429 whose Retry-After is longer than it may wait', async () => {

@@ -215,14 +215,14 @@ describe('SendGrid sync', () => {
     expect(fake.requests(/^\/v3\/marketing\/contacts\/exports$/, 'POST').length - exportsBefore).toBe(2);
   });
 
-  it('rides out a 429 storm (no Retry-After), 5xx and truncated JSON while polling the export', async () => {
+  it('rides out a 429 storm (no Retry-After: it waits for X-RateLimit-Reset), 5xx and truncated JSON while polling the export', async () => {
     fake.onExchange = undefined;
     fake.fault({
       path: /^\/v3\/marketing\/contacts\/exports\//,
       kind: 'status',
       status: 429,
       times: 3,
-      headers: { 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1) },
+      headers: { 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 30) },
       body: { errors: [{ field: null, message: 'too many requests' }] },
     });
     fake.fault({
@@ -236,6 +236,8 @@ describe('SendGrid sync', () => {
     const [s] = await syncEsp(engine);
     expect(s!.members.added).toBe(2406 + 2406 + 1);
     expect(sleeps.waits.length).toBeGreaterThanOrEqual(5);
+    // Each 429 waited until the reset time (about 30 s away), not the few ms of the backoff.
+    expect(sleeps.waits.filter((w) => w > 20_000 && w <= 31_000)).toHaveLength(3);
   });
 
   it('stops with esp_auth when the key is revoked while the export runs', async () => {

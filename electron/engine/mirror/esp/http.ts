@@ -3,7 +3,7 @@
  * override, a per-ESP limit on simultaneous connections (Mailchimp allows 10), requests-per-minute
  * buckets (account-wide and per endpoint, for Brevo), a timeout per attempt (AbortSignal), retries with
  * exponential backoff and full jitter on 429, 5xx, timeouts, dropped connections and truncated JSON,
- * honouring Retry-After. Each ESP's error body becomes a clear message through the connector's
+ * honouring Retry-After (and an ESP's own wait or reset-time header). Each ESP's error body becomes a clear message through the connector's
  * `describeError` hook. The API key never appears in a message: every secret is redacted.
  *
  * Backoff with full jitter: https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
@@ -83,6 +83,12 @@ export interface HttpClientOptions {
   backoffMaxMs?: number | undefined;
   /** Other headers that say how long to wait after a 429, in seconds (Brevo: x-sib-ratelimit-reset). */
   retryAfterHeaders?: string[] | undefined;
+  /**
+   * Headers that say WHEN the limit resets, in Unix epoch seconds (SendGrid: X-RateLimit-Reset). The
+   * wait is measured against the answer's Date header (the ESP's clock) when there is one, so a skewed
+   * local clock neither waits too long nor retries too early.
+   */
+  resetAtHeaders?: string[] | undefined;
   /** The longest Retry-After we are willing to wait inside one call; longer → esp_rate_limited. */
   maxRetryAfterMs?: number | undefined;
   describeError?: ((a: ErrorAnswer) => EspErrorDescription | undefined) | undefined;
@@ -309,6 +315,13 @@ export class EspHttp {
     for (const h of this.o.retryAfterHeaders ?? []) {
       const v = headers.get(h);
       if (v && /^\d+(\.\d+)?$/.test(v.trim())) return Math.round(Number(v) * 1000);
+    }
+    for (const h of this.o.resetAtHeaders ?? []) {
+      const v = headers.get(h)?.trim();
+      if (!v || !/^\d+(\.\d+)?$/.test(v)) continue;
+      const serverNow = Date.parse(headers.get('date') ?? '');
+      const now = Number.isNaN(serverNow) ? this.clock.now() : serverNow;
+      return Math.max(0, Math.round(Number(v) * 1000 - now));
     }
     return undefined;
   }

@@ -15,7 +15,7 @@
  * (`POST /v3/asm/suppressions/global`) — the one suppression list the API lets us add to, and one
  * SendGrid never mails past; backup recipients get a Text custom field set to the tag.
  * Limits: SendGrid answers 429 with X-RateLimit-Reset (an epoch time, not Retry-After): the shared
- * client's exponential backoff applies.
+ * client waits until then (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits).
  */
 import { systemClock, type Clock } from '../../../clock';
 import {
@@ -142,6 +142,7 @@ export class SendGridConnector implements EspConnector {
       backoffBaseMs: o.backoffBaseMs,
       backoffMaxMs: o.backoffMaxMs,
       describeError: describeSendGridError,
+      resetAtHeaders: ['x-ratelimit-reset'],
       fetch: o.fetch,
       sleep: o.sleep,
       clock: this.clock,
