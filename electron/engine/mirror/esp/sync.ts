@@ -606,6 +606,8 @@ class ProviderSync {
       while (cp.pass) {
         this.checkCancel();
         await inflight[0]!.p; // throws when the next page in order failed
+        // Let answers that have arrived meanwhile be read first, so they join this group (fewer commits).
+        if (inflight.length > 1 && !inflight[1]!.page) await new Promise((r) => setImmediate(r));
         const group: MemberPage[] = [];
         let members = 0;
         let aligned = true;
