@@ -13,6 +13,7 @@
  * later run are exactly the messages that were in flight when the last one stopped.
  * Fresh rows get next_attempt_at = the enqueue time (never NULL) so "due" is one index range scan.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
 
 export type DeliveryState = 'queued' | 'claimed' | 'sent' | 'failed_temp' | 'failed_perm' | 'skipped';
@@ -82,7 +83,19 @@ interface RawClaim {
 }
 
 export class DeliveriesRepo {
+  /** Prepared statements of the send loop, prepared once per connection (a claim/record cycle runs
+   * hundreds of times a second in a campaign). */
+  private readonly stmts = new Map<string, Statement>();
   constructor(private readonly db: Db) {}
+
+  private stmt(sql: string): Statement {
+    let st = this.stmts.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.stmts.set(sql, st);
+    }
+    return st;
+  }
 
   /**
    * Adds one queued row per subscribed member of the list (existing rows are kept: enqueueing twice is
@@ -121,7 +134,7 @@ export class DeliveriesRepo {
     limit: number,
     now: string,
   ): { claimed: ClaimedDelivery[]; skipped: SkippedDelivery[] } {
-    const select = this.db.prepare(
+    const select = this.stmt(
       `SELECT d.id, d.subscriber_id, d.email, d.message_id, d.attempts, d.error_class, d.provider_id,
               s.status AS sub_status, s.first_name, s.last_name, s.merge_fields, s.tags,
               (SELECT reason FROM suppressions p WHERE p.email_norm = s.email_norm) AS suppressed
@@ -130,11 +143,14 @@ export class DeliveriesRepo {
        ORDER BY d.next_attempt_at, d.id
        LIMIT ?`,
     );
-    const markClaimed = this.db.prepare(
-      `UPDATE deliveries SET state = 'claimed', claimed_at = ?, updated_at = ? WHERE id = ? AND state = 'queued'`,
+    // One statement per batch (ids as a JSON array) instead of one per row.
+    const markClaimed = this.stmt(
+      `UPDATE deliveries SET state = 'claimed', claimed_at = @now, updated_at = @now
+       WHERE id IN (SELECT value FROM json_each(@ids)) AND state = 'queued'`,
     );
-    const markSkipped = this.db.prepare(
-      `UPDATE deliveries SET state = 'skipped', error_class = ?, updated_at = ? WHERE id = ? AND state = 'queued'`,
+    const markSkipped = this.stmt(
+      `UPDATE deliveries SET state = 'skipped', error_class = j.value ->> 1, updated_at = @now
+       FROM json_each(@rows) AS j WHERE deliveries.id = j.value ->> 0 AND deliveries.state = 'queued'`,
     );
     const run = this.db.transaction(() => {
       const claimed: ClaimedDelivery[] = [];
@@ -142,11 +158,9 @@ export class DeliveriesRepo {
       for (const r of select.all(campaignId, now, limit) as RawClaim[]) {
         if (r.suppressed !== null || r.sub_status !== 'subscribed') {
           const reason = r.suppressed !== null ? 'suppressed' : r.sub_status;
-          markSkipped.run(reason, now, r.id);
           skipped.push({ id: r.id, email: r.email, reason });
           continue;
         }
-        markClaimed.run(now, now, r.id);
         claimed.push({
           id: r.id,
           subscriberId: r.subscriber_id,
@@ -157,10 +171,13 @@ export class DeliveriesRepo {
           providerId: r.provider_id,
           firstName: r.first_name,
           lastName: r.last_name,
-          mergeFields: JSON.parse(r.merge_fields) as Record<string, string>,
-          tags: JSON.parse(r.tags) as string[],
+          mergeFields: parseObject(r.merge_fields),
+          tags: parseArray(r.tags),
         });
       }
+      if (skipped.length > 0)
+        markSkipped.run({ now, rows: JSON.stringify(skipped.map((x) => [x.id, x.reason])) });
+      if (claimed.length > 0) markClaimed.run({ now, ids: JSON.stringify(claimed.map((x) => x.id)) });
       return { claimed, skipped };
     });
     return run.immediate();
@@ -176,41 +193,47 @@ export class DeliveriesRepo {
     now: string,
     alsoInTransaction?: () => void,
   ): void {
-    const update = this.db.prepare(
-      `UPDATE deliveries SET state = ?, provider_id = coalesce(?, provider_id),
-         attempts = attempts + ?, next_attempt_at = coalesce(?, next_attempt_at),
-         smtp_code = ?, smtp_enhanced = ?, smtp_reply = ?, error_class = ?,
-         sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, updated_at = ?
-       WHERE id = ? AND state = 'claimed'`,
+    // All outcomes of the batch in one statement: a JSON array of rows, joined on id.
+    const update = this.stmt(
+      `UPDATE deliveries SET state = j.value ->> 1, provider_id = coalesce(j.value ->> 2, provider_id),
+         attempts = attempts + (j.value ->> 3), next_attempt_at = coalesce(j.value ->> 4, next_attempt_at),
+         smtp_code = j.value ->> 5, smtp_enhanced = j.value ->> 6, smtp_reply = j.value ->> 7,
+         error_class = j.value ->> 8,
+         sent_at = CASE WHEN j.value ->> 1 = 'sent' THEN @now ELSE sent_at END, updated_at = @now
+       FROM json_each(@rows) AS j
+       WHERE deliveries.id = j.value ->> 0 AND deliveries.state = 'claimed'`,
     );
-    const suppress = this.db.prepare(
+    const suppress = this.stmt(
       `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
        VALUES (?, 'bounced', 'send', ?, ?) ON CONFLICT (email_norm) DO NOTHING`,
     );
-    const bounceSubscribers = this.db.prepare(
+    const bounceSubscribers = this.stmt(
       `UPDATE subscribers SET status = 'bounced', status_reason = ?, status_changed_at = ?, updated_at = ?
        WHERE id = ? AND status IN ('subscribed', 'pending', 'archived', 'unsubscribed')`,
     );
-    const count = this.db.prepare(
+    const count = this.stmt(
       `INSERT INTO send_log (provider_id, second, count) VALUES (?, ?, ?)
        ON CONFLICT (provider_id, second) DO UPDATE SET count = count + excluded.count`,
     );
     const run = this.db.transaction(() => {
+      if (outcomes.length > 0)
+        update.run({
+          now,
+          rows: JSON.stringify(
+            outcomes.map((o) => [
+              o.id,
+              o.state,
+              o.providerId,
+              o.attempts,
+              o.nextAttemptAt ?? null,
+              o.smtpCode ?? null,
+              o.smtpEnhanced ?? null,
+              o.smtpReply ?? null,
+              o.errorClass ?? null,
+            ]),
+          ),
+        });
       for (const o of outcomes) {
-        update.run(
-          o.state,
-          o.providerId,
-          o.attempts,
-          o.nextAttemptAt ?? null,
-          o.smtpCode ?? null,
-          o.smtpEnhanced ?? null,
-          o.smtpReply ?? null,
-          o.errorClass ?? null,
-          o.state,
-          now,
-          now,
-          o.id,
-        );
         if (o.bounce) {
           suppress.run(o.bounce.emailNorm, o.bounce.detail, now);
           bounceSubscribers.run(o.bounce.detail, now, now, o.bounce.subscriberId);
@@ -388,4 +411,12 @@ export class DeliveriesRepo {
         .all() as { detail: string }[]
     ).map((r) => r.detail);
   }
+}
+
+/** merge_fields and tags are JSON written by the mirror; the common empty values skip the parser. */
+function parseObject(s: string): Record<string, string> {
+  return s === '{}' || s === '' ? {} : (JSON.parse(s) as Record<string, string>);
+}
+function parseArray(s: string): string[] {
+  return s === '[]' || s === '' ? [] : (JSON.parse(s) as string[]);
 }
