@@ -117,4 +117,22 @@ describe('import encodings', () => {
     const r = await importFile(engine, { file: f, list: 'M', encoding: 'windows-1252' });
     expect(r.imported).toBe(5001);
   });
+
+  it('keeps control characters in a value exactly, also when the rows cross from the reader thread', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'ctl.csv');
+    // Rows before the odd one go out in the fast separated form; the rest fall back to JSON.
+    let text = rowsText(3000);
+    text += 'odd@example.com,"A\u0000B\u0001C\u0002D"\r\n';
+    writeFileSync(f, text);
+    const r = await importFile(
+      engine,
+      { file: f, list: 'C' },
+      { worker: true, batchSize: 500, chunkSize: 4096 },
+    );
+    expect(r.imported).toBe(3001);
+    const names = await namesOf(engine, 'C');
+    expect(names.get('odd@example.com')).toBe('A\u0000B\u0001C\u0002D');
+    expect(names.get('p2999@example.com')).toBe(NAMES[2999 % NAMES.length]);
+  });
 });

@@ -22,6 +22,7 @@ import type { FromWorker, ToWorker } from './importWorker';
 import { readRows, type ReadSpec } from './reader';
 import type { StagedRow } from '../../db/repos/imports';
 import { partialPathOf, RejectWriter } from './rejects';
+import { decodeBatch } from './batchCodec';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -30,7 +31,10 @@ export interface ImportOptions {
   chunkSize?: number;
   /** Override the detected encoding. */
   encoding?: Encoding;
-  /** Rows per batch sent from the reader to the database. */
+  /**
+   * Rows per batch sent from the reader to the database (default 500: the rows of a pending batch
+   * survive garbage collection, so bigger batches cost the reader more than they save in messages).
+   */
   batchSize?: number;
   /** Test hook: called after each staged batch (e.g. to kill the process mid-import). */
   afterBatch?: (rowsSoFar: number) => void;
@@ -88,7 +92,7 @@ export async function importFile(
     map: req.map,
     status: req.status,
     chunkSize: options.chunkSize ?? 1 << 20,
-    batchSize: options.batchSize ?? 2000,
+    batchSize: options.batchSize ?? 500,
   };
   const rejectPath = resolve(req.rejectReport ?? defaultRejectPath(engine, req.list));
 
@@ -219,7 +223,7 @@ async function readInWorker(
   const worker = spawnWorker(
     new URL('./importWorker.ts', import.meta.url),
     { spec, rejectPath },
-    { maxHeapMb: 128, youngMb: 192 },
+    { maxHeapMb: 128, youngMb: 32 },
   );
   try {
     return await new Promise<ReadResult>((resolvePromise, reject) => {
@@ -239,7 +243,7 @@ async function readInWorker(
               break;
             case 'batch':
               if (signal?.aborted) break;
-              stage(JSON.parse(m.rows) as StagedRow[], m.rowsSoFar, m.bytes);
+              stage(decodeBatch(m.rows), m.rowsSoFar, m.bytes);
               send({ type: 'ack' });
               break;
             case 'done':

@@ -11,6 +11,7 @@ import { detectFormat, planColumns, type ColumnPlan, type FormatName } from './f
 import { RowBuilder } from './rows';
 import type { SubscriberStatus } from '../status';
 import { userError } from '../../errors';
+import { isPlainText } from './batchCodec';
 
 export interface ReadSpec {
   file: string;
@@ -27,8 +28,11 @@ export interface ReadSpec {
 
 export interface ReadSink {
   header(header: string[], plan: ColumnPlan): void;
-  /** A batch of valid rows, in file order. */
-  batch(rows: StagedRow[], rowsSoFar: number, bytes: number): Promise<void> | void;
+  /**
+   * A batch of valid rows, in file order. `plain`: no text read so far held U+0000–U+0002, so the rows
+   * can cross threads as separated text (batchCodec.ts).
+   */
+  batch(rows: StagedRow[], rowsSoFar: number, bytes: number, plain: boolean): Promise<void> | void;
   reject(line: number, reason: string, raw: string): void;
   cancelled(): boolean;
 }
@@ -44,6 +48,7 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   let rows = 0;
   let bytes = spec.bomBytes;
   let batch: StagedRow[] = [];
+  let plain = true;
 
   const onRecord = (r: CsvRecord) => {
     if (!header) {
@@ -73,7 +78,7 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
     batch = [];
     // One decoded chunk can hold thousands of rows: hand them on in batches of batchSize.
     for (let i = 0; i < b.length; i += spec.batchSize)
-      await sink.batch(b.slice(i, i + spec.batchSize), rows, bytes);
+      await sink.batch(b.slice(i, i + spec.batchSize), rows, bytes, plain);
   };
 
   const stream = createReadStream(spec.file, { start: spec.bomBytes, highWaterMark: spec.chunkSize });
@@ -81,13 +86,17 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       if (sink.cancelled()) return { rows, bytes };
       bytes += chunk.length;
-      tokenizer.push(decoder.write(chunk));
+      const text = decoder.write(chunk);
+      if (plain && !isPlainText(text)) plain = false;
+      tokenizer.push(text);
       if (batch.length >= spec.batchSize) await flush();
     }
   } finally {
     stream.destroy();
   }
-  tokenizer.push(decoder.end());
+  const tail = decoder.end();
+  if (plain && !isPlainText(tail)) plain = false;
+  tokenizer.push(tail);
   tokenizer.end();
   await flush();
   if (!header)

@@ -7,7 +7,6 @@ import { parseFlag, parseTags, parseTimestamp } from './values';
 
 export type RowResult = { ok: true; row: StagedRow } | { ok: false; reason: string };
 
-type TimeTarget = 'optin_time' | 'confirm_time' | 'status_changed_at' | 'esp_changed_at';
 const TIME_TARGETS = new Set<Target>(['optin_time', 'confirm_time', 'status_changed_at', 'esp_changed_at']);
 
 // Quote, backslash, control characters, and the two line separators: anything JSON must escape.
@@ -19,19 +18,10 @@ function jsonString(v: string): string {
   return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
 }
 
-/** JSON text of a string map built by concatenation (cheaper than JSON.stringify of an object). */
-function jsonObject(keys: string[], values: string[]): string {
-  if (keys.length === 0) return '{}';
-  let s = '{';
-  for (let i = 0; i < keys.length; i++) {
-    if (i > 0) s += ',';
-    s += jsonString(keys[i]!) + ':' + jsonString(values[i]!);
-  }
-  return s + '}';
-}
-
 export class RowBuilder {
+  /** Per column: the JSON key (quoted, with its colon) of a merge field, or undefined. */
   private readonly mergeKeys: (string | undefined)[];
+  /** Per column: the JSON key of an extra field; for a time column, its header (used when unparseable). */
   private readonly extraKeys: (string | undefined)[];
 
   constructor(
@@ -39,8 +29,17 @@ export class RowBuilder {
     private readonly header: string[],
     private readonly defaultStatus: SubscriberStatus,
   ) {
-    this.mergeKeys = plan.targets.map((t) => (t.startsWith('merge:') ? t.slice(6) : undefined));
-    this.extraKeys = plan.targets.map((t) => (t.startsWith('extra:') ? t.slice(6) : undefined));
+    // Keys are the same on every row: encoded once here, not once per row.
+    this.mergeKeys = plan.targets.map((t) =>
+      t.startsWith('merge:') ? jsonString(t.slice(6)) + ':' : undefined,
+    );
+    this.extraKeys = plan.targets.map((t, i) =>
+      t.startsWith('extra:')
+        ? jsonString(t.slice(6)) + ':'
+        : TIME_TARGETS.has(t)
+          ? jsonString(header[i]!.trim()) + ':'
+          : undefined,
+    );
   }
 
   build(fields: string[], line: number): RowResult {
@@ -62,16 +61,13 @@ export class RowBuilder {
     let optinIp: string | null = null;
     let confirmIp: string | null = null;
     let espId: string | null = null;
-    const times: Record<TimeTarget, string | null> = {
-      optin_time: null,
-      confirm_time: null,
-      status_changed_at: null,
-      esp_changed_at: null,
-    };
-    const mk: string[] = [];
-    const mv: string[] = [];
-    const ek: string[] = [];
-    const ev: string[] = [];
+    let optinTime: string | null = null;
+    let confirmTime: string | null = null;
+    let statusChangedAt: string | null = null;
+    let espChangedAt: string | null = null;
+    // The JSON objects are built as the row is read: '' until a first member, then '{"K":"v",...'.
+    let merge = '';
+    let extra = '';
     let extraJson: Record<string, string> | undefined;
     let anyValue = false;
 
@@ -128,21 +124,25 @@ export class RowBuilder {
           break;
         case 'ignore':
           break;
-        default:
-          if (TIME_TARGETS.has(t)) {
-            const iso = parseTimestamp(v, dayFirst);
-            if (iso) times[t as TimeTarget] = iso;
-            else {
-              ek.push(this.header[i]!.trim());
-              ev.push(v);
-            }
-          } else if (this.mergeKeys[i] !== undefined) {
-            mk.push(this.mergeKeys[i]!);
-            mv.push(v);
-          } else {
-            ek.push(this.extraKeys[i]!);
-            ev.push(v);
-          }
+        case 'optin_time':
+        case 'confirm_time':
+        case 'status_changed_at':
+        case 'esp_changed_at': {
+          const iso = parseTimestamp(v, dayFirst);
+          if (!iso) {
+            // Not a time we can read: kept verbatim under its column's name.
+            extra += (extra === '' ? '{' : ',') + this.extraKeys[i]! + jsonString(v);
+          } else if (t === 'optin_time') optinTime = iso;
+          else if (t === 'confirm_time') confirmTime = iso;
+          else if (t === 'status_changed_at') statusChangedAt = iso;
+          else espChangedAt = iso;
+          break;
+        }
+        default: {
+          const mkey = this.mergeKeys[i];
+          if (mkey !== undefined) merge += (merge === '' ? '{' : ',') + mkey + jsonString(v);
+          else extra += (extra === '' ? '{' : ',') + this.extraKeys[i]! + jsonString(v);
+        }
       }
     }
     if (!anyValue) return { ok: false, reason: 'blank row' };
@@ -157,8 +157,8 @@ export class RowBuilder {
     } else status = this.plan.impliedStatus ?? this.defaultStatus;
     if (blocklisted && (status === 'subscribed' || status === 'pending')) status = 'unsubscribed';
 
-    let extra = jsonObject(ek, ev);
-    if (extraJson) extra = JSON.stringify({ ...extraJson, ...JSON.parse(extra) });
+    extra = extra === '' ? '{}' : extra + '}';
+    if (extraJson) extra = JSON.stringify({ ...extraJson, ...(JSON.parse(extra) as Record<string, string>) });
 
     return {
       ok: true,
@@ -170,17 +170,17 @@ export class RowBuilder {
         last,
         (first === '' ? last : last === '' ? first : `${first} ${last}`).toLowerCase(),
         status,
-        times.status_changed_at,
+        statusChangedAt,
         statusReason,
-        jsonObject(mk, mv),
+        merge === '' ? '{}' : merge + '}',
         tags.length ? JSON.stringify(tags) : '[]',
         extra,
-        times.optin_time,
+        optinTime,
         optinIp,
-        times.confirm_time,
+        confirmTime,
         confirmIp,
         espId,
-        times.esp_changed_at,
+        espChangedAt,
       ],
     };
   }
