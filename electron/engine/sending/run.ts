@@ -78,6 +78,11 @@ interface Item {
 
 type StopReason = 'pause' | 'cancel' | 'shutdown' | null;
 
+/** Subscribers enqueued per transaction when a campaign starts (see deliveries.enqueue). */
+const ENQUEUE_CHUNK = 50_000;
+/** Page cache while sending (KiB): the outbox is walked once in order; 16 MiB holds its indexes. */
+const SENDING_CACHE_KIB = 16 * 1024;
+
 export async function runCampaign(
   engine: Engine,
   campaignId: number,
@@ -189,43 +194,54 @@ export async function runCampaign(
   });
 
   const firstStart = campaign.status === 'draft' || campaign.status === 'scheduled';
-  engine.repos.campaigns.transition(
-    campaignId,
-    ['draft', 'scheduled', 'sending', 'sent', 'failed'],
-    'sending',
-    engine.now(),
-  );
+  const releaseCache = engine.repos.deliveries.useSendingCache(SENDING_CACHE_KIB);
   let enqueued = 0;
-  if (firstStart)
-    enqueued = engine.repos.deliveries.enqueue(
+  let released: number;
+  try {
+    // The audience is materialized once, in ranges (deliveries.enqueue); its marker goes first so a
+    // crash anywhere before the last range makes the next run finish the enqueue before sending.
+    if (firstStart) engine.repos.deliveries.beginEnqueue(campaignId);
+    engine.repos.campaigns.transition(
       campaignId,
-      list.id,
-      (c, s) => messageIdFor(c, s, settings.messageIdDomain),
+      ['draft', 'scheduled', 'sending', 'sent', 'failed'],
+      'sending',
       engine.now(),
     );
-  // We hold the lease: any row still 'claimed' was in flight when the previous run stopped.
-  const released = engine.repos.deliveries.releaseClaimed(campaignId, engine.now(), 'interrupted');
-  if (released > 0 || lease.interrupted.length > 0) {
-    engine.record({
-      type: 'send.resumed',
-      severity: 'warning',
-      message: `Campaign ${campaignId} resumed after an interruption. ${released} message(s) were in flight and are sent once more with the same Message-ID (a copy may already have arrived).`,
-      campaignId,
-      data: { inFlight: released, interruptedRuns: lease.interrupted.map((r) => r.id) },
-    });
-  } else {
-    engine.record({
-      type: 'send.started',
-      message: `Sending campaign ${campaignId} "${campaign.subject}" to "${list.name}" through ${slots.map((s) => `"${s.row.name}"`).join(', ')}${enqueued ? ` (${enqueued} recipients)` : ''}.`,
-      campaignId,
-      listId: list.id,
-      data: {
-        enqueued,
-        providers: slots.map((s) => s.row.name),
-        via: opts.via ?? null,
-        warnings: [...render.warnings],
-      },
-    });
+    if (firstStart || engine.repos.deliveries.enqueuePending(campaignId))
+      enqueued = engine.repos.deliveries.enqueue(
+        campaignId,
+        list.id,
+        (c, s) => messageIdFor(c, s, settings.messageIdDomain),
+        engine.now(),
+        { chunkSize: ENQUEUE_CHUNK },
+      );
+    // We hold the lease: any row still 'claimed' was in flight when the previous run stopped.
+    released = engine.repos.deliveries.releaseClaimed(campaignId, engine.now(), 'interrupted');
+    if (released > 0 || lease.interrupted.length > 0) {
+      engine.record({
+        type: 'send.resumed',
+        severity: 'warning',
+        message: `Campaign ${campaignId} resumed after an interruption. ${released} message(s) were in flight and are sent once more with the same Message-ID (a copy may already have arrived).`,
+        campaignId,
+        data: { inFlight: released, interruptedRuns: lease.interrupted.map((r) => r.id) },
+      });
+    } else {
+      engine.record({
+        type: 'send.started',
+        message: `Sending campaign ${campaignId} "${campaign.subject}" to "${list.name}" through ${slots.map((s) => `"${s.row.name}"`).join(', ')}${enqueued ? ` (${enqueued} recipients)` : ''}.`,
+        campaignId,
+        listId: list.id,
+        data: {
+          enqueued,
+          providers: slots.map((s) => s.row.name),
+          via: opts.via ?? null,
+          warnings: [...render.warnings],
+        },
+      });
+    }
+  } catch (e) {
+    releaseCache();
+    throw e;
   }
 
   finished = loop(engine, campaign, slots, render, tuning, controller.signal, run, opts);
@@ -245,6 +261,7 @@ export async function runCampaign(
     opts.signal?.removeEventListener('abort', onOuterAbort);
     if (ctx.runs.get(campaignId) === controller) ctx.runs.delete(campaignId);
     for (const s of slots) s.transport?.close();
+    releaseCache();
   }
 }
 

@@ -227,6 +227,32 @@ describe('interruptions', () => {
     await engine.close();
   });
 
+  it('a crash in the middle of enqueueing the audience: the next run finishes the enqueue, then sends everyone once', async () => {
+    const w = await world(40);
+    const srv = await sink();
+    await smtpProvider(w, 'relay', srv.port);
+    const id = campaign(w);
+    const repo = w.engine.repos.deliveries;
+    const listId = w.engine.repos.campaigns.byId(id)!.listId!;
+    // What runCampaign does before it dies in the second range of 15: marker, 'sending', first range.
+    repo.beginEnqueue(id);
+    w.engine.repos.campaigns.transition(id, ['draft'], 'sending', w.engine.now());
+    let calls = 0;
+    const dying = (c: number, s: number) => {
+      if (++calls > 20) throw new Error('killed');
+      return `<understudy.c${c}.s${s}@shop.test>`;
+    };
+    expect(() => repo.enqueue(id, listId, dying, w.engine.now(), { chunkSize: 15 })).toThrow(/killed/);
+    expect(repo.counts(id).total).toBe(15);
+    const s = await runCampaign(w.engine, id, { tuning: FAST });
+    expect(s).toMatchObject({ state: 'finished', sent: 40, failed: 0 });
+    const got = srv.received().map((m) => m.rcpt[0]!);
+    expect(new Set(got).size).toBe(40);
+    expect(got).toHaveLength(40);
+    expect(repo.enqueuePending(id)).toBe(false);
+    await w.engine.close();
+  });
+
   it('pause stops a running send within a second, and resume finishes exactly the rest', async () => {
     const w = await world(400);
     const srv = await startSmtpSink({ dump: true });

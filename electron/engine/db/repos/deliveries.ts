@@ -86,6 +86,8 @@ export class DeliveriesRepo {
   /** Prepared statements of the send loop, prepared once per connection (a claim/record cycle runs
    * hundreds of times a second in a campaign). */
   private readonly stmts = new Map<string, Statement>();
+  private cacheUsers = 0;
+  private savedCache: number | null = null;
   constructor(private readonly db: Db) {}
 
   private stmt(sql: string): Statement {
@@ -100,29 +102,83 @@ export class DeliveriesRepo {
   /**
    * Adds one queued row per subscribed member of the list (existing rows are kept: enqueueing twice is
    * harmless). Returns how many rows were added.
+   *
+   * With `chunkSize`, members are added in ranges of subscriber id, one transaction each, so a
+   * 1,000,000-recipient audience never becomes one huge transaction (memory, WAL, a long write lock).
+   * Crash safety then comes from the marker of `beginEnqueue`: it is removed in the transaction of the
+   * last range, so a run that finds it still there enqueues again (the (campaign, subscriber)
+   * uniqueness makes the rows already added no-ops) before it sends anything.
    */
   enqueue(
     campaignId: number,
     listId: number,
     messageIdFor: (campaignId: number, subscriberId: number) => string,
     now: string,
+    opts: { chunkSize?: number } = {},
   ): number {
     this.db.function('understudy_message_id', { deterministic: true }, (c: unknown, s: unknown) =>
       messageIdFor(Number(c), Number(s)),
     );
-    const run = this.db.transaction(
-      () =>
-        this.db
-          .prepare(
-            `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
-             SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
-             FROM subscribers s WHERE s.list_id = ? AND s.status = 'subscribed'
-             ORDER BY s.id
-             ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
-          )
-          .run(campaignId, now, campaignId, now, listId).changes,
+    const insert = this.stmt(
+      `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
+       SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
+       FROM subscribers s WHERE s.list_id = ? AND s.status = 'subscribed' AND s.id >= ? AND s.id <= ?
+       ORDER BY s.id
+       ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
     );
-    return run.immediate();
+    const done = this.stmt(`DELETE FROM meta WHERE key = ?`);
+    const bounds = this.stmt(
+      `SELECT min(id) AS lo, max(id) AS hi FROM subscribers WHERE list_id = ? AND status = 'subscribed'`,
+    );
+    const chunk = opts.chunkSize ?? Number.MAX_SAFE_INTEGER;
+    let added = 0;
+    for (let from = 0, last = false; !last;) {
+      added += this.db
+        .transaction(() => {
+          const b = bounds.get(listId) as { lo: number | null; hi: number | null };
+          const lo = Math.max(from, b.lo ?? 0);
+          const hi = b.hi ?? -1;
+          const to = Math.min(hi, lo + chunk - 1);
+          last = to >= hi;
+          from = to + 1;
+          const n = lo <= to ? insert.run(campaignId, now, campaignId, now, listId, lo, to).changes : 0;
+          if (last) done.run(enqueueKey(campaignId));
+          return n;
+        })
+        .immediate();
+    }
+    return added;
+  }
+
+  /**
+   * A smaller page cache on this connection while campaigns send (restored when the last one ends).
+   * The connection's 64 MiB cache is sized for imports; a send walks the outbox once, in order, and
+   * needs only the indexes and the pages at hand — the rest was only resident memory.
+   */
+  useSendingCache(kib: number): () => void {
+    if (this.cacheUsers++ === 0) {
+      this.savedCache = this.db.pragma('cache_size', { simple: true }) as number;
+      this.db.pragma(`cache_size = ${-Math.trunc(kib)}`);
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.cacheUsers === 0 && this.savedCache !== null && this.db.open)
+        this.db.pragma(`cache_size = ${Math.trunc(this.savedCache)}`);
+    };
+  }
+
+  /** Says that the campaign's audience is about to be enqueued (see `enqueue`); before it is 'sending'. */
+  beginEnqueue(campaignId: number): void {
+    this.stmt(
+      `INSERT INTO meta (key, value) VALUES (?, 'pending') ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+    ).run(enqueueKey(campaignId));
+  }
+
+  /** Whether an enqueue begun for this campaign has not finished (a crash stopped it). */
+  enqueuePending(campaignId: number): boolean {
+    return this.stmt(`SELECT 1 FROM meta WHERE key = ?`).get(enqueueKey(campaignId)) !== undefined;
   }
 
   /**
@@ -419,4 +475,8 @@ function parseObject(s: string): Record<string, string> {
 }
 function parseArray(s: string): string[] {
   return s === '[]' || s === '' ? [] : (JSON.parse(s) as string[]);
+}
+
+function enqueueKey(campaignId: number): string {
+  return `outbox.enqueue.${campaignId}`;
 }
