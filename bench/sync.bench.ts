@@ -4,9 +4,11 @@
  * 10 connections × 1,000 members / 50 ms = 200,000 members/s; the target is ≥ 80 % of it, which needs
  * pages fetched concurrently (offset paging) while applied in order with their checkpoints.
  *
- * Two things compared in the same run, each against the limit:
- *   fetch only — the connector's paging pipeline alone (what the network side can do),
- *   full sync  — fetch + apply into SQLite, one transaction per page with its checkpoint.
+ * Three things measured in the same run, each against the limit:
+ *   fetch only  — the connector's paging pipeline alone (what the network side can do),
+ *   full sync   — fetch + apply into SQLite, pages committed in groups with their checkpoint,
+ *   insert only — the same rows, already mapped, inserted into a fresh database the way the first
+ *                 pass does: the SQLite floor no change to the sync can go below.
  * The fake runs in a child process so its JSON work does not share the sync's event loop, and every
  * page is fetched once before anything is timed so the fake answers from its cache (serializing
  * 100,000 members is the fake's cost, not the client's, and would otherwise take a core from the
@@ -58,6 +60,79 @@ async function startFake(): Promise<{ child: ChildProcess; baseUrl: string; key:
   return { child, baseUrl, key };
 }
 
+type EngineClass = typeof import('../electron/engine/engine').Engine;
+type EspReposFn = typeof import('../electron/engine/mirror/esp/repos').espRepos;
+
+/** Inserts `rows` members shaped like the fake's, grouped like the sync's commits; times it. */
+async function insertFloor(
+  dbPath: string,
+  Engine: EngineClass,
+  espRepos: EspReposFn,
+  rows: number,
+): Promise<{ rows: number; secs: number; cpuSecs: number }> {
+  const engine = Engine.open({ dbPath });
+  const { sync } = espRepos(engine);
+  const now = engine.now();
+  const provider = sync.createProvider({
+    name: 'Floor',
+    type: 'mailchimp',
+    config: {},
+    secretRef: 'none',
+    maxConnections: CONNECTIONS,
+    now,
+  });
+  const listId = sync.createList({
+    name: 'Floor',
+    providerId: provider.id,
+    espListId: 'L1',
+    mergeFields: '[]',
+    now,
+  });
+  const groups: ReturnType<typeof member>[][] = [];
+  for (let i = rows - 1; i >= 0; i -= PAGE * 10)
+    groups.push(Array.from({ length: Math.min(PAGE * 10, i + 1) }, (_, k) => member(i - k)));
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  groups.forEach((g, n) =>
+    sync.transaction(() => {
+      sync.insertMembers(listId, g, 'esp:mailchimp', now, now);
+      sync.setCheckpoint(provider.id, 'members:L1', { group: n }, now);
+    }),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  const secs = (performance.now() - t0) / 1000;
+  await engine.close();
+  return { rows, secs, cpuSecs: (cpu.user + cpu.system) / 1e6 };
+
+  function member(i: number) {
+    const email = `user${i}@example.com`;
+    return {
+      email,
+      emailNorm: email,
+      firstName: `First${i}`,
+      lastName: `Last${i}`,
+      nameNorm: `first${i} last${i}`,
+      status: 'subscribed' as const,
+      statusChangedAt: null,
+      statusReason: null,
+      mergeFields: JSON.stringify({ CITY: i % 2 ? 'Lyon' : 'Paris', PLAN: 'free' }),
+      tags: i % 10 === 0 ? '["vip"]' : '[]',
+      extra: JSON.stringify({
+        language: 'en',
+        member_rating: '2',
+        unique_email_id: 'abcdef0123',
+        vip: 'false',
+      }),
+      optinTime: '2025-05-30T08:00:00.000Z',
+      optinIp: '198.51.100.4',
+      confirmTime: '2025-06-01T10:00:00.000Z',
+      confirmIp: '203.0.113.7',
+      espId: `${'0'.repeat(27)}${String(i).padStart(5, '0')}`,
+      espChangedAt: '2025-06-01T10:00:00.000Z',
+    };
+  }
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
@@ -68,6 +143,7 @@ async function bench(): Promise<void> {
   const { addConnection, useSecretStore } = await import('../electron/engine/mirror/esp/connections');
   const { syncEsp } = await import('../electron/engine/mirror/esp/sync');
   const { createMailchimp } = await import('../electron/engine/mirror/esp/mailchimp');
+  const { espRepos } = await import('../electron/engine/mirror/esp/repos');
 
   const { child, baseUrl, key } = await startFake();
   const dir = mkdtempSync(join(tmpdir(), 'understudy-bench-sync-'));
@@ -120,6 +196,11 @@ async function bench(): Promise<void> {
     const syncRate = s!.members.added / syncSecs;
     await engine.close();
 
+    // 3. The SQLite floor of the apply: the same number of rows, already mapped, inserted into an
+    //    empty list of a fresh database the way the sync's first pass does (multi-row INSERTs, one
+    //    transaction per 10 pages with a checkpoint). No network, no JSON, no decisions.
+    const floor = await insertFloor(join(dir, 'floor.db'), Engine, espRepos, s!.members.added);
+
     console.log(
       `bench:sync — ${fmt(MEMBERS)} members, ${pages} pages of ${PAGE}, ${LATENCY_MS} ms per request, ${CONNECTIONS} connections`,
     );
@@ -132,6 +213,9 @@ async function bench(): Promise<void> {
     );
     console.log(
       `apply share  : sync/fetch ratio ${(syncRate / fetchRate).toFixed(2)}; sync used ${cpuSecs.toFixed(2)} s of CPU in ${syncSecs.toFixed(2)} s (${((cpuSecs * 1e6) / Math.max(1, s!.members.added)).toFixed(1)} µs per member)`,
+    );
+    console.log(
+      `insert only  : ${fmt(floor.rows)} rows in ${floor.secs.toFixed(2)} s (${((floor.cpuSecs * 1e6) / floor.rows).toFixed(1)} µs of CPU per row): the SQLite part of the apply alone, ratio ${(floor.rows / floor.secs / LIMIT_RATE).toFixed(2)}`,
     );
     console.log(
       `machine      : ${cpus().length} cores, load average ${loadavg()
