@@ -223,7 +223,7 @@ async function readInWorker(
   const worker = spawnWorker(
     new URL('./importWorker.ts', import.meta.url),
     { spec, rejectPath },
-    { maxHeapMb: 128, youngMb: 32 },
+    { maxHeapMb: 64, youngMb: 16 },
   );
   try {
     return await new Promise<ReadResult>((resolvePromise, reject) => {
