@@ -85,7 +85,10 @@ writeFileSync(
     `INSERT INTO subscribers SELECT * FROM src.subscribers ORDER BY email_norm;\nCOMMIT;\nPRAGMA wal_checkpoint(TRUNCATE);\n`,
 );
 t = performance.now();
-const c = spawnSync(sqlite3, [fdb, `.read ${join(work, 'floor.sql')}`], { encoding: 'utf8', maxBuffer: 1 << 26 });
+const c = spawnSync(sqlite3, [fdb, `.read ${join(work, 'floor.sql')}`], {
+  encoding: 'utf8',
+  maxBuffer: 1 << 26,
+});
 const cSec = (performance.now() - t) / 1000;
 if (c.status !== 0) throw new Error(`floor copy failed: ${c.stderr}`);
 
