@@ -135,4 +135,15 @@ describe('import encodings', () => {
     expect(names.get('odd@example.com')).toBe('A\u0000B\u0001C\u0002D');
     expect(names.get('p2999@example.com')).toBe(NAMES[2999 % NAMES.length]);
   });
+
+  it('imports a file of very long rows through the reader thread without piling them up in its capped heap', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'long.csv');
+    const note = 'x'.repeat(150_000);
+    let text = 'Email,First Name,Notes\n';
+    for (let i = 0; i < 300; i++) text += `long${i}@example.com,L${i},"${note} ${i}"\n`;
+    writeFileSync(f, text);
+    const r = await importFile(engine, { file: f, list: 'Long' }, { worker: true });
+    expect(r).toMatchObject({ imported: 300, rejected: 0 });
+  });
 });

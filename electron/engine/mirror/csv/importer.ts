@@ -282,7 +282,15 @@ async function readInWorker(
           finish(() => reject(e));
         }
       });
-      worker.on('error', (e) => finish(() => reject(e)));
+      worker.on('error', (e) =>
+        finish(() =>
+          reject(
+            new UnderstudyError('internal', `Reading ${label} failed: ${e.message}`, {
+              safe: 'Nothing was imported; the list is unchanged.',
+            }),
+          ),
+        ),
+      );
       worker.on('exit', (code) => {
         if (code !== 0)
           finish(() =>

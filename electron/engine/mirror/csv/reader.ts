@@ -42,12 +42,16 @@ export interface ReadSummary {
   bytes: number;
 }
 
+/** A batch is handed on once its rows' text passes this many characters, whatever its row count. */
+const MAX_BATCH_CHARS = 4 << 20;
+
 export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSummary> {
   let header: string[] | undefined;
   let builder: RowBuilder | undefined;
   let rows = 0;
   let bytes = spec.bomBytes;
   let batch: StagedRow[] = [];
+  let batchChars = 0;
   let plain = true;
 
   const onRecord = (r: CsvRecord) => {
@@ -66,6 +70,7 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
       return;
     }
     batch.push(res.row);
+    batchChars += r.raw.length;
   };
   const onBroken = (b: BrokenRecord) => {
     if (header) rows++;
@@ -76,6 +81,7 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   const flush = async () => {
     const b = batch;
     batch = [];
+    batchChars = 0;
     // One decoded chunk can hold thousands of rows: hand them on in batches of batchSize.
     for (let i = 0; i < b.length; i += spec.batchSize)
       await sink.batch(b.slice(i, i + spec.batchSize), rows, bytes, plain);
@@ -89,7 +95,9 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
       const text = decoder.write(chunk);
       if (plain && !isPlainText(text)) plain = false;
       tokenizer.push(text);
-      if (batch.length >= spec.batchSize) await flush();
+      // Also by size: a file of very long rows (notes of 100 KB each) must not pile up a batch of
+      // hundreds of MB in the reader, whose heap is capped (see importer.ts).
+      if (batch.length >= spec.batchSize || batchChars >= MAX_BATCH_CHARS) await flush();
     }
   } finally {
     stream.destroy();
