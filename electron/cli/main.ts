@@ -18,6 +18,18 @@ export function buildProgram(io: Io): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(run `understudy --help` for the commands)');
+  // A command with subcommands (`incidents`, `incidents note`) takes --db and --json itself, and
+  // commander gives an option to the first command that knows it: `incidents note 7 hi --db X` set
+  // --db on `incidents`, and `note` then opened the app's own database. The action's command takes
+  // what its parents were given unless it was given its own.
+  program.hook('preAction', (_program, action) => {
+    for (let c = action.parent; c; c = c.parent) {
+      for (const key of ['db', 'json']) {
+        if (action.getOptionValue(key) === undefined && c.getOptionValue(key) !== undefined)
+          action.setOptionValue(key, c.getOptionValue(key));
+      }
+    }
+  });
   for (const register of commands) register(program, io);
   return program;
 }

@@ -1,6 +1,7 @@
 /** The continuity commands' contract: output, confirmation, exit codes (0 ok, 1 user error). */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { cli } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
@@ -69,5 +70,27 @@ describe('continuity CLI', () => {
     expect(note.stderr).toMatch(/no incident 7.*understudy incidents/);
     const rep = await cli(['report', '7', '--db', db]);
     expect(rep.code).toBe(1);
+  });
+
+  it('a subcommand uses the --db it is given, wherever it stands, never the app database', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'u.sqlite');
+    const appDb = join(dir, 'app', 'understudy.sqlite');
+    const e = Engine.open({ dbPath: db });
+    e.repos.incidents.open(null, 'ESP down', e.now());
+    await e.close();
+    const env = { UNDERSTUDY_DB: appDb };
+    for (const args of [
+      ['incidents', 'note', '1', 'hello', '--db', db],
+      ['incidents', '--db', db, 'note', '1', 'again'],
+      ['incidents', 'show', '1', '--db', db, '--json'],
+    ]) {
+      const r = await cli(args, env);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(existsSync(appDb), args.join(' ')).toBe(false);
+    }
+    const shown = await cli(['incidents', 'show', '1', '--db', db, '--json'], env);
+    const notes = (shown.json() as { timeline: { message: string }[] }).timeline.map((t) => t.message);
+    expect(notes).toEqual(expect.arrayContaining(['hello', 'again']));
   });
 });
