@@ -80,8 +80,8 @@ type StopReason = 'pause' | 'cancel' | 'shutdown' | null;
 
 /** Subscribers enqueued per transaction when a campaign starts (see deliveries.enqueue). */
 const ENQUEUE_CHUNK = 50_000;
-/** Page cache while sending (KiB): the outbox is walked once in order; 16 MiB holds its indexes. */
-const SENDING_CACHE_KIB = 16 * 1024;
+/** Page cache while sending (KiB): the outbox is walked once, in order; its working set is small. */
+const SENDING_CACHE_KIB = 4 * 1024;
 
 export async function runCampaign(
   engine: Engine,

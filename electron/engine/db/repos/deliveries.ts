@@ -374,12 +374,14 @@ export class DeliveriesRepo {
       skipped: 0,
       suppressed: 0,
     };
-    const rows = this.db
-      .prepare(
-        `SELECT state, state = 'skipped' AND error_class = 'suppressed' AS sup, count(*) AS n
-         FROM deliveries WHERE campaign_id = ? GROUP BY 1, 2`,
-      )
-      .all(campaignId) as { state: DeliveryState; sup: number; n: number }[];
+    // Grouped by state only, in the order of the deliveries_state index: no sort of the campaign's
+    // rows (a 1,000,000-row temp B-tree at the start and end of a big send), and error_class is read
+    // only for skipped rows.
+    const rows = this.stmt(
+      `SELECT state, count(*) AS n,
+              sum(CASE WHEN state = 'skipped' THEN error_class = 'suppressed' ELSE 0 END) AS sup
+       FROM deliveries WHERE campaign_id = ? GROUP BY state`,
+    ).all(campaignId) as { state: DeliveryState; sup: number; n: number }[];
     for (const r of rows) {
       c.total += r.n;
       if (r.state === 'queued') c.queued += r.n;
@@ -387,8 +389,10 @@ export class DeliveriesRepo {
       else if (r.state === 'sent') c.sent += r.n;
       else if (r.state === 'failed_temp') c.failedTemp += r.n;
       else if (r.state === 'failed_perm') c.failedPerm += r.n;
-      else if (r.sup) c.suppressed += r.n;
-      else c.skipped += r.n;
+      else {
+        c.suppressed += r.sup;
+        c.skipped += r.n - r.sup;
+      }
     }
     return c;
   }
