@@ -13,6 +13,8 @@ export const HTML = `<html><body><h1>Hello {{ first_name }},</h1>\n${Array.from(
     `<p>Line ${i} of our winter newsletter for {{ email }}: new arrivals, opening hours and offers.</p>`,
 ).join('\n')}\n</body></html>`;
 
+const PASSPHRASE = 'bench passphrase';
+
 export async function benchWorld(n: number): Promise<{ engine: Engine; dir: string; campaignId: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'understudy-bench-'));
   const engine = Engine.open({ dbPath: join(dir, 'bench.sqlite') });
@@ -30,11 +32,7 @@ export async function benchWorld(n: number): Promise<{ engine: Engine; dir: stri
   })();
   setSendingSetting(engine, 'postal_address', '1 Bench Street, Testville');
   setSendingSetting(engine, 'unsubscribe_mailto', 'unsubscribe@shop.test');
-  const secrets = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), 'bench passphrase', {
-    scrypt: { N: 1024, r: 8, p: 1 },
-  });
-  await secrets.unlock();
-  useSecretStore(engine, secrets);
+  await useSecrets(engine, dir);
   const c = createCampaign(engine, {
     list: 'Bench',
     subject: 'Winter news for {{ first_name }}',
@@ -42,4 +40,19 @@ export async function benchWorld(n: number): Promise<{ engine: Engine; dir: stri
     html: HTML,
   });
   return { engine, dir, campaignId: c.id };
+}
+
+/** Opens a world `benchWorld` made (in another process) again: the database and its secret file. */
+export async function openBenchWorld(dir: string): Promise<Engine> {
+  const engine = Engine.open({ dbPath: join(dir, 'bench.sqlite') });
+  await useSecrets(engine, dir);
+  return engine;
+}
+
+async function useSecrets(engine: Engine, dir: string): Promise<void> {
+  const secrets = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), PASSPHRASE, {
+    scrypt: { N: 1024, r: 8, p: 1 },
+  });
+  await secrets.unlock();
+  useSecretStore(engine, secrets);
 }
