@@ -347,23 +347,7 @@ export class EspSyncRepo {
     let k = SHARED_ARGS;
     let rows = 0;
     for (const m of ms) {
-      args[k++] = m.email;
-      args[k++] = m.emailNorm;
-      args[k++] = m.firstName;
-      args[k++] = m.lastName;
-      args[k++] = m.nameNorm;
-      args[k++] = m.status;
-      args[k++] = m.statusChangedAt;
-      args[k++] = m.statusReason;
-      args[k++] = m.mergeFields;
-      args[k++] = m.tags;
-      args[k++] = m.extra;
-      args[k++] = m.optinTime;
-      args[k++] = m.optinIp;
-      args[k++] = m.confirmTime;
-      args[k++] = m.confirmIp;
-      args[k++] = m.espId;
-      args[k++] = m.espChangedAt;
+      k = putMemberRow(args, k, m);
       if (++rows === INSERT_BATCH) {
         this.stmt(bulkInsertSql(INSERT_BATCH)).run(args);
         k = SHARED_ARGS;
@@ -392,32 +376,14 @@ export class EspSyncRepo {
   }
 
   updateMember(id: number, m: MemberFields, now: string): void {
+    const row: unknown[] = [];
+    putMemberRow(row, 0, m);
     this.stmt(
       `UPDATE subscribers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, name_norm = ?, status = ?,
            status_changed_at = ?, status_reason = ?, merge_fields = ?, tags = ?, extra = ?, optin_time = ?,
            optin_ip = ?, confirm_time = ?, confirm_ip = ?, esp_id = ?, esp_changed_at = ?, updated_at = ?
          WHERE id = ?`,
-    ).run(
-      m.email,
-      m.emailNorm,
-      m.firstName,
-      m.lastName,
-      m.nameNorm,
-      m.status,
-      m.statusChangedAt,
-      m.statusReason,
-      m.mergeFields,
-      m.tags,
-      m.extra,
-      m.optinTime,
-      m.optinIp,
-      m.confirmTime,
-      m.confirmIp,
-      m.espId,
-      m.espChangedAt,
-      now,
-      id,
-    );
+    ).run(row, now, id);
   }
 
   markSeen(ids: number[], seenAt: string): void {
@@ -457,7 +423,7 @@ export class EspSyncRepo {
 
 const MEMBER_INSERT = `INSERT INTO subscribers (list_id, email, email_norm, first_name, last_name, name_norm, status,
     status_changed_at, status_reason, merge_fields, tags, extra, optin_time, optin_ip, confirm_time,
-    confirm_ip, source, esp_id, esp_changed_at, esp_seen_at, created_at, updated_at) VALUES`;
+    confirm_ip, esp_id, esp_changed_at, source, esp_seen_at, created_at, updated_at) VALUES`;
 const MEMBER_VALUES = `(${Array.from({ length: 22 }, () => '?').join(', ')})`;
 
 /** Rows per multi-row INSERT (4 + 100 × 17 = 1,704 bound values, far below SQLite's limit). */
@@ -498,28 +464,33 @@ function memberArgs(
   seenAt: string | null,
   now: string,
 ): unknown[] {
-  return [
-    listId,
-    m.email,
-    m.emailNorm,
-    m.firstName,
-    m.lastName,
-    m.nameNorm,
-    m.status,
-    m.statusChangedAt,
-    m.statusReason,
-    m.mergeFields,
-    m.tags,
-    m.extra,
-    m.optinTime,
-    m.optinIp,
-    m.confirmTime,
-    m.confirmIp,
-    source,
-    m.espId,
-    m.espChangedAt,
-    seenAt,
-    now,
-    now,
-  ];
+  const args: unknown[] = [listId];
+  putMemberRow(args, 1, m);
+  args.push(source, seenAt, now, now);
+  return args;
+}
+
+/**
+ * Writes a member's own ROW_ARGS values into `args` from `k` on, in the column order every member
+ * statement shares (email … confirm_ip, esp_id, esp_changed_at); returns the next free index.
+ */
+function putMemberRow(args: unknown[], k: number, m: MemberFields): number {
+  args[k++] = m.email;
+  args[k++] = m.emailNorm;
+  args[k++] = m.firstName;
+  args[k++] = m.lastName;
+  args[k++] = m.nameNorm;
+  args[k++] = m.status;
+  args[k++] = m.statusChangedAt;
+  args[k++] = m.statusReason;
+  args[k++] = m.mergeFields;
+  args[k++] = m.tags;
+  args[k++] = m.extra;
+  args[k++] = m.optinTime;
+  args[k++] = m.optinIp;
+  args[k++] = m.confirmTime;
+  args[k++] = m.confirmIp;
+  args[k++] = m.espId;
+  args[k++] = m.espChangedAt;
+  return k;
 }
