@@ -8,7 +8,7 @@ import { createCampaign, setSendingSetting, useSecretStore } from '../electron/e
 
 /** A ~5 KiB personalized HTML body (merge tags for name and address). */
 export const HTML = `<html><body><h1>Hello {{ first_name }},</h1>\n${Array.from(
-  { length: 48 },
+  { length: 17 },
   (_, i) =>
     `<p>Line ${i} of our winter newsletter for {{ email }}: new arrivals, opening hours and offers.</p>`,
 ).join('\n')}\n</body></html>`;
