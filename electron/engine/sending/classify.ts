@@ -40,6 +40,8 @@ export interface SmtpFailure {
   response?: string | undefined;
   command?: string | undefined;
   message?: string | undefined;
+  /** The connection failed before the message's terminating dot was written (smtpSession.ts). */
+  sentNothing?: boolean | undefined;
 }
 
 const ENHANCED = /(?:^|[\s-])([245])\.(\d{1,3})\.(\d{1,3})(?=[\s,;:.)]|$)/;
@@ -127,6 +129,8 @@ export function classifySmtpFailure(f: SmtpFailure): Classification {
       return out('requeue', 'down');
     if (cmd === 'CONN' && c === 'ESOCKET') return out('requeue', 'down');
     if (c === 'EENVELOPE' || c === 'EMESSAGE' || c === 'ESTREAM') return out('message_perm', 'ok');
+    // Lost before the message's final dot: it cannot have been delivered. Again at once, maybe elsewhere.
+    if (f.sentNothing === true) return out('requeue', 'soft');
     if (
       c === 'ECONNECTION' ||
       c === 'ETIMEDOUT' ||

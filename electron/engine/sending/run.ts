@@ -515,6 +515,7 @@ async function loop(
       response?: string;
       command?: string;
       message?: string;
+      sentNothing?: boolean;
     };
     const cls: Classification = classifySmtpFailure(e);
     // What it says about the provider.

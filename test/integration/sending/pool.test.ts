@@ -5,6 +5,7 @@
  * nodemailer's error, and no message is ever retried by the pool itself.
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { dkimVerify } from 'mailauth/lib/dkim/verify';
 import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,5 +151,168 @@ describe('SMTP connection pool', () => {
     const mail = await simpleParser(raw);
     expect(mail.messageId).toBe('<understudy.c1.s2@rose.example>');
     expect(mail.text).toBe('Hallo Jörg\n');
+  });
+
+  it('a server without PIPELINING gets one command at a time, and a refused recipient still keeps the session', async () => {
+    server = await startSmtpServer({
+      rejectRcpt: { 'gone@example.test': { code: 550, message: '5.1.1 No such user' } },
+      extra: { hidePIPELINING: true },
+    });
+    const pool = new SmtpPool({
+      connection: { host: server.host, port: server.port, ignoreTLS: true },
+      maxConnections: 1,
+      maxMessages: 100,
+    });
+    const sends = ['u1@example.test', 'gone@example.test', 'u2@example.test'].map((to) =>
+      pool.send({ from: 'a@shop.test', to: [to] }, raw(1)).then(
+        (x) => x.response,
+        (e: Error & { code?: string; responseCode?: number; command?: string }) =>
+          `${e.code} ${e.responseCode} ${e.command}`,
+      ),
+    );
+    const results = await Promise.all(sends);
+    pool.close();
+    expect(results[0]).toMatch(/^250/);
+    expect(results[1]).toBe('EENVELOPE 550 RCPT TO');
+    expect(results[2]).toMatch(/^250/);
+    expect(server.messages.map((m) => m.rcpt[0])).toEqual(['u1@example.test', 'u2@example.test']);
+  });
+});
+
+/**
+ * A scripted SMTP peer for the protocol's corners nodemailer's smtp-server never produces: multi-line
+ * replies to MAIL, a reply nobody asked for, a hang-up at a chosen point of the transaction.
+ */
+async function scriptedPeer(
+  onLine: (line: string, sock: Socket, state: { inData: boolean }) => void,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const srv: Server = createServer((sock) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+    sock.on('error', () => {});
+    const state = { inData: false };
+    let buf = '';
+    sock.write('220 peer ESMTP\r\n');
+    sock.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (let i = buf.indexOf('\r\n'); i !== -1; i = buf.indexOf('\r\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (state.inData) {
+          if (line === '.') {
+            state.inData = false;
+            onLine('<end of data>', sock, state);
+          }
+          continue;
+        }
+        if (/^EHLO/i.test(line)) sock.write('250-peer\r\n250-PIPELINING\r\n250 8BITMIME\r\n');
+        else if (/^QUIT/i.test(line)) sock.end('221 bye\r\n');
+        else onLine(line, sock, state);
+      }
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => srv.listen(port, '127.0.0.1', r));
+  return {
+    port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        srv.close(() => r());
+      }),
+  };
+}
+
+type PoolError = Error & { code?: string; responseCode?: number; command?: string; sentNothing?: boolean };
+
+describe('SMTP session corners (scripted peer)', () => {
+  const peers: { close: () => Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const p of peers.splice(0)) await p.close();
+  });
+  const poolTo = (port: number) =>
+    new SmtpPool({
+      connection: { host: '127.0.0.1', port, ignoreTLS: true },
+      maxConnections: 1,
+      maxMessages: 100,
+    });
+  const attempt = (pool: SmtpPool, i: number) =>
+    pool.send({ from: 'a@shop.test', to: [`u${i}@example.test`] }, raw(i)).then(
+      (x) => x.response,
+      (e: PoolError) => e,
+    );
+
+  it('reads multi-line replies to every command of a pipelined transaction', async () => {
+    const peer = await scriptedPeer((line, sock, st) => {
+      if (line.startsWith('MAIL')) sock.write('250-2.1.0 sender\r\n250 2.1.0 ok\r\n');
+      else if (line.startsWith('RCPT')) sock.write('250-2.1.5 recipient\r\n250-more\r\n250 2.1.5 ok\r\n');
+      else if (line === 'DATA') {
+        st.inData = true;
+        sock.write('354 go ahead\r\n');
+      } else if (line === '<end of data>') sock.write('250-2.0.0 queued\r\n250 2.0.0 as X1\r\n');
+      else if (line === 'RSET') sock.write('250 ok\r\n');
+    });
+    peers.push(peer);
+    const pool = poolTo(peer.port);
+    const out = [await attempt(pool, 1), await attempt(pool, 2)];
+    pool.close();
+    expect(out).toEqual(['250-2.0.0 queued\n250 2.0.0 as X1', '250-2.0.0 queued\n250 2.0.0 as X1']);
+  });
+
+  it('a hang-up before the data fails the message as never sent; after the final dot, as maybe delivered', async () => {
+    let n = 0;
+    const peer = await scriptedPeer((line, sock, st) => {
+      if (line.startsWith('MAIL')) {
+        n++;
+        // First transaction: gone right after MAIL FROM.
+        if (n === 1) return void sock.destroy();
+        sock.write('250 ok\r\n');
+      } else if (line.startsWith('RCPT')) sock.write('250 ok\r\n');
+      else if (line === 'DATA') {
+        st.inData = true;
+        sock.write('354 go ahead\r\n');
+      } else if (line === '<end of data>') sock.destroy(); // second transaction: gone after the dot
+    });
+    peers.push(peer);
+    const pool = poolTo(peer.port);
+    const first = (await attempt(pool, 1)) as PoolError;
+    const second = (await attempt(pool, 2)) as PoolError;
+    pool.close();
+    expect(first).toBeInstanceOf(Error);
+    expect(first.sentNothing).toBe(true);
+    expect(second).toBeInstanceOf(Error);
+    expect(second.sentNothing).toBe(false);
+    expect(second.command).toBe('DATA');
+  });
+
+  it('a reply nobody asked for puts the session out of step: that connection is dropped, nothing is sent on it', async () => {
+    const peer = await scriptedPeer((line, sock, st) => {
+      if (line.startsWith('MAIL')) sock.write('250 ok\r\n');
+      else if (line.startsWith('RCPT')) sock.write('250 ok\r\n');
+      else if (line === 'DATA') {
+        st.inData = true;
+        sock.write('354 go ahead\r\n');
+      } else if (line === '<end of data>') {
+        // The 250, then a stray line as if for a command never sent.
+        sock.write('250 ok\r\n421 4.4.2 idle too long\r\n');
+      }
+    });
+    peers.push(peer);
+    const pool = new SmtpPool({
+      connection: { host: '127.0.0.1', port: peer.port, ignoreTLS: true },
+      maxConnections: 1,
+      maxMessages: 100,
+    });
+    const r1 = await attempt(pool, 1);
+    const r2 = (await attempt(pool, 2)) as PoolError;
+    const r3 = await attempt(pool, 3);
+    pool.close();
+    expect(r1).toBe('250 ok');
+    expect(r2).toBeInstanceOf(Error);
+    expect(r2.code).toBe('EPROTOCOL');
+    expect(r2.sentNothing).toBe(true);
+    // A new connection carries the next message.
+    expect(r3).toBe('250 ok');
   });
 });

@@ -255,6 +255,30 @@ describe('classifySmtpFailure', () => {
       'uncertain',
       'soft',
     ],
+    // Lost before the message's final dot (smtpSession.ts knows): nothing can have been delivered.
+    [
+      'connection closed before the data',
+      {
+        code: 'ECONNECTION',
+        command: 'RCPT TO',
+        message: 'Connection closed unexpectedly',
+        sentNothing: true,
+      },
+      'requeue',
+      'soft',
+    ],
+    [
+      'connection closed after the final dot',
+      { code: 'ECONNECTION', command: 'DATA', message: 'Connection closed unexpectedly', sentNothing: false },
+      'uncertain',
+      'soft',
+    ],
+    [
+      'timeout before the data',
+      { code: 'ETIMEDOUT', command: 'MAIL FROM', message: 'Timeout', sentNothing: true },
+      'requeue',
+      'soft',
+    ],
   ])('%s', (_name, failure, delivery, provider, window) => {
     const c = classifySmtpFailure(failure);
     expect(c.delivery).toBe(delivery);
