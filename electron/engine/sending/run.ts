@@ -474,7 +474,8 @@ async function loop(
     const b = best!;
     const wait = b.limiter.waitMs(at);
     const busy =
-      b.inflight >= b.row.maxConnections || (b.breaker.state === 'half_open' && b.breaker.probeInFlight);
+      b.inflight >= b.row.maxConnections * (b.transport?.depth ?? 1) ||
+      (b.breaker.state === 'half_open' && b.breaker.probeInFlight);
     if (wait > 0 || busy) return { slot: null, retryAt: at + (wait > 0 ? wait : t.heartbeatMs) };
     for (const s of tier) s.current += weightOf(s);
     b.current -= total;

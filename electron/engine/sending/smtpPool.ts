@@ -12,16 +12,17 @@
  * Same semantics as the pooled transport with `maxRequeues: 0` (the engine owns every retry):
  * - a message is tried once, on one connection; any failure comes back to the caller with
  *   an error of nodemailer's shape (code, responseCode, response, command) for classify.ts;
- * - a connection is opened for a message when none is free and fewer than `maxConnections` exist;
+ * - a message goes to a free connection, else to a new one while fewer than `maxConnections` exist,
+ *   else (PIPELINING) behind a message whose data is already sent: at most two per connection;
  *   a failure to connect or log in fails that message (the breaker decides about the provider);
- * - a refused envelope or message (EENVELOPE/EMESSAGE, not 421) resets the session (RSET) and keeps
- *   the connection; any other failure closes it;
+ * - a refused envelope or message (EENVELOPE/EMESSAGE, not 421) keeps the connection (the session
+ *   resets a refused envelope with RSET); any other failure closes it;
  * - a connection is closed after `maxMessages` messages (a fresh TLS session and login now and then);
  * - an idle connection the server closes is dropped quietly.
  */
 import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
-import { SmtpSession } from './smtpSession';
+import { SmtpSession, type SessionJob } from './smtpSession';
 
 export interface PoolAuth {
   type: 'login' | 'OAuth2';
@@ -59,9 +60,10 @@ interface Conn {
   c: SMTPConnection;
   /** The mail transactions, once nodemailer has connected and logged in. */
   s: SmtpSession | null;
-  /** The message this connection is connecting for or sending. */
+  /** The message this connection is being opened for. */
   job: Job | null;
-  messages: number;
+  /** Messages started on this connection. */
+  started: number;
   dead: boolean;
 }
 
@@ -69,7 +71,6 @@ type LoginAuth = Parameters<SMTPConnection['login']>[0];
 
 export class SmtpPool {
   private readonly conns = new Set<Conn>();
-  private readonly idle: Conn[] = [];
   private readonly queue: Job[] = [];
   private closed = false;
   private readonly auth: LoginAuth | undefined;
@@ -91,22 +92,34 @@ export class SmtpPool {
     for (const job of this.queue.splice(0)) job.reject(new Error('Connection pool was closed'));
     for (const conn of [...this.conns]) {
       if (conn.s) {
-        if (conn.job) conn.s.close();
+        if (conn.s.inFlight > 0) conn.s.close();
         else conn.s.quit();
       } else conn.c.close();
       this.drop(conn);
     }
   }
 
+  /**
+   * Hands waiting messages out: to a free connection first, then to a new one (up to
+   * maxConnections), then pipelined behind a message whose data is already sent.
+   */
   private pump(): void {
     while (this.queue.length > 0 && !this.closed) {
-      const conn = this.idle.pop();
-      if (conn) {
-        this.run(conn, this.queue.shift()!);
-        continue;
+      let free: Conn | null = null;
+      let behind: Conn | null = null;
+      for (const conn of this.conns) {
+        const s = conn.s;
+        if (!s || conn.dead || !s.canStart || conn.started >= this.opts.maxMessages) continue;
+        if (s.inFlight === 0) {
+          free = conn;
+          break;
+        }
+        behind ??= conn;
       }
-      if (this.conns.size >= this.opts.maxConnections) return;
-      this.open(this.queue.shift()!);
+      if (free) this.start(free, this.queue.shift()!);
+      else if (this.conns.size < this.opts.maxConnections) this.open(this.queue.shift()!);
+      else if (behind) this.start(behind, this.queue.shift()!);
+      else return;
     }
   }
 
@@ -116,7 +129,7 @@ export class SmtpPool {
       c: new SMTPConnection({ ...this.opts.connection }),
       s: null,
       job,
-      messages: 0,
+      started: 0,
       dead: false,
     };
     this.conns.add(conn);
@@ -130,33 +143,37 @@ export class SmtpPool {
       j?.reject(err);
       this.pump();
     };
-    conn.c.on('error', (err: Error) => {
-      // While a message is on the wire its send callback gets this same error; while connecting,
-      // the connect or login callback may not come at all.
-      if (!ready) failConnect(err);
-      else if (!conn.job) this.drop(conn);
-    });
-    conn.c.once('end', () => {
-      if (!ready) failConnect(closedError());
-      else if (!conn.job) this.drop(conn);
-    });
+    // Until the session takes the socket over, nodemailer reports what goes wrong here; the connect
+    // or login callback may not come at all.
+    conn.c.on('error', (err: Error) => failConnect(err));
+    conn.c.once('end', () => failConnect(closedError()));
     conn.c.connect((err) => {
       if (err) return failConnect(err);
       if (conn.dead) return;
       const go = () => {
+        let s: SmtpSession;
         try {
-          conn.s = new SmtpSession(conn.c, this.opts.connection.socketTimeout ?? 10 * 60_000);
+          s = new SmtpSession(conn.c, this.opts.connection.socketTimeout ?? 10 * 60_000);
         } catch (e) {
           return failConnect(e as Error);
         }
         ready = true;
-        // An idle connection the server closes is dropped; one with a message fails that message.
-        conn.s.onClosed(() => {
-          if (!conn.job) this.drop(conn);
+        conn.s = s;
+        s.takeNext = () => {
+          if (this.closed || conn.started >= this.opts.maxMessages) return null;
+          const next = this.queue.shift();
+          if (!next) return null;
+          conn.started++;
+          return this.sessionJob(conn, next);
+        };
+        // Messages on the connection get its failure; the connection itself leaves the pool.
+        s.onClosed(() => {
+          this.drop(conn);
+          this.pump();
         });
         const j = conn.job!;
         conn.job = null;
-        this.run(conn, j);
+        this.start(conn, j);
       };
       if (this.auth && conn.c.allowsAuth) {
         conn.c.login(this.auth, (e) => (e ? failConnect(e) : go()));
@@ -164,56 +181,37 @@ export class SmtpPool {
     });
   }
 
-  private run(conn: Conn, job: Job): void {
-    conn.job = job;
-    const s = conn.s!;
-    s.send(job.envelope, job.raw).then(
-      (info) => {
-        conn.job = null;
-        conn.messages++;
-        job.resolve(info);
-        this.release(conn);
-      },
-      (err: unknown) => {
-        conn.job = null;
-        conn.messages++;
-        const e = err as Error & { code?: string; responseCode?: number };
-        if ((e.code === 'EENVELOPE' || e.code === 'EMESSAGE') && e.responseCode !== 421 && !s.dead) {
-          // The server refused this message; the session is fine. RSET, then reuse it.
-          job.reject(e);
-          void s.reset().then((ok) => {
-            if (ok) return this.release(conn);
-            s.close();
-            this.drop(conn);
-            this.pump();
-          });
-          return;
-        }
-        s.close();
-        this.drop(conn);
-        job.reject(e);
-        this.pump();
-      },
-    );
+  private start(conn: Conn, job: Job): void {
+    conn.started++;
+    conn.s!.start(this.sessionJob(conn, job));
   }
 
-  private release(conn: Conn): void {
-    if (conn.dead) return this.pump();
-    if (this.closed || conn.messages >= this.opts.maxMessages) {
-      conn.s?.quit();
-      this.drop(conn);
-    } else this.idle.push(conn);
-    this.pump();
+  /**
+   * One message on a connection. A refused envelope or message (not 421) leaves the session usable
+   * (it resets itself); any other failure has closed it. Either way the message is tried once.
+   */
+  private sessionJob(conn: Conn, job: Job): SessionJob {
+    return {
+      envelope: job.envelope,
+      raw: job.raw,
+      done: (err, info) => {
+        if (err) job.reject(err);
+        else job.resolve(info!);
+        const s = conn.s!;
+        if (!s.dead && s.inFlight === 0 && (this.closed || conn.started >= this.opts.maxMessages)) {
+          // A fresh TLS session and login now and then.
+          s.quit();
+          this.drop(conn);
+        }
+        this.pump();
+      },
+    };
   }
 
   private drop(conn: Conn): void {
     if (conn.dead) return;
     conn.dead = true;
     this.conns.delete(conn);
-    const i = this.idle.indexOf(conn);
-    if (i >= 0) this.idle.splice(i, 1);
-    // Messages waiting for a connection get a new one (pump), unless the pool is closing.
-    if (!this.closed) queueMicrotask(() => this.pump());
   }
 }
 

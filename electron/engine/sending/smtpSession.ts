@@ -6,11 +6,15 @@
  * Why our own transaction loop: per message, `SMTPConnection.send` pipes the message through a
  * byte-by-byte dot-stuffing Transform stream into the socket — three socket writes, a stream per
  * message and a JavaScript loop over every byte. Measured on a campaign of 5 KiB messages to
- * smtp-sink, that was a third of the engine's CPU. Here a message is two writes:
- *   1. `MAIL FROM`, every `RCPT TO` and `DATA` in one write when the server offers PIPELINING
- *      (RFC 2920; one command at a time when it does not);
- *   2. after the 354, the message with its dots stuffed (found with `indexOf`, copied only when there
- *      are any) and the terminating `.` in one write.
+ * smtp-sink, that was a third of the engine's CPU, and on loopback every socket write costs about as
+ * much as rendering the message. Here, when the server offers PIPELINING (RFC 2920):
+ *   - `MAIL FROM`, every `RCPT TO` and `DATA` go out in one write;
+ *   - after the 354, the message with its dots stuffed (found with `indexOf`, copied only when there
+ *     are any), the terminating `.`, and the envelope of the next message if one is waiting
+ *     (`takeNext`), go out in one write. RFC 2920 section 3.1 allows the next transaction's commands
+ *     right after the data. So a busy connection costs one write per message, and at most two
+ *     messages are on it at once: one whose data is sent and one whose envelope is.
+ * Without PIPELINING, one command at a time, as RFC 5321 requires.
  *
  * Failures keep nodemailer's shape (`code`, `responseCode`, `response`, `command`), so classify.ts
  * reads them the same way, with one more fact it can use: `sentNothing` is true when the connection
@@ -19,6 +23,13 @@
  */
 import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
+
+/** A message for the session; `done` is called exactly once. */
+export interface SessionJob {
+  envelope: { from: string; to: string[] };
+  raw: Buffer;
+  done: (err: SessionError | null, info?: SessionSendInfo) => void;
+}
 
 export interface SessionSendInfo {
   response: string;
@@ -134,14 +145,14 @@ export class SmtpSession {
   private readonly decoder = new StringDecoder('utf8');
   private partial = '';
   private lines: string[] = [];
-  private readonly replies: string[] = [];
-  private waiter: ((reply: string) => void) | null = null;
-  private failWaiter: ((e: SessionError) => void) | null = null;
-  /** Where the current transaction is, for the error a dropped connection gives. */
-  private stage = 'MAIL FROM';
-  private dataSent = false;
+  /** What to do with each reply still expected, in the order the server will send them. */
+  private readonly handlers: ((reply: string) => void)[] = [];
+  /** Messages on this connection, oldest first (at most two). */
+  private readonly txs: Tx[] = [];
   private failure: SessionError | null = null;
   private readonly closedHandlers: (() => void)[] = [];
+  /** The pool's next message for this connection, taken when a message's data goes out. */
+  takeNext: (() => SessionJob | null) | null = null;
   dead = false;
 
   /**
@@ -168,31 +179,25 @@ export class SmtpSession {
     this.smtpUtf8 = c._supportedExtensions.includes('SMTPUTF8');
     s.setTimeout(socketTimeoutMs);
     s.on('data', (chunk: Buffer) => this.onData(chunk));
-    s.on('timeout', () =>
-      this.fail(sessionError('Timeout', 'ETIMEDOUT', this.stage, undefined, { sentNothing: !this.dataSent })),
-    );
-    s.on('error', (err: Error & { code?: string }) =>
-      this.fail(
-        sessionError(err.message, 'ESOCKET', this.stage, undefined, {
-          sentNothing: !this.dataSent,
-          ...(err.code ? { originalCode: err.code } : {}),
-        } as Partial<SessionError>),
-      ),
-    );
-    s.once('end', () =>
-      this.fail(
-        sessionError('Connection closed unexpectedly', 'ECONNECTION', this.stage, undefined, {
-          sentNothing: !this.dataSent,
-        }),
-      ),
-    );
-    s.once('close', () =>
-      this.fail(
-        sessionError('Connection closed unexpectedly', 'ECONNECTION', this.stage, undefined, {
-          sentNothing: !this.dataSent,
-        }),
-      ),
-    );
+    s.on('timeout', () => this.fail('Timeout', 'ETIMEDOUT'));
+    s.on('error', (err: Error & { code?: string }) => this.fail(err.message, 'ESOCKET', err.code));
+    s.once('end', () => this.fail('Connection closed unexpectedly', 'ECONNECTION'));
+    s.once('close', () => this.fail('Connection closed unexpectedly', 'ECONNECTION'));
+  }
+
+  /** Messages on the connection now. */
+  get inFlight(): number {
+    return this.txs.length;
+  }
+
+  /**
+   * Whether another message can start now: the connection is free, or (with PIPELINING) its only
+   * message has had its data sent and waits for the server's verdict.
+   */
+  get canStart(): boolean {
+    if (this.dead) return false;
+    if (this.txs.length === 0) return true;
+    return this.pipelining && this.txs.length === 1 && this.txs[0]!.bodySent;
   }
 
   /** Called once when the connection is gone (closed by either side, or failed). */
@@ -201,138 +206,16 @@ export class SmtpSession {
     else this.closedHandlers.push(fn);
   }
 
-  /** One message to the envelope's recipients. Resolves on the server's 2xx to the data. */
-  async send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<SessionSendInfo> {
-    const from = envelope.from.trim();
-    const to = envelope.to.map((t) => t.trim());
-    if (to.length === 0) throw sessionError('No recipients defined', 'EENVELOPE', 'API');
-    if (BAD_ADDRESS.test(from))
-      throw sessionError(`Invalid sender ${JSON.stringify(from)}`, 'EENVELOPE', 'API');
-    for (const t of to) {
-      if (!t || BAD_ADDRESS.test(t))
-        throw sessionError(`Invalid recipient ${JSON.stringify(t)}`, 'EENVELOPE', 'API');
-    }
-    if (this.failure) throw this.failure;
-    if (this.dead)
-      throw sessionError('Connection closed', 'ECONNECTION', 'MAIL FROM', undefined, { sentNothing: true });
-    if (this.replies.length > 0) {
-      // A reply nobody asked for (an idle-timeout notice, say): the session is out of step. Start over.
-      const e = sessionError('Unexpected reply from the server', 'EPROTOCOL', 'MAIL FROM', this.replies[0], {
-        sentNothing: true,
-      });
-      this.fail(e);
-      throw e;
-    }
-    this.dataSent = false;
-    const utf8 = this.smtpUtf8 && (NON_ASCII.test(from) || to.some((t) => NON_ASCII.test(t)));
-    const mail = `MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}\r\n`;
-    const rcpts = to.map((t) => `RCPT TO:<${t}>\r\n`);
-
-    let mailReply: string;
-    const rcptReplies: string[] = [];
-    let dataReply: string;
-    if (this.pipelining) {
-      this.stage = 'MAIL FROM';
-      this.socket.write(`${mail}${rcpts.join('')}DATA\r\n`);
-      mailReply = await this.reply();
-      try {
-        this.stage = 'RCPT TO';
-        for (let i = 0; i < to.length; i++) rcptReplies.push(await this.reply());
-        this.stage = 'DATA';
-        dataReply = await this.reply();
-      } catch (e) {
-        // A server that refuses and hangs up ("421 ... closing") answers nothing after the refusal:
-        // the refusal is the news, not the closed connection.
-        if (!mailReply.startsWith('2'))
-          throw sessionError('Mail command failed', 'EENVELOPE', 'MAIL FROM', mailReply);
-        const refused = rcptReplies.find((r) => !r.startsWith('2'));
-        if (refused !== undefined && refused.startsWith('421')) {
-          throw sessionError(
-            "Can't send mail - all recipients were rejected",
-            'EENVELOPE',
-            'RCPT TO',
-            refused,
-          );
-        }
-        throw e;
-      }
-    } else {
-      this.stage = 'MAIL FROM';
-      mailReply = await this.command(mail);
-      if (!mailReply.startsWith('2'))
-        throw sessionError('Mail command failed', 'EENVELOPE', 'MAIL FROM', mailReply);
-      this.stage = 'RCPT TO';
-      for (const r of rcpts) rcptReplies.push(await this.command(r));
-      if (!rcptReplies.some((r) => r.startsWith('2'))) {
-        throw sessionError(
-          "Can't send mail - all recipients were rejected",
-          'EENVELOPE',
-          'RCPT TO',
-          rcptReplies[0],
-          {
-            rejected: to,
-          },
-        );
-      }
-      this.stage = 'DATA';
-      dataReply = await this.command('DATA\r\n');
-    }
-    const accepted = to.filter((_, i) => rcptReplies[i]!.startsWith('2'));
-    const rejected = to.filter((_, i) => !rcptReplies[i]!.startsWith('2'));
-
-    if (!dataReply.startsWith('354')) {
-      // The transaction never reached the data; report the first refusal, as the server gave it.
-      if (!mailReply.startsWith('2'))
-        throw sessionError('Mail command failed', 'EENVELOPE', 'MAIL FROM', mailReply);
-      if (accepted.length === 0) {
-        throw sessionError(
-          "Can't send mail - all recipients were rejected",
-          'EENVELOPE',
-          'RCPT TO',
-          rcptReplies[0],
-          {
-            rejected,
-          },
-        );
-      }
-      throw sessionError('Data command failed', 'EENVELOPE', 'DATA', dataReply);
-    }
-    if (!mailReply.startsWith('2') || accepted.length === 0) {
-      // A server that said 354 although it refused the envelope: end the data empty, then fail.
-      this.socket.write(DOT_CRLF);
-      this.dataSent = true;
-      await this.reply();
-      if (!mailReply.startsWith('2'))
-        throw sessionError('Mail command failed', 'EENVELOPE', 'MAIL FROM', mailReply);
-      throw sessionError(
-        "Can't send mail - all recipients were rejected",
-        'EENVELOPE',
-        'RCPT TO',
-        rcptReplies[0],
-        {
-          rejected,
-        },
+  /** Starts a message. Its `done` is called with the server's 2xx to the data, or the failure. */
+  start(job: SessionJob): void {
+    const bad = invalidEnvelope(job.envelope);
+    if (bad) return job.done(bad);
+    if (this.failure || !this.canStart) {
+      return job.done(
+        sessionError('Connection closed', 'ECONNECTION', 'MAIL FROM', undefined, { sentNothing: true }),
       );
     }
-    this.stage = 'DATA';
-    const body = dataPhase(raw);
-    this.dataSent = true;
-    this.socket.write(body);
-    const final = await this.reply();
-    if (!final.startsWith('2')) throw sessionError('Message failed', 'EMESSAGE', 'DATA', final);
-    return { response: final, accepted, rejected };
-  }
-
-  /** RSET after a refused transaction; resolves true when the session can be used again. */
-  async reset(): Promise<boolean> {
-    if (this.failure) return false;
-    this.stage = 'RSET';
-    this.dataSent = true; // nothing of a message is at stake
-    try {
-      return (await this.command('RSET\r\n')).startsWith('2');
-    } catch {
-      return false;
-    }
+    this.socket.write(this.envelope(job));
   }
 
   /** QUIT, then the connection closes (destroyed if the server does not close it soon). */
@@ -343,29 +226,150 @@ export class SmtpSession {
     setTimeout(() => this.socket.destroy(), 5_000).unref();
   }
 
-  /** Closes at once (a message on the wire fails). */
+  /** Closes at once (messages on the wire fail). */
   close(): void {
-    if (this.dead) return;
-    this.fail(
-      sessionError('Connection closed', 'ECONNECTION', this.stage, undefined, {
-        sentNothing: !this.dataSent,
-      }),
-    );
+    this.fail('Connection closed', 'ECONNECTION');
   }
 
-  private command(line: string): Promise<string> {
-    this.socket.write(line);
-    return this.reply();
-  }
-
-  private reply(): Promise<string> {
-    const r = this.replies.shift();
-    if (r !== undefined) return Promise.resolve(r);
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise<string>((resolve, reject) => {
-      this.waiter = resolve;
-      this.failWaiter = reject;
+  /**
+   * Registers the message and returns the commands that start it: all of the envelope with
+   * PIPELINING, else MAIL FROM alone (each reply then sends the next command).
+   */
+  private envelope(job: SessionJob): string {
+    const from = job.envelope.from.trim();
+    const to = job.envelope.to.map((t) => t.trim());
+    const tx: Tx = { job, to, mail: null, rcpt: [], bodySent: false, settled: false };
+    this.txs.push(tx);
+    const utf8 = this.smtpUtf8 && (NON_ASCII.test(from) || to.some((t) => NON_ASCII.test(t)));
+    const mail = `MAIL FROM:<${from}>${utf8 ? ' SMTPUTF8' : ''}\r\n`;
+    if (this.pipelining) {
+      this.handlers.push((r) => this.onMail(tx, r));
+      for (let i = 0; i < to.length; i++) this.handlers.push((r) => this.onRcpt(tx, r));
+      this.handlers.push((r) => this.onDataReply(tx, r));
+      return `${mail}${to.map((t) => `RCPT TO:<${t}>\r\n`).join('')}DATA\r\n`;
+    }
+    this.handlers.push((r) => {
+      this.onMail(tx, r);
+      if (tx.settled || this.dead) return;
+      if (!r.startsWith('2')) return this.refuse(tx, r);
+      this.nextRcpt(tx);
     });
+    return mail;
+  }
+
+  /** Without PIPELINING: the next RCPT TO, or DATA once every recipient has answered. */
+  private nextRcpt(tx: Tx): void {
+    const i = tx.rcpt.length;
+    if (i < tx.to.length) {
+      this.handlers.push((r) => {
+        this.onRcpt(tx, r);
+        if (!tx.settled && !this.dead) this.nextRcpt(tx);
+      });
+      this.socket.write(`RCPT TO:<${tx.to[i]}>\r\n`);
+      return;
+    }
+    if (!tx.rcpt.some((r) => r.startsWith('2'))) return this.refuse(tx, null);
+    this.handlers.push((r) => this.onDataReply(tx, r));
+    this.socket.write('DATA\r\n');
+  }
+
+  private onMail(tx: Tx, r: string): void {
+    tx.mail = r;
+    if (r.startsWith('421')) this.refuse(tx, r);
+  }
+
+  private onRcpt(tx: Tx, r: string): void {
+    tx.rcpt.push(r);
+    if (r.startsWith('421')) this.refuse(tx, r);
+  }
+
+  /** The reply to DATA: send the message (and the next envelope), or end the refused transaction. */
+  private onDataReply(tx: Tx, r: string): void {
+    const envelopeOk = tx.mail !== null && tx.mail.startsWith('2') && tx.rcpt.some((x) => x.startsWith('2'));
+    if (!r.startsWith('354')) return this.refuse(tx, r);
+    if (!envelopeOk) {
+      // A server that said 354 although it refused the envelope: end the data empty, then fail.
+      this.handlers.push(() => this.refuse(tx, null));
+      tx.bodySent = true;
+      this.socket.write(DOT_CRLF);
+      return;
+    }
+    this.handlers.push((final) => this.onFinal(tx, final));
+    tx.bodySent = true;
+    const body = dataPhase(tx.job.raw);
+    const next = this.pipelining ? this.takeNext?.() : null;
+    if (!next) {
+      this.socket.write(body);
+      return;
+    }
+    const bad = invalidEnvelope(next.envelope);
+    if (bad) {
+      this.socket.write(body);
+      next.done(bad);
+      return;
+    }
+    this.socket.cork();
+    this.socket.write(body);
+    this.socket.write(this.envelope(next));
+    this.socket.uncork();
+  }
+
+  private onFinal(tx: Tx, r: string): void {
+    if (!r.startsWith('2')) return this.settle(tx, sessionError('Message failed', 'EMESSAGE', 'DATA', r), r);
+    const accepted = tx.to.filter((_, i) => tx.rcpt[i]!.startsWith('2'));
+    const rejected = tx.to.filter((_, i) => !tx.rcpt[i]!.startsWith('2'));
+    this.settle(tx, null, r, { response: r, accepted, rejected });
+  }
+
+  /**
+   * The envelope was refused (MAIL, every RCPT, or DATA): the message fails with the first refusal,
+   * as the server gave it, and the transaction is reset (RSET) so the connection can go on — unless
+   * the server said 421, closing the channel.
+   */
+  private refuse(tx: Tx, r: string | null): void {
+    if (tx.settled) return;
+    let e: SessionError;
+    if (tx.mail !== null && !tx.mail.startsWith('2')) {
+      e = sessionError('Mail command failed', 'EENVELOPE', 'MAIL FROM', tx.mail);
+    } else if (r !== null && r.startsWith('421')) {
+      const command = tx.rcpt.length < tx.to.length ? 'RCPT TO' : 'DATA';
+      e = sessionError('Server closing the connection', 'EENVELOPE', command, r);
+    } else if (!tx.rcpt.some((x) => x.startsWith('2'))) {
+      const rejected = tx.to.filter((_, i) => tx.rcpt[i] !== undefined && !tx.rcpt[i]!.startsWith('2'));
+      e = sessionError(
+        "Can't send mail - all recipients were rejected",
+        'EENVELOPE',
+        'RCPT TO',
+        tx.rcpt[0] ?? '',
+        {
+          rejected,
+        },
+      );
+    } else {
+      e = sessionError('Data command failed', 'EENVELOPE', 'DATA', r ?? '');
+    }
+    // No other message is on the connection while an envelope is answered: reset first (the next
+    // message may start as soon as this one is settled), then settle.
+    if (!(r ?? '').startsWith('421') && !(tx.mail ?? '').startsWith('421')) this.reset();
+    this.settle(tx, e, r ?? tx.mail ?? '');
+  }
+
+  private reset(): void {
+    this.handlers.push((r) => {
+      if (!r.startsWith('2')) this.fail(`RSET refused: ${r}`, 'EPROTOCOL');
+    });
+    this.socket.write('RSET\r\n');
+  }
+
+  private settle(tx: Tx, err: SessionError | null, reply: string, info?: SessionSendInfo): void {
+    if (tx.settled) return;
+    tx.settled = true;
+    const i = this.txs.indexOf(tx);
+    if (i >= 0) this.txs.splice(i, 1);
+    // 421: the server is closing the channel; whatever else is on it fails as the connection ends,
+    // and nothing new starts on it.
+    if (reply.startsWith('421')) this.fail('Connection closed by the server (421)', 'ECONNECTION');
+    tx.job.done(err, info);
   }
 
   private onData(chunk: Buffer): void {
@@ -379,36 +383,44 @@ export class SmtpSession {
       if (line.length < 4 || line[3] !== '-') {
         const reply = this.lines.join('\n');
         this.lines = [];
-        this.deliver(reply);
+        const h = this.handlers.shift();
+        if (!h) {
+          // A reply nobody asked for (an idle-timeout notice, say): the session is out of step.
+          this.fail(`Unexpected reply from the server: ${reply}`, 'EPROTOCOL');
+          return;
+        }
+        h(reply);
         if (this.dead) return;
       }
     }
     this.partial = text.slice(start);
-    if (this.partial.length > MAX_REPLY || this.lines.length > 1000) {
-      this.fail(
-        sessionError('Reply too large', 'EPROTOCOL', this.stage, undefined, { sentNothing: !this.dataSent }),
-      );
-    }
+    if (this.partial.length > MAX_REPLY || this.lines.length > 1000)
+      this.fail('Reply too large', 'EPROTOCOL');
   }
 
-  private deliver(reply: string): void {
-    const w = this.waiter;
-    if (w) {
-      this.waiter = null;
-      this.failWaiter = null;
-      w(reply);
-    } else this.replies.push(reply);
-  }
-
-  private fail(e: SessionError): void {
+  /** The connection is lost or unusable: every message on it fails, each with what it risked. */
+  private fail(message: string, code: string, originalCode?: string): void {
     if (this.failure) return;
-    this.failure = e;
-    const fw = this.failWaiter;
-    this.waiter = null;
-    this.failWaiter = null;
+    this.failure = sessionError(message, code, 'CONN');
+    this.handlers.length = 0;
     this.markDead();
     this.socket.destroy();
-    fw?.(e);
+    for (const tx of this.txs.splice(0)) {
+      if (tx.settled) continue;
+      tx.settled = true;
+      tx.job.done(
+        sessionError(
+          message,
+          code,
+          tx.bodySent ? 'DATA' : tx.mail === null ? 'MAIL FROM' : 'RCPT TO',
+          undefined,
+          {
+            sentNothing: !tx.bodySent,
+            ...(originalCode ? { originalCode } : {}),
+          } as Partial<SessionError>,
+        ),
+      );
+    }
   }
 
   private markDead(): void {
@@ -416,4 +428,27 @@ export class SmtpSession {
     this.dead = true;
     for (const fn of this.closedHandlers.splice(0)) fn();
   }
+}
+
+interface Tx {
+  job: SessionJob;
+  to: string[];
+  mail: string | null;
+  rcpt: string[];
+  /** The message's data (or the empty data of a refused envelope) and its final dot were written. */
+  bodySent: boolean;
+  settled: boolean;
+}
+
+function invalidEnvelope(envelope: { from: string; to: string[] }): SessionError | null {
+  const from = envelope.from.trim();
+  const to = envelope.to.map((t) => t.trim());
+  if (to.length === 0) return sessionError('No recipients defined', 'EENVELOPE', 'API');
+  if (BAD_ADDRESS.test(from))
+    return sessionError(`Invalid sender ${JSON.stringify(from)}`, 'EENVELOPE', 'API');
+  for (const t of to) {
+    if (!t || BAD_ADDRESS.test(t))
+      return sessionError(`Invalid recipient ${JSON.stringify(t)}`, 'EENVELOPE', 'API');
+  }
+  return null;
 }

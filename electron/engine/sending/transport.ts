@@ -40,6 +40,11 @@ export interface SendResult {
 
 /** The engine's view of a transport: send one message, verify the account, close. */
 export interface MailTransport {
+  /**
+   * Messages one connection carries at once (2 for SMTP: with PIPELINING the next message's envelope
+   * goes out behind the data of the one before). The send loop keeps maxConnections × this in flight.
+   */
+  readonly depth?: number;
   send(message: RenderedMessage): Promise<SendResult>;
   verify(): Promise<void>;
   close(): void;
@@ -126,6 +131,7 @@ export function createSmtpTransport(p: ProviderRow, secret: string | undefined):
   };
   let verifier: MailTransport | null = null;
   return {
+    depth: 2,
     async send(m) {
       const raw = canWriteFast(m) ? encodeMessage(m) : await compose(m);
       return pool.send(envelopeOf(m), raw).catch((e: unknown) => scrub(e, secret));
