@@ -14,7 +14,8 @@
  *   an error of nodemailer's shape (code, responseCode, response, command) for classify.ts;
  * - a message goes to a free connection, else to a new one while fewer than `maxConnections` exist,
  *   else (PIPELINING) behind a message whose data is already sent: at most two per connection;
- *   a failure to connect or log in fails that message (the breaker decides about the provider);
+ *   a failure to connect or log in fails that message, and the waiting ones when no connection is
+ *   left (the breaker decides about the provider);
  * - a refused envelope or message (EENVELOPE/EMESSAGE, not 421) keeps the connection (the session
  *   resets a refused envelope with RSET); any other failure closes it;
  * - a connection is closed after `maxMessages` messages (a fresh TLS session and login now and then);
@@ -138,9 +139,16 @@ export class SmtpPool {
       if (ready || conn.dead) return;
       const j = conn.job;
       conn.job = null;
-      conn.c.close();
+      // Dropped first: close() may emit 'end' at once, which must not report a second failure.
       this.drop(conn);
+      conn.c.close();
+      markSentNothing(err);
       j?.reject(err);
+      // With no working connection left, the messages waiting here would each try to connect on their
+      // own: to a server that just refused, or that may come back a moment later and take messages the
+      // circuit breaker has already moved to the next provider. They go back to the engine instead,
+      // with the same error (nothing of theirs was sent), and the breaker decides where they go.
+      if (!this.hasSession()) for (const w of this.queue.splice(0)) w.reject(err);
       this.pump();
     };
     // Until the session takes the socket over, nodemailer reports what goes wrong here; the connect
@@ -208,11 +216,25 @@ export class SmtpPool {
     };
   }
 
+  private hasSession(): boolean {
+    for (const conn of this.conns) if (conn.s && !conn.dead && !conn.s.dead) return true;
+    return false;
+  }
+
   private drop(conn: Conn): void {
     if (conn.dead) return;
     conn.dead = true;
     this.conns.delete(conn);
   }
+}
+
+/**
+ * A failure before the connection was ready (connect, greeting, EHLO, STARTTLS, AUTH): no mail
+ * transaction had begun, so nothing of the message can have been delivered (classify.ts requeues it
+ * at once instead of treating a dropped connection as RFC 1047's "maybe delivered").
+ */
+function markSentNothing(err: Error): void {
+  (err as Error & { sentNothing?: boolean }).sentNothing = true;
 }
 
 function closedError(): Error {

@@ -113,6 +113,34 @@ describe('SMTP connection pool', () => {
     );
   });
 
+  it('a server that hangs up before its greeting: the waiting messages come back untried, marked as never sent', async () => {
+    let connections = 0;
+    const srv: Server = createServer((sock) => {
+      connections++;
+      sock.destroy();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as { port: number }).port;
+    const pool = new SmtpPool({
+      connection: { host: '127.0.0.1', port, ignoreTLS: true, connectionTimeout: 2000 },
+      maxConnections: 2,
+      maxMessages: 100,
+    });
+    const errs = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((i) =>
+        pool.send({ from: 'a@shop.test', to: [`u${i}@example.test`] }, raw(i)).then(
+          () => null,
+          (e: unknown) => e as { sentNothing?: boolean },
+        ),
+      ),
+    );
+    pool.close();
+    await new Promise<void>((r) => srv.close(() => r()));
+    // Two connections were tried (maxConnections); the four waiting messages did not each try one.
+    expect(connections).toBe(2);
+    for (const e of errs) expect(e).toMatchObject({ sentNothing: true });
+  });
+
   it('a message the fast writer leaves to nodemailer (DKIM) is composed and signed by nodemailer, sent through the pool', async () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pub = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
