@@ -202,7 +202,9 @@ describe('interruptions', () => {
     const id = campaign(w);
     const ac = new AbortController();
     const first = await runCampaign(w.engine, id, {
-      tuning: FAST,
+      // A progress event for every step of the loop, so the abort lands at 50 sent however fast the
+      // machine is (at the default 250 ms, a quick machine sends all 300 before the first event).
+      tuning: { ...FAST, progressMs: 0 },
       signal: ac.signal,
       onProgress: (p) => {
         if (p.sent >= 50) ac.abort('shutdown');
@@ -263,7 +265,7 @@ describe('interruptions', () => {
       await import('../../../electron/engine/sending');
     let paused = false;
     const first = await runCampaign(w.engine, id, {
-      tuning: FAST,
+      tuning: { ...FAST, progressMs: 0 }, // every progress step, so the pause lands at 30 sent
       onProgress: (p) => {
         if (!paused && p.sent >= 30) {
           paused = true;
