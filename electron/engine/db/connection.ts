@@ -149,7 +149,11 @@ function checkIntegrity(db: Db, path: string, force: boolean): void {
     throw damaged(path, e);
   }
   if (!force && last && Date.now() - Date.parse(last) < CHECK_INTERVAL_MS) return;
-  const problems = runCheck(db, 'quick_check');
+  // The check reads every page once, so a big cache does not help it; through the 64 MiB cache it
+  // left up to 64 MiB of pages resident for the rest of the session (freed later, the allocator keeps
+  // them), which a campaign sent then carried as its own. Measured on a 1,000,000-subscriber file:
+  // +67 MB RSS and 0.75 s with 64 MiB, +3 MB and 0.5 s with 2 MiB.
+  const problems = withCache(db, CHECK_CACHE_KIB, () => runCheck(db, 'quick_check'));
   if (problems.length > 0) throw damaged(path, new Error(problems.slice(0, 3).join('; ')));
   if (!db.readonly) {
     try {
@@ -163,6 +167,20 @@ function checkIntegrity(db: Db, path: string, force: boolean): void {
     } catch {
       // Recording the time of the check is a nicety; a busy database must not stop the app opening.
     }
+  }
+}
+
+/** Page cache of the connection while the damage check at open runs (KiB). */
+const CHECK_CACHE_KIB = 2048;
+
+/** Runs `fn` with the main database's page cache set to `kib`, then restores the cache size. */
+function withCache<T>(db: Db, kib: number, fn: () => T): T {
+  const saved = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma(`cache_size = ${-Math.trunc(kib)}`);
+  try {
+    return fn();
+  } finally {
+    db.pragma(`cache_size = ${Math.trunc(saved)}`);
   }
 }
 
