@@ -236,12 +236,26 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
   const [when, setWhen] = useState('');
   const c = detail.value as CampaignDetail | null;
 
+  const version = useStore((s) => s.dataVersion);
+  const [previewError, setPreviewError] = useState<ApiError | null>(null);
   useEffect(() => {
     if (!c?.list) return;
+    let live = true;
+    // Reloaded whenever the engine reports a change, so a failed or early load does not leave the
+    // preview without people for good; a failure is shown, not swallowed.
     void api()
       .querySubscribers({ list: c.list, status: 'subscribed', limit: 20 })
-      .then((r) => r.ok && setSubscribers(r.value.rows));
-  }, [c?.list]);
+      .then((r) => {
+        if (!live) return;
+        if (r.ok) {
+          setSubscribers(r.value.rows);
+          setPreviewError(null);
+        } else setPreviewError(r.error);
+      });
+    return () => {
+      live = false;
+    };
+  }, [c?.list, version]);
 
   const run = async (name: string, input: unknown) => {
     setError(null);
@@ -389,6 +403,9 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                     ))}
                   </select>
                 </div>
+                {previewError && (
+                  <ErrorBox error={previewError} onDismiss={() => setPreviewError(null)} />
+                )}
                 <iframe
                   className="preview"
                   title={`Preview of ${c.name}`}
