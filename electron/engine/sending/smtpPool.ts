@@ -53,6 +53,7 @@ export interface PoolSendInfo {
 interface Job {
   envelope: { from: string; to: string[] };
   raw: Buffer;
+  dotSafe: boolean;
   resolve: (info: PoolSendInfo) => void;
   reject: (err: Error) => void;
 }
@@ -80,10 +81,11 @@ export class SmtpPool {
     this.auth = loginAuthOf(opts.auth);
   }
 
-  send(envelope: { from: string; to: string[] }, raw: Buffer): Promise<PoolSendInfo> {
+  /** Sends `raw` once; `dotSafe`: see SessionJob.dotSafe. */
+  send(envelope: { from: string; to: string[] }, raw: Buffer, dotSafe = false): Promise<PoolSendInfo> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new Error('Connection pool was closed'));
-      this.queue.push({ envelope, raw, resolve, reject });
+      this.queue.push({ envelope, raw, dotSafe, resolve, reject });
       this.pump();
     });
   }
@@ -202,6 +204,7 @@ export class SmtpPool {
     return {
       envelope: job.envelope,
       raw: job.raw,
+      dotSafe: job.dotSafe,
       done: (err, info) => {
         if (err) job.reject(err);
         else job.resolve(info!);

@@ -28,6 +28,11 @@ import { StringDecoder } from 'node:string_decoder';
 export interface SessionJob {
   envelope: { from: string; to: string[] };
   raw: Buffer;
+  /**
+   * `raw` is already safe as SMTP data: CRLF line ends only and no line that starts with "." (the
+   * fast MIME writer's output, see mime.ts). It is written as it is, with the terminating dot after it.
+   */
+  dotSafe?: boolean;
   done: (err: SessionError | null, info?: SessionSendInfo) => void;
 }
 
@@ -296,22 +301,27 @@ export class SmtpSession {
     }
     this.handlers.push((final) => this.onFinal(tx, final));
     tx.bodySent = true;
-    const body = dataPhase(tx.job.raw);
-    const next = this.pipelining ? this.takeNext?.() : null;
-    if (!next) {
-      this.socket.write(body);
-      return;
-    }
-    const bad = invalidEnvelope(next.envelope);
+    let next = this.pipelining ? this.takeNext?.() : null;
+    const bad = next ? invalidEnvelope(next.envelope) : null;
     if (bad) {
-      this.socket.write(body);
-      next.done(bad);
-      return;
+      next!.done(bad);
+      next = null;
     }
+    // One write (writev) for the data, its final dot and the next envelope.
     this.socket.cork();
-    this.socket.write(body);
-    this.socket.write(this.envelope(next));
+    this.writeData(tx.job);
+    if (next) this.socket.write(this.envelope(next));
     this.socket.uncork();
+  }
+
+  /** The message as SMTP data with its terminating dot (the socket is corked by the caller). */
+  private writeData(job: SessionJob): void {
+    const raw = job.raw;
+    const n = raw.length;
+    if (job.dotSafe && n >= 2 && raw[n - 2] === 13 && raw[n - 1] === 10) {
+      this.socket.write(raw);
+      this.socket.write(DOT_CRLF);
+    } else this.socket.write(dataPhase(raw));
   }
 
   private onFinal(tx: Tx, r: string): void {

@@ -41,8 +41,11 @@ export interface SendResult {
 /** The engine's view of a transport: send one message, verify the account, close. */
 export interface MailTransport {
   /**
-   * Messages one connection carries at once (2 for SMTP: with PIPELINING the next message's envelope
-   * goes out behind the data of the one before). The send loop keeps maxConnections × this in flight.
+   * Messages the send loop keeps in flight per connection (it keeps maxConnections × this). For SMTP
+   * 3: two on the wire (with PIPELINING the next message's envelope goes out behind the data of the
+   * one before, and never more than one is past its final dot) and one waiting in the pool, so the
+   * connection has its next message at hand the moment the data goes out (measured: 8.8k → 9.4k msg/s
+   * to smtp-sink over 10 connections).
    */
   readonly depth?: number;
   send(message: RenderedMessage): Promise<SendResult>;
@@ -131,10 +134,12 @@ export function createSmtpTransport(p: ProviderRow, secret: string | undefined):
   };
   let verifier: MailTransport | null = null;
   return {
-    depth: 2,
+    depth: 3,
     async send(m) {
-      const raw = canWriteFast(m) ? encodeMessage(m) : await compose(m);
-      return pool.send(envelopeOf(m), raw).catch((e: unknown) => scrub(e, secret));
+      // The fast writer's bytes are SMTP-ready (CRLF only, leading dots encoded): no dot-stuffing pass.
+      const fast = canWriteFast(m);
+      const raw = fast ? encodeMessage(m) : await compose(m);
+      return pool.send(envelopeOf(m), raw, fast).catch((e: unknown) => scrub(e, secret));
     },
     async verify() {
       verifier ??= createVerifyTransport(p, secret);

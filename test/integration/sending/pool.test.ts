@@ -11,6 +11,7 @@ import { simpleParser } from 'mailparser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpPool } from '../../../electron/engine/sending/smtpPool';
 import { createSmtpTransport } from '../../../electron/engine/sending/transport';
+import { encodeMessage } from '../../../electron/engine/sending/mime';
 import type { ProviderRow } from '../../../electron/engine/db/repos/providers';
 import { freePort, startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 
@@ -58,6 +59,47 @@ describe('SMTP connection pool', () => {
     expect(connections).toBeGreaterThanOrEqual(6);
     const m7 = server.messages.find((m) => m.rcpt[0] === 'u7@example.test')!;
     expect(m7.raw).toContain('\r\n\r\n.line 7\r\n');
+  });
+
+  it('dot-safe bytes (the fast MIME writer) go out as they are and arrive intact, mixed with others', async () => {
+    server = await startSmtpServer();
+    const pool = new SmtpPool({
+      connection: { host: server.host, port: server.port, ignoreTLS: true },
+      maxConnections: 2,
+      maxMessages: 100,
+    });
+    const safe = (i: number) =>
+      encodeMessage({
+        from: 'a@shop.test',
+        to: `u${i}@example.test`,
+        subject: `n${i}`,
+        text: `.first line starts with a dot\n${'x'.repeat(100)}\n..two\n`,
+        messageId: `<m${i}@shop.test>`,
+        headers: {},
+      });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2 === 0
+          ? pool.send({ from: 'a@shop.test', to: [`u${i}@example.test`] }, safe(i), true)
+          : pool.send({ from: 'a@shop.test', to: [`u${i}@example.test`] }, raw(i)),
+      ),
+    );
+    pool.close();
+    expect(server.messages).toHaveLength(20);
+    for (const m of server.messages) {
+      const i = Number(m.rcpt[0]!.slice(1, -'@example.test'.length));
+      if (i % 2 === 0) {
+        // What the server stored is exactly what the writer made (its dots are encoded, none stuffed).
+        expect(m.raw).toBe(
+          safe(i)
+            .toString('utf8')
+            .replace(/^Date: .*\r\n/m, m.raw.match(/^Date: .*\r\n/m)![0]),
+        );
+        expect((await simpleParser(m.raw)).text).toBe(
+          `.first line starts with a dot\n${'x'.repeat(100)}\n..two\n`,
+        );
+      } else expect(m.raw).toContain(`\r\n\r\n.line ${i}\r\n`);
+    }
   });
 
   it('a refused recipient fails only its message; the session is reset and reused', async () => {

@@ -8,7 +8,35 @@ import {
   quotedPrintable,
   writeMessage,
 } from '../../../electron/engine/sending/mime';
-import type { RenderedMessage } from '../../../electron/engine/sending/render';
+import type { Piece, RenderedMessage, StaticText } from '../../../electron/engine/sending/render';
+import { dataPhase } from '../../../electron/engine/sending/smtpSession';
+
+/** Quoted-printable decoding per RFC 2045 6.7: soft breaks removed, =XX bytes, CRLF = line break. */
+const decodeQp = (qp: string) =>
+  Buffer.from(
+    qp
+      .replace(/=\r\n/g, '')
+      .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+      .replace(/\r\n/g, '\n'),
+    'latin1',
+  ).toString('utf8');
+
+/** A small seeded generator (32-bit LCG), so a failing case can be run again: rnd(n) is in [0, n). */
+function randomInts(seed: number): (n: number) => number {
+  let x = seed >>> 0;
+  return (n) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+}
+
+/** The two parts of a multipart/alternative message from encodeMessage, still encoded. */
+function partsOf(raw: string): { text: string; html: string } {
+  const boundary = /boundary="([^"]+)"/.exec(raw)![1]!;
+  const [, text, html] = raw.split(`--${boundary}`);
+  const body = (p: string) => p!.slice(p!.indexOf('\r\n\r\n') + 4).replace(/\r\n$/, '');
+  return { text: body(text!), html: body(html!) };
+}
 
 const base: RenderedMessage = {
   from: '"Café Müller" <news@shop.test>',
@@ -40,6 +68,11 @@ describe('fast MIME writer', () => {
     expect(p.date?.toISOString()).toBe('2026-11-23T06:00:00.000Z');
     const lu = raw.match(/^List-Unsubscribe: [\s\S]*?(?=\r\n\S)/m)![0].replace(/\r\n /g, ' ');
     expect(lu).toBe(`List-Unsubscribe: ${base.headers['List-Unsubscribe']}`);
+  });
+
+  it('a text-only message keeps its text exactly (no extra blank line at its end)', async () => {
+    for (const text of ['one line\n', 'no final break', 'two\n\n'])
+      expect((await simpleParser(encodeMessage({ ...base, html: undefined, text }))).text).toBe(text);
   });
 
   it('encodes trailing whitespace and "=" and keeps lines at 76', () => {
@@ -74,8 +107,7 @@ describe('fast MIME writer', () => {
       '~',
       '\x00',
     ];
-    let seed = 7;
-    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+    const rnd = randomInts(7);
     for (let k = 0; k < 2000; k++) {
       let s = '';
       for (let i = rnd(120); i > 0; i--) s += pieces[rnd(pieces.length)];
@@ -88,6 +120,76 @@ describe('fast MIME writer', () => {
       // A lone CR is data (=0D), CRLF and LF are line breaks.
       expect(decode(qp)).toBe(s.replace(/\r\n/g, '\n'));
     }
+  });
+
+  it('a body given as pieces (static text once per campaign, values per message) encodes to the same text', () => {
+    const words = ['a', ' ', '\t', '=', '.', '\n', '\r\n', 'é', '😀', 'x'.repeat(90), '<p class="x">', '~'];
+    const rnd = randomInts(11);
+    const word = (max: number) => {
+      let s = '';
+      for (let i = rnd(max); i > 0; i--) s += words[rnd(words.length)];
+      return s;
+    };
+    // One campaign's static text, shared by its messages (as the renderer does).
+    const statics: StaticText[] = Array.from({ length: 6 }, () => ({ text: word(12) || 'x' }));
+    for (let k = 0; k < 400; k++) {
+      const body = (): Piece[] =>
+        Array.from({ length: 1 + rnd(8) }, (_, i) => (i % 2 === 0 ? statics[rnd(statics.length)]! : word(4)))
+          // A value never ends a piece with a lone CR here: that case falls back to the joined text.
+          .filter((p) => (typeof p === 'string' ? p !== '' && !p.endsWith('\r') : true));
+      const htmlPieces = body();
+      const textPieces = body();
+      const join = (ps: Piece[]) => ps.map((p) => (typeof p === 'string' ? p : p.text)).join('');
+      const m: RenderedMessage = {
+        ...base,
+        html: join(htmlPieces),
+        text: join(textPieces),
+        htmlPieces,
+        textPieces,
+      };
+      const raw = encodeMessage(m).toString('latin1');
+      const parts = partsOf(raw);
+      for (const part of [parts.text, parts.html]) {
+        for (const line of part.split('\r\n')) {
+          expect(line.length).toBeLessThanOrEqual(76);
+          expect(line).not.toMatch(/[ \t]$/);
+        }
+      }
+      expect(decodeQp(parts.html)).toBe(m.html!.replace(/\r\n/g, '\n'));
+      expect(decodeQp(parts.text)).toBe(m.text.replace(/\r\n/g, '\n'));
+    }
+  });
+
+  it('pieces that do not join to the text, or cut a CRLF, are ignored: the joined text is encoded', async () => {
+    const wrong: RenderedMessage = { ...base, htmlPieces: [{ text: 'something else' }] };
+    expect((await simpleParser(encodeMessage(wrong))).html).toBe(base.html);
+    const cut: RenderedMessage = {
+      ...base,
+      text: 'a\r\nb\n',
+      textPieces: [{ text: 'a\r' }, '\nb\n'],
+    };
+    expect((await simpleParser(encodeMessage(cut))).text).toBe('a\nb\n');
+  });
+
+  it('its output is ready for SMTP DATA: CRLF line ends only, and no line starts with "."', () => {
+    const dotty: RenderedMessage = {
+      ...base,
+      html: '.a\n..b\n' + 'y'.repeat(75) + '.c\n.',
+      text: '.\n.x\r\n' + 'z'.repeat(150) + '\n.',
+      htmlPieces: [{ text: '.a\n' }, '..b\n', { text: 'y'.repeat(75) + '.c\n' }, '.'],
+    };
+    for (const m of [base, dotty, { ...dotty, htmlPieces: undefined }]) {
+      const raw = encodeMessage(m);
+      const s = raw.toString('latin1');
+      expect(s).not.toMatch(/(^|\n)\./);
+      expect(s).not.toMatch(/\r(?!\n)|(?<!\r)\n/);
+      // dot-stuffing would change nothing: the bytes go out as they are, then the final dot.
+      expect(dataPhase(raw).equals(Buffer.concat([raw, Buffer.from('.\r\n')]))).toBe(true);
+    }
+  });
+
+  it('a header whose name starts with "." is left to nodemailer (the fast output is promised dot-safe)', () => {
+    expect(canWriteFast({ ...base, headers: { '.X-Odd': '1' } })).toBe(false);
   });
 
   it('encodeMessage gives the bytes writeMessage describes', () => {

@@ -32,8 +32,11 @@ import {
   parseTokens,
   refsOf,
   renderParts,
+  renderPieces,
   staticValue,
+  toPieceParts,
   type Part,
+  type Piece,
   type RenderContext,
   type StaticValues,
   type Token,
@@ -51,6 +54,7 @@ export {
   tokenFromUnsubscribeSubject,
 } from './tokens';
 export { isEmailAddress } from './headers';
+export type { Piece, StaticText } from './template';
 
 export interface RenderCampaign {
   id: number;
@@ -107,6 +111,13 @@ export interface RenderedMessage {
   /** List-Unsubscribe, List-Unsubscribe-Post, List-Id, X-Understudy-Campaign, ... */
   headers: Record<string, string>;
   dkim?: { domainName: string; keySelector: string; privateKey: string; headerFieldNames?: string };
+  /**
+   * `html` and `text` as the compiled template built them, in order: the campaign's static text (the
+   * same objects in every message) and this subscriber's values. They join to `html` and `text`. The
+   * MIME writer encodes the static text once per campaign instead of once per message.
+   */
+  htmlPieces?: readonly Piece[];
+  textPieces?: readonly Piece[];
 }
 
 /** A compiled campaign: call it per subscriber. `warnings` lists what the marketer should review. */
@@ -261,6 +272,8 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     if (derived) textParts = compileNodes(parseTokens(derived, 'text part'), 'text', statics);
   }
   const textPerMessage = textParts === undefined;
+  const htmlPieceParts = htmlParts ? toPieceParts(htmlParts) : undefined;
+  const textPieceParts = textParts ? toPieceParts(textParts) : undefined;
 
   // ---- Per subscriber: concatenation only.
   const campaignId = campaign.id;
@@ -314,8 +327,10 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     ctx.subject = renderParts(subjectParts, ctx)
       .replace(/\s{2,}/g, ' ')
       .trim();
-    const h = htmlParts ? renderParts(htmlParts, ctx) : undefined;
-    const t = textParts ? renderParts(textParts, ctx) : htmlToText(h!) + '\n';
+    const hr = htmlPieceParts ? renderPieces(htmlPieceParts, ctx) : undefined;
+    const h = hr?.text;
+    const tr = textPieceParts ? renderPieces(textPieceParts, ctx) : undefined;
+    const t = tr ? tr.text : htmlToText(h!) + '\n';
     const headers: Record<string, string> = {
       ...staticHeaders,
       'List-Unsubscribe': httpsUrl ? `<${mailtoUrl}>, <${httpsUrl}>` : `<${mailtoUrl}>`,
@@ -330,7 +345,11 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
       headers,
     };
     if (replyTo) msg.replyTo = replyTo;
-    if (h !== undefined) msg.html = h;
+    if (hr) {
+      msg.html = hr.text;
+      msg.htmlPieces = hr.pieces;
+    }
+    if (tr) msg.textPieces = tr.pieces;
     if (dkim) msg.dkim = dkim;
     return msg;
   };

@@ -88,6 +88,43 @@ export interface StaticValues {
 export type Getter = (c: RenderContext) => string;
 export type Part = string | Getter;
 
+/**
+ * Static text of a compiled template: one object per campaign, shared by every message, so that a
+ * writer can do its work on it (quoted-printable encoding) once per campaign instead of per message.
+ */
+export interface StaticText {
+  readonly text: string;
+  /** The MIME writer's encoding of `text`, made the first time a message needs it (mime.ts). */
+  encoded?: Uint8Array;
+}
+/** A rendered body in order: the template's static text, and the values of one subscriber. */
+export type Piece = StaticText | string;
+export type PieceParts = (StaticText | Getter)[];
+
+/** The parts with their static strings as shared StaticText objects (once per campaign). */
+export function toPieceParts(parts: Part[]): PieceParts {
+  return parts.map((p) => (typeof p === 'string' ? { text: p } : p));
+}
+
+/** Renders like renderParts and also returns the pieces (empty values left out); they join to the text. */
+export function renderPieces(parts: PieceParts, c: RenderContext): { text: string; pieces: Piece[] } {
+  let text = '';
+  const pieces: Piece[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i]!;
+    if (typeof p === 'function') {
+      const v = p(c);
+      if (v === '') continue;
+      text += v;
+      pieces.push(v);
+    } else {
+      text += p.text;
+      pieces.push(p);
+    }
+  }
+  return { text, pieces };
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Escaping
 
