@@ -4,8 +4,8 @@
  *     `smtp-source -s 10 -d` sending the same count and size to the same kind of sink (ratio; target ≥ 0.30);
  *  2. failover time: primary smtp-sink SIGKILLed mid-campaign → backup's first accepted message (≤ 2 s);
  *  3. cap accuracy on a simulated clock: 10/s and 500/day (≥ 97 % of the cap, never above);
- *  4. peak RSS for a 1,000,000-recipient campaign (null transport: the engine without a server), next to
- *     a 100,000-recipient one (≤ 200 MB, and flat).
+ *  4. peak RSS for a 1,000,000-recipient campaign, next to a 100,000-recipient one (≤ 200 MB, and flat):
+ *     sent to smtp-sink (the real path), and through the null transport (the engine alone).
  * Sizes: BENCH_SEND_N (default 20000), BENCH_RSS_N (default 1000000).
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -163,7 +163,10 @@ function caps(): void {
 
 /** sendRss.ts bundled to plain JavaScript once (dependencies external, loaded from node_modules). */
 let rssScript: string | null = null;
-async function rssChild(n: number): Promise<{ n: number; sent: number; ms: number; peakRssMb: number }> {
+async function rssChild(
+  n: number,
+  port?: number,
+): Promise<{ n: number; sent: number; ms: number; peakRssMb: number }> {
   if (!rssScript) {
     rssScript = join(import.meta.dirname, '..', 'node_modules', '.cache', 'understudy-bench', 'sendRss.mjs');
     await build({
@@ -177,7 +180,8 @@ async function rssChild(n: number): Promise<{ n: number; sent: number; ms: numbe
     });
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [rssScript!, String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = [rssScript!, String(n), ...(port ? [String(port)] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let s = '';
     child.stdout.on('data', (d) => (s += d.toString()));
     child.once('exit', (code) =>
@@ -187,11 +191,20 @@ async function rssChild(n: number): Promise<{ n: number; sent: number; ms: numbe
 }
 
 async function rss(): Promise<void> {
-  const small = await rssChild(Math.max(1, Math.floor(RSS_N / 10)));
-  const big = await rssChild(RSS_N);
-  out(
-    `peak RSS during the campaign: ${big.n} recipients ${big.peakRssMb.toFixed(0)} MB (${big.sent} sent via null transport, ${((big.sent / big.ms) * 1000).toFixed(0)} msg/s) vs ${small.n} recipients ${small.peakRssMb.toFixed(0)} MB -> ratio ${(big.peakRssMb / small.peakRssMb).toFixed(2)}; budget 200 MB -> ${(big.peakRssMb / 200).toFixed(2)} of it`,
-  );
+  // The real path (SMTP to smtp-sink over 10 connections), then the engine alone (null transport).
+  const sink = await startSmtpSink({ backlog: 1024 });
+  try {
+    for (const port of [sink.port, undefined]) {
+      const via = port ? 'to smtp-sink' : 'via null transport';
+      const small = await rssChild(Math.max(1, Math.floor(RSS_N / 10)), port);
+      const big = await rssChild(RSS_N, port);
+      out(
+        `peak RSS during the campaign: ${big.n} recipients ${big.peakRssMb.toFixed(0)} MB (${big.sent} sent ${via}, ${((big.sent / big.ms) * 1000).toFixed(0)} msg/s) vs ${small.n} recipients ${small.peakRssMb.toFixed(0)} MB -> ratio ${(big.peakRssMb / small.peakRssMb).toFixed(2)}; budget 200 MB -> ${(big.peakRssMb / 200).toFixed(2)} of it`,
+      );
+    }
+  } finally {
+    await sink.stop();
+  }
 }
 
 const only = process.argv.slice(2);
