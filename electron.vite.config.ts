@@ -5,24 +5,29 @@ import { defineConfig } from 'electron-vite';
 import { resolve } from 'node:path';
 
 const root = import.meta.dirname;
+// Tests build into a folder of their own (test/integration/build) instead of the checkout's out/.
+const out = process.env.UNDERSTUDY_BUILD_OUT ?? resolve(root, 'out');
 
 export default defineConfig({
   main: {
     build: {
-      outDir: resolve(root, 'out/main'),
+      outDir: resolve(out, 'main'),
       // better-sqlite3 and the other runtime dependencies stay in node_modules (unpacked from the asar).
       externalizeDeps: true,
       rollupOptions: {
         input: {
           index: resolve(root, 'electron/main/index.ts'),
           engineHost: resolve(root, 'electron/main/engineHost.ts'),
+          // Worker threads the engine starts by `new URL('./x.ts', import.meta.url)`: each is compiled
+          // beside the bundle as x.js, where spawnWorker looks for it (workers/spawn.ts).
+          importWorker: resolve(root, 'electron/engine/mirror/csv/importWorker.ts'),
         },
       },
     },
   },
   preload: {
     build: {
-      outDir: resolve(root, 'out/preload'),
+      outDir: resolve(out, 'preload'),
       externalizeDeps: false,
       isolatedEntries: true,
       rollupOptions: {
@@ -35,7 +40,7 @@ export default defineConfig({
     root: resolve(root, 'renderer'),
     base: './',
     build: {
-      outDir: resolve(root, 'out/renderer'),
+      outDir: resolve(out, 'renderer'),
       target: 'chrome120',
       rollupOptions: { input: resolve(root, 'renderer/index.html') },
     },

@@ -1,12 +1,15 @@
 /**
  * Starts a worker thread for CPU-heavy engine work (parsing a 1,000,000-row import) so the engine's
  * event loop stays responsive. In a checkout the entry is TypeScript: it is compiled once per process
- * with esbuild into one script (bootstrap.mjs and tsx only if esbuild is missing); in a build it is the
- * compiled JavaScript file next to this one.
+ * with esbuild into one script (bootstrap.mjs and tsx only if esbuild is missing); in a build, where
+ * the TypeScript file is not there, it is the compiled `.js` entry beside the bundle that names it.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { internalError } from '../errors';
 
 export interface SpawnOptions {
   /**
@@ -29,6 +32,16 @@ export function spawnWorker(entry: URL, data: Record<string, unknown>, options: 
     ...(options.youngMb ? { maxYoungGenerationSizeMb: options.youngMb } : {}),
   };
   const limits = Object.keys(resourceLimits).length ? { resourceLimits } : {};
+  if (path.endsWith('.ts') && !existsSync(path)) {
+    // A build (the desktop app's electron-vite output): the code that names `./x.ts` was bundled, and
+    // the entry was compiled beside it as `x.js` (electron.vite.config.ts lists every worker entry).
+    const compiled = path.replace(/\.ts$/, '.js');
+    if (existsSync(compiled)) return new Worker(compiled, { workerData: data, ...limits });
+    throw internalError(`This build of Understudy is missing its worker ${basename(compiled)}.`, {
+      safe: 'Nothing was changed.',
+      next: 'Reinstall Understudy; if it persists, report it with this message.',
+    });
+  }
   if (path.endsWith('.ts')) {
     const code = bundled(path);
     if (code !== undefined) return new Worker(code, { eval: true, workerData: data, ...limits });
