@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { common, dbPathOf, parseIntOption, type CommonOptions, type Io } from '../context';
 import { Engine } from '../../engine/engine';
 import { applyPendingRestore } from '../../engine/continuity/backups';
@@ -15,7 +16,28 @@ import { startServer } from '../../server/server';
 import { isLoopback } from '../../server/security';
 import { userError } from '../../engine/errors';
 
-const DEFAULT_STATIC = join(fileURLToPath(new URL('../../..', import.meta.url)), 'out', 'renderer');
+/**
+ * The renderer build browser mode serves: out/renderer of the Understudy checkout or package this code
+ * runs from — the nearest folder up with Understudy's package.json (the CLI may run from a cached
+ * bundle under node_modules/.cache, not from beside its sources).
+ */
+function defaultStaticDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'understudy')
+          return join(dir, 'out', 'renderer');
+      } catch {
+        // Not a package.json we can read: keep looking up.
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) return join(process.cwd(), 'out', 'renderer');
+    dir = up;
+  }
+}
 
 export function registerServe(program: Command, io: Io): void {
   common(
@@ -60,7 +82,7 @@ export function registerServe(program: Command, io: Io): void {
           engine,
           port,
           host,
-          staticDir: io.env.UNDERSTUDY_RENDERER_DIR ?? DEFAULT_STATIC,
+          staticDir: io.env.UNDERSTUDY_RENDERER_DIR ?? defaultStaticDir(),
         });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;

@@ -33,7 +33,11 @@ describe('SMTP probe', () => {
       auth: 'PLAIN' as const,
     };
     const good = await addSmtpProvider(engine, { name: 'Good', ...base, password: 'right' }, secrets);
-    const expired = await addSmtpProvider(engine, { name: 'Expired', ...base, password: 'old-secret-pw-42' }, secrets);
+    const expired = await addSmtpProvider(
+      engine,
+      { name: 'Expired', ...base, password: 'old-secret-pw-42' },
+      secrets,
+    );
     const sinkP = await addSmtpProvider(
       engine,
       { name: 'Sink', host: '127.0.0.1', port: sink.port, tls: 'none' },
