@@ -217,6 +217,12 @@ async function bench(): Promise<void> {
     console.log(
       `insert only  : ${fmt(floor.rows)} rows in ${floor.secs.toFixed(2)} s (${((floor.cpuSecs * 1e6) / floor.rows).toFixed(1)} µs of CPU per row): the SQLite part of the apply alone, ratio ${(floor.rows / floor.secs / LIMIT_RATE).toFixed(2)}`,
     );
+    // What 0.80 of the limit leaves: this many seconds on every core. SQLite has one writer, so the
+    // insert-only time must fit in it by itself; and fetching plus inserting must fit on all cores.
+    const budget = MEMBERS / (0.8 * LIMIT_RATE);
+    console.log(
+      `budget at 0.80: ${budget.toFixed(3)} s; insert only alone takes ${floor.secs.toFixed(2)} s (one writer: ${(floor.secs / budget).toFixed(2)}× the budget); fetch only + insert only need ${(fetchCpuSecs + floor.cpuSecs).toFixed(2)} s of CPU, ${cpus().length} cores give ${(budget * cpus().length).toFixed(2)} s`,
+    );
     console.log(
       `machine      : ${cpus().length} cores, load average ${loadavg()
         .map((l) => l.toFixed(1))
