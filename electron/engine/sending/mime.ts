@@ -112,9 +112,15 @@ export function quotedPrintable(text: string): string {
 
 /** Encodes `text` into `qpOut` from `start` (growing it, keeping what is before `start`); returns the end. */
 function qpInto(text: string, start: number): number {
-  if (text.length <= SHORT && isAscii(text)) return qpShortInto(text, start);
-  if (qpIn.length < text.length * 3) qpIn = Buffer.allocUnsafeSlow(text.length * 3);
-  const len = qpIn.write(text, 0, 'utf8');
+  let len: number;
+  if (text.length <= SHORT && isAscii(text)) {
+    // A subscriber's value: copied with charCodeAt, cheaper than a call into the UTF-8 writer.
+    len = text.length;
+    for (let i = 0; i < len; i++) qpIn[i] = text.charCodeAt(i);
+  } else {
+    if (qpIn.length < text.length * 3) qpIn = Buffer.allocUnsafeSlow(text.length * 3);
+    len = qpIn.write(text, 0, 'utf8');
+  }
   const src = qpIn;
   // Worst case: every byte encoded (3x) plus a soft break ("=" CRLF) every 25 encoded bytes.
   if (qpOut.length < start + len * 4 + 16) {
@@ -169,60 +175,11 @@ function qpInto(text: string, start: number): number {
   return encodeTrailingSpace(out, o, col, start);
 }
 
-/** Subscriber values are short: read them from the string, without a UTF-8 copy first. */
+/** Subscriber values are short: an ASCII one this long or less is copied without the UTF-8 writer. */
 const SHORT = 256;
 const NOT_ASCII = /[\u0080-\uffff]/;
 function isAscii(s: string): boolean {
   return !NOT_ASCII.test(s);
-}
-
-/** qpInto for a short ASCII string (the same rules, read with charCodeAt). */
-function qpShortInto(text: string, start: number): number {
-  ensureQp(start, text.length * 4 + 16);
-  const out = qpOut;
-  const len = text.length;
-  let o = start;
-  let col = 0;
-  for (let i = 0; i < len; i++) {
-    const b = text.charCodeAt(i);
-    if (b >= 33 && b <= 126 && b !== 0x3d) {
-      if (col === 75) {
-        out[o++] = 0x3d;
-        out[o++] = 0x0d;
-        out[o++] = 0x0a;
-        col = 0;
-      }
-      if (b !== 0x2e || col !== 0) {
-        out[o++] = b;
-        col++;
-        continue;
-      }
-    }
-    if (b === 0x0d && i + 1 < len && text.charCodeAt(i + 1) === 0x0a) continue;
-    if (b === 0x0a) {
-      o = encodeTrailingSpace(out, o, col, start);
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      col = 0;
-      continue;
-    }
-    if (col > 72) {
-      out[o++] = 0x3d;
-      out[o++] = 0x0d;
-      out[o++] = 0x0a;
-      col = 0;
-    }
-    if (b === 0x20 || b === 0x09) {
-      out[o++] = b;
-      col++;
-    } else {
-      out[o++] = 0x3d;
-      out[o++] = HEX[b >> 4]!;
-      out[o++] = HEX[b & 15]!;
-      col += 3;
-    }
-  }
-  return encodeTrailingSpace(out, o, col, start);
 }
 
 /** Makes room in `qpOut` for `extra` more bytes after `used`, keeping what is there. */
