@@ -161,12 +161,12 @@ export function createNotice(
   if (input.codes) {
     const batch = input.codes;
     const c = requireCampaign(engine, campaign.id);
-    const domain = requireSendingSettings(engine, c.fromEmail).messageIdDomain;
+    const { messageIdDomain: domain, messageIdScope: scope } = requireSendingSettings(engine, c.fromEmail);
     codes = engine.db.transaction(() => {
       engine.repos.deliveries.enqueue(
         campaign.id,
         list.id,
-        (cid, sid) => messageIdFor(cid, sid, domain),
+        (cid, sid) => messageIdFor(cid, sid, domain, scope),
         engine.now(),
       );
       return engine.repos.codes.assign(campaign.id, batch, engine.now());

@@ -116,7 +116,9 @@ function apply(
   }
   if (m.complaint && m.complaint.feedbackType === 'abuse') {
     // Whom it is about: our Message-ID names the subscriber; else the (often redacted) recipient.
-    const ids = m.complaint.originalMessageId ? parseMessageId(m.complaint.originalMessageId) : undefined;
+    const ids = m.complaint.originalMessageId
+      ? ours(engine, parseMessageId(m.complaint.originalMessageId))
+      : undefined;
     const sub = ids ? repo.subscriber(ids.subscriberId) : undefined;
     const email = sub?.emailNorm ?? (m.complaint.recipient ? normalizeOr(m.complaint.recipient) : null);
     if (!email) return 'ignored';
@@ -140,7 +142,9 @@ function apply(
   if (m.dsn) {
     const hard = m.dsn.recipients.filter(isHardBounce);
     if (!hard.length) return 'ignored';
-    const original = m.dsn.originalMessageId ? parseMessageId(m.dsn.originalMessageId) : undefined;
+    const original = m.dsn.originalMessageId
+      ? ours(engine, parseMessageId(m.dsn.originalMessageId))
+      : undefined;
     for (const r of hard) {
       const emailNorm = normalizeOr(r.recipient);
       const detail = `${r.status} ${r.diagnostic ?? ''}`.trim().slice(0, 500);
@@ -162,6 +166,19 @@ function apply(
     return 'bounce';
   }
   return 'ignored';
+}
+
+/**
+ * The ids in one of our Message-IDs, if this database sent it: its installation id, or none (Message-IDs
+ * from before installation ids). Another database's ids name other people; only the report's recipient
+ * address counts then.
+ */
+function ours(
+  engine: Engine,
+  ids: ReturnType<typeof parseMessageId>,
+): ReturnType<typeof parseMessageId> | undefined {
+  if (!ids) return undefined;
+  return ids.scope === undefined || ids.scope === engine.repos.meta.installationId() ? ids : undefined;
 }
 
 function queue(

@@ -211,7 +211,7 @@ export async function runCampaign(
       enqueued = engine.repos.deliveries.enqueue(
         campaignId,
         list.id,
-        (c, s) => messageIdFor(c, s, settings.messageIdDomain),
+        (c, s) => messageIdFor(c, s, settings.messageIdDomain, settings.messageIdScope),
         engine.now(),
         { chunkSize: ENQUEUE_CHUNK },
       );

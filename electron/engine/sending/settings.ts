@@ -71,6 +71,8 @@ export function requireSendingSettings(
   unsubscribeUrl?: string;
   companyName?: string;
   messageIdDomain: string;
+  /** This database's installation id, inside every Message-ID (db/migrations/0005_installation.ts). */
+  messageIdScope: string;
 } {
   const s = getSendingSettings(engine);
   if (!s.postal_address) {
@@ -94,6 +96,7 @@ export function requireSendingSettings(
     ...(s.unsubscribe_url ? { unsubscribeUrl: s.unsubscribe_url } : {}),
     ...(s.company_name ? { companyName: s.company_name } : {}),
     messageIdDomain: domain,
+    messageIdScope: engine.repos.meta.installationId(),
   };
 }
 

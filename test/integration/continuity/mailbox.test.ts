@@ -12,7 +12,7 @@ import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
 import { processInbox } from '../../../electron/engine/continuity/inbox';
 import { runDrills } from '../../../electron/engine/continuity/drills';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
-import { unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
+import { messageIdFor, unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
@@ -177,39 +177,18 @@ describe('backup mailbox (Dovecot)', () => {
     expect(await processInbox(engine)).toMatchObject({ examined: 1, bounces: 1 });
     expect(status(ids[3]!)).toBe('bounced');
 
-    // A spam complaint from a feedback loop (ARF, RFC 5965) naming our Message-ID: complained everywhere.
+    // A spam complaint from a feedback loop (ARF, RFC 5965) naming a Message-ID of another database
+    // (another installation id) with ann's number, and no recipient: it says nothing about anyone here.
     await dovecot.deliver(
       'bounces',
-      [
-        'From: fbl@mailbox-provider.example',
-        'To: bounces@shop.example',
-        'Subject: FW: Winter sale',
-        'Message-ID: <arf1@mailbox-provider.example>',
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"',
-        '',
-        '--ARF',
-        'Content-Type: text/plain',
-        '',
-        'This is an email abuse report.',
-        '--ARF',
-        'Content-Type: message/feedback-report',
-        '',
-        'Feedback-Type: abuse',
-        'User-Agent: ExampleFBL/1.0',
-        'Version: 1',
-        '',
-        '--ARF',
-        'Content-Type: text/rfc822-headers',
-        '',
-        'From: Shop <shop@shop.example>',
-        'Subject: Winter sale',
-        `Message-ID: <understudy.c${campaign}.s${ids[2]}@shop.example>`,
-        '',
-        '--ARF--',
-        '',
-      ].join('\r\n'),
+      arf('arf0', `<understudy.0123456789ab.c${campaign}.s${ids[0]}@shop.example>`),
     );
+    expect(await processInbox(engine)).toMatchObject({ examined: 1, complaints: 0 });
+    expect(status(ids[0]!)).toBe('unsubscribed'); // as the unsubscribe email above left her
+
+    // One naming our Message-ID (as this database sends it): complained everywhere.
+    const ours = messageIdFor(campaign, ids[2]!, 'shop.example', engine.repos.meta.installationId());
+    await dovecot.deliver('bounces', arf('arf1', ours));
     expect(await processInbox(engine)).toMatchObject({ examined: 1, complaints: 1 });
     expect(status(ids[2]!)).toBe('complained');
     expect(
@@ -277,3 +256,36 @@ describe('backup mailbox (Dovecot)', () => {
     }
   });
 });
+
+/** A spam complaint from a feedback loop (ARF, RFC 5965) about the message with `messageId`. */
+function arf(id: string, messageId: string): string {
+  return [
+    'From: fbl@mailbox-provider.example',
+    'To: bounces@shop.example',
+    'Subject: FW: Winter sale',
+    `Message-ID: <${id}@mailbox-provider.example>`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=feedback-report; boundary="ARF"',
+    '',
+    '--ARF',
+    'Content-Type: text/plain',
+    '',
+    'This is an email abuse report.',
+    '--ARF',
+    'Content-Type: message/feedback-report',
+    '',
+    'Feedback-Type: abuse',
+    'User-Agent: ExampleFBL/1.0',
+    'Version: 1',
+    '',
+    '--ARF',
+    'Content-Type: text/rfc822-headers',
+    '',
+    'From: Shop <shop@shop.example>',
+    'Subject: Winter sale',
+    `Message-ID: ${messageId}`,
+    '',
+    '--ARF--',
+    '',
+  ].join('\r\n');
+}

@@ -44,6 +44,22 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('gives each database an installation id of its own, kept when it is opened again', () => {
+    const dir = tempDir();
+    const a = openDatabase(join(dir, 'a.sqlite'));
+    const b = openDatabase(join(dir, 'b.sqlite'));
+    const idOf = (db: Database.Database) =>
+      (db.prepare(`SELECT value FROM meta WHERE key = 'installation_id'`).get() as { value: string }).value;
+    const first = idOf(a);
+    expect(first).toMatch(/^[0-9a-f]{12}$/);
+    expect(idOf(b)).not.toBe(first);
+    a.close();
+    b.close();
+    const again = openDatabase(join(dir, 'a.sqlite'));
+    expect(idOf(again)).toBe(first);
+    again.close();
+  });
+
   it('is idempotent: opening again runs nothing', () => {
     const dir = tempDir();
     const path = join(dir, 'a.sqlite');

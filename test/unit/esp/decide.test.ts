@@ -42,7 +42,10 @@ const esp = (status: SubscriberStatus, changedAt: string | null): MemberFields =
 
 describe('decideMember', () => {
   it('inserts what it has never seen', () => {
-    expect(decideMember(undefined, esp('pending', null), false)).toMatchObject({ changed: true, keptLocal: false });
+    expect(decideMember(undefined, esp('pending', null), false)).toMatchObject({
+      changed: true,
+      keptLocal: false,
+    });
   });
 
   it('follows the ESP when its change is newer (a re-subscribe there wins)', () => {

@@ -7,8 +7,15 @@ import { migration0001 } from './0001_initial';
 import { migration0002 } from './0002_sending';
 import { migration0003 } from './0003_esp';
 import { migration0004 } from './0004_continuity';
+import { migration0005 } from './0005_installation';
 import type { Migration } from './types';
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004];
+export const migrations: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;

@@ -31,6 +31,13 @@ const COUNTED = [
 export class MetaRepo {
   constructor(private readonly db: Db) {}
 
+  /** This database's installation id (migration 5): the scope of the Message-IDs it sends. */
+  installationId(): string {
+    const id = this.get('installation_id');
+    if (!id) throw new Error('This database has no installation id (migration 5 did not run).');
+    return id;
+  }
+
   get(key: string): string | undefined {
     return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)
       ?.value;
