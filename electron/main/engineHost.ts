@@ -6,6 +6,7 @@
  */
 import type { MessagePortMain } from 'electron';
 import { Engine } from '../engine/engine';
+import { useNativeBinding } from '../engine/db';
 import { applyPendingRestore } from '../engine/continuity/backups';
 import { createDispatcher } from '../engine/handlers';
 import { eventChannels } from '../engine/api/events';
@@ -76,11 +77,12 @@ async function start(port: MessagePortMain): Promise<void> {
   const send = (m: HostMessage) => port.postMessage(m);
   let engine: Engine;
   try {
-    const nativeBinding = argValue('--native-binding');
-    // A restore the person asked for is applied before the database opens. (applyPendingRestore opens
-    // SQLite with the default binding, which is Electron's own only in a packaged app.)
-    if (!nativeBinding) await applyPendingRestore(argValue('--db')!);
-    engine = Engine.open({ dbPath: argValue('--db')!, ...(nativeBinding ? { nativeBinding } : {}) });
+    // In a checkout, SQLite built for Electron's ABI: every connection of this process (backups,
+    // checks and restores too) loads it. A packaged app's default build is Electron's already.
+    useNativeBinding(argValue('--native-binding'));
+    // A restore the person asked for is applied before the database opens.
+    await applyPendingRestore(argValue('--db')!);
+    engine = Engine.open({ dbPath: argValue('--db')! });
   } catch (e) {
     const err = isUnderstudyError(e) ? e.toJSON() : { message: (e as Error)?.message ?? String(e) };
     send({ kind: 'fatal', error: err });

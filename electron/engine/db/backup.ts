@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Db } from './connection';
-import { runCheck } from './connection';
+import { runCheck, sqliteOptions } from './connection';
 import { LATEST_VERSION } from './migrations';
 
 export interface CopyResult {
@@ -36,7 +36,7 @@ export async function copyDatabase(db: Db, dest: string): Promise<CopyResult> {
     },
   });
   // The copy inherits WAL mode from the source's header: make it one self-contained file.
-  const copy = new Database(dest);
+  const copy = new Database(dest, sqliteOptions());
   try {
     copy.pragma('journal_mode = DELETE');
   } finally {
@@ -61,7 +61,7 @@ const COUNTED = ['lists', 'subscribers', 'suppressions', 'campaigns', 'deliverie
 export function checkFile(path: string): FileCheck {
   let db: Db;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = new Database(path, sqliteOptions({ readonly: true, fileMustExist: true }));
   } catch (e) {
     return { integrity: (e as Error).message, ok: false, schemaVersion: 0, counts: {} };
   }
@@ -99,7 +99,7 @@ export const CODE_SCHEMA_VERSION = LATEST_VERSION;
 export function swapInto(source: string, dbPath: string): void {
   const staging = `${dbPath}.restoring`;
   rmSync(staging, { force: true });
-  const src = new Database(source, { readonly: true, fileMustExist: true });
+  const src = new Database(source, sqliteOptions({ readonly: true, fileMustExist: true }));
   try {
     // VACUUM INTO writes a fresh, compact, self-contained copy from one read transaction.
     src.prepare('VACUUM INTO ?').run(staging);
@@ -146,7 +146,7 @@ export interface BackupRecord {
 
 /** The backups table of another database file (the pre-restore copy), read without changing it. */
 export function readBackupRecords(path: string): BackupRecord[] {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(path, sqliteOptions({ readonly: true, fileMustExist: true }));
   try {
     return db
       .prepare(

@@ -24,6 +24,22 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * The better_sqlite3.node this process loads for every connection, when not Node's own build: the
+ * desktop app run from a checkout passes Electron's (scripts/native.mjs) once at start. Backups,
+ * checks and restores open their connections through `sqliteOptions` and so use it too.
+ */
+let processBinding: string | undefined;
+
+export function useNativeBinding(path: string | undefined): void {
+  processBinding = path;
+}
+
+/** better-sqlite3 constructor options with this process's native binding. */
+export function sqliteOptions(options: Database.Options = {}): Database.Options {
+  return processBinding && !options.nativeBinding ? { ...options, nativeBinding: processBinding } : options;
+}
+
 /** How often a database that was closed cleanly gets a `quick_check` on open. */
 const CHECK_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
@@ -42,10 +58,13 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
 
   let db: Db;
   try {
-    db = new Database(path, {
-      readonly: options.readonly ?? false,
-      ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-    });
+    db = new Database(
+      path,
+      sqliteOptions({
+        readonly: options.readonly ?? false,
+        ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+      }),
+    );
   } catch (e) {
     throw damaged(path, e);
   }

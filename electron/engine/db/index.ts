@@ -20,7 +20,15 @@ import { SuppressionsRepo } from './repos/suppressions';
 import { ProviderStateRepo } from './repos/providerState';
 import { CampaignRunsRepo } from './repos/campaignRuns';
 
-export { openDatabase, migrate, runCheck, schemaVersion, type Db, type OpenOptions } from './connection';
+export {
+  openDatabase,
+  migrate,
+  runCheck,
+  schemaVersion,
+  useNativeBinding,
+  type Db,
+  type OpenOptions,
+} from './connection';
 
 export interface Repos {
   lists: ListsRepo;
