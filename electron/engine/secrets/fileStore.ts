@@ -18,7 +18,18 @@ import {
   timingSafeEqual,
 } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import {
+  chmod,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { userError } from '../errors';
 import type { SecretStore } from './index';
@@ -373,30 +384,41 @@ export class EncryptedFileSecretStore implements SecretStore {
     const lockPath = `${this.path}.lock`;
     await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
     const deadline = Date.now() + this.#options.lockTimeoutMs;
-    for (;;) {
-      try {
-        const fh = await open(lockPath, 'wx', 0o600);
-        await fh.writeFile(String(process.pid));
-        await fh.close();
-        return () => unlink(lockPath).catch(() => undefined);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        if (await staleLock(lockPath)) {
-          await unlink(lockPath).catch(() => undefined);
-          continue;
+    // The lock appears with its owner's pid already in it: written to a file of our own, then linked
+    // into place (link fails if the lock exists). Created empty and then written, a process killed in
+    // between left an empty lock that no one could tell was dead for 30 s. The file of our own is
+    // named like the write temps, so a killed process's is tidied like theirs.
+    const mine = join(dirname(lockPath), `.${basename(this.path)}.${process.pid}.${++lockSeq}.lock.tmp`);
+    await writeFile(mine, String(process.pid), { mode: 0o600 });
+    try {
+      for (;;) {
+        try {
+          await link(mine, lockPath);
+          return () => unlink(lockPath).catch(() => undefined);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+          if (await staleLock(lockPath)) {
+            await unlink(lockPath).catch(() => undefined);
+            continue;
+          }
+          if (Date.now() > deadline) {
+            throw userError('The secret file is locked by another Understudy process.', {
+              code: 'secrets_locked',
+              safe: 'Nothing was changed.',
+              next: `Wait for the other process to finish and try again; if none is running, delete ${lockPath}.`,
+            });
+          }
+          await new Promise((r) => setTimeout(r, 20));
         }
-        if (Date.now() > deadline) {
-          throw userError('The secret file is locked by another Understudy process.', {
-            code: 'secrets_locked',
-            safe: 'Nothing was changed.',
-            next: `Wait for the other process to finish and try again; if none is running, delete ${lockPath}.`,
-          });
-        }
-        await new Promise((r) => setTimeout(r, 20));
       }
+    } finally {
+      await unlink(mine).catch(() => undefined);
     }
   }
 }
+
+/** Numbers the lock files of this process (several stores may lock at once). */
+let lockSeq = 0;
 
 /** Temp files of writers killed between create and rename hold only ciphertext; tidy them away. */
 async function removeOrphanTemps(dir: string, base: string): Promise<void> {
