@@ -14,8 +14,11 @@ export function registerStatus(program: Command, io: Io): void {
     await withEngine(opts, io, (engine) => {
       const status = engine.repos.meta.status();
       const problems = opts.check ? engine.repos.meta.integrityCheck() : undefined;
+      // The id inside every Message-ID this database sends (<understudy.ID.c…>), to tell its mail apart.
+      const installationId = engine.repos.meta.installationId();
       const value = {
         ...status,
+        installationId,
         codeSchemaVersion: LATEST_VERSION,
         ...(problems ? { integrity: problems.length ? problems : 'ok' } : {}),
       };
@@ -23,6 +26,7 @@ export function registerStatus(program: Command, io: Io): void {
         [
           `database: ${status.path}`,
           `schema: ${status.schemaVersion} (this version of Understudy: ${LATEST_VERSION})`,
+          `installation id: ${installationId} (in the Message-ID of every message sent from this database)`,
           `size: ${mb(status.sizeBytes)} + WAL ${mb(status.walBytes)} (${status.pageCount} pages of ${status.pageSize} bytes, ${status.freePages} free)`,
           `rows: ${Object.entries(status.tables)
             .map(([t, n]) => `${t} ${n}`)

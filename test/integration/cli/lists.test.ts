@@ -67,6 +67,7 @@ describe('understudy CLI: lists, import, export, subscribers, status', () => {
     const status = await cli(['status', '--db', db, '--json', '--check']);
     expect(status.code).toBe(0);
     expect(status.json()).toMatchObject({ path: db, integrity: 'ok', tables: { lists: 1, subscribers: 2 } });
+    expect((status.json() as { installationId: string }).installationId).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it('exits 1 with one clear line on a user error, and --json gives an error document', async () => {
