@@ -100,6 +100,7 @@ async function failover(): Promise<void> {
   let killedAt = 0;
   let firstBackupOk = 0;
   const s = await runCampaign(engine, campaignId, {
+    tuning: { progressMs: 0 }, // an event at every step: the kill lands at 300 sent, not at the next tick
     onProgress: (p) => {
       if (!killedAt && p.sent >= 300) {
         killedAt = performance.now();
