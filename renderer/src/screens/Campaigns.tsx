@@ -235,6 +235,9 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
   const [who, setWho] = useState<number>(0);
   const [when, setWhen] = useState('');
   const c = detail.value as CampaignDetail | null;
+  const preview = c
+    ? fillMergeTags(c.html ?? `<pre>${escapeHtml(c.text ?? '')}</pre>`, subscribers[who] ?? null)
+    : '';
 
   const version = useStore((s) => s.dataVersion);
   const [previewError, setPreviewError] = useState<ApiError | null>(null);
@@ -403,17 +406,16 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                     ))}
                   </select>
                 </div>
-                {previewError && (
-                  <ErrorBox error={previewError} onDismiss={() => setPreviewError(null)} />
-                )}
+                {previewError && <ErrorBox error={previewError} onDismiss={() => setPreviewError(null)} />}
                 <iframe
+                  // A new frame for new content: Chromium can keep showing the first document when
+                  // srcdoc changes while that one is still loading (seen in e2e: raw merge tags stayed
+                  // on screen with the subscribers already loaded).
+                  key={preview}
                   className="preview"
                   title={`Preview of ${c.name}`}
                   sandbox=""
-                  srcDoc={fillMergeTags(
-                    c.html ?? `<pre>${escapeHtml(c.text ?? '')}</pre>`,
-                    subscribers[who] ?? null,
-                  )}
+                  srcDoc={preview}
                 />
                 {c.failures.length > 0 && (
                   <details>
