@@ -113,6 +113,7 @@ function IncidentDetail({ id }: { id: number }) {
               {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
               {report !== null && (
                 <iframe
+                  key={report} // a new frame for a new report (see the campaign preview)
                   className="preview report"
                   title="Incident report"
                   sandbox=""
