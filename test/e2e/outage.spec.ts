@@ -77,6 +77,8 @@ test('primary goes down: incident banner, send via backup, the report shows it',
     await expect(detail).toContainText('scheduled');
     await expect(detail.locator('iframe[sandbox=""]')).toBeVisible();
     await expect(detail.frameLocator('iframe').locator('body')).toContainText('Hello Fan0');
+    // What to review before it goes out: here, no https unsubscribe URL (so no one-click unsubscribe).
+    await expect(detail.getByTestId('campaign-review')).toContainText('one-click');
     await shot(app, 'campaign-detail');
     await detail.getByRole('button', { name: 'Close' }).click();
     await shot(app, 'campaigns');

@@ -121,6 +121,7 @@ export function registerCampaigns(program: Command, io: Io): void {
                 `last run: ${c.run.state}, started ${c.run.startedAt}${c.run.error ? `, error: ${c.run.error}` : ''}`,
               ]
             : []),
+          ...(c.review.length ? ['review before it is sent:', ...c.review.map((w) => `  - ${w}`)] : []),
           ...(c.failures.length
             ? [
                 'failures:',

@@ -153,6 +153,12 @@ export type Campaign = z.infer<typeof CampaignSchema>;
 export const CampaignDetailSchema = CampaignSchema.extend({
   html: z.string().nullable(),
   text: z.string().nullable(),
+  /**
+   * What to review before it is sent, in words a person reads: merge tags that will be left empty, an
+   * unsubscribe link the footer adds, no one-click unsubscribe, a setting that would stop the send.
+   * Empty once the campaign is sent or cancelled.
+   */
+  review: z.array(z.string()),
   byProvider: z.record(z.string(), z.number().int()),
   run: z
     .object({

@@ -3,7 +3,9 @@
  * sending, list and show with delivery counts. Sending is run.ts; pausing and the rest control.ts.
  */
 import type { Engine } from '../engine';
-import { userError } from '../errors';
+import { isUnderstudyError, userError } from '../errors';
+import { lintCampaign } from './render';
+import { requireSendingSettings } from './settings';
 import { checkEmail } from '../mirror/email';
 import { requireList } from '../mirror/lists';
 import type { CampaignRow, CampaignInput as RepoInput } from '../db/repos/campaigns';
@@ -167,6 +169,7 @@ export function getCampaign(engine: Engine, id: number): CampaignDetail {
     ...toApiCampaign(engine, c),
     html: c.html,
     text: c.text,
+    review: reviewOf(engine, c),
     byProvider: engine.repos.deliveries.sentByProvider(id),
     run: run
       ? {
@@ -187,4 +190,42 @@ export function getCampaign(engine: Engine, id: number): CampaignDetail {
       errorClass: f.errorClass,
     })),
   };
+}
+
+/**
+ * What the renderer would warn about if the campaign were sent now (the same compile as a send, with
+ * the list's merge fields to check tags against), or what would stop it. Shown before sending, so
+ * nobody learns about an empty *|FNAME|* from a customer.
+ */
+function reviewOf(engine: Engine, c: CampaignRow): string[] {
+  if (c.status === 'sent' || c.status === 'cancelled') return [];
+  const list = c.listId === null ? undefined : engine.repos.lists.byId(c.listId);
+  try {
+    const settings = requireSendingSettings(engine, c.fromEmail);
+    return [
+      ...lintCampaign(
+        {
+          id: c.id,
+          subject: c.subject,
+          fromName: c.fromName,
+          fromEmail: c.fromEmail,
+          replyTo: c.replyTo,
+          html: c.html,
+          text: c.text,
+          dialect: c.dialect,
+        },
+        {
+          ...settings,
+          listName: list?.name ?? '',
+          // Only the warnings are kept: the key signs nothing that leaves this function.
+          unsubscribeSecret: 'review',
+          // A tag the list has no field for is empty for everyone: say so.
+          mergeFieldTags: list ? list.mergeFields.map((f) => f.tag) : [],
+        },
+      ),
+    ];
+  } catch (e) {
+    if (!isUnderstudyError(e) || e.kind !== 'user') throw e;
+    return [[e.message, e.next].filter(Boolean).join(' ')];
+  }
 }

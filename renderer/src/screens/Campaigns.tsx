@@ -342,6 +342,16 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                       .join(', ')}
                   </p>
                 )}
+                {c.review.length > 0 && (
+                  <div className="notice warning" role="note" data-testid="campaign-review">
+                    <strong>Review before it is sent</strong>
+                    <ul>
+                      {c.review.map((w) => (
+                        <li key={w}>{w}</li>
+                      ))}
+                    </ul>
+                  </div>
+                )}
                 <div className="action-bar" role="group" aria-label="Campaign actions">
                   {['draft', 'scheduled', 'paused', 'failed'].includes(c.status) && (
                     <button type="button" className="primary" onClick={() => setBackup(true)}>
