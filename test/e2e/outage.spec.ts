@@ -79,6 +79,15 @@ test('primary goes down: incident banner, send via backup, the report shows it',
     await expect(detail.frameLocator('iframe').locator('body')).toContainText('Hello Fan0');
     // What to review before it goes out: here, no https unsubscribe URL (so no one-click unsubscribe).
     await expect(detail.getByTestId('campaign-review')).toContainText('one-click');
+    // A test to the marketer, with the values of the person previewed; the campaign does not move.
+    await detail.getByLabel('Send a test to').fill('me@example.com');
+    await detail.getByRole('button', { name: 'Send test' }).click();
+    await expect(detail.getByRole('status').filter({ hasText: 'Test sent' })).toContainText(
+      'Test sent to me@example.com through Primary',
+    );
+    expect(primary.messages.map((m) => m.rcpt)).toEqual([['me@example.com']]);
+    expect(primary.messages[0]!.raw).toMatch(/^Subject: \[Test\] Our winter sale starts today$/m);
+    await expect(detail).toContainText('scheduled');
     await shot(app, 'campaign-detail');
     await detail.getByRole('button', { name: 'Close' }).click();
     await shot(app, 'campaigns');

@@ -1,5 +1,5 @@
 /**
- * `send ID [--via P] [--dry-run]`, `pause ID`, `resume ID`, `cancel ID`, `retry-failed ID`. A send runs
+ * `send ID [--via P] [--dry-run]`, `send ID --test ADDRESS [--as MEMBER]`, `pause ID`, `resume ID`, `cancel ID`, `retry-failed ID`. A send runs
  * until the campaign is done, with progress on stderr; Ctrl-C pauses it (resume picks up exactly where
  * it stopped). A kill or crash leaves it 'sending': the next `send ID` or the app resumes it.
  */
@@ -21,6 +21,7 @@ import {
   resumeCampaign,
   retryFailed,
   runCampaign,
+  sendTest,
   type RunOptions,
 } from '../../engine/sending';
 import type { SendProgress, SendSummary } from '../../engine/api/sending';
@@ -89,9 +90,33 @@ export function registerSend(program: Command, io: Io): void {
       .command('send <id>')
       .description('send a campaign through the provider chain until it is done (progress on stderr)')
       .option('--via <provider>', 'send only through this provider (no failover)')
-      .option('--dry-run', 'render every message and count recipients; send and change nothing'),
-  ).action((id: string, opts: CommonOptions & { via?: string; dryRun?: boolean }) =>
-    sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o)),
+      .option('--dry-run', 'render every message and count recipients; send and change nothing')
+      .option('--test <address>', 'send one test to this address instead (nothing is recorded as sent)')
+      .option('--as <member>', 'with --test: fill the merge tags with this member of the list'),
+  ).action(
+    async (
+      id: string,
+      opts: CommonOptions & { via?: string; dryRun?: boolean; test?: string; as?: string },
+    ) => {
+      if (opts.test === undefined) return sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o));
+      const n = parseIntOption('id', id, 1)!;
+      await withEngine(opts, io, async (engine) => {
+        const secrets = await openSecrets(dbPathOf(opts, io), io, new StdinLines(io));
+        const r = await sendTest(engine, n, {
+          to: opts.test!,
+          secrets,
+          ...(opts.as ? { as: opts.as } : {}),
+          ...(opts.via ? { via: opts.via } : {}),
+        });
+        output(
+          opts,
+          io,
+          r,
+          () =>
+            `Test of campaign ${r.campaign} sent to ${r.to} through "${r.provider}"${r.as ? ` with the values of ${r.as}` : ''}. The campaign itself is unchanged.`,
+        );
+      });
+    },
   );
 
   common(

@@ -288,6 +288,24 @@ export const sendingCalls = {
     output: SendSummarySchema,
     mutates: true,
   }),
+  sendTest: call({
+    description:
+      "Send one test of a campaign to an address (merge tags filled with a member's values); nothing is recorded as sent.",
+    input: CampaignRef.extend({
+      to: z.string().min(3).max(320),
+      as: z.string().max(320).optional(),
+      via: z.string().optional(),
+    }),
+    output: z.object({
+      campaign: z.number().int(),
+      to: z.string(),
+      as: z.string().nullable(),
+      provider: z.string(),
+      messageId: z.string(),
+      response: z.string(),
+    }),
+    mutates: true,
+  }),
   pauseCampaign: call({
     description: 'Pause a sending campaign; messages in flight finish, nothing else is sent.',
     input: CampaignRef,

@@ -16,6 +16,7 @@ import {
   resumeCampaign,
   retryFailed,
   runCampaign,
+  sendTest,
   setSendingSetting,
   testProvider,
   updateCampaign,
@@ -68,6 +69,8 @@ export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
   updateCampaign: (engine, { id, ...input }) => updateCampaign(engine, id, input),
   sendCampaign: (engine, { id, via, dryRun, taskId }, ctx) =>
     asTask(engine, ctx, taskId, (o) => runCampaign(engine, id, { ...o, ...(via ? { via } : {}), dryRun })),
+  sendTest: (engine, { id, to, as, via }) =>
+    sendTest(engine, id, { to, ...(as ? { as } : {}), ...(via ? { via } : {}) }),
   pauseCampaign: (engine, { id }) => pauseCampaign(engine, id),
   resumeCampaign: (engine, { id, taskId }, ctx) =>
     asTask(engine, ctx, taskId, (o) => resumeCampaign(engine, id, o)),

@@ -4,7 +4,7 @@
  */
 import type { Engine } from '../engine';
 import { isUnderstudyError, userError } from '../errors';
-import { lintCampaign } from './render';
+import { lintCampaign, type RenderCampaign } from './render';
 import { requireSendingSettings } from './settings';
 import { checkEmail } from '../mirror/email';
 import { requireList } from '../mirror/lists';
@@ -43,6 +43,20 @@ function parseAt(at: string | null | undefined): string | null {
       next: 'Add Z (UTC) or an offset such as +01:00.',
     });
   return new Date(t).toISOString();
+}
+
+/** What the renderer needs of a campaign (compileCampaign). */
+export function toRenderCampaign(c: CampaignRow): RenderCampaign {
+  return {
+    id: c.id,
+    subject: c.subject,
+    fromName: c.fromName,
+    fromEmail: c.fromEmail,
+    replyTo: c.replyTo,
+    html: c.html,
+    text: c.text,
+    dialect: c.dialect,
+  };
 }
 
 export function toApiCampaign(engine: Engine, c: CampaignRow): Campaign {
@@ -203,26 +217,14 @@ function reviewOf(engine: Engine, c: CampaignRow): string[] {
   try {
     const settings = requireSendingSettings(engine, c.fromEmail);
     return [
-      ...lintCampaign(
-        {
-          id: c.id,
-          subject: c.subject,
-          fromName: c.fromName,
-          fromEmail: c.fromEmail,
-          replyTo: c.replyTo,
-          html: c.html,
-          text: c.text,
-          dialect: c.dialect,
-        },
-        {
-          ...settings,
-          listName: list?.name ?? '',
-          // Only the warnings are kept: the key signs nothing that leaves this function.
-          unsubscribeSecret: 'review',
-          // A tag the list has no field for is empty for everyone: say so.
-          mergeFieldTags: list ? list.mergeFields.map((f) => f.tag) : [],
-        },
-      ),
+      ...lintCampaign(toRenderCampaign(c), {
+        ...settings,
+        listName: list?.name ?? '',
+        // Only the warnings are kept: the key signs nothing that leaves this function.
+        unsubscribeSecret: 'review',
+        // A tag the list has no field for is empty for everyone: say so.
+        mergeFieldTags: list ? list.mergeFields.map((f) => f.tag) : [],
+      }),
     ];
   } catch (e) {
     if (!isUnderstudyError(e) || e.kind !== 'user') throw e;

@@ -3,6 +3,7 @@
  * Rendering lives in ./render, classification in ./classify, the outbox in db/repos/deliveries.
  */
 export { runCampaign, type RunOptions } from './run';
+export { sendTest, type TestSendOptions, type TestSendResult } from './testSend';
 export { pauseCampaign, resumeCampaign, cancelCampaign, retryFailed, resumeInterruptedRuns } from './control';
 export {
   addProvider,

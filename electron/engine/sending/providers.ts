@@ -48,6 +48,15 @@ export function listProviders(engine: Engine): Provider[] {
   return engine.repos.providers.all('smtp').map((p) => toApiProvider(engine, p));
 }
 
+/** Nothing to send through: what to do about it. */
+export function noProviderError(): Error {
+  return userError('There is no SMTP provider to send through.', {
+    code: 'no_provider',
+    safe: 'Nothing was sent.',
+    next: 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
+  });
+}
+
 export function requireProvider(engine: Engine, name: string): ProviderRow {
   const p = engine.repos.providers.byName(name);
   if (!p || p.kind !== 'smtp') {

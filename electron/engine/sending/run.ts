@@ -38,8 +38,8 @@ import { breakerFor, limiterFor, secretStoreOf, sendingContext } from './context
 import type { BreakerTransition, CircuitBreaker } from './breaker';
 import type { RateLimiter } from './limiter';
 import { requireSendingSettings, unsubscribeSecret } from './settings';
-import { providerSecret, requireProvider } from './providers';
-import { requireCampaign } from './campaigns';
+import { noProviderError, providerSecret, requireProvider } from './providers';
+import { requireCampaign, toRenderCampaign } from './campaigns';
 import { normalizeEmail } from '../mirror/email';
 import { randomBytes } from 'node:crypto';
 
@@ -120,26 +120,13 @@ export async function runCampaign(
   const chain = opts.via
     ? [requireProvider(engine, opts.via)]
     : engine.repos.providers.all('smtp').filter((p) => p.enabled);
-  if (chain.length === 0)
-    throw userError('There is no SMTP provider to send through.', {
-      code: 'no_provider',
-      safe: 'Nothing was sent.',
-      next: 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
-    });
+  if (chain.length === 0) throw noProviderError();
   const store = secretStoreOf(engine, opts.secrets);
-  const render = compileCampaign(
-    {
-      id: campaign.id,
-      subject: campaign.subject,
-      fromName: campaign.fromName,
-      fromEmail: campaign.fromEmail,
-      replyTo: campaign.replyTo,
-      html: campaign.html,
-      text: campaign.text,
-      dialect: campaign.dialect,
-    },
-    { ...settings, listName: list.name, unsubscribeSecret: await unsubscribeSecret(engine, store) },
-  );
+  const render = compileCampaign(toRenderCampaign(campaign), {
+    ...settings,
+    listName: list.name,
+    unsubscribeSecret: await unsubscribeSecret(engine, store),
+  });
   const breakerOpts = {
     threshold: tuning.breakerThreshold,
     cooldownMs: tuning.breakerCooldownMs,
@@ -889,7 +876,7 @@ async function dryRun(
     ? [requireProvider(engine, opts.via)]
     : engine.repos.providers.all('smtp').filter((p) => p.enabled);
   const render = compileCampaign(
-    { ...campaign },
+    toRenderCampaign(campaign),
     // A throwaway key: dry-run links are never sent, and the real key stays in the secret store.
     { ...settings, listName: list.name, unsubscribeSecret: randomBytes(16).toString('hex') },
   );

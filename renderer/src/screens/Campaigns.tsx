@@ -260,6 +260,24 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
     };
   }, [c?.list, version]);
 
+  const [testTo, setTestTo] = useState('');
+  const [testing, setTesting] = useState(false);
+  const [testDone, setTestDone] = useState<string | null>(null);
+  // One test, filled with the values of the person chosen under "Preview as".
+  const sendTestTo = async () => {
+    setError(null);
+    setTestDone(null);
+    setTesting(true);
+    const as = subscribers[who]?.email;
+    const r = await act('sendTest', { id, to: testTo, ...(as ? { as } : {}) });
+    setTesting(false);
+    if (!r.ok) {
+      if (r.error) setError(r.error);
+      return;
+    }
+    const v = r.value as { to: string; provider: string };
+    setTestDone(`Test sent to ${v.to} through ${v.provider}.`);
+  };
   const run = async (name: string, input: unknown) => {
     setError(null);
     const r = await act(name, input);
@@ -399,10 +417,35 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                       </button>
                     </span>
                   )}
-                  {!has('sendTest') && (
-                    <span className="muted small">Test sends: not available in this engine yet.</span>
-                  )}
                 </div>
+                {has('sendTest') && !['sent', 'cancelled'].includes(c.status) && (
+                  <form
+                    className="inline-field"
+                    aria-label="Send a test"
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      void sendTestTo();
+                    }}
+                  >
+                    <label htmlFor="cd-test">Send a test to</label>
+                    <input
+                      id="cd-test"
+                      type="email"
+                      required
+                      placeholder="you@yourshop.com"
+                      value={testTo}
+                      onChange={(e) => setTestTo(e.target.value)}
+                    />
+                    <button type="submit" disabled={!testTo || testing}>
+                      {testing ? 'Sending…' : 'Send test'}
+                    </button>
+                    {testDone && (
+                      <span role="status" className="muted small">
+                        {testDone}
+                      </span>
+                    )}
+                  </form>
+                )}
                 {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
                 <div className="field">
                   <label htmlFor="cd-who">Preview as</label>

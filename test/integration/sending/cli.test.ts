@@ -104,6 +104,13 @@ describe('understudy CLI: providers, campaigns, send', () => {
     expect(dry.out).toMatch(/3 message\(s\) would be sent/);
     expect(srv.messages).toHaveLength(0);
 
+    // A test first: one message to the marketer, and the campaign does not move.
+    const tested = await run(['send', String(id), '--test', 'me@shop.test', '--json', ...db], env);
+    expect(tested.code, tested.err).toBe(0);
+    expect(JSON.parse(tested.out)).toMatchObject({ campaign: id, to: 'me@shop.test', provider: 'relay' });
+    expect(srv.messages.map((m) => m.rcpt)).toEqual([['me@shop.test']]);
+    srv.messages.length = 0;
+
     const sent = await run(['send', String(id), '--json', ...db], env);
     expect(sent.code, sent.err).toBe(0);
     const summary = JSON.parse(sent.out);
@@ -131,7 +138,7 @@ describe('understudy CLI: providers, campaigns, send', () => {
     expect(JSON.parse(list.out).providers[0]).toMatchObject({
       name: 'relay',
       health: 'operational',
-      sentLastDay: 3,
+      sentLastDay: 4, // the campaign's 3 and the test: a test counts against the provider's caps
     });
   });
 
