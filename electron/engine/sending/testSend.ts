@@ -10,7 +10,8 @@
  * - its unsubscribe links carry subscriber 0, who does not exist: clicking them in a test unsubscribes
  *   nobody (the member whose values fill the merge tags stays subscribed);
  * - its subject starts with "[Test]", and no outbox row is written: the campaign's counts and status
- *   do not move.
+ *   do not move;
+ * - an address on the suppression list gets no test, as it gets no campaign.
  */
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../engine';
@@ -57,6 +58,18 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
       safe: 'Nothing was sent.',
       next: 'Give the address the test should go to, e.g. you@yourshop.com.',
     });
+  }
+  // An address that bounced, complained or unsubscribed gets no mail from Understudy, tests included.
+  const suppressed = engine.repos.suppressions.get(to.norm);
+  if (suppressed) {
+    throw userError(
+      `${to.email} is on the suppression list (${suppressed.reason}), so no test is sent to it.`,
+      {
+        code: 'test_suppressed',
+        safe: 'Nothing was sent.',
+        next: 'Send the test to another address of yours.',
+      },
+    );
   }
   const list = campaign.listId === null ? undefined : engine.repos.lists.byId(campaign.listId);
   const member = list ? memberFor(engine, list.id, list.name, opts.as) : undefined;

@@ -73,6 +73,12 @@ describe('test send', () => {
     await expect(
       sendTest(w.engine, id, { to: 'you@shop.test', as: 'stranger@example.test' }),
     ).rejects.toMatchObject({ code: 'not_a_member' });
+    // An address that bounced gets no test either.
+    w.engine.repos.suppressions.add('gone@shop.test', 'bounced', 'test', null, w.engine.now());
+    await expect(sendTest(w.engine, id, { to: 'Gone@shop.test' })).rejects.toMatchObject({
+      code: 'test_suppressed',
+      message: expect.stringMatching(/suppression list \(bounced\)/),
+    });
     // A refused test is no bounce: nobody is suppressed, the campaign has no outbox rows.
     expect(w.engine.repos.suppressions.get('me@shop.test')).toBeUndefined();
     expect(getCampaign(w.engine, id).counts.total).toBe(0);
