@@ -1,7 +1,8 @@
 /**
- * `send ID [--via P] [--dry-run]`, `send ID --test ADDRESS [--as MEMBER]`, `pause ID`, `resume ID`, `cancel ID`, `retry-failed ID`. A send runs
- * until the campaign is done, with progress on stderr; Ctrl-C pauses it (resume picks up exactly where
- * it stopped). A kill or crash leaves it 'sending': the next `send ID` or the app resumes it.
+ * `send ID [--via P] [--dry-run]`, `send ID --test ADDRESS [--as MEMBER]`, `pause ID`, `resume ID`,
+ * `cancel ID`, `retry-failed ID`. A send runs until the campaign is done, with progress on stderr;
+ * Ctrl-C pauses it (resume picks up exactly where it stopped). A kill or crash leaves it 'sending':
+ * the next `send ID` or the app resumes it.
  */
 import type { Command } from 'commander';
 import {

@@ -173,12 +173,10 @@ function apply(
  * from before installation ids). Another database's ids name other people; only the report's recipient
  * address counts then.
  */
-function ours(
-  engine: Engine,
-  ids: ReturnType<typeof parseMessageId>,
-): ReturnType<typeof parseMessageId> | undefined {
-  if (!ids) return undefined;
-  return ids.scope === undefined || ids.scope === engine.repos.meta.installationId() ? ids : undefined;
+function ours(engine: Engine, ids: ReturnType<typeof parseMessageId>): ReturnType<typeof parseMessageId> {
+  return ids && (ids.scope === undefined || ids.scope === engine.repos.meta.installationId())
+    ? ids
+    : undefined;
 }
 
 function queue(

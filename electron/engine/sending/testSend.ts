@@ -25,9 +25,9 @@ import { classifySmtpFailure } from './classify';
 import { requireCampaign, toRenderCampaign } from './campaigns';
 import { secretStoreOf } from './context';
 import { noProviderError, providerSecret, requireProvider } from './providers';
-import { compileCampaign, messageIdFor } from './render';
+import { compileCampaign, testMessageIdFor } from './render';
 import { requireSendingSettings, unsubscribeSecret } from './settings';
-import { createSmtpTransport, type MailTransport } from './transport';
+import { createSmtpTransport } from './transport';
 
 export interface TestSendOptions {
   /** Where the test goes. */
@@ -37,7 +37,6 @@ export interface TestSendOptions {
   /** The provider to send through (default: the first enabled one of the chain that is not down). */
   via?: string;
   secrets?: SecretStore;
-  transportFor?: (p: ProviderRow, secret: string | undefined) => MailTransport;
 }
 
 export interface TestSendResult {
@@ -89,14 +88,14 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
     tags: member?.tags ?? [],
   });
   message.to = to.email;
-  message.messageId = messageIdFor(campaign.id, 0, settings.messageIdDomain, settings.messageIdScope).replace(
-    '.s0@',
-    `.test-${randomBytes(6).toString('hex')}@`,
+  message.messageId = testMessageIdFor(
+    campaign.id,
+    settings.messageIdDomain,
+    settings.messageIdScope,
+    randomBytes(6).toString('hex'),
   );
   const secret = await providerSecret(engine, provider, opts.secrets);
-  const transport = opts.transportFor
-    ? opts.transportFor(provider, secret)
-    : createSmtpTransport(provider, secret);
+  const transport = createSmtpTransport(provider, secret);
   let response: string;
   try {
     response = (await transport.send(message)).response;

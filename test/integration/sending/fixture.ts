@@ -14,7 +14,8 @@ import {
   useSecretStore,
 } from '../../../electron/engine/sending';
 import type { ProviderInput } from '../../../electron/engine/api/sending';
-import { tempDir } from '../../helpers/tmp';
+import { cleanup, tempDir } from '../../helpers/tmp';
+import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 
 export const PASSPHRASE = 'correct horse battery staple';
 
@@ -88,3 +89,10 @@ export const FAST = {
   heartbeatMs: 200,
   flushMs: 20,
 };
+
+/** A capturing SMTP server (nodemailer's smtp-server) for the current test, stopped when it ends. */
+export async function server(opts: Parameters<typeof startSmtpServer>[0] = {}): Promise<SmtpCapture> {
+  const s = await startSmtpServer(opts);
+  cleanup(() => s.stop());
+  return s;
+}

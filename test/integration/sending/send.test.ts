@@ -5,19 +5,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import { runCampaign, retryFailed, testProvider, getCampaign } from '../../../electron/engine/sending';
-import { startSmtpServer, startSmtpSink, type SmtpCapture, type SmtpSink } from '../../helpers/smtp';
-import { campaign, FAST, recipient, smtpProvider, world } from './fixture';
+import { startSmtpSink, type SmtpSink } from '../../helpers/smtp';
+import { campaign, FAST, recipient, server, smtpProvider, world } from './fixture';
 import { UnderstudyError } from '../../../electron/engine/errors';
 
 const servers: { stop(): Promise<void> }[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
-async function server(opts: Parameters<typeof startSmtpServer>[0] = {}): Promise<SmtpCapture> {
-  const s = await startSmtpServer(opts);
-  servers.push(s);
-  return s;
-}
 async function sink(opts: Parameters<typeof startSmtpSink>[0] = {}): Promise<SmtpSink> {
   const s = await startSmtpSink({ dump: true, ...opts });
   servers.push(s);

@@ -9,16 +9,7 @@ import { simpleParser } from 'mailparser';
 import { getCampaign, sendTest } from '../../../electron/engine/sending';
 import { parseUnsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
-import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
-import { cleanup } from '../../helpers/tmp';
-import { campaign, recipient, smtpProvider, world } from './fixture';
-
-/** A capturing SMTP server for this test, stopped when it finishes. */
-async function server(opts: Parameters<typeof startSmtpServer>[0] = {}): Promise<SmtpCapture> {
-  const s = await startSmtpServer(opts);
-  cleanup(() => s.stop());
-  return s;
-}
+import { campaign, recipient, server, smtpProvider, world } from './fixture';
 
 describe('test send', () => {
   it('sends one test with a member’s values, its own Message-ID and inert unsubscribe links; the campaign does not move', async () => {

@@ -48,6 +48,7 @@ export type { Dialect } from './dialects';
 export { DIALECTS } from './dialects';
 export {
   messageIdFor,
+  testMessageIdFor,
   parseMessageId,
   unsubscribeToken,
   parseUnsubscribeToken,

@@ -23,6 +23,15 @@ export function messageIdFor(
     : `<understudy.c${campaignId}.s${subscriberId}@${domain}>`;
 }
 
+/**
+ * A test message's Message-ID: random, never one of the campaign's, so a receiver that has seen the
+ * test does not drop the real message as a duplicate (and parseMessageId does not read it as a
+ * delivery).
+ */
+export function testMessageIdFor(campaignId: number, domain: string, scope: string, random: string): string {
+  return `<understudy.${scope}.c${campaignId}.test-${random}@${domain}>`;
+}
+
 /** Parse a Message-ID made by messageIdFor (bounce and reply matching). */
 export function parseMessageId(
   messageId: string,
