@@ -23,11 +23,14 @@ import type { SecretStore } from '../secrets';
 import { redact } from '../secrets';
 import { classifySmtpFailure } from './classify';
 import { requireCampaign, toRenderCampaign } from './campaigns';
-import { secretStoreOf } from './context';
+import { limiterFor, secretStoreOf } from './context';
 import { noProviderError, providerSecret, requireProvider } from './providers';
 import { compileCampaign, testMessageIdFor } from './render';
 import { requireSendingSettings, unsubscribeSecret } from './settings';
 import { createSmtpTransport } from './transport';
+
+/** Longest wait for a provider's cap before a test is refused instead (a per-second cap passes). */
+const CAP_WAIT_MS = 2_000;
 
 export interface TestSendOptions {
   /** Where the test goes. */
@@ -94,6 +97,21 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
     settings.messageIdScope,
     randomBytes(6).toString('hex'),
   );
+  // A test is a message like any other for the provider's caps: never above one. A wait of a moment
+  // (a per-second cap) is waited; a longer one (a daily cap reached) is said.
+  const limiter = limiterFor(engine, provider);
+  const wait = limiter.waitMs(engine.clock.now());
+  if (wait > CAP_WAIT_MS) {
+    throw userError(
+      `"${provider.name}" is at its sending limit; it may send again at ${new Date(engine.clock.now() + wait).toISOString()}.`,
+      {
+        code: 'test_capped',
+        safe: 'Nothing was sent.',
+        next: 'Send the test through another provider (--via), or later.',
+      },
+    );
+  }
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const secret = await providerSecret(engine, provider, opts.secrets);
   const transport = createSmtpTransport(provider, secret);
   let response: string;
@@ -115,7 +133,9 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
   } finally {
     transport.close();
   }
-  engine.repos.providerState.addSends(provider.id, Math.floor(Date.now() / 1000), 1);
+  const sentAt = engine.clock.now();
+  limiter.take(sentAt);
+  engine.repos.providerState.addSends(provider.id, Math.floor(sentAt / 1000), 1);
   engine.record({
     type: 'send.test',
     message: `Test of campaign ${campaign.id} sent to ${to.email} through "${provider.name}"${member ? ` with the values of ${member.email}` : ''}.`,

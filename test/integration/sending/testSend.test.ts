@@ -70,6 +70,13 @@ describe('test send', () => {
       code: 'test_suppressed',
       message: expect.stringMatching(/suppression list \(bounced\)/),
     });
+    // A provider at its daily cap sends no test: never above a cap (the first test uses its one).
+    await smtpProvider(w, 'capped', srv.port, { perDay: 1, priority: 1 });
+    await sendTest(w.engine, id, { to: 'you@shop.test', via: 'capped' });
+    await expect(sendTest(w.engine, id, { to: 'you@shop.test', via: 'capped' })).rejects.toMatchObject({
+      code: 'test_capped',
+      message: expect.stringMatching(/"capped" is at its sending limit/),
+    });
     // A refused test is no bounce: nobody is suppressed, the campaign has no outbox rows.
     expect(w.engine.repos.suppressions.get('me@shop.test')).toBeUndefined();
     expect(getCampaign(w.engine, id).counts.total).toBe(0);
