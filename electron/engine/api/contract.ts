@@ -17,6 +17,7 @@ import {
 import { sendingCalls } from './sending';
 import { continuityCalls } from './continuity';
 import { espCalls } from './esp';
+import { suppressionsCalls } from './suppressions';
 
 export const listsCalls = {
   listLists: call({
@@ -56,6 +57,7 @@ export const contract = {
   ...sendingCalls,
   ...continuityCalls,
   ...espCalls,
+  ...suppressionsCalls,
 };
 
 export type Contract = typeof contract;

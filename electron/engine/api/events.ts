@@ -8,6 +8,10 @@ import { SendProgressSchema } from './sending';
 import { HealthChangeSchema, NotificationSchema } from './continuity';
 import { SyncProgressSchema } from './esp';
 
+/**
+ * A durable event of the timeline (`engine.record`). Its `type` is one of the types an area declares
+ * (suppressions.ts: SUPPRESSION_EVENTS); an event about one address names it in `data.email`.
+ */
 export const TimelineEventSchema = z.object({
   id: z.number().int(),
   at: z.string(),

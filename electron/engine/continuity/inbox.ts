@@ -158,7 +158,15 @@ function apply(
           severity: 'warning',
           message: `${r.recipient} bounced (${detail}); suppressed in every list.`,
           campaignId: original?.campaignId ?? null,
-          data: { email: r.recipient, status: r.status, source: 'dsn' },
+          // `previous`: what each row was before, so lifting this suppression can give it back.
+          data: {
+            email: r.recipient,
+            status: r.status,
+            source: 'dsn',
+            previous: members
+              .filter((s) => s.status === 'subscribed' || s.status === 'pending')
+              .map((s) => ({ subscriberId: s.id, status: s.status })),
+          },
         });
         for (const sub of members) if (queue(engine, sub, 'bounce', detail, now)) result.queuedForEsp++;
       }

@@ -11,6 +11,7 @@ import { listsHandlers } from './lists';
 import { sendingHandlers } from './sending';
 import { continuityHandlers } from './continuity';
 import { espHandlers } from './esp';
+import { suppressionsHandlers } from './suppressions';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -18,6 +19,7 @@ export const handlers = {
   ...sendingHandlers,
   ...continuityHandlers,
   ...espHandlers,
+  ...suppressionsHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

@@ -10,6 +10,7 @@ import { Engine } from '../../../electron/engine/engine';
 import type { SecretStore } from '../../../electron/engine/secrets';
 import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
 import { processInbox } from '../../../electron/engine/continuity/inbox';
+import { removeSuppression } from '../../../electron/engine/mirror/suppressions';
 import { runDrills } from '../../../electron/engine/continuity/drills';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 import { messageIdFor, unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
@@ -196,6 +197,13 @@ describe('backup mailbox (Dovecot)', () => {
     ).toEqual({
       reason: 'complained',
     });
+
+    // Lifting bob's bounce by hand (issue 11, §2) gives back the status the bounce event recorded.
+    const lifted = removeSuppression(engine, { email: 'bob@example.org', why: 'his mailbox works again' });
+    expect(lifted.restored).toEqual([
+      { list: 'Customers', listId: list.id, from: 'bounced', to: 'subscribed' },
+    ]);
+    expect(status(ids[1]!)).toBe('subscribed');
   });
 
   it('drills: a working provider passes by Message-ID in the seed mailbox; a wrong password fails and alerts', async () => {

@@ -1,0 +1,301 @@
+/**
+ * Reviewing and undoing global suppressions (issue 11, §2): the list with its filters, the history of
+ * one address from the events log, and removal with a required reason.
+ *
+ * What a removal gives back. A suppression blocks an address in two places: the suppression row (every
+ * list, checked when a message is claimed) and, often, the subscriber rows whose status the same event
+ * set to bounced, cleaned or complained. Removing the suppression always deletes the row. A subscriber
+ * row is set back only when an event recorded the status it had before (`data.previous` of an event
+ * about the address since the suppression was added — the inbox records it for a bounce report), and
+ * only if the row still has the status the suppression gave it; it gets exactly that recorded status
+ * back, so someone who had unsubscribed stays unsubscribed. A complaint is the person's own "stop":
+ * its rows are never set back, whatever was recorded. Every other row is left as it is and reported
+ * (`stillBlocked`): it gets that list's campaigns again only once the marketer resubscribes the person
+ * there. When in doubt about consent, nobody is mailed.
+ */
+import type { Engine } from '../engine';
+import { userError } from '../errors';
+import { normalizeEmail } from './email';
+import { GLOBAL_SUPPRESSION_STATUSES, isSubscriberStatus, type SubscriberStatus } from './status';
+import {
+  PreviousStatusSchema,
+  SUPPRESSION_EVENTS,
+  SUPPRESSION_LIFTED_TYPES,
+  SUPPRESSION_REASONS,
+  type LiftedSuppression,
+  type RemoveSuppressionResult,
+  type Suppression,
+  type SuppressionHistory,
+  type SuppressionPage,
+  type SuppressionReasonT,
+} from '../api/suppressions';
+import type { SuppressionRow } from '../db/repos/suppressions';
+import type { EventRow } from '../db/repos/events';
+
+const NOTHING_CHANGED = 'Nothing was changed: the suppression list and every subscriber are as they were.';
+/** Longest reason kept in the events log. */
+export const MAX_WHY = 1000;
+/** Longest span `since` accepts (about 100 years). */
+const MAX_SPAN_HOURS = 24 * 366 * 100;
+
+/** Quotes what a person typed: control characters shown as "?", at most 60 characters. */
+export function quoteInput(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, '?');
+  return `"${clean.length > 60 ? `${clean.slice(0, 57)}...` : clean}"`;
+}
+
+/** Plain words for a reason, for messages and the UI. */
+export const REASON_WORDS: Record<SuppressionReasonT, string> = {
+  unsubscribed: 'unsubscribed',
+  bounced: 'bounced',
+  complained: 'reported your mail as spam',
+  cleaned: 'was cleaned (undeliverable)',
+  manual: 'was blocked by hand',
+};
+
+export function isSuppressionReason(s: string): s is SuppressionReasonT {
+  return (SUPPRESSION_REASONS as readonly string[]).includes(s);
+}
+
+/**
+ * The lower bound of a `since` filter, as an ISO instant: a date (midnight UTC), a date-time with its
+ * zone, or a span back from now (24h, 7d, 4w). Impossible dates (February 30th) are refused, never moved.
+ */
+export function parseSince(text: string, now: Date): string {
+  const t = text.trim();
+  const bad = (why = 'is not a date Understudy understands'): never => {
+    throw userError(`The date ${quoteInput(text)} ${why}.`, {
+      code: 'bad_since',
+      safe: NOTHING_CHANGED,
+      next: 'Give a date like 2026-12-01, a date and time with its zone like 2026-12-01T09:00+01:00, or a span back from now like 24h, 7d or 4w.',
+    });
+  };
+  const span = /^(\d{1,7})\s*([hdw])$/i.exec(t);
+  if (span) {
+    const hours = Number(span[1]) * { h: 1, d: 24, w: 168 }[span[2]!.toLowerCase() as 'h' | 'd' | 'w'];
+    if (hours > MAX_SPAN_HOURS) bad('reaches back more than a hundred years');
+    return new Date(now.getTime() - hours * 3_600_000).toISOString();
+  }
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2}))?$/i.exec(
+      t,
+    );
+  if (!m) return bad();
+  const [, y, mo, d, h, mi, s] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (
+    year < 1970 ||
+    probe.getUTCFullYear() !== year ||
+    probe.getUTCMonth() !== month - 1 ||
+    probe.getUTCDate() !== day
+  )
+    bad('does not exist');
+  if (h === undefined) return probe.toISOString();
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s ?? 0) > 59) bad('has an impossible time of day');
+  const at = new Date(t.replace(' ', 'T'));
+  if (Number.isNaN(at.getTime())) bad();
+  return at.toISOString();
+}
+
+const toApi = (r: SuppressionRow): Suppression => ({
+  email: r.emailNorm,
+  reason: r.reason,
+  source: r.source,
+  detail: r.detail,
+  createdAt: r.createdAt,
+});
+
+function normalizeOrThrow(email: string): string {
+  const norm = normalizeEmail(email);
+  if (norm === undefined)
+    throw userError(`${quoteInput(email)} is not an email address.`, {
+      code: 'bad_email',
+      safe: NOTHING_CHANGED,
+      next: 'Give the full address, like name@example.com.',
+    });
+  return norm;
+}
+
+/** The addresses a lifting event is about. */
+function emailsOf(e: EventRow): string[] {
+  const one = e.data.email;
+  const many = e.data.emails;
+  const out: string[] = [];
+  if (typeof one === 'string') out.push(one.toLowerCase());
+  if (Array.isArray(many)) for (const x of many) if (typeof x === 'string') out.push(x.toLowerCase());
+  return out;
+}
+
+export function listSuppressions(
+  engine: Engine,
+  q: { reason?: SuppressionReasonT; since?: string; search?: string; limit: number; offset: number },
+): SuppressionPage {
+  if (q.reason !== undefined && !isSuppressionReason(q.reason)) throw badReason(q.reason);
+  const since =
+    q.since === undefined || q.since.trim() === ''
+      ? undefined
+      : parseSince(q.since, new Date(engine.clock.now()));
+  const search = q.search?.trim().toLowerCase() || undefined;
+  const page = engine.repos.suppressions.query({
+    reason: q.reason,
+    since,
+    search,
+    limit: q.limit,
+    offset: q.offset,
+  });
+  const lifted: LiftedSuppression[] = [];
+  for (const e of engine.repos.suppressions.eventsOfTypes(SUPPRESSION_LIFTED_TYPES, since, 500)) {
+    const reason = typeof e.data.reason === 'string' ? e.data.reason : null;
+    if (q.reason !== undefined && reason !== null && reason !== q.reason) continue;
+    for (const email of emailsOf(e)) {
+      if (search !== undefined && !email.includes(search)) continue;
+      lifted.push({
+        email,
+        how: e.type === SUPPRESSION_EVENTS.removed ? 'removed' : 'rolled_back',
+        reason,
+        at: e.at,
+        why: typeof e.data.why === 'string' ? e.data.why : null,
+        eventId: e.id,
+      });
+    }
+    if (lifted.length >= 50) break;
+  }
+  return { total: page.total, rows: page.rows.map(toApi), lifted: lifted.slice(0, 50) };
+}
+
+export function badReason(reason: string): Error {
+  return userError(`There is no suppression reason ${quoteInput(reason)}.`, {
+    code: 'bad_reason',
+    safe: NOTHING_CHANGED,
+    next: `Use one of: ${SUPPRESSION_REASONS.join(', ')}.`,
+  });
+}
+
+export function suppressionHistory(engine: Engine, email: string): SuppressionHistory {
+  const norm = normalizeOrThrow(email);
+  const current = engine.repos.suppressions.get(norm);
+  return {
+    email: norm,
+    current: current ? toApi(current) : null,
+    events: engine.repos.suppressions.history(norm, SUPPRESSION_LIFTED_TYPES),
+  };
+}
+
+/** The status each subscriber row had before, as events about the address since `since` recorded it. */
+function recordedPrevious(events: EventRow[], since: string): Map<number, SubscriberStatus> {
+  const out = new Map<number, SubscriberStatus>();
+  // Oldest first: the first recorded change after the suppression is the status it replaced.
+  for (const e of [...events].reverse()) {
+    if (e.at < since || !Array.isArray(e.data.previous)) continue;
+    for (const p of e.data.previous) {
+      const parsed = PreviousStatusSchema.safeParse(p);
+      if (!parsed.success || !isSubscriberStatus(parsed.data.status)) continue;
+      if (!out.has(parsed.data.subscriberId)) out.set(parsed.data.subscriberId, parsed.data.status);
+    }
+  }
+  return out;
+}
+
+export const COMPLAINT_WARNING =
+  'This person reported your mail as spam. Mailing them again can hurt your sender reputation with ' +
+  'every provider and may break anti-spam law, unless they asked you to send them mail again.';
+
+/**
+ * Lifts a suppression with a reason, in one transaction with its event and whatever it gives back
+ * (see the top of this file). A complaint needs `force`.
+ */
+export function removeSuppression(
+  engine: Engine,
+  req: { email: string; why: string; force?: boolean },
+): RemoveSuppressionResult {
+  const why = req.why.trim();
+  if (why === '')
+    throw userError('A reason is needed to allow mail to a suppressed address again.', {
+      code: 'why_required',
+      safe: NOTHING_CHANGED,
+      next: 'Say why, for example "they asked to be added back" or "the bounce was a mistake": it is kept in the history.',
+    });
+  if (why.length > MAX_WHY)
+    throw userError(`The reason is ${why.length} characters long; at most ${MAX_WHY} are kept.`, {
+      code: 'why_too_long',
+      safe: NOTHING_CHANGED,
+      next: 'Give a shorter reason.',
+    });
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(why))
+    throw userError('The reason contains control characters.', {
+      code: 'why_control',
+      safe: NOTHING_CHANGED,
+      next: 'Type the reason as plain text.',
+    });
+  const norm = normalizeOrThrow(req.email);
+  const now = engine.now();
+  return engine.db
+    .transaction((): RemoveSuppressionResult => {
+      const s = engine.repos.suppressions.get(norm);
+      if (!s)
+        throw userError(`${norm} is not on the suppression list.`, {
+          code: 'not_suppressed',
+          safe: NOTHING_CHANGED,
+          next: 'Search the suppression list for part of the address to find how it is spelled there.',
+        });
+      const complaint = s.reason === 'complained';
+      if (complaint && req.force !== true)
+        throw userError(
+          `${norm} reported your mail as spam; lifting a spam complaint needs a confirmation.`,
+          {
+            code: 'complaint_needs_force',
+            safe: NOTHING_CHANGED,
+            next: 'Only if this person asked you to send them mail again, confirm it (with --force on the command line).',
+          },
+        );
+      const events = engine.repos.suppressions.history(norm, SUPPRESSION_LIFTED_TYPES);
+      const previous = recordedPrevious(events, s.createdAt);
+      const restored: RemoveSuppressionResult['restored'] = [];
+      const stillBlocked: RemoveSuppressionResult['stillBlocked'] = [];
+      for (const m of engine.repos.suppressions.members(norm)) {
+        if (!(GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(m.status)) continue;
+        const prev = previous.get(m.id);
+        const canRestore =
+          !complaint &&
+          m.status !== 'complained' &&
+          m.status === s.reason &&
+          prev !== undefined &&
+          prev !== m.status &&
+          engine.repos.suppressions.restoreStatus(m.id, m.status, prev, `suppression removed: ${why}`, now);
+        if (canRestore) restored.push({ list: m.list, listId: m.listId, from: m.status, to: prev });
+        else stillBlocked.push({ list: m.list, listId: m.listId, status: m.status });
+      }
+      engine.repos.suppressions.remove(norm);
+      const warning = complaint ? COMPLAINT_WARNING : null;
+      const ev = engine.record({
+        type: SUPPRESSION_EVENTS.removed,
+        severity: complaint ? 'warning' : 'info',
+        message: `Mail allowed again to ${norm} (it ${REASON_WORDS[s.reason]}): ${why}`,
+        data: {
+          email: norm,
+          reason: s.reason,
+          source: s.source,
+          detail: s.detail,
+          suppressedAt: s.createdAt,
+          why,
+          force: req.force === true,
+          restored: restored.map((r) => ({ listId: r.listId, from: r.from, to: r.to })),
+          stillBlocked: stillBlocked.map((r) => ({ listId: r.listId, status: r.status })),
+        },
+      });
+      return {
+        email: norm,
+        removed: { reason: s.reason, source: s.source, detail: s.detail, createdAt: s.createdAt },
+        warning,
+        restored,
+        stillBlocked,
+        eventId: ev.id,
+      };
+    })
+    .immediate();
+}
