@@ -16,6 +16,7 @@ import { registerSend } from './send';
 import { registerSettings } from './settings';
 import { registerEsp } from './esp';
 import { registerSync } from './sync';
+import { registerSuppressions } from './suppressions';
 
 export type Register = (program: Command, io: Io) => void;
 
@@ -35,4 +36,5 @@ export const commands: Register[] = [
   registerSettings,
   registerEsp,
   registerSync,
+  registerSuppressions,
 ];
