@@ -8,6 +8,7 @@ import type { ImportProgress } from './api/types';
 import type { SendProgressT, TimelineEvent } from './store/events';
 import { Dashboard } from './screens/Dashboard';
 import { Lists } from './screens/Lists';
+import { Suppressions } from './screens/Suppressions';
 import { Campaigns } from './screens/Campaigns';
 import { Providers } from './screens/Providers';
 import { Incidents } from './screens/Incidents';
@@ -17,6 +18,7 @@ import { Settings } from './screens/Settings';
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
   dashboard: Dashboard,
   lists: Lists,
+  suppressions: Suppressions,
   campaigns: Campaigns,
   providers: Providers,
   incidents: Incidents,

@@ -2,10 +2,12 @@
 import type { StateCreator } from 'zustand';
 import type { Store } from './index';
 
-export type Screen = 'dashboard' | 'lists' | 'campaigns' | 'providers' | 'incidents' | 'backups' | 'settings';
+export type Screen =
+  'dashboard' | 'lists' | 'suppressions' | 'campaigns' | 'providers' | 'incidents' | 'backups' | 'settings';
 export const SCREENS: { id: Screen; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'lists', label: 'Lists' },
+  { id: 'suppressions', label: 'Suppressions' },
   { id: 'campaigns', label: 'Campaigns' },
   { id: 'providers', label: 'Providers' },
   { id: 'incidents', label: 'Incidents' },
