@@ -28,6 +28,15 @@ const REASON_LABEL: Record<SuppressionReasonT, string> = {
   manual: 'Blocked by hand',
 };
 
+/** "This address … 3 days ago". */
+const REASON_SENTENCE: Record<SuppressionReasonT, string> = {
+  bounced: 'bounced',
+  complained: 'reported your mail as spam',
+  cleaned: 'was cleaned as undeliverable',
+  unsubscribed: 'unsubscribed',
+  manual: 'was blocked by hand',
+};
+
 const SINCE_CHOICES: { value: string; label: string }[] = [
   { value: '', label: 'Any time' },
   { value: '24h', label: 'In the last day' },
@@ -323,8 +332,8 @@ function AllowDialog({
       >
         <h2 id="allow-title">Allow mail to {s.email} again?</h2>
         <p>
-          This address {REASON_LABEL[s.reason].toLowerCase()} {whenWords(s.createdAt)}. Once allowed, it can
-          get campaigns from any list where the person is subscribed.
+          This address {REASON_SENTENCE[s.reason]} {whenWords(s.createdAt)}. Once allowed, it can get
+          campaigns from any list where the person is subscribed.
         </p>
         {complaint && (
           <div className="notice warning" role="alert" data-testid="complaint-warning">
@@ -391,7 +400,7 @@ function HistoryDialog({ email, onClose }: { email: string; onClose: () => void 
           <>
             <p>
               {h.current
-                ? `Suppressed: ${REASON_LABEL[h.current.reason].toLowerCase()}, ${whenWords(h.current.createdAt)}.`
+                ? `Suppressed: this address ${REASON_SENTENCE[h.current.reason]} ${whenWords(h.current.createdAt)}.`
                 : 'Not suppressed: this address can get your mail.'}
             </p>
             {h.events.length === 0 ? (
