@@ -92,6 +92,17 @@ export async function seedSuppressions(dir: string, now = Date.now()): Promise<S
     const carolAt = iso(now - 1 * DAY);
     supp.add('carol@example.com', 'complained', 'inbox', 'feedback report', carolAt);
     subs.setStatus(ids.Newsletter['carol@example.com']!, 'complained', 'spam complaint', carolAt);
+    // Even with her earlier status on record, a complaint is her own "stop": never set back.
+    engine.repos.events.append(carolAt, {
+      type: 'subscriber.complained',
+      severity: 'warning',
+      message: 'carol@example.com reported a message as spam; suppressed in every list.',
+      data: {
+        email: 'carol@example.com',
+        source: 'arf',
+        previous: [{ subscriberId: ids.Newsletter['carol@example.com'], status: 'subscribed' }],
+      },
+    });
 
     // dan came in as cleaned from an export file 40 days ago.
     const danAt = iso(now - 40 * DAY);
