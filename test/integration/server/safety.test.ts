@@ -14,6 +14,9 @@ import { pathFields, readOnly } from '../../../electron/engine/api/define';
 import { pendingRestoreFile, takeBackup } from '../../../electron/engine/continuity/backups';
 import { startServer, type RunningServer } from '../../../electron/server/server';
 import { addList } from '../../helpers/continuity';
+import WebSocket from 'ws';
+import { COOKIE } from '../../../electron/server/security';
+import { expectUnchanged, snapshot } from '../../helpers/hostile';
 import { postJson, send } from '../../helpers/http';
 import { tempDir } from '../../helpers/tmp';
 
@@ -69,6 +72,22 @@ describe('browser mode: files, GETs, other sites, malformed and oversized reques
     expect(JSON.parse(r.body).error.message).toMatch(/incidentReport .*file.*never allows/);
     expect(sha(dbPath)).toBe(before);
     expect(engine.repos.lists.all().length).toBe(1);
+  });
+
+  it('leaves every file and row as it was after a GET of each call GET may reach', async () => {
+    const readable = Object.entries(contract).filter(([, d]) => readOnly(d));
+    expect(readable.length).toBeGreaterThan(10);
+    const before = snapshot(dataDir, dbPath);
+    const dbBytes = sha(dbPath);
+    // zod drops the fields a call does not know, so one input fits every call that needs an id or a
+    // list; `out` would be written by any call that still took it (incidentReport used to).
+    const args = { id: incident, list: 'Customers', name: 'Customers', out: join(dataDir, 'by-a-get.html') };
+    for (const [name] of readable) {
+      const r = await send(srv, `/api/${name}${q(args)}`);
+      expect(r.status, name).toBe(200);
+    }
+    expectUnchanged(before, snapshot(dataDir, dbPath));
+    expect(sha(dbPath)).toBe(dbBytes);
   });
 
   it('refuses a GET of any call that changes something', async () => {
@@ -127,6 +146,28 @@ describe('browser mode: files, GETs, other sites, malformed and oversized reques
       expect(nav.status).toBe(200);
     },
   );
+
+  it('refuses a WebSocket opened by another site or another port', async () => {
+    const statusOf = (site: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/events`, {
+          headers: {
+            cookie: `${COOKIE}=${srv.token}`,
+            'sec-fetch-site': site,
+            'sec-fetch-mode': 'websocket',
+          },
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => undefined);
+      });
+    expect(await statusOf('cross-site')).toBe(403);
+    expect(await statusOf('same-site')).toBe(403);
+    expect(await statusOf('same-origin')).toBe(101);
+  });
 
   it('accepts same-origin and none, and clients that send no Fetch metadata', async () => {
     for (const site of ['same-origin', 'none', undefined]) {
