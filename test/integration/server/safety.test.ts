@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { connect } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Engine } from '../../../electron/engine/engine';
@@ -184,6 +185,21 @@ describe('browser mode: files, GETs, other sites, malformed and oversized reques
       expect(r.body).toMatch(/malformed/);
     },
   );
+
+  it.each([
+    ['a control character in the target', 'GET /api/list\x01Lists HTTP/1.1'],
+    ['a space in the target', 'GET /api/list Lists HTTP/1.1'],
+  ])('answers 400 to a request line with %s, and closes', async (_what, line) => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(srv.port, '127.0.0.1');
+      let got = '';
+      sock.on('data', (b) => (got += b.toString('latin1')));
+      sock.on('close', () => resolve(got));
+      sock.on('error', reject);
+      sock.end(`${line}\r\nHost: 127.0.0.1:${srv.port}\r\nCookie: understudy_token=${srv.token}\r\n\r\n`);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+  });
 
   it('answers 413 to a JSON body over the limit, declared or chunked, and stays usable', async () => {
     const big = Buffer.alloc(200 * 1024, 'a');
