@@ -161,6 +161,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     // parseUrl has checked that the path decodes.
     const name = decodeURIComponent(url.pathname.slice('/api/'.length));
+    // Call names are identifiers: anything else is not echoed back (escape sequences, megabytes).
+    if (!/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(name)) {
+      return json(res, 404, userErr('unknown_call', 'There is no call by that name.'));
+    }
     const fields = NAMES_A_FILE.get(name);
     if (fields) {
       return json(

@@ -275,6 +275,19 @@ const cases: Case[] = [
     status: 415,
     words: /JSON body/,
   },
+  {
+    name: 'a call name with a terminal escape sequence',
+    path: () => '/api/%1B%5B2J%1B%5B31mlistLists',
+    opts: () => json({}),
+    status: 404,
+    words: /no call by that name/,
+  },
+  {
+    name: 'a call name of 10 000 characters',
+    path: () => `/api/${'a'.repeat(10_000)}`,
+    status: 404,
+    words: /no call by that name/,
+  },
   { name: 'the report of no incident', path: () => '/reports/99999', status: 404, words: /incident/i },
 ];
 
