@@ -10,6 +10,10 @@ export const EXTRA = {
   exportList: 'understudy:exportList',
   revealFile: 'understudy:revealFile',
   callNames: 'understudy:callNames',
+  /** Main's own open/save dialog for one path field of a call → an opaque token, never the path. */
+  choosePath: 'understudy:choosePath',
+  describeSecrets: 'understudy:secrets:describe',
+  allowBasicText: 'understudy:secrets:allowBasicText',
 } as const;
 
 /** The only origin the app's own pages are served from (protocol.handle, not file://). */

@@ -3,12 +3,19 @@
  * sender is our own page (VS Code's validatedIpcMain does the same: src/vs/base/parts/ipc/electron-main/ipcMain.ts),
  * then handing the raw input to the engine host, where the dispatcher parses it with zod. Results
  * cross back as envelopes.
+ *
+ * A call that names a file (a `paths` field in the contract) gets only paths this process's own
+ * open/save dialogs returned: the renderer holds an opaque one-time token (pathGrants.ts), never a
+ * path it could have made up. Weaker password storage needs a native confirmation shown from here.
  */
 import { BrowserWindow, dialog, ipcMain, shell, type IpcMainInvokeEvent } from 'electron';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { relative, isAbsolute, basename } from 'node:path';
-import { contract } from '../engine/api/contract';
+import { contract, type CallName } from '../engine/api/contract';
 import type { Envelope } from '../engine/api/common';
+import { pathFields } from '../engine/api/define';
 import { CALL_PREFIX, EXTRA } from './channels';
+import { PathGrants } from './pathGrants';
 import { isAppUrl } from './window';
 import type { EngineClient } from './engineClient';
 import type { SafeStorageSecretStore } from './secrets';
@@ -22,6 +29,24 @@ const refused: Envelope<never> = {
     safe: 'Nothing was changed.',
   },
 };
+
+const notChosen = (field: string): Envelope<never> => ({
+  ok: false,
+  error: {
+    kind: 'user',
+    code: 'path_not_chosen',
+    message: `The file for "${field}" was not chosen in Understudy's own open or save window.`,
+    safe: 'Nothing was read or written.',
+    next: 'Choose the file again with the button in the app.',
+  },
+});
+
+const cancelled = (safe: string): Envelope<never> => ({
+  ok: false,
+  error: { kind: 'user', code: 'cancelled', message: 'Cancelled.', safe },
+});
+
+const PREVIEW_BYTES = 64 * 1024;
 
 function fromOurPage(e: IpcMainInvokeEvent): boolean {
   const frame = e.senderFrame;
@@ -40,12 +65,63 @@ export function registerIpc(opts: {
   allowBasicText: () => void;
 }): void {
   const { engine, userData } = opts;
-  for (const name of Object.keys(contract)) {
-    handle(`${CALL_PREFIX}${name}`, (_e, input) => engine.call(name, input));
+  const grants = new PathGrants();
+  for (const [name, def] of Object.entries(contract)) {
+    const fields = pathFields(def).map(([f]) => f);
+    handle(`${CALL_PREFIX}${name}`, (_e, input) => {
+      const r = grants.resolve(name, fields, input ?? {});
+      return r.ok ? engine.call(name, r.input) : notChosen(r.field);
+    });
   }
   handle(EXTRA.callNames, () => Object.keys(contract));
-  handle(EXTRA.previewImport, (_e, head, options) => {
-    if (!(head instanceof Uint8Array) || head.byteLength > 256 * 1024) return refused;
+  // The renderer asks for a file for one path field of one call; the dialog is ours, the path stays here.
+  handle(EXTRA.choosePath, async (e, call, field, suggested) => {
+    if (typeof call !== 'string' || !Object.hasOwn(contract, call) || typeof field !== 'string')
+      return refused;
+    const paths = contract[call as CallName].paths ?? {};
+    const use = Object.hasOwn(paths, field) ? paths[field] : undefined;
+    if (use !== 'open' && use !== 'save') return refused;
+    const win = BrowserWindow.fromWebContents(e.sender)!;
+    let path: string | undefined;
+    if (use === 'open') {
+      const r = await dialog.showOpenDialog(win, { properties: ['openFile'] });
+      path = r.canceled ? undefined : r.filePaths[0];
+    } else {
+      const name = typeof suggested === 'string' ? basename(suggested).slice(0, 120) : '';
+      const r = await dialog.showSaveDialog(win, name ? { defaultPath: name } : {});
+      path = r.canceled ? undefined : r.filePath;
+    }
+    if (!path) return cancelled('Nothing was read or written.');
+    let size = 0;
+    try {
+      size = use === 'open' ? statSync(path).size : 0;
+    } catch {
+      // The engine's own error (missing file, a folder) is clearer; it comes with the call.
+    }
+    return { ok: true, value: { token: grants.grant(call, field, path), name: basename(path), size } };
+  });
+  // The import wizard's preview: the first bytes of the file, given as bytes or as a granted token.
+  handle(EXTRA.previewImport, (_e, source, options) => {
+    let head: Uint8Array;
+    if (source instanceof Uint8Array && source.byteLength <= 256 * 1024) head = source;
+    else {
+      const path = grants.peek(source, 'importList', 'file');
+      if (!path) return notChosen('file');
+      try {
+        head = readHead(path, PREVIEW_BYTES);
+      } catch (err) {
+        return {
+          ok: false,
+          error: {
+            kind: 'user',
+            code: 'unreadable',
+            message: `The file could not be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`,
+            safe: 'Nothing was imported.',
+            next: 'Check that it is a file you may read, then choose it again.',
+          },
+        };
+      }
+    }
     const o = (options ?? {}) as { format?: string; map?: Record<string, string> };
     return engine.preview(head, typeof o.format === 'string' ? o.format : undefined, o.map);
   });
@@ -69,6 +145,7 @@ export function registerIpc(opts: {
         },
       };
     }
+    // The path comes from our own dialog and never leaves this process.
     return engine.call('exportList', { list, out: choice.filePath });
   });
   handle(EXTRA.revealFile, (_e, path) => {
@@ -79,9 +156,34 @@ export function registerIpc(opts: {
     shell.showItemInFolder(path);
     return { ok: true, value: basename(path) };
   });
-  handle('understudy:secrets:describe', () => ({ ok: true, value: opts.secrets.describe() }));
-  handle('understudy:secrets:allowBasicText', () => {
+  handle(EXTRA.describeSecrets, () => ({ ok: true, value: opts.secrets.describe() }));
+  // Weaker storage is consented to in a native dialog of this process, never by a renderer call alone.
+  handle(EXTRA.allowBasicText, async (e) => {
+    const win = BrowserWindow.fromWebContents(e.sender)!;
+    const { response } = await dialog.showMessageBox(win, {
+      type: 'warning',
+      title: 'Weaker password storage',
+      message: 'Store passwords with a fixed key on this computer?',
+      detail:
+        'No system keyring (GNOME Keyring or KWallet) was found. Passwords would be protected only by a key built into the app: anyone who can read your files could recover them. Installing and unlocking a keyring is safer.',
+      buttons: ['Keep passwords unsaved', 'Store with weaker protection'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+    });
+    if (response !== 1) return cancelled('Passwords are still not stored anywhere.');
     opts.allowBasicText();
     return { ok: true, value: opts.secrets.describe() };
   });
+}
+
+function readHead(path: string, max: number): Uint8Array {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(max);
+    const n = readSync(fd, buf, 0, max, 0);
+    return new Uint8Array(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -109,6 +109,30 @@ export function originAllowed(req: IncomingMessage, policy: HostPolicy): boolean
   );
 }
 
+/**
+ * Fetch metadata (https://www.w3.org/TR/fetch-metadata/): a browser says where a request comes from,
+ * and a page cannot forge it. `same-origin` is our own page, `none` the person (a typed address, a
+ * bookmark, the printed link); no header at all is not a browser (curl, a script: the token still
+ * decides). `same-site` is another port of this computer — its pages get our SameSite=Strict cookie,
+ * and an `<img>` sends no Origin — and `cross-site` any other page: both are refused, except a
+ * top-level navigation to one of the app's own pages, which reads nothing and changes nothing.
+ */
+export function fetchSiteAllowed(
+  req: IncomingMessage,
+  pathname: string,
+  isAppPage: (pathname: string) => boolean,
+): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === undefined || site === 'same-origin' || site === 'none') return true;
+  if (site !== 'same-site' && site !== 'cross-site') return false;
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    req.headers['sec-fetch-mode'] === 'navigate' &&
+    (req.headers['sec-fetch-dest'] ?? 'document') === 'document' &&
+    isAppPage(pathname)
+  );
+}
+
 /** Loopback interfaces that need no explicit consent. */
 export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost';

@@ -6,6 +6,14 @@
 import { z } from 'zod';
 import { call } from './define';
 
+/** What a restore request checked before it was arranged. */
+const RestoreCheckSchema = z.object({
+  path: z.string(),
+  schemaVersion: z.number().int(),
+  integrity: z.string(),
+  counts: z.record(z.string(), z.number()),
+});
+
 const TimelineEvent = z.object({
   id: z.number().int(),
   at: z.string(),
@@ -256,7 +264,9 @@ export const continuityCallsCore = {
       'The post-incident report as a self-contained HTML page (printable to PDF); optionally saved.',
     input: z.object({ id: z.number().int(), out: z.string().optional() }),
     output: z.object({ html: z.string(), out: z.string().nullable() }),
-    mutates: false,
+    // Writes `out` when given (a GET of it once replaced the database with a report).
+    mutates: true,
+    paths: { out: 'save' },
   }),
   listBackups: call({
     description: 'Backups on disk, newest first.',
@@ -266,7 +276,7 @@ export const continuityCallsCore = {
   }),
   takeBackup: call({
     description: 'Take a verified backup now (with a CSV export of every list).',
-    input: z.object({ out: z.string().optional() }).default({}),
+    input: z.object({}).default({}),
     output: BackupSchema.extend({
       listsDir: z.string().nullable(),
       lists: z.number().int(),
@@ -278,12 +288,15 @@ export const continuityCallsCore = {
     description:
       'Check a backup and arrange for it to replace the database at the next start (the app restarts to apply it).',
     input: z.object({ file: z.string().min(1) }),
-    output: z.object({
-      path: z.string(),
-      schemaVersion: z.number().int(),
-      integrity: z.string(),
-      counts: z.record(z.string(), z.number()),
-    }),
+    output: RestoreCheckSchema,
+    mutates: true,
+    paths: { file: 'open' },
+  }),
+  restoreBackup: call({
+    description:
+      'Arrange for one of the backups Understudy took (by its id in listBackups) to replace the database at the next start.',
+    input: z.object({ id: z.number().int().positive() }),
+    output: RestoreCheckSchema,
     mutates: true,
   }),
   runDrill: call({
@@ -319,6 +332,7 @@ export const communicationCalls = {
       free: z.number().int(),
     }),
     mutates: true,
+    paths: { file: 'open' },
   }),
   createNotice: call({
     description:

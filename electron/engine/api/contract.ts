@@ -37,6 +37,7 @@ export const listsCalls = {
     input: ImportRequestSchema.extend({ taskId: z.string().optional() }),
     output: ImportResultSchema,
     mutates: true,
+    paths: { file: 'open' },
   }),
   cancelTask: call({
     description: 'Cancel a running long task (import, sync, send, backup) by its task id.',
@@ -49,6 +50,7 @@ export const listsCalls = {
     input: ExportRequestSchema,
     output: ExportResultSchema,
     mutates: true,
+    paths: { out: 'save' },
   }),
 };
 

@@ -252,7 +252,8 @@ export const sendingCalls = {
     description: 'Connect, EHLO, STARTTLS and AUTH without sending anything.',
     input: z.object({ name: z.string().min(1) }),
     output: ProviderTestResultSchema,
-    mutates: false,
+    // It records the provider's health (and an event when it changes) and logs in with its password.
+    mutates: true,
   }),
   listCampaigns: call({
     description: 'Campaigns, newest first, with delivery counts.',

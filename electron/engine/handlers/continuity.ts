@@ -11,6 +11,7 @@ import { backupsDir, requestRestore, takeBackup } from '../continuity/backups';
 import { runDrills } from '../continuity/drills';
 import { processInbox } from '../continuity/inbox';
 import { createNotice, importCodes, sendStakeholderUpdate } from '../continuity/communication';
+import { userError } from '../errors';
 
 const service = (engine: Engine) => createContinuity(engine);
 
@@ -59,8 +60,9 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
     return { html: r.html, out: r.out };
   },
   listBackups: (engine) => ({ dir: backupsDir(engine), backups: engine.repos.backups.list() }),
-  takeBackup: (engine, { out }) => takeBackup(engine, { kind: 'manual', ...(out ? { out } : {}) }),
+  takeBackup: (engine) => takeBackup(engine, { kind: 'manual' }),
   requestRestore: (engine, { file }) => requestRestore(engine, file),
+  restoreBackup: (engine, { id }) => requestRestore(engine, requireBackup(engine, id).path),
   runDrill: (engine, { provider }) => runDrills(engine, { provider }),
   listDrills: (engine) => engine.repos.drills.list(),
   processInbox: (engine) => processInbox(engine),
@@ -77,3 +79,16 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
       ...(note ? { note } : {}),
     }),
 };
+
+/** One of the backups Understudy took and still has on disk. */
+function requireBackup(engine: Engine, id: number): { path: string } {
+  const b = engine.repos.backups.byId(id);
+  if (!b || b.deletedAt) {
+    throw userError(`There is no backup number ${id} on this computer.`, {
+      code: 'backup_not_found',
+      safe: 'Nothing was changed; the database stays as it is.',
+      next: 'Choose a backup from the list on the Backups screen.',
+    });
+  }
+  return b;
+}

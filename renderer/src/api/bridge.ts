@@ -22,6 +22,27 @@ export interface ImportPreview {
   problem: { message: string; next?: string } | null;
 }
 
+/**
+ * Desktop app: a file chosen in the main process's own open/save dialog. The page never sees its
+ * path, only an opaque one-time token the main process swaps back (a path from the page is refused).
+ */
+export interface PickedFile {
+  name: string;
+  size: number;
+  token: string;
+}
+
+/** A file to read: from an `<input type=file>` (browser mode, uploaded) or picked (desktop app). */
+export type ChosenFile = File | PickedFile;
+
+/** What a restore request checked (the restore itself happens at the next start). */
+export interface RestoreCheck {
+  path: string;
+  schemaVersion: number;
+  integrity: string;
+  counts: Record<string, number>;
+}
+
 export interface FileImportRequest {
   list: string;
   format: ImportFormat;
@@ -48,15 +69,32 @@ export interface BridgeExtras {
   on(channel: string, listener: (payload: unknown) => void): () => void;
   /** Connection to the engine (browser mode: the WebSocket). */
   onConnection(listener: (connected: boolean) => void): () => void;
+  /**
+   * Desktop app only: the main process's own dialog for one path field of a call (`importList`
+   * `file`, `requestRestore` `file`, `importCodes` `file`, `incidentReport` `out`). Browser mode
+   * has no such thing: files are uploaded and downloaded instead.
+   */
+  pickFile?(call: string, field: string, suggestedName?: string): Promise<Envelope<PickedFile>>;
   previewImport(
-    file: File,
+    file: ChosenFile,
     opts: { format?: string; map?: Record<string, string> },
   ): Promise<Envelope<ImportPreview>>;
   importFile(
-    file: File,
+    file: ChosenFile,
     req: FileImportRequest,
     onUpload?: (sent: number, total: number) => void,
   ): Promise<Envelope<ImportResult>>;
+  /** Arranges a restore from a backup file from elsewhere (browser mode uploads it). */
+  restoreFile(file: ChosenFile): Promise<Envelope<RestoreCheck>>;
+  /** Compensation codes from a CSV into a batch (browser mode uploads it). */
+  importCodesFile(
+    file: ChosenFile,
+    batch: string,
+  ): Promise<Envelope<{ batch: string; added: number; duplicates: number; free: number }>>;
+  /** An incident's report as HTML, to show in the app; nothing is saved. */
+  reportHtml(id: number): Promise<Envelope<{ html: string }>>;
+  /** Saves an incident's report: a download in browser mode, a save dialog in the desktop app. */
+  saveReport(id: number): Promise<Envelope<unknown>>;
   /** Cancels an upload still in flight (the import itself is cancelled with cancelTask). */
   abortUpload(taskId: string): void;
   exportList(list: string): Promise<Envelope<ExportDone>>;

@@ -5,7 +5,15 @@
  */
 import { contract } from '../../../electron/engine/api/contract';
 import type { Envelope } from './types';
-import type { BridgeExtras, CallFns, ExportDone, ImportPreview, UnderstudyBridge } from './bridge';
+import type {
+  BridgeExtras,
+  CallFns,
+  ChosenFile,
+  ExportDone,
+  ImportPreview,
+  RestoreCheck,
+  UnderstudyBridge,
+} from './bridge';
 import type { ImportResult } from './types';
 
 const PREVIEW_BYTES = 64 * 1024;
@@ -54,6 +62,35 @@ async function readEnvelope(res: Response): Promise<Envelope<unknown>> {
         : {}),
     },
   };
+}
+
+/** Browser mode reads only files the person chose in the page; they travel as uploads. */
+function notUploadable(): Envelope<never> {
+  return {
+    ok: false,
+    error: {
+      kind: 'user',
+      code: 'not_a_file',
+      message: 'Choose the file from your computer with the file button.',
+      safe: 'Nothing was read or written.',
+    },
+  };
+}
+
+/** POSTs a file as the raw body to one of the server's upload routes. */
+async function upload(path: string, file: ChosenFile): Promise<Envelope<unknown>> {
+  if (!(file instanceof Blob)) return notUploadable();
+  try {
+    const res = await fetch(path, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: file,
+    });
+    return readEnvelope(res);
+  } catch (e) {
+    return networkError((e as Error).message);
+  }
 }
 
 export function createBrowserBridge(): UnderstudyBridge {
@@ -110,6 +147,7 @@ export function createBrowserBridge(): UnderstudyBridge {
       return () => connListeners.delete(listener);
     },
     async previewImport(file, opts) {
+      if (!(file instanceof Blob)) return notUploadable();
       const q = new URLSearchParams({ format: opts.format ?? 'auto', map: JSON.stringify(opts.map ?? {}) });
       try {
         const res = await fetch(`/preview?${q}`, {
@@ -123,6 +161,7 @@ export function createBrowserBridge(): UnderstudyBridge {
       }
     },
     importFile(file, req, onUpload) {
+      if (!(file instanceof Blob)) return Promise.resolve(notUploadable());
       const q = new URLSearchParams({
         list: req.list,
         format: req.format,
@@ -163,6 +202,34 @@ export function createBrowserBridge(): UnderstudyBridge {
         };
         xhr.send(file);
       });
+    },
+    restoreFile(file) {
+      const q = new URLSearchParams({ name: file.name });
+      return upload(`/upload/restore?${q}`, file) as Promise<Envelope<RestoreCheck>>;
+    },
+    importCodesFile(file, batch) {
+      const q = new URLSearchParams({ name: file.name, batch });
+      return upload(`/upload/codes?${q}`, file) as ReturnType<BridgeExtras['importCodesFile']>;
+    },
+    async reportHtml(id) {
+      try {
+        const res = await fetch(`/reports/${id}`, { credentials: 'same-origin' });
+        if (res.ok && (res.headers.get('content-type') ?? '').startsWith('text/html'))
+          return { ok: true, value: { html: await res.text() } };
+        return (await readEnvelope(res)) as Envelope<never>;
+      } catch (e) {
+        return networkError((e as Error).message);
+      }
+    },
+    async saveReport(id) {
+      // The server answers with Content-Disposition: attachment, so this downloads, nothing more.
+      const a = document.createElement('a');
+      a.href = `/reports/${id}`;
+      a.download = `incident-${id}-report.html`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      return { ok: true, value: null };
     },
     abortUpload(taskId) {
       uploads.get(taskId)?.abort();

@@ -5,6 +5,12 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import type { ApiError } from '../api/types';
 import type { Backup } from '../api/shapes';
+import type { ChosenFile } from '../api/bridge';
+import { api } from '../api/client';
+
+const REPLACES = 'The current database is backed up first, then replaced when Understudy restarts.';
+const RESTORE_ARRANGED =
+  'The backup checked out. Restart Understudy to restore it; your current data is kept as a pre-restore backup.';
 
 export function Backups() {
   const backups = useResource('listBackups');
@@ -26,19 +32,22 @@ export function Backups() {
     backups.reload();
   };
   const restore = async (b: Backup) => {
-    if (
-      !confirm(
-        `Restore the backup of ${new Date(b.createdAt).toLocaleString()}? The current database is backed up first, then replaced when Understudy restarts.`,
-      )
-    )
-      return;
+    if (!confirm(`Restore the backup of ${new Date(b.createdAt).toLocaleString()}? ${REPLACES}`)) return;
     setError(null);
-    const r = await act('requestRestore', { file: b.path });
+    const r = await act('restoreBackup', { id: b.id });
     if (!r.ok && r.error) return setError(r.error);
-    setDone(
-      'The backup checked out. Restart Understudy to restore it; your current data is kept as a pre-restore backup.',
-    );
+    setDone(RESTORE_ARRANGED);
   };
+  /** A backup file from elsewhere: uploaded in browser mode, chosen in the app's own window on the desktop. */
+  const restoreFrom = async (file: ChosenFile) => {
+    if (!confirm(`Restore the backup “${file.name}”? ${REPLACES}`)) return;
+    setError(null);
+    setDone(null);
+    const r = await api().restoreFile(file);
+    if (!r.ok) return setError(r.error);
+    setDone(RESTORE_ARRANGED);
+  };
+  const pickFile = api().pickFile?.bind(api());
   return (
     <section className="screen" aria-labelledby="backups-title">
       <header className="screen-head">
@@ -52,6 +61,32 @@ export function Backups() {
           >
             {busy ? 'Taking a backup…' : 'Back up now'}
           </button>
+          {pickFile ? (
+            <button
+              type="button"
+              onClick={() =>
+                void pickFile('requestRestore', 'file').then((r) =>
+                  r.ok ? restoreFrom(r.value) : r.error.code === 'cancelled' ? undefined : setError(r.error),
+                )
+              }
+            >
+              Restore from a file…
+            </button>
+          ) : (
+            <label className="button">
+              Restore from a file…
+              <input
+                type="file"
+                className="sr-only"
+                accept=".sqlite,.db,application/vnd.sqlite3,application/octet-stream"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  e.target.value = '';
+                  if (f) void restoreFrom(f);
+                }}
+              />
+            </label>
+          )}
         </div>
       </header>
       {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
@@ -61,7 +96,7 @@ export function Backups() {
         </p>
       )}
       <article className="card">
-        <ResourceView res={backups} what="Backups" calls={['listBackups', 'takeBackup', 'requestRestore']}>
+        <ResourceView res={backups} what="Backups" calls={['listBackups', 'takeBackup', 'restoreBackup']}>
           {(v) => {
             const { dir, backups: list } = v as { dir: string; backups: Backup[] };
             return (

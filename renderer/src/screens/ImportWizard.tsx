@@ -59,6 +59,7 @@ export function ImportWizard() {
     })),
   );
   const dialogRef = useRef<HTMLDivElement>(null);
+  const pickFile = api().pickFile?.bind(api());
   useEffect(() => {
     dialogRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
   }, [w.step]);
@@ -91,15 +92,28 @@ export function ImportWizard() {
         {(w.step === 'choose' || w.step === 'map') && (
           <div className="field">
             <label htmlFor="import-file">Export file from your ESP (CSV or TSV)</label>
-            <input
-              id="import-file"
-              type="file"
-              accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values"
-              onChange={(e) => {
-                const f = e.target.files?.[0];
-                if (f) void chooseFile(f);
-              }}
-            />
+            {pickFile ? (
+              // Desktop app: the file is chosen in the app's own window; the page never holds its path.
+              <button
+                id="import-file"
+                type="button"
+                onClick={() =>
+                  void pickFile('importList', 'file').then((r) => (r.ok ? chooseFile(r.value) : undefined))
+                }
+              >
+                Choose file…
+              </button>
+            ) : (
+              <input
+                id="import-file"
+                type="file"
+                accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values"
+                onChange={(e) => {
+                  const f = e.target.files?.[0];
+                  if (f) void chooseFile(f);
+                }}
+              />
+            )}
             {w.file && (
               <p className="muted">
                 {w.file.name} · {(w.file.size / 1024 / 1024).toFixed(1)} MB

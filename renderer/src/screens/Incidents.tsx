@@ -76,9 +76,14 @@ function IncidentDetail({ id }: { id: number }) {
   };
   const showReport = async () => {
     setError(null);
-    const r = await api().call('incidentReport', { id });
+    const r = await api().reportHtml(id);
     if (!r.ok) return setError(r.error);
-    setReport((r.value as { html: string }).html);
+    setReport(r.value.html);
+  };
+  const saveReport = async () => {
+    setError(null);
+    const r = await api().saveReport(id);
+    if (!r.ok && r.error.code !== 'cancelled') setError(r.error);
   };
   return (
     <article className="card incident-detail" aria-label="Incident">
@@ -108,6 +113,9 @@ function IncidentDetail({ id }: { id: number }) {
               <div className="action-bar">
                 <button type="button" className="primary" onClick={() => void showReport()}>
                   Show the report
+                </button>
+                <button type="button" onClick={() => void saveReport()}>
+                  Save the report…
                 </button>
               </div>
               {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}

@@ -78,21 +78,17 @@ function Passwords() {
             <button
               type="button"
               onClick={() => {
-                if (
-                  confirm(
-                    'Store passwords with a fixed key? Anyone who can read your files could recover them. Installing a keyring is safer.',
-                  )
-                )
-                  void api()
-                    .secrets!.allowBasicText()
-                    .then(
-                      (r) =>
-                        r.ok &&
-                        setInfo({
-                          ...r.value,
-                          warning: 'You allowed weaker storage for passwords on this computer.',
-                        }),
-                    );
+                // The app asks in its own window (the main process decides, not this page).
+                void api()
+                  .secrets!.allowBasicText()
+                  .then(
+                    (r) =>
+                      r.ok &&
+                      setInfo({
+                        ...r.value,
+                        warning: 'You allowed weaker storage for passwords on this computer.',
+                      }),
+                  );
               }}
             >
               Allow weaker password storage on this computer

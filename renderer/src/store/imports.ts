@@ -6,7 +6,7 @@
 import type { StateCreator } from 'zustand';
 import type { Store } from './index';
 import type { ApiError, ImportFormat, ImportProgress, ImportResult, SubscriberStatusT } from '../api/types';
-import type { ImportPreview } from '../api/bridge';
+import type { ChosenFile, ImportPreview } from '../api/bridge';
 import { api } from '../api/client';
 
 export type WizardStep = 'closed' | 'choose' | 'map' | 'running' | 'done';
@@ -14,7 +14,7 @@ export type WizardStep = 'closed' | 'choose' | 'map' | 'running' | 'done';
 export interface ImportSlice {
   wizard: {
     step: WizardStep;
-    file: File | null;
+    file: ChosenFile | null;
     list: string;
     format: ImportFormat;
     map: Record<string, string>;
@@ -30,7 +30,7 @@ export interface ImportSlice {
   };
   openWizard(): void;
   closeWizard(): void;
-  chooseFile(file: File): Promise<void>;
+  chooseFile(file: ChosenFile): Promise<void>;
   setImportOptions(
     o: Partial<Pick<ImportSlice['wizard'], 'list' | 'format' | 'map' | 'status'>>,
   ): Promise<void>;
