@@ -104,7 +104,10 @@ export function prepareWrite(target: string, options: SafeWriteOptions): SafeTar
       next: 'Give a file name, for example export.csv.',
     });
   }
-  const path = check(target, options);
+  const checked = check(target, options);
+  // Written where the name leads: a link as the last part is followed (the link stays and shows the
+  // new content); otherwise the path as given, so messages show what the person typed (resolved).
+  const path = checked.viaLink ? checked.real : resolve(target);
   ensureDir(dirname(path), what, path);
   const tmp = join(
     dirname(path),
@@ -231,8 +234,8 @@ function statOrNull(p: string): Stats | null {
   }
 }
 
-/** Returns the real path to write, or throws the refusal a person reads. */
-function check(target: string, options: SafeWriteOptions): string {
+/** Returns the real path of the target, or throws the refusal a person reads. */
+function check(target: string, options: SafeWriteOptions): { real: string; viaLink: boolean } {
   const what = options.what ?? 'the file';
   const path = realPathOf(target);
   const st = statOrNull(path);
@@ -245,20 +248,21 @@ function check(target: string, options: SafeWriteOptions): string {
   })();
   const viaLink = lst?.isSymbolicLink() === true;
 
-  for (const p of options.protect) {
-    const real = realPathOf(p.path);
-    const pst = statOrNull(real);
-    const same =
-      fold(real) === fold(path) ||
-      (st !== null && pst !== null && pst.isFile() && st.dev === pst.dev && st.ino === pst.ino);
-    const inTree =
-      p.tree !== undefined &&
-      (fold(real) === fold(path) || isInside(fold(path), fold(real))) &&
-      (p.tree === 'all' || st !== null);
-    if (same || inTree) {
-      throw refusal(target, path, viaLink, p, what);
-    }
-  }
+  // Exact matches first, so a backup is named as a backup rather than as "inside the backups folder".
+  const found =
+    options.protect.find((p) => {
+      const real = realPathOf(p.path);
+      const pst = statOrNull(real);
+      return (
+        fold(real) === fold(path) ||
+        (st !== null && pst !== null && pst.isFile() && st.dev === pst.dev && st.ino === pst.ino)
+      );
+    }) ??
+    options.protect.find((p) => {
+      if (p.tree === undefined || (p.tree === 'existing' && st === null)) return false;
+      return isInside(fold(path), fold(realPathOf(p.path)));
+    });
+  if (found) throw refusal(target, path, viaLink, found, what);
   if (st && st.isDirectory()) {
     throw userError(`${shown(target)} is a folder, not a file, so ${what} cannot be written there.`, {
       code: 'output_is_folder',
@@ -274,13 +278,13 @@ function check(target: string, options: SafeWriteOptions): string {
     });
   }
   if (st && !options.force) {
-    throw userError(`A file already exists at ${shown(path)}.`, {
+    throw userError(`A file already exists at ${shown(resolve(target))}.`, {
       code: 'output_exists',
       safe: 'It was not overwritten; nothing was written.',
       next: 'Choose another file name, or add --force to replace that file.',
     });
   }
-  return path;
+  return { real: path, viaLink };
 }
 
 function refusal(
@@ -291,8 +295,11 @@ function refusal(
   what: string,
 ): UnderstudyError {
   const how = viaLink || fold(resolve(target)) !== fold(real) ? ` (it leads to ${shown(real)})` : '';
+  const inside = p.tree !== undefined && fold(realPathOf(p.path)) !== fold(real);
   return userError(
-    `${shown(target)}${how} is ${p.tree && fold(realPathOf(p.path)) !== fold(real) ? `inside ${p.what}` : p.what}: writing ${what} there would destroy it.`,
+    inside
+      ? `${shown(target)}${how} is inside ${p.what}, which Understudy keeps for itself: ${what} cannot be written there.`
+      : `${shown(target)}${how} is ${p.what}: writing ${what} there would destroy it.`,
     {
       code: 'output_protected',
       safe: `Nothing was written; ${p.what} is untouched.`,
@@ -357,13 +364,21 @@ function fsyncDir(dir: string): void {
 /** Turns a file-system failure into what a person reads; passes Understudy's own errors through. */
 export function asWriteError(e: unknown, path: string, what = 'the file'): Error {
   if (isUnderstudyError(e)) return e;
-  const code = (e as NodeJS.ErrnoException)?.code ?? '';
+  // Only failures of the file system are the person's to fix; anything else is a bug (exit 2).
+  if (!(e instanceof Error) || (e as NodeJS.ErrnoException).syscall === undefined) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+  const code = (e as NodeJS.ErrnoException).code ?? '';
   const why: Record<string, [string, string]> = {
     EACCES: ['permission was denied', 'Choose a folder you can write to, such as your Documents folder.'],
     EPERM: ['permission was denied', 'Choose a folder you can write to, such as your Documents folder.'],
     EROFS: ['the disk is read-only', 'Choose a folder on a disk you can write to.'],
     ENOSPC: ['the disk is full', 'Free some disk space, or choose another disk, then try again.'],
     EDQUOT: ['your disk quota is used up', 'Free some disk space, then try again.'],
+    EFBIG: [
+      'the file grew larger than this disk or account allows',
+      'Choose another disk, or ask whoever manages this computer to raise the limit.',
+    ],
     ENOTDIR: [
       'a part of the path is a file, not a folder',
       'Check the path: every part but the last must be a folder.',

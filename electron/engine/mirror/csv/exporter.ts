@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Engine } from '../../engine';
 import { outputTarget, type ProtectOptions } from '../../files/protected';
+import { asWriteError } from '../../files/safeWrite';
 import type { ExportResult } from '../../api/lists';
 import { requireList } from '../lists';
 import { MERGE_PREFIX, UNDERSTUDY_COLUMNS } from './formats';
@@ -72,7 +73,7 @@ export async function exportList(
   } catch (e) {
     stream.destroy();
     target.abort();
-    throw e;
+    throw asWriteError(e, out, 'the export');
   }
   engine.record({
     type: 'export.completed',
