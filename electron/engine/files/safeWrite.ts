@@ -187,7 +187,10 @@ export function ensureDir(dir: string, what = 'the file', forPath = dir): void {
   try {
     mkdirSync(dir, { recursive: true, mode: DIR_MODE });
   } catch (e) {
-    throw asWriteError(e, forPath, what);
+    // mkdir -p says EEXIST when a part of the path is a file: say what that means.
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EEXIST') err.code = 'ENOTDIR';
+    throw asWriteError(err, forPath, what);
   }
 }
 
