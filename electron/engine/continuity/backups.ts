@@ -54,7 +54,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
   const target = outputTarget(
     engine,
     opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`),
-    { backup: true, force: opts.force === true, what: 'the backup' },
+    { force: opts.force === true, what: 'the backup' },
   );
   const dest = target.path;
   const wantLists = opts.exportLists ?? settings.exportLists;
@@ -113,7 +113,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       let name = safeFileName(list.name);
       while (used.has(name.toLowerCase())) name = `${name}-${list.id}`;
       used.add(name.toLowerCase());
-      await exportList(engine, list.name, join(listsDir, `${name}.csv`), { backup: true });
+      await exportList(engine, list.name, join(listsDir, `${name}.csv`));
       lists++;
     }
   }

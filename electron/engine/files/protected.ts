@@ -5,7 +5,9 @@
  * Protected: the database and its `-wal`/`-shm`/`-journal` (also of the desktop app's default
  * database when the engine was opened on another one), the secret file, its lock and the desktop
  * app's safeStorage file, a pending-restore note, every recorded backup with its folder of list
- * exports, and the backups folder (nothing at all may be written there, except a new backup).
+ * exports, and everything already in the backups folder (a new file may go there: a new backup,
+ * or an export a person chose to keep beside them; refusing those would turn a backups folder set
+ * to a shared place such as Documents into a trap).
  */
 import { dirname, join, resolve } from 'node:path';
 import type { Engine } from '../engine';
@@ -15,8 +17,6 @@ import { backupsDir, listsDirOf, pendingRestoreFile } from '../continuity/backup
 import { prepareWrite, type ProtectedPath, type SafeTarget } from './safeWrite';
 
 export interface ProtectOptions {
-  /** The write is a new backup: it may create a file in the backups folder (never replace one). */
-  backup?: boolean;
   /** More paths to refuse for this write (the file being imported, for its reject report). */
   also?: readonly ProtectedPath[];
 }
@@ -46,7 +46,7 @@ export function protectedPaths(engine: Engine, options: ProtectOptions = {}): Pr
     out.push({
       path: backupsDir(engine),
       what: 'the backups folder',
-      tree: options.backup ? 'existing' : 'all',
+      tree: 'existing',
     });
   }
   const app = defaultDbPath();

@@ -261,10 +261,13 @@ function check(target: string, options: SafeWriteOptions): { real: string; viaLi
         (st !== null && pst !== null && pst.isFile() && st.dev === pst.dev && st.ino === pst.ino)
       );
     }) ??
-    options.protect.find((p) => {
-      if (p.tree === undefined || (p.tree === 'existing' && st === null)) return false;
-      return isInside(fold(path), fold(realPathOf(p.path)));
-    });
+    // The innermost folder names it best (a backup's list exports, not the backups folder).
+    options.protect
+      .filter((p) => {
+        if (p.tree === undefined || (p.tree === 'existing' && st === null)) return false;
+        return isInside(fold(path), fold(realPathOf(p.path)));
+      })
+      .sort((a, b) => realPathOf(b.path).length - realPathOf(a.path).length)[0];
   if (found) throw refusal(target, path, viaLink, found, what);
   if (st && st.isDirectory()) {
     throw userError(`${shown(target)} is a folder, not a file, so ${what} cannot be written there.`, {
@@ -300,9 +303,11 @@ function refusal(
   const how = viaLink || fold(resolve(target)) !== fold(real) ? ` (it leads to ${shown(real)})` : '';
   const inside = p.tree !== undefined && fold(realPathOf(p.path)) !== fold(real);
   return userError(
-    inside
-      ? `${shown(target)}${how} is inside ${p.what}, which Understudy keeps for itself: ${what} cannot be written there.`
-      : `${shown(target)}${how} is ${p.what}: writing ${what} there would destroy it.`,
+    !inside
+      ? `${shown(target)}${how} is ${p.what}: writing ${what} there would destroy it.`
+      : p.tree === 'existing'
+        ? `${shown(target)}${how} is a file in ${p.what}, where Understudy never replaces anything: ${what} cannot be written over it.`
+        : `${shown(target)}${how} is inside ${p.what}, which Understudy keeps for itself: ${what} cannot be written there.`,
     {
       code: 'output_protected',
       safe: `Nothing was written; ${p.what} is untouched.`,

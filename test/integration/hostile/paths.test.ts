@@ -140,14 +140,15 @@ const cases: Case[] = [
     words: /is a backup of your data: writing the export there would destroy it/,
   },
   {
-    name: 'export --out a new file inside the backups folder',
-    args: (i) => exportTo(join(i.dir, 'backups', 'mine.csv')),
-    words: /inside the backups folder, which Understudy keeps for itself/,
+    name: 'export --out a file already in the backups folder --force',
+    prepare: (i) => writeFileSync(join(i.dir, 'backups', 'README.txt'), 'kept with the backups\n'),
+    args: (i) => exportTo(join(i.dir, 'backups', 'README.txt'), '--force'),
+    words: /is a file in the backups folder, where Understudy never replaces anything/,
   },
   {
     name: "export --out a backup's list export --force",
     args: (i) => exportTo(join(i.listsDir, 'Customers.csv'), '--force'),
-    words: /is inside the list exports of a backup|is inside the backups folder/,
+    words: /is inside the list exports of a backup, which Understudy keeps for itself/,
   },
   {
     name: 'export --out the backups folder itself',
