@@ -5,7 +5,7 @@
  * lists in a form any tool opens, outside the app. Restore takes a backup of the current file first,
  * refuses a backup from a newer schema or one that fails its check, and swaps the file atomically.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Engine } from '../engine';
 import { checkFile, copyDatabase, readBackupRecords, swapInto, type FileCheck } from '../db/backup';
@@ -69,9 +69,6 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
   let check: FileCheck;
   let sizeBytes: number;
   try {
-    // Created owner-only before SQLite opens it: SQLite keeps an existing file's mode (and gives its
-    // journal the same), where a file it creates itself would be readable by everyone (0644).
-    closeSync(openSync(partial, 'wx', FILE_MODE));
     sizeBytes = (await copyDatabase(engine.db, partial)).sizeBytes;
     check = checkFile(partial);
   } catch (e) {

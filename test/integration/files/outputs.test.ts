@@ -239,6 +239,11 @@ describe('files holding subscriber data or secrets are owner-only (issue 11, §3
     expect(mode(path)).toBe(0o600);
     expect(mode(listsDir)).toBe(0o700);
     expect(mode(join(listsDir, 'Customers.csv'))).toBe(0o600);
+
+    const restored = await cli(['restore', path, '--yes', '--db', db, '--json']);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(mode(db)).toBe(0o600);
+    expect(mode((restored.json() as { preRestore: string }).preRestore)).toBe(0o600);
   });
 
   it('a database left readable by others (an older version, a copy) is tightened when opened', async () => {
