@@ -8,7 +8,7 @@
 import { safeStorage } from 'electron';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SecretStore } from '../engine/secrets';
+import { SAFE_STORAGE_FILE, type SecretStore } from '../engine/secrets';
 import { userError } from '../engine/errors';
 
 interface FileShape {
@@ -23,7 +23,7 @@ export class SafeStorageSecretStore implements SecretStore {
     userData: string,
     private readonly consentedToBasicText: () => boolean,
   ) {
-    this.file = join(userData, 'secrets.safe.json');
+    this.file = join(userData, SAFE_STORAGE_FILE);
   }
 
   private backend(): string {

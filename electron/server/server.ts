@@ -371,7 +371,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (req.method !== 'POST') return json(res, 405, userErr('method_not_allowed', 'Export with POST.'));
     const list = url.searchParams.get('list') ?? '';
     const dir = join(dataDir, 'exports');
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const safe = list.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || 'list';
     const name = `${safe}-${new Date().toISOString().replace(/[:.]/g, '-')}.csv`;
     const env = await dispatcher.dispatch('exportList', { list, out: join(dir, name) });

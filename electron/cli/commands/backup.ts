@@ -12,12 +12,14 @@ export function registerBackup(program: Command, io: Io): void {
       .command('backup')
       .description('take a verified backup of the database now, with a CSV export of every list beside it')
       .option('--out <file>', 'where to write it (default: the backups folder beside the database)')
+      .option('--force', 'replace the --out file if it already exists (never an existing backup)')
       .option('--no-lists', 'do not export the lists to CSV'),
-  ).action(async (opts: CommonOptions & { out?: string; lists: boolean }) => {
+  ).action(async (opts: CommonOptions & { out?: string; lists: boolean; force?: boolean }) => {
     await withEngine(opts, io, async (engine) => {
       const b = await takeBackup(engine, {
         kind: 'manual',
         ...(opts.out ? { out: opts.out } : {}),
+        force: opts.force === true,
         exportLists: opts.lists,
       });
       output(opts, io, b, () =>

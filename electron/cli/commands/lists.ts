@@ -49,7 +49,8 @@ export function registerLists(program: Command, io: Io): void {
       )
       .option('--status <status>', 'status for rows whose file does not say (default subscribed)')
       .option('--encoding <encoding>', 'utf-8|utf-16le|utf-16be|windows-1252 (default: detected)')
-      .option('--reject-report <file>', 'write rejected rows (line, reason, raw text) to this CSV'),
+      .option('--reject-report <file>', 'write rejected rows (line, reason, raw text) to this CSV')
+      .option('--force', 'replace the --reject-report file if it already exists'),
   ).action(
     async (
       file: string,
@@ -58,6 +59,7 @@ export function registerLists(program: Command, io: Io): void {
         format: string;
         map?: string[];
         rejectReport?: string;
+        force?: boolean;
         status?: string;
         encoding?: string;
       },
@@ -103,6 +105,7 @@ export function registerLists(program: Command, io: Io): void {
             },
             {
               signal: ac.signal,
+              forceRejectReport: opts.force === true,
               onProgress: (p) =>
                 progress.update(
                   p.phase === 'merging'
@@ -140,10 +143,14 @@ export function registerLists(program: Command, io: Io): void {
       .command('export')
       .description('export a list (every status, merge fields, tags, timestamps) to CSV')
       .requiredOption('--list <name>', 'the list')
-      .requiredOption('--out <file>', 'the CSV file to write'),
-  ).action(async (opts: CommonOptions & { list: string; out: string }) => {
+      .requiredOption(
+        '--out <file>',
+        'the CSV file to write (never the database, the secret file or a backup)',
+      )
+      .option('--force', 'replace the --out file if it already exists'),
+  ).action(async (opts: CommonOptions & { list: string; out: string; force?: boolean }) => {
     await withEngine(opts, io, async (engine) => {
-      const result = await exportList(engine, opts.list, opts.out);
+      const result = await exportList(engine, opts.list, opts.out, { force: opts.force === true });
       output(
         opts,
         io,

@@ -99,6 +99,14 @@ export const ImportProgressSchema = z.object({
 });
 export type ImportProgress = z.infer<typeof ImportProgressSchema>;
 
-export const ExportRequestSchema = z.object({ list: z.string().min(1), out: z.string().min(1) });
+export const ExportRequestSchema = z.object({
+  list: z.string().min(1),
+  out: z.string().min(1),
+  /**
+   * Replace a file that already exists at `out` (the person confirmed it, e.g. in the save dialog).
+   * The database, the secret file and backups are refused regardless.
+   */
+  force: z.boolean().optional(),
+});
 export const ExportResultSchema = z.object({ list: z.string(), out: z.string(), rows: z.number().int() });
 export type ExportResult = z.infer<typeof ExportResultSchema>;

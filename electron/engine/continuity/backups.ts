@@ -5,42 +5,26 @@
  * lists in a form any tool opens, outside the app. Restore takes a backup of the current file first,
  * refuses a backup from a newer schema or one that fails its check, and swaps the file atomically.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Engine } from '../engine';
 import { checkFile, copyDatabase, readBackupRecords, swapInto, type FileCheck } from '../db/backup';
 import { LATEST_VERSION } from '../db/migrations';
 import type { BackupKind, BackupRow } from '../db/repos/backups';
 import { userError } from '../errors';
 import { exportList } from '../mirror/csv/exporter';
+import { ensureDir, FILE_MODE, outputTarget } from '../files/protected';
+import { backupSettings, backupsDir, listsDirOf, pendingRestoreFile } from './backupSettings';
 
-export const BackupSettingsSchema = z.object({
-  /** Folder for scheduled backups; default: "backups" beside the database. */
-  dir: z.string().min(1).optional(),
-  intervalMinutes: z.number().int().min(5).default(60),
-  keepHourly: z.number().int().min(1).default(24),
-  keepDaily: z.number().int().min(1).default(7),
-  keepPreRestore: z.number().int().min(1).default(5),
-  /** Also export every list to CSV beside each daily and manual backup. */
-  exportLists: z.boolean().default(true),
-});
-export type BackupSettings = z.infer<typeof BackupSettingsSchema>;
-export const BACKUP_SETTINGS_KEY = 'continuity.backups';
-
-export function backupSettings(engine: Engine): BackupSettings {
-  const parsed = BackupSettingsSchema.safeParse(engine.repos.settings.get(BACKUP_SETTINGS_KEY) ?? {});
-  return parsed.success ? parsed.data : BackupSettingsSchema.parse({});
-}
-
-export function backupsDir(engine: Engine): string {
-  return backupSettings(engine).dir ?? join(dirname(resolve(engine.dbPath)), 'backups');
-}
-
-/** The folder of CSV exports that belongs to a backup file. */
-export function listsDirOf(backupPath: string): string {
-  return backupPath.replace(/\.sqlite$/i, '') + '.lists';
-}
+export {
+  BACKUP_SETTINGS_KEY,
+  BackupSettingsSchema,
+  backupSettings,
+  backupsDir,
+  listsDirOf,
+  pendingRestoreFile,
+  type BackupSettings,
+} from './backupSettings';
 
 export interface BackupResult extends BackupRow {
   listsDir: string | null;
@@ -52,6 +36,8 @@ export interface BackupOptions {
   kind?: BackupKind;
   out?: string;
   exportLists?: boolean;
+  /** Replace an existing file at `out` that is not a backup (the CLI's `--force`). */
+  force?: boolean;
 }
 
 /** Takes one verified backup. A copy that fails its check is deleted and reported, never kept. */
@@ -63,26 +49,30 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
     .now()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-  const dest = resolve(opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`));
-  if (existsSync(dest)) {
-    throw userError(`A file already exists at ${dest}.`, {
-      code: 'backup_exists',
-      safe: 'It was not overwritten.',
-      next: 'Choose another --out path, or move that file away first.',
+  // Through the output guard: never over the database, the secret file or another backup (not even
+  // with --force); an existing file elsewhere only with --force; owner-only; renamed into place.
+  const target = outputTarget(
+    engine,
+    opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`),
+    { force: opts.force === true, what: 'the backup' },
+  );
+  const dest = target.path;
+  const wantLists = opts.exportLists ?? settings.exportLists;
+  if (wantLists && existsSync(listsDirOf(dest))) {
+    throw userError(`A folder already exists at ${listsDirOf(dest)}, where this backup's list exports go.`, {
+      code: 'output_exists',
+      safe: 'No backup was written; that folder was not touched.',
+      next: 'Choose another --out path, or move that folder away first.',
     });
   }
-  if (resolve(dest) === resolve(engine.dbPath))
-    throw userError('A backup cannot be written over the database itself.');
-  mkdirSync(dirname(dest), { recursive: true });
-  const partial = `${dest}.partial`;
-  rmSync(partial, { force: true });
+  const partial = target.tmp;
   let check: FileCheck;
   let sizeBytes: number;
   try {
     sizeBytes = (await copyDatabase(engine.db, partial)).sizeBytes;
     check = checkFile(partial);
   } catch (e) {
-    rmSync(partial, { force: true });
+    target.abort();
     engine.record({
       type: 'backup.failed',
       severity: 'error',
@@ -96,7 +86,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
     });
   }
   if (!check.ok) {
-    rmSync(partial, { force: true });
+    target.abort();
     engine.record({
       type: 'backup.failed',
       severity: 'error',
@@ -108,13 +98,13 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       next: 'Run `understudy status --check` to check the database; restore an earlier backup if it is damaged.',
     });
   }
-  renameSync(partial, dest);
+  target.commit();
 
   let listsDir: string | null = null;
   let lists = 0;
-  if (opts.exportLists ?? settings.exportLists) {
+  if (wantLists) {
     listsDir = listsDirOf(dest);
-    mkdirSync(listsDir, { recursive: true });
+    ensureDir(listsDir, 'the list exports');
     const used = new Set<string>();
     for (const list of engine.repos.lists.all()) {
       let name = safeFileName(list.name);
@@ -292,17 +282,13 @@ function safeFileName(name: string): string {
   return cleaned || 'list';
 }
 
-/** Where a restore requested from the app waits for the next start (the open engine cannot swap its own file). */
-export function pendingRestoreFile(dbPath: string): string {
-  return `${resolve(dbPath)}.restore-pending.json`;
-}
-
 /** Checks a backup and arranges for it to replace the database at the next start. */
 export function requestRestore(engine: Engine, file: string): BackupDescription {
   const about = inspectBackup(file);
   writeFileSync(
     pendingRestoreFile(engine.dbPath),
     JSON.stringify({ file: about.path, requestedAt: engine.now() }),
+    { mode: FILE_MODE },
   );
   engine.record({
     type: 'backup.restore_requested',

@@ -4,14 +4,13 @@
  * provider; failures by class; unsubscribes and bounces during the incident; charts as inline SVG (no
  * CDN, no script); and print CSS so "Print → Save as PDF" gives a clean document.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Engine } from '../engine';
 import type { EventRow } from '../db/repos/events';
 import type { FailureClass, ProviderCount, ReportCampaign, StatusCount } from '../db/repos/reports';
 import type { IncidentRow } from '../db/repos/incidents';
 import { requireIncident, timeline } from './incidents';
 import { displayTime, humanDuration } from './time';
+import { outputTarget, writeTarget } from '../files/protected';
 
 export interface IncidentReport {
   incident: IncidentRow;
@@ -248,19 +247,24 @@ function delayText(ms: number): string {
   return humanDuration(ms);
 }
 
-/** Builds the report and, with `out`, writes it atomically. */
+/**
+ * Builds the report and, with `out`, writes it through files/protected.ts: never over the database,
+ * the secret file or a backup, an existing file only with `force`, owner-only, atomically.
+ */
 export function writeReport(
   engine: Engine,
   incidentId: number,
   out: string | undefined,
   timeZone: string,
+  options: { force?: boolean } = {},
 ): { html: string; out: string | null; report: IncidentReport } {
+  // Checked before the report is built, so a refused path costs nothing and says so at once.
+  const target = out
+    ? outputTarget(engine, out, { force: options.force === true, what: 'the report' })
+    : null;
   const report = buildReport(engine, incidentId, timeZone);
   const html = renderReportHtml(report);
-  if (!out) return { html, out: null, report };
-  const path = resolve(out);
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(`${path}.partial`, html);
-  renameSync(`${path}.partial`, path);
-  return { html, out: path, report };
+  if (!target) return { html, out: null, report };
+  writeTarget(target, html, 'the report');
+  return { html, out: target.path, report };
 }

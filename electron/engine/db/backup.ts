@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import type { Db } from './connection';
 import { runCheck, sqliteOptions } from './connection';
 import { LATEST_VERSION } from './migrations';
+import { FILE_MODE } from '../files/safeWrite';
 
 export interface CopyResult {
   sizeBytes: number;
@@ -26,6 +27,7 @@ const MAX_RESTARTS = 3;
 
 /** Copies the live database to `dest` (which must not exist), page by page, then fsyncs it. */
 export async function copyDatabase(db: Db, dest: string): Promise<CopyResult> {
+  createOwnerOnly(dest);
   let lastRemaining = Number.POSITIVE_INFINITY;
   let restarts = 0;
   await db.backup(dest, {
@@ -99,6 +101,7 @@ export const CODE_SCHEMA_VERSION = LATEST_VERSION;
 export function swapInto(source: string, dbPath: string): void {
   const staging = `${dbPath}.restoring`;
   rmSync(staging, { force: true });
+  createOwnerOnly(staging);
   const src = new Database(source, sqliteOptions({ readonly: true, fileMustExist: true }));
   try {
     // VACUUM INTO writes a fresh, compact, self-contained copy from one read transaction.
@@ -110,6 +113,16 @@ export function swapInto(source: string, dbPath: string): void {
   for (const side of [`${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(side)) rmSync(side);
   renameSync(staging, dbPath);
   fsyncDir(dirname(dbPath));
+}
+
+/**
+ * A copy holds every subscriber: created empty and owner-only (0600) before SQLite writes into it.
+ * SQLite keeps an existing file's mode (and gives its journal the same), where a file it creates
+ * itself is readable by every account (0644). An empty file is a valid target for both the backup
+ * API and VACUUM INTO.
+ */
+function createOwnerOnly(path: string): void {
+  closeSync(openSync(path, 'wx', FILE_MODE));
 }
 
 function fsyncFile(path: string): void {

@@ -4,10 +4,11 @@
  * a newer Understudy, and checks the file for damage so a corrupt mirror is reported, never trusted.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UnderstudyError, userError, internalError } from '../errors';
 import { migrations, LATEST_VERSION } from './migrations';
+import { DIR_MODE, FILE_MODE } from '../files/safeWrite';
 
 export type Db = Database.Database;
 
@@ -45,7 +46,10 @@ const CHECK_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const memory = path === ':memory:';
-  if (!memory && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (!memory && !options.readonly) {
+    mkdirSync(dirname(path), { recursive: true, mode: DIR_MODE });
+    ownerOnly(path);
+  }
   if (!memory && options.readonly && !existsSync(path)) {
     throw userError(`No Understudy database at ${path}.`, {
       code: 'db_missing',
@@ -80,6 +84,30 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.close();
     if (e instanceof UnderstudyError) throw e;
     throw damaged(path, e);
+  }
+}
+
+/**
+ * The database holds every subscriber: owner-only (0600), like its `-wal`/`-shm`. SQLite creates a
+ * missing database with 0644 (readable by every account on the machine) and gives its `-wal`, `-shm`
+ * and `-journal` the mode of the database file, so the file is created here first, owner-only, and an
+ * existing one (from an older version, a copy) is tightened with its side files. Best effort: a file
+ * owned by someone else cannot be changed, and that must not stop the app opening.
+ */
+function ownerOnly(path: string): void {
+  try {
+    closeSync(openSync(path, 'wx', FILE_MODE));
+    return;
+  } catch {
+    // It exists (or cannot be created: SQLite's own open reports that with its usual message).
+  }
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) {
+    try {
+      const st = statSync(p);
+      if (st.isFile() && (st.mode & 0o077) !== 0) chmodSync(p, FILE_MODE);
+    } catch {
+      // Missing side file, or not ours to change.
+    }
   }
 }
 

@@ -22,5 +22,5 @@ export const listsHandlers: HandlersFor<typeof listsCalls> = {
     }
   },
   cancelTask: (_engine, { taskId }, ctx) => ({ cancelled: ctx.tasks.cancel(taskId) }),
-  exportList: (engine, { list, out }) => exportList(engine, list, out),
+  exportList: (engine, { list, out, force }) => exportList(engine, list, out, { force: force === true }),
 };

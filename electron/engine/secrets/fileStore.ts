@@ -381,7 +381,7 @@ export class EncryptedFileSecretStore implements SecretStore {
 
   /** A lock file shared with other processes (the CLI and browser mode may run side by side). */
   async #lock(): Promise<() => Promise<void>> {
-    const lockPath = `${this.path}.lock`;
+    const lockPath = lockPathOf(this.path);
     await mkdir(dirname(lockPath), { recursive: true, mode: 0o700 });
     const deadline = Date.now() + this.#options.lockTimeoutMs;
     // The lock appears with its owner's pid already in it: written to a file of our own, then linked
@@ -415,6 +415,11 @@ export class EncryptedFileSecretStore implements SecretStore {
       await unlink(mine).catch(() => undefined);
     }
   }
+}
+
+/** The lock file beside a secret file (other processes wait while it exists). */
+export function lockPathOf(secretsPath: string): string {
+  return `${secretsPath}.lock`;
 }
 
 /** Numbers the lock files of this process (several stores may lock at once). */

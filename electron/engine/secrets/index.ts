@@ -18,11 +18,13 @@ export interface SecretStore {
   describe(): { backend: string; secure: boolean; warning?: string };
 }
 
-export { EncryptedFileSecretStore, DEFAULT_SCRYPT, type FileStoreOptions } from './fileStore';
+export { EncryptedFileSecretStore, DEFAULT_SCRYPT, lockPathOf, type FileStoreOptions } from './fileStore';
 export { redact, redactError, registerSecret, forgetSecret } from './redact';
 export { readPassphraseFromStdin } from './passphrase';
 
 export const SECRETS_FILE = 'secrets.enc';
+/** The desktop app's safeStorage ciphertexts, in its user-data folder (electron/main/secrets.ts). */
+export const SAFE_STORAGE_FILE = 'secrets.safe.json';
 export const PASSPHRASE_ENV = 'UNDERSTUDY_PASSPHRASE';
 
 const KIND_RE = /^[a-z][a-z0-9_-]{0,31}$/;

@@ -174,7 +174,7 @@ describe('backups', () => {
     raw.close();
     await expect(restoreBackup(engine, b.path)).rejects.toMatchObject({ code: 'db_too_new' });
     expect(() => inspectBackup(join(dir, 'nope.sqlite'))).toThrow(/no backup/);
-    await expect(takeBackup(engine, { out: b.path })).rejects.toMatchObject({ code: 'backup_exists' });
+    await expect(takeBackup(engine, { out: b.path })).rejects.toMatchObject({ code: 'output_protected' });
     // Still open, still the same data.
     expect(count(engine.db, 'SELECT count(*) AS n FROM subscribers')).toBe(10);
     await engine.close();

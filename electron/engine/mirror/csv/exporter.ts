@@ -1,28 +1,40 @@
 /**
  * Export a list to CSV: every status, merge fields (one "Merge: TAG" column each), tags, timestamps,
  * ESP ids and the extra fields as JSON. `understudy import` reads the file back losslessly (format
- * "understudy"), which test/integration/roundtrip.test.ts checks field by field. Written to a temporary
- * file and renamed, so a failed export never leaves a truncated file under the requested name.
+ * "understudy"), which test/integration/roundtrip.test.ts checks field by field. Written through
+ * files/protected.ts: never over the database, the secret file or a backup, an existing file only with
+ * `force`, owner-only, to a temporary file that is renamed, so a failed export never leaves a
+ * truncated file under the requested name.
  */
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { dirname, resolve } from 'node:path';
+import { finished } from 'node:stream/promises';
 import type { Engine } from '../../engine';
+import { outputTarget, type ProtectOptions } from '../../files/protected';
+import { asWriteError } from '../../files/safeWrite';
 import type { ExportResult } from '../../api/lists';
 import { requireList } from '../lists';
 import { MERGE_PREFIX, UNDERSTUDY_COLUMNS } from './formats';
 import { formatTags } from './values';
 import { csvCell } from './rejects';
 
-export async function exportList(engine: Engine, listName: string, outPath: string): Promise<ExportResult> {
+export interface ExportOptions extends ProtectOptions {
+  /** Replace an existing file at `outPath` (the CLI's `--force`). */
+  force?: boolean;
+}
+
+export async function exportList(
+  engine: Engine,
+  listName: string,
+  outPath: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
   const list = requireList(engine, listName);
-  const out = resolve(outPath);
-  mkdirSync(dirname(out), { recursive: true });
-  const tmp = `${out}.partial`;
+  const target = outputTarget(engine, outPath, { ...options, what: 'the export' });
+  const out = target.path;
   const keys = [
     ...new Set([...list.mergeFields.map((m) => m.tag), ...engine.repos.subscribers.mergeKeys(list.id)]),
   ];
-  const stream = createWriteStream(tmp);
+  const stream = target.stream();
   let rows = 0;
   try {
     // UTF-8 with BOM so Excel opens accents and non-Latin names correctly; the importer skips it.
@@ -56,12 +68,12 @@ export async function exportList(engine: Engine, listName: string, outPath: stri
       }
     }
     stream.end(buf);
-    await once(stream, 'finish');
-    renameSync(tmp, out);
+    await finished(stream);
+    target.commit();
   } catch (e) {
     stream.destroy();
-    rmSync(tmp, { force: true });
-    throw e;
+    target.abort();
+    throw asWriteError(e, out, 'the export');
   }
   engine.record({
     type: 'export.completed',

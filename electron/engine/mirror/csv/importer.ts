@@ -5,7 +5,7 @@
  * the reject report with its line, reason and raw text. A cancel, a crash, a kill or an error before
  * the final transaction leaves the list exactly as it was.
  */
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Engine } from '../../engine';
@@ -21,7 +21,8 @@ import { spawnWorker } from '../../workers/spawn';
 import type { FromWorker, ToWorker } from './importWorker';
 import { readRows, type ReadSpec } from './reader';
 import type { StagedRow } from '../../db/repos/imports';
-import { partialPathOf, RejectWriter } from './rejects';
+import { RejectWriter } from './rejects';
+import { outputTarget, type SafeTarget } from '../../files/protected';
 import { decodeBatch } from './batchCodec';
 
 export interface ImportOptions {
@@ -40,6 +41,8 @@ export interface ImportOptions {
   afterBatch?: (rowsSoFar: number) => void;
   /** Read in a worker thread (default: for files of 4 MiB and more). */
   worker?: boolean;
+  /** Replace an existing file at `request.rejectReport` (the CLI's `--force`). */
+  forceRejectReport?: boolean;
 }
 
 const SAMPLE_BYTES = 64 * 1024;
@@ -94,7 +97,14 @@ export async function importFile(
     chunkSize: options.chunkSize ?? 1 << 20,
     batchSize: options.batchSize ?? 500,
   };
-  const rejectPath = resolve(req.rejectReport ?? defaultRejectPath(engine, req.list));
+  // Checked before a row is read: a report over the database (or an existing file without --force)
+  // is refused at once, not after a long import.
+  const rejectTarget = outputTarget(engine, req.rejectReport ?? defaultRejectPath(engine, req.list), {
+    force: options.forceRejectReport === true,
+    what: 'the reject report',
+    also: [{ path: file, what: 'the file being imported' }],
+  });
+  const rejectPath = rejectTarget.path;
 
   const staging = engine.repos.imports.beginStaging();
   let committed = false;
@@ -106,7 +116,7 @@ export async function importFile(
   };
   const reader = useWorker ? readInWorker : readInline;
   try {
-    const read = await reader(spec, rejectPath, stage, options.signal, label);
+    const read = await reader(spec, rejectTarget.tmp, stage, options.signal, label);
 
     progress('merging', read.rows, read.bytes);
     const now = engine.now();
@@ -146,7 +156,7 @@ export async function importFile(
       },
     );
     committed = true;
-    if (report) renameReport(rejectPath);
+    if (report) commitReport(rejectTarget, counts);
     progress('done', read.rows, read.bytes);
     return {
       list: listName,
@@ -165,7 +175,7 @@ export async function importFile(
     };
   } finally {
     staging.drop();
-    if (!committed) rmSync(partialPathOf(rejectPath), { force: true });
+    if (!committed) rejectTarget.abort();
   }
 }
 
@@ -307,13 +317,21 @@ async function readInWorker(
   }
 }
 
-/** Moves the committed import's reject report into place (rename is atomic on one file system). */
-function renameReport(path: string): void {
-  const partial = partialPathOf(path);
+/**
+ * Moves the committed import's reject report into place. The import is already saved: a report that
+ * cannot be placed (a file appeared there meanwhile, the disk filled) is said so, with what was saved.
+ */
+function commitReport(target: SafeTarget, counts: { imported: number; updated: number }): void {
   try {
-    if (existsSync(partial)) renameSync(partial, path);
-  } catch {
-    // The import is committed; a report that cannot be moved stays under its .partial name.
+    target.commit();
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw userError(`The import was saved, but its reject report could not be written. ${why}`, {
+      code: 'reject_report_failed',
+      safe: `Every accepted row is in the list (${counts.imported} new, ${counts.updated} updated).`,
+      next: 'Import the same file again with another --reject-report to get the rejected rows; rows already imported stay as they are.',
+      cause: e,
+    });
   }
 }
 

@@ -1,11 +1,11 @@
 /**
- * The reject report: every row an import did not take, as CSV `line,reason,raw`. Written to a
- * temporary file and renamed into place only when the import commits; nothing at all is written when
- * no row was rejected.
+ * The reject report: every row an import did not take, as CSV `line,reason,raw`. Written to the
+ * temporary file of an output target (files/protected.ts: checked, owner-only) and moved into place
+ * by the importer only when the import commits; nothing at all is written when no row was rejected.
  */
-import { createWriteStream, mkdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { dirname } from 'node:path';
+import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { asWriteError, FILE_MODE } from '../../files/safeWrite';
 
 export function csvCell(v: string): string {
   return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
@@ -14,17 +14,16 @@ export function csvCell(v: string): string {
 export class RejectWriter {
   count = 0;
   private out: WriteStream | undefined;
-  private readonly tmp: string;
+  private failure: Error | undefined;
   private pending = '';
 
-  constructor(readonly path: string) {
-    this.tmp = `${path}.partial`;
-  }
+  /** `tmp`: the temporary file of the report's output target (created here, owner-only). */
+  constructor(readonly tmp: string) {}
 
   add(line: number, reason: string, raw: string): void {
     if (!this.out) {
-      mkdirSync(dirname(this.path), { recursive: true });
-      this.out = createWriteStream(this.tmp);
+      this.out = createWriteStream(this.tmp, { flags: 'wx', mode: FILE_MODE });
+      this.out.on('error', (e) => (this.failure = e));
       this.pending = 'line,reason,raw\n';
     }
     this.count++;
@@ -35,27 +34,22 @@ export class RejectWriter {
     }
   }
 
-  /** Flushes to the temporary file; returns where the report will be once committed. */
+  /** Flushes to the temporary file; returns it (the importer moves it into place on commit). */
   async close(): Promise<string | null> {
     if (!this.out) return null;
-    this.out.end(this.pending);
-    this.pending = '';
-    await once(this.out, 'finish');
-    return this.path;
-  }
-
-  /** Moves the report into place (after the import committed). */
-  commit(): void {
-    if (this.count > 0) renameSync(this.tmp, this.path);
+    try {
+      if (this.failure) throw this.failure;
+      this.out.end(this.pending);
+      this.pending = '';
+      await finished(this.out);
+    } catch (e) {
+      throw asWriteError(e, this.tmp, 'the reject report');
+    }
+    return this.tmp;
   }
 
   abort(): void {
     this.out?.destroy();
     rmSync(this.tmp, { force: true });
   }
-}
-
-/** Where a report goes when the caller named none: next to the database, in rejects/. */
-export function partialPathOf(path: string): string {
-  return `${path}.partial`;
 }

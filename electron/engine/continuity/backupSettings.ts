@@ -1,0 +1,40 @@
+/**
+ * Where backups live and how many are kept: the settings alone, in a module that imports nothing of
+ * the engine's, so the guard on output paths (files/protected.ts) can name the backups folder
+ * without importing the backup code that itself writes through that guard.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import type { Engine } from '../engine';
+
+export const BackupSettingsSchema = z.object({
+  /** Folder for scheduled backups; default: "backups" beside the database. */
+  dir: z.string().min(1).optional(),
+  intervalMinutes: z.number().int().min(5).default(60),
+  keepHourly: z.number().int().min(1).default(24),
+  keepDaily: z.number().int().min(1).default(7),
+  keepPreRestore: z.number().int().min(1).default(5),
+  /** Also export every list to CSV beside each daily and manual backup. */
+  exportLists: z.boolean().default(true),
+});
+export type BackupSettings = z.infer<typeof BackupSettingsSchema>;
+export const BACKUP_SETTINGS_KEY = 'continuity.backups';
+
+export function backupSettings(engine: Engine): BackupSettings {
+  const parsed = BackupSettingsSchema.safeParse(engine.repos.settings.get(BACKUP_SETTINGS_KEY) ?? {});
+  return parsed.success ? parsed.data : BackupSettingsSchema.parse({});
+}
+
+export function backupsDir(engine: Engine): string {
+  return backupSettings(engine).dir ?? join(dirname(resolve(engine.dbPath)), 'backups');
+}
+
+/** The folder of CSV exports that belongs to a backup file. */
+export function listsDirOf(backupPath: string): string {
+  return backupPath.replace(/\.sqlite$/i, '') + '.lists';
+}
+
+/** Where a restore requested from the app waits for the next start (the open engine cannot swap its own file). */
+export function pendingRestoreFile(dbPath: string): string {
+  return `${resolve(dbPath)}.restore-pending.json`;
+}
