@@ -70,7 +70,12 @@ export function registerIpc(opts: {
     const fields = pathFields(def).map(([f]) => f);
     handle(`${CALL_PREFIX}${name}`, (_e, input) => {
       const r = grants.resolve(name, fields, input ?? {});
-      return r.ok ? engine.call(name, r.input) : notChosen(r.field);
+      if (!r.ok) return notChosen(r.field);
+      // A file chosen in our own save dialog was confirmed there when it already existed.
+      const saves = fields.filter((f) => contract[name as CallName].paths?.[f] === 'save');
+      const given = r.input as Record<string, unknown>;
+      const confirmed = saves.some((f) => given[f] !== undefined);
+      return engine.call(name, confirmed ? { ...given, force: true } : r.input);
     });
   }
   handle(EXTRA.callNames, () => Object.keys(contract));
@@ -88,7 +93,10 @@ export function registerIpc(opts: {
       path = r.canceled ? undefined : r.filePaths[0];
     } else {
       const name = typeof suggested === 'string' ? basename(suggested).slice(0, 120) : '';
-      const r = await dialog.showSaveDialog(win, name ? { defaultPath: name } : {});
+      const r = await dialog.showSaveDialog(win, {
+        ...(name ? { defaultPath: name } : {}),
+        properties: ['showOverwriteConfirmation'],
+      });
       path = r.canceled ? undefined : r.filePath;
     }
     if (!path) return cancelled('Nothing was read or written.');
@@ -133,6 +141,7 @@ export function registerIpc(opts: {
       title: `Export “${list}”`,
       defaultPath: `${safe}.csv`,
       filters: [{ name: 'CSV', extensions: ['csv'] }],
+      properties: ['showOverwriteConfirmation'],
     });
     if (choice.canceled || !choice.filePath) {
       return {
@@ -146,7 +155,8 @@ export function registerIpc(opts: {
       };
     }
     // The path comes from our own dialog and never leaves this process.
-    return engine.call('exportList', { list, out: choice.filePath });
+    // Replacing an existing file was confirmed in that dialog.
+    return engine.call('exportList', { list, out: choice.filePath, force: true });
   });
   handle(EXTRA.revealFile, (_e, path) => {
     // Only files the engine wrote in the data folder (reject reports, exports, backups).

@@ -262,7 +262,7 @@ export const continuityCallsCore = {
   incidentReport: call({
     description:
       'The post-incident report as a self-contained HTML page (printable to PDF); optionally saved.',
-    input: z.object({ id: z.number().int(), out: z.string().optional() }),
+    input: z.object({ id: z.number().int(), out: z.string().optional(), force: z.boolean().optional() }),
     output: z.object({ html: z.string(), out: z.string().nullable() }),
     // Writes `out` when given (a GET of it once replaced the database with a report).
     mutates: true,

@@ -55,8 +55,8 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
   listIncidents: (engine, { limit }) => engine.repos.incidents.list(limit),
   getIncident: (engine, { id }) => ({ ...requireIncident(engine, id), timeline: timeline(engine, id) }),
   addIncidentNote: (engine, { id, text }) => addNote(engine, id, text),
-  incidentReport: (engine, { id, out }) => {
-    const r = writeReport(engine, id, out, readSettings(engine).timeZone);
+  incidentReport: (engine, { id, out, force }) => {
+    const r = writeReport(engine, id, out, readSettings(engine).timeZone, { force });
     return { html: r.html, out: r.out };
   },
   listBackups: (engine) => ({ dir: backupsDir(engine), backups: engine.repos.backups.list() }),
