@@ -65,7 +65,7 @@ export interface AppliedBounce {
   /** The suppression row was added by this bounce (false: the address was already suppressed). */
   suppressionAdded: boolean;
   /** The subscriber's status before the bounce (null: the row was not changed). */
-  previous: { status: string; reason: string | null; changedAt: string | null } | null;
+  previous: { status: string; reason: string | null; changedAt: string | null; updatedAt: string } | null;
 }
 
 /** What rolling one bounce back did (see `rollbackBounces`). */
@@ -292,7 +292,8 @@ export class DeliveriesRepo {
        WHERE id = ? AND status IN ('subscribed', 'pending', 'archived', 'unsubscribed')`,
     );
     const before = this.stmt(
-      `SELECT status, status_reason AS reason, status_changed_at AS changedAt FROM subscribers WHERE id = ?`,
+      `SELECT status, status_reason AS reason, status_changed_at AS changedAt, updated_at AS updatedAt
+       FROM subscribers WHERE id = ?`,
     );
     const count = this.stmt(
       `INSERT INTO send_log (provider_id, second, count) VALUES (?, ?, ?)
@@ -343,7 +344,8 @@ export class DeliveriesRepo {
    * Undoes bounces that turned out to be a provider's fault (massReject.ts), in one transaction with
    * whatever `alsoInTransaction` adds (the audit events): the suppression each one added is removed,
    * the subscriber gets back the status it had (only if it is still 'bounced': a later unsubscribe or
-   * complaint stands), and the delivery goes back to the queue, due now, its attempt not counted.
+   * complaint stands) — the row exactly as it was, updated_at included, as if the bounce had never
+   * been believed —, and the delivery goes back to the queue, due now, its attempt not counted.
    */
   rollbackBounces(
     bounces: AppliedBounce[],
@@ -360,7 +362,7 @@ export class DeliveriesRepo {
     );
     const restore = this.stmt(
       `UPDATE subscribers SET status = @status, status_reason = @reason, status_changed_at = @changedAt,
-         updated_at = @now WHERE id = @id AND status = 'bounced'`,
+         updated_at = @updatedAt WHERE id = @id AND status = 'bounced'`,
     );
     return this.db
       .transaction(() => {
@@ -374,7 +376,7 @@ export class DeliveriesRepo {
               status: b.previous.status,
               reason: b.previous.reason,
               changedAt: b.previous.changedAt,
-              now,
+              updatedAt: b.previous.updatedAt,
               id: b.subscriberId,
             }).changes > 0;
           done.push({
