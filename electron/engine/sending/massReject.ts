@@ -58,8 +58,10 @@ export const MASS_REJECT_DEFAULTS: MassRejectOptions = {
 export interface MassRejectTrip {
   providerId: number;
   rule: 'streak' | 'majority' | 'never_accepted';
-  /** Different addresses rejected (in the streak, the window, or since the start). */
+  /** Addresses rejected (in the streak, the window, or since the start). */
   rejected: number;
+  /** Recipient outcomes they are out of (the window for 'majority'; otherwise the same as `rejected`). */
+  outOf: number;
   domains: number;
 }
 
@@ -138,12 +140,24 @@ export class MassRejectionGuard {
       (t.streakDomains.size >= o.streakDomains ||
         [...t.streakDomains].some((d) => this.acceptedDomains.has(d)))
     )
-      trip = { providerId, rule: 'streak', rejected: t.streak.size, domains: t.streakDomains.size };
+      trip = {
+        providerId,
+        rule: 'streak',
+        rejected: t.streak.size,
+        outOf: t.streak.size,
+        domains: t.streakDomains.size,
+      };
     if (!trip) {
       const rej = t.recent.filter((x) => x.rejected);
       const domains = new Set(rej.map((x) => x.domain));
       if (rej.length >= o.windowRejects && domains.size >= o.windowDomains)
-        trip = { providerId, rule: 'majority', rejected: rej.length, domains: domains.size };
+        trip = {
+          providerId,
+          rule: 'majority',
+          rejected: rej.length,
+          outOf: t.recent.length,
+          domains: domains.size,
+        };
     }
     if (!trip && t.accepted === 0) {
       const need = Math.max(2, Math.min(o.untrusted, this.audience));
@@ -152,6 +166,7 @@ export class MassRejectionGuard {
           providerId,
           rule: 'never_accepted',
           rejected: t.rejectedEver.size,
+          outOf: t.rejectedEver.size,
           domains: new Set([...t.rejectedEver].map(domainOf)).size,
         };
     }

@@ -623,10 +623,13 @@ async function loop(
       trip.rule === 'streak'
         ? `rejected ${trip.rejected} different people in a row as unknown`
         : trip.rule === 'majority'
-          ? `rejected ${trip.rejected} of the last people it was given as unknown`
+          ? `rejected ${trip.rejected} of the last ${trip.outOf} people it was given as unknown`
           : `rejected ${trip.rejected} different people as unknown and accepted nobody`;
     const reason = `${what}: the account's fault, not theirs`;
-    applyTransitions(s, s.breaker.onFailure(true, reason, at));
+    // Open the breaker without the usual "probes it later" event: the incident below says what happened,
+    // and a switched-off provider is probed by nobody until a person turns it back on.
+    s.breaker.onFailure(true, reason, at);
+    engine.repos.providerState.saveBreaker(s.breaker.toRow(engine.now()));
     engine.repos.providers.setEnabled(pid, false, engine.now());
     engine.repos.providers.setHealth(pid, 'paused', engine.now());
     s.row = { ...s.row, enabled: false, health: 'paused' };
@@ -658,6 +661,7 @@ async function loop(
       }
     });
     const restored = done.filter((r) => r.requeued).length;
+    const others = slots.some((x) => !guard.isTripped(x.row.id));
     live.failed = Math.max(0, live.failed - restored);
     noneDueUntil = 0;
     notifyPerson(engine, `${name} paused: it rejected everyone`, {
@@ -668,7 +672,7 @@ async function loop(
       incidentId: incident.id,
       message:
         `"${name}" ${what}; that is the account's problem, not theirs. Understudy paused it and restored them` +
-        ` (${restored} ${restored === 1 ? 'person' : 'people'}: no longer suppressed, their messages go out through the next provider).` +
+        ` (${restored} ${restored === 1 ? 'person' : 'people'}: no longer suppressed; ${others ? 'their messages go out through the next provider' : 'their messages wait for a provider that works'}).` +
         ` Check the account's settings with its provider, then turn "${name}" back on under Providers.`,
       data: { rule: trip.rule, rejected: trip.rejected, domains: trip.domains, restored, reply: clip(reply) },
     });
