@@ -32,7 +32,12 @@ import type { ProviderRow } from '../db/repos/providers';
 import type { AppliedBounce, ClaimedDelivery, DeliveryOutcome } from '../db/repos/deliveries';
 import type { CampaignRow } from '../db/repos/campaigns';
 import type { RunRow } from '../db/repos/campaignRuns';
-import type { SendProgress, SendSummary } from '../api/sending';
+import {
+  SendingEventType,
+  type SendProgress,
+  type SendSummary,
+  type SuppressionRolledBackData,
+} from '../api/sending';
 import { compileCampaign, messageIdFor, type RenderedMessage, type RenderSubscriber } from './render';
 import { classifySmtpFailure, parseReply, type Classification } from './classify';
 import { createSmtpTransport, type MailTransport } from './transport';
@@ -641,7 +646,7 @@ async function loop(
     const done = repo.rollbackBounces(bounces, engine.now(), (rows) => {
       for (const r of rows) {
         engine.record({
-          type: 'suppression.rolled_back',
+          type: SendingEventType.suppressionRolledBack,
           severity: 'warning',
           message: `${r.emailNorm} is no longer suppressed: "${name}" said the address was unknown, but it was rejecting everyone.${r.restoredStatus ? ` Their status is back to ${r.restoredStatus}.` : ''}`,
           providerId: pid,
@@ -656,7 +661,7 @@ async function loop(
             requeued: r.requeued,
             reason: 'mass_rejection',
             reply: clip(reply),
-          },
+          } satisfies SuppressionRolledBackData,
         });
       }
     });
@@ -665,7 +670,7 @@ async function loop(
     live.failed = Math.max(0, live.failed - restored);
     noneDueUntil = 0;
     notifyPerson(engine, `${name} paused: it rejected everyone`, {
-      type: 'provider.mass_rejection',
+      type: SendingEventType.massRejection,
       severity: 'error',
       providerId: pid,
       campaignId: id,

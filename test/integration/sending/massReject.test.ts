@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { retryFailed, runCampaign } from '../../../electron/engine/sending';
+import { SuppressionRolledBackDataSchema } from '../../../electron/engine/api/sending';
 import { startSmtpSink, type SmtpSink } from '../../helpers/smtp';
 import { campaign, FAST, server, smtpProvider, world, type World } from './fixture';
 
@@ -78,6 +79,8 @@ describe('a provider that rejects everyone as unknown', () => {
     const rolled = events(w, 'suppression.rolled_back');
     expect(rolled.length).toBeGreaterThanOrEqual(5);
     for (const e of rolled) {
+      SuppressionRolledBackDataSchema.parse(e.data);
+      expect(e.incidentId).toBe(incident!.id);
       expect(e.data).toMatchObject({
         restoredStatus: 'subscribed',
         suppressionRemoved: true,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MassRejectionGuard } from '../../../electron/engine/sending/massReject';
 
 type Step = ['A' | 'R', string];
-const many = (kind: 'A' | 'R', n: number, domains: string[], prefix = kind): Step[] =>
+const many = (kind: 'A' | 'R', n: number, domains: string[], prefix: string = kind): Step[] =>
   Array.from({ length: n }, (_, i) => [kind, `${prefix}${i}@${domains[i % domains.length]}`]);
 
 /** Feeds the steps; returns the rule that tripped and at which step (1-based), or null. */
