@@ -217,6 +217,31 @@ export type SendProgress = z.infer<typeof SendProgressSchema>;
 
 const CampaignRef = z.object({ id: z.number().int().positive() });
 
+/**
+ * Timeline event types of the sending engine's safety rules (issue 11 §2), and the data of the audit
+ * event written for each address whose bounce was undone because its provider was rejecting everyone
+ * (sending/massReject.ts). The suppressions screen reads these to show why an address came back.
+ */
+export const SendingEventType = {
+  /** A provider rejected everyone as unknown: paused, incident opened, its bounces rolled back. */
+  massRejection: 'provider.mass_rejection',
+  /** One address's bounce undone (one event per address, with the status restored). */
+  suppressionRolledBack: 'suppression.rolled_back',
+} as const;
+
+export const SuppressionRolledBackDataSchema = z.object({
+  email: z.string(),
+  subscriberId: z.number().int(),
+  deliveryId: z.number().int(),
+  /** The status given back (null: the subscriber had changed since, and was left alone). */
+  restoredStatus: z.string().nullable(),
+  suppressionRemoved: z.boolean(),
+  requeued: z.boolean(),
+  reason: z.literal('mass_rejection'),
+  reply: z.string(),
+});
+export type SuppressionRolledBackData = z.infer<typeof SuppressionRolledBackDataSchema>;
+
 export const sendingCalls = {
   listProviders: call({
     description: 'SMTP providers in chain order, with health, breaker state and usage.',

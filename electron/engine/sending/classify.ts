@@ -13,9 +13,16 @@
  *   4xx, a dropped connection), 'down' (connection refused/reset, TLS, auth, a refused sender: open the
  *   breaker now), 'quota' (a daily or rate limit: pause the provider until its window resets).
  *
- * The rule that matters most: a provider's problem never suppresses a subscriber. Only a 5xx whose
- * enhanced code is about the mailbox (5.1.x except the sender codes 5.1.7/5.1.8, 5.2.1), or a plain
- * 550/551/553 to RCPT TO with no policy or quota words in it, is 'recipient_perm'.
+ * The rule that matters most: a provider's problem never suppresses a subscriber. A reply that names
+ * the sender, the relay, a permission, authentication or a policy (or carries a 5.7.x code) is the
+ * account's problem whatever else it says: 'requeue' + 'down' (fail over, suppress nobody, mark nobody
+ * failed_perm). Only then is a 5xx whose enhanced code is about the mailbox (5.1.x except the sender
+ * codes 5.1.7/5.1.8, 5.2.1), a mailbox refusal without an enhanced code, or a plain 550/551/553 to
+ * RCPT TO with no policy or quota words in it, 'recipient_perm'. Even those are only believed while
+ * the provider accepts other people: massReject.ts watches for a provider that rejects everyone.
+ *
+ * The table of real provider replies these rules are checked against, each with its documented
+ * meaning and source, is replyCatalog.ts.
  */
 
 export type DeliveryVerdict = 'retry' | 'requeue' | 'uncertain' | 'recipient_perm' | 'message_perm';
@@ -60,7 +67,7 @@ export function parseReply(text: string | undefined): { code: number | null; enh
   return { code, enhanced };
 }
 
-// Known provider texts (checked before the generic rules).
+// Known provider texts (checked before the generic rules). Sources: replyCatalog.ts.
 const DAILY_QUOTA = [
   /5\.4\.5.*(daily|sending) (user )?(sending )?(limit|quota)/i, // Gmail: 550 5.4.5 Daily user sending limit exceeded
   /Daily user sending (limit|quota) exceeded/i,
@@ -68,6 +75,8 @@ const DAILY_QUOTA = [
   /Daily message quota exceeded/i, // Amazon SES
   /(daily|24[- ]?hour) (sending )?(quota|limit)/i,
   /message limit (reached|exceeded)|exceeded.*(sending|message) (quota|limit)/i,
+  /Email quota exceeded/i, // Gmail: 550 5.7.1 Email quota exceeded
+  /Maximum credits exceeded/i, // SendGrid: 451 Authentication failed: Maximum credits exceeded
 ];
 const RATE_QUOTA = [
   /Throttling failure/i, // Amazon SES: 454 Throttling failure: Maximum sending rate exceeded.
@@ -75,15 +84,34 @@ const RATE_QUOTA = [
   /rate limit|rate-limit|too many (messages|connections|emails|requests)|sending rate/i,
   /4\.7\.28/, // Gmail: unusual rate of unsolicited mail
   /Concurrent connections limit exceeded/i, // Microsoft 365 432 4.3.2
+  /received this hour|hourly (sending )?(limit|quota)/i, // SendGrid 452, Brevo hourly limit
 ];
-const PROVIDER_POLICY = [
-  /relay(ing)? (access )?(denied|not permitted)|not (allowed|permitted) to relay|unable to relay/i,
-  /authenticat(ion|e) (required|failed|unsuccessful)|must (issue|authenticate)|SendAsDenied|not (allowed|authorized) to send (as|on behalf)/i,
-  /sender (address )?(rejected|not (allowed|verified|authorized))|unverified (sender|identity)|not verified/i,
-  /account (is )?(disabled|suspended|blocked)|sending (is )?(paused|disabled|suspended)/i,
+/**
+ * Words that put the account, not the recipient, at fault: the sender, the relay, a permission,
+ * authentication, or a policy (RFC 3463 class x.7 is "security or policy"). Any permanent reply that
+ * says one of these fails over and suppresses nobody, whatever its enhanced code (Postfix's
+ * "550 5.1.0 Sender denied" carries a 5.1.x code, and 5.1.x alone would say "bad address").
+ */
+const ACCOUNT_WORDS = [
+  /\bsender\b|\bfrom[- ]address\b|\bsend(ing)? as\b|SendAs|on behalf of|sender identity|sender signature/i,
+  /\brelay(ing)?\b(?! recipient)/i, // not Postfix's "relay recipient table" (a recipient lookup)
+  /authenticat|\bauth\b|credentials|login or password|username and password/i,
+  /permission|not (allowed|permitted|authori[sz]ed) to send|is not allowed to send/i,
+  /\bpolic(y|ies)\b|dmarc|\bspf\b|dkim|unsolicited|\bspam|block ?list|blocklisted|blacklist|\bblocked\b|reputation|spamhaus|PTR record/i,
+  /not (been )?verified|unverified (sender|domain|identity)|domain is unverified|not yet activated|pending approval|free accounts|sandbox|authorized recipients/i,
+  /your account|account (is |has been )?(paused|suspended|deactivated)|sending (is )?(paused|disabled|suspended)/i,
 ];
+/** The provider keeps this address on its own suppression list: this message fails, our list is untouched. */
+const PROVIDER_HELD =
+  /address blacklisted|inactive recipient|marked as inactive|on (the|our|your) suppression list/i;
+/** Exchange Online's recipient restrictions (a group that takes mail only from some senders): not the account, not the address. */
+const RECIPIENT_RESTRICTION = /RESOLVER\.RST\./i;
+/** 4xx replies that will never clear by waiting: the account is not allowed to send (Mailgun sandbox, unverified domain). */
+const ACCOUNT_TEMP =
+  /not allowed to send|authorized recipients|free accounts|sandbox|domain is unverified|not verified/i;
 const MAILBOX_WORDS =
-  /user unknown|unknown user|no such (user|mailbox|recipient)|mailbox (unavailable|not found|does not exist|disabled)|does not exist|recipient (address )?rejected|invalid recipient|address rejected|account (has been )?disabled|inactive/i;
+  /user unknown|unknown user|no such (user|mailbox|recipient)|mailbox (is )?(unavailable|not found|does not exist|disabled)|does not exist|recipient (address )?rejected|recipient not found|invalid recipient|address rejected|account (has been )?disabled|inactive|doesn't have an? .{1,40} account|user does not exist/i;
+const MAILBOX_FULL = /mailbox (is )?full|over quota|exceeded storage|insufficient storage/i;
 const POLICY_WORDS =
   /relay|auth|quota|limit|rate|policy|spam|block|blacklist|blocklist|reputation|dmarc|spf|dkim/i;
 
@@ -160,6 +188,7 @@ export function classifySmtpFailure(f: SmtpFailure): Classification {
 
   // 4. Temporary replies: retry this message later; repeated ones trip the provider's breaker.
   if (code >= 400 && code < 500) {
+    if (ACCOUNT_TEMP.test(text)) return out('requeue', 'down');
     if (code === 421) return out('retry', 'soft'); // service closing the channel
     if (enhanced === '4.2.2') return out('retry', 'ok'); // mailbox full: the recipient's problem, not the provider's
     return out('retry', 'soft');
@@ -167,18 +196,25 @@ export function classifySmtpFailure(f: SmtpFailure): Classification {
 
   // 5. Permanent replies.
   if (code >= 500) {
-    // Sender refused, relay denied, auth required: the account is the problem; try the next provider.
+    // Sender refused, relay denied, auth required, a policy: the account is the problem; try the next
+    // provider and suppress nobody.
     if (cmd === 'MAIL FROM' || cmd === 'MAIL') return out('requeue', 'down');
     if (enhanced === '5.1.7' || enhanced === '5.1.8') return out('requeue', 'down');
-    if (PROVIDER_POLICY.some((r) => r.test(text))) return out('requeue', 'down');
+    if (PROVIDER_HELD.test(text)) return out('message_perm', 'ok');
+    if (RECIPIENT_RESTRICTION.test(text)) return out('message_perm', 'ok');
+    if (ACCOUNT_WORDS.some((r) => r.test(text))) return out('requeue', 'down');
+    if (enhanced && enhanced.startsWith('5.7.')) return out('requeue', 'down'); // security or policy
+    if (enhanced === '5.2.2' || (enhanced === null && MAILBOX_FULL.test(text))) return out('retry', 'ok'); // "mailbox full", often lifted within days: retry, never suppress
     if (enhanced && /^5\.1\.\d+$/.test(enhanced)) return out('recipient_perm', 'ok');
     if (enhanced === '5.2.1') return out('recipient_perm', 'ok');
-    if (enhanced === '5.2.2') return out('retry', 'ok'); // "mailbox full", often lifted within days: retry, never suppress
     if (enhanced === '5.4.1' && MAILBOX_WORDS.test(text)) return out('recipient_perm', 'ok'); // Exchange Online DBEB
-    if (enhanced === null && (cmd === 'RCPT TO' || cmd === 'RCPT') && [550, 551, 553].includes(code)) {
-      if (MAILBOX_WORDS.test(text) || !POLICY_WORDS.test(text)) return out('recipient_perm', 'ok');
+    const toRecipient = cmd === 'RCPT TO' || cmd === 'RCPT';
+    // One recipient per transaction: a mailbox refusal after the data is about that recipient too (Yahoo).
+    if ((toRecipient || cmd === 'DATA') && (enhanced === null || /^5\.[05]\.0$/.test(enhanced))) {
+      if (MAILBOX_WORDS.test(text)) return out('recipient_perm', 'ok');
+      if (toRecipient && enhanced === null && [550, 551, 553].includes(code) && !POLICY_WORDS.test(text))
+        return out('recipient_perm', 'ok');
     }
-    if (enhanced === '5.7.1' && /relay/i.test(text)) return out('requeue', 'down');
     return out('message_perm', 'ok');
   }
   return out('retry', 'soft');

@@ -11,6 +11,9 @@
  * 4. Classify every failure (classify.ts): retry with backoff and jitter, hand over to the next provider
  *    (breaker open, quota pause), bounce and suppress, or give up — and write outcomes in batched
  *    transactions together with the send counts of the rate limiter and the run's heartbeat.
+ * 5. Believe a provider's "unknown user" only while it accepts other people (massReject.ts): one that
+ *    rejects everyone is switched off, the bounces it caused in this run are rolled back, and its
+ *    deliveries fail over.
  *
  * In flight and duplicates (RFC 1047). A message whose connection drops, or whose reply times out,
  * after the final "." may have been delivered. Policy: it is resent once, at once, with the same
@@ -26,10 +29,15 @@ import type { Engine } from '../engine';
 import { userError, isUnderstudyError } from '../errors';
 import type { SecretStore } from '../secrets';
 import type { ProviderRow } from '../db/repos/providers';
-import type { ClaimedDelivery, DeliveryOutcome } from '../db/repos/deliveries';
+import type { AppliedBounce, ClaimedDelivery, DeliveryOutcome } from '../db/repos/deliveries';
 import type { CampaignRow } from '../db/repos/campaigns';
 import type { RunRow } from '../db/repos/campaignRuns';
-import type { SendProgress, SendSummary } from '../api/sending';
+import {
+  SendingEventType,
+  type SendProgress,
+  type SendSummary,
+  type SuppressionRolledBackData,
+} from '../api/sending';
 import { compileCampaign, messageIdFor, type RenderedMessage, type RenderSubscriber } from './render';
 import { classifySmtpFailure, parseReply, type Classification } from './classify';
 import { createSmtpTransport, type MailTransport } from './transport';
@@ -41,6 +49,8 @@ import { requireSendingSettings, unsubscribeSecret } from './settings';
 import { noProviderError, providerSecret, requireProvider } from './providers';
 import { requireCampaign, toRenderCampaign } from './campaigns';
 import { normalizeEmail } from '../mirror/email';
+import { notify as notifyPerson } from '../continuity/notify';
+import { MassRejectionGuard, type MassRejectTrip } from './massReject';
 import { randomBytes } from 'node:crypto';
 
 export interface RunOptions {
@@ -74,6 +84,8 @@ interface Item {
   attempts: number;
   requeues: number;
   uncertain: boolean;
+  /** Providers whose reply refused this message for an account reason (sender, relay, policy). */
+  refusedBy?: Set<number>;
 }
 
 type StopReason = 'pause' | 'cancel' | 'shutdown' | null;
@@ -292,6 +304,20 @@ async function loop(
   };
   const started = Date.now();
   let sentThisRun = 0;
+  // Bounces of this run by provider (what `record` applied), so a provider fault can undo them.
+  const guard = new MassRejectionGuard(base.total);
+  const bounceOwner = new Map<number, number>();
+  const ledger = new Map<number, AppliedBounce[]>();
+  const noteBounces = (applied: AppliedBounce[]) => {
+    for (const b of applied) {
+      const pid = bounceOwner.get(b.deliveryId);
+      if (pid === undefined) continue;
+      bounceOwner.delete(b.deliveryId);
+      const l = ledger.get(pid) ?? [];
+      l.push(b);
+      ledger.set(pid, l);
+    }
+  };
   let lastProvider: string | null = null;
 
   let wake: (() => void) | null = null;
@@ -319,7 +345,11 @@ async function loop(
     pending = [];
     const counts = [...sendCounts.values()];
     sendCounts.clear();
-    repo.record(batch, counts, engine.now(), () => engine.repos.campaignRuns.heartbeat(run.id, engine.now()));
+    noteBounces(
+      repo.record(batch, counts, engine.now(), () =>
+        engine.repos.campaignRuns.heartbeat(run.id, engine.now()),
+      ),
+    );
     lastFlush = Date.now();
     lastBeat = lastFlush;
   };
@@ -408,6 +438,7 @@ async function loop(
   const choose = (at: number): { slot: Slot | null; retryAt: number } => {
     const tiers = new Map<number, Slot[]>();
     for (const s of slots) {
+      if (guard.isTripped(s.row.id)) continue; // switched off for rejecting everyone
       const c = s.breaker.check(at);
       applyTransitions(s, c.transitions);
       const blocked = s.breaker.blockedUntil(at) !== null;
@@ -423,6 +454,7 @@ async function loop(
     if (order.length === 0) {
       let retryAt = Number.POSITIVE_INFINITY;
       for (const s of slots) {
+        if (guard.isTripped(s.row.id)) continue;
         const b = s.breaker.blockedUntil(at);
         const l = s.limiter.waitMs(at);
         retryAt = Math.min(retryAt, Math.max(b ?? at, at + l));
@@ -494,6 +526,7 @@ async function loop(
       live.sent++;
       sentThisRun++;
       lastProvider = s.row.name;
+      guard.accepted(s.row.id, item.d.email);
       return;
     }
     const e = err as {
@@ -505,7 +538,10 @@ async function loop(
       message?: string;
       sentNothing?: boolean;
     };
-    const cls: Classification = classifySmtpFailure(e);
+    let cls: Classification = classifySmtpFailure(e);
+    // A provider found rejecting everyone: its "unknown user" is its own failure, nobody's bounce.
+    if (cls.delivery === 'recipient_perm' && guard.isTripped(s.row.id))
+      cls = { ...cls, delivery: 'requeue', provider: 'down' };
     // What it says about the provider.
     if (cls.provider === 'ok') applyTransitions(s, s.breaker.onSuccess());
     else if (cls.provider === 'soft') applyTransitions(s, s.breaker.onFailure(false, cls.reason, at));
@@ -524,15 +560,28 @@ async function loop(
       smtpReply: clip(cls.reason),
     };
     switch (cls.delivery) {
-      case 'requeue':
+      case 'requeue': {
         // The provider failed before the message left: no attempt against the recipient.
         item.attempts = Math.max(0, item.attempts - 1);
         item.requeues++;
+        if (cls.provider === 'down' && cls.code !== null) {
+          // An SMTP reply refused it for the account's sake. Once every provider still in use has
+          // refused it, it waits for the person (retry-failed) instead of probing each breaker again
+          // and again: not failed_perm, nobody suppressed.
+          (item.refusedBy ??= new Set()).add(s.row.id);
+          const inUse = slots.filter((x) => !guard.isTripped(x.row.id));
+          if (inUse.length > 0 && inUse.every((x) => item.refusedBy!.has(x.row.id))) {
+            outcome(item, { ...base, state: 'failed_temp', errorClass: 'account_refused' });
+            live.failed++;
+            return;
+          }
+        }
         if (item.requeues <= 20) {
           queue.unshift(item);
           return;
         }
         return retryLater(item, base, 'provider_unavailable', at);
+      }
       case 'retry':
         return retryLater(item, base, 'temporary', at);
       case 'uncertain':
@@ -554,6 +603,9 @@ async function loop(
           bounce: { emailNorm: norm, subscriberId: item.d.subscriberId, detail: clip(cls.reason) },
         });
         live.failed++;
+        bounceOwner.set(item.d.id, s.row.id);
+        const trip = guard.rejected(s.row.id, item.d.email);
+        if (trip) tripMassRejection(s, trip, cls.reason);
         return;
       }
       case 'message_perm':
@@ -561,6 +613,74 @@ async function loop(
         live.failed++;
         return;
     }
+  };
+
+  /**
+   * A provider rejected everyone (massReject.ts): switch it off, open an incident that says so, undo
+   * the bounces it caused in this run (one audit event per address), and let its deliveries fail over.
+   */
+  const tripMassRejection = (s: Slot, trip: MassRejectTrip, reply: string) => {
+    flush(); // every bounce of this run is in the database, and in the ledger
+    const pid = s.row.id;
+    const name = s.row.name;
+    const at = now();
+    const what =
+      trip.rule === 'streak'
+        ? `rejected ${trip.rejected} different people in a row as unknown`
+        : trip.rule === 'majority'
+          ? `rejected ${trip.rejected} of the last ${trip.outOf} people it was given as unknown`
+          : `rejected ${trip.rejected} different people as unknown and accepted nobody`;
+    const reason = `${what}: the account's fault, not theirs`;
+    // Open the breaker without the usual "probes it later" event: the incident below says what happened,
+    // and a switched-off provider is probed by nobody until a person turns it back on.
+    s.breaker.onFailure(true, reason, at);
+    engine.repos.providerState.saveBreaker(s.breaker.toRow(engine.now()));
+    engine.repos.providers.setEnabled(pid, false, engine.now());
+    engine.repos.providers.setHealth(pid, 'paused', engine.now());
+    s.row = { ...s.row, enabled: false, health: 'paused' };
+    const incident =
+      engine.repos.incidents.openFor(pid) ??
+      engine.repos.incidents.open(pid, `${name} rejected everyone as unknown`, engine.now());
+    const bounces = ledger.get(pid) ?? [];
+    ledger.delete(pid);
+    const done = repo.rollbackBounces(bounces, engine.now(), (rows) => {
+      for (const r of rows) {
+        engine.record({
+          type: SendingEventType.suppressionRolledBack,
+          severity: 'warning',
+          message: `${r.emailNorm} is no longer suppressed: "${name}" said the address was unknown, but it was rejecting everyone.${r.restoredStatus ? ` Their status is back to ${r.restoredStatus}.` : ''}`,
+          providerId: pid,
+          campaignId: id,
+          incidentId: incident.id,
+          data: {
+            email: r.emailNorm,
+            subscriberId: r.subscriberId,
+            deliveryId: r.deliveryId,
+            restoredStatus: r.restoredStatus,
+            suppressionRemoved: r.suppressionRemoved,
+            requeued: r.requeued,
+            reason: 'mass_rejection',
+            reply: clip(reply),
+          } satisfies SuppressionRolledBackData,
+        });
+      }
+    });
+    const restored = done.filter((r) => r.requeued).length;
+    const others = slots.some((x) => !guard.isTripped(x.row.id));
+    live.failed = Math.max(0, live.failed - restored);
+    noneDueUntil = 0;
+    notifyPerson(engine, `${name} paused: it rejected everyone`, {
+      type: SendingEventType.massRejection,
+      severity: 'error',
+      providerId: pid,
+      campaignId: id,
+      incidentId: incident.id,
+      message:
+        `"${name}" ${what}; that is the account's problem, not theirs. Understudy paused it and restored them` +
+        ` (${restored} ${restored === 1 ? 'person' : 'people'}: no longer suppressed; ${others ? 'their messages go out through the next provider' : 'their messages wait for a provider that works'}).` +
+        ` Check the account's settings with its provider, then turn "${name}" back on under Providers.`,
+      data: { rule: trip.rule, rejected: trip.rejected, domains: trip.domains, restored, reply: clip(reply) },
+    });
   };
 
   const retryLater = (
@@ -666,6 +786,7 @@ async function loop(
             () => engine.repos.campaignRuns.heartbeat(run.id, engine.now()),
             { campaignId: id, limit: want, dueBy: iso(at) },
           );
+          noteBounces(got.bounces);
           lastFlush = Date.now();
           lastBeat = lastFlush;
         } else got = repo.claim(id, want, iso(at));

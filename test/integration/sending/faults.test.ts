@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCampaign } from '../../../electron/engine/sending';
 import { freePort, startSmtpSink, type SmtpSink } from '../../helpers/smtp';
-import { campaign, FAST, smtpProvider, world, type World } from './fixture';
+import { campaign, FAST, server, smtpProvider, world, type World } from './fixture';
 
 const sinks: SmtpSink[] = [];
 afterEach(async () => {
@@ -76,12 +76,18 @@ describe('SMTP failure classes against smtp-sink', () => {
   });
 
   it('550 5.1.1 user unknown: permanent for the recipient, recorded as a bounce, added to suppressions', async () => {
+    // One unknown address among accepted ones (a provider that rejects everyone is massReject.test.ts).
     const w = await world(3);
-    const bounce = await sink(['-f', 'RCPT', '-B', '550 5.1.1 Recipient address rejected: User unknown']);
+    const bounce = await server({
+      rejectRcpt: {
+        'user1@example.test': { code: 550, message: '5.1.1 Recipient address rejected: User unknown' },
+      },
+    });
     await smtpProvider(w, 'relay', bounce.port);
     const s = await runCampaign(w.engine, campaign(w), { tuning: FAST });
-    expect(s).toMatchObject({ state: 'finished', sent: 0, failed: 3 });
-    expect(w.engine.repos.suppressions.count()).toBe(3);
+    expect(s).toMatchObject({ state: 'finished', sent: 2, failed: 1 });
+    expect(w.engine.repos.suppressions.count()).toBe(1);
+    expect(w.engine.repos.suppressions.get('user1@example.test')?.reason).toBe('bounced');
     // The breaker stays closed: a server that bounces recipients is working.
     const p = w.engine.repos.providers.byName('relay')!;
     expect(w.engine.repos.providerState.breaker(p.id)?.state ?? 'closed').toBe('closed');

@@ -1,6 +1,7 @@
 /** A table of real SMTP replies and transport failures, and what each must mean. */
 import { describe, expect, it } from 'vitest';
 import { classifySmtpFailure, parseReply, type SmtpFailure } from '../../../electron/engine/sending/classify';
+import { DOCUMENTED_REPLIES, type ReplyExpectation } from '../../../electron/engine/sending/replyCatalog';
 
 const reply = (command: string, response: string): SmtpFailure => ({
   code: command === 'DATA' ? 'EMESSAGE' : 'EENVELOPE',
@@ -215,19 +216,19 @@ describe('classifySmtpFailure', () => {
     ],
     // Message-level refusals: failed for good, address kept.
     [
-      'content rejected as spam',
+      'content rejected as spam: a policy, every message would be: fail over',
       reply('DATA', '550 5.7.1 Message rejected as spam by Content Filtering.'),
-      'message_perm',
-      'ok',
+      'requeue',
+      'down',
     ],
     [
-      'DMARC',
+      "DMARC is the account's authentication, not the message: fail over",
       reply(
         'DATA',
         "550 5.7.26 Unauthenticated email from shop.test is not accepted due to domain's DMARC policy.",
       ),
-      'message_perm',
-      'ok',
+      'requeue',
+      'down',
     ],
     [
       'message too big',
@@ -299,4 +300,55 @@ describe('classifySmtpFailure', () => {
       for (const cmd of ['MAIL FROM', 'RCPT TO', 'DATA'])
         expect(classifySmtpFailure(reply(cmd, r)).delivery, `${cmd}: ${r}`).not.toBe('recipient_perm');
   });
+});
+
+/** What each expectation of the catalogue means in the classifier's two answers. */
+const VERDICT: Record<ReplyExpectation, { delivery: string; provider: string[]; window?: string }> = {
+  bounce: { delivery: 'recipient_perm', provider: ['ok'] },
+  account: { delivery: 'requeue', provider: ['down'] },
+  quota_day: { delivery: 'requeue', provider: ['quota'], window: 'day' },
+  quota_rate: { delivery: 'requeue', provider: ['quota'], window: 'rate' },
+  retry: { delivery: 'retry', provider: ['soft', 'ok'] },
+  full: { delivery: 'retry', provider: ['ok'] },
+  message: { delivery: 'message_perm', provider: ['ok'] },
+};
+
+describe('documented provider replies (replyCatalog.ts)', () => {
+  it('holds at least 60 replies of the named providers, each with a meaning and a source', () => {
+    expect(DOCUMENTED_REPLIES.length).toBeGreaterThanOrEqual(60);
+    const providers = new Set(DOCUMENTED_REPLIES.map((d) => d.provider));
+    for (const p of [
+      'Gmail / Google Workspace',
+      'Microsoft 365',
+      'Outlook.com',
+      'Yahoo',
+      'Amazon SES',
+      'Mailgun',
+      'SendGrid',
+      'Postmark',
+      'Brevo',
+      'Postfix',
+    ])
+      expect(providers, p).toContain(p);
+    for (const d of DOCUMENTED_REPLIES) {
+      expect(d.meaning.length, d.reply).toBeGreaterThan(3);
+      expect(d.source, d.reply).toMatch(/^https:\/\/\S+ \(.+\)$/);
+    }
+  });
+
+  it.each(DOCUMENTED_REPLIES.map((d) => [`${d.provider} ${d.command}: ${d.reply.slice(0, 70)}`, d] as const))(
+    '%s',
+    (_name, d) => {
+      const f: SmtpFailure = d.command.startsWith('AUTH')
+        ? { code: 'EAUTH', responseCode: Number(d.reply.slice(0, 3)), response: d.reply, command: d.command }
+        : reply(d.command, d.reply);
+      const c = classifySmtpFailure(f);
+      const want = VERDICT[d.expect];
+      expect(c.delivery, `${d.meaning} (${d.source})`).toBe(want.delivery);
+      expect(want.provider).toContain(c.provider);
+      if (want.window) expect(c.quotaWindow).toBe(want.window);
+      // The rule that matters most: only a bad address suppresses anyone.
+      if (d.expect !== 'bounce') expect(c.delivery).not.toBe('recipient_perm');
+    },
+  );
 });

@@ -55,6 +55,30 @@ export interface DeliveryOutcome {
   bounce?: { emailNorm: string; subscriberId: number; detail: string } | null;
 }
 
+/** A bounce `record` applied: what it changed, so a provider fault found later can undo it exactly. */
+export interface AppliedBounce {
+  deliveryId: number;
+  subscriberId: number;
+  emailNorm: string;
+  /** When it was written (the suppression's created_at). */
+  at: string;
+  /** The suppression row was added by this bounce (false: the address was already suppressed). */
+  suppressionAdded: boolean;
+  /** The subscriber's status before the bounce (null: the row was not changed). */
+  previous: { status: string; reason: string | null; changedAt: string | null; updatedAt: string } | null;
+}
+
+/** What rolling one bounce back did (see `rollbackBounces`). */
+export interface RolledBackBounce {
+  deliveryId: number;
+  subscriberId: number;
+  emailNorm: string;
+  requeued: boolean;
+  suppressionRemoved: boolean;
+  /** The status given back to the subscriber (null: it had changed since, and was left alone). */
+  restoredStatus: string | null;
+}
+
 export interface DeliveryCounts {
   total: number;
   queued: number;
@@ -248,7 +272,7 @@ export class DeliveriesRepo {
     sendCounts: { providerId: number; second: number; count: number }[],
     now: string,
     alsoInTransaction?: () => void,
-  ): void {
+  ): AppliedBounce[] {
     // All outcomes of the batch in one statement: a JSON array of rows, joined on id.
     const update = this.stmt(
       `UPDATE deliveries SET state = j.value ->> 1, provider_id = coalesce(j.value ->> 2, provider_id),
@@ -267,11 +291,16 @@ export class DeliveriesRepo {
       `UPDATE subscribers SET status = 'bounced', status_reason = ?, status_changed_at = ?, updated_at = ?
        WHERE id = ? AND status IN ('subscribed', 'pending', 'archived', 'unsubscribed')`,
     );
+    const before = this.stmt(
+      `SELECT status, status_reason AS reason, status_changed_at AS changedAt, updated_at AS updatedAt
+       FROM subscribers WHERE id = ?`,
+    );
     const count = this.stmt(
       `INSERT INTO send_log (provider_id, second, count) VALUES (?, ?, ?)
        ON CONFLICT (provider_id, second) DO UPDATE SET count = count + excluded.count`,
     );
-    const run = this.db.transaction(() => {
+    const run = this.db.transaction((): AppliedBounce[] => {
+      const applied: AppliedBounce[] = [];
       if (outcomes.length > 0)
         update.run({
           now,
@@ -291,14 +320,78 @@ export class DeliveriesRepo {
         });
       for (const o of outcomes) {
         if (o.bounce) {
-          suppress.run(o.bounce.emailNorm, o.bounce.detail, now);
-          bounceSubscribers.run(o.bounce.detail, now, now, o.bounce.subscriberId);
+          const prev = before.get(o.bounce.subscriberId) as AppliedBounce['previous'] | undefined;
+          const added = suppress.run(o.bounce.emailNorm, o.bounce.detail, now).changes > 0;
+          const changed = bounceSubscribers.run(o.bounce.detail, now, now, o.bounce.subscriberId).changes > 0;
+          applied.push({
+            deliveryId: o.id,
+            subscriberId: o.bounce.subscriberId,
+            emailNorm: o.bounce.emailNorm,
+            at: now,
+            suppressionAdded: added,
+            previous: changed && prev ? prev : null,
+          });
         }
       }
       for (const c of sendCounts) count.run(c.providerId, c.second, c.count);
       alsoInTransaction?.();
+      return applied;
     });
-    run.immediate();
+    return run.immediate();
+  }
+
+  /**
+   * Undoes bounces that turned out to be a provider's fault (massReject.ts), in one transaction with
+   * whatever `alsoInTransaction` adds (the audit events): the suppression each one added is removed,
+   * the subscriber gets back the status it had (only if it is still 'bounced': a later unsubscribe or
+   * complaint stands) — the row exactly as it was, updated_at included, as if the bounce had never
+   * been believed —, and the delivery goes back to the queue, due now, its attempt not counted.
+   */
+  rollbackBounces(
+    bounces: AppliedBounce[],
+    now: string,
+    alsoInTransaction?: (done: RolledBackBounce[]) => void,
+  ): RolledBackBounce[] {
+    const requeue = this.stmt(
+      `UPDATE deliveries SET state = 'queued', next_attempt_at = @now, error_class = 'provider_fault',
+         attempts = max(0, attempts - 1), updated_at = @now
+       WHERE id = @id AND state = 'failed_perm' AND error_class = 'bounced'`,
+    );
+    const unsuppress = this.stmt(
+      `DELETE FROM suppressions WHERE email_norm = ? AND reason = 'bounced' AND source = 'send' AND created_at = ?`,
+    );
+    const restore = this.stmt(
+      `UPDATE subscribers SET status = @status, status_reason = @reason, status_changed_at = @changedAt,
+         updated_at = @updatedAt WHERE id = @id AND status = 'bounced'`,
+    );
+    return this.db
+      .transaction(() => {
+        const done: RolledBackBounce[] = [];
+        for (const b of bounces) {
+          const requeued = requeue.run({ now, id: b.deliveryId }).changes > 0;
+          const suppressionRemoved = b.suppressionAdded && unsuppress.run(b.emailNorm, b.at).changes > 0;
+          const restored =
+            b.previous !== null &&
+            restore.run({
+              status: b.previous.status,
+              reason: b.previous.reason,
+              changedAt: b.previous.changedAt,
+              updatedAt: b.previous.updatedAt,
+              id: b.subscriberId,
+            }).changes > 0;
+          done.push({
+            deliveryId: b.deliveryId,
+            subscriberId: b.subscriberId,
+            emailNorm: b.emailNorm,
+            requeued,
+            suppressionRemoved,
+            restoredStatus: restored ? b.previous!.status : null,
+          });
+        }
+        alsoInTransaction?.(done);
+        return done;
+      })
+      .immediate();
   }
 
   /** `record` and `claim` in one transaction: one commit (one fsync) per cycle instead of two. */
@@ -308,11 +401,11 @@ export class DeliveriesRepo {
     now: string,
     alsoInTransaction: (() => void) | undefined,
     claim: { campaignId: number; limit: number; dueBy: string },
-  ): { claimed: ClaimedDelivery[]; skipped: SkippedDelivery[] } {
+  ): { claimed: ClaimedDelivery[]; skipped: SkippedDelivery[]; bounces: AppliedBounce[] } {
     return this.db
       .transaction(() => {
-        this.record(outcomes, sendCounts, now, alsoInTransaction);
-        return this.claim(claim.campaignId, claim.limit, claim.dueBy);
+        const bounces = this.record(outcomes, sendCounts, now, alsoInTransaction);
+        return { ...this.claim(claim.campaignId, claim.limit, claim.dueBy), bounces };
       })
       .immediate();
   }

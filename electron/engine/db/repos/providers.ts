@@ -171,6 +171,13 @@ export class ProvidersRepo {
     return this.byId(id)!;
   }
 
+  /** Switches a provider off (or on) without touching the rest of its settings. */
+  setEnabled(id: number, enabled: boolean, now: string): void {
+    this.db
+      .prepare('UPDATE providers SET enabled = ?, updated_at = ? WHERE id = ?')
+      .run(enabled ? 1 : 0, now, id);
+  }
+
   /** Returns true when the health actually changed (so the caller records one event per change). */
   setHealth(id: number, health: ProviderHealth, now: string): boolean {
     const info = this.db
