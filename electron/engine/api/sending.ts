@@ -219,14 +219,12 @@ const CampaignRef = z.object({ id: z.number().int().positive() });
 
 /**
  * Timeline event types of the sending engine's safety rules (issue 11 §2), and the data of the audit
- * event written for each address whose bounce was undone because its provider was rejecting everyone
- * (sending/massReject.ts). The suppressions screen reads these to show why an address came back.
+ * event (`SUPPRESSION_EVENTS.rolledBack`, declared with the suppressions) written for each address
+ * whose bounce was undone because its provider was rejecting everyone (sending/massReject.ts).
  */
 export const SendingEventType = {
   /** A provider rejected everyone as unknown: paused, incident opened, its bounces rolled back. */
   massRejection: 'provider.mass_rejection',
-  /** One address's bounce undone (one event per address, with the status restored). */
-  suppressionRolledBack: 'suppression.rolled_back',
 } as const;
 
 export const SuppressionRolledBackDataSchema = z.object({

@@ -38,6 +38,7 @@ import {
   type SendSummary,
   type SuppressionRolledBackData,
 } from '../api/sending';
+import { SUPPRESSION_EVENTS } from '../api/suppressions';
 import { compileCampaign, messageIdFor, type RenderedMessage, type RenderSubscriber } from './render';
 import { classifySmtpFailure, parseReply, type Classification } from './classify';
 import { createSmtpTransport, type MailTransport } from './transport';
@@ -646,7 +647,7 @@ async function loop(
     const done = repo.rollbackBounces(bounces, engine.now(), (rows) => {
       for (const r of rows) {
         engine.record({
-          type: SendingEventType.suppressionRolledBack,
+          type: SUPPRESSION_EVENTS.rolledBack,
           severity: 'warning',
           message: `${r.emailNorm} is no longer suppressed: "${name}" said the address was unknown, but it was rejecting everyone.${r.restoredStatus ? ` Their status is back to ${r.restoredStatus}.` : ''}`,
           providerId: pid,
