@@ -5,7 +5,7 @@
  * (POST /preview) and the Electron engine host.
  */
 import { CsvTokenizer, type CsvRecord } from '../engine/mirror/csv/tokenizer';
-import { createDecoder, detectDelimiter, detectEncoding } from '../engine/mirror/csv/decode';
+import { countLines, createDecoder, detectDelimiter, detectEncoding } from '../engine/mirror/csv/decode';
 import { detectFormat, planColumns, type FormatName } from '../engine/mirror/csv/formats';
 import { isUnderstudyError } from '../engine/errors';
 import type { Envelope } from '../engine/api/common';
@@ -30,7 +30,11 @@ export function previewImport(
 ): Envelope<ImportPreview> {
   try {
     const { encoding, bomBytes } = detectEncoding(head);
-    const text = createDecoder(encoding, 'The file').write(head.subarray(bomBytes));
+    const body = head.subarray(bomBytes);
+    const text = createDecoder(encoding, 'The file', {
+      locate: (offset) => 1 + countLines(body.subarray(0, offset)),
+      refuseUtf8: true,
+    }).write(body);
     const firstLine = text.split(/\r\n|\n|\r/, 1)[0] ?? '';
     const delimiter = detectDelimiter(firstLine);
     const records: CsvRecord[] = [];

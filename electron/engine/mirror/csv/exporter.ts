@@ -1,6 +1,8 @@
 /**
  * Export a list to CSV: every status, merge fields (one "Merge: TAG" column each), tags, timestamps,
- * ESP ids and the extra fields as JSON. `understudy import` reads the file back losslessly (format
+ * ESP ids and the extra fields as JSON. Cells that a spreadsheet would run as a formula are written
+ * with a leading single quote (values.ts#escapeFormula), which the import of format "understudy"
+ * removes again. `understudy import` reads the file back losslessly (format
  * "understudy"), which test/integration/roundtrip.test.ts checks field by field. Written to a temporary
  * file and renamed, so a failed export never leaves a truncated file under the requested name.
  */
@@ -12,7 +14,7 @@ import type { ExportResult } from '../../api/lists';
 import { requireList } from '../lists';
 import { MERGE_PREFIX, UNDERSTUDY_COLUMNS } from './formats';
 import { formatTags } from './values';
-import { csvCell } from './rejects';
+import { csvCell, textCell } from './rejects';
 
 export async function exportList(engine: Engine, listName: string, outPath: string): Promise<ExportResult> {
   const list = requireList(engine, listName);
@@ -48,7 +50,7 @@ export async function exportList(engine: Engine, listName: string, outPath: stri
         Object.keys(s.extra).length ? JSON.stringify(s.extra) : '',
         ...keys.map((k) => s.mergeFields[k] ?? ''),
       ];
-      buf += cells.map(csvCell).join(',') + '\r\n';
+      buf += cells.map(textCell).join(',') + '\r\n';
       rows++;
       if (buf.length > 1 << 20) {
         if (!stream.write(buf)) await once(stream, 'drain');

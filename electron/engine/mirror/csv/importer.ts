@@ -23,6 +23,7 @@ import { readRows, type ReadSpec } from './reader';
 import type { StagedRow } from '../../db/repos/imports';
 import { partialPathOf, RejectWriter } from './rejects';
 import { decodeBatch } from './batchCodec';
+import { shown } from './display';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -53,14 +54,14 @@ export async function importFile(
   const req = ImportRequestSchema.parse(request);
   const file = resolve(req.file);
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw userError(`No file at ${file}.`, {
+    throw userError(`No file at ${shown(file, 200)}.`, {
       code: 'file_not_found',
       safe: 'Nothing was imported.',
       next: 'Check the path and try again.',
     });
   }
   const totalBytes = statSync(file).size;
-  const label = basename(file);
+  const label = shown(basename(file), 80); // display-safe: it is in every message below
   const taskId = randomUUID();
   const progress = (phase: ImportProgress['phase'], rows: number, bytes: number) =>
     options.onProgress?.({ taskId, phase, rows, bytes, totalBytes });
@@ -87,6 +88,7 @@ export async function importFile(
     label,
     encoding,
     bomBytes,
+    detected: encoding === detected.encoding && !options.encoding && !req.encoding,
     delimiter,
     format: req.format,
     map: req.map,
