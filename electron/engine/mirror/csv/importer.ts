@@ -52,6 +52,14 @@ export async function importFile(
 ): Promise<ImportResult> {
   const started = performance.now();
   const req = ImportRequestSchema.parse(request);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(req.list)) {
+    throw userError(`The list name "${shown(req.list, 80)}" holds a control character.`, {
+      code: 'bad_list_name',
+      safe: 'Nothing was imported.',
+      next: 'Choose a list name made of ordinary characters.',
+    });
+  }
   const file = resolve(req.file);
   if (!existsSync(file) || !statSync(file).isFile()) {
     throw userError(`No file at ${shown(file, 200)}.`, {
