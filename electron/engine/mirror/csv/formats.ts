@@ -380,6 +380,7 @@ export function planColumns(
   }
   const used = new Set<string>();
   const mergeFields: { tag: string; name: string }[] = [];
+  const mergeTags = new Set<string>();
   const unclear: number[] = [];
   const targets = header.map((col, i): Target => {
     const n = norm(col);
@@ -401,8 +402,11 @@ export function planColumns(
     if (single && used.has(t)) t = `extra:${col.trim()}`;
     if (t.startsWith('merge:')) {
       const tag = t.slice(6);
-      if (mergeFields.some((m) => m.tag === tag)) t = `extra:${col.trim()}`;
-      else mergeFields.push({ tag, name: format === 'understudy' ? tag : col.trim() });
+      if (mergeTags.has(tag)) t = `extra:${col.trim()}`;
+      else {
+        mergeTags.add(tag);
+        mergeFields.push({ tag, name: format === 'understudy' ? tag : col.trim() });
+      }
     }
     used.add(t);
     return t;
@@ -444,13 +448,13 @@ const MULTI = new Set<Target>([
 export function assertClear(plan: ColumnPlan, header: string[], status: SubscriberStatus | undefined): void {
   if (plan.unclear.length === 0 || (status !== undefined && status !== 'subscribed')) return;
   const cols = plan.unclear.map((i) => header[i]!.trim());
-  const c = shown(cols[0]!, 60);
+  const c = shown(cols[0]!, 40);
   throw userError(
-    `${cols.length === 1 ? 'Column' : 'Columns'} ${quoteList(cols, 160)} may say who agreed to get email or opted out, and Understudy cannot tell how to read ${cols.length === 1 ? 'it' : 'them'}; it will not guess that everyone is subscribed.`,
+    `${cols.length === 1 ? 'Column' : 'Columns'} ${quoteList(cols, 120)} may say who agreed to get email or opted out, and Understudy cannot tell how to read ${cols.length === 1 ? 'it' : 'them'}; it will not guess that everyone is subscribed.`,
     {
       code: 'consent_column_unclear',
       safe: 'Nothing was imported; the list is unchanged.',
-      next: `Say what it holds: --map "${c}=status" (words like subscribed/unsubscribed), "${c}=consent" (no = do not email), "${c}=blocklisted" (yes = do not email), "${c}=unsubscribed_at" (a date = unsubscribed), or "${c}=ignore" if it is not about email consent; or import everyone as not mailable with --status unsubscribed.`,
+      next: `Say what it holds: --map "${c}=status" (words like unsubscribed), =consent (no = do not email), =blocklisted (yes = do not email), =unsubscribed_at (a date = unsubscribed), or =ignore (not about consent); or import everyone as not mailable with --status unsubscribed.`,
     },
   );
 }

@@ -89,7 +89,18 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
     batchChars += r.raw.length;
   };
   const onBroken = (b: BrokenRecord) => {
-    if (header) rows++;
+    if (!header) {
+      // The header decides how every row is read: a broken one stops the import.
+      const tooWide = b.reason.startsWith('has more than');
+      throw userError(`${spec.label}: the header row (line ${b.line}) ${b.reason}.`, {
+        code: tooWide ? 'too_many_columns' : 'bad_header',
+        safe: 'Nothing was imported; the list is unchanged.',
+        next: tooWide
+          ? 'Check that the first line is the header of an export (the right delimiter, not one long line of data), or remove the columns you do not need.'
+          : 'Open the file in a spreadsheet, check the column names on the first line, save it as CSV and import it again.',
+      });
+    }
+    rows++;
     sink.reject(b.line, b.reason, b.raw);
   };
   const tokenizer = new CsvTokenizer(spec.delimiter, onRecord, onBroken);
