@@ -157,7 +157,7 @@ export function registerLists(program: Command, io: Io): void {
         opts,
         io,
         result,
-        () => `Exported ${result.rows} subscribers of "${result.list}" to ${result.out}.`,
+        () => `Exported ${result.rows} subscribers of "${shown(result.list, 80)}" to ${shown(result.out)}.`,
       );
     });
   });

@@ -342,3 +342,27 @@ describe('hostile rows that go to the reject report', () => {
     expectCleanMessage(r.stdout, 2000);
   });
 });
+
+const listCommands: { name: string; args: () => string[]; words: RegExp[] }[] = [
+  {
+    name: 'export of a list whose name is an escape sequence',
+    args: () => ['export', '--list', `${ESC}[2J${ESC}[3J`, '--out', join(inputs, 'never.csv')],
+    words: [/no list named "\\x1b\[2J\\x1b\[3J"/, /Known lists: "Main"/],
+  },
+  {
+    name: 'subscribers of a list whose name is a 1 MB string',
+    args: () => ['subscribers', '--list', 'L'.repeat(1_000_000)],
+    words: [/no list named "L+… \(1000000 characters in all\)"/],
+  },
+];
+
+describe('hostile list names given to the other list commands', () => {
+  it.each(listCommands)('$name: exit 1, a clean message, nothing changed', async (c) => {
+    const before = snapshot(dataDir, db);
+    const r = await cli([...c.args(), '--db', db]);
+    expect(r.code, r.stderr).toBe(1);
+    for (const w of c.words) expect(r.stderr).toMatch(w);
+    expectCleanMessage(r.stderr);
+    expectUnchanged(before, snapshot(dataDir, db));
+  });
+});
