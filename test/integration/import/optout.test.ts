@@ -49,6 +49,11 @@ describe('opt-out signals in an import file', () => {
       { 'o@example.com': 'unsubscribed', 's@example.com': 'subscribed' },
     ],
     [
+      'an "Unsubscribed" column holding dates',
+      'Email,Unsubscribed\nu@example.com,2024-05-01\ns@example.com,\n',
+      { 'u@example.com': 'unsubscribed', 's@example.com': 'subscribed' },
+    ],
+    [
       'a "Do not email" flag (Salesforce/HubSpot style)',
       'Email,Do_Not_Email\no@example.com,TRUE\ns@example.com,FALSE\n',
       { 'o@example.com': 'unsubscribed', 's@example.com': 'subscribed' },

@@ -151,7 +151,8 @@ export class RowBuilder {
           }
           break;
         case 'blocklisted': {
-          const f = parseFlag(v);
+          // Yes/no, or the date it happened ("Unsubscribed: 2024-05-01" means yes).
+          const f = parseFlag(v) ?? (parseTimestamp(v, dayFirst) ? true : undefined);
           if (f === undefined)
             return {
               ok: false,
