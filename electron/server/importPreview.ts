@@ -5,9 +5,10 @@
  * (POST /preview) and the Electron engine host.
  */
 import { CsvTokenizer, type CsvRecord } from '../engine/mirror/csv/tokenizer';
-import { createDecoder, detectDelimiter, detectEncoding } from '../engine/mirror/csv/decode';
+import { countLines, createDecoder, detectDelimiter, detectEncoding } from '../engine/mirror/csv/decode';
 import { detectFormat, planColumns, type FormatName } from '../engine/mirror/csv/formats';
 import { isUnderstudyError } from '../engine/errors';
+import { shown } from '../engine/mirror/csv/display';
 import type { Envelope } from '../engine/api/common';
 
 export const PREVIEW_BYTES = 64 * 1024;
@@ -20,8 +21,11 @@ export interface ImportPreview {
   header: string[];
   targets: string[];
   sample: string[][];
-  /** Present when the mapping cannot import (no email column, a bad override). */
-  problem: { message: string; next?: string } | null;
+  /**
+   * Present when the mapping cannot import (no email column, a bad override, a column about consent
+   * whose meaning is unclear: `columns` names those, and the wizard asks about them).
+   */
+  problem: { message: string; next?: string; columns?: string[] } | null;
 }
 
 export function previewImport(
@@ -30,7 +34,11 @@ export function previewImport(
 ): Envelope<ImportPreview> {
   try {
     const { encoding, bomBytes } = detectEncoding(head);
-    const text = createDecoder(encoding, 'The file').write(head.subarray(bomBytes));
+    const body = head.subarray(bomBytes);
+    const text = createDecoder(encoding, 'The file', {
+      locate: (offset) => 1 + countLines(body.subarray(0, offset)),
+      refuseUtf8: true,
+    }).write(body);
     const firstLine = text.split(/\r\n|\n|\r/, 1)[0] ?? '';
     const delimiter = detectDelimiter(firstLine);
     const records: CsvRecord[] = [];
@@ -54,7 +62,17 @@ export function previewImport(
     let targets: string[] = header.map(() => 'ignore');
     let problem: ImportPreview['problem'] = null;
     try {
-      targets = planColumns(header, format, opts.map ?? {}).targets;
+      const plan = planColumns(header, format, opts.map ?? {});
+      targets = plan.targets;
+      if (plan.unclear.length > 0) {
+        const columns = plan.unclear.map((i) => header[i]!);
+        const names = columns.map((c) => `"${shown(c, 60)}"`).join(', ');
+        problem = {
+          message: `${columns.length === 1 ? 'The column' : 'The columns'} ${names} may say who agreed to get email or who opted out, and Understudy cannot tell how to read ${columns.length === 1 ? 'it' : 'them'}.`,
+          next: 'Choose below what it holds: a status, consent, "do not email", an unsubscribe date, or "ignore" if it is not about email consent. Until then nothing is imported, so nobody who opted out can be mailed by mistake.',
+          columns,
+        };
+      }
     } catch (e) {
       if (!isUnderstudyError(e)) throw e;
       problem = { message: e.message, ...(e.next ? { next: e.next } : {}) };

@@ -12,7 +12,8 @@ import {
 import { importFile } from '../../engine/mirror/csv/importer';
 import { exportList } from '../../engine/mirror/csv/exporter';
 import { listSummaries, querySubscribers } from '../../engine/mirror/lists';
-import { ImportFormatSchema } from '../../engine/api/lists';
+import { IMPORT_FIELDS, IMPORT_FORMATS, ImportFormatSchema } from '../../engine/api/lists';
+import { shown } from '../../engine/mirror/csv/display';
 import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
 import { userError } from '../../engine/errors';
 
@@ -40,14 +41,18 @@ export function registerLists(program: Command, io: Io): void {
   common(
     program
       .command('import <file>')
-      .description('import a CSV/TSV export (Mailchimp, Brevo, MailerLite, Kit, or any CSV) into a list')
-      .requiredOption('--list <name>', 'the list to import into (created if it does not exist)')
-      .option('--format <format>', 'auto|mailchimp|brevo|mailerlite|kit|understudy|csv', 'auto')
-      .option(
-        '--map <Column=field...>',
-        'map a column: email, first_name, last_name, status, tags, merge:TAG, extra:NAME, ignore',
+      .description(
+        `import a CSV/TSV export (${IMPORT_FORMATS.filter((f) => f.id !== 'understudy' && f.id !== 'csv')
+          .map((f) => f.label)
+          .join(', ')}, or any CSV) into a list`,
       )
-      .option('--status <status>', 'status for rows whose file does not say (default subscribed)')
+      .requiredOption('--list <name>', 'the list to import into (created if it does not exist)')
+      .option('--format <format>', ImportFormatSchema.options.join('|'), 'auto')
+      .option('--map <Column=field...>', `map a column: ${IMPORT_FIELDS.join(', ')}, merge:TAG, extra:NAME`)
+      .option(
+        '--status <status>',
+        `status for rows whose file does not say (${SUBSCRIBER_STATUSES.join('|')}; default subscribed)`,
+      )
       .option('--encoding <encoding>', 'utf-8|utf-16le|utf-16be|windows-1252 (default: detected)')
       .option('--reject-report <file>', 'write rejected rows (line, reason, raw text) to this CSV')
       .option('--force', 'replace the --reject-report file if it already exists'),
@@ -67,10 +72,12 @@ export function registerLists(program: Command, io: Io): void {
       const format = ImportFormatSchema.safeParse(opts.format);
       if (!format.success)
         throw userError(
-          `Unknown --format "${opts.format}". Use one of: ${ImportFormatSchema.options.join(', ')}.`,
+          `Unknown --format "${shown(opts.format, 60)}". Use one of: ${ImportFormatSchema.options.join(', ')}.`,
         );
       if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
-        throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
+        throw userError(
+          `Unknown --status "${shown(opts.status, 60)}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`,
+        );
       }
       const encodings = ['utf-8', 'utf-16le', 'utf-16be', 'windows-1252'] as const;
       const encoding = opts.encoding
@@ -78,12 +85,14 @@ export function registerLists(program: Command, io: Io): void {
         .replace(/^(cp|win)-?1252$/, 'windows-1252')
         .replace(/^utf8$/, 'utf-8');
       if (encoding !== undefined && !(encodings as readonly string[]).includes(encoding)) {
-        throw userError(`Unknown --encoding "${opts.encoding}". Use one of: ${encodings.join(', ')}.`);
+        throw userError(
+          `Unknown --encoding "${shown(opts.encoding ?? '', 60)}". Use one of: ${encodings.join(', ')}.`,
+        );
       }
       const map: Record<string, string> = {};
       for (const m of opts.map ?? []) {
         const eq = m.lastIndexOf('=');
-        if (eq <= 0) throw userError(`--map "${m}" is not of the form "Column=field".`);
+        if (eq <= 0) throw userError(`--map "${shown(m, 100)}" is not of the form "Column=field".`);
         map[m.slice(0, eq)] = m.slice(eq + 1);
       }
       await withEngine(opts, io, async (engine) => {
@@ -109,7 +118,7 @@ export function registerLists(program: Command, io: Io): void {
               onProgress: (p) =>
                 progress.update(
                   p.phase === 'merging'
-                    ? `merging ${p.rows} rows into "${opts.list}"...`
+                    ? `merging ${p.rows} rows into "${shown(opts.list, 80)}"...`
                     : `reading: ${p.rows} rows, ${pct(p.bytes, p.totalBytes)}`,
                 ),
             },
@@ -117,7 +126,7 @@ export function registerLists(program: Command, io: Io): void {
           progress.done();
           output(opts, io, result, () =>
             [
-              `Imported into "${result.list}" (${result.format}, ${result.encoding}, delimiter ${JSON.stringify(result.delimiter)}): ${result.rows} rows read.`,
+              `Imported into "${shown(result.list, 80)}" (${result.format}, ${result.encoding}, delimiter ${JSON.stringify(result.delimiter)}): ${result.rows} rows read.`,
               `  new ${result.imported}, updated ${result.updated}, unchanged ${result.unchanged}, duplicates in file ${result.duplicates}, rejected ${result.rejected}`,
               `  by status: ${
                 Object.entries(result.byStatus)
@@ -125,7 +134,7 @@ export function registerLists(program: Command, io: Io): void {
                   .map(([s, n]) => `${s} ${n}`)
                   .join(', ') || 'none'
               }`,
-              result.rejectReport ? `  rejected rows are listed in ${result.rejectReport}` : '',
+              result.rejectReport ? `  rejected rows are listed in ${shown(result.rejectReport)}` : '',
             ]
               .filter(Boolean)
               .join('\n'),
@@ -155,7 +164,7 @@ export function registerLists(program: Command, io: Io): void {
         opts,
         io,
         result,
-        () => `Exported ${result.rows} subscribers of "${result.list}" to ${result.out}.`,
+        () => `Exported ${result.rows} subscribers of "${shown(result.list, 80)}" to ${shown(result.out)}.`,
       );
     });
   });

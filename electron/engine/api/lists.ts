@@ -2,15 +2,23 @@
 import { z } from 'zod';
 import { StatusCountsSchema, SubscriberStatusSchema } from './common';
 
-export const ImportFormatSchema = z.enum([
-  'auto',
-  'mailchimp',
-  'brevo',
-  'mailerlite',
-  'kit',
-  'understudy',
-  'csv',
-]);
+/**
+ * The export formats an import recognises, with the name a person reads. Declared once: the CLI's
+ * `--format` help, the import wizard and the importer's column tables all derive from this.
+ */
+export const IMPORT_FORMATS = [
+  { id: 'mailchimp', label: 'Mailchimp' },
+  { id: 'brevo', label: 'Brevo' },
+  { id: 'mailerlite', label: 'MailerLite' },
+  { id: 'kit', label: 'Kit' },
+  { id: 'sendgrid', label: 'SendGrid' },
+  { id: 'klaviyo', label: 'Klaviyo' },
+  { id: 'understudy', label: 'Understudy export' },
+  { id: 'csv', label: 'Other CSV' },
+] as const;
+export type FileFormat = (typeof IMPORT_FORMATS)[number]['id'];
+const FORMAT_IDS = IMPORT_FORMATS.map((f) => f.id) as [FileFormat, ...FileFormat[]];
+export const ImportFormatSchema = z.enum(['auto', ...FORMAT_IDS]);
 export type ImportFormat = z.infer<typeof ImportFormatSchema>;
 
 export const ListSummarySchema = z.object({
@@ -58,6 +66,34 @@ export const SubscriberPageSchema = z.object({
   total: z.number().int().nullable(),
   rows: z.array(SubscriberSchema),
 });
+
+/**
+ * What a column of an import file can be mapped to (`--map "Column=field"`, the wizard's mapping step),
+ * besides `merge:TAG` and `extra:NAME`. The opt-out fields set the status: a filled
+ * `unsubscribed_at`/`cleaned_at`/`bounced_at` time, a `blocklisted` yes, a `consent` no.
+ */
+export const IMPORT_FIELDS = [
+  'email',
+  'first_name',
+  'last_name',
+  'status',
+  'consent',
+  'blocklisted',
+  'unsubscribed_at',
+  'cleaned_at',
+  'bounced_at',
+  'tags',
+  'optin_time',
+  'optin_ip',
+  'confirm_time',
+  'confirm_ip',
+  'status_changed_at',
+  'status_reason',
+  'esp_id',
+  'esp_changed_at',
+  'ignore',
+] as const;
+export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 export const ImportRequestSchema = z.object({
   file: z.string().min(1),

@@ -1,4 +1,5 @@
 /** List-level operations the CLI, IPC and HTTP share: summaries, lookups, paging subscribers. */
+import { quoteList, shown } from './csv/display';
 import type { Engine } from '../engine';
 import { userError } from '../errors';
 import type { ListRow } from '../db/repos/lists';
@@ -13,11 +14,11 @@ export function listSummaries(engine: Engine): ListSummary[] {
 export function requireList(engine: Engine, name: string): ListRow {
   const list = engine.repos.lists.byName(name);
   if (!list) {
-    const known = engine.repos.lists.all().map((l) => `"${l.name}"`);
-    throw userError(`There is no list named "${name}".`, {
+    const known = engine.repos.lists.all().map((l) => l.name);
+    throw userError(`There is no list named "${shown(name, 80)}".`, {
       code: 'list_not_found',
       next: known.length
-        ? `Known lists: ${known.join(', ')}.`
+        ? `Known lists: ${quoteList(known)}.`
         : 'Import one first with `understudy import FILE --list NAME`.',
     });
   }

@@ -62,10 +62,17 @@ export function parseStatusWord(word: string): SubscriberStatus | undefined {
     case 'blacklisted':
     case 'blocklisted':
     case 'opted_out':
+    case 'opt_out':
+    case 'optout':
     case 'no':
+    case 'suppressed':
+    case 'user_suppressed':
+    case 'do_not_email':
+    case 'do_not_mail':
       return 'unsubscribed';
     case 'cleaned':
     case 'clean':
+    case 'invalid_email':
       return 'cleaned';
     case 'bounced':
     case 'bounce':
@@ -82,6 +89,12 @@ export function parseStatusWord(word: string): SubscriberStatus | undefined {
     case 'pending':
     case 'unconfirmed':
     case 'transactional':
+      return 'pending';
+    // Klaviyo's NEVER_SUBSCRIBED: known, never agreed to marketing. Not a subscriber; pending, not
+    // unsubscribed, so that a later opt-in can still make them one.
+    case 'never_subscribed':
+    case 'not_subscribed':
+    case 'non_subscribed':
       return 'pending';
     case 'archived':
     case 'deleted':

@@ -19,7 +19,8 @@ export interface ImportPreview {
   header: string[];
   targets: string[];
   sample: string[][];
-  problem: { message: string; next?: string } | null;
+  /** `columns`: columns about consent whose meaning the person must say before importing. */
+  problem: { message: string; next?: string; columns?: string[] } | null;
 }
 
 /**

@@ -10,33 +10,33 @@ import { api } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
 import { Progress, formatCount, formatDuration } from '../components/Progress';
 import type { ImportFormat, SubscriberStatusT } from '../api/types';
+import { IMPORT_FIELDS, IMPORT_FORMATS, type ImportField } from '../../../electron/engine/api/lists';
 
 const FORMATS: { id: ImportFormat; label: string }[] = [
   { id: 'auto', label: 'Detect automatically' },
-  { id: 'mailchimp', label: 'Mailchimp' },
-  { id: 'brevo', label: 'Brevo' },
-  { id: 'mailerlite', label: 'MailerLite' },
-  { id: 'kit', label: 'Kit' },
-  { id: 'understudy', label: 'Understudy export' },
-  { id: 'csv', label: 'Other CSV' },
+  ...IMPORT_FORMATS,
 ];
 const FORMAT_NAMES: Record<string, string> = Object.fromEntries(FORMATS.map((f) => [f.id, f.label]));
-const FIELDS = [
-  'email',
-  'first_name',
-  'last_name',
-  'status',
-  'tags',
-  'optin_time',
-  'optin_ip',
-  'confirm_time',
-  'confirm_ip',
-  'status_changed_at',
-  'status_reason',
-  'esp_id',
-  'blocklisted',
-  'ignore',
-];
+const FIELDS: readonly string[] = IMPORT_FIELDS;
+/** How a field reads in the mapping step (the opt-out ones say what they do to the status). */
+const FIELD_LABELS: Partial<Record<ImportField, string>> = {
+  email: 'email address',
+  status: 'status (subscribed, unsubscribed…)',
+  consent: 'consent (no = do not email)',
+  blocklisted: 'do not email (yes = do not email)',
+  unsubscribed_at: 'unsubscribe date (filled in = unsubscribed)',
+  cleaned_at: 'cleaned date (filled in = cleaned)',
+  bounced_at: 'bounce date (filled in = bounced)',
+  optin_time: 'opt-in date',
+  optin_ip: 'opt-in IP address',
+  confirm_time: 'confirmation date',
+  confirm_ip: 'confirmation IP address',
+  status_changed_at: 'date the status changed',
+  status_reason: 'reason for the status',
+  esp_id: 'ID at the ESP',
+  esp_changed_at: 'last changed at the ESP',
+  ignore: 'ignore (not about the person or their consent)',
+};
 const STATUSES: SubscriberStatusT[] = [
   'subscribed',
   'unsubscribed',
@@ -202,24 +202,36 @@ export function ImportWizard() {
                   {w.preview.header.map((h, i) => {
                     const target = w.preview!.targets[i] ?? 'ignore';
                     const options = FIELDS.includes(target) ? FIELDS : [target, ...FIELDS];
+                    const ask = w.preview!.problem?.columns?.includes(h) === true;
                     return (
-                      <tr key={`${h}-${i}`}>
-                        <th scope="row">{h}</th>
+                      <tr key={`${h}-${i}`} className={ask ? 'needs-answer' : undefined}>
+                        <th scope="row">
+                          {h}
+                          {ask && (
+                            <span className="ask">Does it say who may be emailed? Choose what it holds.</span>
+                          )}
+                        </th>
                         <td>
                           <select
                             aria-label={`Import column ${h} as`}
-                            value={target}
+                            aria-invalid={ask || undefined}
+                            value={ask ? '' : target}
                             onChange={(e) =>
                               void setImportOptions({ map: { ...w.map, [h]: e.target.value } })
                             }
                           >
+                            {ask && (
+                              <option value="" disabled>
+                                Choose what it holds…
+                              </option>
+                            )}
                             {options.map((o) => (
                               <option key={o} value={o}>
                                 {o.startsWith('merge:')
                                   ? `merge field ${o.slice(6)}`
                                   : o.startsWith('extra:')
                                     ? `kept as extra "${o.slice(6)}"`
-                                    : o.replace(/_/g, ' ')}
+                                    : (FIELD_LABELS[o as ImportField] ?? o.replace(/_/g, ' '))}
                               </option>
                             ))}
                           </select>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
 import { testEngine } from '../../helpers/engine';
@@ -110,6 +110,7 @@ describe('import encodings', () => {
     writeFileSync(f, Buffer.concat([good, bad]));
     const err = await importFile(engine, { file: f, list: 'M' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ kind: 'user', code: 'bad_encoding' });
+    expect((err as Error).message).toMatch(/on line 5002\b/);
     expect((err as { next: string }).next).toMatch(/windows-1252/);
     expect(engine.repos.lists.byName('M')).toBeUndefined();
     // Forcing the encoding the error suggests imports the file (the UTF-8 part becomes mojibake, as
@@ -118,22 +119,68 @@ describe('import encodings', () => {
     expect(r.imported).toBe(5001);
   });
 
-  it('keeps control characters in a value exactly, also when the rows cross from the reader thread', async () => {
+  it('refuses a small UTF-8 file with one Windows-1252 line, naming the line, instead of storing "RenÃ©e"', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'small-mixed.csv');
+    writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from('Email,First Name\r\nrenee@example.com,Renée\r\nzoe@example.com,Zoë\r\n', 'utf8'),
+        iconv.encode('noel@example.com,Noël\r\n', 'win1252'),
+        Buffer.from('ana@example.com,Ana\r\n', 'utf8'),
+      ]),
+    );
+    const err = await importFile(engine, { file: f, list: 'S' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'user', code: 'bad_encoding' });
+    expect((err as Error).message).toMatch(/on line 4\b/);
+    expect(engine.repos.lists.byName('S')).toBeUndefined();
+  });
+
+  it('refuses a big Windows-1252 file that turns to UTF-8 after the first 64 KiB, naming the line', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'big-mixed.csv');
+    let head = 'Email,First Name\r\n';
+    for (let i = 0; i < 4000; i++) head += `p${i}@example.com,Noël\r\n`;
+    writeFileSync(
+      f,
+      Buffer.concat([iconv.encode(head, 'win1252'), Buffer.from('late@example.com,Renée\r\n', 'utf8')]),
+    );
+    const err = await importFile(engine, { file: f, list: 'B' }, { chunkSize: 4096 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ kind: 'user', code: 'bad_encoding' });
+    expect((err as Error).message).toMatch(/on line 4002\b.*"é"/);
+    expect(engine.repos.lists.byName('B')).toBeUndefined();
+    // Chosen by the person, the encoding is theirs: no second-guessing.
+    const r = await importFile(engine, { file: f, list: 'B', encoding: 'windows-1252' });
+    expect(r.imported).toBe(4001);
+  });
+
+  it('sends a row with NUL or another control character to the reject report, also through the reader thread', async () => {
     const { engine, dir } = testEngine();
     const f = join(dir, 'ctl.csv');
-    // Rows before the odd one go out in the fast separated form; the rest fall back to JSON.
+    // Rows before the odd ones go out in the fast separated form; the rest fall back to JSON.
     let text = rowsText(3000);
     text += 'odd@example.com,"A\u0000B\u0001C\u0002D"\r\n';
+    text += 'esc@example.com,"\u001b[31mRed\u001b[0m"\r\n';
+    text += 'multi@example.com,"two\nlines\tand a tab"\r\n';
     writeFileSync(f, text);
+    const report = join(dir, 'rejects.csv');
     const r = await importFile(
       engine,
-      { file: f, list: 'C' },
+      { file: f, list: 'C', rejectReport: report },
       { worker: true, batchSize: 500, chunkSize: 4096 },
     );
-    expect(r.imported).toBe(3001);
+    expect(r).toMatchObject({ imported: 3001, rejected: 2 });
     const names = await namesOf(engine, 'C');
-    expect(names.get('odd@example.com')).toBe('A\u0000B\u0001C\u0002D');
+    expect(names.has('odd@example.com')).toBe(false);
+    expect(names.has('esc@example.com')).toBe(false);
+    expect(names.get('multi@example.com')).toBe('two\nlines\tand a tab');
     expect(names.get('p2999@example.com')).toBe(NAMES[2999 % NAMES.length]);
+    const rep = readFileSync(report, 'utf8');
+    expect(rep).toContain('3002,"""First Name"" holds a control character (U+0000)');
+    expect(rep).toContain('A\u0000B\u0001C\u0002D'); // the raw text is kept as it was
+    expect(rep).toContain('3003,"""First Name"" holds a control character (U+001B)');
   });
 
   it('imports a file of very long rows through the reader thread without piling them up in its capped heap', async () => {

@@ -39,6 +39,18 @@ describe('import validation and rejects', () => {
     expect(rows[4]!.raw).toBe('ok3@example.com,"Multi');
   });
 
+  it('neutralises spreadsheet formulas in the reject report (the raw text is kept after a quote)', async () => {
+    const { engine, dir } = testEngine();
+    const f = join(dir, 'f.csv');
+    writeFileSync(f, "Email,Name\n=cmd|' /C calc'!A0,x\n@SUM(1),y\nok@example.com,z\n");
+    const report = join(dir, 'r.csv');
+    const r = await importFile(engine, { file: f, list: 'F', rejectReport: report });
+    expect(r.rejected).toBe(2);
+    const lines = readFileSync(report, 'utf8').trim().split('\n');
+    expect(lines[1]).toMatch(/^2,.*,"'=cmd\|' \/C calc'!A0,x"$/);
+    expect(lines[2]).toMatch(/^3,.*,"'@SUM\(1\),y"$/);
+  });
+
   it('rejects rows with more non-empty columns than the header but accepts trailing empty ones', async () => {
     const { engine, dir } = testEngine();
     const f = join(dir, 'cols.csv');

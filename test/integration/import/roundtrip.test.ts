@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEngine } from '../../helpers/engine';
 import { importFile } from '../../../electron/engine/mirror/csv/importer';
 import { exportList } from '../../../electron/engine/mirror/csv/exporter';
 import type { SubscriberRow } from '../../../electron/engine/db/repos/subscribers';
+import { csvCell } from '../../../electron/engine/mirror/csv/rejects';
+import { CsvTokenizer } from '../../../electron/engine/mirror/csv/tokenizer';
 
 /** Everything that describes a person (not the local bookkeeping: ids, source, created/updated). */
 function essence(s: SubscriberRow) {
@@ -52,6 +54,103 @@ describe('export → import round trip', () => {
     // Re-importing the export into the original list changes nothing.
     const again = await importFile(engine, { file: out, list: 'Main' });
     expect(again).toMatchObject({ imported: 0, updated: 0, unchanged: 9 });
+  });
+
+  it('neutralises spreadsheet formulas in the export and still round-trips every value (generated cases)', async () => {
+    // A small seeded generator (no dependency): values built from the characters that matter —
+    // formula starters, the escape quote itself, CSV syntax, whitespace, non-ASCII.
+    let seed = 20261206;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const ALPHA = [
+      '=',
+      '+',
+      '-',
+      '@',
+      '\t',
+      '\r',
+      '\n',
+      "'",
+      "''",
+      '"',
+      ',',
+      ';',
+      ' ',
+      'a',
+      'Z',
+      'é',
+      '王',
+      '😀',
+      '1',
+    ];
+    const gen = (max: number) => {
+      let v = '';
+      const n = rnd(max + 1);
+      for (let i = 0; i < n; i++) v += ALPHA[rnd(ALPHA.length)];
+      return v;
+    };
+    const { engine, dir } = testEngine();
+    const lines = ['Email,First,Last,Note,Code,Reason'];
+    const locals = ['=cmd', '+1', '-x', "'q", "'=q", 'plain'];
+    for (let i = 0; i < 300; i++) {
+      const local = `${locals[i % locals.length]}${i}`;
+      const name = () => gen(6).trim(); // names are trimmed on import: generate them trimmed
+      lines.push(
+        [`${local}@example.com`, name(), name(), gen(8), gen(8), name()]
+          .map((v) => `"${v.replace(/"/g, '""')}"`)
+          .join(','),
+      );
+    }
+    // The hand-picked ones: a name that really starts with '= and one that really starts with ''.
+    lines.push(
+      ['named@example.com', "'=SUM(A1)", "''", '=HYPERLINK("x")', "'+1", "'"].map(csvCell).join(','),
+    );
+    const src = join(dir, 'gen.csv');
+    writeFileSync(src, lines.join('\r\n') + '\r\n');
+    const r0 = await importFile(engine, {
+      file: src,
+      list: 'Gen',
+      format: 'csv',
+      map: {
+        First: 'first_name',
+        Last: 'last_name',
+        Note: 'merge:NOTE',
+        Code: 'extra:code',
+        Reason: 'status_reason',
+      },
+    });
+    expect(r0).toMatchObject({ imported: 301, rejected: 0 });
+    const list = engine.repos.lists.byName('Gen')!;
+    const before = [...engine.repos.subscribers.iterate(list.id)].map(essence);
+    expect(before.find((s) => s.emailNorm === 'named@example.com')).toMatchObject({
+      firstName: "'=SUM(A1)",
+      lastName: "''",
+      mergeFields: { NOTE: '=HYPERLINK("x")' },
+    });
+
+    const out = join(dir, 'gen-export.csv');
+    await exportList(engine, 'Gen', out);
+    // No cell of the export starts as a formula: a spreadsheet shows every one as text.
+    const cells: string[] = [];
+    const tok = new CsvTokenizer(
+      ',',
+      (rec) => cells.push(...rec.fields),
+      () => {
+        throw new Error('the export does not parse');
+      },
+    );
+    tok.push(readFileSync(out, 'utf8').replace(/^\uFEFF/, ''));
+    tok.end();
+    expect(cells.length).toBeGreaterThan(300 * 10);
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(cells).toContain("''=SUM(A1)");
+
+    const r = await importFile(engine, { file: out, list: 'Copy' });
+    expect(r).toMatchObject({ format: 'understudy', imported: 301, rejected: 0 });
+    const after = [...engine.repos.subscribers.iterate(engine.repos.lists.byName('Copy')!.id)].map(essence);
+    expect(after).toEqual(before);
   });
 
   it('refuses to export a list that does not exist, naming the ones that do', async () => {

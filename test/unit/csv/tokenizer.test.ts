@@ -3,6 +3,7 @@ import Papa from 'papaparse';
 import {
   CsvTokenizer,
   MAX_RECORD,
+  MAX_FIELDS,
   type CsvRecord,
   type BrokenRecord,
 } from '../../../electron/engine/mirror/csv/tokenizer';
@@ -108,5 +109,19 @@ describe('CsvTokenizer', () => {
     expect(broken).toHaveLength(1);
     expect(broken[0]!.reason).toMatch(/does not close within/);
     expect(records.some((r) => r.fields[0] === 'next')).toBe(true);
+  });
+
+  it('reports a record of too many fields broken and skips the rest of its line, whatever the chunks', () => {
+    const wide = 'x,'.repeat(MAX_FIELDS * 3) + 'end';
+    const text = `a,b\n${wide}\nc,d\n`;
+    for (const chunk of [7, 1000, 65536, text.length]) {
+      const { records, broken } = tokenize(text, ',', chunk);
+      expect(records.map((r) => [r.line, r.fields])).toEqual([
+        [1, ['a', 'b']],
+        [3, ['c', 'd']],
+      ]);
+      expect(broken).toHaveLength(1);
+      expect(broken[0]).toMatchObject({ line: 2, reason: `has more than ${MAX_FIELDS} columns` });
+    }
   });
 });

@@ -3,10 +3,15 @@
  * text", with or without BOM) and Windows-1252, and decodes as a stream whose decoders keep partial
  * characters between chunks, so a multibyte character split across a read boundary survives intact.
  * UTF-8 is decoded strictly: a file that turns out not to be UTF-8 halfway stops the import with a
- * clear error instead of filling the list with U+FFFD.
+ * clear error instead of filling the list with U+FFFD. A file that mixes encodings is refused with the
+ * line where it changes, whatever its size: a sample that is not UTF-8 but holds UTF-8 characters is
+ * read as UTF-8 (so the first line that is not stops it), and a file read as Windows-1252 stops at the
+ * first UTF-8 character (which Windows-1252 would turn into "RenÃ©e").
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { userError } from '../../errors';
+import { shown } from './display';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 
@@ -34,7 +39,100 @@ export function detectEncoding(sample: Uint8Array): Detected {
     if (oddZeros > pairs * 0.3 && evenZeros < pairs * 0.05) return { encoding: 'utf-16le', bomBytes: 0 };
     if (evenZeros > pairs * 0.3 && oddZeros < pairs * 0.05) return { encoding: 'utf-16be', bomBytes: 0 };
   }
-  return { encoding: isUtf8(sample) ? 'utf-8' : 'windows-1252', bomBytes: 0 };
+  // Not valid UTF-8 but holding UTF-8 characters: mixed. Read as UTF-8, which stops at the bad line.
+  return {
+    encoding: isUtf8(sample) || firstUtf8Char(sample, 0) >= 0 ? 'utf-8' : 'windows-1252',
+    bomBytes: 0,
+  };
+}
+
+/**
+ * Length of the well-formed UTF-8 sequence starting at `i` (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF); 0 when it is not one; -1 when the bytes end before it does.
+ */
+function utf8SeqLen(b: Uint8Array, i: number): number {
+  const c = b[i]!;
+  if (c < 0x80) return 1;
+  let n: number;
+  let lo = 0x80;
+  let hi = 0xbf;
+  if (c >= 0xc2 && c <= 0xdf) n = 2;
+  else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c === 0xe0) lo = 0xa0;
+    if (c === 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c === 0xf0) lo = 0x90;
+    if (c === 0xf4) hi = 0x8f;
+  } else return 0;
+  for (let k = 1; k < n; k++) {
+    if (i + k >= b.length) return -1;
+    const d = b[i + k]!;
+    if (k === 1 ? d < lo || d > hi : d < 0x80 || d > 0xbf) return 0;
+  }
+  return n;
+}
+
+/** Offset of the first multi-byte UTF-8 character at or after `from`, or -1 (-2: one is cut at the end). */
+function firstUtf8Char(b: Uint8Array, from: number): number {
+  for (let i = from; i < b.length; i++) {
+    if (b[i]! < 0xc2) continue;
+    const n = utf8SeqLen(b, i);
+    if (n > 1) return i;
+    if (n === -1) return -2 - i;
+  }
+  return -1;
+}
+
+/** Offset of the first byte that is not part of well-formed UTF-8, or -1. */
+function firstNonUtf8(b: Uint8Array, from: number): number {
+  let i = from;
+  while (i < b.length) {
+    if (b[i]! < 0x80) {
+      i++;
+      continue;
+    }
+    const n = utf8SeqLen(b, i);
+    if (n === 0) return i;
+    if (n === -1) return -1;
+    i += n;
+  }
+  return -1;
+}
+
+/** 1-based physical line of byte `offset` of a file (LF, CRLF and lone CR end a line, as in the tokenizer). */
+export function lineAtOffset(file: string, offset: number): number {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    let line = 1;
+    let pos = 0;
+    let prevCr = false;
+    while (pos < offset) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, offset - pos), pos);
+      if (n <= 0) break;
+      line += countLines(buf.subarray(0, n), prevCr);
+      prevCr = buf[n - 1] === 13;
+      pos += n;
+    }
+    return line;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Line ends in `b`: every CR, and every LF not right after a CR (`prevCr`: the byte before `b` was CR). */
+export function countLines(b: Uint8Array, prevCr = false): number {
+  let n = 0;
+  let cr = prevCr;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    if (c === 13) n++;
+    else if (c === 10 && !cr) n++;
+    cr = c === 13;
+  }
+  return n;
 }
 
 /** True when the sample is valid UTF-8, allowing a character cut off at the end of the sample. */
@@ -65,39 +163,103 @@ export interface StreamDecoder {
   end(): string;
 }
 
-export function createDecoder(encoding: Encoding, fileLabel: string): StreamDecoder {
+export interface DecoderOptions {
+  /** The 1-based line of a byte offset (counted from the first byte given to the decoder). */
+  locate?: (offset: number) => number;
+  /**
+   * Windows-1252 only: stop at the first UTF-8 character (set when the encoding was detected, not
+   * chosen by the person: a file that is Windows-1252 at the start and UTF-8 later mixes encodings).
+   */
+  refuseUtf8?: boolean;
+}
+
+export function createDecoder(
+  encoding: Encoding,
+  fileLabel: string,
+  opts: DecoderOptions = {},
+): StreamDecoder {
+  const label = fileLabel; // display-safe already (display.ts#shown)
+  const where = (offset: number) => {
+    const line = opts.locate?.(offset);
+    return line === undefined ? `near byte ${offset}` : `on line ${line}`;
+  };
   if (encoding === 'utf-8') {
     const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
     let offset = 0;
-    const fail = (e: unknown) =>
-      userError(`${fileLabel} is not valid UTF-8 near byte ${offset} (the start looked like UTF-8).`, {
-        code: 'bad_encoding',
-        safe: 'Nothing was imported; the list is unchanged.',
-        next: 'Save the file as UTF-8 (in Excel: "CSV UTF-8"), or import it with --encoding windows-1252 if it came from an older Windows program.',
-        cause: e,
-      });
+    /** The last bytes of the previous chunk: a character cut by the read is checked whole. */
+    let tail = new Uint8Array(0);
+    const fail = (e: unknown, chunk: Uint8Array) => {
+      const joined = new Uint8Array(tail.length + chunk.length);
+      joined.set(tail);
+      joined.set(chunk, tail.length);
+      // Start at a character boundary within the carried tail.
+      let from = 0;
+      while (from < tail.length && (joined[from]! & 0xc0) === 0x80) from++;
+      const bad = firstNonUtf8(joined, from);
+      const at = offset - tail.length + (bad >= 0 ? bad : joined.length);
+      return userError(
+        `${label} is not valid UTF-8 ${where(at)}, though it is read as UTF-8: the file mixes encodings, or part of it is not text.`,
+        {
+          code: 'bad_encoding',
+          safe: 'Nothing was imported; the list is unchanged.',
+          next: 'Save the whole file in one encoding (in Excel: "CSV UTF-8") and import it again, or import it with --encoding windows-1252 if all of it came from an older Windows program.',
+          cause: e,
+        },
+      );
+    };
     return {
       write(chunk) {
         try {
           const s = td.decode(chunk, { stream: true });
           offset += chunk.length;
+          tail = chunk.slice(Math.max(0, chunk.length - 3));
           return s;
         } catch (e) {
-          throw fail(e);
+          throw fail(e, chunk);
         }
       },
       end() {
         try {
           return td.decode();
         } catch (e) {
-          throw fail(e);
+          throw fail(e, new Uint8Array(0));
         }
       },
     };
   }
   const dec = iconv.getDecoder(encoding === 'windows-1252' ? 'win1252' : encoding, { stripBOM: false });
+  if (encoding !== 'windows-1252' || !opts.refuseUtf8) {
+    return {
+      write: (chunk) => dec.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+      end: () => dec.end() ?? '',
+    };
+  }
+  let offset = 0;
+  let tail = new Uint8Array(0);
+  const check = (chunk: Uint8Array) => {
+    const joined = tail.length ? Buffer.concat([tail, chunk]) : chunk;
+    const at = firstUtf8Char(joined, 0);
+    if (at >= 0) {
+      const n = utf8SeqLen(joined, at);
+      const ch = new TextDecoder().decode(joined.subarray(at, at + n));
+      throw userError(
+        `${label} mixes encodings: ${where(offset - tail.length + at)} it has "${shown(ch, 4)}" written as UTF-8, while the lines before it are Windows-1252.`,
+        {
+          code: 'bad_encoding',
+          safe: 'Nothing was imported; the list is unchanged.',
+          next: 'Save the whole file in one encoding (in Excel: "CSV UTF-8") and import it again, or import it with --encoding windows-1252 if it really is all Windows-1252.',
+        },
+      );
+    }
+    // A character possibly cut by the read: checked with the next chunk.
+    tail = at <= -2 ? joined.slice(-2 - at) : new Uint8Array(0);
+    offset += chunk.length;
+  };
   return {
-    write: (chunk) => dec.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)),
+    write: (chunk) => {
+      check(chunk);
+      return dec.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    },
     end: () => dec.end() ?? '',
   };
 }

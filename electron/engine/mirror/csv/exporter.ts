@@ -1,10 +1,12 @@
 /**
  * Export a list to CSV: every status, merge fields (one "Merge: TAG" column each), tags, timestamps,
- * ESP ids and the extra fields as JSON. `understudy import` reads the file back losslessly (format
- * "understudy"), which test/integration/roundtrip.test.ts checks field by field. Written through
- * files/protected.ts: never over the database, the secret file or a backup, an existing file only with
- * `force`, owner-only, to a temporary file that is renamed, so a failed export never leaves a
- * truncated file under the requested name.
+ * ESP ids and the extra fields as JSON. Cells that a spreadsheet would run as a formula are written
+ * with a leading single quote (values.ts#escapeFormula), which the import of format "understudy"
+ * removes again. `understudy import` reads the file back losslessly (format "understudy"), which
+ * test/integration/roundtrip.test.ts checks field by field. Written through files/protected.ts: never
+ * over the database, the secret file or a backup, an existing file only with `force`, owner-only, to a
+ * temporary file that is renamed, so a failed export never leaves a truncated file under the requested
+ * name.
  */
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
@@ -15,7 +17,7 @@ import type { ExportResult } from '../../api/lists';
 import { requireList } from '../lists';
 import { MERGE_PREFIX, UNDERSTUDY_COLUMNS } from './formats';
 import { formatTags } from './values';
-import { csvCell } from './rejects';
+import { csvCell, textCell } from './rejects';
 
 export interface ExportOptions extends ProtectOptions {
   /** Replace an existing file at `outPath` (the CLI's `--force`). */
@@ -60,7 +62,7 @@ export async function exportList(
         Object.keys(s.extra).length ? JSON.stringify(s.extra) : '',
         ...keys.map((k) => s.mergeFields[k] ?? ''),
       ];
-      buf += cells.map(csvCell).join(',') + '\r\n';
+      buf += cells.map(textCell).join(',') + '\r\n';
       rows++;
       if (buf.length > 1 << 20) {
         if (!stream.write(buf)) await once(stream, 'drain');

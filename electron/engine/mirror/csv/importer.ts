@@ -24,6 +24,7 @@ import type { StagedRow } from '../../db/repos/imports';
 import { RejectWriter } from './rejects';
 import { outputTarget, type SafeTarget } from '../../files/protected';
 import { decodeBatch } from './batchCodec';
+import { shown } from './display';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -54,16 +55,24 @@ export async function importFile(
 ): Promise<ImportResult> {
   const started = performance.now();
   const req = ImportRequestSchema.parse(request);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(req.list)) {
+    throw userError(`The list name "${shown(req.list, 80)}" holds a control character.`, {
+      code: 'bad_list_name',
+      safe: 'Nothing was imported.',
+      next: 'Choose a list name made of ordinary characters.',
+    });
+  }
   const file = resolve(req.file);
   if (!existsSync(file) || !statSync(file).isFile()) {
-    throw userError(`No file at ${file}.`, {
+    throw userError(`No file at ${shown(file, 200)}.`, {
       code: 'file_not_found',
       safe: 'Nothing was imported.',
       next: 'Check the path and try again.',
     });
   }
   const totalBytes = statSync(file).size;
-  const label = basename(file);
+  const label = shown(basename(file), 80); // display-safe: it is in every message below
   const taskId = randomUUID();
   const progress = (phase: ImportProgress['phase'], rows: number, bytes: number) =>
     options.onProgress?.({ taskId, phase, rows, bytes, totalBytes });
@@ -90,6 +99,7 @@ export async function importFile(
     label,
     encoding,
     bomBytes,
+    detected: encoding === detected.encoding && !options.encoding && !req.encoding,
     delimiter,
     format: req.format,
     map: req.map,

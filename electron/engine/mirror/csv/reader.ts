@@ -6,8 +6,9 @@
 import { createReadStream } from 'node:fs';
 import type { StagedRow } from '../../db/repos/imports';
 import { CsvTokenizer, type CsvRecord, type BrokenRecord } from './tokenizer';
-import { createDecoder, type Encoding } from './decode';
-import { detectFormat, planColumns, type ColumnPlan, type FormatName } from './formats';
+import { createDecoder, lineAtOffset, type Encoding } from './decode';
+import { assertClear, detectFormat, planColumns, type ColumnPlan, type FormatName } from './formats';
+import { shown } from './display';
 import { RowBuilder } from './rows';
 import type { SubscriberStatus } from '../status';
 import { userError } from '../../errors';
@@ -15,9 +16,12 @@ import { isPlainText } from './batchCodec';
 
 export interface ReadSpec {
   file: string;
+  /** The file's name as messages show it (display-safe: display.ts#shown). */
   label: string;
   encoding: Encoding;
   bomBytes: number;
+  /** The encoding was detected, not chosen: a Windows-1252 file that turns to UTF-8 is refused. */
+  detected?: boolean;
   delimiter: string;
   format: FormatName | 'auto';
   map: Record<string, string>;
@@ -57,14 +61,26 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   const onRecord = (r: CsvRecord) => {
     if (!header) {
       header = r.fields.map((h) => h.replace(/^\uFEFF/, '').trim());
+      // eslint-disable-next-line no-control-regex
+      const bad = header.findIndex((h) => /[\u0000-\u001f\u007f-\u009f]/.test(h));
+      if (bad >= 0)
+        throw userError(
+          `${spec.label}: column ${bad + 1} of the header row holds a control character ("${shown(header[bad]!, 60)}").`,
+          {
+            code: 'bad_header',
+            safe: 'Nothing was imported; the list is unchanged.',
+            next: 'Open the file in a text editor or spreadsheet, fix the column names on the first line, save it as CSV and import it again.',
+          },
+        );
       const format: FormatName = spec.format === 'auto' ? detectFormat(header) : spec.format;
       const plan = planColumns(header, format, spec.map);
+      assertClear(plan, header, spec.status);
       builder = new RowBuilder(plan, header, spec.status ?? 'subscribed');
       sink.header(header, plan);
       return;
     }
     rows++;
-    const res = builder!.build(r.fields, r.line);
+    const res = builder!.build(r.fields, r.line, r.raw);
     if (!res.ok) {
       sink.reject(r.line, res.reason, r.raw);
       return;
@@ -73,11 +89,25 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
     batchChars += r.raw.length;
   };
   const onBroken = (b: BrokenRecord) => {
-    if (header) rows++;
+    if (!header) {
+      // The header decides how every row is read: a broken one stops the import.
+      const tooWide = b.reason.startsWith('has more than');
+      throw userError(`${spec.label}: the header row (line ${b.line}) ${b.reason}.`, {
+        code: tooWide ? 'too_many_columns' : 'bad_header',
+        safe: 'Nothing was imported; the list is unchanged.',
+        next: tooWide
+          ? 'Check that the first line is the header of an export (the right delimiter, not one long line of data), or remove the columns you do not need.'
+          : 'Open the file in a spreadsheet, check the column names on the first line, save it as CSV and import it again.',
+      });
+    }
+    rows++;
     sink.reject(b.line, b.reason, b.raw);
   };
   const tokenizer = new CsvTokenizer(spec.delimiter, onRecord, onBroken);
-  const decoder = createDecoder(spec.encoding, spec.label);
+  const decoder = createDecoder(spec.encoding, spec.label, {
+    locate: (offset) => lineAtOffset(spec.file, spec.bomBytes + offset),
+    refuseUtf8: spec.detected === true,
+  });
   const flush = async () => {
     const b = batch;
     batch = [];
@@ -108,6 +138,9 @@ export async function readRows(spec: ReadSpec, sink: ReadSink): Promise<ReadSumm
   tokenizer.end();
   await flush();
   if (!header)
-    throw userError(`${spec.label} has no header row.`, { code: 'no_header', safe: 'Nothing was imported.' });
+    throw userError(`${spec.label} has no header row.`, {
+      code: 'no_header',
+      safe: 'Nothing was imported.',
+    });
   return { rows, bytes };
 }

@@ -1,14 +1,21 @@
 /**
- * The reject report: every row an import did not take, as CSV `line,reason,raw`. Written to the
- * temporary file of an output target (files/protected.ts: checked, owner-only) and moved into place
+ * The reject report: every row an import did not take, as CSV `line,reason,raw`; the raw text is kept
+ * as it was (control characters included), but no cell can run as a spreadsheet formula. Written to
+ * the temporary file of an output target (files/protected.ts: checked, owner-only) and moved into place
  * by the importer only when the import commits; nothing at all is written when no row was rejected.
  */
 import { createWriteStream, rmSync, type WriteStream } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { asWriteError, FILE_MODE } from '../../files/safeWrite';
+import { escapeFormula } from './values';
 
 export function csvCell(v: string): string {
   return /[",\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** A cell a spreadsheet will show as text, never run as a formula (values.ts#escapeFormula). */
+export function textCell(v: string): string {
+  return csvCell(escapeFormula(v));
 }
 
 export class RejectWriter {
@@ -27,7 +34,7 @@ export class RejectWriter {
       this.pending = 'line,reason,raw\n';
     }
     this.count++;
-    this.pending += `${line},${csvCell(reason)},${csvCell(raw)}\n`;
+    this.pending += `${line},${textCell(reason)},${textCell(raw)}\n`;
     if (this.pending.length > 65536) {
       this.out.write(this.pending);
       this.pending = '';

@@ -1,13 +1,46 @@
 /** One CSV record → one staged subscriber, or the reason it cannot be imported. */
 import type { StagedRow } from '../../db/repos/imports';
 import { checkEmail } from '../email';
-import { parseStatusWord, type SubscriberStatus } from '../status';
+import { parseStatusWord, stricterStatus, type SubscriberStatus } from '../status';
 import type { ColumnPlan, Target } from './formats';
-import { parseFlag, parseTags, parseTimestamp } from './values';
+import { parseFlag, parseTags, parseTimestamp, unescapeFormula } from './values';
+import { shown } from './display';
 
 export type RowResult = { ok: true; row: StagedRow } | { ok: false; reason: string };
 
-const TIME_TARGETS = new Set<Target>(['optin_time', 'confirm_time', 'status_changed_at', 'esp_changed_at']);
+const TIME_TARGETS = new Set<Target>([
+  'optin_time',
+  'confirm_time',
+  'status_changed_at',
+  'esp_changed_at',
+  'unsubscribed_at',
+  'cleaned_at',
+  'bounced_at',
+]);
+
+/** The status a filled opt-out time column means. */
+const TIME_SIGNAL: Partial<Record<Target, SubscriberStatus>> = {
+  unsubscribed_at: 'unsubscribed',
+  cleaned_at: 'cleaned',
+  bounced_at: 'bounced',
+};
+
+/**
+ * Control characters that have no place in a name, an address or a merge field (tab, line feed and
+ * carriage return are ordinary in quoted CSV fields). A row holding one goes to the reject report.
+ */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/**
+ * Two statements about one person in one row: anything that is not "subscribed" wins over
+ * "subscribed" (a pending consent is no consent), otherwise the stricter one.
+ */
+function combine(a: SubscriberStatus | undefined, b: SubscriberStatus): SubscriberStatus {
+  if (a === undefined || a === 'subscribed') return b;
+  if (b === 'subscribed') return a;
+  return stricterStatus(a, b);
+}
 
 // Quote, backslash, control characters, and the two line separators: anything JSON must escape.
 // eslint-disable-next-line no-control-regex
@@ -23,6 +56,10 @@ export class RowBuilder {
   private readonly mergeKeys: (string | undefined)[];
   /** Per column: the JSON key of an extra field; for a time column, its header (used when unparseable). */
   private readonly extraKeys: (string | undefined)[];
+  /** Columns that must hold a consent statement on every row (an empty cell is consent unknown). */
+  private readonly hasConsent: boolean;
+  /** Understudy's own export escapes spreadsheet formulas; its cells are unescaped on the way in. */
+  private readonly unescape: boolean;
 
   constructor(
     private readonly plan: ColumnPlan,
@@ -40,10 +77,24 @@ export class RowBuilder {
           ? jsonString(header[i]!.trim()) + ':'
           : undefined,
     );
+    this.hasConsent = plan.targets.includes('consent');
+    this.unescape = plan.format === 'understudy';
   }
 
-  build(fields: string[], line: number): RowResult {
+  /** `raw`: the record's text, checked once for control characters (the cheap test on every row). */
+  build(fields: string[], line: number, raw?: string): RowResult {
     const { targets, dayFirst } = this.plan;
+    if (raw !== undefined && CONTROL.test(raw)) {
+      const i = fields.findIndex((f) => CONTROL.test(f));
+      if (i >= 0) {
+        const c = CONTROL.exec(fields[i]!)![0].charCodeAt(0);
+        return {
+          ok: false,
+          reason: `"${shown(this.header[i] ?? `column ${i + 1}`, 60)}" holds a control character (U+${c.toString(16).toUpperCase().padStart(4, '0')}), which has no place in a name or an address`,
+        };
+      }
+    }
+    if (this.unescape) fields = fields.map(unescapeFormula);
     if (fields.length > targets.length) {
       for (let i = targets.length; i < fields.length; i++) {
         if (fields[i]!.trim() !== '') {
@@ -55,6 +106,10 @@ export class RowBuilder {
     let first = '';
     let last = '';
     let statusWord: string | undefined;
+    /** What the row's opt-out columns say (status words, consent, opt-out times, flags). */
+    let said: SubscriberStatus | undefined;
+    let saidReason: string | null = null;
+    let consentSeen = false;
     let blocklisted = false;
     let tags: string[] = [];
     let statusReason: string | null = null;
@@ -88,13 +143,48 @@ export class RowBuilder {
           last = v.trim();
           break;
         case 'status':
-          statusWord = v;
+          if (statusWord === undefined) statusWord = v;
+          else {
+            const s = parseStatusWord(v);
+            if (!s) return { ok: false, reason: `unknown status "${shown(v.trim(), 80)}"` };
+            said = combine(said, s);
+          }
           break;
         case 'blocklisted': {
-          const f = parseFlag(v);
+          // Yes/no, or the date it happened ("Unsubscribed: 2024-05-01" means yes).
+          const f = parseFlag(v) ?? (parseTimestamp(v, dayFirst) ? true : undefined);
           if (f === undefined)
-            return { ok: false, reason: `"${this.header[i]}" is "${v}", expected yes or no` };
-          blocklisted = f;
+            return {
+              ok: false,
+              reason: `"${shown(this.header[i]!, 60)}" is "${shown(v, 80)}", expected yes or no`,
+            };
+          if (f) blocklisted = true;
+          break;
+        }
+        case 'consent': {
+          consentSeen = true;
+          const f = parseFlag(v);
+          // Yes/no, a status word (Klaviyo: SUBSCRIBED, NEVER_SUBSCRIBED, …), or the date consent was given.
+          const s =
+            f === true
+              ? 'subscribed'
+              : f === false
+                ? 'unsubscribed'
+                : (parseStatusWord(v) ?? (parseTimestamp(v, dayFirst) ? 'subscribed' : undefined));
+          if (!s)
+            return {
+              ok: false,
+              reason: `"${shown(this.header[i]!, 60)}" is "${shown(v, 80)}": cannot tell whether this person agreed to get email`,
+            };
+          if (s !== 'subscribed' && saidReason === null)
+            saidReason =
+              f === false
+                ? 'no consent'
+                : v
+                    .trim()
+                    .toLowerCase()
+                    .replace(/[\s_-]+/g, ' ');
+          said = combine(said, s);
           break;
         }
         case 'tags':
@@ -124,12 +214,23 @@ export class RowBuilder {
           break;
         case 'ignore':
           break;
+        case 'unsubscribed_at':
+        case 'cleaned_at':
+        case 'bounced_at':
         case 'optin_time':
         case 'confirm_time':
         case 'status_changed_at':
         case 'esp_changed_at': {
           const iso = parseTimestamp(v, dayFirst);
-          if (!iso) {
+          const signal = TIME_SIGNAL[t];
+          // A filled opt-out time means the person opted out, whether or not it reads as a date.
+          if (signal) {
+            said = combine(said, signal);
+            if (iso && statusChangedAt === null) statusChangedAt = iso;
+          }
+          if (signal && iso) {
+            // kept as the status change time above
+          } else if (!iso) {
             // Not a time we can read: kept verbatim under its column's name.
             extra += (extra === '' ? '{' : ',') + this.extraKeys[i]! + jsonString(v);
           } else if (t === 'optin_time') optinTime = iso;
@@ -152,9 +253,21 @@ export class RowBuilder {
     let status: SubscriberStatus;
     if (statusWord !== undefined) {
       const s = parseStatusWord(statusWord);
-      if (!s) return { ok: false, reason: `unknown status "${statusWord.trim()}"` };
+      if (!s) return { ok: false, reason: `unknown status "${shown(statusWord.trim(), 80)}"` };
       status = s;
+      if (s === 'pending' && statusReason === null && /never|not|non/i.test(statusWord))
+        statusReason = 'never subscribed';
     } else status = this.plan.impliedStatus ?? this.defaultStatus;
+    if (this.hasConsent && !consentSeen) {
+      // A consent column left empty: consent unknown, so not a subscriber.
+      said = combine(said, 'pending');
+      saidReason ??= 'consent unknown';
+    }
+    if (said !== undefined) {
+      const before = status;
+      status = combine(status, said);
+      if (status !== before && statusReason === null) statusReason = saidReason;
+    }
     if (blocklisted && (status === 'subscribed' || status === 'pending')) status = 'unsubscribed';
 
     extra = extra === '' ? '{}' : extra + '}';

@@ -31,6 +31,13 @@ export type BrokenSink = (r: BrokenRecord) => void;
 /** Longest record accepted; longer means a quote that never closed. */
 export const MAX_RECORD = 1 << 20;
 
+/**
+ * Most fields a record may have. A longer record (a 10 MB line of commas) is reported broken as soon
+ * as it passes this, and the rest of its line is skipped unread: parsing it whole ran the reader out
+ * of memory.
+ */
+export const MAX_FIELDS = 5000;
+
 const QUOTE = 34;
 const LF = 10;
 const CR = 13;
@@ -38,6 +45,8 @@ const CR = 13;
 export class CsvTokenizer {
   private buf = '';
   private line = 1;
+  /** Inside the rest of a line already reported broken: drop text up to its line end. */
+  private skipping = false;
   private readonly delim: number;
 
   constructor(
@@ -66,6 +75,16 @@ export class CsvTokenizer {
     const n = s.length;
     const d = this.delim;
     let pos = 0;
+    if (this.skipping) {
+      while (pos < n && s.charCodeAt(pos) !== LF && s.charCodeAt(pos) !== CR) pos++;
+      if (pos === n) {
+        this.buf = '';
+        return;
+      }
+      if (s.charCodeAt(pos) === CR) pos++;
+      if (pos < n && s.charCodeAt(pos) === LF) pos++;
+      this.skipping = false;
+    }
     outer: while (pos < n) {
       const start = pos;
       const startLine = this.line;
@@ -140,6 +159,20 @@ export class CsvTokenizer {
         const c = s.charCodeAt(i);
         if (c === d) {
           i++;
+          if (fields.length >= MAX_FIELDS) {
+            this.broken(start, startLine, `has more than ${MAX_FIELDS} columns`);
+            let e = i;
+            while (e < n && s.charCodeAt(e) !== LF && s.charCodeAt(e) !== CR) e++;
+            if (e === n && !final) {
+              // The line goes on in the next chunk: skip it there.
+              this.skipping = true;
+              this.line += 1;
+              pos = n;
+              break outer;
+            }
+            pos = this.skipLine(start);
+            continue outer;
+          }
           if (i === n && !final) break outer;
           continue;
         }

@@ -150,3 +150,21 @@ export function parseFlag(raw: string): boolean | undefined {
   if (FALSE.has(s)) return false;
   return undefined;
 }
+
+/**
+ * Spreadsheet formula neutralising (OWASP "CSV injection"): a cell that starts with `=`, `+`, `-`,
+ * `@`, a tab or a carriage return would be run as a formula by Excel, LibreOffice or Google Sheets,
+ * so it is written with a leading single quote, which spreadsheets show as text. A cell that itself
+ * starts with a single quote gets one too, which makes the escaping reversible without ambiguity:
+ * unescapeFormula removes one leading quote exactly when it is followed by one of those characters or
+ * by another quote, and every cell escapeFormula leaves alone starts with none of them.
+ */
+const FORMULA_START = new Set(['=', '+', '-', '@', '\t', '\r', "'"]);
+
+export function escapeFormula(v: string): string {
+  return v.length > 0 && FORMULA_START.has(v[0]!) ? `'${v}` : v;
+}
+
+export function unescapeFormula(v: string): string {
+  return v.length > 1 && v.charCodeAt(0) === 39 && FORMULA_START.has(v[1]!) ? v.slice(1) : v;
+}
