@@ -41,6 +41,8 @@ import { requireSendingSettings, unsubscribeSecret } from './settings';
 import { noProviderError, providerSecret, requireProvider } from './providers';
 import { requireCampaign, toRenderCampaign } from './campaigns';
 import { normalizeEmail } from '../mirror/email';
+import { takeCustody, tryCustodyNow } from '../mirror/esp/custody';
+import type { ObligationRow } from '../db/repos/obligations';
 import { randomBytes } from 'node:crypto';
 
 export interface RunOptions {
@@ -181,6 +183,7 @@ export async function runCampaign(
   });
 
   const firstStart = campaign.status === 'draft' || campaign.status === 'scheduled';
+  let taken: ObligationRow | undefined;
   const releaseCache = engine.repos.deliveries.useSendingCache(SENDING_CACHE_KIB);
   let enqueued = 0;
   let released: number;
@@ -188,12 +191,17 @@ export async function runCampaign(
     // The audience is materialized once, in ranges (deliveries.enqueue); its marker goes first so a
     // crash anywhere before the last range makes the next run finish the enqueue before sending.
     if (firstStart) engine.repos.deliveries.beginEnqueue(campaignId);
-    engine.repos.campaigns.transition(
-      campaignId,
-      ['draft', 'scheduled', 'sending', 'sent', 'failed'],
-      'sending',
-      engine.now(),
-    );
+    // A mirrored campaign sent from here is taken over from its ESP in the same transaction: the duty
+    // to unschedule it there is durable before the first message leaves.
+    taken = engine.db.transaction(() => {
+      engine.repos.campaigns.transition(
+        campaignId,
+        ['draft', 'scheduled', 'sending', 'sent', 'failed'],
+        'sending',
+        engine.now(),
+      );
+      return takeCustody(engine, campaignId, 'send');
+    })();
     if (firstStart || engine.repos.deliveries.enqueuePending(campaignId))
       enqueued = engine.repos.deliveries.enqueue(
         campaignId,
@@ -231,7 +239,13 @@ export async function runCampaign(
     throw e;
   }
 
-  finished = loop(engine, campaign, slots, render, tuning, controller.signal, run, opts);
+  // Tried at once, beside the send (retried by the continuity service until the ESP confirms).
+  const custody = taken
+    ? tryCustodyNow(engine, campaignId, { evenIfDown: true }).catch(() => undefined)
+    : undefined;
+  finished = loop(engine, campaign, slots, render, tuning, controller.signal, run, opts).finally(
+    () => custody,
+  );
   try {
     const { state, resent } = await finished;
     return finish(engine, campaignId, run, state, t0, resent + released, slots);
