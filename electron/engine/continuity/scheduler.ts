@@ -254,7 +254,8 @@ export class Scheduler {
    */
   private take(c: ScheduledCampaign, reason: TakeReason): boolean {
     if (c.providerKind !== 'esp' || c.sender !== 'esp') return false;
-    takeCustody(this.engine, c.id, reason);
+    // The ESP's send time is the one from before the takeover (a reschedule has just changed ours).
+    takeCustody(this.engine, c.id, reason, c.scheduledAt);
     return true;
   }
 
