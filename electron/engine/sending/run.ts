@@ -41,7 +41,7 @@ import { requireSendingSettings, unsubscribeSecret } from './settings';
 import { noProviderError, providerSecret, requireProvider } from './providers';
 import { requireCampaign, toRenderCampaign } from './campaigns';
 import { normalizeEmail } from '../mirror/email';
-import { takeCustody, tryCustodyNow } from '../mirror/esp/custody';
+import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custody';
 import type { ObligationRow } from '../db/repos/obligations';
 import { randomBytes } from 'node:crypto';
 
@@ -248,7 +248,10 @@ export async function runCampaign(
   );
   try {
     const { state, resent } = await finished;
-    return finish(engine, campaignId, run, state, t0, resent + released, slots);
+    const summary = finish(engine, campaignId, run, state, t0, resent + released, slots);
+    // A mirrored campaign sent here: its recipients are tagged at the ESP once it answers.
+    if (state === 'finished') queueBackupTag(engine, campaignId);
+    return summary;
   } catch (e) {
     engine.repos.campaignRuns.finish(run.id, 'failed', {}, (e as Error).message, engine.now());
     engine.record({

@@ -304,6 +304,12 @@ describe.each(Object.keys(FAKES) as EspKind[])('custody of a mirrored campaign a
       '1 unsubscribe(s), bounce(s) and complaint(s) collected here were pushed back',
     );
 
+    // The people who got the backup send are tagged at the ESP (Brevo's API cannot tag contacts).
+    expect(w.engine.repos.obligations.latestFor(w.campaignId, 'tag')).toMatchObject(
+      kind === 'brevo' ? { state: 'abandoned' } : { state: 'done', affected: 3 },
+    );
+    if (kind !== 'brevo') expect(recovered.message).toContain('were tagged there');
+
     // A later sync sees nothing scheduled there and leaves the campaign as Understudy holds it.
     await syncEsp(w.engine);
     expect(w.engine.repos.schedules.get(w.campaignId)).toMatchObject({ status: 'sent', sender: 'local' });

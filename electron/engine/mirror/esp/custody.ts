@@ -220,6 +220,8 @@ export interface ObligationRunSummary {
   pending: number;
   doubleSent: number;
   alerts: number;
+  /** Backup sends whose recipients were tagged at the ESP. */
+  tagged: number;
 }
 
 /**
@@ -230,13 +232,20 @@ export async function runObligations(
   engine: Engine,
   opts: { providerId?: number; obligationId?: number; force?: boolean; signal?: AbortSignal } = {},
 ): Promise<ObligationRunSummary> {
-  const out: ObligationRunSummary = { tried: 0, done: 0, pending: 0, doubleSent: 0, alerts: 0 };
+  const out: ObligationRunSummary = { tried: 0, done: 0, pending: 0, doubleSent: 0, alerts: 0, tagged: 0 };
   const connectors = new Map<number, EspConnector | Error>();
   for (const o of engine.repos.obligations.pending(opts.providerId)) {
     if (opts.signal?.aborted) break;
     const nowMs = engine.clock.now();
-    if (o.action !== 'unschedule') continue;
     if (opts.obligationId !== undefined && o.id !== opts.obligationId) continue;
+    if (o.action === 'tag') {
+      const health = engine.repos.health.byId(o.providerId)?.health;
+      if ((opts.force || Date.parse(o.nextTryAt) <= nowMs) && health !== 'down') {
+        out.tried++;
+        if (await tagAttempt(engine, o, connectors, opts.signal)) out.tagged++;
+      }
+      continue;
+    }
     const due = opts.force || Date.parse(o.nextTryAt) <= nowMs;
     if (due) {
       out.tried++;
@@ -328,6 +337,86 @@ async function attempt(
     retry(engine, o, c, (e as Error).message);
     return null;
   }
+}
+
+/** The tag put on the people a campaign reached through a backup (max 100 characters, Mailchimp's limit). */
+export function backupTagName(c: { name: string; subject: string; id: number }): string {
+  return `Sent by Understudy backup: ${label(c)}`.slice(0, 100);
+}
+
+/**
+ * After a mirrored campaign was sent through a backup, the people who got it are tagged at the ESP
+ * (tagBackupRecipients), so the marketer can exclude them from any resend there. A duty like the
+ * unschedule one: durable, tried when the ESP answers.
+ */
+export function queueBackupTag(engine: Engine, campaignId: number): boolean {
+  const c = engine.repos.obligations.candidate(campaignId);
+  if (!c || c.providerKind !== 'esp' || c.providerId === null || c.espCampaignId === null) return false;
+  if (engine.repos.deliveries.counts(campaignId).sent === 0) return false;
+  return engine.repos.obligations.addTag(
+    { campaignId, providerId: c.providerId, espCampaignId: c.espCampaignId },
+    engine.repos.incidents.openFor(c.providerId)?.id ?? null,
+    engine.now(),
+  );
+}
+
+async function tagAttempt(
+  engine: Engine,
+  o: ObligationRow,
+  cache: Map<number, EspConnector | Error>,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const c = engine.repos.schedules.get(o.campaignId);
+  const list = c?.listId ? engine.repos.lists.byId(c.listId) : undefined;
+  const now = engine.now();
+  if (!c || !list?.espListId) {
+    engine.repos.obligations.settle(o.id, 'abandoned', 'the campaign or its list is no longer mirrored', now);
+    return false;
+  }
+  const connector = await connectorFor(engine, o.providerId, cache);
+  if (connector instanceof Error) {
+    engine.repos.obligations.retryLater(o.id, connector.message, backoffAt(engine, o), now);
+    return false;
+  }
+  if (!connector.capabilities.tagRecipients || !connector.tagBackupRecipients) {
+    engine.repos.obligations.settle(
+      o.id,
+      'abandoned',
+      `${connector.label}'s API cannot tag contacts; the people who got the backup send are listed in the campaign's deliveries`,
+      now,
+    );
+    return false;
+  }
+  const emails: string[] = [];
+  for (let after = 0; ;) {
+    const page = engine.repos.deliveries.page(o.campaignId, { state: 'sent', limit: 1000, afterId: after });
+    if (!page.length) break;
+    emails.push(...page.map((d) => d.email));
+    after = page.at(-1)!.id;
+  }
+  const tag = backupTagName(c);
+  try {
+    const r = await connector.tagBackupRecipients(list.espListId, emails, tag, signal ? { signal } : {});
+    if (!engine.repos.obligations.settle(o.id, 'done', `tagged ${r.tagged} "${tag}"`, engine.now(), r.tagged))
+      return false;
+    engine.record({
+      type: CUSTODY_EVENTS.tagged,
+      message: `${r.tagged} of the ${emails.length} people who got "${label(c)}" through a backup are tagged "${tag}" at ${connector.label}: exclude that tag from any resend there.`,
+      campaignId: c.id,
+      providerId: o.providerId,
+      incidentId: incidentOf(engine, o),
+      data: { tagged: r.tagged, recipients: emails.length, tag },
+    });
+    return true;
+  } catch (e) {
+    engine.repos.obligations.retryLater(o.id, (e as Error).message, backoffAt(engine, o), engine.now());
+    return false;
+  }
+}
+
+function backoffAt(engine: Engine, o: ObligationRow): string {
+  const waitMs = Math.min(BACKOFF_BASE_MS * 2 ** Math.min(o.attempts, 10), BACKOFF_CAP_MS);
+  return new Date(engine.clock.now() + waitMs).toISOString();
 }
 
 function incidentOf(engine: Engine, o: ObligationRow): number | null {
@@ -529,9 +618,13 @@ export async function finishRecovery(
   if (!provider) return { obligations, pushBack: pb, error };
   const esp = espLabel(provider.type);
   const parts: string[] = [];
-  if (obligations.tried)
+  if (obligations.tried > obligations.tagged)
     parts.push(
       `${obligations.done - obligations.doubleSent} campaign(s) Understudy holds were unscheduled there${obligations.pending ? `, ${obligations.pending} still not (retried)` : ''}${obligations.doubleSent ? `, ${obligations.doubleSent} had been sent by ${esp} too` : ''}`,
+    );
+  if (obligations.tagged)
+    parts.push(
+      `the people who got ${obligations.tagged} backup send(s) were tagged there, to exclude from any resend`,
     );
   if (pb) {
     const pushed = pb.pushed + pb.already;
