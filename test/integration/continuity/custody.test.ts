@@ -28,6 +28,7 @@ import { createContinuity } from '../../../electron/engine/continuity/adapters';
 import { updateSettings } from '../../../electron/engine/continuity/settings';
 import { buildReport, renderReportHtml } from '../../../electron/engine/continuity/report';
 import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
+import { shortTime } from '../../../electron/engine/mirror/esp/custody';
 import type { EspKind } from '../../../electron/engine/mirror/esp/types';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { FakeBrevo } from '../../fakes/brevo';
@@ -242,7 +243,8 @@ async function setUp(kind: EspKind): Promise<World> {
   return world;
 }
 
-const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+/** The ESP's send time as a person reads it at `now` (19:58; with the day when it is not today). */
+const hhmm = (ms: number, now: number) => shortTime(new Date(ms).toISOString(), 'UTC', now);
 
 /** The ESP goes down, the monitor sees it, and the campaign is sent through the backup by hand. */
 async function sendViaBackupWhileDown(w: World) {
@@ -254,7 +256,7 @@ async function sendViaBackupWhileDown(w: World) {
   const incident = w.engine.repos.incidents.openFor(esp.id)!;
   // What the confirmation (and `send`) says about the ESP, before sending.
   expect(getCampaign(w.engine, w.campaignId).custody?.sentence).toBe(
-    `${w.esp.label} is down: Understudy will unschedule this campaign there as soon as ${w.esp.label} answers; if it cannot before ${hhmm(w.sendAt)}, you will be alerted.`,
+    `${w.esp.label} is down: Understudy will unschedule this campaign there as soon as ${w.esp.label} answers; if it cannot before ${hhmm(w.sendAt, w.clock.now())}, you will be alerted.`,
   );
   const summary = await runCampaign(w.engine, w.campaignId);
   expect(summary.sent).toBe(3);
@@ -340,7 +342,9 @@ describe.each(Object.keys(FAKES) as EspKind[])('custody of a mirrored campaign a
       .recent(500, { campaignId: w.campaignId })
       .find((e) => e.type === CUSTODY_EVENTS.alert)!;
     expect(last.incidentId).toBe(incident.id);
-    expect(last.message).toContain(`is still scheduled at ${w.esp.label} for ${hhmm(w.sendAt)}`);
+    expect(last.message).toContain(
+      `is still scheduled at ${w.esp.label} for ${hhmm(w.sendAt, w.sendAt - 2 * 60_000)}`,
+    );
     expect(last.message).toContain(`Do it by hand now: in ${w.esp.label}`);
 
     // The ESP sends it at its own time, then answers again.

@@ -19,6 +19,13 @@ import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
 import { FakeMailchimp } from '../../fakes/mailchimp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { tempDir } from '../../helpers/tmp';
+import { cli } from '../../helpers/cli';
+import { shortTime } from '../../../electron/engine/mirror/esp/custody';
+import { startOutageProxy } from '../../helpers/outageProxy';
+import { startSmtpServer } from '../../helpers/smtp';
+import { getCampaign } from '../../../electron/engine/sending';
+import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
+import { setSendingSetting } from '../../../electron/engine/sending/settings';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -108,5 +115,45 @@ describe('a sync and a campaign Understudy holds', () => {
     await createContinuity(engine).pass();
     expect(fake.campaigns.get('C2')!.status).toBe('save');
     expect(engine.repos.obligations.latestFor(c.id)).toMatchObject({ state: 'done', reason: 'pause' });
+  });
+});
+
+describe('`understudy send` of a mirrored campaign while its ESP is down', () => {
+  it('says what happens at the ESP, in the words the send-via-backup confirmation shows', async () => {
+    const { byEsp } = await setUp(['C3']);
+    const c = byEsp('C3');
+    const proxy = await startOutageProxy(fake.baseUrl);
+    const relay = await startSmtpServer();
+    try {
+      // The connection goes through the proxy, which is down; the monitor has seen it.
+      engine.db
+        .prepare(`UPDATE providers SET config = json_set(config, '$.baseUrl', ?) WHERE name = 'MC'`)
+        .run(proxy.url);
+      proxy.down = true;
+      engine.repos.health.setHealth(engine.repos.health.byName('MC')!.id, 'down', engine.now());
+      setSendingSetting(engine, 'postal_address', '1 Harbour Street, Portsmouth');
+      setSendingSetting(engine, 'unsubscribe_mailto', 'unsubscribe@acme.example');
+      await addSmtpProvider(engine, { name: 'Backup', host: relay.host, port: relay.port, tls: 'none' });
+      const promised = getCampaign(engine, c.id).custody!.sentence;
+      expect(promised).toBe(
+        `Mailchimp is down: Understudy will unschedule this campaign there as soon as Mailchimp answers; if it cannot before ${shortTime(new Date(T0 + 3 * 3_600_000).toISOString(), 'UTC', T0)}, you will be alerted.`,
+      );
+      const dbPath = engine.db.name;
+      await engine.close();
+      const r = await cli(['send', String(c.id), '--db', dbPath], {
+        UNDERSTUDY_PASSPHRASE: 'test passphrase',
+      });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain(promised);
+      expect(relay.messages).toHaveLength(1);
+      expect(r.stdout).toContain(
+        'Mailchimp is down: Understudy will unschedule this campaign at Mailchimp as soon as Mailchimp answers',
+      );
+      expect(fake.campaigns.get('C3')!.status).toBe('schedule'); // not yet: Mailchimp is down
+    } finally {
+      ({ engine } = await engineWithSecrets(tempDir('understudy-custody-after-'))); // closed above
+      await proxy.stop();
+      await relay.stop();
+    }
   });
 });
