@@ -577,6 +577,8 @@ export function recordDiscrepancy(
         { campaignId: campaign.id, providerId, espCampaignId, espSendAt: espScheduledAt },
         now,
       );
+  // Said the first time (and when a settled duty opens again), not at every sync while it lasts.
+  if (pending && pending.discrepancies > 0) return;
   const esp = espLabel(espRepos(engine).sync.providerById(providerId)?.type ?? '');
   engine.record({
     type: CUSTODY_EVENTS.discrepancy,
