@@ -92,7 +92,9 @@ describe('outage policy for an ESP campaign (Mailchimp fake)', () => {
     await service.scheduler.idle();
     expect(decisions.map((d) => d.decision)).toEqual(['backup']);
     expect(fake.campaigns.get('C1')!.status).not.toBe('schedule'); // unscheduled at Mailchimp
-    expect(engine.repos.obligations.pending()).toEqual([]); // the duty is settled
+    expect(engine.repos.obligations.pendingFor(1)).toBeUndefined(); // the unschedule duty is settled
+    // The tag of its recipients at Mailchimp waits for Mailchimp to answer again.
+    expect(engine.repos.obligations.pending().map((o) => o.action)).toEqual(['tag']);
     expect(relay.messages.map((m) => m.rcpt[0]).sort()).toEqual([
       'ann@example.org',
       'bob@example.org',

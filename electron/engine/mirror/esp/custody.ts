@@ -116,8 +116,8 @@ export function takeCustody(
 
 /**
  * What happens (or happened) at the ESP, in one sentence: the send-via-backup confirmation, the
- * campaign panel and `send` all show exactly this. `ifSentHere`: describe what sending it from
- * Understudy now would do (the campaign is still the ESP's).
+ * campaign panel and `send` all show exactly this. While the ESP still holds the campaign it says
+ * what taking it over (sending it from here) will do there.
  */
 export function custodySentence(
   engine: Engine,
@@ -157,7 +157,7 @@ export function custodySentence(
     case 'done':
       return {
         ...base,
-        sentence: `${esp} no longer has this campaign scheduled: Understudy ${o.outcome ?? 'unscheduled it there'}.`,
+        sentence: `${esp} no longer has this campaign scheduled: Understudy ${o.outcome ?? 'unscheduled it there'}${o.doneAt ? ` (${shortTime(o.doneAt, zone, nowMs)})` : ''}.`,
       };
     case 'not_sent':
       return { ...base, sentence: `${esp} did not send this campaign at its own time.` };
@@ -325,12 +325,19 @@ async function attempt(
           status: 'not_supported' as const,
           message: `${connector.label}'s API cannot unschedule a campaign.`,
         };
-    if (r.status === 'done') return settle(engine, o, c, 'done', `unscheduled it there (${r.message})`);
+    if (r.status === 'done') return settle(engine, o, c, 'done', 'unscheduled it there', r.message);
     // Refused or unreachable: the ESP's own view decides (it may be a draft already, or sent).
     const st = await stateOf().catch(() => null);
     if (st && (st.state === 'sent' || st.state === 'sending')) return espSent(engine, o, c, connector, st);
     if (st && st.state !== 'scheduled')
-      return settle(engine, o, c, 'done', `found it no longer scheduled there (${st.espStatus})`);
+      return settle(
+        engine,
+        o,
+        c,
+        'done',
+        'found it no longer scheduled there',
+        `it is ${st.espStatus} there`,
+      );
     retry(engine, o, c, r.message);
     return null;
   } catch (e) {
@@ -429,6 +436,8 @@ function settle(
   c: { id: number; name: string; subject: string },
   state: 'done' | 'not_sent',
   outcome: string,
+  /** The ESP's own words, kept in the event for the details. */
+  detail: string | null = null,
 ): string | null {
   if (!engine.repos.obligations.settle(o.id, state, outcome, engine.now())) return null;
   const esp = espLabel(espRepos(engine).sync.providerById(o.providerId)?.type ?? '');
@@ -441,7 +450,7 @@ function settle(
     campaignId: c.id,
     providerId: o.providerId,
     incidentId: incidentOf(engine, o),
-    data: { obligationId: o.id, attempts: o.attempts + 1 },
+    data: { obligationId: o.id, attempts: o.attempts + 1, detail },
   });
   return state;
 }
