@@ -51,7 +51,7 @@ export const HealthSettingsSchema = z.object({
   failuresToDown: z.number().int().min(1).default(3),
   /** Consecutive good probes before a down provider is operational again. */
   successesToUp: z.number().int().min(1).default(2),
-  /** Backoff cap between probes of a failing provider. */
+  /** Backoff cap between probes of a failing provider; while it is down, never above 60 s (health.ts). */
   maxBackoffSeconds: z.number().min(5).default(600),
   timeoutSeconds: z.number().min(1).default(15),
 });
