@@ -300,6 +300,46 @@ export class FakeBrevo {
       }),
     );
     s.route(
+      'GET',
+      '/emailCampaigns/{campaignId}',
+      guard((req) => {
+        const c = this.campaigns.get(Number(req.params.campaignId));
+        if (!c) return err(404, 'document_not_found', 'Campaign ID does not exist');
+        const now = new Date().toISOString();
+        const sent = c.status === 'sent' ? c.lists.length : 0;
+        return {
+          status: 200,
+          body: {
+            id: c.id,
+            name: c.name,
+            subject: c.subject,
+            type: 'classic',
+            status: c.status,
+            scheduledAt: c.scheduledAt,
+            testSent: false,
+            header: '[DEFAULT_HEADER]',
+            footer: '[DEFAULT_FOOTER]',
+            sender: c.sender,
+            replyTo: c.replyTo,
+            htmlContent: c.htmlContent,
+            createdAt: now,
+            modifiedAt: now,
+            recipients: { lists: c.lists, exclusionLists: [] },
+            statistics: {
+              globalStats: { ...ZERO_STATS, sent },
+              campaignStats: [],
+              mirrorClick: 0,
+              remaining: 0,
+              linksStats: {},
+              statsByDomain: {},
+              statsByDevice: {},
+              statsByBrowser: {},
+            },
+          },
+        };
+      }),
+    );
+    s.route(
       'PUT',
       '/emailCampaigns/{campaignId}/status',
       guard((req) => {

@@ -574,6 +574,31 @@ export class FakeMailchimp {
     );
     s.route(
       'GET',
+      '/campaigns/{campaign_id}',
+      guard((req) => {
+        const c = this.campaigns.get(req.params.campaign_id!);
+        if (!c) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        return {
+          status: 200,
+          body: {
+            id: c.id,
+            type: 'regular',
+            status: c.status,
+            send_time: c.send_time,
+            emails_sent: c.status === 'sent' ? (this.lists.get(c.list_id)?.members.size ?? 0) : 0,
+            recipients: { list_id: c.list_id, list_name: this.lists.get(c.list_id)?.name ?? '' },
+            settings: {
+              subject_line: c.subject_line,
+              title: c.title,
+              from_name: c.from_name,
+              reply_to: c.reply_to,
+            },
+          },
+        };
+      }),
+    );
+    s.route(
+      'GET',
       '/campaigns/{campaign_id}/content',
       guard((req) => {
         const c = this.campaigns.get(req.params.campaign_id!);

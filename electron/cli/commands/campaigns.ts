@@ -1,9 +1,10 @@
-/** `campaigns add|list|show`: campaigns to send through the backup chain. */
+/** `campaigns add|list|show|policy`: campaigns to send through the backup chain, and their outage policy. */
 import type { Command } from 'commander';
 import { readFileSync, existsSync } from 'node:fs';
 import { common, output, parseIntOption, withEngine, type CommonOptions, type Io } from '../context';
 import { userError } from '../../engine/errors';
-import { createCampaign, getCampaign, listCampaigns } from '../../engine/sending';
+import { createCampaign, getCampaign, listCampaigns, requireCampaign } from '../../engine/sending';
+import { describePolicy, policyInForce, setCampaignPolicy } from '../../engine/continuity/policy';
 import { DialectSchema, type Campaign } from '../../engine/api/sending';
 
 function readBody(flag: string, file: string | undefined): string | undefined {
@@ -121,6 +122,8 @@ export function registerCampaigns(program: Command, io: Io): void {
                 `last run: ${c.run.state}, started ${c.run.startedAt}${c.run.error ? `, error: ${c.run.error}` : ''}`,
               ]
             : []),
+          `if its ESP or provider is down at its send time: ${describePolicy(policyInForce(engine, engine.repos.campaigns.byId(c.id)?.outagePolicy))}`,
+          ...(c.custody ? [`at ${c.custody.esp}: ${c.custody.sentence}`] : []),
           ...(c.review.length ? ['review before it is sent:', ...c.review.map((w) => `  - ${w}`)] : []),
           ...(c.failures.length
             ? [
@@ -129,6 +132,41 @@ export function registerCampaigns(program: Command, io: Io): void {
               ]
             : []),
         ].join('\n'),
+      );
+    });
+  });
+
+  common(
+    campaigns
+      .command('policy <id>')
+      .description("a campaign's own outage policy (no option: show the policy in force)")
+      .option('--outage <mode>', 'pause | wait | backup | default (follow `understudy policy`)')
+      .option('--wait-minutes <n>', 'with --outage wait: minutes to wait for the ESP before the backups'),
+  ).action(async (id: string, opts: CommonOptions & { outage?: string; waitMinutes?: string }) => {
+    const n = parseIntOption('id', id, 1)!;
+    const modes = ['pause', 'wait', 'backup', 'default'] as const;
+    if (opts.outage !== undefined && !(modes as readonly string[]).includes(opts.outage))
+      throw userError(`"${opts.outage}" is not an outage policy.`, {
+        code: 'bad_option',
+        safe: 'Nothing was changed.',
+        next: 'Use --outage pause, wait, backup or default.',
+      });
+    const wait = parseIntOption('wait-minutes', opts.waitMinutes, 1);
+    if (wait !== undefined && wait > 1440)
+      throw userError('--wait-minutes is at most 1440 (a day).', {
+        code: 'bad_option',
+        safe: 'Nothing was changed.',
+      });
+    await withEngine(opts, io, (engine) => {
+      const p =
+        opts.outage === undefined
+          ? policyInForce(engine, requireCampaign(engine, n).outagePolicy)
+          : setCampaignPolicy(engine, n, opts.outage as (typeof modes)[number], wait);
+      output(
+        opts,
+        io,
+        p,
+        () => `Campaign ${n}: if its ESP or provider is down at its send time, ${describePolicy(p)}.`,
       );
     });
   });

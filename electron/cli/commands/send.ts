@@ -27,6 +27,7 @@ import {
 } from '../../engine/sending';
 import type { SendProgress, SendSummary } from '../../engine/api/sending';
 import { openSecrets, StdinLines } from './secrets';
+import { custodySentence, tryCustodyNow } from '../../engine/mirror/esp/custody';
 
 type Runner = (engine: Engine, id: number, o: RunOptions) => Promise<SendSummary>;
 
@@ -51,11 +52,15 @@ async function sendLike(
   idArg: string,
   opts: CommonOptions & { via?: string; dryRun?: boolean },
   run: Runner,
+  /** `send`: say what happens at the ESP of a mirrored campaign, before and after. */
+  sayCustody = false,
 ) {
   const id = parseIntOption('id', idArg, 1)!;
   await withEngine(opts, io, async (engine) => {
     const secrets = opts.dryRun ? undefined : await openSecrets(dbPathOf(opts, io), io, new StdinLines(io));
     const progress = progressPrinter(io);
+    const before = sayCustody && !opts.dryRun ? custodySentence(engine, id) : null;
+    if (before && before.owner === 'esp') io.stderr.write(`${before.sentence}\n`);
     const ac = new AbortController();
     const onSigint = () => {
       io.stderr.write('\nPausing: messages on the wire finish, nothing else is sent...\n');
@@ -76,13 +81,23 @@ async function sendLike(
           ),
       });
       progress.done();
-      output(opts, io, jsonOf(s), () => s.message);
+      const after = before ? custodySentence(engine, id) : null;
+      output(opts, io, { ...jsonOf(s), ...(after ? { esp: after.sentence } : {}) }, () =>
+        after ? `${s.message}\n${after.sentence}` : s.message,
+      );
     } finally {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);
       progress.done();
     }
   });
+}
+
+/** A campaign just taken over from its ESP: one try at unscheduling it there, and the sentence. */
+async function custodyAfter(engine: Engine, id: number): Promise<string | null> {
+  if (!custodySentence(engine, id)) return null;
+  await tryCustodyNow(engine, id);
+  return custodySentence(engine, id)?.sentence ?? null;
 }
 
 export function registerSend(program: Command, io: Io): void {
@@ -99,7 +114,8 @@ export function registerSend(program: Command, io: Io): void {
       id: string,
       opts: CommonOptions & { via?: string; dryRun?: boolean; test?: string; as?: string },
     ) => {
-      if (opts.test === undefined) return sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o));
+      if (opts.test === undefined)
+        return sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o), true);
       const n = parseIntOption('id', id, 1)!;
       await withEngine(opts, io, async (engine) => {
         const secrets = await openSecrets(dbPathOf(opts, io), io, new StdinLines(io));
@@ -137,21 +153,26 @@ export function registerSend(program: Command, io: Io): void {
       .command('pause <id>')
       .description('pause a sending campaign (a running send stops within a second)'),
   ).action(async (id: string, opts: CommonOptions) => {
-    await withEngine(opts, io, (engine) => {
+    await withEngine(opts, io, async (engine) => {
       const c = pauseCampaign(engine, parseIntOption('id', id, 1)!);
-      output(opts, io, c, () => `Campaign ${c.id} paused. Resume it with \`understudy resume ${c.id}\`.`);
+      const esp = await custodyAfter(engine, c.id);
+      output(opts, io, { ...c, ...(esp ? { esp } : {}) }, () =>
+        [`Campaign ${c.id} paused. Resume it with \`understudy resume ${c.id}\`.`, esp]
+          .filter(Boolean)
+          .join('\n'),
+      );
     });
   });
 
   common(program.command('cancel <id>').description('cancel a campaign: nothing more is sent')).action(
     async (id: string, opts: CommonOptions) => {
-      await withEngine(opts, io, (engine) => {
+      await withEngine(opts, io, async (engine) => {
         const c = cancelCampaign(engine, parseIntOption('id', id, 1)!);
-        output(
-          opts,
-          io,
-          c,
-          () => `Campaign ${c.id} cancelled: ${c.counts.sent} were sent before, the rest will not be.`,
+        const esp = await custodyAfter(engine, c.id);
+        output(opts, io, { ...c, ...(esp ? { esp } : {}) }, () =>
+          [`Campaign ${c.id} cancelled: ${c.counts.sent} were sent before, the rest will not be.`, esp]
+            .filter(Boolean)
+            .join('\n'),
         );
       });
     },

@@ -88,6 +88,12 @@ export const OutagePolicyInputSchema = z.object({
   waitMinutes: z.number().int().min(1).max(1440).default(30),
 });
 
+/** The outage policy in force for one campaign: its own, or the default from the settings. */
+export const CampaignOutagePolicySchema = OutagePolicyInputSchema.extend({
+  source: z.enum(['campaign', 'default']),
+});
+export type CampaignOutagePolicy = z.infer<typeof CampaignOutagePolicySchema>;
+
 export const ContinuitySettingsSchema = z.object({
   timeZone: z.string(),
   outagePolicy: OutagePolicyInputSchema,
@@ -137,6 +143,8 @@ export const ScheduledCampaignSchema = z.object({
   note: z.string().nullable(),
   hold: z.enum(['catchup', 'outage']).nullable(),
   waitUntil: z.string().nullable(),
+  /** What happens if its ESP or provider is down at its send time. */
+  outagePolicy: CampaignOutagePolicySchema.optional(),
 });
 
 export const BackupSchema = z.object({
@@ -203,6 +211,23 @@ export const continuityCallsCore = {
     description: 'Schedule or reschedule a campaign at a wall-clock time in a zone (DST explained).',
     input: z.object({ campaignId: z.number().int(), at: z.string().min(1), timeZone: z.string().optional() }),
     output: z.object({ utc: z.string(), shown: z.string(), note: z.string().nullable() }),
+    mutates: true,
+  }),
+  campaignPolicy: call({
+    description: "A campaign's outage policy in force: its own, or the default.",
+    input: z.object({ campaignId: z.number().int().positive() }),
+    output: CampaignOutagePolicySchema,
+    mutates: false,
+  }),
+  setCampaignPolicy: call({
+    description:
+      "Set a campaign's own outage policy (pause, wait N minutes, backup), or 'default' to follow the settings.",
+    input: z.object({
+      campaignId: z.number().int().positive(),
+      outage: z.enum(['pause', 'wait', 'backup', 'default']),
+      waitMinutes: z.number().int().min(1).max(1440).optional(),
+    }),
+    output: CampaignOutagePolicySchema,
     mutates: true,
   }),
   pauseScheduled: call({

@@ -53,6 +53,8 @@ export const SyncSummarySchema = z.object({
     updated: z.number().int(),
     unchanged: z.number().int(),
     kept: z.number().int(),
+    /** Held by Understudy while the ESP still shows them scheduled: discrepancies, retried. */
+    held: z.number().int().default(0),
     gone: z.number().int(),
     total: z.number().int(),
     scheduled: z.array(

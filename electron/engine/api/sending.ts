@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { call } from './define';
+import { CustodyViewSchema } from './custody';
 
 export const TlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
 export const AuthMethodSchema = z.enum(['PLAIN', 'LOGIN', 'XOAUTH2', 'none']);
@@ -160,6 +161,11 @@ export const CampaignDetailSchema = CampaignSchema.extend({
    */
   review: z.array(z.string()),
   byProvider: z.record(z.string(), z.number().int()),
+  /**
+   * A campaign mirrored from an ESP: who sends it (the ESP or Understudy) and, in one sentence, what
+   * happens at the ESP if it is sent here. Null for a campaign made in Understudy.
+   */
+  custody: CustodyViewSchema.nullable().default(null),
   run: z
     .object({
       id: z.number().int(),

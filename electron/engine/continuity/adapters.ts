@@ -14,7 +14,7 @@ import { providerSecret } from '../sending/providers';
 import { createVerifyTransport } from '../sending/transport';
 import { secretStoreOf } from '../sending/context';
 import type { ProviderRow } from '../db/repos/providers';
-import { unscheduleAtEsp } from '../mirror/esp/unschedule';
+import { finishRecovery, pushBackWhereDue, runObligations, tryCustodyNow } from '../mirror/esp/custody';
 import { openConnector } from '../mirror/esp/connections';
 import { espRepos } from '../mirror/esp/repos';
 import { isUnderstudyError } from '../errors';
@@ -40,7 +40,9 @@ export function realSender(engine: Engine): Sender {
 
 export function realEsp(engine: Engine): EspControl {
   return {
-    unschedule: async (id) => (await unscheduleAtEsp(engine, id)).result,
+    // The campaign was just taken over (its duty recorded): try the duty now, even with the ESP
+    // marked down (a partial outage may still let the unschedule through).
+    unschedule: (id) => tryCustodyNow(engine, id, { evenIfDown: true }),
   };
 }
 
@@ -120,6 +122,11 @@ export function createContinuity(
     new ContinuityService(engine, {
       ports: { sender: realSender(engine), esp: realEsp(engine) },
       probes: realProbes(engine),
+      custody: {
+        obligations: (signal) => runObligations(engine, { signal }),
+        recovered: (providerId, incidentId, signal) => finishRecovery(engine, providerId, incidentId, signal),
+        pushBack: (signal) => pushBackWhereDue(engine, signal),
+      },
       resumeInterrupted: (signal) => resumeInterruptedRuns(engine, { signal }),
       ...(extra.periodic ? { periodic: extra.periodic } : {}),
       ...(extra.maxSleepMs ? { maxSleepMs: extra.maxSleepMs } : {}),

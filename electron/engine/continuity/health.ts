@@ -8,13 +8,17 @@
  *
  * Timing: a healthy provider is probed every `intervalSeconds`; while a failure is being confirmed (or a
  * recovery), it is probed four times as often, so "down" is declared in about a minute rather than
- * three intervals; once down, probes back off exponentially up to `maxBackoffSeconds`, so a dead host
- * is not hammered. All of it on the engine's Clock.
+ * three intervals; once down, probes back off exponentially up to `maxBackoffSeconds` and never beyond
+ * 60 s (INCIDENT_PROBE_MAX_MS), so a dead host is not hammered and a recovery is noticed within a
+ * minute. All of it on the engine's Clock.
  */
 import type { Engine } from '../engine';
 import type { HealthState, ProbeTarget } from '../db/repos/health';
 import { healthSettings } from './policy';
 import { onHealthChange } from './incidents';
+
+/** The longest wait between probes of a provider that is down (an open incident). */
+export const INCIDENT_PROBE_MAX_MS = 60_000;
 
 export interface ProbeResult {
   /** ok: answered; degraded: answered but something is wrong (status page incident, slow, auth);
@@ -178,7 +182,8 @@ export class HealthMonitor {
       else if (from !== 'down') to = 'degraded';
       if (to === 'down') {
         tr.nextAt = now + tr.backoffMs;
-        tr.backoffMs = Math.min(tr.backoffMs * 2, s.maxBackoffSeconds * 1000);
+        // During an incident a recovery must be noticed within a minute: never more than 60 s apart.
+        tr.backoffMs = Math.min(tr.backoffMs * 2, s.maxBackoffSeconds * 1000, INCIDENT_PROBE_MAX_MS);
       } else tr.nextAt = now + quick;
     } else {
       tr.successes++;

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import type { Engine } from '../engine';
+import type { CampaignOutagePolicy } from '../api/continuity';
+import { userError } from '../errors';
 
 /**
  * When a campaign's ESP (or primary provider) is down at its send time:
@@ -49,7 +51,7 @@ export const HealthSettingsSchema = z.object({
   failuresToDown: z.number().int().min(1).default(3),
   /** Consecutive good probes before a down provider is operational again. */
   successesToUp: z.number().int().min(1).default(2),
-  /** Backoff cap between probes of a failing provider. */
+  /** Backoff cap between probes of a failing provider; while it is down, never above 60 s (health.ts). */
   maxBackoffSeconds: z.number().min(5).default(600),
   timeoutSeconds: z.number().min(1).default(15),
 });
@@ -70,4 +72,64 @@ export const healthSettings = (e: Engine): HealthSettings => read(e, HEALTH_KEY,
 export function policyFor(engine: Engine, campaignPolicy: unknown): OutagePolicy {
   const own = OutagePolicySchema.safeParse(campaignPolicy);
   return own.success ? own.data : outageDefault(engine);
+}
+
+/** The policy in force for a campaign, and whether it is its own or the default. */
+export function policyInForce(engine: Engine, campaignPolicy: unknown): CampaignOutagePolicy {
+  const own = OutagePolicySchema.safeParse(campaignPolicy);
+  return own.success ? { ...own.data, source: 'campaign' } : { ...outageDefault(engine), source: 'default' };
+}
+
+/**
+ * Sets a campaign's own outage policy, or ('default') lets it follow the settings. Refused for a
+ * campaign that is already sent or cancelled: nothing is due any more.
+ */
+export function setCampaignPolicy(
+  engine: Engine,
+  campaignId: number,
+  outage: 'pause' | 'wait' | 'backup' | 'default',
+  waitMinutes?: number,
+): CampaignOutagePolicy {
+  const c = engine.repos.campaigns.byId(campaignId);
+  if (!c)
+    throw userError(`There is no campaign ${campaignId}.`, {
+      code: 'campaign_not_found',
+      safe: 'Nothing was changed.',
+      next: 'See the campaigns with `understudy campaigns list`.',
+    });
+  if (c.status === 'sent' || c.status === 'cancelled')
+    throw userError(`Campaign ${campaignId} is ${c.status}: an outage policy no longer applies to it.`, {
+      code: 'bad_state',
+      safe: 'Nothing was changed.',
+    });
+  if (waitMinutes !== undefined && outage !== 'wait')
+    throw userError('A number of minutes to wait only goes with the "wait" policy.', {
+      code: 'bad_option',
+      safe: 'Nothing was changed.',
+      next: 'Use --outage wait --wait-minutes N, or leave --wait-minutes out.',
+    });
+  const policy =
+    outage === 'default'
+      ? null
+      : OutagePolicySchema.parse({ mode: outage, ...(waitMinutes !== undefined ? { waitMinutes } : {}) });
+  engine.repos.campaigns.setOutagePolicy(campaignId, policy ? JSON.stringify(policy) : null, engine.now());
+  const inForce = policyInForce(engine, policy);
+  engine.record({
+    type: 'campaign.outage_policy',
+    message: `"${c.name || c.subject}": if its ESP or provider is down at its send time, ${describePolicy(inForce)}.`,
+    campaignId,
+    data: { ...inForce },
+  });
+  return inForce;
+}
+
+/** The policy in a marketer's words. */
+export function describePolicy(p: CampaignOutagePolicy): string {
+  const what =
+    p.mode === 'pause'
+      ? 'it is paused and you are alerted'
+      : p.mode === 'backup'
+        ? 'it goes out through the backup providers at once'
+        : `Understudy waits up to ${p.waitMinutes} min for it, then sends through the backup providers`;
+  return `${what} (${p.source === 'campaign' ? "this campaign's own policy" : 'the default policy'})`;
 }

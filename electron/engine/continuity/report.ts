@@ -11,6 +11,7 @@ import type { IncidentRow } from '../db/repos/incidents';
 import { requireIncident, timeline } from './incidents';
 import { displayTime, humanDuration } from './time';
 import { outputTarget, writeTarget } from '../files/protected';
+import { CUSTODY_EVENTS } from '../api/custody';
 
 export interface IncidentReport {
   incident: IncidentRow;
@@ -23,6 +24,24 @@ export interface IncidentReport {
   suppressions: StatusCount[];
   series: { bucketMs: number; from: string; buckets: { bucket: number; provider: string; n: number }[] };
   timeline: EventRow[];
+  /**
+   * Campaigns Understudy took over from the ESP and what became of the duty to unschedule them there:
+   * unscheduled, not sent by the ESP, still pending, or a confirmed double send with the people affected.
+   */
+  custody: {
+    campaignId: number;
+    name: string;
+    reason: string;
+    state: string;
+    outcome: string | null;
+    affected: number | null;
+    espSendAt: string | null;
+    doneAt: string | null;
+  }[];
+  /** People who got a campaign twice (the ESP sent it too), over every confirmed double send. */
+  doubleSent: number;
+  /** What was told to the ESP when it answered again (obligations, push-back): the result lines. */
+  recovery: EventRow[];
   generatedAt: string;
 }
 
@@ -63,9 +82,47 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
       buckets: engine.repos.reports.sendsOverTime(ids, bucketMs, chartFrom),
     },
     timeline: timeline(engine, incident.id),
+    ...custodyOf(engine, incident, from, to, ids),
     generatedAt: engine.now(),
   };
 }
+
+function custodyOf(
+  engine: Engine,
+  incident: IncidentRow,
+  from: string,
+  to: string,
+  campaignIds: number[],
+): Pick<IncidentReport, 'custody' | 'doubleSent' | 'recovery'> {
+  const custody = engine.repos.obligations
+    .forIncident(incident.id, incident.providerId, from, to, campaignIds)
+    .map((o) => ({
+      campaignId: o.campaignId,
+      name: o.campaignName,
+      reason: o.reason,
+      state: o.state,
+      outcome: o.outcome ?? o.lastError,
+      affected: o.affected,
+      espSendAt: o.espSendAt,
+      doneAt: o.doneAt,
+    }));
+  return {
+    custody,
+    doubleSent: custody.reduce((n, o) => n + (o.state === 'double_sent' ? (o.affected ?? 0) : 0), 0),
+    recovery: engine.repos.events
+      .recent(1000, { incidentId: incident.id })
+      .filter((e) => e.type === CUSTODY_EVENTS.recovered)
+      .reverse(),
+  };
+}
+
+const CUSTODY_STATE: Record<string, string> = {
+  pending: 'not yet unscheduled at the ESP',
+  done: 'unscheduled at the ESP',
+  not_sent: 'the ESP did not send it',
+  double_sent: 'SENT TWICE: the ESP sent it too',
+  abandoned: 'not unscheduled (given up)',
+};
 
 function niceBucket(ms: number): number {
   const steps = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];
@@ -182,6 +239,14 @@ export function renderReportHtml(r: IncidentReport): string {
         `<tr><td>${esc(f.errorClass)}</td><td>${esc(f.state === 'failed_perm' ? 'permanent' : 'temporary')}</td><td class="num">${f.smtpCode ?? '—'}</td><td class="num">${f.count}</td></tr>`,
     )
     .join('');
+  const custodyRows = r.custody
+    .map(
+      (o) =>
+        `<tr class="${o.state === 'double_sent' ? 'sev-error' : o.state === 'pending' ? 'sev-warning' : ''}"><td>${esc(o.name)}<div class="muted">#${o.campaignId} · taken over by ${esc(o.reason)}</div></td>
+      <td>${t(o.espSendAt)}</td><td>${esc(CUSTODY_STATE[o.state] ?? o.state)}${o.outcome ? `<div class="muted">${esc(o.outcome)}</div>` : ''}</td>
+      <td class="num">${o.state === 'double_sent' ? (o.affected ?? 0) : '—'}</td></tr>`,
+    )
+    .join('');
   const events = r.timeline
     .map(
       (e) =>
@@ -221,8 +286,12 @@ export function renderReportHtml(r: IncidentReport): string {
   <div class="card"><b>${totalFailed}</b>failed deliveries</div>
   <div class="card"><b>${esc(maxDelay ? delayText(maxDelay) : 'none')}</b>longest delay</div>
 </div>
+${r.doubleSent ? `<p class="sev-error" data-double-send="${r.doubleSent}"><b>Confirmed double send: ${r.doubleSent} ${r.doubleSent === 1 ? 'person' : 'people'} got a campaign twice</b> (the ESP sent it after Understudy had sent it through a backup).</p>` : ''}
 <h2>Affected campaigns</h2>
 ${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th>Actually sent</th><th class="num">Delay</th><th class="num">Sent</th><th class="num">Failed</th><th>By provider</th></tr></thead><tbody>${campaignRows}</tbody></table>` : '<p class="muted">No campaign was due or sending during this incident.</p>'}
+<h2>At the ESP</h2>
+${r.custody.length ? `<table><thead><tr><th>Campaign</th><th>ESP's own send time</th><th>What became of it there</th><th class="num">Got it twice</th></tr></thead><tbody>${custodyRows}</tbody></table>` : '<p class="muted">Understudy took no campaign over from the ESP.</p>'}
+${r.recovery.map((e) => `<p>${t(e.at)}: ${esc(e.message)}</p>`).join('') || (r.window.ongoing ? '<p class="muted">The ESP has not answered again yet.</p>' : '')}
 <h2>Messages over time</h2>
 ${sendChart(r)}
 <h2>Messages by provider</h2>

@@ -15,6 +15,7 @@ import { catchUpSettings, policyFor } from './policy';
 import { notify } from './notify';
 import { displayTime, humanDuration, resolveTime, systemZone, type ResolvedTime } from './time';
 import type { EspControl, Sender, SendSummary } from './ports';
+import { takeCustody, type TakeReason } from '../mirror/esp/custody';
 
 export const TIME_ZONE_KEY = 'continuity.timeZone';
 
@@ -159,8 +160,11 @@ export class Scheduler {
     const nowIso = this.engine.now();
     const incidentId = this.engine.repos.incidents.openFor(c.providerId)?.id ?? null;
     if (policy.mode === 'pause') {
-      this.engine.repos.schedules.transition(c.id, ['scheduled'], 'paused', nowIso);
-      this.engine.repos.schedules.setHold(c.id, 'outage', nowIso);
+      const took = this.engine.db.transaction(() => {
+        this.engine.repos.schedules.transition(c.id, ['scheduled'], 'paused', nowIso);
+        this.engine.repos.schedules.setHold(c.id, 'outage', nowIso);
+        return this.take(c, 'pause');
+      })();
       notify(this.engine, 'Campaign paused: its provider is down', {
         type: 'outage.paused',
         severity: 'warning',
@@ -169,6 +173,7 @@ export class Scheduler {
         incidentId,
         message: `${c.providerName} is down at the send time of "${label(c)}". It is paused, as its outage policy says; resume it, or send it through a backup.`,
       });
+      if (took) await this.unscheduleAtEsp(c, incidentId);
       return 'paused';
     }
     if (policy.mode === 'wait') {
@@ -221,8 +226,14 @@ export class Scheduler {
       });
       return 'no_backup';
     }
-    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, incidentId);
-    if (!this.engine.repos.schedules.claimFire(c.id, nowIso)) return 'backup';
+    // Claimed and taken over from the ESP in one transaction: the duty to unschedule it there is
+    // durable before anything is sent, and is retried until the ESP confirms.
+    const claim = this.engine.db.transaction(() => {
+      if (!this.engine.repos.schedules.claimFire(c.id, nowIso)) return null;
+      return { took: this.take(c, 'backup') };
+    })();
+    if (!claim) return 'backup';
+    if (claim.took) await this.unscheduleAtEsp(c, incidentId);
     if (c.status === 'paused') this.engine.repos.schedules.transition(c.id, ['paused'], 'scheduled', nowIso);
     notify(this.engine, 'Sending through a backup', {
       type: 'outage.backup',
@@ -237,32 +248,34 @@ export class Scheduler {
     return 'backup';
   }
 
+  /**
+   * Whether this campaign was the ESP's to send (then taking it over records the duty to unschedule
+   * it there: call inside the transaction of the takeover).
+   */
+  private take(c: ScheduledCampaign, reason: TakeReason): boolean {
+    if (c.providerKind !== 'esp' || c.sender !== 'esp') return false;
+    // The ESP's send time is the one from before the takeover (a reschedule has just changed ours).
+    takeCustody(this.engine, c.id, reason, c.scheduledAt);
+    return true;
+  }
+
+  /** The first try of the duty, at once (retried by the continuity service until the ESP confirms). */
   private async unscheduleAtEsp(c: ScheduledCampaign, incidentId: number | null): Promise<void> {
-    this.engine.repos.schedules.setSender(c.id, 'local', this.engine.now());
     const result = this.ports.esp
       ? await this.ports.esp
           .unschedule(c.id)
           .catch((e: unknown) => ({ status: 'failed' as const, message: (e as Error).message }))
       : { status: 'not_supported' as const, message: 'No connector for this ESP is available.' };
-    if (result.status === 'done') {
-      this.record(
-        c,
-        'esp.unscheduled',
-        `"${label(c)}" was unscheduled at ${c.providerName}: ${result.message}`,
-        'info',
-        {},
-        incidentId,
-      );
-    } else {
-      notify(this.engine, 'The ESP may still send this campaign', {
-        type: 'esp.unschedule_failed',
-        severity: 'warning',
-        campaignId: c.id,
-        providerId: c.providerId,
-        incidentId,
-        message: `Understudy could not unschedule "${label(c)}" at ${c.providerName} (${result.message}). ${c.providerName} may still send it later: unschedule it there as soon as you can.`,
-      });
-    }
+    // A success is recorded by the custody runner (custody.unscheduled) with the ESP's answer.
+    if (result.status === 'done') return;
+    notify(this.engine, 'The ESP may still send this campaign', {
+      type: 'esp.unschedule_failed',
+      severity: 'warning',
+      campaignId: c.id,
+      providerId: c.providerId,
+      incidentId,
+      message: `Understudy could not unschedule "${label(c)}" at ${c.providerName} yet. ${result.message}`,
+    });
   }
 
   /**
@@ -359,12 +372,15 @@ export class Scheduler {
       });
     }
     // Rescheduled here, so Understudy sends it: the ESP must not send it at the old time too.
-    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, null);
-    if (!this.engine.repos.schedules.schedule(campaignId, resolved, this.engine.now())) {
-      throw userError(`Campaign ${campaignId} is ${c.status} and cannot be rescheduled.`, {
-        code: 'bad_state',
-      });
-    }
+    const took = this.engine.db.transaction(() => {
+      if (!this.engine.repos.schedules.schedule(campaignId, resolved, this.engine.now())) {
+        throw userError(`Campaign ${campaignId} is ${c.status} and cannot be rescheduled.`, {
+          code: 'bad_state',
+        });
+      }
+      return this.take(c, 'reschedule');
+    })();
+    if (took) await this.unscheduleAtEsp(c, null);
     const shown = displayTime(resolved.utc, tz);
     this.record(
       { ...c, timeZone: tz },
@@ -388,13 +404,16 @@ export class Scheduler {
         `"${label(c)}" was paused mid-send; resume sends only what is left.`,
       ).message;
     }
-    if (!this.engine.repos.schedules.transition(campaignId, ['scheduled'], 'paused', now)) {
-      throw userError(
-        `Campaign ${campaignId} is ${c.status}; only a scheduled or sending campaign can be paused.`,
-        { code: 'bad_state' },
-      );
-    }
-    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, null);
+    const took = this.engine.db.transaction(() => {
+      if (!this.engine.repos.schedules.transition(campaignId, ['scheduled'], 'paused', now)) {
+        throw userError(
+          `Campaign ${campaignId} is ${c.status}; only a scheduled or sending campaign can be paused.`,
+          { code: 'bad_state' },
+        );
+      }
+      return this.take(c, 'pause');
+    })();
+    if (took) await this.unscheduleAtEsp(c, null);
     return this.record(
       c,
       'campaign.paused',
@@ -435,17 +454,29 @@ export class Scheduler {
   async cancel(campaignId: number): Promise<string> {
     const c = this.require(campaignId);
     const now = this.engine.now();
+    let took: boolean;
     if (c.status === 'sending' && this.ports.sender.cancel) {
       await this.ports.sender.cancel(campaignId);
-    } else if (
-      !this.engine.repos.schedules.transition(campaignId, ['draft', 'scheduled', 'paused'], 'cancelled', now)
-    ) {
-      throw userError(`Campaign ${campaignId} is ${c.status} and cannot be cancelled.`, {
-        code: 'bad_state',
-      });
+      took = this.engine.db.transaction(() => this.take(c, 'cancel'))();
+    } else {
+      took = this.engine.db.transaction(() => {
+        if (
+          !this.engine.repos.schedules.transition(
+            campaignId,
+            ['draft', 'scheduled', 'paused'],
+            'cancelled',
+            now,
+          )
+        ) {
+          throw userError(`Campaign ${campaignId} is ${c.status} and cannot be cancelled.`, {
+            code: 'bad_state',
+          });
+        }
+        return this.take(c, 'cancel');
+      })();
     }
     this.engine.repos.schedules.setHold(campaignId, null, now);
-    if (c.providerKind === 'esp' && c.sender === 'esp') await this.unscheduleAtEsp(c, null);
+    if (took) await this.unscheduleAtEsp(c, null);
     return this.record(c, 'campaign.cancelled', `"${label(c)}" was cancelled.`).message;
   }
 

@@ -9,7 +9,7 @@
  */
 import type { Engine } from '../engine';
 import { Scheduler, type SchedulerPorts } from './scheduler';
-import { HealthMonitor, type Probes } from './health';
+import { HealthMonitor, type HealthChange, type Probes } from './health';
 import { backupIfDue, backupSettings } from './backups';
 import { notify } from './notify';
 import { onHealthChange } from './incidents';
@@ -24,7 +24,25 @@ export interface ServiceParts {
   periodic?: { name: string; everyMs: () => number | null; run: (signal: AbortSignal) => Promise<unknown> }[];
   /** Maximum time between passes (ms). */
   maxSleepMs?: number;
+  /** What Understudy owes the ESPs (custody duties, push-back); adapters.ts binds it. */
+  custody?: CustodyPort;
 }
+
+/**
+ * The ESP side of closing the loops: duties to unschedule taken-over campaigns (tried every pass, with
+ * their own backoff) and, when an ESP answers again, everything it must be told, before anything else.
+ */
+export interface CustodyPort {
+  /** The due duties (all ESPs). */
+  obligations(signal: AbortSignal): Promise<unknown>;
+  /** An ESP is back: its duties and its queued unsubscribes/bounces/complaints, one result line. */
+  recovered(providerId: number, incidentId: number | null, signal: AbortSignal): Promise<unknown>;
+  /** Queued push-backs of ESPs that answer (a retry of a recovery that did not finish). */
+  pushBack(signal: AbortSignal): Promise<unknown>;
+}
+
+/** How often queued push-backs are retried for ESPs that answer. */
+const PUSHBACK_RETRY_MS = 10 * 60_000;
 
 const services = new WeakMap<Engine, ContinuityService>();
 
@@ -36,6 +54,8 @@ export class ContinuityService {
   private wake: (() => void) | null = null;
   private readonly lastRun = new Map<string, number>();
   private started = false;
+  /** ESPs that came back (provider id → the incident that closed), finished at the next pass. */
+  private readonly recoveries = new Map<number, number | null>();
 
   constructor(
     private readonly engine: Engine,
@@ -44,6 +64,13 @@ export class ContinuityService {
     this.scheduler = new Scheduler(engine, { ...parts.ports, signal: this.stopper.signal });
     this.monitor = new HealthMonitor(engine, parts.probes);
     services.set(engine, this);
+    // Listened to from the start (not only once the loop runs): a test or "check now" that drives
+    // the monitor directly sees its recoveries finished at the next pass too.
+    engine.bus.on('health.changed', (...a: unknown[]) => {
+      const c = a[0] as HealthChange;
+      if (c.kind === 'esp' && c.from === 'down' && c.to !== 'down')
+        this.recoveries.set(c.providerId, c.incidentId);
+    });
   }
 
   static of(engine: Engine): ContinuityService | undefined {
@@ -101,6 +128,25 @@ export class ContinuityService {
   async pass(): Promise<void> {
     const signal = this.stopper.signal;
     await this.guard('health', () => this.monitor.tick());
+    if (signal.aborted) return;
+    const custody = this.parts.custody;
+    if (custody) {
+      // An ESP that answers again is told everything first: before the scheduler, before any sync.
+      for (const [providerId, incidentId] of [...this.recoveries]) {
+        if (signal.aborted) return;
+        this.recoveries.delete(providerId);
+        await this.guard('recovery', () => custody.recovered(providerId, incidentId, signal));
+      }
+      await this.guard('obligations', () => custody.obligations(signal));
+      if (signal.aborted) return;
+      if (
+        this.engine.clock.now() - (this.lastRun.get('pushback') ?? Number.NEGATIVE_INFINITY) >=
+        PUSHBACK_RETRY_MS
+      ) {
+        this.lastRun.set('pushback', this.engine.clock.now());
+        await this.guard('pushback', () => custody.pushBack(signal));
+      }
+    }
     if (signal.aborted) return;
     await this.guard('scheduler', () => this.scheduler.tick());
     if (signal.aborted) return;

@@ -19,6 +19,7 @@ import { DeliveriesRepo } from './repos/deliveries';
 import { SuppressionsRepo } from './repos/suppressions';
 import { ProviderStateRepo } from './repos/providerState';
 import { CampaignRunsRepo } from './repos/campaignRuns';
+import { ObligationsRepo } from './repos/obligations';
 
 export {
   openDatabase,
@@ -50,6 +51,7 @@ export interface Repos {
   suppressions: SuppressionsRepo;
   providerState: ProviderStateRepo;
   campaignRuns: CampaignRunsRepo;
+  obligations: ObligationsRepo;
 }
 
 export function createRepos(db: Db): Repos {
@@ -73,5 +75,6 @@ export function createRepos(db: Db): Repos {
     suppressions: new SuppressionsRepo(db),
     providerState: new ProviderStateRepo(db),
     campaignRuns: new CampaignRunsRepo(db),
+    obligations: new ObligationsRepo(db),
   };
 }

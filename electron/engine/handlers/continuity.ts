@@ -4,6 +4,8 @@ import type { HandlersFor } from './types';
 import type { Engine } from '../engine';
 import { createContinuity } from '../continuity/adapters';
 import { readSettings, updateSettings } from '../continuity/settings';
+import { policyInForce, setCampaignPolicy } from '../continuity/policy';
+import { requireCampaign } from '../sending/campaigns';
 import { displayTime } from '../continuity/time';
 import { addNote, requireIncident, timeline } from '../continuity/incidents';
 import { writeReport } from '../continuity/report';
@@ -32,8 +34,13 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
       note: c.note,
       hold: c.hold,
       waitUntil: c.waitUntil,
+      outagePolicy: policyInForce(engine, c.outagePolicy),
     }));
   },
+  campaignPolicy: (engine, { campaignId }) =>
+    policyInForce(engine, requireCampaign(engine, campaignId).outagePolicy),
+  setCampaignPolicy: (engine, { campaignId, outage, waitMinutes }) =>
+    setCampaignPolicy(engine, campaignId, outage, waitMinutes),
   scheduleCampaign: async (engine, { campaignId, at, timeZone }) => {
     const r = await service(engine).scheduler.schedule(campaignId, at, timeZone);
     return { utc: r.utc, shown: r.shown, note: r.note };

@@ -25,6 +25,7 @@ import {
   type RunOptions,
 } from '../sending';
 import { toApiCampaign, requireCampaign } from '../sending/campaigns';
+import { tryCustodyNow } from '../mirror/esp/custody';
 
 /** Runs a long send as a cancellable task; cancelling it pauses the campaign (resumable). */
 async function asTask<T>(
@@ -71,10 +72,18 @@ export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
     asTask(engine, ctx, taskId, (o) => runCampaign(engine, id, { ...o, ...(via ? { via } : {}), dryRun })),
   sendTest: (engine, { id, to, as, via }) =>
     sendTest(engine, id, { to, ...(as ? { as } : {}), ...(via ? { via } : {}) }),
-  pauseCampaign: (engine, { id }) => pauseCampaign(engine, id),
+  pauseCampaign: async (engine, { id }) => {
+    const c = pauseCampaign(engine, id);
+    await tryCustodyNow(engine, id);
+    return c;
+  },
   resumeCampaign: (engine, { id, taskId }, ctx) =>
     asTask(engine, ctx, taskId, (o) => resumeCampaign(engine, id, o)),
-  cancelCampaign: (engine, { id }) => cancelCampaign(engine, id),
+  cancelCampaign: async (engine, { id }) => {
+    const c = cancelCampaign(engine, id);
+    await tryCustodyNow(engine, id);
+    return c;
+  },
   retryFailed: (engine, { id, taskId }, ctx) =>
     asTask(engine, ctx, taskId, (o) => retryFailed(engine, id, o)),
   getSendingSettings: (engine) => getSendingSettings(engine) as Record<string, string>,

@@ -2,6 +2,7 @@
  * Campaigns as the person sees them: create (a draft, or scheduled at an instant), edit while not yet
  * sending, list and show with delivery counts. Sending is run.ts; pausing and the rest control.ts.
  */
+import { custodySentence } from '../mirror/esp/custody';
 import type { Engine } from '../engine';
 import { isUnderstudyError, userError } from '../errors';
 import { lintCampaign, type RenderCampaign } from './render';
@@ -185,6 +186,7 @@ export function getCampaign(engine: Engine, id: number): CampaignDetail {
     text: c.text,
     review: reviewOf(engine, c),
     byProvider: engine.repos.deliveries.sentByProvider(id),
+    custody: custodySentence(engine, id),
     run: run
       ? {
           id: run.id,

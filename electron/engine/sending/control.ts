@@ -11,16 +11,21 @@ import { requireCampaign, toApiCampaign } from './campaigns';
 import { runCampaign, runIsDead, type RunOptions } from './run';
 import { sendingContext } from './context';
 import { DEFAULT_TUNING } from './tuning';
+import { takeCustody } from '../mirror/esp/custody';
 
 export function pauseCampaign(engine: Engine, id: number): Campaign {
   const c = requireCampaign(engine, id);
   if (c.status === 'paused') return toApiCampaign(engine, c);
-  if (!engine.repos.campaigns.transition(id, ['sending', 'scheduled'], 'paused', engine.now())) {
-    throw userError(`Campaign ${id} is ${c.status}, so there is nothing to pause.`, {
-      code: 'not_sending',
-      safe: 'Nothing was changed.',
-    });
-  }
+  // Paused here: a mirrored campaign is taken over from its ESP in the same transaction.
+  engine.db.transaction(() => {
+    if (!engine.repos.campaigns.transition(id, ['sending', 'scheduled'], 'paused', engine.now())) {
+      throw userError(`Campaign ${id} is ${c.status}, so there is nothing to pause.`, {
+        code: 'not_sending',
+        safe: 'Nothing was changed.',
+      });
+    }
+    takeCustody(engine, id, 'pause');
+  })();
   sendingContext(engine).runs.get(id)?.abort('pause');
   if (!engine.repos.campaignRuns.running(id).length)
     engine.record({ type: 'send.paused', message: `Campaign ${id} paused.`, campaignId: id });
@@ -50,19 +55,23 @@ export async function resumeCampaign(
 export function cancelCampaign(engine: Engine, id: number): Campaign {
   const c = requireCampaign(engine, id);
   if (c.status === 'cancelled') return toApiCampaign(engine, c);
-  if (
-    !engine.repos.campaigns.transition(
-      id,
-      ['draft', 'scheduled', 'sending', 'paused'],
-      'cancelled',
-      engine.now(),
-    )
-  ) {
-    throw userError(`Campaign ${id} is ${c.status} and cannot be cancelled.`, {
-      code: 'not_cancellable',
-      safe: 'Nothing was changed.',
-    });
-  }
+  // Cancelled here: a mirrored campaign is taken over from its ESP in the same transaction.
+  engine.db.transaction(() => {
+    if (
+      !engine.repos.campaigns.transition(
+        id,
+        ['draft', 'scheduled', 'sending', 'paused'],
+        'cancelled',
+        engine.now(),
+      )
+    ) {
+      throw userError(`Campaign ${id} is ${c.status} and cannot be cancelled.`, {
+        code: 'not_cancellable',
+        safe: 'Nothing was changed.',
+      });
+    }
+    takeCustody(engine, id, 'cancel');
+  })();
   const live = engine.repos.campaignRuns
     .running(id)
     .some((r) => !runIsDead(engine, r, DEFAULT_TUNING.staleMs));

@@ -52,6 +52,8 @@ import { requireCampaign, toRenderCampaign } from './campaigns';
 import { normalizeEmail } from '../mirror/email';
 import { notify as notifyPerson } from '../continuity/notify';
 import { MassRejectionGuard, type MassRejectTrip } from './massReject';
+import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custody';
+import type { ObligationRow } from '../db/repos/obligations';
 import { randomBytes } from 'node:crypto';
 
 export interface RunOptions {
@@ -194,6 +196,7 @@ export async function runCampaign(
   });
 
   const firstStart = campaign.status === 'draft' || campaign.status === 'scheduled';
+  let taken: ObligationRow | undefined;
   const releaseCache = engine.repos.deliveries.useSendingCache(SENDING_CACHE_KIB);
   let enqueued = 0;
   let released: number;
@@ -201,12 +204,17 @@ export async function runCampaign(
     // The audience is materialized once, in ranges (deliveries.enqueue); its marker goes first so a
     // crash anywhere before the last range makes the next run finish the enqueue before sending.
     if (firstStart) engine.repos.deliveries.beginEnqueue(campaignId);
-    engine.repos.campaigns.transition(
-      campaignId,
-      ['draft', 'scheduled', 'sending', 'sent', 'failed'],
-      'sending',
-      engine.now(),
-    );
+    // A mirrored campaign sent from here is taken over from its ESP in the same transaction: the duty
+    // to unschedule it there is durable before the first message leaves.
+    taken = engine.db.transaction(() => {
+      engine.repos.campaigns.transition(
+        campaignId,
+        ['draft', 'scheduled', 'sending', 'sent', 'failed'],
+        'sending',
+        engine.now(),
+      );
+      return takeCustody(engine, campaignId, 'send');
+    })();
     if (firstStart || engine.repos.deliveries.enqueuePending(campaignId))
       enqueued = engine.repos.deliveries.enqueue(
         campaignId,
@@ -244,10 +252,19 @@ export async function runCampaign(
     throw e;
   }
 
-  finished = loop(engine, campaign, slots, render, tuning, controller.signal, run, opts);
+  // Tried at once, beside the send (retried by the continuity service until the ESP confirms).
+  const custody = taken
+    ? tryCustodyNow(engine, campaignId, { evenIfDown: true }).catch(() => undefined)
+    : undefined;
+  finished = loop(engine, campaign, slots, render, tuning, controller.signal, run, opts).finally(
+    () => custody,
+  );
   try {
     const { state, resent } = await finished;
-    return finish(engine, campaignId, run, state, t0, resent + released, slots);
+    const summary = finish(engine, campaignId, run, state, t0, resent + released, slots);
+    // A mirrored campaign sent here: its recipients are tagged at the ESP once it answers.
+    if (state === 'finished') queueBackupTag(engine, campaignId);
+    return summary;
   } catch (e) {
     engine.repos.campaignRuns.finish(run.id, 'failed', {}, (e as Error).message, engine.now());
     engine.record({

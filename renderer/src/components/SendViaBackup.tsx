@@ -1,6 +1,7 @@
 /**
  * "Send via backup" confirmation: before anything goes out it states the recipients, the providers
- * that will carry them with their caps, and the expected finish time from those caps. Unsubscribed,
+ * that will carry them with their caps, the expected finish time from those caps, and — for a campaign
+ * mirrored from an ESP — what happens there (the engine's sentence, the same words `send` prints). Unsubscribed,
  * bounced and complained addresses are never in the count: the engine skips them at send time.
  */
 import { useEffect, useState } from 'react';
@@ -131,6 +132,12 @@ export function SendViaBackup({
                   )}
                 </dd>
               </div>
+              {campaign.custody && (
+                <div>
+                  <dt>At {campaign.custody.esp}</dt>
+                  <dd data-testid="svb-esp">{campaign.custody.sentence}</dd>
+                </div>
+              )}
               <div>
                 <dt>Expected finish</dt>
                 <dd>

@@ -11,6 +11,7 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { Progress } from '../components/Progress';
 import { SendViaBackup } from '../components/SendViaBackup';
+import { OutagePolicyControl } from '../components/OutagePolicyControl';
 import { startSend } from '../components/sendActions';
 import type { ApiError, Subscriber } from '../api/types';
 import type { Campaign, CampaignDetail } from '../api/shapes';
@@ -370,6 +371,12 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                     </ul>
                   </div>
                 )}
+                {c.custody && (
+                  <p className="notice" role="note" data-testid="campaign-custody">
+                    <strong>At {c.custody.esp}:</strong> {c.custody.sentence}
+                  </p>
+                )}
+                {!['sent', 'cancelled'].includes(c.status) && <OutagePolicyControl campaignId={id} />}
                 <div className="action-bar" role="group" aria-label="Campaign actions">
                   {['draft', 'scheduled', 'paused', 'failed'].includes(c.status) && (
                     <button type="button" className="primary" onClick={() => setBackup(true)}>

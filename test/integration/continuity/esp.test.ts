@@ -14,6 +14,7 @@ import { setSendingSetting } from '../../../electron/engine/sending/settings';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
 import { updateSettings } from '../../../electron/engine/continuity/settings';
 import { FakeMailchimp } from '../../fakes/mailchimp';
+import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { tempDir } from '../../helpers/tmp';
@@ -91,6 +92,9 @@ describe('outage policy for an ESP campaign (Mailchimp fake)', () => {
     await service.scheduler.idle();
     expect(decisions.map((d) => d.decision)).toEqual(['backup']);
     expect(fake.campaigns.get('C1')!.status).not.toBe('schedule'); // unscheduled at Mailchimp
+    expect(engine.repos.obligations.pendingFor(1)).toBeUndefined(); // the unschedule duty is settled
+    // The tag of its recipients at Mailchimp waits for Mailchimp to answer again.
+    expect(engine.repos.obligations.pending().map((o) => o.action)).toEqual(['tag']);
     expect(relay.messages.map((m) => m.rcpt[0]).sort()).toEqual([
       'ann@example.org',
       'bob@example.org',
@@ -98,7 +102,12 @@ describe('outage policy for an ESP campaign (Mailchimp fake)', () => {
     ]);
     const types = engine.repos.events.recent(200).map((e) => e.type);
     expect(types).toEqual(
-      expect.arrayContaining(['esp.unscheduled', 'outage.backup', 'campaign.send_finished']),
+      expect.arrayContaining([
+        CUSTODY_EVENTS.taken,
+        CUSTODY_EVENTS.unscheduled,
+        'outage.backup',
+        'campaign.send_finished',
+      ]),
     );
   });
 });

@@ -180,6 +180,15 @@ export class CampaignsRepo {
     return info.changes > 0;
   }
 
+  /** The campaign's own outage policy (JSON), or null to follow the default. */
+  setOutagePolicy(id: number, policy: string | null, now: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE campaigns SET outage_policy = ?, updated_at = ? WHERE id = ?')
+        .run(policy, now, id).changes > 0
+    );
+  }
+
   remove(id: number): void {
     this.db.prepare('DELETE FROM campaigns WHERE id = ?').run(id);
   }

@@ -32,6 +32,8 @@ export interface EspCampaignRef {
   subject: string;
   scheduledAt: string | null;
   timeZone: string | null;
+  /** Who sends it: the ESP, or Understudy (it took the campaign over; the ESP's copy never overwrites it). */
+  sender: 'esp' | 'local';
 }
 
 export class EspCampaignsRepo {
@@ -51,21 +53,27 @@ export class EspCampaignsRepo {
 
   byEspId(providerId: number, espCampaignId: string): EspCampaignRef | undefined {
     return this.stmt(
-      `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
-           scheduled_at AS scheduledAt, time_zone AS timeZone
-         FROM campaigns WHERE provider_id = ? AND esp_campaign_id = ?`,
+      `SELECT c.id, c.provider_id AS providerId, c.esp_campaign_id AS espCampaignId, c.status, c.name, c.subject,
+           c.scheduled_at AS scheduledAt, c.time_zone AS timeZone, coalesce(s.sender, 'esp') AS sender
+         FROM campaigns c LEFT JOIN campaign_schedules s ON s.campaign_id = c.id
+         WHERE c.provider_id = ? AND c.esp_campaign_id = ?`,
     ).get(providerId, espCampaignId) as EspCampaignRef | undefined;
   }
 
   byId(id: number): EspCampaignRef | undefined {
     return this.stmt(
-      `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
-           scheduled_at AS scheduledAt, time_zone AS timeZone FROM campaigns WHERE id = ?`,
+      `SELECT c.id, c.provider_id AS providerId, c.esp_campaign_id AS espCampaignId, c.status, c.name, c.subject,
+           c.scheduled_at AS scheduledAt, c.time_zone AS timeZone, coalesce(s.sender, 'esp') AS sender
+         FROM campaigns c LEFT JOIN campaign_schedules s ON s.campaign_id = c.id WHERE c.id = ?`,
     ).get(id) as EspCampaignRef | undefined;
   }
 
-  /** Inserts a new one or refreshes a still-scheduled one. Returns what happened. */
-  upsertScheduled(c: EspCampaignInput, now: string): 'added' | 'updated' | 'unchanged' | 'kept' {
+  /**
+   * Inserts a new one or refreshes a still-scheduled one. Returns what happened: 'held' when Understudy
+   * holds the campaign (sent, paused, rescheduled or cancelled here) and the ESP still shows it
+   * scheduled — a discrepancy, never an overwrite.
+   */
+  upsertScheduled(c: EspCampaignInput, now: string): 'added' | 'updated' | 'unchanged' | 'kept' | 'held' {
     const existing = this.byEspId(c.providerId, c.espCampaignId);
     if (!existing) {
       this.stmt(
@@ -92,6 +100,7 @@ export class EspCampaignsRepo {
       );
       return 'added';
     }
+    if (existing.sender === 'local') return 'held';
     if (existing.status !== 'scheduled') return 'kept';
     const info = this.stmt(
       `UPDATE campaigns SET list_id = ?, segment = ?, name = ?, subject = ?, from_name = ?, from_email = ?,
@@ -130,12 +139,17 @@ export class EspCampaignsRepo {
     return info.changes > 0 ? 'updated' : 'unchanged';
   }
 
-  /** Campaigns of this connection still 'scheduled' locally but absent from the ESP's scheduled list. */
+  /**
+   * Campaigns of this connection still 'scheduled' locally but absent from the ESP's scheduled list,
+   * other than those Understudy holds (rescheduled here: the ESP no longer having it is the point).
+   */
   scheduledNotIn(providerId: number, espIds: string[]): EspCampaignRef[] {
     const rows = this.stmt(
-      `SELECT id, provider_id AS providerId, esp_campaign_id AS espCampaignId, status, name, subject,
-           scheduled_at AS scheduledAt, time_zone AS timeZone
-         FROM campaigns WHERE provider_id = ? AND status = 'scheduled' AND esp_campaign_id IS NOT NULL`,
+      `SELECT c.id, c.provider_id AS providerId, c.esp_campaign_id AS espCampaignId, c.status, c.name, c.subject,
+           c.scheduled_at AS scheduledAt, c.time_zone AS timeZone, coalesce(s.sender, 'esp') AS sender
+         FROM campaigns c LEFT JOIN campaign_schedules s ON s.campaign_id = c.id
+         WHERE c.provider_id = ? AND c.status = 'scheduled' AND c.esp_campaign_id IS NOT NULL
+           AND coalesce(s.sender, 'esp') = 'esp'`,
     ).all(providerId) as EspCampaignRef[];
     const keep = new Set(espIds);
     return rows.filter((r) => !keep.has(r.espCampaignId!));

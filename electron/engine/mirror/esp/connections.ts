@@ -68,7 +68,12 @@ export function connectionsFor(engine: Engine, name?: string): EspProviderRow[] 
     .filter((p) => p.enabled);
 }
 
-export async function openConnector(engine: Engine, p: EspProviderRow): Promise<EspConnector> {
+export async function openConnector(
+  engine: Engine,
+  p: EspProviderRow,
+  /** Per-use defaults (fewer attempts for a call that is retried by its own queue); tests' overrides win. */
+  defaults: Partial<ConnectorOptions> = {},
+): Promise<EspConnector> {
   if (!isEspKind(p.type))
     throw userError(`The connection "${p.name}" is of an unknown ESP type "${p.type}".`, {
       code: 'esp_unsupported',
@@ -88,6 +93,7 @@ export async function openConnector(engine: Engine, p: EspProviderRow): Promise<
     ...(cfg.statusUrl !== undefined ? { statusUrl: cfg.statusUrl } : {}),
     config: p.config as Record<string, Json>,
     clock: engine.clock,
+    ...defaults,
     ...overrides.get(engine),
   });
 }

@@ -30,6 +30,7 @@ import type { PushBackKindRow } from '../../db/repos/espPushback';
 import { espRepos } from './repos';
 import { connectionsFor, openConnector } from './connections';
 import { pushBack } from './pushback';
+import { recordDiscrepancy, runObligations } from './custody';
 import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, MemberPage } from './types';
 
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
@@ -79,6 +80,8 @@ export interface SyncSummary {
     updated: number;
     unchanged: number;
     kept: number;
+    /** Of the kept: held by Understudy while the ESP still shows them scheduled (discrepancies). */
+    held: number;
     gone: number;
     total: number;
     /** The ESP's scheduled sends: the instant (UTC) and the zone it was scheduled in, for display. */
@@ -669,6 +672,7 @@ class ProviderSync {
       updated: 0,
       unchanged: 0,
       kept: 0,
+      held: 0,
       gone: 0,
       total: 0,
       scheduled: [],
@@ -699,7 +703,13 @@ class ProviderSync {
           },
           now,
         );
-        out[r === 'kept' ? 'kept' : r]++;
+        if (r === 'held') {
+          // Understudy holds it and the ESP still shows it scheduled: a discrepancy, not an overwrite.
+          const held = campaigns.byEspId(this.provider.id, c.espCampaignId)!;
+          recordDiscrepancy(this.engine, held, this.provider.id, c.espCampaignId, c.scheduledAt);
+          out.kept++;
+          out.held++;
+        } else out[r]++;
       }
       // Scheduled here but no longer at the ESP: sent or unscheduled there. Never send it from here.
       for (const gone of campaigns.scheduledNotIn(
@@ -718,6 +728,8 @@ class ProviderSync {
       }
       sync.setCheckpoint(this.provider.id, 'campaigns', { syncedAt: now, count: cs.length }, now);
     });
+    // The duties the ESP still shows undone are tried again now.
+    if (out.held > 0) await runObligations(this.engine, { providerId: this.provider.id, force: true });
     out.total = cs.length;
     out.scheduled = cs.map((c) => ({
       espCampaignId: c.espCampaignId,
@@ -769,6 +781,9 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
   const out: SyncSummary[] = [];
   for (const provider of connectionsFor(engine, opts.esp)) {
     const connector = await openConnector(engine, provider);
+    // Before anything is read: the campaigns Understudy took over are unscheduled there first.
+    if (engine.repos.obligations.countPending(provider.id) > 0)
+      await runObligations(engine, { providerId: provider.id, force: true, signal: opts.signal });
     // The ESP answers again: first tell it what happened here while it was away. A failure is not
     // fatal (the items stay queued, and the sync never overwrites them).
     let pushedBack = 0;

@@ -139,6 +139,18 @@ export type UnscheduleResult =
   /** The ESP refused or did not answer: the ESP may still send it later. */
   | { status: 'failed'; message: string };
 
+/**
+ * Where a campaign stands at the ESP, asked after Understudy took it over: is the ESP still going to
+ * send it (scheduled), did it (sending/sent), or will it not (draft/cancelled/gone)?
+ */
+export interface EspCampaignState {
+  state: 'scheduled' | 'draft' | 'sending' | 'sent' | 'cancelled' | 'gone';
+  /** The ESP's own word for it ("schedule", "queued", "Sent", ...). */
+  espStatus: string;
+  /** Recipients the ESP reports it sent to, when it says. */
+  recipients?: number | null;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Push-back (closing the loop after an outage)
 
@@ -294,6 +306,11 @@ export interface EspConnector {
   scheduledCampaigns(opts?: CallOptions): Promise<EspCampaign[]>;
   /** Unschedule/suspend/cancel. Never throws for ESP answers: returns failed with a plain message. */
   unschedule(espCampaignId: string, opts?: CallOptions): Promise<UnscheduleResult>;
+  /**
+   * Where one campaign stands at the ESP (after Understudy took it over: did the ESP send it anyway?).
+   * Throws an EspError when the ESP does not answer.
+   */
+  campaignState?(espCampaignId: string, opts?: CallOptions): Promise<EspCampaignState>;
   /** Records a local unsubscribe/bounce/complaint at the ESP; idempotent. */
   pushBack(item: PushBackItem, opts?: CallOptions): Promise<PushBackResult>;
   /** Tags members who were sent a campaign through a backup (capabilities.tagRecipients). */

@@ -28,6 +28,7 @@ import type {
   PushBackItem,
   PushBackResult,
   UnscheduleResult,
+  EspCampaignState,
 } from '../types';
 
 export const BREVO_BASE = 'https://api.brevo.com/v3';
@@ -301,6 +302,30 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
           message: `Brevo did not suspend the campaign (${why}). Brevo may still send it at its scheduled time: suspend it in Brevo before sending it from here.`,
         };
       }
+    },
+
+    async campaignState(id, o): Promise<EspCampaignState> {
+      const r = await http.request<
+        { status?: string; statistics?: { globalStats?: { sent?: number } } } | undefined
+      >('GET', `/emailCampaigns/${encodeURIComponent(id)}`, {
+        signal: o?.signal,
+        bucket: 'campaigns',
+        accept: [404],
+      });
+      if (r.status === 404) return { state: 'gone', espStatus: 'not found' };
+      const st = r.body?.status ?? 'unknown';
+      // queued = scheduled at Brevo; suspended/draft will not send; archive is a sent campaign.
+      const state: EspCampaignState['state'] =
+        st === 'queued'
+          ? 'scheduled'
+          : st === 'sent' || st === 'archive'
+            ? 'sent'
+            : st === 'inProcess'
+              ? 'sending'
+              : st === 'suspended'
+                ? 'cancelled'
+                : 'draft';
+      return { state, espStatus: st, recipients: r.body?.statistics?.globalStats?.sent ?? null };
     },
 
     async pushBack(item: PushBackItem, o): Promise<PushBackResult> {

@@ -35,6 +35,7 @@ import type {
   PushBackItem,
   PushBackResult,
   UnscheduleResult,
+  EspCampaignState,
 } from '../types';
 import {
   asJson,
@@ -405,6 +406,26 @@ export class KitConnector implements EspConnector {
         message: `Kit did not unschedule broadcast ${espCampaignId}, so Kit may still send it later: ${(e as Error).message}`,
       };
     }
+  }
+
+  async campaignState(espCampaignId: string, opts: CallOptions = {}): Promise<EspCampaignState> {
+    const r = await this.http.request<{ broadcast?: KitBroadcast & { stats?: { recipients?: number } } }>(
+      'GET',
+      `/v4/broadcasts/${encodeURIComponent(espCampaignId)}`,
+      { signal: opts.signal, accept: [404] },
+    );
+    const b = r.status === 404 ? undefined : r.body.broadcast;
+    if (!b) return { state: 'gone', espStatus: 'not found' };
+    const st = b.stats?.status ?? (b.send_at ? 'scheduled' : 'draft');
+    const state: EspCampaignState['state'] =
+      st === 'completed'
+        ? 'sent'
+        : st === 'processing' || st === 'sending'
+          ? 'sending'
+          : b.send_at
+            ? 'scheduled'
+            : 'draft';
+    return { state, espStatus: st, recipients: b.stats?.recipients ?? null };
   }
 
   private async findSubscriber(email: string, opts: CallOptions): Promise<KitSubscriber | null> {

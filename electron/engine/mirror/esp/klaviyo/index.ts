@@ -41,6 +41,7 @@ import type {
   PushBackItem,
   PushBackResult,
   UnscheduleResult,
+  EspCampaignState,
 } from '../types';
 import { klIso, klMember, klStatus, nextCursor, q, type KlMarketing, type KlProfile } from './map';
 
@@ -435,6 +436,27 @@ export class KlaviyoConnector implements EspConnector {
         message: `Klaviyo did not unschedule campaign ${espCampaignId}, so Klaviyo may still send it later: ${(e as Error).message}`,
       };
     }
+  }
+
+  async campaignState(espCampaignId: string, opts: CallOptions = {}): Promise<EspCampaignState> {
+    const r = await this.http.request<Doc<KlCampaign>>(
+      'GET',
+      `/api/campaigns/${encodeURIComponent(espCampaignId)}`,
+      { signal: opts.signal, accept: [404] },
+    );
+    if (r.status === 404) return { state: 'gone', espStatus: 'not found' };
+    const st = r.body.data.attributes.status;
+    const state: EspCampaignState['state'] =
+      st === 'Sent' || st === 'Variations Sent'
+        ? 'sent'
+        : st === 'Sending' || st === 'Sending Segments'
+          ? 'sending'
+          : st === 'Scheduled' || st === 'Queued without Recipients' || st === 'Adding Recipients'
+            ? 'scheduled'
+            : st.startsWith('Cancelled')
+              ? 'cancelled'
+              : 'draft';
+    return { state, espStatus: st };
   }
 
   private async profileByEmail(email: string, opts: CallOptions): Promise<KlProfile | null> {

@@ -29,6 +29,7 @@ import type {
   PushBackItem,
   PushBackResult,
   UnscheduleResult,
+  EspCampaignState,
 } from '../types';
 
 export const MAILCHIMP_PAGE = 1000;
@@ -437,6 +438,27 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
           message: `Mailchimp did not unschedule the campaign (${why}). Mailchimp may still send it at its scheduled time: unschedule it in Mailchimp before sending it from here.`,
         };
       }
+    },
+
+    async campaignState(id, o): Promise<EspCampaignState> {
+      const r = await http.request<{ status?: string; emails_sent?: number } | undefined>(
+        'GET',
+        `/campaigns/${encodeURIComponent(id)}`,
+        { signal: o?.signal, accept: [404], query: { fields: 'id,status,emails_sent' } },
+      );
+      if (r.status === 404) return { state: 'gone', espStatus: 'not found' };
+      const st = r.body?.status ?? 'unknown';
+      const state: EspCampaignState['state'] =
+        st === 'schedule'
+          ? 'scheduled'
+          : st === 'sent'
+            ? 'sent'
+            : st === 'sending'
+              ? 'sending'
+              : st === 'canceled' || st === 'canceling'
+                ? 'cancelled'
+                : 'draft';
+      return { state, espStatus: st, recipients: r.body?.emails_sent ?? null };
     },
 
     async pushBack(item: PushBackItem, o): Promise<PushBackResult> {

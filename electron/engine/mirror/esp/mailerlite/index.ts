@@ -36,6 +36,7 @@ import type {
   PushBackItem,
   PushBackResult,
   UnscheduleResult,
+  EspCampaignState,
 } from '../types';
 import {
   ML_STATUS_PASSES,
@@ -299,6 +300,20 @@ export class MailerLiteConnector implements EspConnector {
         message: `MailerLite did not cancel campaign ${espCampaignId}, so MailerLite may still send it later: ${(e as Error).message}`,
       };
     }
+  }
+
+  async campaignState(espCampaignId: string, opts: CallOptions = {}): Promise<EspCampaignState> {
+    const r = await this.http.request<{ data?: MlCampaign }>(
+      'GET',
+      `/campaigns/${encodeURIComponent(espCampaignId)}`,
+      { signal: opts.signal, accept: [404] },
+    );
+    const c = r.status === 404 ? undefined : r.body.data;
+    if (!c) return { state: 'gone', espStatus: 'not found' };
+    const st = c.status ?? 'unknown';
+    const state: EspCampaignState['state'] =
+      st === 'sent' ? 'sent' : st === 'sending' ? 'sending' : st === 'ready' ? 'scheduled' : 'draft';
+    return { state, espStatus: st };
   }
 
   private async find(emailOrId: string, opts: CallOptions): Promise<MlSubscriber | null> {

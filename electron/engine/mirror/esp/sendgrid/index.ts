@@ -44,6 +44,7 @@ import type {
   PushBackItem,
   PushBackResult,
   UnscheduleResult,
+  EspCampaignState,
 } from '../types';
 import {
   addSuppression,
@@ -549,6 +550,20 @@ export class SendGridConnector implements EspConnector {
         message: `SendGrid did not unschedule single send ${espCampaignId}, so SendGrid may still send it later: ${(e as Error).message}`,
       };
     }
+  }
+
+  async campaignState(espCampaignId: string, opts: CallOptions = {}): Promise<EspCampaignState> {
+    const r = await this.http.request<SingleSend>(
+      'GET',
+      `/v3/marketing/singlesends/${encodeURIComponent(espCampaignId)}`,
+      { signal: opts.signal, accept: [404] },
+    );
+    if (r.status === 404) return { state: 'gone', espStatus: 'not found' };
+    const st = r.body.status ?? 'unknown';
+    // A triggered single send has gone out (SendGrid's word for sent).
+    const state: EspCampaignState['state'] =
+      st === 'triggered' ? 'sent' : st === 'scheduled' ? 'scheduled' : 'draft';
+    return { state, espStatus: st };
   }
 
   async pushBack(item: PushBackItem, opts: CallOptions = {}): Promise<PushBackResult> {

@@ -1,0 +1,368 @@
+/**
+ * Custody of a mirrored campaign, on the fakes of all six ESPs (issue 13 §2 and §3). A scheduled
+ * campaign is sent through a backup (`send ID`, the same call the UI's "Send via backup" makes) while
+ * the ESP is down (a proxy in front of the fake answers 503). Then, with nothing but the continuity
+ * service's periodic pass (what `understudy run`, `serve` and the app run; driven here by explicit
+ * passes on a ManualClock, no sleeps):
+ *
+ * - the ESP comes back before its own send time: the campaign is unscheduled there and the
+ *   unsubscribe collected during the outage is pushed back, with a result line in the incident and
+ *   its report;
+ * - the ESP stays down past its send time: alerts at 30, 10 and 2 minutes before it, saying what to do
+ *   by hand, and when the ESP answers and says it sent the campaign, a confirmed double send with the
+ *   number of people affected in the incident and its report.
+ *
+ * Without the custody duties the first case leaves the campaign scheduled at the ESP (the send path
+ * never unscheduled it) and the second raises no alert and records no double send.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Engine } from '../../../electron/engine/engine';
+import { ManualClock } from '../../../electron/engine/clock';
+import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
+import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
+import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
+import { setSendingSetting } from '../../../electron/engine/sending/settings';
+import { getCampaign, runCampaign } from '../../../electron/engine/sending';
+import { createContinuity } from '../../../electron/engine/continuity/adapters';
+import { updateSettings } from '../../../electron/engine/continuity/settings';
+import { buildReport, renderReportHtml } from '../../../electron/engine/continuity/report';
+import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
+import { shortTime } from '../../../electron/engine/mirror/esp/custody';
+import type { EspKind } from '../../../electron/engine/mirror/esp/types';
+import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
+import { FakeBrevo } from '../../fakes/brevo';
+import { KitFake } from '../../fakes/kit';
+import { KlaviyoFake } from '../../fakes/klaviyo';
+import { MailerLiteFake, mlDate } from '../../fakes/mailerlite';
+import { SendGridFake } from '../../fakes/sendgrid';
+import { startOutageProxy, type OutageProxy } from '../../helpers/outageProxy';
+import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
+import { engineWithSecrets } from '../../helpers/engineSecrets';
+import { tempDir } from '../../helpers/tmp';
+
+const PEOPLE = ['ann@example.org', 'bob@example.org', 'cy@example.org'];
+const SUBJECT = 'December news';
+
+/** One ESP's fake, seeded with a list of three and one campaign scheduled for `sendAt`. */
+interface FakeEsp {
+  label: string;
+  key: string;
+  baseUrl: string;
+  stop(): Promise<void>;
+  /** The ESP would still send the campaign. */
+  scheduled(): boolean;
+  /** The ESP sends it (its own time came while Understudy could not reach it). */
+  send(): void;
+  /** The ESP has the address as unsubscribed / suppressed. */
+  unsubscribed(email: string): boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
+  mailchimp: async (sendAt) => {
+    const f = new FakeMailchimp();
+    await f.start();
+    f.addList('L1', 'Newsletter');
+    for (const e of PEOPLE) f.upsertMember('L1', e, {});
+    f.campaigns.set('C1', {
+      id: 'C1',
+      status: 'schedule',
+      send_time: iso(sendAt).replace('Z', '+00:00'),
+      list_id: 'L1',
+      subject_line: SUBJECT,
+      title: 'December',
+      from_name: 'Acme',
+      reply_to: 'news@acme.example',
+      html: '<p>Hello *|FNAME|*</p>',
+      plain_text: 'Hello *|FNAME|*',
+    });
+    return {
+      label: 'Mailchimp',
+      key: f.key,
+      baseUrl: f.baseUrl,
+      stop: () => f.stop(),
+      scheduled: () => f.campaigns.get('C1')!.status === 'schedule',
+      send: () => void (f.campaigns.get('C1')!.status = 'sent'),
+      unsubscribed: (e) => f.lists.get('L1')!.members.get(md5(e))?.status === 'unsubscribed',
+    };
+  },
+  brevo: async (sendAt) => {
+    const f = new FakeBrevo();
+    await f.start();
+    f.addList(7, 'Customers');
+    for (const e of PEOPLE) f.upsertContact(e, { listIds: [7] });
+    f.campaigns.set(1, {
+      id: 1,
+      name: 'December',
+      subject: SUBJECT,
+      status: 'queued',
+      scheduledAt: iso(sendAt),
+      sender: { name: 'Acme', email: 'news@acme.example', id: 1 },
+      replyTo: 'news@acme.example',
+      htmlContent: '<p>Hello {{ contact.FIRSTNAME }}</p>',
+      lists: [7],
+    });
+    return {
+      label: 'Brevo',
+      key: f.key,
+      baseUrl: f.baseUrl,
+      stop: () => f.stop(),
+      scheduled: () => f.campaigns.get(1)!.status === 'queued',
+      send: () => void (f.campaigns.get(1)!.status = 'sent'),
+      unsubscribed: (e) => f.contacts.get(e)?.emailBlacklisted === true,
+    };
+  },
+  mailerlite: async (sendAt) => {
+    const f = new MailerLiteFake();
+    await f.start();
+    for (const e of PEOPLE) f.addSubscriber(e);
+    const c = f.addCampaign({ name: 'December', subject: SUBJECT, scheduled_for: mlDate(sendAt) });
+    return {
+      label: 'MailerLite',
+      key: f.apiKey,
+      baseUrl: `${f.url}/api`,
+      stop: () => f.stop(),
+      scheduled: () => f.campaigns.get(c.id)!.status === 'ready',
+      send: () => void (f.campaigns.get(c.id)!.status = 'sent'),
+      unsubscribed: (e) => [...f.subscribers.values()].find((s) => s.email === e)?.status === 'unsubscribed',
+    };
+  },
+  kit: async (sendAt) => {
+    const f = new KitFake();
+    await f.start();
+    for (const e of PEOPLE) f.addSubscriber(e);
+    const b = f.addBroadcast({ subject: SUBJECT, description: 'December', send_at: iso(sendAt) });
+    return {
+      label: 'Kit',
+      key: f.apiKey,
+      baseUrl: f.url,
+      stop: () => f.stop(),
+      scheduled: () => {
+        const x = f.broadcasts.get(b.id)!;
+        return x.send_at !== null && x.status !== 'completed';
+      },
+      send: () => void (f.broadcasts.get(b.id)!.status = 'completed'),
+      unsubscribed: (e) =>
+        [...f.subscribers.values()].find((s) => s.email_address === e)?.state === 'cancelled',
+    };
+  },
+  sendgrid: async (sendAt) => {
+    const f = new SendGridFake();
+    f.pollsUntilReady = 0; // the contacts export is ready at once (no real wait in the sync)
+    await f.start();
+    const list = f.addList('Newsletter');
+    for (const e of PEOPLE) f.addContact(e, { lists: [list] });
+    const s = f.addSingleSend({ name: 'December', subject: SUBJECT, send_at: iso(sendAt), list_ids: [list] });
+    return {
+      label: 'SendGrid',
+      key: f.apiKey,
+      baseUrl: f.url,
+      stop: () => f.stop(),
+      scheduled: () => f.singleSends.get(s.id)!.status === 'scheduled',
+      send: () => void (f.singleSends.get(s.id)!.status = 'triggered'),
+      unsubscribed: (e) => f.globalSuppressionPosts.some((p) => p.includes(e)),
+    };
+  },
+  klaviyo: async (sendAt) => {
+    const f = new KlaviyoFake();
+    await f.start();
+    const list = f.addList('Newsletter');
+    for (const e of PEOPLE) f.addProfile(e, { lists: [list] });
+    const c = f.addCampaign({
+      name: 'December',
+      subject: SUBJECT,
+      included: [list],
+      scheduledAt: iso(sendAt),
+    });
+    return {
+      label: 'Klaviyo',
+      key: f.apiKey,
+      baseUrl: f.url,
+      stop: () => f.stop(),
+      scheduled: () => f.campaigns.get(c.id)!.status === 'Scheduled',
+      send: () => void (f.campaigns.get(c.id)!.status = 'Sent'),
+      unsubscribed: (e) => f.jobs.some((j) => j.type === 'unsubscribe' && j.emails.includes(e)),
+    };
+  },
+};
+
+interface World {
+  esp: FakeEsp;
+  proxy: OutageProxy;
+  relay: SmtpCapture;
+  engine: Engine;
+  clock: ManualClock;
+  campaignId: number;
+  listId: number;
+  sendAt: number;
+}
+
+let world: World | undefined;
+afterEach(async () => {
+  const w = world;
+  world = undefined;
+  if (!w) return;
+  await w.engine.close();
+  await w.proxy.stop();
+  await w.esp.stop();
+  await w.relay.stop();
+});
+
+async function setUp(kind: EspKind): Promise<World> {
+  // Real "now" (some fakes compare send times with the real clock), to the minute; the ESP's own
+  // send time 58 minutes later (the issue's 19:36 → 19:58).
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000;
+  const sendAt = t0 + 58 * 60_000;
+  const esp = await FAKES[kind](sendAt);
+  const proxy = await startOutageProxy(esp.baseUrl);
+  const relay = await startSmtpServer();
+  const clock = new ManualClock(t0);
+  const { engine } = await engineWithSecrets(tempDir('understudy-custody-'), clock);
+  world = { esp, proxy, relay, engine, clock, campaignId: 0, listId: 0, sendAt };
+  useConnectorOverrides(engine, {
+    sleep: async () => undefined,
+    backoffBaseMs: 1,
+    backoffMaxMs: 2,
+    timeoutMs: 5_000,
+    // SendGrid's contacts export: poll at once instead of every 5 s.
+    ...(kind === 'sendgrid' ? { config: { exportPollMs: 1 } } : {}),
+  });
+  await addConnection(engine, { kind, name: 'ESP', apiKey: esp.key, baseUrl: proxy.url, statusUrl: null });
+  await syncEsp(engine);
+  setSendingSetting(engine, 'postal_address', '1 Harbour Street, Portsmouth');
+  setSendingSetting(engine, 'unsubscribe_mailto', 'unsubscribe@acme.example');
+  await addSmtpProvider(engine, { name: 'Backup', host: relay.host, port: relay.port, tls: 'none' });
+  updateSettings(engine, { timeZone: 'UTC', health: { failuresToDown: 1, successesToUp: 1 } });
+  const [c] = engine.repos.schedules.upcoming();
+  expect(c).toMatchObject({ subject: SUBJECT, status: 'scheduled', sender: 'esp' });
+  expect(c!.listId).not.toBeNull();
+  world.campaignId = c!.id;
+  world.listId = c!.listId!;
+  return world;
+}
+
+/** The ESP's send time as a person reads it at `now` (19:58; with the day when it is not today). */
+const hhmm = (ms: number, now: number) => shortTime(new Date(ms).toISOString(), 'UTC', now);
+
+/** The ESP goes down, the monitor sees it, and the campaign is sent through the backup by hand. */
+async function sendViaBackupWhileDown(w: World) {
+  const service = createContinuity(w.engine);
+  w.proxy.down = true;
+  await service.pass();
+  const esp = w.engine.repos.health.byName('ESP')!;
+  expect(esp.health).toBe('down');
+  const incident = w.engine.repos.incidents.openFor(esp.id)!;
+  // What the confirmation (and `send`) says about the ESP, before sending.
+  expect(getCampaign(w.engine, w.campaignId).custody?.sentence).toBe(
+    `${w.esp.label} is down: Understudy will unschedule this campaign there as soon as ${w.esp.label} answers; if it cannot before ${hhmm(w.sendAt, w.clock.now())}, you will be alerted.`,
+  );
+  const summary = await runCampaign(w.engine, w.campaignId);
+  expect(summary.sent).toBe(3);
+  expect(w.relay.messages.map((m) => m.rcpt[0]).sort()).toEqual(PEOPLE);
+  // Taken over in the send's transaction; the ESP could not be told yet.
+  expect(w.engine.repos.obligations.pendingFor(w.campaignId)).toMatchObject({ reason: 'send' });
+  expect(w.esp.scheduled()).toBe(true);
+  return { service, esp, incident };
+}
+
+const types = (w: World, incidentId: number) =>
+  w.engine.repos.events.recent(500, { incidentId }).map((e) => e.type);
+
+describe.each(Object.keys(FAKES) as EspKind[])('custody of a mirrored campaign at %s', (kind) => {
+  it('sent via backup while the ESP is down: unscheduled there when it answers, before its send time; unsubscribes pushed back', async () => {
+    const w = await setUp(kind);
+    const { service, incident } = await sendViaBackupWhileDown(w);
+    // During the outage someone unsubscribes here.
+    const bob = w.engine.repos.subscribers.byEmail(w.listId, 'bob@example.org')!;
+    w.engine.repos.subscribers.setStatus(bob.id, 'unsubscribed', 'unsubscribe link', w.engine.now());
+    expect(enqueuePushBack(w.engine, { subscriberId: bob.id, kind: 'unsubscribe' })).toBe(true);
+
+    // A pass while it is still down: the duty is retried, nothing changes at the ESP.
+    w.clock.advance(60_000);
+    await service.pass();
+    expect(w.esp.scheduled()).toBe(true);
+
+    // The ESP answers again; the next pass (no command) finishes the job, before the ESP's send time.
+    w.proxy.down = false;
+    w.clock.advance(60_000);
+    await service.pass();
+    expect(w.engine.clock.now()).toBeLessThan(w.sendAt);
+    expect(w.esp.scheduled()).toBe(false);
+    expect(w.esp.unsubscribed('bob@example.org')).toBe(true);
+    expect(w.engine.repos.obligations.latestFor(w.campaignId)).toMatchObject({ state: 'done' });
+    expect(getCampaign(w.engine, w.campaignId).custody?.sentence).toMatch(
+      new RegExp(`^${w.esp.label} no longer has this campaign scheduled: Understudy unscheduled it there`),
+    );
+    expect(types(w, incident.id)).toEqual(
+      expect.arrayContaining([CUSTODY_EVENTS.taken, CUSTODY_EVENTS.unscheduled, CUSTODY_EVENTS.recovered]),
+    );
+    const recovered = w.engine.repos.events
+      .recent(500, { incidentId: incident.id })
+      .find((e) => e.type === CUSTODY_EVENTS.recovered)!;
+    expect(recovered.message).toContain('1 campaign(s) Understudy holds were unscheduled there');
+    expect(recovered.message).toContain(
+      '1 unsubscribe(s), bounce(s) and complaint(s) collected here were pushed back',
+    );
+
+    // The people who got the backup send are tagged at the ESP (Brevo's API cannot tag contacts).
+    expect(w.engine.repos.obligations.latestFor(w.campaignId, 'tag')).toMatchObject(
+      kind === 'brevo' ? { state: 'abandoned' } : { state: 'done', affected: 3 },
+    );
+    if (kind !== 'brevo') expect(recovered.message).toContain('were tagged there');
+
+    // A later sync sees nothing scheduled there and leaves the campaign as Understudy holds it.
+    await syncEsp(w.engine);
+    expect(w.engine.repos.schedules.get(w.campaignId)).toMatchObject({ status: 'sent', sender: 'local' });
+
+    const report = buildReport(w.engine, incident.id, 'UTC');
+    expect(report.custody).toEqual([expect.objectContaining({ state: 'done', reason: 'send' })]);
+    expect(report.doubleSent).toBe(0);
+    const html = renderReportHtml(report);
+    expect(html).toContain('unscheduled at the ESP');
+    expect(html).toContain('collected here were pushed back');
+  });
+
+  it('the ESP stays down past its send time: alerts at 30, 10 and 2 minutes, then a confirmed double send', async () => {
+    const w = await setUp(kind);
+    const { service, incident } = await sendViaBackupWhileDown(w);
+    const alerts = () =>
+      w.engine.repos.events
+        .recent(500, { campaignId: w.campaignId })
+        .filter((e) => e.type === CUSTODY_EVENTS.alert)
+        .map((e) => e.data.minutesBefore);
+    for (const m of [30, 10, 2]) {
+      w.clock.set(w.sendAt - m * 60_000);
+      await service.pass();
+      expect(alerts()).toContain(m);
+    }
+    expect(alerts().sort((a, b) => Number(a) - Number(b))).toEqual([2, 10, 30]); // once each
+    const last = w.engine.repos.events
+      .recent(500, { campaignId: w.campaignId })
+      .find((e) => e.type === CUSTODY_EVENTS.alert)!;
+    expect(last.incidentId).toBe(incident.id);
+    expect(last.message).toContain(
+      `is still scheduled at ${w.esp.label} for ${hhmm(w.sendAt, w.sendAt - 2 * 60_000)}`,
+    );
+    expect(last.message).toContain(`Do it by hand now: in ${w.esp.label}`);
+
+    // The ESP sends it at its own time, then answers again.
+    w.esp.send();
+    w.clock.set(w.sendAt + 60_000);
+    w.proxy.down = false;
+    await service.pass();
+    expect(w.engine.repos.obligations.latestFor(w.campaignId)).toMatchObject({
+      state: 'double_sent',
+      affected: 3,
+    });
+    const double = w.engine.repos.events
+      .recent(500, { campaignId: w.campaignId })
+      .find((e) => e.type === CUSTODY_EVENTS.doubleSend)!;
+    expect(double.incidentId).toBe(incident.id);
+    expect(double.message).toContain('3 people got it twice');
+    const report = buildReport(w.engine, incident.id, 'UTC');
+    expect(report.doubleSent).toBe(3);
+    expect(renderReportHtml(report)).toContain('Confirmed double send: 3 people got a campaign twice');
+  });
+});
