@@ -12,6 +12,8 @@ export {
   listProviders,
   testProvider,
   requireProvider,
+  checkProviderInput,
+  isLoopbackHost,
 } from './providers';
 export {
   createCampaign,

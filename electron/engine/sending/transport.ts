@@ -26,6 +26,8 @@ export interface SmtpConfig {
   auth: AuthMethod;
   /** Off only when the person asked for it (a self-signed internal relay). */
   allowInvalidCertificate?: boolean;
+  /** The person accepted sending the password unencrypted (tls none) to a host that is not loopback. */
+  allowPlaintextAuth?: boolean;
   /** Name announced in EHLO (default: the machine's host name). */
   ehloName?: string;
   /** Seconds; defaults below. */
@@ -62,6 +64,7 @@ export function smtpConfigOf(p: ProviderRow): SmtpConfig {
     ...(c.user ? { user: String(c.user) } : {}),
     auth: (c.auth ?? (c.user ? 'PLAIN' : 'none')) as AuthMethod,
     ...(c.allowInvalidCertificate ? { allowInvalidCertificate: true } : {}),
+    ...(c.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
     ...(c.ehloName ? { ehloName: String(c.ehloName) } : {}),
     ...(c.timeoutSeconds ? { timeoutSeconds: Number(c.timeoutSeconds) } : {}),
   };
