@@ -3,7 +3,7 @@
  * Node; it knows nothing about Electron, HTTP or the command line (listmonk's manager depends on a
  * Store and a Messenger the same way). The app, browser mode and the CLI each hold one Engine.
  */
-import { openDatabase, createRepos, type Db, type OpenOptions, type Repos } from './db';
+import { openDatabase, createRepos, sealDatabase, type Db, type OpenOptions, type Repos } from './db';
 import { systemClock, isoNow, type Clock } from './clock';
 import { EngineBus } from './events';
 import type { EventInput, EventRow } from './db/repos/events';
@@ -83,7 +83,10 @@ export class Engine {
       } catch {
         // Another connection may be reading; the WAL is folded in by whoever closes last.
       }
+      const seal = !this.db.readonly && this.db.name !== ':memory:';
       this.db.close();
+      // Fingerprint the file as this clean close left it: the next writer checks it cheaply (connection.ts).
+      if (seal) sealDatabase(this.db.name);
     }
   }
 }

@@ -24,6 +24,7 @@ export {
   openDatabase,
   migrate,
   runCheck,
+  sealDatabase,
   schemaVersion,
   useNativeBinding,
   type Db,

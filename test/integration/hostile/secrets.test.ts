@@ -8,9 +8,19 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli } from '../../helpers/cli';
-import { expectCleanMessage, expectUnchanged, snapshot } from '../../helpers/hostile';
+import { expectCleanMessage, expectUnchanged, hashTree, snapshot } from '../../helpers/hostile';
 import { tempDir } from '../../helpers/tmp';
-import { isLoopbackHost } from '../../../electron/engine/sending';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { isLoopbackHost, probeProcess } from '../../../electron/engine/sending';
+import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
+import { campaign, PASSPHRASE, smtpProvider, world } from '../sending/fixture';
+import { cleanup } from '../../helpers/tmp';
+import { flipBytes, flipInValue } from '../../helpers/damage';
+import { writeFileSync } from 'node:fs';
+import { startSmtpServer } from '../../helpers/smtp';
+import { wireForms } from '../../helpers/credentials';
+import { waitUntil } from '../../helpers/wait';
 
 const PASS = 'correct horse battery staple';
 
@@ -26,8 +36,6 @@ async function folder(): Promise<Folder> {
   const env = { UNDERSTUDY_PASSPHRASE: PASS, PW: 'hunter2-hunter2' };
   const r = await cli(['settings', 'set', 'postal_address', '1 Test Street', '--db', db], env);
   expect(r.code, r.stderr).toBe(0);
-  // A second open settles what a first open of a new file records (the time of its first check).
-  expect((await cli(['status', '--db', db], env)).code).toBe(0);
   return { dir, db, env };
 }
 
@@ -58,8 +66,105 @@ async function withProvider(f: Folder, name = 'relay', host = '127.0.0.1', tls =
   expect(r.code, r.stderr).toBe(0);
 }
 
+/**
+ * A campaign whose lease is held by a live process (a real `sleep`, recorded with its own start time
+ * and a fresh heartbeat), on this host or another.
+ */
+async function leased(host: 'here' | 'elsewhere'): Promise<Folder> {
+  const w = await world(3);
+  await smtpProvider(w, 'relay', 2525);
+  const id = campaign(w);
+  await unsubscribeSecret(w.engine, w.secrets);
+  const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
+  cleanup(() => void holder.kill('SIGKILL'));
+  const identity = await waitUntil('the holder to run', () => probeProcess(holder.pid!).identity);
+  w.engine.repos.campaignRuns.start(
+    {
+      campaignId: id,
+      via: null,
+      dryRun: false,
+      pid: holder.pid!,
+      host: host === 'here' ? hostname() : 'another-machine',
+      now: w.engine.now(),
+      identity,
+    },
+    () => false,
+  );
+  await w.engine.close();
+  return { dir: w.dir, db: w.dbPath, env: { UNDERSTUDY_PASSPHRASE: PASSPHRASE, PW: 'hunter2-hunter2' } };
+}
+
+/** A list of 500 people, cleanly closed (sealed), then damaged by `flip`. */
+function damaged(flip: (db: string) => unknown): () => Promise<Folder> {
+  return async () => {
+    const f = await folder();
+    const csv = join(f.dir, 'list.csv');
+    writeFileSync(
+      csv,
+      ['email,first_name', ...Array.from({ length: 500 }, (_, i) => `p${i}@example.test,Ann${i}`)].join('\n'),
+    );
+    const r = await cli(['import', csv, '--list', 'Main', '--db', f.db], f.env);
+    expect(r.code, r.stderr).toBe(0);
+    flip(f.db);
+    return f;
+  };
+}
+
+/** A provider whose server answers AUTH with a 535 that quotes the payload it received. */
+function echoing(method: 'PLAIN' | 'LOGIN', user: string, pass: string): () => Promise<Folder> {
+  return async () => {
+    const srv = await startSmtpServer({
+      auth: { user, pass: 'not-this-one', methods: [method] },
+      extra: {
+        onAuth(auth, _s, cb) {
+          const b64 = (x: string) => Buffer.from(x).toString('base64');
+          const echoed =
+            auth.method === 'PLAIN'
+              ? b64(`\0${auth.username}\0${auth.password}`)
+              : `${b64(auth.username ?? '')} ${b64(auth.password ?? '')}`;
+          cb(new Error(`535 5.7.8 Authentication failed: ${echoed}`));
+        },
+      },
+    });
+    cleanup(() => srv.stop());
+    const f = await folder();
+    const r = await cli(
+      [
+        'providers',
+        'add',
+        'smtp',
+        '--name',
+        'relay',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(srv.port),
+        '--tls',
+        'none',
+        '--user',
+        user,
+        '--auth',
+        method,
+        '--password-env',
+        'SMTP_PW',
+        '--db',
+        f.db,
+      ],
+      { ...f.env, SMTP_PW: pass },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    return f;
+  };
+}
+
+const damagedWords = [/is damaged/, /did not write to it/, /understudy restore FILE/];
+
 interface Case {
   name: string;
+  /** The database file cannot be read for row counts: compare its bytes instead. */
+  dbBytes?: boolean;
+  /** A folder other than the default one. */
+  make?: () => Promise<Folder>;
   setup?: (f: Folder) => Promise<void>;
   args: (f: Folder) => string[];
   env?: NodeJS.ProcessEnv;
@@ -184,13 +289,115 @@ const cases: Case[] = [
     words: [/shorter than 12 characters/],
     after: (f) => expect(existsSync(join(f.dir, 'secrets.enc'))).toBe(false),
   },
+  {
+    name: 'send: a live process on this computer is sending the campaign',
+    make: () => leased('here'),
+    args: (f) => ['send', '1', '--db', f.db],
+    exit: 1,
+    words: [/already being sent by another process \(pid \d+/, /sent nothing/, /--wait/],
+  },
+  {
+    name: 'send --json: the same, as an already_sending error document',
+    make: () => leased('here'),
+    args: (f) => ['send', '1', '--json', '--db', f.db],
+    exit: 1,
+    words: [/already being sent/],
+    after: (_f, o) =>
+      expect(JSON.parse(o.stdout)).toMatchObject({ error: { kind: 'user', code: 'already_sending' } }),
+  },
+  {
+    name: 'send --via: a live sender holds the campaign whichever provider is asked for',
+    make: () => leased('here'),
+    args: (f) => ['send', '1', '--via', 'relay', '--db', f.db],
+    exit: 1,
+    words: [/already being sent/],
+  },
+  {
+    name: 'send: a sender on another computer with a fresh heartbeat',
+    make: () => leased('elsewhere'),
+    args: (f) => ['send', '1', '--db', f.db],
+    exit: 1,
+    words: [/already being sent by another process \(pid \d+ on another-machine\)/],
+  },
+  {
+    name: 'a server whose 535 echoes the AUTH PLAIN payload: no form of the password is shown',
+    make: echoing('PLAIN', 'hostile-plain@shop.test', 'h0stile-PLAIN-pass'),
+    args: (f) => ['providers', 'test', 'relay', '--db', f.db],
+    exit: 1,
+    words: [/did not pass the test/, /Nothing was sent/],
+    after: (_f, o) => {
+      expect(o.stdout).toMatch(/Login failed: .*535/);
+      for (const form of Object.values(wireForms('hostile-plain@shop.test', 'h0stile-PLAIN-pass')))
+        expect(o.stdout + o.stderr).not.toContain(form);
+    },
+  },
+  {
+    name: 'a server whose 535 echoes the AUTH LOGIN parts (--json): no form of the password is shown',
+    make: echoing('LOGIN', 'hostile-login@shop.tst', 'h0stile-LOGIN-pass'),
+    args: (f) => ['providers', 'test', 'relay', '--json', '--db', f.db],
+    exit: 1,
+    words: [/did not pass the test/],
+    after: (_f, o) => {
+      for (const form of Object.values(wireForms('hostile-login@shop.tst', 'h0stile-LOGIN-pass')))
+        expect(o.stdout + o.stderr).not.toContain(form);
+    },
+  },
+  {
+    name: 'damaged database (index key bytes flipped): import is refused before it writes',
+    make: damaged((db) => flipBytes(db, 'subscribers_email', 'content')),
+    args: (f) => ['import', join(f.dir, 'list.csv'), '--list', 'Main', '--db', f.db],
+    exit: 1,
+    words: damagedWords,
+    dbBytes: true,
+  },
+  {
+    name: 'damaged database (index key bytes flipped): settings set is refused',
+    make: damaged((db) => flipBytes(db, 'subscribers_email', 'content')),
+    args: (f) => ['settings', 'set', 'postal_address', '2 Other Road', '--db', f.db],
+    exit: 1,
+    words: damagedWords,
+    dbBytes: true,
+  },
+  {
+    name: 'damaged database (a stored value flipped on disk, time unchanged): providers add is refused',
+    make: damaged((db) => flipInValue(db, 'Ann250', { keepTime: true })),
+    args: (f) => [
+      'providers',
+      'add',
+      'smtp',
+      '--name',
+      'relay',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '2525',
+      '--tls',
+      'none',
+      '--db',
+      f.db,
+    ],
+    exit: 1,
+    words: [...damagedWords, /without any program writing to it/],
+    dbBytes: true,
+  },
+  {
+    name: 'damaged database (table page header): --json says db_damaged',
+    make: damaged((db) => flipBytes(db, 'subscribers', 'header')),
+    args: (f) => ['import', join(f.dir, 'list.csv'), '--list', 'Main', '--json', '--db', f.db],
+    exit: 1,
+    words: damagedWords,
+    dbBytes: true,
+    after: (_f, o) =>
+      expect(JSON.parse(o.stdout)).toMatchObject({ error: { kind: 'user', code: 'db_damaged' } }),
+  },
 ];
 
 describe('hostile input: security', () => {
   it.each(cases)('$name', async (c) => {
-    const f = await folder();
+    const f = await (c.make ?? folder)();
     await c.setup?.(f);
-    const before = snapshot(f.dir, f.db);
+    const take = () => (c.dbBytes ? { files: hashTree(f.dir), counts: {} } : snapshot(f.dir, f.db));
+    const before = take();
     const r = await cli(c.args(f), { ...f.env, ...c.env });
     expect(r.code, r.stderr).toBe(c.exit);
     const message = r.stderr.replace(/^understudy: /, '').trim();
@@ -198,7 +405,7 @@ describe('hostile input: security', () => {
     expectCleanMessage(message);
     expect(r.stdout + r.stderr).not.toContain(f.env.PW as string);
     c.after?.(f, r);
-    expectUnchanged(before, snapshot(f.dir, f.db));
+    expectUnchanged(before, take());
   });
 });
 

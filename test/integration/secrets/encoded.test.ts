@@ -14,6 +14,7 @@ import { FakeMailchimp } from '../../fakes/mailchimp';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { tempDir } from '../../helpers/tmp';
 import { redact } from '../../../electron/engine/secrets';
+import { wireForms } from '../../helpers/credentials';
 
 async function run(args: string[], env: NodeJS.ProcessEnv) {
   const out = new PassThrough();
@@ -27,26 +28,6 @@ async function run(args: string[], env: NodeJS.ProcessEnv) {
 }
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
-const b64url = (s: string) => Buffer.from(s, 'utf8').toString('base64url');
-
-/** Every form a credential takes on the wire, for `user` and `secret`. */
-export function wireForms(user: string, secret: string): Record<string, string> {
-  return {
-    plain: secret,
-    urlEncoded: encodeURIComponent(secret),
-    base64: b64(secret),
-    base64url: b64url(secret),
-    basic: b64(`${user}:${secret}`),
-    basicUrl: b64url(`${user}:${secret}`),
-    authPlain: b64(`\0${user}\0${secret}`),
-    authPlainAuthzid: b64(`${user}\0${user}\0${secret}`),
-    authPlainUrl: b64url(`\0${user}\0${secret}`),
-    loginPass: b64(secret),
-    xoauth2: b64(`user=${user}\x01auth=Bearer ${secret}\x01\x01`),
-    // Wrapped by something nobody registered: still masked through the base64 "cores".
-    otherWrapper: b64(`x-${user}-${secret}-tail`),
-  };
-}
 
 function expectNone(where: string, text: string, forms: Record<string, string>): void {
   for (const [name, form] of Object.entries(forms)) expect(text, `${name} in ${where}`).not.toContain(form);
