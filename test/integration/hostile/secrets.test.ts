@@ -16,6 +16,8 @@ import { isLoopbackHost, probeProcess } from '../../../electron/engine/sending';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 import { campaign, PASSPHRASE, smtpProvider, world } from '../sending/fixture';
 import { cleanup } from '../../helpers/tmp';
+import { engineWithSecrets } from '../../helpers/engineSecrets';
+import { createDispatcher } from '../../../electron/engine/handlers';
 import { flipBytes, flipInValue } from '../../helpers/damage';
 import { writeFileSync } from 'node:fs';
 import { startSmtpServer } from '../../helpers/smtp';
@@ -406,6 +408,34 @@ describe('hostile input: security', () => {
     expect(r.stdout + r.stderr).not.toContain(f.env.PW as string);
     c.after?.(f, r);
     expectUnchanged(before, take());
+  });
+});
+
+describe('the API (what the app and browser mode call)', () => {
+  it('addProvider/updateProvider refuse plaintext authentication to a remote host without consent, and accept it with', async () => {
+    const dir = tempDir('understudy-hostile-api-');
+    const { engine } = await engineWithSecrets(dir);
+    try {
+      const d = createDispatcher(engine);
+      const input = {
+        name: 'remote',
+        host: 'smtp.example.net',
+        port: 25,
+        tls: 'none',
+        user: 'shop',
+        password: 'api-pass-123456',
+      };
+      const refused = await d.dispatch('addProvider', input);
+      expect(refused).toMatchObject({ ok: false, error: { code: 'plaintext_auth' } });
+      expect(JSON.stringify(refused)).not.toContain('api-pass-123456');
+      expect(engine.repos.providers.all('smtp')).toHaveLength(0);
+      const ok = await d.dispatch('addProvider', { ...input, allowPlaintextAuth: true });
+      expect(ok).toMatchObject({ ok: true, value: { name: 'remote', tls: 'none' } });
+      const moved = await d.dispatch('updateProvider', { current: 'remote', host: 'other.example.net' });
+      expect(moved).toMatchObject({ ok: false, error: { code: 'plaintext_auth' } });
+    } finally {
+      await engine.close();
+    }
   });
 });
 
