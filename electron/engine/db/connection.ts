@@ -274,6 +274,19 @@ function readSeal(dbPath: string): Seal | null {
 export function sealDatabase(dbPath: string): void {
   if (dbPath === ':memory:' || existsSync(`${dbPath}-wal`)) return;
   try {
+    // Nothing reached the main file since the seal was verified at open: it still holds, and hashing
+    // the file again would double the cost of every command that only reads.
+    const now = statSync(dbPath);
+    const verified = verifiedSeals.get(dbPath);
+    verifiedSeals.delete(dbPath);
+    if (
+      verified &&
+      verified.size === now.size &&
+      verified.mtimeMs === Math.floor(now.mtimeMs) &&
+      verified.ino === now.ino &&
+      existsSync(sealPathOf(dbPath))
+    )
+      return;
     const before = statSync(dbPath);
     const sha256 = sha256File(dbPath);
     const after = statSync(dbPath);
@@ -290,6 +303,9 @@ export function sealDatabase(dbPath: string): void {
   }
 }
 
+/** Seals verified at open in this process, by path (sealDatabase skips re-hashing an untouched file). */
+const verifiedSeals = new Map<string, Seal>();
+
 function checkBeforeWrite(db: Db, path: string, walLeft: boolean, force: boolean): void {
   if (walLeft && !force) {
     // A crash, or another Understudy process has it open right now (the app while the CLI runs): the
@@ -304,7 +320,10 @@ function checkBeforeWrite(db: Db, path: string, walLeft: boolean, force: boolean
     const st = statSync(path);
     // Milliseconds: tools that copy or restore a file's time keep no finer precision.
     if (st.size === seal.size && Math.floor(st.mtimeMs) === seal.mtimeMs && st.ino === seal.ino) {
-      if (sha256File(path) === seal.sha256) return;
+      if (sha256File(path) === seal.sha256) {
+        verifiedSeals.set(path, seal);
+        return;
+      }
       throw damaged(
         path,
         new Error(
