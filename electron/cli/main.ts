@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { commands } from './commands';
 import { processIo, errorExitCode, type Io } from './context';
 import { isUnderstudyError } from '../engine/errors';
+import { redact } from '../engine/secrets';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('understudy')
@@ -46,16 +47,20 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return e.exitCode === 0 ? 0 : 1;
     }
     const code = errorExitCode(e);
+    // Whatever an error quotes (a server's reply, an ESP's body) is scrubbed of credentials once more.
     if (json) {
       const error = isUnderstudyError(e)
         ? e.toJSON()
         : { kind: 'internal', code: 'internal_error', message: (e as Error)?.message ?? String(e) };
+      for (const k of ['message', 'safe', 'next'] as const)
+        if (typeof (error as Record<string, unknown>)[k] === 'string')
+          (error as Record<string, string>)[k] = redact((error as Record<string, string>)[k]!);
       io.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
     }
-    if (isUnderstudyError(e)) io.stderr.write(`understudy: ${e.toLine()}\n`);
+    if (isUnderstudyError(e)) io.stderr.write(`understudy: ${redact(e.toLine())}\n`);
     else {
-      io.stderr.write(`understudy: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-      if (io.env.UNDERSTUDY_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+      io.stderr.write(`understudy: internal error: ${redact((e as Error)?.message ?? String(e))}\n`);
+      if (io.env.UNDERSTUDY_DEBUG) io.stderr.write(`${redact((e as Error)?.stack ?? '')}\n`);
       else
         io.stderr.write(
           'Nothing was half-written: every change is made in one transaction. Run again with UNDERSTUDY_DEBUG=1 for details, and report it.\n',

@@ -3,10 +3,23 @@
  * Node; it knows nothing about Electron, HTTP or the command line (listmonk's manager depends on a
  * Store and a Messenger the same way). The app, browser mode and the CLI each hold one Engine.
  */
-import { openDatabase, createRepos, type Db, type OpenOptions, type Repos } from './db';
+import { openDatabase, createRepos, sealDatabase, type Db, type OpenOptions, type Repos } from './db';
 import { systemClock, isoNow, type Clock } from './clock';
 import { EngineBus } from './events';
 import type { EventInput, EventRow } from './db/repos/events';
+import { redact } from './secrets/redact';
+
+/** Every string inside `v` with registered secrets (in every form they travel in) masked. */
+function redactDeep<T>(v: T): T {
+  if (typeof v === 'string') return redact(v) as T;
+  if (Array.isArray(v)) return v.map(redactDeep) as T;
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = redactDeep(x);
+    return out as T;
+  }
+  return v;
+}
 
 export interface EngineOptions extends OpenOptions {
   dbPath: string;
@@ -42,7 +55,14 @@ export class Engine {
 
   /** Appends a durable event to the timeline and tells every listener. */
   record(e: EventInput): EventRow {
-    const row = this.repos.events.append(this.now(), e);
+    // The last line of defence: whatever a caller quotes (an SMTP reply, an ESP's error body) is
+    // scrubbed of every credential in use before it becomes durable.
+    const safe: EventInput = {
+      ...e,
+      message: redact(e.message),
+      ...(e.data ? { data: redactDeep(e.data) } : {}),
+    };
+    const row = this.repos.events.append(this.now(), safe);
     this.bus.emit('event', row);
     return row;
   }
@@ -63,7 +83,10 @@ export class Engine {
       } catch {
         // Another connection may be reading; the WAL is folded in by whoever closes last.
       }
+      const seal = !this.db.readonly && this.db.name !== ':memory:';
       this.db.close();
+      // Fingerprint the file as this clean close left it: the next writer checks it cheaply (connection.ts).
+      if (seal) sealDatabase(this.db.name);
     }
   }
 }

@@ -12,14 +12,15 @@ import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 
-/** sha256 of every regular file below `dir` (relative path → hash); `-wal`/`-shm` and locks left out. */
+/** sha256 of every regular file below `dir` (relative path → hash); `-wal`/`-shm`, the `-seal`
+ * fingerprint (derived from the database, see db/connection.ts) and locks left out. */
 export function hashTree(dir: string, skip: (rel: string) => boolean = () => false): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string): void => {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       const rel = relative(dir, p);
-      if (skip(rel) || /-(wal|shm|journal)$/.test(name) || name.endsWith('.lock')) continue;
+      if (skip(rel) || /-(wal|shm|journal|seal)$/.test(name) || name.endsWith('.lock')) continue;
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
       else if (st.isFile()) out[rel] = createHash('sha256').update(readFileSync(p)).digest('hex');

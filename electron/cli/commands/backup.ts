@@ -3,8 +3,14 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline/promises';
 import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
 import { Engine } from '../../engine/engine';
-import { inspectBackup, restoreBackup, takeBackup, backupsDir } from '../../engine/continuity/backups';
-import { userError } from '../../engine/errors';
+import {
+  inspectBackup,
+  restoreBackup,
+  restoreOverDamaged,
+  takeBackup,
+  backupsDir,
+} from '../../engine/continuity/backups';
+import { isUnderstudyError, userError } from '../../engine/errors';
 
 export function registerBackup(program: Command, io: Io): void {
   common(
@@ -83,7 +89,22 @@ export function registerBackup(program: Command, io: Io): void {
         throw userError('Restore not confirmed.', { code: 'not_confirmed', safe: 'Nothing was restored.' });
       }
     }
-    const engine = Engine.open({ dbPath });
+    let engine: Engine;
+    try {
+      engine = Engine.open({ dbPath });
+    } catch (e) {
+      if (!(isUnderstudyError(e) && e.code === 'db_damaged')) throw e;
+      // The current file is damaged: restore without opening it, keeping it beside the database.
+      const r = restoreOverDamaged(dbPath, about.path);
+      await r.engine.close();
+      output(opts, io, { restored: r.restored, damagedKept: r.damagedKept }, () =>
+        [
+          `Restored ${dbPath} from ${r.restored.path}.`,
+          `The damaged database was kept as ${r.damagedKept}.`,
+        ].join('\n'),
+      );
+      return;
+    }
     const result = await restoreBackup(engine, about.path).catch(async (e: unknown) => {
       await engine.close();
       throw e;

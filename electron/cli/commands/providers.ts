@@ -12,6 +12,7 @@ import {
   testProvider,
   updateProvider,
   requireProvider,
+  checkProviderInput,
   PRESETS,
 } from '../../engine/sending';
 import type { Provider, ProviderInput } from '../../engine/api/sending';
@@ -34,6 +35,7 @@ interface ProviderFlags extends CommonOptions {
   priority?: string;
   weight?: string;
   insecureTls?: boolean;
+  allowPlaintextAuth?: boolean;
   ehlo?: string;
   disable?: boolean;
   enable?: boolean;
@@ -59,6 +61,10 @@ function providerFlags(cmd: Command): Command {
     .option('--priority <n>', 'failover order: lower is tried first (default 100)')
     .option('--weight <w>', 'share of a campaign among providers of the same priority (default 1)')
     .option('--insecure-tls', 'accept an invalid or self-signed certificate (only for a relay you control)')
+    .option(
+      '--allow-plaintext-auth',
+      'with --tls none: send the password unencrypted to a host that is not this computer (only on a network you trust)',
+    )
     .option('--ehlo <name>', 'host name announced in EHLO');
 }
 
@@ -106,6 +112,7 @@ function toInput(o: ProviderFlags): Partial<ProviderInput> {
     ...(o.priority ? { priority: num('priority', o.priority, true)! } : {}),
     ...(o.weight ? { weight: num('weight', o.weight, false)! } : {}),
     ...(o.insecureTls ? { allowInvalidCertificate: true } : {}),
+    ...(o.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
     ...(o.ehlo ? { ehloName: o.ehlo } : {}),
     ...(o.disable ? { enabled: false } : {}),
     ...(o.enable ? { enabled: true } : {}),
@@ -149,6 +156,9 @@ export function registerProviders(program: Command, io: Io): void {
     await withEngine(opts, io, async (engine) => {
       const lines = new StdinLines(io);
       const needsPassword = Boolean(opts.user) && input.auth !== 'none';
+      // Refuse (or warn about) plaintext authentication before asking for anything.
+      const warning = checkProviderInput(engine, input, needsPassword);
+      if (warning) io.stderr.write(`${warning}\n`);
       const secrets = needsPassword ? await openSecrets(dbPathOf(opts, io), io, lines) : undefined;
       if (needsPassword) input.password = await readPassword(io, lines, opts.passwordEnv);
       const p = await addProvider(engine, input, secrets);
@@ -169,6 +179,8 @@ export function registerProviders(program: Command, io: Io): void {
     const input = toInput({ ...opts, ...(opts.rename ? { name: opts.rename } : {}) });
     await withEngine(opts, io, async (engine) => {
       const lines = new StdinLines(io);
+      const warning = checkProviderInput(engine, input, Boolean(opts.passwordEnv), name);
+      if (warning) io.stderr.write(`${warning}\n`);
       let secrets;
       if (opts.passwordEnv) {
         secrets = await openSecrets(dbPathOf(opts, io), io, lines);

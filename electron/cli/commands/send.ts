@@ -22,12 +22,16 @@ import {
   resumeCampaign,
   retryFailed,
   runCampaign,
+  currentSummary,
+  requireCampaign,
+  waitForLease,
   sendTest,
   type RunOptions,
 } from '../../engine/sending';
 import type { SendProgress, SendSummary } from '../../engine/api/sending';
 import { openSecrets, StdinLines } from './secrets';
 import { custodySentence, tryCustodyNow } from '../../engine/mirror/esp/custody';
+import { userError } from '../../engine/errors';
 
 type Runner = (engine: Engine, id: number, o: RunOptions) => Promise<SendSummary>;
 
@@ -47,10 +51,45 @@ function jsonOf(s: SendSummary) {
   };
 }
 
+/**
+ * Another live process holds the campaign's lease: by default a user error (exit 1: nothing was done,
+ * and a script must not take "someone else is sending" for "sent"); with --wait, wait on the lease
+ * (its holder's heartbeat and liveness, checked about once a second) and then run.
+ */
+async function runOrWait(
+  engine: Engine,
+  io: Io,
+  id: number,
+  o: RunOptions,
+  wait: boolean,
+  run: Runner,
+): Promise<SendSummary> {
+  for (;;) {
+    const s = await run(engine, id, o);
+    if (s.state !== 'already_running') return s;
+    if (!wait)
+      throw userError(s.message, {
+        code: 'already_sending',
+        safe: 'This command sent nothing; the other process keeps sending the campaign.',
+        next: `Let it finish, run \`understudy send ${id} --wait\` to continue after it, or stop it with \`understudy pause ${id}\`.`,
+      });
+    io.stderr.write(`${s.message} Waiting for it to finish...\n`);
+    await waitForLease(engine, id, o.signal);
+    if (o.signal?.aborted) return s;
+    const c = engine.repos.deliveries.counts(id);
+    if (requireCampaign(engine, id).status === 'sent' && c.queued + c.claimed === 0)
+      return currentSummary(
+        engine,
+        id,
+        `Campaign ${id} was finished by the other process; nothing was left to send.`,
+      );
+  }
+}
+
 async function sendLike(
   io: Io,
   idArg: string,
-  opts: CommonOptions & { via?: string; dryRun?: boolean },
+  opts: CommonOptions & { via?: string; dryRun?: boolean; wait?: boolean },
   run: Runner,
   /** `send`: say what happens at the ESP of a mirrored campaign, before and after. */
   sayCustody = false,
@@ -70,16 +109,23 @@ async function sendLike(
     process.once('SIGINT', onSigint);
     process.once('SIGTERM', onSigterm);
     try {
-      const s = await run(engine, id, {
-        signal: ac.signal,
-        ...(secrets ? { secrets } : {}),
-        ...(opts.via ? { via: opts.via } : {}),
-        ...(opts.dryRun ? { dryRun: true } : {}),
-        onProgress: (p: SendProgress) =>
-          progress.update(
-            `${p.state === 'waiting' ? 'waiting for a provider... ' : ''}${p.sent}/${p.total} sent, ${p.failed} failed, ${p.skipped + p.suppressed} skipped, ${p.inFlight} in flight, ${p.perSecond.toFixed(0)}/s${p.provider ? ` via ${p.provider}` : ''}`,
-          ),
-      });
+      const s = await runOrWait(
+        engine,
+        io,
+        id,
+        {
+          signal: ac.signal,
+          ...(secrets ? { secrets } : {}),
+          ...(opts.via ? { via: opts.via } : {}),
+          ...(opts.dryRun ? { dryRun: true } : {}),
+          onProgress: (p: SendProgress) =>
+            progress.update(
+              `${p.state === 'waiting' ? 'waiting for a provider... ' : ''}${p.sent}/${p.total} sent, ${p.failed} failed, ${p.skipped + p.suppressed} skipped, ${p.inFlight} in flight, ${p.perSecond.toFixed(0)}/s${p.provider ? ` via ${p.provider}` : ''}`,
+            ),
+        },
+        opts.wait === true,
+        run,
+      );
       progress.done();
       const after = before ? custodySentence(engine, id) : null;
       output(opts, io, { ...jsonOf(s), ...(after ? { esp: after.sentence } : {}) }, () =>
@@ -107,12 +153,13 @@ export function registerSend(program: Command, io: Io): void {
       .description('send a campaign through the provider chain until it is done (progress on stderr)')
       .option('--via <provider>', 'send only through this provider (no failover)')
       .option('--dry-run', 'render every message and count recipients; send and change nothing')
+      .option('--wait', 'if another process is sending this campaign, wait for it to stop, then continue')
       .option('--test <address>', 'send one test to this address instead (nothing is recorded as sent)')
       .option('--as <member>', 'with --test: fill the merge tags with this member of the list'),
   ).action(
     async (
       id: string,
-      opts: CommonOptions & { via?: string; dryRun?: boolean; test?: string; as?: string },
+      opts: CommonOptions & { via?: string; dryRun?: boolean; wait?: boolean; test?: string; as?: string },
     ) => {
       if (opts.test === undefined)
         return sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o), true);
@@ -137,14 +184,20 @@ export function registerSend(program: Command, io: Io): void {
   );
 
   common(
-    program.command('resume <id>').description('resume a paused campaign from exactly what is not yet sent'),
-  ).action((id: string, opts: CommonOptions) =>
+    program
+      .command('resume <id>')
+      .description('resume a paused campaign from exactly what is not yet sent')
+      .option('--wait', 'if another process is sending it, wait for it to stop, then continue'),
+  ).action((id: string, opts: CommonOptions & { wait?: boolean }) =>
     sendLike(io, id, opts, (engine, n, o) => resumeCampaign(engine, n, o)),
   );
 
   common(
-    program.command('retry-failed <id>').description('resend only to the recipients whose delivery failed'),
-  ).action((id: string, opts: CommonOptions) =>
+    program
+      .command('retry-failed <id>')
+      .description('resend only to the recipients whose delivery failed')
+      .option('--wait', 'if another process is sending it, wait for it to stop, then continue'),
+  ).action((id: string, opts: CommonOptions & { wait?: boolean }) =>
     sendLike(io, id, opts, (engine, n, o) => retryFailed(engine, n, o)),
   );
 

@@ -48,6 +48,11 @@ export const ProviderInputSchema = z.object({
   priority: z.number().int().min(0).max(10_000).optional(),
   weight: z.number().min(0).max(1000).optional(),
   allowInvalidCertificate: z.boolean().optional(),
+  /**
+   * The person accepts that the password travels unencrypted (`tls: 'none'`) to a host that is not
+   * this computer. Without it such a provider is refused.
+   */
+  allowPlaintextAuth: z.boolean().optional(),
   ehloName: z.string().max(253).optional(),
   enabled: z.boolean().optional(),
 });

@@ -5,7 +5,7 @@
  * lists in a form any tool opens, outside the app. Restore takes a backup of the current file first,
  * refuses a backup from a newer schema or one that fails its check, and swaps the file atomically.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Engine } from '../engine';
 import { checkFile, copyDatabase, readBackupRecords, swapInto, type FileCheck } from '../db/backup';
@@ -270,6 +270,34 @@ export async function restoreBackup(engine: Engine, file: string): Promise<Resto
     data: { from: restored.path, preRestore: preRestore.path, counts: restored.counts },
   });
   return { engine: next, restored, preRestore };
+}
+
+/**
+ * Restores a backup over a database that cannot be opened because it is damaged (the open refuses it,
+ * so there is no engine to take a pre-restore backup with). The damaged file is not deleted: it is
+ * renamed beside the database (`…sqlite.damaged-TIME`, with its -wal/-shm) for whoever wants to
+ * salvage it, then the backup is swapped in and opened with a full check.
+ */
+export function restoreOverDamaged(
+  dbPath: string,
+  file: string,
+): { engine: Engine; restored: BackupDescription; damagedKept: string } {
+  const restored = inspectBackup(file);
+  const db = resolve(dbPath);
+  if (resolve(file) === db) throw userError('That file is the database itself, not a backup.');
+  const kept = `${db}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const side of ['', '-wal', '-shm'])
+    if (existsSync(`${db}${side}`)) renameSync(`${db}${side}`, `${kept}${side}`);
+  rmSync(`${db}-seal`, { force: true });
+  swapInto(restored.path, db);
+  const next = Engine.open({ dbPath: db, forceCheck: true });
+  next.record({
+    type: 'backup.restored',
+    severity: 'warning',
+    message: `The damaged database was restored from ${restored.path}. The damaged file was kept as ${kept}.`,
+    data: { from: restored.path, damaged: kept, counts: restored.counts },
+  });
+  return { engine: next, restored, damagedKept: kept };
 }
 
 function safeFileName(name: string): string {

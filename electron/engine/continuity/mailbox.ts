@@ -8,7 +8,7 @@ import type { ImapFlow } from 'imapflow';
 import { z } from 'zod';
 import type { Engine } from '../engine';
 import { userError } from '../errors';
-import { newSecretRef, registerSecret, redact } from '../secrets';
+import { newSecretRef, registerSmtpAuth, redact } from '../secrets';
 import { secretStoreOf } from '../sending/context';
 
 export const MailboxSettingsSchema = z.object({
@@ -90,7 +90,9 @@ export async function openImap(
       next: 'Set it again with `understudy inbox setup ... --password-env VAR`.',
     });
   }
-  registerSecret(pass);
+  // IMAP LOGIN sends it as a quoted string, AUTHENTICATE PLAIN as base64: a server that echoes either
+  // must not put it in an error.
+  registerSmtpAuth(s.user, pass);
   const { ImapFlow } = await import('imapflow');
   const client = new ImapFlow({
     host: s.host,

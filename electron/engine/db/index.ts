@@ -25,6 +25,7 @@ export {
   openDatabase,
   migrate,
   runCheck,
+  sealDatabase,
   schemaVersion,
   useNativeBinding,
   type Db,

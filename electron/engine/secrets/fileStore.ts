@@ -65,6 +65,8 @@ export interface FileStoreOptions {
   scrypt?: ScryptParams;
   /** How long to wait for another process's lock before giving up. */
   lockTimeoutMs?: number;
+  /** Shortest passphrase for a new file; only tests that recreate an older file lower it. */
+  minNewPassphrase?: number;
 }
 
 function deriveKey(passphrase: string, salt: Buffer, p: ScryptParams): Promise<Buffer> {
@@ -108,6 +110,25 @@ function damaged(path: string, why: string, cause?: unknown) {
   });
 }
 
+/**
+ * The shortest passphrase a NEW secret file (or a new passphrase) accepts, in characters. The file
+ * sits next to the database, so anyone with a copy of both can try passphrases offline as fast as
+ * scrypt allows; 12 characters is NIST SP 800-63B's floor raised for an offline attack. An existing
+ * file with a shorter passphrase keeps opening: refusing it would lock the person out of their own
+ * passwords.
+ */
+export const MIN_NEW_PASSPHRASE = 12;
+
+function weakPassphrase(what: string, safe: string) {
+  return userError(`${what} is shorter than ${MIN_NEW_PASSPHRASE} characters.`, {
+    code: 'secrets_weak_passphrase',
+    safe,
+    next: `Choose a passphrase of at least ${MIN_NEW_PASSPHRASE} characters (a few unrelated words are easy to remember) and set it in UNDERSTUDY_PASSPHRASE or type it when asked.`,
+  });
+}
+
+const lengthOf = (s: string) => [...s.normalize('NFC')].length;
+
 export class EncryptedFileSecretStore implements SecretStore {
   readonly path: string;
   #passphrase: string;
@@ -131,18 +152,18 @@ export class EncryptedFileSecretStore implements SecretStore {
     this.#options = {
       scrypt: options.scrypt ?? DEFAULT_SCRYPT,
       lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+      minNewPassphrase: options.minNewPassphrase ?? MIN_NEW_PASSPHRASE,
     };
   }
 
   describe(): { backend: string; secure: boolean; warning?: string } {
-    const weak = this.#passphrase.length < 10;
+    const weak = lengthOf(this.#passphrase) < MIN_NEW_PASSPHRASE;
     return {
       backend: 'encrypted-file',
       secure: true,
       ...(weak
         ? {
-            warning:
-              'The secret file passphrase is shorter than 10 characters; a longer one is much harder to guess.',
+            warning: `The secret file passphrase is shorter than ${MIN_NEW_PASSPHRASE} characters; a longer one is much harder to guess.`,
           }
         : {}),
     };
@@ -196,9 +217,11 @@ export class EncryptedFileSecretStore implements SecretStore {
       throw userError('The new passphrase is empty.', {
         code: 'secrets_no_passphrase',
         safe: 'The secret file still opens with the old passphrase.',
-        next: 'Choose a passphrase of at least 10 characters.',
+        next: `Choose a passphrase of at least ${MIN_NEW_PASSPHRASE} characters.`,
       });
     }
+    if (lengthOf(newPassphrase) < MIN_NEW_PASSPHRASE)
+      throw weakPassphrase('The new passphrase', 'The secret file still opens with the old passphrase.');
     await this.#exclusive(async () => {
       const release = await this.#lock();
       try {
@@ -242,6 +265,12 @@ export class EncryptedFileSecretStore implements SecretStore {
       const release = await this.#lock();
       try {
         const { secrets, header, key } = await this.#load();
+        // Only a file about to be created is held to the minimum; an existing one keeps working.
+        if (this.#fresh?.header === header && lengthOf(this.#passphrase) < this.#options.minNewPassphrase)
+          throw weakPassphrase(
+            'The passphrase for the new secret file',
+            'No secret file was created and nothing was stored.',
+          );
         change(secrets);
         await this.#write(header, key, secrets);
       } finally {

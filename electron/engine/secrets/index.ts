@@ -19,7 +19,16 @@ export interface SecretStore {
 }
 
 export { EncryptedFileSecretStore, DEFAULT_SCRYPT, lockPathOf, type FileStoreOptions } from './fileStore';
-export { redact, redactError, registerSecret, forgetSecret } from './redact';
+export {
+  redact,
+  redactError,
+  registerSecret,
+  forgetSecret,
+  registerBasicAuth,
+  registerSmtpAuth,
+  registerXoauth2,
+  registerHeaderCredential,
+} from './redact';
 export { readPassphraseFromStdin } from './passphrase';
 
 export const SECRETS_FILE = 'secrets.enc';

@@ -150,3 +150,25 @@ export async function resumeInterruptedRuns(
   }
   return results;
 }
+
+/**
+ * Resolves once no live process holds the campaign's lease (finished, paused, or found dead by
+ * runIsDead), or when `signal` aborts. Polls the campaign_runs row about once a heartbeat: the holder
+ * is another process, so there is no event to wait on.
+ */
+export async function waitForLease(engine: Engine, id: number, signal?: AbortSignal): Promise<void> {
+  const t = DEFAULT_TUNING;
+  while (!signal?.aborted) {
+    const live = engine.repos.campaignRuns.running(id).some((r) => !runIsDead(engine, r, t.staleMs));
+    if (!live) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, t.heartbeatMs);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}

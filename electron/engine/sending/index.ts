@@ -2,9 +2,17 @@
  * The sending engine's public face (issue 3): what the scheduler, the handlers and the CLI call.
  * Rendering lives in ./render, classification in ./classify, the outbox in db/repos/deliveries.
  */
-export { runCampaign, type RunOptions } from './run';
+export { runCampaign, currentSummary, type RunOptions } from './run';
 export { sendTest, type TestSendOptions, type TestSendResult } from './testSend';
-export { pauseCampaign, resumeCampaign, cancelCampaign, retryFailed, resumeInterruptedRuns } from './control';
+export {
+  pauseCampaign,
+  resumeCampaign,
+  cancelCampaign,
+  retryFailed,
+  resumeInterruptedRuns,
+  waitForLease,
+} from './control';
+export { probeProcess, ownIdentity, judgeLease } from './lease';
 export {
   addProvider,
   updateProvider,
@@ -12,6 +20,8 @@ export {
   listProviders,
   testProvider,
   requireProvider,
+  checkProviderInput,
+  isLoopbackHost,
 } from './providers';
 export {
   createCampaign,

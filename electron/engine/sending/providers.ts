@@ -3,6 +3,7 @@
  * host, port, TLS mode and the provider's published limits; anything given explicitly wins. The
  * password goes straight into the secret store; SQLite keeps only its reference.
  */
+import { isIP } from 'node:net';
 import type { Engine } from '../engine';
 import { userError } from '../errors';
 import { newSecretRef, redact, type SecretStore } from '../secrets';
@@ -72,9 +73,47 @@ export function requireProvider(engine: Engine, name: string): ProviderRow {
   return p;
 }
 
+/** 127.0.0.0/8, ::1, localhost: the password never leaves this computer. Names are not resolved. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  if (isIP(h) === 4) return h.startsWith('127.');
+  if (isIP(h) === 6) return h === '::1' || /^::ffff:127\./.test(h) || /^(0+:){7}0*1$/.test(h);
+  return false;
+}
+
+/**
+ * A password sent with `tls: 'none'` crosses the network readable by anyone on the path (AUTH PLAIN
+ * and LOGIN are only base64). On loopback that is harmless; anywhere else the person must say so.
+ * Checked here, so the CLI, the API and the UI are all covered.
+ */
+export function plaintextAuthRisk(c: SmtpConfig, hasPassword: boolean): boolean {
+  return c.tls === 'none' && c.auth !== 'none' && hasPassword && !isLoopbackHost(c.host);
+}
+
+export function plaintextAuthWarning(name: string, c: SmtpConfig): string {
+  return `Warning: the password of "${name}" is sent unencrypted to ${c.host}:${c.port} (no TLS); anyone on the network path can read it. Use --tls starttls or implicit if the server supports it.`;
+}
+
+function refusePlaintextAuth(name: string, c: SmtpConfig): Error {
+  return userError(
+    `Provider "${name}" would send its password unencrypted to ${c.host} (--tls none to a host that is not this computer).`,
+    {
+      code: 'plaintext_auth',
+      safe: 'Nothing was changed and the password was not stored or sent.',
+      next: 'Use --tls starttls (port 587) or --tls implicit (port 465); if this relay truly has no TLS and the network is yours, add --allow-plaintext-auth.',
+    },
+  );
+}
+
 function resolve(
   input: ProviderInput,
   base?: ProviderRow,
+  hasPassword = false,
 ): { repo: Omit<RepoInput, 'secretRef'>; config: SmtpConfig } {
   const presetName = input.preset ?? base?.preset ?? undefined;
   if (presetName !== undefined && !PRESETS[presetName]) {
@@ -123,6 +162,12 @@ function resolve(
       : {}),
     ...((input.ehloName ?? was?.ehloName) ? { ehloName: input.ehloName ?? was?.ehloName } : {}),
   };
+  if (plaintextAuthRisk(config, hasPassword)) {
+    // An earlier consent holds only for the host it was given for.
+    const consent = input.allowPlaintextAuth ?? (was?.host === host && was.allowPlaintextAuth === true);
+    if (!consent) throw refusePlaintextAuth(input.name ?? base?.name ?? '', config);
+    config.allowPlaintextAuth = true;
+  }
   return {
     config,
     repo: {
@@ -140,6 +185,27 @@ function resolve(
   };
 }
 
+/**
+ * Checks an add (no `current`) or an update before anything is asked or stored: the CLI calls it
+ * before it prompts for a passphrase and a password. Returns the warning to show when the person
+ * accepted plaintext authentication, else null. Throws the same user errors add/update would.
+ */
+export function checkProviderInput(
+  engine: Engine,
+  input: Partial<ProviderInput>,
+  willHavePassword: boolean,
+  current?: string,
+): string | null {
+  const base = current === undefined ? undefined : requireProvider(engine, current);
+  const name = input.name ?? base?.name ?? '';
+  const { config } = resolve(
+    { ...input, name } as ProviderInput,
+    base,
+    willHavePassword || (base?.secretRef ?? null) !== null,
+  );
+  return config.allowPlaintextAuth ? plaintextAuthWarning(name, config) : null;
+}
+
 export async function addProvider(
   engine: Engine,
   input: ProviderInput,
@@ -152,7 +218,7 @@ export async function addProvider(
       next: 'Pick another name, or change it with `understudy providers update`, or remove it first.',
     });
   }
-  const { repo, config } = resolve(input);
+  const { repo, config } = resolve(input, undefined, Boolean(input.password));
   if (config.auth !== 'none' && !input.password) {
     throw userError(`Provider "${input.name}" uses AUTH ${config.auth} but no password was given.`, {
       code: 'no_password',
@@ -193,7 +259,11 @@ export async function updateProvider(
     engine.repos.providers.byName(input.name)
   )
     throw userError(`A provider named "${input.name}" already exists.`, { safe: 'Nothing was changed.' });
-  const { repo } = resolve({ ...input, name: input.name ?? base.name } as ProviderInput, base);
+  const { repo } = resolve(
+    { ...input, name: input.name ?? base.name } as ProviderInput,
+    base,
+    Boolean(input.password) || base.secretRef !== null,
+  );
   let secretRef = base.secretRef;
   if (input.password) {
     const store = secretStoreOf(engine, secrets);

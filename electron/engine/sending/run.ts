@@ -25,6 +25,7 @@
  * messages in flight at that moment — never more.
  */
 import { hostname } from 'node:os';
+import { judgeLease, ownIdentity } from './lease';
 import type { Engine } from '../engine';
 import { userError, isUnderstudyError } from '../errors';
 import type { SecretStore } from '../secrets';
@@ -171,6 +172,7 @@ export async function runCampaign(
       pid: process.pid,
       host: hostname(),
       now: engine.now(),
+      identity: ownIdentity(),
     },
     isDead,
   );
@@ -921,16 +923,16 @@ function clip(s: string): string {
   return t.length > 500 ? `${t.slice(0, 497)}...` : t;
 }
 
+/** Whether the process holding a 'running' row is gone, a zombie, a reused pid or silent (lease.ts). */
 export function runIsDead(engine: Engine, r: RunRow, staleMs: number): boolean {
-  const stale = engine.clock.now() - Date.parse(r.heartbeatAt) > staleMs;
-  if (r.host !== hostname()) return stale;
-  if (r.pid === process.pid) return !sendingContext(engine).runs.has(r.campaignId);
-  try {
-    process.kill(r.pid, 0);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return true;
-  }
-  return stale;
+  if (r.host === hostname() && r.pid === process.pid && (!r.identity || r.identity === ownIdentity()))
+    return !sendingContext(engine).runs.has(r.campaignId);
+  return judgeLease(r, engine.clock.now(), staleMs).dead;
+}
+
+/** Where a campaign stands now, as a summary (a `send --wait` whose campaign another process finished). */
+export function currentSummary(engine: Engine, campaignId: number, message: string): SendSummary {
+  return { ...summaryOf(engine, campaignId, 'finished', Date.now(), 0), durationMs: 0, message };
 }
 
 function summaryOf(

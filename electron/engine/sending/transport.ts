@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 import type { ProviderRow } from '../db/repos/providers';
 import type { RenderedMessage } from './render';
 import type { AuthMethod, TlsMode } from './presets';
-import { redact } from '../secrets';
+import { redact, registerSecret, registerSmtpAuth, registerXoauth2 } from '../secrets';
 import { canWriteFast, encodeMessage } from './mime';
 import { SmtpPool, type PoolAuth } from './smtpPool';
 
@@ -26,6 +26,8 @@ export interface SmtpConfig {
   auth: AuthMethod;
   /** Off only when the person asked for it (a self-signed internal relay). */
   allowInvalidCertificate?: boolean;
+  /** The person accepted sending the password unencrypted (tls none) to a host that is not loopback. */
+  allowPlaintextAuth?: boolean;
   /** Name announced in EHLO (default: the machine's host name). */
   ehloName?: string;
   /** Seconds; defaults below. */
@@ -62,11 +64,17 @@ export function smtpConfigOf(p: ProviderRow): SmtpConfig {
     ...(c.user ? { user: String(c.user) } : {}),
     auth: (c.auth ?? (c.user ? 'PLAIN' : 'none')) as AuthMethod,
     ...(c.allowInvalidCertificate ? { allowInvalidCertificate: true } : {}),
+    ...(c.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
     ...(c.ehloName ? { ehloName: String(c.ehloName) } : {}),
     ...(c.timeoutSeconds ? { timeoutSeconds: Number(c.timeoutSeconds) } : {}),
   };
 }
 
+/**
+ * nodemailer's auth options. This is where the secret goes on the wire, so every form it takes there
+ * (AUTH PLAIN/LOGIN payloads, the XOAUTH2 string) is registered with the redactor first: a server
+ * whose reply echoes the payload must not put the password into an error, an event or `--json`.
+ */
 function authOf(c: SmtpConfig, secret: string | undefined): Record<string, unknown> | undefined {
   if (c.auth === 'none' || !c.user) return undefined;
   if (c.auth === 'XOAUTH2') {
@@ -74,10 +82,14 @@ function authOf(c: SmtpConfig, secret: string | undefined): Record<string, unkno
     // nodemailer to refresh one (https://nodemailer.com/smtp/oauth2/).
     if (secret && secret.trim().startsWith('{')) {
       const o = JSON.parse(secret) as Record<string, string>;
+      for (const k of ['clientSecret', 'refreshToken', 'privateKey']) registerSecret(o[k]);
+      registerXoauth2(c.user, o.accessToken);
       return { type: 'OAuth2', user: c.user, ...o };
     }
+    registerXoauth2(c.user, secret);
     return { type: 'OAuth2', user: c.user, accessToken: secret ?? '' };
   }
+  registerSmtpAuth(c.user, secret);
   return { type: 'login', user: c.user, pass: secret ?? '', method: c.auth };
 }
 

@@ -266,6 +266,8 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
   });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // Sending a password with no encryption to another computer needs the person's explicit consent.
+  const [plaintextOk, setPlaintextOk] = useState(false);
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setF({ ...f, [k]: e.target.value });
   const list = (presets.value as Preset[] | null) ?? [];
@@ -299,6 +301,7 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
       tls: f.tls,
       ...(f.user ? { user: f.user } : {}),
       ...(f.password ? { password: f.password } : {}),
+      ...(f.tls === 'none' && f.password && plaintextOk ? { allowPlaintextAuth: true } : {}),
       perSecond: num(f.perSecond),
       perMinute: num(f.perMinute),
       perHour: num(f.perHour),
@@ -370,6 +373,13 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
             />
           </div>
         </div>
+        {f.tls === 'none' && f.password && (
+          <label className="small">
+            <input type="checkbox" checked={plaintextOk} onChange={(e) => setPlaintextOk(e.target.checked)} />{' '}
+            Send the password without encryption. Anyone on the network between this computer and the server
+            could read it: only for a server on a network you trust.
+          </label>
+        )}
         <fieldset className="caps">
           <legend>Sending caps (empty = none)</legend>
           {(['perSecond', 'perMinute', 'perHour', 'perDay'] as const).map((k) => (

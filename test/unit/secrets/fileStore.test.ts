@@ -131,7 +131,7 @@ describe('EncryptedFileSecretStore', () => {
   it('describe() names the backend and warns about a short passphrase', () => {
     const path = join(tempDir(), 'secrets.enc');
     expect(open(path).describe()).toEqual({ backend: 'encrypted-file', secure: true });
-    expect(open(path, 'short').describe().warning).toMatch(/shorter than 10/);
+    expect(open(path, 'short').describe().warning).toMatch(/shorter than 12/);
   });
 
   it('refuses an empty passphrase', () => {

@@ -20,6 +20,12 @@ export interface RunRow {
   finishedAt: string | null;
   summary: Record<string, unknown>;
   error: string | null;
+  /**
+   * The sending process's identity (Linux: boot id and start time) while the run is 'running', so a
+   * later process with the same pid is not mistaken for it. Kept in `summary` until the run ends (the
+   * summary is written only then), which needs no schema change.
+   */
+  identity: string | null;
 }
 
 interface RawRun {
@@ -37,6 +43,11 @@ interface RawRun {
   error: string | null;
 }
 
+const identityOf = (summary: Record<string, unknown>): string | null => {
+  const lease = summary.lease as { process?: unknown } | undefined;
+  return typeof lease?.process === 'string' ? lease.process : null;
+};
+
 const toRun = (r: RawRun): RunRow => ({
   id: r.id,
   campaignId: r.campaign_id,
@@ -50,6 +61,7 @@ const toRun = (r: RawRun): RunRow => ({
   finishedAt: r.finished_at,
   summary: JSON.parse(r.summary) as Record<string, unknown>,
   error: r.error,
+  identity: r.state === 'running' ? identityOf(JSON.parse(r.summary) as Record<string, unknown>) : null,
 });
 
 export class CampaignRunsRepo {
@@ -68,6 +80,8 @@ export class CampaignRunsRepo {
       pid: number;
       host: string;
       now: string;
+      /** See RunRow.identity. */
+      identity?: string | null;
     },
     isDead: (run: RunRow) => boolean,
   ): { run: RunRow; started: boolean; interrupted: RunRow[] } {
@@ -83,10 +97,19 @@ export class CampaignRunsRepo {
       }
       const info = this.db
         .prepare(
-          `INSERT INTO campaign_runs (campaign_id, state, via, dry_run, pid, host, started_at, heartbeat_at)
-           VALUES (?, 'running', ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO campaign_runs (campaign_id, state, via, dry_run, pid, host, started_at, heartbeat_at, summary)
+           VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.campaignId, input.via, input.dryRun ? 1 : 0, input.pid, input.host, input.now, input.now);
+        .run(
+          input.campaignId,
+          input.via,
+          input.dryRun ? 1 : 0,
+          input.pid,
+          input.host,
+          input.now,
+          input.now,
+          JSON.stringify(input.identity ? { lease: { process: input.identity } } : {}),
+        );
       return { run: this.byId(Number(info.lastInsertRowid))!, started: true, interrupted };
     });
     return tx.immediate();

@@ -11,7 +11,10 @@
  */
 import { UnderstudyError, type ErrorDetails } from '../../errors';
 import { systemClock, type Clock } from '../../clock';
-import { redact as redactSecrets } from '../../secrets/redact';
+import { redact as redactSecrets, registerHeaderCredential, registerSecret } from '../../secrets/redact';
+
+/** Headers whose value is a credential whatever it looks like. */
+const CREDENTIAL_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|x-auth-token)$/i;
 
 export type EspErrorCode =
   | 'esp_auth'
@@ -247,6 +250,13 @@ export class EspHttp {
   constructor(options: HttpClientOptions) {
     this.o = options;
     this.esp = options.esp;
+    // The key goes on the wire inside a header (Mailchimp: Basic base64("understudy:" + key)); an ESP
+    // or a proxy that echoes the header in an error body must not put it into a message or event.
+    for (const s of options.secrets) registerSecret(s);
+    for (const [name, value] of Object.entries(options.headers)) {
+      if (CREDENTIAL_HEADER.test(name) || options.secrets.some((s) => s && value.includes(s)))
+        registerHeaderCredential(value);
+    }
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.clock = options.clock ?? systemClock;
     this.sleep = options.sleep ?? realSleep;
