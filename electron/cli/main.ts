@@ -5,8 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { commands } from './commands';
-import { processIo, errorExitCode, type Io } from './context';
-import { isUnderstudyError } from '../engine/errors';
+import { common, CREATES_DATABASE, processIo, type Io } from './context';
+import { explainError } from '../engine/errors';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('understudy')
@@ -18,6 +18,9 @@ export function buildProgram(io: Io): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .showHelpAfterError('(run `understudy --help` for the commands)');
+  // Global options go before the command too (`understudy --db X --json lists`), the way git and
+  // docker take them; after it they still work, and the command's own wins.
+  common(program);
   // A command with subcommands (`incidents`, `incidents note`) takes --db and --json itself, and
   // commander gives an option to the first command that knows it: `incidents note 7 hi --db X` set
   // --db on `incidents`, and `note` then opened the app's own database. The action's command takes
@@ -29,9 +32,17 @@ export function buildProgram(io: Io): Command {
           action.setOptionValue(key, c.getOptionValue(key));
       }
     }
+    action.setOptionValue('dbMayCreate', CREATES_DATABASE.has(commandPath(action)));
   });
   for (const register of commands) register(program, io);
   return program;
+}
+
+/** "providers add" for the command `understudy providers add`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
@@ -45,17 +56,16 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       // --help and --version end through here with exit code 0.
       return e.exitCode === 0 ? 0 : 1;
     }
-    const code = errorExitCode(e);
-    if (json) {
-      const error = isUnderstudyError(e)
-        ? e.toJSON()
-        : { kind: 'internal', code: 'internal_error', message: (e as Error)?.message ?? String(e) };
-      io.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
-    }
-    if (isUnderstudyError(e)) io.stderr.write(`understudy: ${e.toLine()}\n`);
+    // The one place a failure becomes an exit code: what the person can fix exits 1 with what
+    // happened, what was kept safe and what to do (engine/errors.ts#explainError); only a bug exits 2.
+    const err = explainError(e);
+    const code = err.kind === 'user' ? 1 : 2;
+    if (json) io.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
+    if (err.kind === 'user') io.stderr.write(`understudy: ${err.toLine()}\n`);
     else {
-      io.stderr.write(`understudy: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-      if (io.env.UNDERSTUDY_DEBUG) io.stderr.write(`${(e as Error)?.stack ?? ''}\n`);
+      io.stderr.write(`understudy: internal error: ${err.message}\n`);
+      const cause = (err.cause ?? err) as Error | undefined;
+      if (io.env.UNDERSTUDY_DEBUG) io.stderr.write(`${cause?.stack ?? ''}\n`);
       else
         io.stderr.write(
           'Nothing was half-written: every change is made in one transaction. Run again with UNDERSTUDY_DEBUG=1 for details, and report it.\n',

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { UnderstudyError, userError, internalError } from '../errors';
+import { UnderstudyError, userError, internalError, explainError } from '../errors';
 import { migrations, LATEST_VERSION } from './migrations';
 
 export type Db = Database.Database;
@@ -211,6 +211,16 @@ export function runCheck(db: Db, kind: 'quick_check' | 'integrity_check'): strin
 }
 
 function damaged(path: string, cause: unknown): Error {
+  // A read-only file or folder, a full disk, a folder given as the database: not damage, and the
+  // person fixes it differently (engine/errors.ts#explainError).
+  const known = explainError(cause);
+  if (known.kind === 'user' && known.code !== 'db_damaged')
+    return userError(`${known.message} (${path})`, {
+      code: known.code,
+      safe: 'Understudy did not write to the database.',
+      ...(known.next ? { next: known.next } : {}),
+      cause,
+    });
   const detail = cause instanceof Error ? cause.message : String(cause);
   return userError(`The database at ${path} is damaged or is not an Understudy database (${detail}).`, {
     code: 'db_damaged',
