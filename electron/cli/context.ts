@@ -144,3 +144,8 @@ export function parseIntOption(name: string, value: string | undefined, min = 0)
 export function errorExitCode(e: unknown): number {
   return explainError(e).kind === 'user' ? 1 : 2;
 }
+
+/** "a, b or c": the values an option accepts, for messages (taken from the contract's enums). */
+export function orList(values: readonly string[]): string {
+  return values.length <= 1 ? (values[0] ?? '') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+}

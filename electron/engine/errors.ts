@@ -131,9 +131,12 @@ export function describeIssue(issue: IssueLike, labels: Record<string, string> =
       if (issue.input === undefined) return `${field} is required`;
       return `${field} must be a ${issue.expected === 'number' ? 'number' : (issue.expected ?? 'value')}`;
     case 'invalid_format':
+      // The contract's own patterns carry their rule in words ("must be a host name without …").
+      if (/^must\b/.test(issue.message)) return `${field} ${issue.message}`;
       return `${field} is not a valid ${issue.format ?? 'value'}`;
     default:
       // Custom refinements of the contract already speak in the field's words.
+      if (/^must\b/.test(issue.message)) return `${field} ${issue.message}`;
       return issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
   }
 }
@@ -366,4 +369,21 @@ export function explainError(e: unknown): UnderstudyError {
     safe: 'Nothing was half-written: every change is made in one transaction.',
     cause: e,
   });
+}
+
+/**
+ * Parses input with a schema of the contract; a refusal is a user error in the field's words, the same
+ * one the dispatcher gives the API and the UI (engine functions called directly by the CLI use this).
+ */
+export function parseInput<T>(
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { issues: readonly IssueLike[] } };
+  },
+  raw: unknown,
+): T {
+  const r = schema.safeParse(raw);
+  if (!r.success) throw fromIssues(r.error.issues);
+  return r.data;
 }

@@ -33,8 +33,10 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
       waitUntil: c.waitUntil,
     }));
   },
-  scheduleCampaign: async (engine, { campaignId, at, timeZone }) => {
-    const r = await service(engine).scheduler.schedule(campaignId, at, timeZone);
+  scheduleCampaign: async (engine, { campaignId, at, timeZone, sendNow }) => {
+    const r = await service(engine).scheduler.schedule(campaignId, at ?? null, timeZone, {
+      sendNow: sendNow === true,
+    });
     return { utc: r.utc, shown: r.shown, note: r.note };
   },
   pauseScheduled: async (engine, { campaignId }) => ({

@@ -52,7 +52,10 @@ export function SendingSettings() {
     for (const f of SENDING_FIELDS) {
       const v = (values[f.key] ?? '').trim();
       if (v === (current?.[f.key] ?? '')) continue;
-      const r = await act('setSendingSetting', { key: f.key, value: v });
+      // A cleared field removes the setting (an empty value is refused by the engine).
+      const r = await (v === ''
+        ? act('unsetSendingSetting', { key: f.key })
+        : act('setSendingSetting', { key: f.key, value: v }));
       if (!r.ok && r.error) return setError(r.error);
     }
     setSaved(true);
