@@ -146,7 +146,15 @@ export function fromIssues(
   issues: readonly IssueLike[],
   labels: Record<string, string> = {},
 ): UnderstudyError {
-  const parts = [...new Set(issues.map((i) => describeIssue(i, labels)))];
+  // One rule per field is enough to fix it: "must not be empty", not also "must be a host name".
+  const seen = new Set<string>();
+  const first = issues.filter((i) => {
+    const k = i.path.map(String).join('.');
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+  const parts = [...new Set(first.map((i) => describeIssue(i, labels)))];
   const text = parts.join('; ');
   return userError(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`, {
     code: 'bad_input',
@@ -215,7 +223,9 @@ const READ_ONLY_NEXT =
 
 /** What a Node file-system error means for the person, or undefined when it is not one they caused. */
 function explainErrno(e: ErrnoLike): UnderstudyError | undefined {
-  const where = e.path ? ` ${quoteInput(e.path, 200)}` : '';
+  // A rename names its source in `path`; the person gave the destination.
+  const target = e.syscall === 'rename' && e.dest ? e.dest : e.path;
+  const where = target ? ` ${quoteInput(target, 200)}` : '';
   switch (e.code) {
     case 'EISDIR':
       return userError(`${where.trim() || 'The path'} is a folder, not a file.`, {
