@@ -38,6 +38,14 @@ export function buildProgram(io: Io): Command {
   return program;
 }
 
+/**
+ * The engine's messages speak to everyone (the app too), so they name no flags; where the command line
+ * has its own way to do what `next` says, it is added here, by error code.
+ */
+const CLI_HINTS: Record<string, string> = {
+  time_in_past: ' To send now: --now.',
+};
+
 /** "providers add" for the command `understudy providers add`. */
 function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -61,7 +69,7 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     const err = explainError(e);
     const code = err.kind === 'user' ? 1 : 2;
     if (json) io.stdout.write(`${JSON.stringify({ error: err.toJSON() }, null, 2)}\n`);
-    if (err.kind === 'user') io.stderr.write(`understudy: ${err.toLine()}\n`);
+    if (err.kind === 'user') io.stderr.write(`understudy: ${err.toLine()}${CLI_HINTS[err.code] ?? ''}\n`);
     else {
       io.stderr.write(`understudy: internal error: ${err.message}\n`);
       const cause = (err.cause ?? err) as Error | undefined;

@@ -118,7 +118,7 @@ export function refusePastSendTime(utc: string, nowMs: number, zone: string, saf
   throw userError(`${displayTime(utc, zone)} is in the past.`, {
     code: 'time_in_past',
     safe,
-    next: 'Choose a time in the future, or say "send now" (--now on the command line).',
+    next: 'Choose a time in the future, or send it now.',
   });
 }
 

@@ -183,7 +183,7 @@ const cases: Case[] = [
   {
     name: 'campaigns add --at in the past',
     args: () => campaign('--at', PAST),
-    words: /is in the past.*--now/,
+    words: /is in the past.*send it now.*--now/,
   },
   {
     name: 'campaigns add --at without an offset',
@@ -213,7 +213,7 @@ const cases: Case[] = [
   {
     name: 'schedule set in the past',
     args: () => ['schedule', 'set', '1', PAST],
-    words: /is in the past.*--now/,
+    words: /is in the past.*send it now.*--now/,
   },
   { name: 'schedule set without a time', args: () => ['schedule', 'set', '1'], words: /send time is needed/ },
   {
