@@ -56,7 +56,7 @@ export const ProviderInputSchema = z.object({
   priority: z.number().int().min(0).max(10_000).optional(),
   weight: z.number().min(0).max(1000).optional(),
   allowInvalidCertificate: z.boolean().optional(),
-  ehloName: z.string().max(253).optional(),
+  ehloName: HostSchema.optional(),
   enabled: z.boolean().optional(),
 });
 export type ProviderInput = z.input<typeof ProviderInputSchema>;

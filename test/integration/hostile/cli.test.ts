@@ -164,6 +164,37 @@ const cases: Case[] = [
     args: () => ['providers', 'update', 'relay', '--per-day', '0'],
     words: /per day must be greater than 0/i,
   },
+  {
+    name: '--ehlo with CR/LF',
+    args: () => provider('--port', '25', '--ehlo', 'mx.example.com\r\nMAIL FROM:<a@b>'),
+    words: /ehlo name must be a host name without spaces or line breaks/i,
+  },
+  {
+    name: 'policy --outage unknown (the contract’s words, not zod’s)',
+    args: () => ['policy', '--outage', 'sometimes'],
+    words: /mode must be one of: pause, wait, backup/,
+  },
+  {
+    name: 'policy --wait-minutes 0',
+    args: () => ['policy', '--wait-minutes', '0'],
+    words: /wait minutes must be at least 1/,
+  },
+  {
+    name: 'incidents notice --at in the past',
+    args: () => [
+      'incidents',
+      'notice',
+      '--kind',
+      'status',
+      '--list',
+      'Customers',
+      '--from',
+      'shop@example.com',
+      '--at',
+      PAST,
+    ],
+    words: /is in the past/,
+  },
   // --- send times: strict, never in the past unless "send now" ----------------------------------
   {
     name: 'campaigns add --at 30 February',
