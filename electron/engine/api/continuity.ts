@@ -77,6 +77,8 @@ export const IncidentSchema = z.object({
 
 export const OutageModeSchema = z.enum(['pause', 'wait', 'backup']);
 export const CatchUpPolicySchema = z.enum(['send', 'ask', 'skip']);
+/** What a subscriber notice is: a status notice during an outage, or an apology after it. */
+export const NoticeKindSchema = z.enum(['status', 'apology']);
 /** The answer to a missed send time. */
 export const CatchUpDecisionSchema = z.enum(['send', 'skip']);
 
@@ -336,7 +338,7 @@ export const communicationCalls = {
     description:
       'Create a subscriber status notice or an apology (optionally with a compensation code each) as a campaign.',
     input: z.object({
-      kind: z.enum(['status', 'apology']),
+      kind: NoticeKindSchema,
       list: z.string().min(1),
       from: z.string().min(3),
       company: z.string().optional(),

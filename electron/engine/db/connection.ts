@@ -4,7 +4,7 @@
  * a newer Understudy, and checks the file for damage so a corrupt mirror is reported, never trusted.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UnderstudyError, userError, internalError, explainError } from '../errors';
 import { migrations, LATEST_VERSION } from './migrations';
@@ -213,7 +213,23 @@ export function runCheck(db: Db, kind: 'quick_check' | 'integrity_check'): strin
 function damaged(path: string, cause: unknown): Error {
   // A read-only file or folder, a full disk, a folder given as the database: not damage, and the
   // person fixes it differently (engine/errors.ts#explainError).
-  const known = explainError(cause);
+  let known = explainError(cause);
+  // SQLite says "unable to open database file" whether the folder is missing or read-only: ask the
+  // file system which, so the person is told the right thing to fix.
+  if (known.code === 'db_cannot_open') {
+    try {
+      accessSync(dirname(path), fsConstants.W_OK);
+    } catch (e) {
+      const fs = explainError(e);
+      if (fs.kind === 'user')
+        known = userError(
+          fs.code === 'read_only' || fs.code === 'permission_denied'
+            ? 'The database is in a folder that cannot be written (a read-only disk, or no permission): SQLite needs to write beside it.'
+            : fs.message,
+          { code: 'db_read_only', ...(known.next ? { next: known.next } : {}) },
+        );
+    }
+  }
   if (known.kind === 'user' && known.code !== 'db_damaged')
     return userError(`${known.message} (${path})`, {
       code: known.code,
