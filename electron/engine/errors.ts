@@ -128,7 +128,8 @@ export function describeIssue(issue: IssueLike, labels: Record<string, string> =
       return `${field} must be one of: ${(issue.values ?? []).map(String).join(', ')}`;
     case 'invalid_type':
       if (issue.expected === 'int') return `${field} must be a whole number`;
-      if (issue.input === undefined) return `${field} is required`;
+      // zod leaves the input out of its issues unless asked; its message says what was received.
+      if (/received undefined/.test(issue.message)) return `${field} is required`;
       return `${field} must be a ${issue.expected === 'number' ? 'number' : (issue.expected ?? 'value')}`;
     case 'invalid_format':
       // The contract's own patterns carry their rule in words ("must be a host name without …").

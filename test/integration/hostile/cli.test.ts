@@ -553,6 +553,11 @@ describe('the API gives the same refusal as the CLI (one contract, one mapping)'
         ok: false,
         error: { kind: 'user', message: expect.stringMatching(/^Host must be a host name/) },
       });
+      const typed = await dispatch('addProvider', { host: 'h', port: '25' });
+      expect(typed).toMatchObject({
+        ok: false,
+        error: { message: 'Name is required; port must be a number.' },
+      });
       const cap = await dispatch('addProvider', { name: 'x', host: 'h', port: 25, perDay: 0 });
       expect(cap).toMatchObject({ ok: false, error: { message: 'Per day must be greater than 0.' } });
       const base = { list: 'Customers', subject: 'S', from: 'a@example.com', html: '<p>x</p>' };
