@@ -77,6 +77,14 @@ export function checkDbPath(opts: CommonOptions, io: Io): string {
   if (st || opts.dbMayCreate) return path;
   const folder = dirname(path);
   const folderExists = statSync(folder, { throwIfNoEntry: false })?.isDirectory() === true;
+  const create =
+    'A new database is made by `understudy import FILE --list NAME`, `settings set` or `providers add`.';
+  if (opts.db === undefined)
+    throw userError(`There is no Understudy database yet (looked at ${quoteInput(path, 200)}).`, {
+      code: 'db_missing',
+      safe: 'Nothing was created.',
+      next: `Start by importing a list: \`understudy import FILE --list NAME\`, or give your database with --db PATH.`,
+    });
   throw userError(
     folderExists
       ? `There is no Understudy database at ${quoteInput(path, 200)}.`
@@ -84,7 +92,7 @@ export function checkDbPath(opts: CommonOptions, io: Io): string {
     {
       code: 'db_missing',
       safe: 'Nothing was created.',
-      next: 'Check the --db path (a typo, or a disk that is not connected?). A new database is made by `understudy import FILE --list NAME`, `settings set` or `providers add`.',
+      next: `Check the --db path (a typo, or a disk that is not connected?). ${create}`,
     },
   );
 }

@@ -47,6 +47,8 @@ interface Case {
   /** What to compare before and after (default: the fixture's folder and database). */
   where?: (f: Fixture) => { dir: string; db: string };
   spawn?: boolean;
+  /** Run without --db, with this environment (the app's default database path). */
+  env?: (f: Fixture) => NodeJS.ProcessEnv;
 }
 
 const provider = (...extra: string[]) => [
@@ -305,6 +307,12 @@ const cases: Case[] = [
     words: /no Understudy database/,
   },
   {
+    name: 'lists with no database yet at the default path',
+    args: () => ['lists'],
+    env: (x) => ({ UNDERSTUDY_DB: join(x.dir, 'fresh', 'understudy.db') }),
+    words: /no Understudy database yet.*Nothing was created.*understudy import FILE/,
+  },
+  {
     name: '--db a folder',
     args: (x) => ['lists', '--db', x.folder],
     words: /is a folder, not a database file/,
@@ -370,12 +378,12 @@ const diskCases: Case[] = [
 
 async function run(c: Case): Promise<{ code: number; text: string }> {
   const args = c.args(f);
-  const withDb = args.includes('--db') ? args : [...args, '--db', f.db];
+  const withDb = args.includes('--db') || c.env ? args : [...args, '--db', f.db];
   if (c.spawn) {
     const r = spawnSync(process.execPath, [bin, ...withDb], { encoding: 'utf8', env: { ...process.env } });
     return { code: r.status ?? -1, text: `${r.stdout}\n${r.stderr}` };
   }
-  const r = await cli(withDb);
+  const r = await cli(withDb, c.env?.(f));
   return { code: r.code, text: r.stderr };
 }
 
