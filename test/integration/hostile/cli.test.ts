@@ -576,6 +576,8 @@ describe('the API gives the same refusal as the CLI (one contract, one mapping)'
       const now = await dispatch('createCampaign', { ...base, sendNow: true });
       expect(now).toMatchObject({ ok: true, value: { status: 'scheduled' } });
       const id = (now as { value: { id: number } }).value.id;
+      const edit = await dispatch('updateCampaign', { id, at: PAST });
+      expect(edit).toMatchObject({ ok: false, error: { code: 'time_in_past' } });
       const sched = await dispatch('scheduleCampaign', { campaignId: id, at: PAST, timeZone: 'UTC' });
       expect(sched).toMatchObject({ ok: false, error: { code: 'time_in_past' } });
       const empty = await dispatch('setSendingSetting', { key: 'postal_address', value: '' });
