@@ -10,7 +10,7 @@ import { useNativeBinding } from '../engine/db';
 import { applyPendingRestore } from '../engine/continuity/backups';
 import { createDispatcher } from '../engine/handlers';
 import { eventChannels } from '../engine/api/events';
-import { isUnderstudyError } from '../engine/errors';
+import { explainError } from '../engine/errors';
 import { previewImport } from '../server/importPreview';
 import { attachSecrets, startBackground } from '../server/background';
 import type { SecretStore } from '../engine/secrets';
@@ -84,7 +84,8 @@ async function start(port: MessagePortMain): Promise<void> {
     await applyPendingRestore(argValue('--db')!);
     engine = Engine.open({ dbPath: argValue('--db')! });
   } catch (e) {
-    const err = isUnderstudyError(e) ? e.toJSON() : { message: (e as Error)?.message ?? String(e) };
+    // A read-only or full disk, a folder where the database should be: said in plain words.
+    const err = explainError(e).toJSON();
     send({ kind: 'fatal', error: err });
     return;
   }

@@ -1,18 +1,25 @@
 /** `campaigns add|list|show|policy`: campaigns to send through the backup chain, and their outage policy. */
-import type { Command } from 'commander';
-import { readFileSync, existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { readFileSync, statSync } from 'node:fs';
 import { common, output, parseIntOption, withEngine, type CommonOptions, type Io } from '../context';
-import { userError } from '../../engine/errors';
+import { quoteInput, userError } from '../../engine/errors';
 import { createCampaign, getCampaign, listCampaigns, requireCampaign } from '../../engine/sending';
 import { describePolicy, policyInForce, setCampaignPolicy } from '../../engine/continuity/policy';
 import { DialectSchema, type Campaign } from '../../engine/api/sending';
 
 function readBody(flag: string, file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
-  if (!existsSync(file))
-    throw userError(`The ${flag} file ${file} does not exist.`, {
+  const st = statSync(file, { throwIfNoEntry: false });
+  if (!st)
+    throw userError(`The ${flag} file ${quoteInput(file, 200)} does not exist.`, {
       safe: 'Nothing was changed.',
       next: 'Check the path.',
+    });
+  if (st.isDirectory())
+    throw userError(`The ${flag} path ${quoteInput(file, 200)} is a folder, not a file.`, {
+      code: 'is_a_folder',
+      safe: 'Nothing was changed.',
+      next: `Give the ${flag === '--html' ? 'HTML' : 'text'} file itself.`,
     });
   return readFileSync(file, 'utf8');
 }
@@ -39,8 +46,14 @@ export function registerCampaigns(program: Command, io: Io): void {
       .option('--text <file>', 'the plain-text body (default: derived from the HTML)')
       .option('--reply-to <address>', 'Reply-To address')
       .option('--name <name>', 'an internal name (default: the subject)')
-      .option('--dialect <dialect>', 'merge tags: mailchimp|brevo|mailerlite|kit|local', 'local')
-      .option('--at <iso>', 'when to send, ISO-8601 with an offset, e.g. 2026-12-01T09:00:00+01:00'),
+      .addOption(
+        new Option('--dialect <dialect>', 'merge tags of').choices(DialectSchema.options).default('local'),
+      )
+      .option(
+        '--at <iso>',
+        'when to send, ISO-8601 with an offset, e.g. 2026-12-01T09:00:00+01:00 (not in the past)',
+      )
+      .option('--now', 'send now: schedule it for this moment (`understudy run` sends it at once)'),
   ).action(
     async (
       opts: CommonOptions & {
@@ -53,6 +66,7 @@ export function registerCampaigns(program: Command, io: Io): void {
         name?: string;
         dialect: string;
         at?: string;
+        now?: boolean;
       },
     ) => {
       const dialect = DialectSchema.safeParse(opts.dialect);
@@ -75,7 +89,8 @@ export function registerCampaigns(program: Command, io: Io): void {
           dialect: dialect.data,
           ...(opts.replyTo ? { replyTo: opts.replyTo } : {}),
           ...(opts.name ? { name: opts.name } : {}),
-          ...(opts.at ? { at: opts.at } : {}),
+          ...(opts.at !== undefined ? { at: opts.at } : {}),
+          ...(opts.now ? { sendNow: true } : {}),
         });
         output(
           opts,

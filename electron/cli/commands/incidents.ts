@@ -1,6 +1,7 @@
 /** `incidents`, `incidents show ID`, `incidents note ID TEXT`: outages and their timelines. */
 import type { Command } from 'commander';
-import { common, output, withEngine, type CommonOptions, type Io } from '../context';
+import { common, orList, output, withEngine, type CommonOptions, type Io } from '../context';
+import { NoticeKindSchema } from '../../engine/api/continuity';
 import { addNote, requireIncident, timeline } from '../../engine/continuity/incidents';
 import { humanDuration } from '../../engine/continuity/time';
 import { userError } from '../../engine/errors';
@@ -87,7 +88,7 @@ export function registerIncidents(program: Command, io: Io): void {
       .description(
         'create a subscriber status notice or an apology as a campaign (send it with `understudy send ID`)',
       )
-      .requiredOption('--kind <kind>', 'status | apology')
+      .requiredOption('--kind <kind>', NoticeKindSchema.options.join(' | '))
       .requiredOption('--list <name>', 'the list to write to')
       .requiredOption('--from <address>', '"Name <address>" or an address')
       .option('--company <name>', 'business name in the text (default: the list name)')
@@ -108,8 +109,10 @@ export function registerIncidents(program: Command, io: Io): void {
         at?: string;
       },
     ) => {
-      if (opts.kind !== 'status' && opts.kind !== 'apology')
-        throw userError('--kind is "status" or "apology".');
+      if (!NoticeKindSchema.safeParse(opts.kind).success)
+        throw userError(`--kind is ${orList(NoticeKindSchema.options.map((k) => `"${k}"`))}.`, {
+          safe: 'Nothing was changed.',
+        });
       await withEngine(opts, io, (engine) => {
         const r = createNotice(engine, {
           kind: opts.kind as 'status' | 'apology',

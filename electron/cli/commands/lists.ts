@@ -11,7 +11,10 @@ import {
 } from '../context';
 import { importFile } from '../../engine/mirror/csv/importer';
 import { exportList } from '../../engine/mirror/csv/exporter';
-import { listSummaries, querySubscribers } from '../../engine/mirror/lists';
+import { listSummaries, querySubscribers, streamSubscribers } from '../../engine/mirror/lists';
+import type { Engine } from '../../engine/engine';
+import type { Subscriber } from '../../engine/api/lists';
+import { once } from 'node:events';
 import { IMPORT_FIELDS, IMPORT_FORMATS, ImportFormatSchema } from '../../engine/api/lists';
 import { shown } from '../../engine/mirror/csv/display';
 import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
@@ -176,36 +179,67 @@ export function registerLists(program: Command, io: Io): void {
       .requiredOption('--list <name>', 'the list')
       .option('--status <status>', `only this status (${SUBSCRIBER_STATUSES.join('|')})`)
       .option('--search <text>', 'email address or name starting with this text')
-      .option('--limit <n>', 'at most this many rows (1-1000)', '50')
+      .option('--limit <n>', 'at most this many rows (above 1000 they are streamed as they are read)', '50')
+      .option('--all', 'every matching row, streamed (JSON: the same document, written row by row)')
       .option('--offset <n>', 'skip this many rows', '0'),
   ).action(
     async (
-      opts: CommonOptions & { list: string; status?: string; search?: string; limit: string; offset: string },
+      opts: CommonOptions & {
+        list: string;
+        status?: string;
+        search?: string;
+        limit: string;
+        offset: string;
+        all?: boolean;
+      },
     ) => {
       if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
         throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
       }
       const limit = parseIntOption('limit', opts.limit, 1)!;
-      if (limit > 1000) throw userError('--limit must be at most 1000; page with --offset for more.');
-      await withEngine(opts, io, (engine) => {
-        const page = querySubscribers(engine, {
-          list: opts.list,
-          status: opts.status as never,
-          search: opts.search,
-          limit,
-          offset: parseIntOption('offset', opts.offset, 0)!,
-        });
+      const offset = parseIntOption('offset', opts.offset, 0)!;
+      await withEngine(opts, io, async (engine) => {
+        const query = { list: opts.list, status: opts.status as never, search: opts.search };
+        if (opts.all || limit > PAGE_LIMIT) {
+          await streamRows(engine, opts, { ...query, offset, ...(opts.all ? {} : { limit }) });
+          return;
+        }
+        const page = querySubscribers(engine, { ...query, limit, offset });
         output(opts, io, page, () =>
-          [
-            ...page.rows.map(
-              (s) => `${s.email}\t${s.status}\t${[s.firstName, s.lastName].filter(Boolean).join(' ')}`,
-            ),
-            `(${page.rows.length} of ${page.total})`,
-          ].join('\n'),
+          [...page.rows.map(subscriberLine), `(${page.rows.length} of ${page.total})`].join('\n'),
         );
       });
     },
   );
+
+  /**
+   * Writes rows as they are read, a page at a time, waiting when stdout is full: the same output as
+   * a page (`{"total": N, "rows": [...]}` with --json), without a whole list in memory.
+   */
+  async function streamRows(
+    engine: Engine,
+    opts: CommonOptions,
+    q: Parameters<typeof streamSubscribers>[1],
+  ): Promise<void> {
+    const total = querySubscribers(engine, { ...q, limit: 1, offset: 0 }).total ?? 0;
+    const write = async (text: string) => {
+      if (!io.stdout.write(text)) await once(io.stdout, 'drain');
+    };
+    let n = 0;
+    if (opts.json) await write(`{\n  "total": ${total},\n  "rows": [`);
+    for (const s of streamSubscribers(engine, q)) {
+      await write(opts.json ? `${n ? ',' : ''}\n    ${JSON.stringify(s)}` : `${subscriberLine(s)}\n`);
+      n++;
+    }
+    await write(opts.json ? `${n ? '\n  ' : ''}]\n}\n` : `(${n} of ${total})\n`);
+  }
+}
+
+/** Above this many rows, `subscribers` streams instead of building one page. */
+const PAGE_LIMIT = 1000;
+
+function subscriberLine(s: Subscriber): string {
+  return `${s.email}\t${s.status}\t${[s.firstName, s.lastName].filter(Boolean).join(' ')}`;
 }
 
 function pct(a: number, b: number): string {

@@ -3,8 +3,8 @@
  * environment variable (--password-env) or stdin, never from argv.
  */
 import type { Command } from 'commander';
-import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
-import { userError } from '../../engine/errors';
+import { common, dbPathOf, orList, output, withEngine, type CommonOptions, type Io } from '../context';
+import { quoteInput, userError } from '../../engine/errors';
 import {
   addProvider,
   listProviders,
@@ -15,7 +15,7 @@ import {
   checkProviderInput,
   PRESETS,
 } from '../../engine/sending';
-import type { Provider, ProviderInput } from '../../engine/api/sending';
+import { AuthMethodSchema, TlsModeSchema, type Provider, type ProviderInput } from '../../engine/api/sending';
 import { openSecrets, readPassword, StdinLines } from './secrets';
 
 interface ProviderFlags extends CommonOptions {
@@ -44,22 +44,25 @@ interface ProviderFlags extends CommonOptions {
 function providerFlags(cmd: Command): Command {
   return cmd
     .option('--host <host>', 'SMTP server host name')
-    .option('--port <port>', 'port: 465 (implicit TLS) or 587 (STARTTLS), 25')
-    .option('--tls <mode>', 'implicit | starttls | none (certificate checks stay on)')
+    .option('--port <port>', 'port 1-65535: 465 (implicit TLS) or 587 (STARTTLS), 25')
+    .option('--tls <mode>', `${TlsModeSchema.options.join(' | ')} (certificate checks stay on)`)
     .option('--user <user>', 'login user name')
     .option(
       '--auth <method>',
-      'PLAIN | LOGIN | XOAUTH2 | none (XOAUTH2: the password is an access token or a JSON refresh setup)',
+      `${AuthMethodSchema.options.join(' | ')} (XOAUTH2: the password is an access token or a JSON refresh setup)`,
     )
-    .option('--password-env <VAR>', 'read the password from this environment variable (else from stdin)')
+    .option(
+      '--password-env <VAR>',
+      'read the password from this environment variable (else from stdin); needs --user',
+    )
     .option('--preset <name>', `defaults and real limits of: ${Object.keys(PRESETS).join(', ')}`)
-    .option('--per-second <n>', 'messages per second (may be fractional, e.g. 0.5)')
-    .option('--per-minute <n>', 'messages per minute')
-    .option('--per-hour <n>', 'messages per hour')
-    .option('--per-day <n>', 'messages per rolling 24 hours')
-    .option('--max-connections <n>', 'simultaneous SMTP connections')
-    .option('--priority <n>', 'failover order: lower is tried first (default 100)')
-    .option('--weight <w>', 'share of a campaign among providers of the same priority (default 1)')
+    .option('--per-second <n>', 'messages per second, above 0 (may be fractional, e.g. 0.5), or none')
+    .option('--per-minute <n>', 'messages per minute: a whole number above 0, or none')
+    .option('--per-hour <n>', 'messages per hour: a whole number above 0, or none')
+    .option('--per-day <n>', 'messages per rolling 24 hours: a whole number above 0, or none')
+    .option('--max-connections <n>', 'simultaneous SMTP connections (1-50)')
+    .option('--priority <n>', 'failover order 0-10000: lower is tried first (default 100)')
+    .option('--weight <w>', 'share of a campaign among providers of the same priority, 0-1000 (default 1)')
     .option('--insecure-tls', 'accept an invalid or self-signed certificate (only for a relay you control)')
     .option(
       '--allow-plaintext-auth',
@@ -68,49 +71,45 @@ function providerFlags(cmd: Command): Command {
     .option('--ehlo <name>', 'host name announced in EHLO');
 }
 
-function num(flag: string, v: string | undefined, integer: boolean): number | undefined {
+/** A number as typed; its range (port 1–65535, caps above 0, …) is the contract's to check. */
+function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
-    throw userError(
-      `--${flag} must be ${integer ? 'a whole number' : 'a number'} of at least 0, not "${v}".`,
-      {
-        safe: 'Nothing was changed.',
-      },
-    );
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n))
+    throw userError(`--${flag} must be a number, not "${quoteInput(v)}".`, { safe: 'Nothing was changed.' });
   return n;
 }
 
 function toInput(o: ProviderFlags): Partial<ProviderInput> {
   const tls = o.tls;
-  if (tls !== undefined && !['implicit', 'starttls', 'none'].includes(tls))
-    throw userError(`--tls must be implicit, starttls or none, not "${tls}".`, {
+  if (tls !== undefined && !TlsModeSchema.safeParse(tls).success)
+    throw userError(`--tls must be ${orList(TlsModeSchema.options)}, not "${quoteInput(tls)}".`, {
       safe: 'Nothing was changed.',
     });
-  const auth = o.auth?.toUpperCase();
-  if (auth !== undefined && !['PLAIN', 'LOGIN', 'XOAUTH2', 'NONE'].includes(auth))
-    throw userError(`--auth must be PLAIN, LOGIN, XOAUTH2 or none, not "${o.auth}".`, {
+  const auth =
+    o.auth === undefined ? undefined : o.auth.toLowerCase() === 'none' ? 'none' : o.auth.toUpperCase();
+  if (auth !== undefined && !AuthMethodSchema.safeParse(auth).success)
+    throw userError(`--auth must be ${orList(AuthMethodSchema.options)}, not "${quoteInput(o.auth)}".`, {
       safe: 'Nothing was changed.',
     });
-  const cap = (flag: string, v: string | undefined, integer: boolean) => {
-    const n = num(flag, v, integer);
-    return n === undefined ? undefined : n === 0 ? null : n;
-  };
+  // "none" removes a cap; 0 is refused (it would stop the provider for good, silently).
+  const cap = (flag: string, v: string | undefined) =>
+    v !== undefined && ['none', 'off'].includes(v.trim().toLowerCase()) ? null : num(flag, v);
   const input: Partial<ProviderInput> = {
     ...(o.name ? { name: o.name } : {}),
-    ...(o.host ? { host: o.host } : {}),
-    ...(o.port ? { port: num('port', o.port, true)! } : {}),
+    ...(o.host !== undefined ? { host: o.host } : {}),
+    ...(o.port !== undefined ? { port: num('port', o.port)! } : {}),
     ...(tls ? { tls: tls as ProviderInput['tls'] } : {}),
     ...(o.user ? { user: o.user } : {}),
-    ...(auth ? { auth: (auth === 'NONE' ? 'none' : auth) as ProviderInput['auth'] } : {}),
+    ...(auth ? { auth: auth as ProviderInput['auth'] } : {}),
     ...(o.preset ? { preset: o.preset } : {}),
-    ...(o.perSecond !== undefined ? { perSecond: cap('per-second', o.perSecond, false) } : {}),
-    ...(o.perMinute !== undefined ? { perMinute: cap('per-minute', o.perMinute, true) } : {}),
-    ...(o.perHour !== undefined ? { perHour: cap('per-hour', o.perHour, true) } : {}),
-    ...(o.perDay !== undefined ? { perDay: cap('per-day', o.perDay, true) } : {}),
-    ...(o.maxConnections ? { maxConnections: num('max-connections', o.maxConnections, true)! } : {}),
-    ...(o.priority ? { priority: num('priority', o.priority, true)! } : {}),
-    ...(o.weight ? { weight: num('weight', o.weight, false)! } : {}),
+    ...(o.perSecond !== undefined ? { perSecond: cap('per-second', o.perSecond) } : {}),
+    ...(o.perMinute !== undefined ? { perMinute: cap('per-minute', o.perMinute) } : {}),
+    ...(o.perHour !== undefined ? { perHour: cap('per-hour', o.perHour) } : {}),
+    ...(o.perDay !== undefined ? { perDay: cap('per-day', o.perDay) } : {}),
+    ...(o.maxConnections !== undefined ? { maxConnections: num('max-connections', o.maxConnections)! } : {}),
+    ...(o.priority !== undefined ? { priority: num('priority', o.priority)! } : {}),
+    ...(o.weight !== undefined ? { weight: num('weight', o.weight)! } : {}),
     ...(o.insecureTls ? { allowInvalidCertificate: true } : {}),
     ...(o.allowPlaintextAuth ? { allowPlaintextAuth: true } : {}),
     ...(o.ehlo ? { ehloName: o.ehlo } : {}),
@@ -153,6 +152,15 @@ export function registerProviders(program: Command, io: Io): void {
         next: 'Use `understudy providers add smtp --name N --host H --port P`; ESP connections are set up with `understudy esp`.',
       });
     const input = toInput(opts) as ProviderInput;
+    if (opts.passwordEnv && !opts.user)
+      throw userError(
+        '--password-env was given without --user: a password needs a user name to log in with.',
+        {
+          code: 'password_without_user',
+          safe: 'Nothing was changed.',
+          next: 'Add --user NAME, or leave out --password-env for a server without login.',
+        },
+      );
     await withEngine(opts, io, async (engine) => {
       const lines = new StdinLines(io);
       const needsPassword = Boolean(opts.user) && input.auth !== 'none';

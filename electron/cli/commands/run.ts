@@ -4,7 +4,8 @@
  * shutdown that loses nothing. Also `health` and `schedule …`, which act through the same engine.
  */
 import type { Command } from 'commander';
-import { common, output, withEngine, dbPathOf, type CommonOptions, type Io } from '../context';
+import { common, orList, output, withEngine, dbPathOf, type CommonOptions, type Io } from '../context';
+import { CatchUpDecisionSchema, CatchUpPolicySchema, OutageModeSchema } from '../../engine/api/continuity';
 import { Engine } from '../../engine/engine';
 import { createContinuity, createStandardContinuity } from '../../engine/continuity/adapters';
 import { applyPendingRestore } from '../../engine/continuity/backups';
@@ -95,11 +96,14 @@ export function registerRun(program: Command, io: Io): void {
         'continuity settings: time zone, outage policy, catch-up, health probes, backups (no option: show)',
       )
       .option('--zone <iana>', 'your time zone, e.g. Europe/Berlin')
-      .option('--outage <mode>', 'when a campaign’s ESP/primary is down at send time: pause | wait | backup')
+      .option(
+        '--outage <mode>',
+        `when a campaign’s ESP/primary is down at send time: ${OutageModeSchema.options.join(' | ')}`,
+      )
       .option('--wait-minutes <n>', 'with --outage wait: minutes to wait before sending through the backups')
       .option(
         '--catch-up <policy>',
-        'a send time missed by more than --catch-up-after hours: ask | send | skip',
+        `a send time missed by more than --catch-up-after hours: ${CatchUpPolicySchema.options.join(' | ')}`,
       )
       .option('--catch-up-after <hours>', 'hours late before the catch-up policy applies')
       .option('--health-interval <seconds>', 'seconds between health probes')
@@ -180,17 +184,22 @@ export function registerRun(program: Command, io: Io): void {
   );
   common(
     schedule
-      .command('set <campaign> <time>')
+      .command('set <campaign> [time]')
       .description(
-        'schedule or reschedule: TIME is 2026-12-01T09:30 in your zone, or an instant with Z/offset',
+        'schedule or reschedule: TIME is 2026-12-01T09:30 in your zone, or an instant with Z/offset (not in the past)',
       )
-      .option('--zone <iana>', 'time zone of TIME (default: the campaign’s, else your setting)'),
-  ).action(async (c: string, time: string, opts: CommonOptions & { zone?: string }) => {
-    await withEngine(opts, io, async (engine) => {
-      const r = await createContinuity(engine).scheduler.schedule(cid(c), time, opts.zone);
-      output(opts, io, r, () => `Scheduled for ${r.shown} (${r.utc}).${r.note ? `\n${r.note}` : ''}`);
-    });
-  });
+      .option('--zone <iana>', 'time zone of TIME (default: the campaign’s, else your setting)')
+      .option('--now', 'send now: schedule it for this moment instead of a TIME'),
+  ).action(
+    async (c: string, time: string | undefined, opts: CommonOptions & { zone?: string; now?: boolean }) => {
+      await withEngine(opts, io, async (engine) => {
+        const r = await createContinuity(engine).scheduler.schedule(cid(c), time ?? null, opts.zone, {
+          sendNow: opts.now === true,
+        });
+        output(opts, io, r, () => `Scheduled for ${r.shown} (${r.utc}).${r.note ? `\n${r.note}` : ''}`);
+      });
+    },
+  );
   for (const [verb, what] of [
     ['pause', 'pause a scheduled or sending campaign (and at its ESP)'],
     ['resume', 'resume a paused campaign'],
@@ -209,9 +218,16 @@ export function registerRun(program: Command, io: Io): void {
     );
   }
   common(
-    schedule.command('catchup <campaign> <decision>').description('answer a missed send time: send or skip'),
-  ).action(async (c: string, decision: string, opts: CommonOptions) => {
-    if (decision !== 'send' && decision !== 'skip') throw userError('The decision is "send" or "skip".');
+    schedule
+      .command('catchup <campaign> <decision>')
+      .description(`answer a missed send time: ${orList(CatchUpDecisionSchema.options)}`),
+  ).action(async (c: string, answer: string, opts: CommonOptions) => {
+    const parsed = CatchUpDecisionSchema.safeParse(answer);
+    if (!parsed.success)
+      throw userError(`The decision is ${orList(CatchUpDecisionSchema.options.map((d) => `"${d}"`))}.`, {
+        safe: 'Nothing was changed.',
+      });
+    const decision = parsed.data;
     await withEngine(opts, io, async (engine) => {
       if (decision === 'send') await openEngineSecrets(engine, opts, io);
       const s = createContinuity(engine).scheduler;

@@ -83,8 +83,15 @@ export const IncidentSchema = z.object({
   closedAt: z.string().nullable(),
 });
 
+export const OutageModeSchema = z.enum(['pause', 'wait', 'backup']);
+export const CatchUpPolicySchema = z.enum(['send', 'ask', 'skip']);
+/** What a subscriber notice is: a status notice during an outage, or an apology after it. */
+export const NoticeKindSchema = z.enum(['status', 'apology']);
+/** The answer to a missed send time. */
+export const CatchUpDecisionSchema = z.enum(['send', 'skip']);
+
 export const OutagePolicyInputSchema = z.object({
-  mode: z.enum(['pause', 'wait', 'backup']),
+  mode: OutageModeSchema,
   waitMinutes: z.number().int().min(1).max(1440).default(30),
 });
 
@@ -98,7 +105,7 @@ export const ContinuitySettingsSchema = z.object({
   timeZone: z.string(),
   outagePolicy: OutagePolicyInputSchema,
   catchUp: z.object({
-    policy: z.enum(['send', 'ask', 'skip']),
+    policy: CatchUpPolicySchema,
     afterHours: z.number(),
     graceMinutes: z.number(),
   }),
@@ -208,8 +215,15 @@ export const continuityCallsCore = {
     mutates: false,
   }),
   scheduleCampaign: call({
-    description: 'Schedule or reschedule a campaign at a wall-clock time in a zone (DST explained).',
-    input: z.object({ campaignId: z.number().int(), at: z.string().min(1), timeZone: z.string().optional() }),
+    description:
+      'Schedule or reschedule a campaign at a wall-clock time in a zone (DST explained); a time in the past is refused unless sendNow.',
+    input: z.object({
+      campaignId: z.number().int(),
+      at: z.string().min(1).optional(),
+      timeZone: z.string().optional(),
+      /** The person said "send now": scheduled at this instant, sent by the scheduler's next pass. */
+      sendNow: z.boolean().optional(),
+    }),
     output: z.object({ utc: z.string(), shown: z.string(), note: z.string().nullable() }),
     mutates: true,
   }),
@@ -250,7 +264,7 @@ export const continuityCallsCore = {
   }),
   decideCatchUp: call({
     description: 'Answer a missed-send-time question: send now or skip.',
-    input: z.object({ campaignId: z.number().int(), decision: z.enum(['send', 'skip']) }),
+    input: z.object({ campaignId: z.number().int(), decision: CatchUpDecisionSchema }),
     output: Ok,
     mutates: true,
   }),
@@ -363,7 +377,7 @@ export const communicationCalls = {
     description:
       'Create a subscriber status notice or an apology (optionally with a compensation code each) as a campaign.',
     input: z.object({
-      kind: z.enum(['status', 'apology']),
+      kind: NoticeKindSchema,
       list: z.string().min(1),
       from: z.string().min(3),
       company: z.string().optional(),

@@ -27,13 +27,22 @@ export const CampaignStatusSchema = z.enum([
   'failed',
 ]);
 
+/** A sending cap: a positive number, or null for none. Zero would block the provider for good. */
 const cap = z.number().positive().nullable().optional();
+
+/** A host name or IP address: one token, no spaces or line breaks (they would end up in SMTP). */
+export const HostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\s\x00-\x1f\x7f]+$/, 'must be a host name without spaces or line breaks');
 
 /** Adding or editing an SMTP account. The password travels once, into the secret store. */
 export const ProviderInputSchema = z.object({
   name: z.string().trim().min(1).max(100),
   preset: z.string().optional(),
-  host: z.string().trim().min(1).max(253).optional(),
+  host: HostSchema.optional(),
   port: z.number().int().min(1).max(65535).optional(),
   tls: TlsModeSchema.optional(),
   user: z.string().max(320).optional(),
@@ -53,7 +62,7 @@ export const ProviderInputSchema = z.object({
    * this computer. Without it such a provider is refused.
    */
   allowPlaintextAuth: z.boolean().optional(),
-  ehloName: z.string().max(253).optional(),
+  ehloName: HostSchema.optional(),
   enabled: z.boolean().optional(),
 });
 export type ProviderInput = z.input<typeof ProviderInputSchema>;
@@ -120,8 +129,10 @@ export const CampaignInputSchema = z.object({
   html: z.string().nullable().optional(),
   text: z.string().nullable().optional(),
   dialect: DialectSchema.default('local'),
-  /** ISO-8601 instant; absent: a draft sent by hand. */
+  /** ISO-8601 instant; absent: a draft sent by hand. A time in the past is refused unless sendNow. */
   at: z.string().nullable().optional(),
+  /** The person said "send now": scheduled at this instant, so the scheduler sends it at once. */
+  sendNow: z.boolean().optional(),
   timeZone: z.string().nullable().optional(),
 });
 export type CampaignInput = z.input<typeof CampaignInputSchema>;
@@ -372,9 +383,19 @@ export const sendingCalls = {
     mutates: false,
   }),
   setSendingSetting: call({
-    description: 'Set one sending setting (an empty value removes it).',
+    description: 'Set one sending setting (an empty value is refused: unset it instead).',
     input: z.object({ key: z.string().min(1), value: z.string().max(2000) }),
     output: z.record(z.string(), z.string()),
+    mutates: true,
+  }),
+  unsetSendingSetting: call({
+    description: 'Remove one sending setting; the warning says what stops working until it is set again.',
+    input: z.object({ key: z.string().min(1) }),
+    output: z.object({
+      settings: z.record(z.string(), z.string()),
+      removed: z.boolean(),
+      warning: z.string().nullable(),
+    }),
     mutates: true,
   }),
 };

@@ -13,7 +13,14 @@ import type { ScheduledCampaign } from '../db/repos/schedules';
 import { userError } from '../errors';
 import { catchUpSettings, policyFor } from './policy';
 import { notify } from './notify';
-import { displayTime, humanDuration, resolveTime, systemZone, type ResolvedTime } from './time';
+import {
+  displayTime,
+  humanDuration,
+  refusePastSendTime,
+  resolveTime,
+  systemZone,
+  type ResolvedTime,
+} from './time';
 import type { EspControl, Sender, SendSummary } from './ports';
 import { takeCustody, type TakeReason } from '../mirror/esp/custody';
 
@@ -352,17 +359,36 @@ export class Scheduler {
   // ---- what a person does -------------------------------------------------------------------
 
   /** Schedules or reschedules a campaign at a wall-clock time in a zone (or an instant). */
-  async schedule(campaignId: number, at: string, zone?: string): Promise<ResolvedTime & { shown: string }> {
+  async schedule(
+    campaignId: number,
+    at: string | null,
+    zone?: string,
+    options: { sendNow?: boolean } = {},
+  ): Promise<ResolvedTime & { shown: string }> {
     const c = this.require(campaignId);
     const tz = zone ?? c.timeZone ?? this.zone();
-    const resolved = resolveTime(at, tz);
-    if (Date.parse(resolved.utc) <= this.engine.clock.now() - 60_000) {
-      throw userError(`${displayTime(resolved.utc, tz)} is in the past.`, {
-        code: 'time_in_past',
+    if (options.sendNow && at)
+      throw userError('Give a send time or "send now", not both.', {
+        code: 'bad_time',
         safe: 'The campaign keeps its current schedule.',
-        next: 'Choose a time in the future, or send it now.',
       });
-    }
+    if (!options.sendNow && !at)
+      throw userError('A send time is needed (or "send now").', {
+        code: 'bad_time',
+        safe: 'The campaign keeps its current schedule.',
+        next: 'Give a time such as 2026-12-01T09:30, or --now.',
+      });
+    // "Send now": scheduled at this instant, so the next pass of the scheduler sends it.
+    const resolved = options.sendNow
+      ? resolveTime(new Date(this.engine.clock.now()).toISOString(), tz)
+      : resolveTime(at!, tz);
+    if (!options.sendNow)
+      refusePastSendTime(
+        resolved.utc,
+        this.engine.clock.now(),
+        tz,
+        'The campaign keeps its current schedule.',
+      );
     const reschedulable =
       ['draft', 'scheduled', 'paused'].includes(c.status) || (c.status === 'cancelled' && !c.startedAt);
     if (!reschedulable) {

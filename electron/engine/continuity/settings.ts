@@ -17,7 +17,7 @@ import {
 import { BACKUP_SETTINGS_KEY, BackupSettingsSchema, backupSettings } from './backups';
 import { mailboxSettings } from './mailbox';
 import { systemZone } from './time';
-import { userError } from '../errors';
+import { describeIssue, userError } from '../errors';
 
 export function readSettings(engine: Engine): ContinuitySettings {
   const tz = engine.repos.settings.get<string>(TIME_ZONE_KEY);
@@ -54,11 +54,16 @@ export function updateSettings(engine: Engine, patch: SettingsPatch): Continuity
   const now = engine.now();
   const check = <T>(
     what: string,
-    r: { success: boolean; data?: T; error?: { issues: { path: PropertyKey[]; message: string }[] } },
+    r: {
+      success: boolean;
+      data?: T;
+      error?: { issues: { code: string; path: PropertyKey[]; message: string }[] };
+    },
   ): T => {
     if (!r.success)
+      // In the field's words, as everywhere (engine/errors.ts#describeIssue): "wait minutes must be at least 1".
       throw userError(
-        `The ${what} setting is not valid: ${r.error!.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; ')}.`,
+        `The ${what} setting is not valid: ${r.error!.issues.map((i) => describeIssue(i)).join('; ')}.`,
         {
           safe: 'No setting was changed.',
         },

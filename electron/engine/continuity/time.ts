@@ -105,6 +105,23 @@ export function resolveTime(input: string, zone: string): ResolvedTime {
   };
 }
 
+/**
+ * How far in the past a send time may be and still count as "now" (the time it takes to type it).
+ * Anything older is refused everywhere a send time is set (campaigns add, schedule set, the API and
+ * the UI's forms) unless the person explicitly asks to send now.
+ */
+export const PAST_GRACE_MS = 60_000;
+
+/** Refuses a send time in the past, in the person's zone, saying how to send now instead. */
+export function refusePastSendTime(utc: string, nowMs: number, zone: string, safe: string): void {
+  if (Date.parse(utc) > nowMs - PAST_GRACE_MS) return;
+  throw userError(`${displayTime(utc, zone)} is in the past.`, {
+    code: 'time_in_past',
+    safe,
+    next: 'Choose a time in the future, or send it now.',
+  });
+}
+
 /** How a stored instant reads in the person's zone: "Sun 29 Mar 2026, 03:30 CEST". */
 export function displayTime(utc: string, zone: string): string {
   return DateTime.fromISO(utc, { zone: 'utc' }).setZone(zone).toFormat('ccc d LLL yyyy, HH:mm ZZZZ');

@@ -6,6 +6,8 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import {
+  accessSync,
+  constants as fsConstants,
   chmodSync,
   closeSync,
   existsSync,
@@ -19,7 +21,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { UnderstudyError, userError, internalError } from '../errors';
+import { UnderstudyError, userError, internalError, explainError } from '../errors';
 import { migrations, LATEST_VERSION } from './migrations';
 import { DIR_MODE, FILE_MODE } from '../files/safeWrite';
 
@@ -405,6 +407,32 @@ export function runCheck(db: Db, kind: 'quick_check' | 'integrity_check'): strin
 }
 
 function damaged(path: string, cause: unknown): Error {
+  // A read-only file or folder, a full disk, a folder given as the database: not damage, and the
+  // person fixes it differently (engine/errors.ts#explainError).
+  let known = explainError(cause);
+  // SQLite says "unable to open database file" whether the folder is missing or read-only: ask the
+  // file system which, so the person is told the right thing to fix.
+  if (known.code === 'db_cannot_open') {
+    try {
+      accessSync(dirname(path), fsConstants.W_OK);
+    } catch (e) {
+      const fs = explainError(e);
+      if (fs.kind === 'user')
+        known = userError(
+          fs.code === 'read_only' || fs.code === 'permission_denied'
+            ? 'The database is in a folder that cannot be written (a read-only disk, or no permission): SQLite needs to write beside it.'
+            : fs.message,
+          { code: 'db_read_only', ...(known.next ? { next: known.next } : {}) },
+        );
+    }
+  }
+  if (known.kind === 'user' && known.code !== 'db_damaged')
+    return userError(`${known.message} (${path})`, {
+      code: known.code,
+      safe: 'Understudy did not write to the database.',
+      ...(known.next ? { next: known.next } : {}),
+      cause,
+    });
   const detail = cause instanceof Error ? cause.message : String(cause);
   return userError(`The database at ${path} is damaged or is not an Understudy database (${detail}).`, {
     code: 'db_damaged',

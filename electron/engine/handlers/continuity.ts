@@ -41,8 +41,10 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
     policyInForce(engine, requireCampaign(engine, campaignId).outagePolicy),
   setCampaignPolicy: (engine, { campaignId, outage, waitMinutes }) =>
     setCampaignPolicy(engine, campaignId, outage, waitMinutes),
-  scheduleCampaign: async (engine, { campaignId, at, timeZone }) => {
-    const r = await service(engine).scheduler.schedule(campaignId, at, timeZone);
+  scheduleCampaign: async (engine, { campaignId, at, timeZone, sendNow }) => {
+    const r = await service(engine).scheduler.schedule(campaignId, at ?? null, timeZone, {
+      sendNow: sendNow === true,
+    });
     return { utc: r.utc, shown: r.shown, note: r.note };
   },
   pauseScheduled: async (engine, { campaignId }) => ({

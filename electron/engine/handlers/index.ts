@@ -6,7 +6,7 @@
 import { contract, type CallName } from '../api/contract';
 import type { Envelope } from '../api/common';
 import type { Engine } from '../engine';
-import { isUnderstudyError } from '../errors';
+import { explainError, fromIssues } from '../errors';
 import { listsHandlers } from './lists';
 import { sendingHandlers } from './sending';
 import { continuityHandlers } from './continuity';
@@ -43,31 +43,16 @@ export function createDispatcher(engine: Engine): {
       const def = contract[name as CallName];
       const parsed = def.input.safeParse(input ?? {});
       if (!parsed.success) {
-        return {
-          ok: false,
-          error: {
-            kind: 'user',
-            code: 'bad_input',
-            message: `Invalid arguments for ${name}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ')}`,
-            safe: 'Nothing was changed.',
-          },
-        };
+        // The same words as the CLI's for the same refusal (engine/errors.ts#fromIssues).
+        return { ok: false, error: fromIssues(parsed.error.issues).toJSON() };
       }
       try {
         const handler = handlers[name as CallName] as (e: Engine, i: unknown, c: HandlerContext) => unknown;
         const value = await handler(engine, parsed.data, ctx);
         return { ok: true, value };
       } catch (e) {
-        if (isUnderstudyError(e)) return { ok: false, error: e.toJSON() };
-        return {
-          ok: false,
-          error: {
-            kind: 'internal',
-            code: 'internal_error',
-            message: (e as Error)?.message ?? String(e),
-            safe: 'Nothing was half-written: every change is made in one transaction.',
-          },
-        };
+        // A full disk, a read-only database or a refused value is the person's to fix, not a bug.
+        return { ok: false, error: explainError(e).toJSON() };
       }
     },
   };

@@ -18,6 +18,7 @@ import {
   runCampaign,
   sendTest,
   setSendingSetting,
+  unsetSendingSetting,
   testProvider,
   updateCampaign,
   updateProvider,
@@ -90,6 +91,10 @@ export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
   setSendingSetting: (engine, { key, value }) => {
     setSendingSetting(engine, key, value);
     return getSendingSettings(engine) as Record<string, string>;
+  },
+  unsetSendingSetting: (engine, { key }) => {
+    const r = unsetSendingSetting(engine, key);
+    return { ...r, settings: getSendingSettings(engine) as Record<string, string> };
   },
 };
 

@@ -70,3 +70,40 @@ export function querySubscribers(
     rows: engine.repos.subscribers.query(query).map(toApiSubscriber),
   };
 }
+
+/**
+ * Every matching subscriber from `offset` on, at most `limit` of them (none: all), fetched a page at a
+ * time by address (keyset paging): a list of a million is written out without holding it in memory.
+ */
+export function* streamSubscribers(
+  engine: Engine,
+  q: {
+    list: string;
+    status?: SubscriberStatus | undefined;
+    search?: string | undefined;
+    limit?: number | undefined;
+    offset?: number;
+    pageSize?: number;
+  },
+): Generator<Subscriber> {
+  const list = requireList(engine, q.list);
+  const pageSize = q.pageSize ?? 1000;
+  let left = q.limit ?? Infinity;
+  let after: string | undefined;
+  let offset = q.offset ?? 0;
+  while (left > 0) {
+    const rows = engine.repos.subscribers.query({
+      listId: list.id,
+      status: q.status,
+      search: q.search,
+      limit: Math.min(pageSize, left),
+      offset,
+      ...(after !== undefined ? { after } : {}),
+    });
+    for (const r of rows) yield toApiSubscriber(r);
+    if (rows.length < Math.min(pageSize, left)) return;
+    left -= rows.length;
+    after = rows.at(-1)!.emailNorm;
+    offset = 0;
+  }
+}

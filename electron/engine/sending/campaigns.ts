@@ -4,7 +4,9 @@
  */
 import { custodySentence } from '../mirror/esp/custody';
 import type { Engine } from '../engine';
-import { isUnderstudyError, userError } from '../errors';
+import { DateTime, IANAZone } from 'luxon';
+import { isUnderstudyError, parseInput, quoteInput, userError } from '../errors';
+import { refusePastSendTime } from '../continuity/time';
 import { lintCampaign, type RenderCampaign } from './render';
 import { requireSendingSettings } from './settings';
 import { checkEmail } from '../mirror/email';
@@ -28,22 +30,51 @@ export function parseFrom(from: string): { name: string; email: string } {
   return { name, email: c.email };
 }
 
-function parseAt(at: string | null | undefined): string | null {
-  if (at === null || at === undefined || at === '') return null;
-  const t = Date.parse(at);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(at) || Number.isNaN(t))
-    throw userError(`"${at}" is not an ISO-8601 date and time.`, {
+/**
+ * The send time of a campaign: a strict ISO-8601 instant with an offset (2027-02-30 is refused, not
+ * moved to 2 March as Date.parse did), never in the past unless the person said "send now".
+ */
+function parseAt(
+  engine: Engine,
+  at: string | null | undefined,
+  sendNow: boolean | undefined,
+  zone: string | null | undefined,
+): string | null {
+  const given = at !== null && at !== undefined && at !== '';
+  if (sendNow && given)
+    throw userError('Give a send time or "send now", not both.', {
+      code: 'bad_time',
+      safe: 'Nothing was changed.',
+    });
+  if (sendNow) return new Date(engine.clock.now()).toISOString();
+  if (!given) return null;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(at))
+    throw userError(`"${quoteInput(at)}" is not an ISO-8601 date and time.`, {
       code: 'bad_time',
       safe: 'Nothing was changed.',
       next: 'Use e.g. 2026-12-01T09:00:00+01:00 (with an offset or Z).',
     });
   if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(at))
-    throw userError(`"${at}" has no time zone offset, so the moment it means is ambiguous.`, {
+    throw userError(`"${quoteInput(at)}" has no time zone offset, so the moment it means is ambiguous.`, {
       code: 'bad_time',
       safe: 'Nothing was changed.',
       next: 'Add Z (UTC) or an offset such as +01:00.',
     });
-  return new Date(t).toISOString();
+  const dt = DateTime.fromISO(at, { setZone: true });
+  if (!dt.isValid)
+    throw userError(`"${quoteInput(at)}" is not a date that exists.`, {
+      code: 'bad_time',
+      safe: 'Nothing was changed.',
+      next: 'Check the day of the month (February has 28 or 29 days; April, June, September and November 30) and the hour (00-23).',
+    });
+  const utc = dt.toUTC().toISO()!;
+  refusePastSendTime(
+    utc,
+    engine.clock.now(),
+    zone && IANAZone.isValidZone(zone) ? zone : 'UTC',
+    'Nothing was changed.',
+  );
+  return utc;
 }
 
 /** What the renderer needs of a campaign (compileCampaign). */
@@ -92,7 +123,7 @@ export function requireCampaign(engine: Engine, id: number): CampaignRow {
 }
 
 export function createCampaign(engine: Engine, raw: CampaignInput): Campaign {
-  const input = CampaignInputSchema.parse(raw);
+  const input = parseInput(CampaignInputSchema, raw);
   const list = requireList(engine, input.list);
   const from = parseFrom(input.from);
   if (!input.html && !input.text)
@@ -109,7 +140,7 @@ export function createCampaign(engine: Engine, raw: CampaignInput): Campaign {
     throw userError(`The reply-to address "${input.replyTo}" is not valid.`, {
       safe: 'Nothing was changed.',
     });
-  const scheduledAt = parseAt(input.at);
+  const scheduledAt = parseAt(engine, input.at, input.sendNow, input.timeZone);
   const row: RepoInput = {
     listId: list.id,
     name: input.name ?? input.subject,
@@ -149,7 +180,10 @@ export function updateCampaign(engine: Engine, id: number, raw: Partial<Campaign
       code: 'header_injection',
       safe: 'Nothing was changed.',
     });
-  const scheduledAt = raw.at !== undefined ? parseAt(raw.at) : c.scheduledAt;
+  const scheduledAt =
+    raw.at !== undefined || raw.sendNow
+      ? parseAt(engine, raw.at, raw.sendNow, raw.timeZone ?? c.timeZone)
+      : c.scheduledAt;
   const next: RepoInput = {
     listId: list?.id ?? c.listId!,
     name: raw.name ?? c.name,

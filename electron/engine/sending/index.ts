@@ -31,7 +31,14 @@ export {
   requireCampaign,
   parseFrom,
 } from './campaigns';
-export { getSendingSettings, setSendingSetting, requireSendingSettings, SENDING_SETTINGS } from './settings';
+export {
+  getSendingSettings,
+  setSendingSetting,
+  unsetSendingSetting,
+  requireSendingSettings,
+  SENDING_SETTINGS,
+  REQUIRED_SENDING_SETTINGS,
+} from './settings';
 export { useSecretStore } from './context';
 export { PRESETS, presetNames } from './presets';
 export { classifySmtpFailure, parseReply } from './classify';

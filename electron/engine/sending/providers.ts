@@ -5,10 +5,15 @@
  */
 import { isIP } from 'node:net';
 import type { Engine } from '../engine';
-import { userError } from '../errors';
+import { parseInput, userError } from '../errors';
 import { newSecretRef, redact, type SecretStore } from '../secrets';
 import type { ProviderRow, ProviderInput as RepoInput } from '../db/repos/providers';
-import type { Provider, ProviderInput, ProviderTestResult } from '../api/sending';
+import {
+  ProviderInputSchema,
+  type Provider,
+  type ProviderInput,
+  type ProviderTestResult,
+} from '../api/sending';
 import { PRESETS, presetNames } from './presets';
 import { createVerifyTransport, smtpConfigOf, type MailTransport, type SmtpConfig } from './transport';
 import { forgetProvider, limiterFor, secretStoreOf } from './context';
@@ -138,6 +143,12 @@ function resolve(
   const auth = input.auth ?? was?.auth ?? (user ? (preset?.auth ?? 'PLAIN') : 'none');
   if (auth !== 'none' && !user)
     throw userError(`AUTH ${auth} needs a user name (--user).`, { safe: 'Nothing was changed.' });
+  if (input.password && !user)
+    throw userError('A password was given but no user name to log in with.', {
+      code: 'password_without_user',
+      safe: 'Nothing was changed, and the password was not stored.',
+      next: 'Add --user NAME (the login of this SMTP account), or leave the password out for a server without login.',
+    });
   const pick = (k: 'perSecond' | 'perMinute' | 'perHour' | 'perDay') =>
     input[k] !== undefined ? input[k] : base ? base.caps[k] : (preset?.caps[k] ?? null);
   const caps = {
@@ -208,9 +219,11 @@ export function checkProviderInput(
 
 export async function addProvider(
   engine: Engine,
-  input: ProviderInput,
+  raw: ProviderInput,
   secrets?: SecretStore,
 ): Promise<Provider> {
+  // The contract's rules (port 1–65535, a host without spaces, caps above zero) hold for the CLI too.
+  const input = parseInput(ProviderInputSchema, raw);
   if (engine.repos.providers.byName(input.name)) {
     throw userError(`A provider named "${input.name}" already exists.`, {
       code: 'provider_exists',
@@ -249,9 +262,10 @@ export async function addProvider(
 export async function updateProvider(
   engine: Engine,
   current: string,
-  input: Partial<ProviderInput>,
+  raw: Partial<ProviderInput>,
   secrets?: SecretStore,
 ): Promise<Provider> {
+  const input = parseInput(ProviderInputSchema.partial(), raw);
   const base = requireProvider(engine, current);
   if (
     input.name &&

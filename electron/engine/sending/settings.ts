@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Engine } from '../engine';
-import { userError } from '../errors';
+import { quoteInput, userError } from '../errors';
 import { newSecretRef, type SecretStore } from '../secrets';
 import { checkEmail } from '../mirror/email';
 
@@ -35,15 +35,35 @@ export function getSendingSettings(engine: Engine): Partial<Record<SendingSettin
   return out;
 }
 
-export function setSendingSetting(engine: Engine, key: string, value: string): void {
+/** What stops working when a setting is removed; settings absent here are optional. */
+export const REQUIRED_SENDING_SETTINGS: Partial<Record<SendingSettingKey, string>> = {
+  postal_address: 'No campaign can be sent until a postal address is set again (the law requires it).',
+  unsubscribe_mailto:
+    'No campaign can be sent until an unsubscribe address is set again (every message must offer one).',
+};
+
+function requireKey(key: string): SendingSettingKey {
   if (!isSendingSettingKey(key)) {
-    throw userError(`There is no setting named "${key}".`, {
+    throw userError(`There is no setting named "${quoteInput(key)}".`, {
       code: 'unknown_setting',
       safe: 'Nothing was changed.',
       next: `Known settings: ${Object.keys(SENDING_SETTINGS).join(', ')}.`,
     });
   }
+  return key;
+}
+
+export function setSendingSetting(engine: Engine, key: string, value: string): void {
+  requireKey(key);
   const v = value.trim();
+  // A blank is never a value: it used to remove the setting silently, and with it the postal address
+  // every message must carry. Removing is its own, explicit act that says what stops working.
+  if (v === '')
+    throw userError(`The ${key} setting cannot be empty.`, {
+      code: 'empty_setting',
+      safe: 'Nothing was changed; the current value is kept.',
+      next: `To remove it on purpose, run \`understudy settings unset ${key}\`.${REQUIRED_SENDING_SETTINGS[key as SendingSettingKey] ? ` Then: ${REQUIRED_SENDING_SETTINGS[key as SendingSettingKey]!.charAt(0).toLowerCase()}${REQUIRED_SENDING_SETTINGS[key as SendingSettingKey]!.slice(1)}` : ''}`,
+    });
   if (/[\r\n]/.test(v) && key !== 'postal_address')
     throw userError(`The ${key} setting must be a single line.`, { safe: 'Nothing was changed.' });
   if (key === 'unsubscribe_mailto' && v !== '' && !checkEmail(v).ok)
@@ -57,8 +77,24 @@ export function setSendingSetting(engine: Engine, key: string, value: string): v
     });
   if (key === 'message_id_domain' && v !== '' && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v))
     throw userError(`"${v}" is not a domain name.`, { safe: 'Nothing was changed.' });
-  if (v === '') engine.repos.settings.delete(PREFIX + key);
-  else engine.repos.settings.set(PREFIX + key, v, engine.now());
+  engine.repos.settings.set(PREFIX + key, v, engine.now());
+}
+
+/** Removes a setting; for a required one, the warning says what stops working until it is set again. */
+export function unsetSendingSetting(
+  engine: Engine,
+  key: string,
+): { removed: boolean; warning: string | null } {
+  const k = requireKey(key);
+  const had = engine.repos.settings.delete(PREFIX + k);
+  const warning = had ? (REQUIRED_SENDING_SETTINGS[k] ?? null) : null;
+  if (had)
+    engine.record({
+      type: 'settings.changed',
+      severity: warning ? 'warning' : 'info',
+      message: `Sending setting ${k} removed.${warning ? ` ${warning}` : ''}`,
+    });
+  return { removed: had, warning };
 }
 
 /** Refuses to send without what the law and RFC 8058 require, saying exactly what to set. */

@@ -416,6 +416,7 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                       <input
                         id="cd-when"
                         type="datetime-local"
+                        min={localNow()}
                         value={when}
                         onChange={(e) => setWhen(e.target.value)}
                       />
@@ -514,6 +515,13 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
   );
 }
 
+/** Now as a datetime-local value: a send time before it is refused (by the engine too). */
+function localNow(): string {
+  const d = new Date();
+  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
+  return d.toISOString().slice(0, 16);
+}
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -583,7 +591,7 @@ function NewCampaign({ onClose, onCreated }: { onClose: () => void; onCreated: (
           </div>
           <div className="field">
             <label htmlFor="nc-at">Send at (empty: draft)</label>
-            <input id="nc-at" type="datetime-local" value={f.at} onChange={set('at')} />
+            <input id="nc-at" type="datetime-local" min={localNow()} value={f.at} onChange={set('at')} />
           </div>
         </div>
         <div className="form-row two">

@@ -35,7 +35,7 @@ export function SendingSettings() {
   const act = useStore((s) => s.act);
   const [values, setValues] = useState<Record<string, string>>({});
   const [error, setError] = useState<ApiError | null>(null);
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<string | false>(false);
   const current = res.value as Record<string, string> | null;
   // Filled from the engine once; later reloads (any engine event) must not wipe what is being typed.
   const [loaded, setLoaded] = useState(false);
@@ -49,13 +49,19 @@ export function SendingSettings() {
     e.preventDefault();
     setError(null);
     setSaved(false);
+    const warnings: string[] = [];
     for (const f of SENDING_FIELDS) {
       const v = (values[f.key] ?? '').trim();
       if (v === (current?.[f.key] ?? '')) continue;
-      const r = await act('setSendingSetting', { key: f.key, value: v });
+      // A cleared field removes the setting (an empty value is refused by the engine).
+      const r = await (v === ''
+        ? act('unsetSendingSetting', { key: f.key })
+        : act('setSendingSetting', { key: f.key, value: v }));
       if (!r.ok && r.error) return setError(r.error);
+      const warning = r.ok ? (r.value as { warning?: string | null } | undefined)?.warning : null;
+      if (warning) warnings.push(warning);
     }
-    setSaved(true);
+    setSaved(warnings.length ? `Saved. ${warnings.join(' ')}` : 'Saved.');
     res.reload();
   };
   return (
@@ -89,7 +95,7 @@ export function SendingSettings() {
               <button type="submit" className="primary">
                 Save sending settings
               </button>
-              {saved && <span role="status">Saved.</span>}
+              {saved && <span role="status">{saved}</span>}
             </div>
           </form>
         )}

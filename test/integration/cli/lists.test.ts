@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../helpers/tmp';
 import { cli } from '../../helpers/cli';
@@ -103,13 +103,16 @@ describe('understudy CLI: lists, import, export, subscribers, status', () => {
     });
     expect(r.status).toBe(0);
     for (const c of ['lists', 'import', 'export', 'subscribers', 'status']) expect(r.stdout).toContain(c);
+    // A read command given a database in a folder that does not exist says so, and creates nothing.
+    const parent = tempDir();
     const bad = spawnSync(
       process.execPath,
-      [join(root, 'bin', 'understudy.mjs'), 'lists', '--db', join(tempDir(), 'x', 'y.sqlite'), '--json'],
+      [join(root, 'bin', 'understudy.mjs'), 'lists', '--db', join(parent, 'x', 'y.sqlite'), '--json'],
       { encoding: 'utf8' },
     );
-    expect(bad.status).toBe(0);
-    expect(JSON.parse(bad.stdout)).toEqual({ lists: [] });
+    expect(bad.status).toBe(1);
+    expect((JSON.parse(bad.stdout) as { error: { code: string } }).error.code).toBe('db_missing');
+    expect(existsSync(join(parent, 'x'))).toBe(false);
   });
 });
 

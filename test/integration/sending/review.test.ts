@@ -4,14 +4,14 @@
  * setting that would stop the send — in the API, `campaigns show`, and the desktop's campaign panel.
  */
 import { describe, expect, it } from 'vitest';
-import { createCampaign, getCampaign, setSendingSetting } from '../../../electron/engine/sending';
+import { createCampaign, getCampaign, unsetSendingSetting } from '../../../electron/engine/sending';
 import { cli } from '../../helpers/cli';
 import { world } from './fixture';
 
 describe('campaign review', () => {
   it('names the merge tags that will be left empty, the unsubscribe link it adds and what one-click needs', async () => {
     const w = await world(3);
-    setSendingSetting(w.engine, 'unsubscribe_url', '');
+    unsetSendingSetting(w.engine, 'unsubscribe_url');
     const { id } = createCampaign(w.engine, {
       list: 'Customers',
       subject: 'Hello *|FNAME|*',

@@ -4,7 +4,7 @@
  * reader cannot pile a whole file up in memory. Rejected rows go straight to the reject report here.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { isUnderstudyError } from '../../errors';
+import { explainError } from '../../errors';
 import { readRows, type ReadSpec } from './reader';
 import { RejectWriter } from './rejects';
 import { encodeBatch } from './batchCodec';
@@ -65,15 +65,8 @@ async function run(): Promise<void> {
     rejects.abort();
     post({
       type: 'error',
-      error: isUnderstudyError(e)
-        ? {
-            kind: e.kind,
-            message: e.message,
-            code: e.code,
-            ...(e.safe ? { safe: e.safe } : {}),
-            ...(e.next ? { next: e.next } : {}),
-          }
-        : { kind: 'internal', message: (e as Error)?.message ?? String(e) },
+      // A folder given as the file, a file that cannot be read: the person's to fix (exit 1).
+      error: explainError(e).toJSON(),
     });
   }
 }
