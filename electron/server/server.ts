@@ -32,6 +32,7 @@ import {
 } from './security';
 import { previewImport, PREVIEW_BYTES } from './importPreview';
 import { notBuiltPage, resolveStatic, securityHeaders, sendFile } from './static';
+import { unsubscribeRouter } from './unsubscribe';
 
 export interface ServeOptions {
   engine: Engine;
@@ -77,6 +78,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const uploadDir = join(dataDir, 'uploads');
   cleanUploads(uploadDir);
   let allowed = new HostPolicy(host, 0);
+  // Public: the unsubscribe pages need no token (electron/server/unsubscribe.ts does its own checks).
+  const publicUnsubscribe = unsubscribeRouter({ engine });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -88,6 +91,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.headersTimeout = 30_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // ---- Public unsubscribe paths (issue 14): answered before, and apart from, every check below.
+    if (await publicUnsubscribe(req, res)) return;
+    // ---- Everything else needs the token.
     securityHeaders(res);
     if (!hostAllowed(req, allowed))
       return text(res, 421, 'Unknown Host header: this server answers only to its own address.');
