@@ -134,6 +134,8 @@ function respond(res: ServerResponse, method: string, out: WebOutcome, company: 
       return page(res, 200, method, pages.confirm(company, out.listName, out.alreadyOut));
     case 'unsubscribed':
       return page(res, 200, method, pages.done(company, out.listName));
+    case 'test':
+      return page(res, 200, method, pages.test(company));
     case 'full':
       res.setHeader('Retry-After', '3600');
       return page(res, 503, method, pages.full(company));
@@ -266,6 +268,12 @@ const pages = {
     return layout(
       'Request received',
       `<h1>We have your request</h1><p>Your request to unsubscribe has been received and kept. ${who(company)} will take you off the list; you do not need to do anything else.</p>`,
+    );
+  },
+  test(company: string): string {
+    return layout(
+      'This was a test message',
+      `<h1>This was a test message</h1><p>This link came from a test of a ${who(company)} email, so there is nobody to unsubscribe. In the real messages, this link unsubscribes the person who got it.</p>`,
     );
   },
   full(company: string): string {

@@ -48,7 +48,7 @@ export async function unsubFixture(dir: string): Promise<UnsubFixture> {
   const ann = add(listA, 'ann@example.org', 'm1');
   const bob = add(listA, 'bob@example.org', 'm2');
   const annB = add(listB, 'ann@example.org', null);
-  const campaign = addCampaign(engine, { listId: listA });
+  const campaign = addCampaign(engine, { listId: listA, scheduledAt: now });
   engine.repos.settings.set('sending.company_name', 'Rose & Crumb Bakery', now);
   const secret = await unsubscribeSecret(engine, secrets);
   return {

@@ -214,8 +214,9 @@ function mailtoUnsubscribe(
   now: string,
   result: InboxResult,
   dedupe: string,
-): 'unsubscribe' | 'review' {
+): 'unsubscribe' | 'review' | 'ignored' {
   const ids = token ? parseUnsubscribeToken(token, secret) : undefined;
+  if (ids && ids.subscriberId === 0) return 'ignored'; // a test message (testSend.ts): nobody to unsubscribe
   const sub = ids ? repo.subscriber(ids.subscriberId) : undefined;
   let targets: InboxSubscriber[];
   let campaignId: number | null = ids?.campaignId ?? null;

@@ -169,7 +169,7 @@ export function renderReportHtml(r: IncidentReport): string {
       ) => `<tr><td>${esc(c.name || c.subject)}<div class="muted">#${c.id} · ${esc(c.status)}${c.originalProvider ? ` · from ${esc(c.originalProvider)}` : ''}</div></td>
       <td>${t(c.scheduledAt)}</td><td>${t(c.firstSentAt)}</td>
       <td class="num">${c.delayMs === null ? '—' : esc(delayText(c.delayMs))}</td>
-      <td class="num">${c.sent} / ${c.recipients}</td><td class="num">${c.failed}</td>
+      <td class="num">${c.sent} / ${c.recipients}</td><td class="num">${c.failed}</td><td class="num">${c.unsubscribes}</td>
       <td>${
         Object.entries(c.byProvider)
           .map(([p, n]) => `${esc(p)}: ${n}`)
@@ -223,7 +223,7 @@ export function renderReportHtml(r: IncidentReport): string {
   <div class="card"><b>${esc(maxDelay ? delayText(maxDelay) : 'none')}</b>longest delay</div>
 </div>
 <h2>Affected campaigns</h2>
-${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th>Actually sent</th><th class="num">Delay</th><th class="num">Sent</th><th class="num">Failed</th><th>By provider</th></tr></thead><tbody>${campaignRows}</tbody></table>` : '<p class="muted">No campaign was due or sending during this incident.</p>'}
+${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th>Actually sent</th><th class="num">Delay</th><th class="num">Sent</th><th class="num">Failed</th><th class="num">Unsubscribed</th><th>By provider</th></tr></thead><tbody>${campaignRows}</tbody></table>` : '<p class="muted">No campaign was due or sending during this incident.</p>'}
 <h2>Messages over time</h2>
 ${sendChart(r)}
 <h2>Messages by provider</h2>

@@ -132,6 +132,8 @@ export type WebOutcome =
   | { kind: 'confirm'; listName: string; alreadyOut: boolean }
   | { kind: 'unsubscribed'; listName: string; already: boolean }
   | { kind: 'review'; reason: ReviewReason }
+  /** The code of a test message (subscriber 0, testSend.ts): nobody to unsubscribe. */
+  | { kind: 'test' }
   | { kind: 'full' };
 
 /**
@@ -160,6 +162,7 @@ export function webUnsubscribe(
       'bad_token',
       `Unsubscribe ${req.apply ? 'request' : 'page'} with a code that does not verify.`,
     );
+  if (ids.subscriberId === 0) return { kind: 'test' };
   const inbox = new InboxRepo(engine.db);
   const sub = inbox.subscriber(ids.subscriberId);
   if (!sub)

@@ -57,6 +57,15 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(events()).toMatchObject([{ listId: f.listA, campaignId: f.campaign }]);
     expect(JSON.parse(events()[0]!.data)).toMatchObject({ subscriberId: f.ann, source: 'one_click' });
     expect(pushback()).toEqual([{ email: 'ann@example.org', kind: 'unsubscribe', espList: 'abc123' }]);
+    // The campaign's report counts it.
+    const hour = 3_600_000;
+    const at = Date.parse(f.engine.now());
+    const [c] = f.engine.repos.reports.affectedCampaigns(
+      -1,
+      new Date(at - hour).toISOString(),
+      new Date(at + hour).toISOString(),
+    );
+    expect(c).toMatchObject({ id: f.campaign, unsubscribes: 1 });
 
     // Idempotent: a retry (Gmail retries on timeouts) answers the same and records nothing more.
     const again = await gmailOneClick(only.port, `/u/${f.token(f.ann)}`);
@@ -149,6 +158,14 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(f.status(f.bob)).toBe('subscribed');
     expect((await gmailOneClick(only.port, old)).status).toBe(200);
     expect(f.status(f.bob)).toBe('unsubscribed');
+  });
+
+  it("a test message's code (subscriber 0) says so and changes nothing", async () => {
+    const r = await gmailOneClick(only.port, `/u/${f.token(0)}`);
+    expect(r.status).toBe(200);
+    expect(r.body).toContain('This was a test message');
+    expect(events()).toHaveLength(0);
+    expect(countOf(f.engine, 'SELECT count(*) FROM unsubscribe_review')).toBe(0);
   });
 
   it('a bad code gets a friendly page and is kept for review, listed by `inbox review`', async () => {
