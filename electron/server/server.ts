@@ -7,6 +7,7 @@
  *   GET  /api/<call>?input= only for calls that do not change data (mutates: false)
  *   POST /upload/import?... the file as the raw body → streamed to the data folder → importList → deleted
  *   WS   /events            {channel, payload} for every channel of the contract's eventChannels
+ *   GET|POST /u/<code>      public, no token: the unsubscribe pages and RFC 8058 one-click (unsubscribe.ts)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
