@@ -20,7 +20,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from '../engine/engine';
-import { webUnsubscribe, type WebOutcome } from '../engine/continuity/unsubscribe';
+import { applyHeldRequests, webUnsubscribe, type WebOutcome } from '../engine/continuity/unsubscribe';
 import { getSendingSettings, unsubscribeSecret } from '../engine/sending/settings';
 import { sendingContext } from '../engine/sending/context';
 
@@ -79,7 +79,19 @@ export function unsubscribeRouter(
       return cached;
     });
 
+  // Requests held while the key could not be read are applied as soon as it can (at start, and after).
+  let held = true;
+  const applyHeld = async (): Promise<void> => {
+    if (!held) return;
+    const key = await secret();
+    if (key === undefined) return;
+    held = false;
+    applyHeldRequests(engine, key);
+  };
+  const started = applyHeld().catch(() => undefined);
+
   return async (req, res) => {
+    await started;
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://public');
@@ -122,6 +134,7 @@ export function unsubscribeRouter(
       page(res, 200, method, pages.confirm(company, '', false));
       return true;
     }
+    if (key !== undefined) await applyHeld();
     const out = webUnsubscribe(engine, { token: token.slice(0, 1024), apply, secret: key });
     respond(res, method, out, company);
     return true;

@@ -178,6 +178,43 @@ export function webUnsubscribe(
   return { kind: 'unsubscribed', listName, already: !r.changed };
 }
 
+/**
+ * One-click requests that arrived while the signing key could not be read (serve without the
+ * passphrase) are applied once it can: each verified code unsubscribes as it would have then, and its
+ * review item is closed saying so; a code that does not verify becomes a bad-code item. Returns how many
+ * were applied.
+ */
+export function applyHeldRequests(engine: Engine, secret: string): number {
+  const repo = new UnsubscribeReviewRepo(engine.db);
+  const inbox = new InboxRepo(engine.db);
+  let applied = 0;
+  for (const row of repo.openByReason('key_unavailable')) {
+    if (row.channel !== 'one_click' || !row.token) continue;
+    const now = engine.now();
+    engine.db.transaction(() => {
+      const ids = parseUnsubscribeToken(row.token!, secret);
+      const sub = ids && ids.subscriberId !== 0 ? inbox.subscriber(ids.subscriberId) : undefined;
+      if (!ids || !sub) {
+        engine.db
+          .prepare(`UPDATE unsubscribe_review SET reason = ?, campaign_id = ? WHERE id = ?`)
+          .run(ids ? 'unknown_subscriber' : 'bad_token', ids?.campaignId ?? null, row.id);
+        return;
+      }
+      unsubscribeMember(
+        engine,
+        sub,
+        ids.campaignId,
+        'one_click',
+        row.firstAt, // when the person asked
+        'held until the signing key was available',
+      );
+      repo.resolve(row.id, 'applied once the signing key could be read', now);
+      applied++;
+    })();
+  }
+  return applied;
+}
+
 function toItem(r: ReviewRow): UnsubscribeReviewItem {
   return { ...r, why: REVIEW_REASONS[r.reason] };
 }

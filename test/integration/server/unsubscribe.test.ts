@@ -11,6 +11,8 @@ import { startServer, type RunningServer } from '../../../electron/server/server
 import { startUnsubscribeServer, type RunningUnsubscribeServer } from '../../../electron/server/unsubscribe';
 import { compileCampaign } from '../../../electron/engine/sending/render';
 import { tempDir } from '../../helpers/tmp';
+import { waitUntil } from '../../helpers/wait';
+import { Engine } from '../../../electron/engine/engine';
 import { cli } from '../../helpers/cli';
 import {
   countOf,
@@ -247,6 +249,32 @@ describe('full serve', () => {
     srv = await startServer({ engine: f.engine, port: 0 });
   });
   afterEach(async () => srv.close());
+
+  it('without the signing key a one-click request is held, then applied as soon as serve can read the key', async () => {
+    await srv.close();
+    const locked = Engine.open({ dbPath: f.engine.dbPath }); // serve started without the passphrase
+    const noKey = await startServer({ engine: locked, port: 0 });
+    try {
+      const page = await http(noKey.port, `/u/${f.token(f.ann)}`);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('Unsubscribe from');
+      const r = await gmailOneClick(noKey.port, `/u/${f.token(f.ann)}`);
+      expect(r.status).toBe(202);
+      expect(r.body).toContain('We have your request');
+      expect(f.status(f.ann)).toBe('subscribed');
+      expect(
+        f.engine.db.prepare(`SELECT channel, reason FROM unsubscribe_review WHERE resolved_at IS NULL`).all(),
+      ).toEqual([{ channel: 'one_click', reason: 'key_unavailable' }]);
+    } finally {
+      await noKey.close();
+      await locked.close();
+    }
+    srv = await startServer({ engine: f.engine, port: 0 }); // started again with the passphrase
+    await waitUntil('the held request applied', () => f.status(f.ann) === 'unsubscribed');
+    expect(events()).toMatchObject([{ listId: f.listA, campaignId: f.campaign }]);
+    expect(pushback()).toHaveLength(1);
+    expect(countOf(f.engine, 'SELECT count(*) FROM unsubscribe_review WHERE resolved_at IS NULL')).toBe(0);
+  });
 
   it('answers the unsubscribe paths without the token; everything else still needs it', async () => {
     const page = await http(srv.port, `/u/${f.token(f.ann)}`); // public Host name, no cookie

@@ -82,6 +82,14 @@ export class UnsubscribeReviewRepo {
       .all(opts.limit ?? 200) as ReviewRow[];
   }
 
+  openByReason(reason: ReviewReason, limit = 1000): ReviewRow[] {
+    return this.db
+      .prepare(
+        `SELECT ${COLS} FROM unsubscribe_review WHERE resolved_at IS NULL AND reason = ? ORDER BY id LIMIT ?`,
+      )
+      .all(reason, limit) as ReviewRow[];
+  }
+
   byId(id: number): ReviewRow | undefined {
     return this.db.prepare(`SELECT ${COLS} FROM unsubscribe_review WHERE id = ?`).get(id) as
       ReviewRow | undefined;
