@@ -13,6 +13,7 @@ import { unsubscribeToken } from '../../../electron/engine/sending/render/tokens
 import { expectCleanMessage, expectUnchanged, snapshot } from '../../helpers/hostile';
 import { tempDir } from '../../helpers/tmp';
 import { countOf, http, unsubFixture, type UnsubFixture } from '../../helpers/unsubscribe';
+import { cli } from '../../helpers/cli';
 
 let f: UnsubFixture;
 let srv: RunningUnsubscribeServer;
@@ -286,5 +287,43 @@ describe('hostile input: public unsubscribe endpoint', () => {
       after.counts.unsubscribe_review = before.counts.unsubscribe_review!;
     }
     expectUnchanged(before, after);
+  });
+});
+
+/** `inbox review --done`: exit 1, its words, nothing changed (an open item is there to be closed). */
+const cliCases: { name: string; args: (id: number) => string[]; words: string }[] = [
+  {
+    name: 'a number that is not one',
+    args: () => ['--done', 'abc', '--note', 'x'],
+    words: 'is not an item number',
+  },
+  { name: 'a negative number', args: () => ['--done', '-3', '--note', 'x'], words: 'is not an item number' },
+  {
+    name: 'an item that does not exist',
+    args: () => ['--done', '9999', '--note', 'x'],
+    words: 'There is no review item #9999',
+  },
+  { name: 'no note', args: (id) => ['--done', String(id)], words: 'Say what was done with --note' },
+  {
+    name: 'a blank note',
+    args: (id) => ['--done', String(id), '--note', '   '],
+    words: 'Say what was done with --note',
+  },
+];
+
+describe('hostile input: inbox review', () => {
+  it.each(cliCases)('$name → exit 1', async (c) => {
+    await http(srv.port, '/u/not-a-code'); // one open item
+    const id = countOf(f.engine, 'SELECT max(id) FROM unsubscribe_review');
+    await cli(['inbox', 'review', '--db', f.engine.dbPath]); // the CLI's first run notes itself in meta
+    const dir = dirname(f.engine.dbPath);
+    const before = snapshot(dir, f.engine.dbPath);
+    const open = countOf(f.engine, 'SELECT count(*) FROM unsubscribe_review WHERE resolved_at IS NULL');
+    const r = await cli(['inbox', 'review', '--db', f.engine.dbPath, ...c.args(id)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(c.words);
+    expectCleanMessage(r.stderr);
+    expect(countOf(f.engine, 'SELECT count(*) FROM unsubscribe_review WHERE resolved_at IS NULL')).toBe(open);
+    expectUnchanged(before, snapshot(dir, f.engine.dbPath));
   });
 });
