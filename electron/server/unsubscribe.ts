@@ -17,11 +17,12 @@
  * that does not verify. The Host header is not checked: this endpoint is meant to be published behind
  * a reverse proxy under the business's own name, and every action needs a signed token.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Engine } from '../engine/engine';
 import { applyHeldRequests, webUnsubscribe, type WebOutcome } from '../engine/continuity/unsubscribe';
-import { getSendingSettings, unsubscribeSecret } from '../engine/sending/settings';
+import { existingUnsubscribeSecret, getSendingSettings } from '../engine/sending/settings';
 import { sendingContext } from '../engine/sending/context';
 
 /** Largest POST body accepted: RFC 8058's body is 26 bytes; a multipart one a few hundred. */
@@ -72,11 +73,15 @@ export function unsubscribeRouter(
       const store = sendingContext(engine).secrets;
       if (!store) return undefined;
       try {
-        cached = await unsubscribeSecret(engine, store);
+        // Read only: serving never writes a key. A database that has not signed a token yet has none,
+        // and then no code can verify: a random key, never stored nor kept, makes every code a bad one
+        // (and the real key is read as soon as a send has made it).
+        const real = await existingUnsubscribeSecret(engine, store);
+        if (real) cached = real;
+        return real ?? randomBytes(32).toString('base64url');
       } catch {
         return undefined;
       }
-      return cached;
     });
 
   // Requests held while the key could not be read are applied as soon as it can (at start, and after).
@@ -91,7 +96,6 @@ export function unsubscribeRouter(
   const started = applyHeld().catch(() => undefined);
 
   return async (req, res) => {
-    await started;
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://public');
@@ -107,6 +111,7 @@ export function unsubscribeRouter(
     }
     const token = unsubscribeTokenOf(url, settingsPath);
     if (token === undefined) return false;
+    await started;
     headers(res);
     const company = settings.company_name?.trim() || '';
     const method = req.method ?? 'GET';

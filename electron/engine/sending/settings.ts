@@ -101,6 +101,18 @@ export function requireSendingSettings(
   };
 }
 
+/**
+ * The key of unsubscribe tokens if one was ever made, without making one (the public unsubscribe
+ * endpoint only reads): undefined when this database has never signed a token.
+ */
+export async function existingUnsubscribeSecret(
+  engine: Engine,
+  secrets: SecretStore,
+): Promise<string | undefined> {
+  const ref = engine.repos.settings.get<string>(SECRET_KEY);
+  return ref ? ((await secrets.get(ref)) ?? undefined) : undefined;
+}
+
 /** The key of unsubscribe tokens: created once, kept in the secret store. */
 export async function unsubscribeSecret(engine: Engine, secrets: SecretStore): Promise<string> {
   const ref = engine.repos.settings.get<string>(SECRET_KEY);

@@ -12,6 +12,10 @@ import { startUnsubscribeServer, type RunningUnsubscribeServer } from '../../../
 import { compileCampaign } from '../../../electron/engine/sending/render';
 import { tempDir } from '../../helpers/tmp';
 import { waitUntil } from '../../helpers/wait';
+import { engineWithSecrets } from '../../helpers/engineSecrets';
+import { addList } from '../../helpers/continuity';
+import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
+import { unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { Engine } from '../../../electron/engine/engine';
 import { cli } from '../../helpers/cli';
 import {
@@ -45,6 +49,25 @@ const events = () =>
     .all() as { type: string; listId: number; campaignId: number; data: string }[];
 const pushback = () =>
   f.engine.db.prepare(`SELECT email_norm AS email, kind, esp_list_id AS espList FROM esp_pushback`).all();
+
+const campaignOf = (id: number) => ({
+  id,
+  subject: 'Winter sale',
+  fromName: 'Rose',
+  fromEmail: 'news@shop.example',
+  replyTo: null,
+  html: '<p>Hi</p>',
+  text: null,
+  dialect: 'mailchimp' as const,
+});
+const settingsOf = (secret: string) => ({
+  listName: 'Customers',
+  postalAddress: '1 Main St',
+  unsubscribeMailto: 'unsubscribe@shop.example',
+  unsubscribeUrl: 'https://unsub.shop.example',
+  unsubscribeSecret: secret,
+  messageIdDomain: 'shop.example',
+});
 
 describe('one-click unsubscribe (RFC 8058)', () => {
   it("Gmail's POST unsubscribes that list at once, records the campaign and queues the ESP push-back, once", async () => {
@@ -119,26 +142,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
   });
 
   it('the links the renderer puts in messages are paths serve answers; old ?t= links still work', async () => {
-    const render = compileCampaign(
-      {
-        id: f.campaign,
-        subject: 'Winter sale',
-        fromName: 'Rose',
-        fromEmail: 'news@shop.example',
-        replyTo: null,
-        html: '<p>Hi</p>',
-        text: null,
-        dialect: 'mailchimp',
-      },
-      {
-        listName: 'Customers',
-        postalAddress: '1 Main St',
-        unsubscribeMailto: 'unsubscribe@shop.example',
-        unsubscribeUrl: 'https://unsub.shop.example',
-        unsubscribeSecret: f.secret,
-        messageIdDomain: 'shop.example',
-      },
-    );
+    const render = compileCampaign(campaignOf(f.campaign), settingsOf(f.secret));
     const msg = render({
       id: f.ann,
       email: 'ann@example.org',
@@ -153,6 +157,16 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     expect(msg.html).toContain(url);
     expect((await gmailOneClick(only.port, new URL(url).pathname)).status).toBe(200);
     expect(f.status(f.ann)).toBe('unsubscribed');
+
+    // An unsubscribe_url with its own query keeps the ?t= form, which serve answers too.
+    const withQuery = compileCampaign(campaignOf(f.campaign), {
+      ...settingsOf(f.secret),
+      unsubscribeUrl: 'https://shop.example/unsubscribe?from=mail',
+    })({ id: f.annB, email: 'ann@example.org', firstName: '', lastName: '', mergeFields: {}, tags: [] });
+    const q = /<(https:[^>]+)>/.exec(withQuery.headers['List-Unsubscribe']!)![1]!;
+    expect(q).toBe(`https://shop.example/unsubscribe?from=mail&t=${f.token(f.annB)}`);
+    expect((await yahooOneClick(only.port, q.slice('https://shop.example'.length))).status).toBe(200);
+    expect(f.status(f.annB)).toBe('unsubscribed');
 
     // A link sent before: https://shop.example/unsubscribe?t=<token>.
     const old = `/unsubscribe?t=${encodeURIComponent(f.token(f.bob))}`;
@@ -251,6 +265,10 @@ describe('full serve', () => {
   afterEach(async () => srv.close());
 
   it('without the signing key a one-click request is held, then applied as soon as serve can read the key', async () => {
+    // The servers that can read the key have finished their start (every request waits for it), so
+    // what applies the held request below is the restart, not one of them.
+    await http(only.port, `/u/${f.token(f.bob)}`);
+    await http(srv.port, `/u/${f.token(f.bob)}`);
     await srv.close();
     const locked = Engine.open({ dbPath: f.engine.dbPath }); // serve started without the passphrase
     const noKey = await startServer({ engine: locked, port: 0 });
@@ -274,6 +292,26 @@ describe('full serve', () => {
     expect(events()).toMatchObject([{ listId: f.listA, campaignId: f.campaign }]);
     expect(pushback()).toHaveLength(1);
     expect(countOf(f.engine, 'SELECT count(*) FROM unsubscribe_review WHERE resolved_at IS NULL')).toBe(0);
+  });
+
+  it('never writes a signing key, and reads the one the first send makes', async () => {
+    const { engine, secrets } = await engineWithSecrets(tempDir('understudy-unsub-nokey-'));
+    const fresh = await startServer({ engine, port: 0 });
+    try {
+      const list = addList(engine, 'Customers', ['cy@example.org']);
+      const cy = engine.repos.subscribers.byEmail(list, 'cy@example.org')!.id;
+      const early = unsubscribeToken(1, cy, 'a key this database never had');
+      expect((await gmailOneClick(fresh.port, `/u/${early}`)).status).toBe(400);
+      expect(engine.repos.settings.get('sending.unsubscribe_secret_ref')).toBeUndefined();
+      // The first send makes the key; links it signs verify at once.
+      const key = await unsubscribeSecret(engine, secrets);
+      const r = await gmailOneClick(fresh.port, `/u/${unsubscribeToken(1, cy, key)}`);
+      expect(r.status).toBe(200);
+      expect(engine.repos.subscribers.byId(cy)!.status).toBe('unsubscribed');
+    } finally {
+      await fresh.close();
+      await engine.close();
+    }
   });
 
   it('answers the unsubscribe paths without the token; everything else still needs it', async () => {
