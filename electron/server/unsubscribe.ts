@@ -123,6 +123,8 @@ export function unsubscribeRouter(
     if (method === 'POST') {
       const shape = await readOneClick(req);
       if (shape !== 'ok') {
+        // A body we did not read to the end: do not keep the connection for whatever follows it.
+        if (shape === 'too_large' || shape === 'type') res.setHeader('Connection', 'close');
         page(
           res,
           shape === 'too_large' ? 413 : shape === 'type' ? 415 : 400,
