@@ -14,6 +14,7 @@ import { expectCleanMessage, expectUnchanged, snapshot } from '../../helpers/hos
 import { tempDir } from '../../helpers/tmp';
 import { countOf, http, unsubFixture, type UnsubFixture } from '../../helpers/unsubscribe';
 import { cli } from '../../helpers/cli';
+import { REVIEW_QUEUE_LIMIT } from '../../../electron/engine/api/unsubscribe';
 
 let f: UnsubFixture;
 let srv: RunningUnsubscribeServer;
@@ -287,6 +288,30 @@ describe('hostile input: public unsubscribe endpoint', () => {
       after.counts.unsubscribe_review = before.counts.unsubscribe_review!;
     }
     expectUnchanged(before, after);
+  });
+});
+
+describe('hostile input: a flood of bad links', () => {
+  it('past the review queue limit a new bad code is refused with 503 and nothing is written; good codes still work', async () => {
+    const now = f.engine.now();
+    const ins = f.engine.db.prepare(
+      `INSERT INTO unsubscribe_review (channel, reason, dedupe, detail, first_at, last_at)
+       VALUES ('link', 'bad_token', ?, 'flood', ?, ?)`,
+    );
+    f.engine.db.transaction(() => {
+      for (let i = 0; i < REVIEW_QUEUE_LIMIT; i++) ins.run(`flood:${i}`, now, now);
+    })();
+    const dir = dirname(f.engine.dbPath);
+    const before = snapshot(dir, f.engine.dbPath);
+    const r = await http(srv.port, '/u/yet-another-bad-code');
+    expect(r.status).toBe(503);
+    expect(r.headers['retry-after']).toBe('3600');
+    expect(r.body).toContain('Please try again later');
+    expect(r.body).toContain('reply to the email');
+    expectUnchanged(before, snapshot(dir, f.engine.dbPath));
+    const ok = await http(srv.port, good(f), { method: 'POST', headers: FORM, body: ONE_CLICK });
+    expect(ok.status).toBe(200);
+    expect(f.status(f.ann)).toBe('unsubscribed');
   });
 });
 
