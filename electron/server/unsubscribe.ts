@@ -102,6 +102,8 @@ export function unsubscribeRouter(
     } catch {
       return false;
     }
+    // Cheap test first: every other request of the app passes through here.
+    if (!url.pathname.includes('/u/') && !url.searchParams.has('t')) return false;
     const settings = getSendingSettings(engine);
     let settingsPath: string | undefined;
     try {
