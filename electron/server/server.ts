@@ -12,6 +12,7 @@
  *   GET  /reports/<id>      an incident's report as an HTML download (incidentReport, nothing saved)
  *   GET  /files/(rejects|exports)/<name>  downloads of what the engine wrote there
  *   WS   /events            {channel, payload} for every channel of the contract's eventChannels
+ *   GET|POST /u/<code>      public, no token: the unsubscribe pages and RFC 8058 one-click (unsubscribe.ts)
  *
  * No call that names a file (a `paths` field in the contract: importList.file, exportList.out,
  * incidentReport.out, requestRestore.file, importCodes.file) is reachable over /api: the routes
@@ -43,6 +44,7 @@ import {
 } from './security';
 import { previewImport, PREVIEW_BYTES } from './importPreview';
 import { notBuiltPage, resolveStatic, securityHeaders, sendFile } from './static';
+import { unsubscribeRouter } from './unsubscribe';
 
 export interface ServeOptions {
   engine: Engine;
@@ -102,6 +104,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const uploadDir = join(dataDir, 'uploads');
   cleanUploads(uploadDir);
   let allowed = new HostPolicy(host, 0);
+  // Public: the unsubscribe pages need no token (electron/server/unsubscribe.ts does its own checks).
+  const publicUnsubscribe = unsubscribeRouter({ engine });
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
@@ -114,6 +118,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.headersTimeout = 30_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // ---- Public unsubscribe paths (issue 14): answered before, and apart from, every check below.
+    if (await publicUnsubscribe(req, res)) return;
+    // ---- Everything else needs the token.
     securityHeaders(res);
     if (!hostAllowed(req, allowed))
       return text(res, 421, 'Unknown Host header: this server answers only to its own address.');

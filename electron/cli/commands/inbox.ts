@@ -5,6 +5,7 @@ import { openSecrets, readPassword, StdinLines } from './secrets';
 import { useSecretStore } from '../../engine/sending/context';
 import { configureMailbox } from '../../engine/continuity/mailbox';
 import { processInbox } from '../../engine/continuity/inbox';
+import { listReview, resolveReview } from '../../engine/continuity/unsubscribe';
 import { userError } from '../../engine/errors';
 import type { Engine } from '../../engine/engine';
 
@@ -84,6 +85,58 @@ export function registerInbox(program: Command, io: Io): void {
         () =>
           `${r.examined} new message(s) in ${r.mailbox}: ${r.unsubscribes} unsubscribe(s), ${r.bounces} bounce(s), ${r.complaints} complaint(s) applied and suppressed, ${r.ignored} ignored${r.queuedForEsp ? `; ${r.queuedForEsp} queued for the ESP` : ''}.`,
       );
+    });
+  });
+
+  common(
+    inbox
+      .command('review')
+      .description(
+        'unsubscribe requests kept for review (a link or email whose code did not verify, a sender on no list)',
+      )
+      .option('--all', 'include items already dealt with')
+      .option('--done <id>', 'mark item <id> as dealt with (give --note)')
+      .option('--note <text>', 'what was done, kept with the item'),
+  ).action(async (opts: CommonOptions & { all?: boolean; done?: string; note?: string }) => {
+    await withEngine(opts, io, (engine) => {
+      if (opts.done !== undefined) {
+        const id = Number(opts.done);
+        if (!Number.isSafeInteger(id) || id < 1)
+          throw userError(`--done "${opts.done}" is not an item number.`, {
+            safe: 'Nothing was changed.',
+            next: 'Run `understudy inbox review` to see the numbers.',
+          });
+        if (!opts.note?.trim())
+          throw userError(
+            'Say what was done with --note, e.g. --note "unsubscribed ann@example.org by hand".',
+            {
+              safe: 'Nothing was changed.',
+            },
+          );
+        const item = resolveReview(engine, id, opts.note);
+        output(opts, io, item, () => `Item #${item.id} marked as dealt with.`);
+        return;
+      }
+      const r = listReview(engine, { includeResolved: !!opts.all });
+      output(opts, io, r, () => {
+        if (!r.items.length) return 'No unsubscribe requests are waiting for review.';
+        const lines = [`${r.open} unsubscribe request(s) waiting for review:`];
+        for (const i of r.items) {
+          const who = i.fromEmail
+            ? `from ${i.fromEmail}`
+            : i.channel === 'mailto'
+              ? 'by email'
+              : 'through a link';
+          lines.push(
+            `#${i.id} ${who}${i.campaignId !== null ? `, campaign ${i.campaignId}` : ''}${i.seen > 1 ? ` (${i.seen} times)` : ''}${i.resolvedAt ? ` — done: ${i.resolution ?? ''}` : ''}`,
+            `   ${i.why}`,
+          );
+        }
+        lines.push(
+          'Unsubscribe the person by hand if you can tell who it is, then run `understudy inbox review --done <n> --note "..."`.',
+        );
+        return lines.join('\n');
+      });
     });
   });
 }

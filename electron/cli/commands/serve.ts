@@ -13,6 +13,7 @@ import { applyPendingRestore } from '../../engine/continuity/backups';
 import { openCliSecretStore, PASSPHRASE_ENV, type SecretStore } from '../../engine/secrets';
 import { attachSecrets, startBackground } from '../../server/background';
 import { startServer } from '../../server/server';
+import { startUnsubscribeServer } from '../../server/unsubscribe';
 import { isLoopback } from '../../server/security';
 import { userError } from '../../engine/errors';
 
@@ -39,6 +40,13 @@ function defaultStaticDir(): string {
   }
 }
 
+type ServeOpts = CommonOptions & {
+  port: string;
+  host?: string;
+  background: boolean;
+  unsubscribeOnly?: boolean;
+};
+
 export function registerServe(program: Command, io: Io): void {
   common(
     program
@@ -49,11 +57,16 @@ export function registerServe(program: Command, io: Io): void {
         '--host <address>',
         'interface to listen on (default 127.0.0.1; anything else is reachable from the network)',
       )
-      .option('--no-background', 'do not run the scheduler, health monitor and backups (the UI only)'),
-  ).action(async (opts: CommonOptions & { port: string; host?: string; background: boolean }) => {
+      .option('--no-background', 'do not run the scheduler, health monitor and backups (the UI only)')
+      .option(
+        '--unsubscribe-only',
+        'answer only the public unsubscribe links (no UI, no API, no token), e.g. behind a reverse proxy',
+      ),
+  ).action(async (opts: ServeOpts) => {
     const port = parseIntOption('port', opts.port, 0)!;
     if (port > 65535) throw userError('--port must be between 0 and 65535.');
     const host = opts.host ?? '127.0.0.1';
+    if (opts.unsubscribeOnly) return serveUnsubscribeOnly(opts, io, port, host);
     if (!isLoopback(host)) {
       io.stderr.write(
         `Warning: listening on ${host}, not only on this computer. Anyone who can reach that address and has the link can use Understudy; use it only on a network you trust.\n`,
@@ -113,4 +126,61 @@ export function registerServe(program: Command, io: Io): void {
       await engine.close();
     }
   });
+}
+
+/**
+ * `serve --unsubscribe-only`: the public unsubscribe endpoint alone. It needs the signing key to check
+ * the links, so the secret file's passphrase is required; it writes unsubscribes into the database it
+ * is given, which must be the one campaigns are sent from.
+ */
+async function serveUnsubscribeOnly(opts: CommonOptions, io: Io, port: number, host: string): Promise<void> {
+  const dbPath = dbPathOf(opts, io);
+  if (!io.env[PASSPHRASE_ENV] && !(io.stdin as NodeJS.ReadStream).isTTY) {
+    throw userError(
+      'The unsubscribe endpoint needs the passphrase of the secret file to check unsubscribe links.',
+      {
+        code: 'secrets_unavailable',
+        safe: 'Nothing was started and nothing was changed.',
+        next: `Set ${PASSPHRASE_ENV} in the environment of the service (or run it in a terminal to type it), then start it again.`,
+      },
+    );
+  }
+  const restored = await applyPendingRestore(dbPath);
+  if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
+  const secrets = await openCliSecretStore(dbPath, io.env);
+  const engine = Engine.open({ dbPath });
+  try {
+    attachSecrets(engine, secrets);
+    let running;
+    try {
+      running = await startUnsubscribeServer({ engine, port, host });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE')
+        throw userError(`Port ${port} is already in use.`, {
+          code: 'port_in_use',
+          safe: 'Nothing was changed.',
+          next: 'Choose another with --port, or --port 0 for any free port.',
+        });
+      throw e;
+    }
+    io.stdout.write(
+      `Understudy is answering unsubscribe links only, on ${running.url} (database ${engine.dbPath}); press Ctrl+C to stop.\n`,
+    );
+    io.stdout.write(
+      'Publish this address over https and set unsubscribe_url to it (see the README, "Publishing the unsubscribe endpoint").\n',
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    await running.close();
+  } finally {
+    await engine.close();
+  }
 }

@@ -18,6 +18,7 @@ import { sendingCalls } from './sending';
 import { continuityCalls } from './continuity';
 import { espCalls } from './esp';
 import { suppressionsCalls } from './suppressions';
+import { unsubscribeCalls } from './unsubscribe';
 
 export const listsCalls = {
   listLists: call({
@@ -60,6 +61,7 @@ export const contract = {
   ...continuityCalls,
   ...espCalls,
   ...suppressionsCalls,
+  ...unsubscribeCalls,
 };
 
 export type Contract = typeof contract;

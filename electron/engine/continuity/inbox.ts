@@ -10,12 +10,12 @@
  * suppression already there is kept, a pending push-back item is not doubled).
  */
 import type { Engine } from '../engine';
-import { InboxRepo } from '../db/repos/inbox';
-import { espRepos } from '../mirror/esp/repos';
+import { InboxRepo, type InboxSubscriber } from '../db/repos/inbox';
 import { parseUnsubscribeToken, parseMessageId } from '../sending/render/tokens';
 import { unsubscribeSecret } from '../sending/settings';
 import { secretStoreOf } from '../sending/context';
 import { normalizeEmail } from '../mirror/email';
+import { keepForReview, queueForEsp, unsubscribeMember } from './unsubscribe';
 import { openImap, requireMailbox } from './mailbox';
 import { isHardBounce, parseInboxMessage } from './dsn';
 
@@ -26,10 +26,15 @@ export interface InboxResult {
   bounces: number;
   complaints: number;
   ignored: number;
+  /** Unsubscribe requests that could not be applied on their own: in the review queue. */
+  forReview: number;
   queuedForEsp: number;
 }
 
-const TOKEN_IN_SUBJECT = /unsubscribe-([0-9a-z]{1,11}\.[0-9a-z]{1,11}\.[A-Za-z0-9_-]{22})/;
+/** A token-shaped code in a subject, verified or not (a damaged MAC still says the person asked). */
+const TOKEN_IN_SUBJECT = /unsubscribe-([0-9a-z]{1,11}\.[0-9a-z]{1,11}\.[A-Za-z0-9_-]{1,64})/i;
+/** A person writing "unsubscribe" (or "unsubscribe me", "Re: unsubscribe") in the subject. */
+const ASKS_TO_UNSUBSCRIBE = /\bunsubscribe\b/i;
 
 export async function processInbox(
   engine: Engine,
@@ -45,6 +50,7 @@ export async function processInbox(
     bounces: 0,
     complaints: 0,
     ignored: 0,
+    forReview: 0,
     queuedForEsp: 0,
   };
   const client = await openImap(engine, settings);
@@ -65,8 +71,17 @@ export async function processInbox(
         const parsed = await parseInboxMessage(msg.source);
         const now = engine.now();
         engine.db.transaction(() => {
-          const kind = apply(engine, repo, parsed, secret, now, result);
+          const kind = apply(
+            engine,
+            repo,
+            parsed,
+            secret,
+            now,
+            result,
+            `mailto:${settings.mailbox}:${uidValidity}:${msg.uid}`,
+          );
           if (kind === 'ignored') result.ignored++;
+          if (kind === 'review') result.forReview++;
           repo.saveCheckpoint(settings.mailbox, uidValidity, msg.uid, now);
         })();
         last = msg.uid;
@@ -77,10 +92,10 @@ export async function processInbox(
   } finally {
     await client.logout().catch(() => undefined);
   }
-  if (result.unsubscribes || result.bounces || result.complaints) {
+  if (result.unsubscribes || result.bounces || result.complaints || result.forReview) {
     engine.record({
       type: 'inbox.processed',
-      message: `Backup mailbox: ${result.unsubscribes} unsubscribe(s) and ${result.bounces} bounce(s) and ${result.complaints} complaint(s) applied and suppressed${result.queuedForEsp ? `, ${result.queuedForEsp} queued for the ESP` : ''}.`,
+      message: `Backup mailbox: ${result.unsubscribes} unsubscribe(s) and ${result.bounces} bounce(s) and ${result.complaints} complaint(s) applied and suppressed${result.queuedForEsp ? `, ${result.queuedForEsp} queued for the ESP` : ''}${result.forReview ? `; ${result.forReview} unsubscribe request(s) kept for review` : ''}.`,
       data: { ...result },
     });
   }
@@ -94,25 +109,11 @@ function apply(
   secret: string,
   now: string,
   result: InboxResult,
-): 'unsubscribe' | 'bounce' | 'ignored' {
+  dedupe: string,
+): 'unsubscribe' | 'bounce' | 'review' | 'ignored' {
   const token = TOKEN_IN_SUBJECT.exec(m.subject)?.[1];
-  if (token && !m.dsn) {
-    const ids = parseUnsubscribeToken(token, secret);
-    if (!ids) return 'ignored'; // forged or from another installation: never act on it
-    const sub = repo.subscriber(ids.subscriberId);
-    if (!sub) return 'ignored';
-    if (repo.unsubscribe(sub.id, `unsubscribe email (campaign ${ids.campaignId})`, now)) {
-      result.unsubscribes++;
-      engine.record({
-        type: 'subscriber.unsubscribed',
-        message: `${sub.email} unsubscribed by email (campaign ${ids.campaignId}).`,
-        listId: sub.listId,
-        campaignId: ids.campaignId,
-        data: { subscriberId: sub.id, source: 'mailto' },
-      });
-      if (queue(engine, sub, 'unsubscribe', 'unsubscribe email', now)) result.queuedForEsp++;
-    }
-    return 'unsubscribe';
+  if (!m.dsn && !m.complaint && (token || ASKS_TO_UNSUBSCRIBE.test(m.subject))) {
+    return mailtoUnsubscribe(engine, repo, m, token, secret, now, result, dedupe);
   }
   if (m.complaint && m.complaint.feedbackType === 'abuse') {
     // Whom it is about: our Message-ID names the subscriber; else the (often redacted) recipient.
@@ -135,7 +136,7 @@ function apply(
         data: { email, source: 'arf' },
       });
       for (const s of members)
-        if (queue(engine, s, 'complaint', 'spam complaint', now)) result.queuedForEsp++;
+        if (queueForEsp(engine, s, 'complaint', 'spam complaint', now)) result.queuedForEsp++;
     }
     return 'bounce';
   }
@@ -168,7 +169,7 @@ function apply(
               .map((s) => ({ subscriberId: s.id, status: s.status })),
           },
         });
-        for (const sub of members) if (queue(engine, sub, 'bounce', detail, now)) result.queuedForEsp++;
+        for (const sub of members) if (queueForEsp(engine, sub, 'bounce', detail, now)) result.queuedForEsp++;
       }
     }
     return 'bounce';
@@ -187,38 +188,6 @@ function ours(engine: Engine, ids: ReturnType<typeof parseMessageId>): ReturnTyp
     : undefined;
 }
 
-function queue(
-  engine: Engine,
-  sub: {
-    id: number;
-    listId: number;
-    email: string;
-    emailNorm: string;
-    espId: string | null;
-    providerId: number | null;
-    espListId: string | null;
-  },
-  kind: 'unsubscribe' | 'bounce' | 'complaint',
-  detail: string,
-  now: string,
-): boolean {
-  if (sub.providerId === null || sub.espListId === null) return false;
-  return espRepos(engine).pushback.enqueue(
-    {
-      providerId: sub.providerId,
-      listId: sub.listId,
-      espListId: sub.espListId,
-      email: sub.email,
-      emailNorm: sub.emailNorm,
-      espMemberId: sub.espId,
-      kind,
-      detail,
-      happenedAt: now,
-    },
-    now,
-  );
-}
-
 function normalizeOr(email: string): string {
   try {
     const n = normalizeEmail(email);
@@ -226,4 +195,70 @@ function normalizeOr(email: string): string {
   } catch {
     return email.trim().toLowerCase();
   }
+}
+
+/**
+ * A mailto unsubscribe request (issue 14, §2). A token that verifies names the membership: that one is
+ * unsubscribed. Otherwise the person still asked: the sender's address is unsubscribed from the list of
+ * the campaign the code names (read from the code even when its signature fails: it only narrows), and
+ * when that list does not hold the address (or there is no code), from every list that does. A sender
+ * on no list, or with no address, goes to the review queue. From can be forged; the worst a forger
+ * gets is someone unsubscribed, and when in doubt about consent we do not mail.
+ */
+function mailtoUnsubscribe(
+  engine: Engine,
+  repo: InboxRepo,
+  m: Awaited<ReturnType<typeof parseInboxMessage>>,
+  token: string | undefined,
+  secret: string,
+  now: string,
+  result: InboxResult,
+  dedupe: string,
+): 'unsubscribe' | 'review' | 'ignored' {
+  const ids = token ? parseUnsubscribeToken(token, secret) : undefined;
+  if (ids && ids.subscriberId === 0) return 'ignored'; // a test message (testSend.ts): nobody to unsubscribe
+  const sub = ids ? repo.subscriber(ids.subscriberId) : undefined;
+  let targets: InboxSubscriber[];
+  let campaignId: number | null = ids?.campaignId ?? null;
+  let how = 'signed code';
+  if (sub) targets = [sub];
+  else {
+    const from = m.from ? normalizeOr(m.from) : null;
+    const members = from ? repo.byEmail(from) : [];
+    if (campaignId === null && token) {
+      const c = parseInt(token.split('.')[0]!, 36);
+      campaignId = Number.isSafeInteger(c) && engine.repos.campaigns.byId(c) ? c : null;
+    }
+    const campaignList = campaignId !== null ? engine.repos.campaigns.byId(campaignId)?.listId : undefined;
+    const ofCampaign = members.filter((s) => s.listId === campaignList);
+    targets = ofCampaign.length ? ofCampaign : members;
+    how = ofCampaign.length ? "sender's address, list of the campaign" : "sender's address, every list";
+    if (!targets.length) {
+      keepForReview(
+        engine,
+        {
+          channel: 'mailto',
+          reason: token ? (ids ? 'unknown_subscriber' : 'bad_token') : 'not_on_list',
+          dedupe,
+          token: token ?? null,
+          fromEmail: from,
+          subject: m.subject,
+          campaignId,
+          detail: from
+            ? `Unsubscribe email from ${from}, who is on none of your lists.`
+            : 'Unsubscribe email without a sender address.',
+        },
+        now,
+      );
+      return 'review';
+    }
+  }
+  let any = false;
+  for (const t of targets) {
+    const r = unsubscribeMember(engine, t, campaignId, 'mailto', now, how);
+    if (r.changed) any = true;
+    if (r.queuedForEsp) result.queuedForEsp++;
+  }
+  if (any) result.unsubscribes++;
+  return 'unsubscribe';
 }

@@ -225,7 +225,7 @@ export function renderReportHtml(r: IncidentReport): string {
       ) => `<tr><td>${esc(c.name || c.subject)}<div class="muted">#${c.id} · ${esc(c.status)}${c.originalProvider ? ` · from ${esc(c.originalProvider)}` : ''}</div></td>
       <td>${t(c.scheduledAt)}</td><td>${t(c.firstSentAt)}</td>
       <td class="num">${c.delayMs === null ? '—' : esc(delayText(c.delayMs))}</td>
-      <td class="num">${c.sent} / ${c.recipients}</td><td class="num">${c.failed}</td>
+      <td class="num">${c.sent} / ${c.recipients}</td><td class="num">${c.failed}</td><td class="num">${c.unsubscribes}</td>
       <td>${
         Object.entries(c.byProvider)
           .map(([p, n]) => `${esc(p)}: ${n}`)
@@ -288,7 +288,7 @@ export function renderReportHtml(r: IncidentReport): string {
 </div>
 ${r.doubleSent ? `<p class="sev-error" data-double-send="${r.doubleSent}"><b>Confirmed double send: ${r.doubleSent} ${r.doubleSent === 1 ? 'person' : 'people'} got a campaign twice</b> (the ESP sent it after Understudy had sent it through a backup).</p>` : ''}
 <h2>Affected campaigns</h2>
-${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th>Actually sent</th><th class="num">Delay</th><th class="num">Sent</th><th class="num">Failed</th><th>By provider</th></tr></thead><tbody>${campaignRows}</tbody></table>` : '<p class="muted">No campaign was due or sending during this incident.</p>'}
+${r.campaigns.length ? `<table><thead><tr><th>Campaign</th><th>Scheduled</th><th>Actually sent</th><th class="num">Delay</th><th class="num">Sent</th><th class="num">Failed</th><th class="num">Unsubscribed</th><th>By provider</th></tr></thead><tbody>${campaignRows}</tbody></table>` : '<p class="muted">No campaign was due or sending during this incident.</p>'}
 <h2>At the ESP</h2>
 ${r.custody.length ? `<table><thead><tr><th>Campaign</th><th>ESP's own send time</th><th>What became of it there</th><th class="num">Got it twice</th></tr></thead><tbody>${custodyRows}</tbody></table>` : '<p class="muted">Understudy took no campaign over from the ESP.</p>'}
 ${r.recovery.map((e) => `<p>${t(e.at)}: ${esc(e.message)}</p>`).join('') || (r.window.ongoing ? '<p class="muted">The ESP has not answered again yet.</p>' : '')}

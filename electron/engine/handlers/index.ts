@@ -12,6 +12,7 @@ import { sendingHandlers } from './sending';
 import { continuityHandlers } from './continuity';
 import { espHandlers } from './esp';
 import { suppressionsHandlers } from './suppressions';
+import { unsubscribeHandlers } from './unsubscribe';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -20,6 +21,7 @@ export const handlers = {
   ...continuityHandlers,
   ...espHandlers,
   ...suppressionsHandlers,
+  ...unsubscribeHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

@@ -14,7 +14,8 @@ export const SENDING_SETTINGS = {
   postal_address: 'The postal address printed in every message (required by law for marketing mail).',
   company_name: 'The business name shown next to the postal address.',
   unsubscribe_mailto: 'The address that receives unsubscribe requests (List-Unsubscribe: mailto).',
-  unsubscribe_url: 'Optional https URL for one-click unsubscribe (RFC 8058); a token is appended as ?t=.',
+  unsubscribe_url:
+    'Optional https address where `understudy serve` is published, for one-click unsubscribe (RFC 8058); links are <url>/u/<token>.',
   message_id_domain: 'The domain after @ in Message-IDs (default: the From address domain).',
 } as const;
 export type SendingSettingKey = keyof typeof SENDING_SETTINGS;
@@ -134,6 +135,18 @@ export function requireSendingSettings(
     messageIdDomain: domain,
     messageIdScope: engine.repos.meta.installationId(),
   };
+}
+
+/**
+ * The key of unsubscribe tokens if one was ever made, without making one (the public unsubscribe
+ * endpoint only reads): undefined when this database has never signed a token.
+ */
+export async function existingUnsubscribeSecret(
+  engine: Engine,
+  secrets: SecretStore,
+): Promise<string | undefined> {
+  const ref = engine.repos.settings.get<string>(SECRET_KEY);
+  return ref ? ((await secrets.get(ref)) ?? undefined) : undefined;
 }
 
 /** The key of unsubscribe tokens: created once, kept in the secret store. */

@@ -10,6 +10,7 @@ import { api, has } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
 import { Unavailable } from '../components/Unavailable';
 import type { ApiError } from '../api/types';
+import { UnsubscribeReview } from '../components/UnsubscribeReview';
 import type {
   RemoveSuppressionResult,
   Suppression,
@@ -288,6 +289,7 @@ export function Suppressions() {
           </ul>
         </article>
       )}
+      <UnsubscribeReview />
       {allowing && <AllowDialog s={allowing} onClose={() => setAllowing(null)} onDone={onAllowed} />}
       {history && <HistoryDialog email={history} onClose={() => setHistory(null)} />}
     </section>

@@ -116,7 +116,7 @@ describe('backup mailbox (Dovecot)', () => {
       'bounces',
       `From: ann@example.org\r\nTo: unsubscribe@shop.example\r\nSubject: unsubscribe-${token}\r\nMessage-ID: <u1@example.org>\r\n\r\n\r\n`,
     );
-    // A forged token (wrong MAC) must change nothing.
+    // A forged token (wrong MAC) from an address on no list changes nothing: it is kept for review.
     const forged = `${token.slice(0, -4)}AAAA`;
     await dovecot.deliver(
       'bounces',
@@ -145,7 +145,14 @@ describe('backup mailbox (Dovecot)', () => {
     );
 
     const r = await processInbox(engine);
-    expect(r).toMatchObject({ examined: 4, unsubscribes: 1, bounces: 1, ignored: 2, queuedForEsp: 2 });
+    expect(r).toMatchObject({
+      examined: 4,
+      unsubscribes: 1,
+      bounces: 1,
+      ignored: 1,
+      forReview: 1,
+      queuedForEsp: 2,
+    });
     const status = (id: number) => engine.repos.subscribers.byId(id)!.status;
     expect([status(ids[0]!), status(ids[1]!), status(ids[2]!), status(ids[3]!)]).toEqual([
       'unsubscribed',
@@ -204,6 +211,91 @@ describe('backup mailbox (Dovecot)', () => {
       { list: 'Customers', listId: list.id, from: 'bounced', to: 'subscribed' },
     ]);
     expect(status(ids[1]!)).toBe('subscribed');
+  });
+
+  it('§2: a person who asks to unsubscribe by email is unsubscribed even when the code does not verify; the rest wait for review', async () => {
+    const esp = addProvider(engine, { name: 'Mailchimp', kind: 'esp' });
+    const now = engine.now();
+    const customers = engine.repos.lists.create({
+      name: 'Customers',
+      providerId: esp,
+      espListId: 'abc123',
+      now,
+    });
+    const club = engine.repos.lists.create({ name: 'Bakery club', now });
+    const ins = engine.db.prepare(
+      `INSERT INTO subscribers (list_id, email, email_norm, status, source, esp_id, created_at, updated_at)
+       VALUES (?, ?, ?, 'subscribed', 'test', ?, ?, ?)`,
+    );
+    const add = (list: number, e: string) => Number(ins.run(list, e, e, null, now, now).lastInsertRowid);
+    const annA = add(customers.id, 'ann@example.org');
+    const annB = add(club.id, 'ann@example.org');
+    const bobA = add(customers.id, 'bob@example.org');
+    const bobB = add(club.id, 'bob@example.org');
+    const campaign = addCampaign(engine, { listId: customers.id });
+    await configureMailbox(engine, {
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: 'bounces',
+      password: 'imap-pass-1',
+    });
+    const secret = await unsubscribeSecret(engine, secrets);
+    // Ann's mail app mangled the code (a restored backup without the key does the same to every code):
+    // the campaign it names still says which list she got it from.
+    const damaged = `${unsubscribeToken(campaign, annA, secret).slice(0, -4)}AAAA`;
+    await dovecot.deliver(
+      'bounces',
+      `From: Ann <ann@example.org>\r\nTo: unsubscribe@shop.example\r\nSubject: unsubscribe-${damaged}\r\nMessage-ID: <s1@example.org>\r\n\r\n\r\n`,
+    );
+    // Bob writes in his own words, with no code at all: every list he is on.
+    await dovecot.deliver(
+      'bounces',
+      `From: bob@example.org\r\nTo: news@shop.example\r\nSubject: Please UNSUBSCRIBE me\r\nMessage-ID: <s2@example.org>\r\n\r\nthanks\r\n`,
+    );
+    // Someone on no list: kept for review, nothing changed.
+    await dovecot.deliver(
+      'bounces',
+      `From: stranger@example.net\r\nTo: news@shop.example\r\nSubject: unsubscribe\r\nMessage-ID: <s3@example.org>\r\n\r\n\r\n`,
+    );
+    // Not a request at all.
+    await dovecot.deliver(
+      'bounces',
+      `From: carl@example.org\r\nTo: news@shop.example\r\nSubject: Do you deliver on Sundays?\r\nMessage-ID: <s4@example.org>\r\n\r\n\r\n`,
+    );
+
+    const r = await processInbox(engine);
+    expect(r).toMatchObject({ examined: 4, unsubscribes: 2, forReview: 1, ignored: 1, queuedForEsp: 2 });
+    const status = (id: number) => engine.repos.subscribers.byId(id)!.status;
+    expect([status(annA), status(annB), status(bobA), status(bobB)]).toEqual([
+      'unsubscribed',
+      'subscribed',
+      'unsubscribed',
+      'unsubscribed',
+    ]);
+    const ev = engine.db
+      .prepare(
+        `SELECT list_id AS listId, campaign_id AS campaignId FROM events WHERE type = 'subscriber.unsubscribed' ORDER BY id`,
+      )
+      .all();
+    expect(ev).toEqual([
+      { listId: customers.id, campaignId: campaign },
+      { listId: customers.id, campaignId: null },
+      { listId: club.id, campaignId: null },
+    ]);
+    expect(engine.db.prepare(`SELECT email_norm AS e, kind FROM esp_pushback ORDER BY 1`).all()).toEqual([
+      { e: 'ann@example.org', kind: 'unsubscribe' },
+      { e: 'bob@example.org', kind: 'unsubscribe' },
+    ]);
+    const review = engine.db
+      .prepare(`SELECT channel, reason, from_email AS fromEmail, subject FROM unsubscribe_review`)
+      .all();
+    expect(review).toEqual([
+      { channel: 'mailto', reason: 'not_on_list', fromEmail: 'stranger@example.net', subject: 'unsubscribe' },
+    ]);
+    // Exactly once: nothing is applied or queued twice.
+    expect(await processInbox(engine)).toMatchObject({ examined: 0, forReview: 0 });
+    expect(engine.db.prepare(`SELECT count(*) FROM unsubscribe_review`).pluck().get()).toBe(1);
   });
 
   it('drills: a working provider passes by Message-ID in the seed mailbox; a wrong password fails and alerts', async () => {

@@ -135,7 +135,7 @@ describe('a rendered campaign through SMTP', () => {
       const lu = String(mail.headers.get('list-unsubscribe') ?? '');
       const raw = got.raw.toString('utf8');
       expect(raw).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click\r$/m);
-      const token = /unsubscribe\?t=([^>\s]+)>/.exec(raw.replace(/\r\n\s+/g, ' '))![1]!;
+      const token = /unsubscribe\/u\/([^>\s]+)>/.exec(raw.replace(/\r\n\s+/g, ' '))![1]!;
       expect(parseUnsubscribeToken(token, settings.unsubscribeSecret)).toEqual({
         campaignId: 9,
         subscriberId: sub.id,
@@ -153,7 +153,7 @@ describe('a rendered campaign through SMTP', () => {
         expect(mail.subject).toBe('Fresh bread for');
         expect(mail.html).toContain('<h1>Hello friend</h1>');
       }
-      expect(mail.text).toContain(`Unsubscribe (https://rose.example/unsubscribe?t=${token})`);
+      expect(mail.text).toContain(`Unsubscribe (https://rose.example/unsubscribe/u/${token})`);
     }
   });
 
@@ -189,7 +189,7 @@ describe('a rendered campaign through SMTP', () => {
     expect(mail.subject).toBe('Pain d’épices für Jörg 🍞');
     expect(mail.from?.value).toEqual([{ name: 'Bäckerei Rosé', address: 'news@rose.example' }]);
     expect(mail.html).toBe(false);
-    expect(mail.text).toMatch(/^Hallo Jörg,\nfrisches Brot\.\nhttps:\/\/rose\.example\/unsubscribe\?t=/);
+    expect(mail.text).toMatch(/^Hallo Jörg,\nfrisches Brot\.\nhttps:\/\/rose\.example\/unsubscribe\/u\//);
     expect(mail.text).toContain('Bristol BS1 4AA');
   });
 

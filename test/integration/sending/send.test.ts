@@ -37,7 +37,7 @@ describe('sending through real SMTP servers', () => {
     expect(parsed.messageId).toMatch(new RegExp(`^<understudy\\.${scope}\\.c${id}\\.s\\d+@shop\\.test>$`));
     const head = m.raw.slice(0, m.raw.search(/\r?\n\r?\n/)).replace(/\r?\n[ \t]+/g, ' ');
     expect(head).toMatch(
-      /^List-Unsubscribe: <mailto:unsubscribe@shop\.test\?subject=unsubscribe-\S+>, <https:\/\/shop\.test\/u\?t=\S+>$/m,
+      /^List-Unsubscribe: <mailto:unsubscribe@shop\.test\?subject=unsubscribe-\S+>, <https:\/\/shop\.test\/u\/u\/\S+>$/m,
     );
     expect(head).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
     expect(parsed.html).toContain('Hello Name3');

@@ -15,7 +15,7 @@ describe('List-Unsubscribe, one-click and List-Id', () => {
     const m = compileCampaign(campaign(), settings)(ann);
     const token = unsubscribeToken(42, 7, settings.unsubscribeSecret);
     expect(m.headers['List-Unsubscribe']).toBe(
-      `<mailto:unsubscribe@rose.example?subject=unsubscribe-${token}>, <https://rose.example/unsubscribe?t=${token}>`,
+      `<mailto:unsubscribe@rose.example?subject=unsubscribe-${token}>, <https://rose.example/unsubscribe/u/${token}>`,
     );
     expect(m.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     expect(m.headers['List-Id']).toBe('Bakery News <bakery-news.rose.example>');
@@ -104,7 +104,7 @@ describe('postal address and unsubscribe link in the footer', () => {
       /Rose Bakery<br>12 High Street<br>Bristol BS1 4AA[\s\S]*Unsubscribe<\/a>[\s\S]*<\/body><\/html>$/,
     );
     expect(m.text).toContain('12 High Street');
-    expect(m.text).toMatch(/Unsubscribe\s\(https:\/\/rose\.example\/unsubscribe\?t=/);
+    expect(m.text).toMatch(/Unsubscribe\s\(https:\/\/rose\.example\/unsubscribe\/u\//);
     expect(render.warnings.join('\n')).toMatch(/no unsubscribe link/);
   });
 
@@ -163,7 +163,7 @@ describe('text part derived from HTML', () => {
       /^Hello Ann\n\nOur new loaves & rolls:\n\n \* Sourdough\n \* Rye\n\nOrder now \(https:\/\/rose\.example\/shop\?a=1&b=2\)/,
     );
     expect(t).toContain(
-      `Unsubscribe (https://rose.example/unsubscribe?t=${unsubscribeToken(42, 7, settings.unsubscribeSecret)})`,
+      `Unsubscribe (https://rose.example/unsubscribe/u/${unsubscribeToken(42, 7, settings.unsubscribeSecret)})`,
     );
     expect(t).toContain('Bristol BS1 4AA');
     expect(t).not.toMatch(/View this email|Preview!|color:red|\*\|/);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileCampaign, type Dialect } from '../../../electron/engine/sending/render';
 import { ann, blank, body, html, settings } from './fixtures';
 
-const U_ANN = 'https://rose.example/unsubscribe?t=';
+const U_ANN = 'https://rose.example/unsubscribe/u/';
 
 /** [dialect, template, Ann's rendering, an empty subscriber's rendering] */
 const CASES: [Dialect, string, string, string][] = [

@@ -4,6 +4,7 @@
  * over time for the chart. Read-only; every query is bounded by the incident's window or campaigns.
  */
 import type { Db } from '../connection';
+import { UNSUBSCRIBE_EVENTS } from '../../api/unsubscribe';
 
 export interface ReportCampaign {
   id: number;
@@ -20,6 +21,8 @@ export interface ReportCampaign {
   failed: number;
   skipped: number;
   pending: number;
+  /** Unsubscribes from this campaign's messages, whenever they came (link, one-click, email). */
+  unsubscribes: number;
 }
 
 export interface ProviderCount {
@@ -67,7 +70,8 @@ export class ReportsRepo {
            (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.state = 'sent') AS sent,
            (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.state IN ('failed_perm', 'failed_temp')) AS failed,
            (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.state = 'skipped') AS skipped,
-           (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.state IN ('queued', 'claimed')) AS pending
+           (SELECT count(*) FROM deliveries d WHERE d.campaign_id = c.id AND d.state IN ('queued', 'claimed')) AS pending,
+           (SELECT count(*) FROM events e WHERE e.campaign_id = c.id AND e.type = '${UNSUBSCRIBE_EVENTS.unsubscribed}') AS unsubscribes
          FROM campaigns c LEFT JOIN providers p ON p.id = c.provider_id
          WHERE c.id IN (SELECT id FROM ids)
          ORDER BY c.scheduled_at, c.id`,

@@ -84,7 +84,7 @@ export interface RenderSettings {
   companyName?: string;
   /** e.g. "unsubscribe@example.com" */
   unsubscribeMailto: string;
-  /** https base URL; token appended as ?t= */
+  /** https base URL; links are `<url>/u/<token>` (`?t=<token>` when it has a query) */
   unsubscribeUrl?: string;
   /** HMAC key for the per-recipient token */
   unsubscribeSecret: string;
@@ -288,7 +288,13 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     Precedence: 'bulk',
     'X-Understudy-Campaign': String(campaignId),
   };
-  const urlBase = https ? `${https.url}${https.url.includes('?') ? '&' : '?'}t=` : undefined;
+  // `<unsubscribe_url>/u/<token>`: the path `understudy serve` answers (electron/server/unsubscribe.ts).
+  // A URL with its own query keeps the older `?t=<token>` form, which serve answers too.
+  const urlBase = https
+    ? /[?#]/.test(https.url)
+      ? `${https.url}${https.url.includes('?') ? '&' : '?'}t=`
+      : `${https.url.replace(/\/+$/, '')}/u/`
+    : undefined;
   const mailtoBase = `mailto:${mailto}?subject=unsubscribe-`;
   const oneClick = https?.oneClick ?? false;
   const scope = settings.messageIdScope || undefined;
