@@ -45,6 +45,24 @@ export const PreviousStatusSchema = z.object({
   status: z.string(),
 });
 
+/**
+ * `data` of a suppression.added event. One address: `email`, and `previous` holds the earlier status of
+ * each subscriber row the same change set (so removal can give it back). Many addresses added by one
+ * import or one sync page: `emails` (all of one reason) and `count` instead of `email`, `previous` for
+ * all of them (by subscriber id), `detail` null (each suppression row keeps its own).
+ */
+export const SuppressionAddedDataSchema = z.object({
+  email: z.string().optional(),
+  emails: z.array(z.string()).optional(),
+  count: z.number().int().optional(),
+  reason: SuppressionReasonSchema,
+  /** Where it came from: send, inbox, import:<format>, esp:<kind>. */
+  source: z.string(),
+  detail: z.string().nullable(),
+  previous: z.array(PreviousStatusSchema),
+});
+export type SuppressionAddedData = z.infer<typeof SuppressionAddedDataSchema>;
+
 export const SuppressionSchema = z.object({
   email: z.string(),
   reason: SuppressionReasonSchema,
