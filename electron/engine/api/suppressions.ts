@@ -45,11 +45,14 @@ export const PreviousStatusSchema = z.object({
   status: z.string(),
 });
 
+/** Earlier statuses of many rows in compact form (a batch event): {status: [subscriber ids]}. */
+export const PreviousByStatusSchema = z.record(z.string(), z.array(z.number().int()));
+
 /**
  * `data` of a suppression.added event. One address: `email`, and `previous` holds the earlier status of
  * each subscriber row the same change set (so removal can give it back). Many addresses added by one
- * import or one sync page: `emails` (all of one reason) and `count` instead of `email`, `previous` for
- * all of them (by subscriber id), `detail` null (each suppression row keeps its own).
+ * import or one sync page: `emails` (all of one reason) and `count` instead of `email`, `previous` empty
+ * and `previousByStatus` for all of them instead, `detail` null (each suppression row keeps its own).
  */
 export const SuppressionAddedDataSchema = z.object({
   email: z.string().optional(),
@@ -60,6 +63,7 @@ export const SuppressionAddedDataSchema = z.object({
   source: z.string(),
   detail: z.string().nullable(),
   previous: z.array(PreviousStatusSchema),
+  previousByStatus: PreviousByStatusSchema.optional(),
 });
 export type SuppressionAddedData = z.infer<typeof SuppressionAddedDataSchema>;
 

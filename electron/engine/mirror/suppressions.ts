@@ -6,7 +6,8 @@
  * list, checked when a message is claimed) and, often, the subscriber rows whose status the same event
  * set to bounced, cleaned or complained. Removing the suppression always deletes the row. A subscriber
  * row is set back only when an event recorded the status it had before (`data.previous` of an event
- * about the address since the suppression was added — the inbox records it for a bounce report), and
+ * about the address since the suppression was added — every path that suppresses records it in its
+ * suppression.added event, see recordSuppressionsAdded), and
  * only if the row still has the status the suppression gave it; it gets exactly that recorded status
  * back, so someone who had unsubscribed stays unsubscribed. A complaint is the person's own "stop":
  * its rows are never set back, whatever was recorded. Every other row is left as it is and reported
@@ -18,6 +19,7 @@ import { userError } from '../errors';
 import { normalizeEmail } from './email';
 import { GLOBAL_SUPPRESSION_STATUSES, isSubscriberStatus, type SubscriberStatus } from './status';
 import {
+  PreviousByStatusSchema,
   PreviousStatusSchema,
   SUPPRESSION_EVENTS,
   SUPPRESSION_EVENT_TYPES,
@@ -249,9 +251,17 @@ export function recordSuppressionsAdded(
         reason,
         source: ctx.source,
         detail: null,
-        previous: list.flatMap((a) => a.previous),
+        previous: [],
+        previousByStatus: byStatus(list),
       } satisfies SuppressionAddedData,
     });
+}
+
+/** The earlier statuses of many rows, as {status: [subscriber ids]} (~7 bytes a row instead of ~45). */
+function byStatus(list: readonly AddedSuppression[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const a of list) for (const p of a.previous) (out[p.status] ??= []).push(p.subscriberId);
+  return out;
 }
 
 export function badReason(reason: string): Error {
@@ -277,12 +287,20 @@ function recordedPrevious(events: EventRow[], since: string): Map<number, Subscr
   const out = new Map<number, SubscriberStatus>();
   // Oldest first: the first recorded change after the suppression is the status it replaced.
   for (const e of [...events].reverse()) {
-    if (e.at < since || !Array.isArray(e.data.previous)) continue;
-    for (const p of e.data.previous) {
-      const parsed = PreviousStatusSchema.safeParse(p);
-      if (!parsed.success || !isSubscriberStatus(parsed.data.status)) continue;
-      if (!out.has(parsed.data.subscriberId)) out.set(parsed.data.subscriberId, parsed.data.status);
-    }
+    if (e.at < since) continue;
+    if (Array.isArray(e.data.previous))
+      for (const p of e.data.previous) {
+        const parsed = PreviousStatusSchema.safeParse(p);
+        if (!parsed.success || !isSubscriberStatus(parsed.data.status)) continue;
+        if (!out.has(parsed.data.subscriberId)) out.set(parsed.data.subscriberId, parsed.data.status);
+      }
+    // A batch event's compact form: {status: [subscriber ids]}.
+    const byStatus = PreviousByStatusSchema.safeParse(e.data.previousByStatus);
+    if (byStatus.success)
+      for (const [status, ids] of Object.entries(byStatus.data)) {
+        if (!isSubscriberStatus(status)) continue;
+        for (const id of ids) if (!out.has(id)) out.set(id, status);
+      }
   }
   return out;
 }

@@ -115,10 +115,12 @@ describe('suppression.added, for each path that suppresses', () => {
     const cleaned = batch.find((e) => e.data.reason === 'cleaned')!;
     expect(cleaned.listId).toBe(shop.id);
     expect(cleaned.data).toMatchObject({ source: 'import:csv', emails: many });
-    expect(cleaned.data.previous).toHaveLength(60);
+    expect(cleaned.data.previous).toEqual([]);
+    expect(cleaned.data.previousByStatus).toEqual({ subscribed: many.map(idOf) });
     expect(batch.find((e) => e.data.reason === 'bounced')!.data).toMatchObject({
       emails: fresh,
       previous: [],
+      previousByStatus: {},
     });
     // The history of one address finds the batch event; removal restores the status it recorded.
     expect(addedEvents(engine, 'P42@Example.org').map((e) => e.id)).toEqual([cleaned.id]);
