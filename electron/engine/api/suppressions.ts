@@ -45,6 +45,28 @@ export const PreviousStatusSchema = z.object({
   status: z.string(),
 });
 
+/** Earlier statuses of many rows in compact form (a batch event): {status: [subscriber ids]}. */
+export const PreviousByStatusSchema = z.record(z.string(), z.array(z.number().int()));
+
+/**
+ * `data` of a suppression.added event. One address: `email`, and `previous` holds the earlier status of
+ * each subscriber row the same change set (so removal can give it back). Many addresses added by one
+ * import or one sync page: `emails` (all of one reason) and `count` instead of `email`, `previous` empty
+ * and `previousByStatus` for all of them instead, `detail` null (each suppression row keeps its own).
+ */
+export const SuppressionAddedDataSchema = z.object({
+  email: z.string().optional(),
+  emails: z.array(z.string()).optional(),
+  count: z.number().int().optional(),
+  reason: SuppressionReasonSchema,
+  /** Where it came from: send, inbox, import:<format>, esp:<kind>. */
+  source: z.string(),
+  detail: z.string().nullable(),
+  previous: z.array(PreviousStatusSchema),
+  previousByStatus: PreviousByStatusSchema.optional(),
+});
+export type SuppressionAddedData = z.infer<typeof SuppressionAddedDataSchema>;
+
 export const SuppressionSchema = z.object({
   email: z.string(),
   reason: SuppressionReasonSchema,

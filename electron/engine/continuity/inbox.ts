@@ -16,6 +16,7 @@ import { unsubscribeSecret } from '../sending/settings';
 import { secretStoreOf } from '../sending/context';
 import { normalizeEmail } from '../mirror/email';
 import { keepForReview, queueForEsp, unsubscribeMember } from './unsubscribe';
+import { recordSuppressionsAdded } from '../mirror/suppressions';
 import { openImap, requireMailbox } from './mailbox';
 import { isHardBounce, parseInboxMessage } from './dsn';
 
@@ -126,6 +127,25 @@ function apply(
     const members = repo.byEmail(email);
     const changed = repo.complain(email, 'spam complaint (feedback loop)', now);
     const added = repo.suppress(email, 'complained', 'inbox', 'feedback report', now);
+    if (added)
+      recordSuppressionsAdded(
+        engine,
+        [
+          {
+            email,
+            reason: 'complained',
+            detail: 'feedback report',
+            previous: members
+              .filter((s) => s.status !== 'complained')
+              .map((s) => ({ subscriberId: s.id, status: s.status })),
+          },
+        ],
+        {
+          source: 'inbox',
+          how: 'a spam complaint in the backup mailbox',
+          campaignId: ids?.campaignId ?? null,
+        },
+      );
     if (changed || added) {
       result.complaints++;
       engine.record({
@@ -152,6 +172,25 @@ function apply(
       const members = repo.byEmail(emailNorm);
       const changed = repo.bounce(emailNorm, `bounce report: ${detail}`, now);
       const added = repo.suppress(emailNorm, 'bounced', 'inbox', detail, now);
+      if (added)
+        recordSuppressionsAdded(
+          engine,
+          [
+            {
+              email: emailNorm,
+              reason: 'bounced',
+              detail,
+              previous: members
+                .filter((s) => s.status === 'subscribed' || s.status === 'pending')
+                .map((s) => ({ subscriberId: s.id, status: s.status })),
+            },
+          ],
+          {
+            source: 'inbox',
+            how: 'a bounce report in the backup mailbox',
+            campaignId: original?.campaignId ?? null,
+          },
+        );
       if (changed || added) {
         result.bounces++;
         engine.record({

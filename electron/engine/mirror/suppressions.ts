@@ -6,7 +6,8 @@
  * list, checked when a message is claimed) and, often, the subscriber rows whose status the same event
  * set to bounced, cleaned or complained. Removing the suppression always deletes the row. A subscriber
  * row is set back only when an event recorded the status it had before (`data.previous` of an event
- * about the address since the suppression was added — the inbox records it for a bounce report), and
+ * about the address since the suppression was added — every path that suppresses records it in its
+ * suppression.added event, see recordSuppressionsAdded), and
  * only if the row still has the status the suppression gave it; it gets exactly that recorded status
  * back, so someone who had unsubscribed stays unsubscribed. A complaint is the person's own "stop":
  * its rows are never set back, whatever was recorded. Every other row is left as it is and reported
@@ -18,13 +19,16 @@ import { userError } from '../errors';
 import { normalizeEmail } from './email';
 import { GLOBAL_SUPPRESSION_STATUSES, isSubscriberStatus, type SubscriberStatus } from './status';
 import {
+  PreviousByStatusSchema,
   PreviousStatusSchema,
   SUPPRESSION_EVENTS,
+  SUPPRESSION_EVENT_TYPES,
   SUPPRESSION_LIFTED_TYPES,
   SUPPRESSION_REASONS,
   type LiftedSuppression,
   type RemoveSuppressionResult,
   type Suppression,
+  type SuppressionAddedData,
   type SuppressionHistory,
   type SuppressionPage,
   type SuppressionReasonT,
@@ -167,6 +171,99 @@ export function listSuppressions(
   return { total: page.total, rows: page.rows.map(toApi), lifted: lifted.slice(0, 50) };
 }
 
+/** A suppression a path has just added, with the earlier status of each subscriber row it changed. */
+export interface AddedSuppression {
+  /** Normalized. */
+  email: string;
+  reason: SuppressionReasonT;
+  detail: string | null;
+  previous: { subscriberId: number; status: string }[];
+  /** More facts for this address's own event (a send's delivery id …). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * Up to this many suppressions added by one import or sync page get one event each; more get one
+ * event per reason listing them all (`data.emails`), which the history finds just the same. A 100,000-row
+ * import with 5,000 cleaned addresses took a median 5.95 s with one event each against 5.48 s with none
+ * (5 interleaved runs each, on a busy 2-core machine), and put 5,000 lines in the timeline; with one batch
+ * event, 4.91 s: no cost above the noise.
+ */
+export const ONE_EVENT_EACH_UP_TO = 50;
+
+/**
+ * Records `suppression.added` for what a path just added, inside the caller's transaction (so the
+ * suppression and its event are written together or not at all). `each: true` writes one event per
+ * address however many (a send: every bounce is its own reply from a server).
+ */
+export function recordSuppressionsAdded(
+  engine: Engine,
+  added: readonly AddedSuppression[],
+  ctx: {
+    source: string;
+    /** Plain words for where it happened: "from a bounce during sending", "in an import of x.csv". */
+    how: string;
+    listId?: number | null;
+    campaignId?: number | null;
+    providerId?: number | null;
+    each?: boolean;
+  },
+): void {
+  if (added.length === 0) return;
+  const base = {
+    listId: ctx.listId ?? null,
+    campaignId: ctx.campaignId ?? null,
+    providerId: ctx.providerId ?? null,
+  };
+  if (ctx.each === true || added.length <= ONE_EVENT_EACH_UP_TO) {
+    for (const a of added)
+      engine.record({
+        type: SUPPRESSION_EVENTS.added,
+        severity: a.reason === 'complained' ? 'warning' : 'info',
+        message: `${a.email} will get no more mail from any list: it ${REASON_WORDS[a.reason]} (${ctx.how}).`,
+        ...base,
+        data: {
+          ...a.extra,
+          email: a.email,
+          reason: a.reason,
+          source: ctx.source,
+          detail: a.detail,
+          previous: a.previous,
+        } satisfies SuppressionAddedData,
+      });
+    return;
+  }
+  const byReason = new Map<SuppressionReasonT, AddedSuppression[]>();
+  for (const a of added) {
+    const l = byReason.get(a.reason) ?? [];
+    l.push(a);
+    byReason.set(a.reason, l);
+  }
+  for (const [reason, list] of byReason)
+    engine.record({
+      type: SUPPRESSION_EVENTS.added,
+      severity: reason === 'complained' ? 'warning' : 'info',
+      message: `${list.length} addresses will get no more mail from any list: each ${REASON_WORDS[reason]} (${ctx.how}).`,
+      ...base,
+      data: {
+        emails: list.map((a) => a.email),
+        count: list.length,
+        reason,
+        source: ctx.source,
+        detail: null,
+        previous: [],
+        previousByStatus: byStatus(list),
+      } satisfies SuppressionAddedData,
+    });
+}
+
+/** The earlier statuses of many rows, as {status: [subscriber ids]} (~7 bytes a row instead of ~45). */
+function byStatus(list: readonly AddedSuppression[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const a of list) for (const p of a.previous) (out[p.status] ??= []).push(p.subscriberId);
+  return out;
+}
+
 export function badReason(reason: string): Error {
   return userError(`There is no suppression reason ${quoteInput(reason)}.`, {
     code: 'bad_reason',
@@ -181,7 +278,7 @@ export function suppressionHistory(engine: Engine, email: string): SuppressionHi
   return {
     email: norm,
     current: current ? toApi(current) : null,
-    events: engine.repos.suppressions.history(norm, SUPPRESSION_LIFTED_TYPES),
+    events: engine.repos.suppressions.history(norm, SUPPRESSION_EVENT_TYPES),
   };
 }
 
@@ -190,12 +287,20 @@ function recordedPrevious(events: EventRow[], since: string): Map<number, Subscr
   const out = new Map<number, SubscriberStatus>();
   // Oldest first: the first recorded change after the suppression is the status it replaced.
   for (const e of [...events].reverse()) {
-    if (e.at < since || !Array.isArray(e.data.previous)) continue;
-    for (const p of e.data.previous) {
-      const parsed = PreviousStatusSchema.safeParse(p);
-      if (!parsed.success || !isSubscriberStatus(parsed.data.status)) continue;
-      if (!out.has(parsed.data.subscriberId)) out.set(parsed.data.subscriberId, parsed.data.status);
-    }
+    if (e.at < since) continue;
+    if (Array.isArray(e.data.previous))
+      for (const p of e.data.previous) {
+        const parsed = PreviousStatusSchema.safeParse(p);
+        if (!parsed.success || !isSubscriberStatus(parsed.data.status)) continue;
+        if (!out.has(parsed.data.subscriberId)) out.set(parsed.data.subscriberId, parsed.data.status);
+      }
+    // A batch event's compact form: {status: [subscriber ids]}.
+    const byStatus = PreviousByStatusSchema.safeParse(e.data.previousByStatus);
+    if (byStatus.success)
+      for (const [status, ids] of Object.entries(byStatus.data)) {
+        if (!isSubscriberStatus(status)) continue;
+        for (const id of ids) if (!out.has(id)) out.set(id, status);
+      }
   }
   return out;
 }
@@ -253,7 +358,7 @@ export function removeSuppression(
             next: 'Only if this person asked you to send them mail again, confirm it (with --force on the command line).',
           },
         );
-      const events = engine.repos.suppressions.history(norm, SUPPRESSION_LIFTED_TYPES);
+      const events = engine.repos.suppressions.history(norm, SUPPRESSION_EVENT_TYPES);
       const previous = recordedPrevious(events, s.createdAt);
       const restored: RemoveSuppressionResult['restored'] = [];
       const stillBlocked: RemoveSuppressionResult['stillBlocked'] = [];

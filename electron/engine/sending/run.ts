@@ -51,6 +51,7 @@ import { requireSendingSettings, unsubscribeSecret } from './settings';
 import { noProviderError, providerSecret, requireProvider } from './providers';
 import { requireCampaign, toRenderCampaign } from './campaigns';
 import { normalizeEmail } from '../mirror/email';
+import { recordSuppressionsAdded } from '../mirror/suppressions';
 import { notify as notifyPerson } from '../continuity/notify';
 import { MassRejectionGuard, type MassRejectTrip } from './massReject';
 import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custody';
@@ -338,6 +339,38 @@ async function loop(
       ledger.set(pid, l);
     }
   };
+  /**
+   * In the transaction that writes a batch of outcomes: the run's heartbeat, and one suppression.added
+   * event per address a bounce suppressed, with the status the subscriber had before, so removing the
+   * suppression can give it back.
+   */
+  const inRecordTransaction = (applied: AppliedBounce[]) => {
+    engine.repos.campaignRuns.heartbeat(run.id, engine.now());
+    for (const b of applied) {
+      if (!b.suppressionAdded) continue;
+      const pid = bounceOwner.get(b.deliveryId) ?? null;
+      const provider = pid === null ? undefined : slots.find((x) => x.row.id === pid)?.row.name;
+      recordSuppressionsAdded(
+        engine,
+        [
+          {
+            email: b.emailNorm,
+            reason: 'bounced',
+            detail: b.detail,
+            previous: b.previous ? [{ subscriberId: b.subscriberId, status: b.previous.status }] : [],
+            extra: { subscriberId: b.subscriberId, deliveryId: b.deliveryId },
+          },
+        ],
+        {
+          source: 'send',
+          how: provider ? `"${provider}" refused it during sending` : 'refused during sending',
+          campaignId: id,
+          providerId: pid,
+          each: true,
+        },
+      );
+    }
+  };
   let lastProvider: string | null = null;
 
   let wake: (() => void) | null = null;
@@ -365,11 +398,7 @@ async function loop(
     pending = [];
     const counts = [...sendCounts.values()];
     sendCounts.clear();
-    noteBounces(
-      repo.record(batch, counts, engine.now(), () =>
-        engine.repos.campaignRuns.heartbeat(run.id, engine.now()),
-      ),
-    );
+    noteBounces(repo.record(batch, counts, engine.now(), inRecordTransaction));
     lastFlush = Date.now();
     lastBeat = lastFlush;
   };
@@ -799,13 +828,11 @@ async function loop(
           const counts = [...sendCounts.values()];
           pending = [];
           sendCounts.clear();
-          got = repo.recordAndClaim(
-            batch,
-            counts,
-            engine.now(),
-            () => engine.repos.campaignRuns.heartbeat(run.id, engine.now()),
-            { campaignId: id, limit: want, dueBy: iso(at) },
-          );
+          got = repo.recordAndClaim(batch, counts, engine.now(), inRecordTransaction, {
+            campaignId: id,
+            limit: want,
+            dueBy: iso(at),
+          });
           noteBounces(got.bounces);
           lastFlush = Date.now();
           lastBeat = lastFlush;

@@ -10,7 +10,8 @@ import { Engine } from '../../../electron/engine/engine';
 import type { SecretStore } from '../../../electron/engine/secrets';
 import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
 import { processInbox } from '../../../electron/engine/continuity/inbox';
-import { removeSuppression } from '../../../electron/engine/mirror/suppressions';
+import { removeSuppression, suppressionHistory } from '../../../electron/engine/mirror/suppressions';
+import { SUPPRESSION_EVENTS, SuppressionAddedDataSchema } from '../../../electron/engine/api/suppressions';
 import { runDrills } from '../../../electron/engine/continuity/drills';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 import { messageIdFor, unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
@@ -354,6 +355,73 @@ describe('backup mailbox (Dovecot)', () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+
+  it('logs suppression.added for a bounce report and a spam complaint, with the statuses before (issue 11 §2)', async () => {
+    const now = engine.now();
+    const shop = engine.repos.lists.create({ name: 'Shop', now });
+    const news = engine.repos.lists.create({ name: 'News', now });
+    const ins = engine.db.prepare(
+      `INSERT INTO subscribers (list_id, email, email_norm, status, source, created_at, updated_at)
+       VALUES (?, ?, ?, ?, 'test', ?, ?)`,
+    );
+    const add = (list: number, e: string, status: string) =>
+      Number(ins.run(list, e, e, status, now, now).lastInsertRowid);
+    const bobShop = add(shop.id, 'bob@example.org', 'subscribed');
+    const bobNews = add(news.id, 'bob@example.org', 'unsubscribed');
+    const cy = add(shop.id, 'cy@example.org', 'subscribed');
+    const campaign = addCampaign(engine, { listId: shop.id });
+    await configureMailbox(engine, {
+      host: dovecot.host,
+      port: dovecot.port,
+      secure: false,
+      user: 'bounces',
+      password: 'imap-pass-1',
+    });
+    await dovecot.deliver(
+      'bounces',
+      dsn({
+        to: 'Bob@example.org',
+        status: '5.1.1',
+        action: 'failed',
+        diag: '550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown',
+        originalId: `<understudy.c${campaign}.s${bobShop}@shop.example>`,
+      }),
+    );
+    await dovecot.deliver(
+      'bounces',
+      arf('arf2', messageIdFor(campaign, cy, 'shop.example', engine.repos.meta.installationId())),
+    );
+    expect(await processInbox(engine)).toMatchObject({ bounces: 1, complaints: 1 });
+
+    const added = (email: string) =>
+      suppressionHistory(engine, email).events.filter((e) => e.type === SUPPRESSION_EVENTS.added);
+    const [bounce, ...more] = added('bob@example.org');
+    expect(more).toEqual([]);
+    SuppressionAddedDataSchema.parse(bounce!.data);
+    expect(bounce!.campaignId).toBe(campaign);
+    expect(bounce!.data).toMatchObject({
+      email: 'bob@example.org',
+      reason: 'bounced',
+      source: 'inbox',
+      previous: [{ subscriberId: bobShop, status: 'subscribed' }],
+    });
+    expect(bounce!.message).toContain('a bounce report in the backup mailbox');
+    const [complaint] = added('cy@example.org');
+    SuppressionAddedDataSchema.parse(complaint!.data);
+    expect(complaint!.severity).toBe('warning');
+    expect(complaint!.data).toMatchObject({
+      email: 'cy@example.org',
+      reason: 'complained',
+      source: 'inbox',
+      detail: 'feedback report',
+      previous: [{ subscriberId: cy, status: 'subscribed' }],
+    });
+
+    // Removal gives bob's shop row back; his newsletter unsubscribe stands (the bounce did not touch it).
+    const lifted = removeSuppression(engine, { email: 'bob@example.org', why: 'mailbox restored' });
+    expect(lifted.restored).toEqual([{ list: 'Shop', listId: shop.id, from: 'bounced', to: 'subscribed' }]);
+    expect(engine.repos.subscribers.byId(bobNews)!.status).toBe('unsubscribed');
   });
 });
 

@@ -62,6 +62,8 @@ export interface AppliedBounce {
   emailNorm: string;
   /** When it was written (the suppression's created_at). */
   at: string;
+  /** The server's reply, as the suppression keeps it. */
+  detail: string;
   /** The suppression row was added by this bounce (false: the address was already suppressed). */
   suppressionAdded: boolean;
   /** The subscriber's status before the bounce (null: the row was not changed). */
@@ -265,13 +267,14 @@ export class DeliveriesRepo {
 
   /**
    * Writes a batch of outcomes, the bounces they imply (suppression + subscriber status), the provider
-   * send counts, and whatever `alsoInTransaction` adds (the run's heartbeat), atomically.
+   * send counts, and whatever `alsoInTransaction` adds (the run's heartbeat, the bounces' events),
+   * atomically.
    */
   record(
     outcomes: DeliveryOutcome[],
     sendCounts: { providerId: number; second: number; count: number }[],
     now: string,
-    alsoInTransaction?: () => void,
+    alsoInTransaction?: (applied: AppliedBounce[]) => void,
   ): AppliedBounce[] {
     // All outcomes of the batch in one statement: a JSON array of rows, joined on id.
     const update = this.stmt(
@@ -328,13 +331,14 @@ export class DeliveriesRepo {
             subscriberId: o.bounce.subscriberId,
             emailNorm: o.bounce.emailNorm,
             at: now,
+            detail: o.bounce.detail,
             suppressionAdded: added,
             previous: changed && prev ? prev : null,
           });
         }
       }
       for (const c of sendCounts) count.run(c.providerId, c.second, c.count);
-      alsoInTransaction?.();
+      alsoInTransaction?.(applied);
       return applied;
     });
     return run.immediate();
@@ -399,7 +403,7 @@ export class DeliveriesRepo {
     outcomes: DeliveryOutcome[],
     sendCounts: { providerId: number; second: number; count: number }[],
     now: string,
-    alsoInTransaction: (() => void) | undefined,
+    alsoInTransaction: ((applied: AppliedBounce[]) => void) | undefined,
     claim: { campaignId: number; limit: number; dueBy: string },
   ): { claimed: ClaimedDelivery[]; skipped: SkippedDelivery[]; bounces: AppliedBounce[] } {
     return this.db

@@ -409,15 +409,18 @@ export class EspSyncRepo {
     ).run(now, now, listId, passStart).changes;
   }
 
+  /** Adds a global suppression; an existing one is kept. True when added. */
   addSuppression(
     emailNorm: string,
     reason: 'bounced' | 'complained' | 'cleaned',
     source: string,
     now: string,
-  ): void {
-    this.stmt(
-      'INSERT INTO suppressions (email_norm, reason, source, detail, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT (email_norm) DO NOTHING',
-    ).run(emailNorm, reason, source, now);
+  ): boolean {
+    return (
+      this.stmt(
+        'INSERT INTO suppressions (email_norm, reason, source, detail, created_at) VALUES (?, ?, ?, NULL, ?) ON CONFLICT (email_norm) DO NOTHING',
+      ).run(emailNorm, reason, source, now).changes > 0
+    );
   }
 }
 

@@ -148,6 +148,14 @@ export class ImportsRepo {
   }
 }
 
+/** A suppression an import added, and the earlier status of the rows of its list it changed. */
+export interface ImportSuppression {
+  email: string;
+  reason: 'bounced' | 'complained' | 'cleaned';
+  detail: string | null;
+  previous: { subscriberId: number; status: string }[];
+}
+
 export class Staging {
   private readonly insertMany: (rows: StagedRow[]) => void;
   private dropped = false;
@@ -182,7 +190,7 @@ export class Staging {
     resolveListId: () => number,
     source: string,
     now: string,
-    alsoInTransaction: (c: MergeCounts, listId: number) => void,
+    alsoInTransaction: (c: MergeCounts, listId: number, suppressed: ImportSuppression[]) => void,
   ): MergeCounts {
     const db = this.db;
     const st = `${this.schema}.rows`;
@@ -205,18 +213,54 @@ export class Staging {
       const distinct = (db.prepare(`SELECT count(*) AS n FROM ${st}`).get() as { n: number }).n;
       const duplicates = (db.prepare(`SELECT count(*) AS n FROM ${this.schema}.dups`).get() as { n: number })
         .n;
+      const suppress = GLOBAL_SUPPRESSION_STATUSES.map((s) => `'${s}'`).join(', ');
+      // The rows of this list the file may move to a suppressing status, as they are before the merge:
+      // the suppression.added event records their earlier status, so removing it can give it back.
+      const candidates = db
+        .prepare(
+          `SELECT s.id, s.email_norm AS email, s.status FROM subscribers s
+           WHERE s.list_id = ? AND s.status NOT IN (${suppress}) AND s.email_norm IN (
+             SELECT email_norm FROM ${st} WHERE status IN (${suppress})
+             UNION SELECT email_norm FROM ${this.schema}.dups WHERE status IN (${suppress}))`,
+        )
+        .all(listId) as { id: number; email: string; status: string }[];
       const first = upsert('rows').run(listId, source, now, now);
       upsert('dups').run(listId, source, now, now);
       const after = (
         db.prepare('SELECT count(*) AS n FROM subscribers WHERE list_id = ?').get(listId) as { n: number }
       ).n;
-      const suppress = GLOBAL_SUPPRESSION_STATUSES.map((s) => `'${s}'`).join(', ');
-      db.prepare(
-        `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
-         SELECT email_norm, status, ?, status_reason, ? FROM ${this.schema}.dups WHERE status IN (${suppress})
-         UNION ALL SELECT email_norm, status, ?, status_reason, ? FROM ${st} WHERE status IN (${suppress}) AND true
-         ON CONFLICT (email_norm) DO NOTHING`,
-      ).run(source, now, source, now);
+      const added = db
+        .prepare(
+          `INSERT INTO suppressions (email_norm, reason, source, detail, created_at)
+           SELECT email_norm, status, ?, status_reason, ? FROM ${this.schema}.dups WHERE status IN (${suppress})
+           UNION ALL SELECT email_norm, status, ?, status_reason, ? FROM ${st} WHERE status IN (${suppress}) AND true
+           ON CONFLICT (email_norm) DO NOTHING RETURNING email_norm, reason, detail`,
+        )
+        .all(source, now, source, now) as {
+        email_norm: string;
+        reason: ImportSuppression['reason'];
+        detail: string | null;
+      }[];
+      const previous = new Map<string, { subscriberId: number; status: string }[]>();
+      if (candidates.length > 0 && added.length > 0) {
+        const was = new Map(candidates.map((c) => [c.id, c]));
+        for (const r of db
+          .prepare(
+            `SELECT id, status FROM subscribers WHERE id IN (SELECT value FROM json_each(?)) AND status IN (${suppress})`,
+          )
+          .all(JSON.stringify(candidates.map((c) => c.id))) as { id: number; status: string }[]) {
+          const c = was.get(r.id)!;
+          const l = previous.get(c.email) ?? [];
+          l.push({ subscriberId: c.id, status: c.status });
+          previous.set(c.email, l);
+        }
+      }
+      const suppressed: ImportSuppression[] = added.map((a) => ({
+        email: a.email_norm,
+        reason: a.reason,
+        detail: a.detail,
+        previous: previous.get(a.email_norm) ?? [],
+      }));
       const byStatus = emptyStatusCounts();
       for (const r of db.prepare(`SELECT status, count(*) AS n FROM ${st} GROUP BY status`).all() as {
         status: SubscriberStatus;
@@ -233,7 +277,7 @@ export class Staging {
         staged: distinct + duplicates,
         byStatus,
       };
-      alsoInTransaction(counts, listId);
+      alsoInTransaction(counts, listId, suppressed);
       return counts;
     });
     return run.immediate();

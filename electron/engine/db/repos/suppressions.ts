@@ -129,10 +129,13 @@ export class SuppressionsRepo {
 
   /**
    * Events about one address, newest first: those naming it in data.email, and those of `batchTypes`
-   * listing it in data.emails.
+   * listing it in data.emails. A batch event (an import's thousands of cleaned addresses) is parsed
+   * only when its text contains the address at all: `instr` on the stored JSON rules the others out
+   * without building their arrays.
    */
   history(emailNorm: string, batchTypes: readonly string[], limit = 500): EventRow[] {
     const types = JSON.stringify(batchTypes);
+    const quoted = JSON.stringify(emailNorm).toLowerCase();
     return (
       this.db
         .prepare(
@@ -141,11 +144,11 @@ export class SuppressionsRepo {
              WHERE json_extract(data, '$.email') IS NOT NULL AND lower(json_extract(data, '$.email')) = ?
              UNION
              SELECT * FROM events
-             WHERE type IN (SELECT value FROM json_each(?))
+             WHERE type IN (SELECT value FROM json_each(?)) AND instr(lower(data), ?) > 0
                AND EXISTS (SELECT 1 FROM json_each(events.data, '$.emails') e WHERE lower(e.value) = ?)
            ) ORDER BY at DESC, id DESC LIMIT ?`,
         )
-        .all(emailNorm, types, emailNorm, limit) as RawEvent[]
+        .all(emailNorm, types, quoted, emailNorm, limit) as RawEvent[]
     ).map(toEvent);
   }
 

@@ -25,6 +25,7 @@ import { RejectWriter } from './rejects';
 import { outputTarget, type SafeTarget } from '../../files/protected';
 import { decodeBatch } from './batchCodec';
 import { shown } from './display';
+import { recordSuppressionsAdded } from '../suppressions';
 
 export interface ImportOptions {
   signal?: AbortSignal;
@@ -148,7 +149,12 @@ export async function importFile(
       },
       source,
       now,
-      (c, listId) => {
+      (c, listId, suppressed) => {
+        recordSuppressionsAdded(engine, suppressed, {
+          source,
+          how: `in the file ${label} imported into "${listName}"`,
+          listId,
+        });
         engine.record({
           type: 'import.completed',
           message: `Imported ${label} into "${listName}": ${c.imported} new, ${c.updated} updated, ${read.rejected} rejected.`,

@@ -31,6 +31,7 @@ import { espRepos } from './repos';
 import { connectionsFor, openConnector } from './connections';
 import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
+import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
 import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, MemberPage } from './types';
 
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
@@ -371,7 +372,14 @@ class ProviderSync {
       }
     const write = (local: PageCounts) =>
       sync.transaction(() => {
-        this.applyMembers(listId, list, valid, pass.mode === 'full', local, now);
+        const added: AddedSuppression[] = [];
+        this.applyMembers(listId, list, valid, pass.mode === 'full', local, now, added);
+        recordSuppressionsAdded(this.engine, added, {
+          source: `esp:${this.connector.kind}`,
+          how: `as ${this.provider.name} has it, synced into "${list.name}"`,
+          listId,
+          providerId: this.provider.id,
+        });
         const last = pages[pages.length - 1]!;
         pass.pages += pages.length;
         pass.cursor = last.next;
@@ -407,7 +415,10 @@ class ProviderSync {
     this.counts.invalid += invalid;
   }
 
-  /** Writes the members of a group of pages (inside the caller's transaction). */
+  /**
+   * Writes the members of a group of pages (inside the caller's transaction). Each suppression it adds
+   * goes to `added`, with the status the member's row had before when this sync changed it.
+   */
   private applyMembers(
     listId: number,
     list: EspList,
@@ -415,13 +426,19 @@ class ProviderSync {
     full: boolean,
     local: PageCounts,
     now: string,
+    added: AddedSuppression[],
   ): void {
     const { sync, pushback } = this.repos;
     const source = `esp:${this.connector.kind}`;
-    const suppress = (v: ValidMember) => {
-      const st = v.fields.status;
-      if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(st))
-        sync.addSuppression(v.fields.emailNorm, st as 'bounced' | 'complained' | 'cleaned', source, now);
+    const suppress = (norm: string, status: string, before?: { id: number; status: string }) => {
+      if (!(GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(status)) return;
+      const reason = status as 'bounced' | 'complained' | 'cleaned';
+      if (!sync.addSuppression(norm, reason, source, now)) return;
+      const previous =
+        before && before.id !== -1 && before.status !== status
+          ? [{ subscriberId: before.id, status: before.status }]
+          : [];
+      added.push({ email: norm, reason, detail: null, previous });
     };
     let rest = valid;
     const fresh = this.fresh;
@@ -442,7 +459,7 @@ class ProviderSync {
         fresh.norms.add(f.emailNorm);
         if (f.espId !== '') fresh.espIds.add(f.espId);
         inserts.push(f);
-        suppress(v);
+        suppress(f.emailNorm, f.status);
       }
       if (inserts.length) sync.insertMembers(listId, inserts, source, full ? now : null, now);
       local.added += inserts.length;
@@ -507,8 +524,7 @@ class ProviderSync {
           );
         }
       }
-      if ((GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(d.fields.status))
-        sync.addSuppression(norm, d.fields.status as 'bounced' | 'complained' | 'cleaned', source, now);
+      suppress(norm, d.fields.status, row && d.changed ? { id: row.id, status: row.status } : undefined);
     }
     if (inserts.length) sync.insertMembers(listId, inserts, source, full ? now : null, now);
     if (seen.length) sync.markSeen(seen, now);
