@@ -18,9 +18,23 @@ export const EspConnectionSchema = z.object({
   health: z.string(),
   healthChangedAt: z.string().nullable(),
   lastSync: z.string().nullable(),
+  /** The mirror as of this instant: the end of the last complete sync (null: never synced). */
+  mirrorAsOf: z.string().nullable().optional(),
+  /** Older than twice the sync interval: decisions rest on an old copy. */
+  stale: z.boolean().optional(),
   lists: z.number().int(),
   pushBack: z.object({ pending: z.number().int(), done: z.number().int(), failed: z.number().int() }),
 });
+
+/** Timeline events of the scheduled sync and the mirror's freshness (declared once). */
+export const MIRROR_EVENTS = {
+  /** A scheduled sync was due but its ESP is down: it runs as soon as the ESP is back. */
+  skipped: 'esp.sync_skipped',
+  /** The mirror is older than twice the sync interval. */
+  stale: 'mirror.stale',
+  /** A stale mirror was synced again. */
+  fresh: 'mirror.fresh',
+} as const;
 
 export const SyncProgressSchema = z.object({
   provider: z.string(),

@@ -1,7 +1,9 @@
 /**
  * Alerts a person should see now (incident opened/closed, a send finished or failed, a drill failed, a
- * campaign held): a durable timeline event plus a `notification` on the bus, which the app turns into a
- * desktop notification and `understudy run` prints. The engine never shows anything itself.
+ * campaign held): one function, `alert`, for all of them. It writes a durable timeline event, emits a
+ * `notification` on the bus (which the app turns into a desktop notification and `understudy run`
+ * prints), and hands the event to the team alert channel when one runs (teamAlerts.ts: email to the
+ * addresses in `policy --alert-to`). The engine never shows anything itself.
  */
 import type { Engine } from '../engine';
 import type { EventInput, EventRow } from '../db/repos/events';
@@ -17,7 +19,17 @@ export interface Notification {
   providerId: number | null;
 }
 
-export function notify(engine: Engine, title: string, e: EventInput): EventRow {
+/** Where alerts go beyond the bus: the team channel registers itself here while it runs. */
+export type AlertSink = (row: EventRow, title: string) => void;
+const sinks = new WeakMap<Engine, AlertSink>();
+
+export function setAlertSink(engine: Engine, sink: AlertSink | null): void {
+  if (sink) sinks.set(engine, sink);
+  else sinks.delete(engine);
+}
+
+/** The one path of every alert: timeline event, desktop notification, team email (when set up). */
+export function alert(engine: Engine, title: string, e: EventInput): EventRow {
   const row = engine.record({ ...e, data: { ...(e.data ?? {}), notify: true, title } });
   const n: Notification = {
     title,
@@ -30,5 +42,9 @@ export function notify(engine: Engine, title: string, e: EventInput): EventRow {
     providerId: row.providerId,
   };
   engine.bus.emit('notification', n);
+  sinks.get(engine)?.(row, title);
   return row;
 }
+
+/** The historical name of `alert`, used across the engine. */
+export const notify = alert;
