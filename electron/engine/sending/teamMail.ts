@@ -31,41 +31,55 @@ export function teamMailProviders(engine: Engine): ProviderRow[] {
     .sort((a, b) => RANK[a.health]! - RANK[b.health]! || a.priority - b.priority);
 }
 
-/** Sends it through the first provider that takes it; throws with every provider's answer if none does. */
+/**
+ * Sends it to each address (one message each, as a campaign does) through the first provider that
+ * takes it; an address a provider fails is tried on the next. Throws with every provider's answer
+ * when an address got nothing.
+ */
 export async function sendTeamMail(
   engine: Engine,
   m: TeamMail,
 ): Promise<{ provider: string; providerId: number }> {
   const errors: string[] = [];
+  let left = [...m.to];
+  let used: { provider: string; providerId: number } | null = null;
   for (const p of teamMailProviders(engine)) {
+    if (!left.length) break;
     const limiter = limiterFor(engine, p);
-    if (limiter.waitMs(engine.clock.now()) > 0) {
-      errors.push(`${p.name}: at its sending limit`);
-      continue;
-    }
     let secret: string | undefined;
     let t: MailTransport | undefined;
     try {
       secret = await providerSecret(engine, p);
       t = m.transportFor ? m.transportFor(p, secret) : createSmtpTransport(p, secret);
       const domain = /@([^>\s]+)>?$/.exec(m.from)?.[1] ?? 'understudy.invalid';
-      await t.send({
-        from: m.from,
-        to: m.to.join(', '),
-        subject: m.subject,
-        text: m.text,
-        messageId: `<understudy.alert.${randomBytes(8).toString('hex')}@${domain}>`,
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-Understudy-Alert': '1' },
-      });
-      const at = engine.clock.now();
-      limiter.take(at);
-      engine.repos.providerState.addSends(p.id, Math.floor(at / 1000), 1);
-      return { provider: p.name, providerId: p.id };
+      for (const to of [...left]) {
+        // Never above the provider's caps, and never waiting in a campaign's way: the next provider.
+        if (limiter.waitMs(engine.clock.now()) > 0) {
+          errors.push(`${p.name}: at its sending limit`);
+          break;
+        }
+        await t.send({
+          from: m.from,
+          to,
+          subject: m.subject,
+          text: m.text,
+          messageId: `<understudy.alert.${randomBytes(8).toString('hex')}@${domain}>`,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Understudy-Alert': '1' },
+        });
+        const at = engine.clock.now();
+        limiter.take(at);
+        engine.repos.providerState.addSends(p.id, Math.floor(at / 1000), 1);
+        left = left.filter((x) => x !== to);
+        used ??= { provider: p.name, providerId: p.id };
+      }
     } catch (e) {
       errors.push(`${p.name}: ${redact((e as Error)?.message ?? String(e), secret ? [secret] : [])}`);
     } finally {
       t?.close();
     }
   }
-  throw new Error(errors.length ? errors.join('; ') : 'no backup SMTP provider is set up and healthy');
+  if (used && !left.length) return used;
+  throw new Error(
+    `${left.length < m.to.length ? `${left.join(', ')} got nothing: ` : ''}${errors.length ? errors.join('; ') : 'no backup SMTP provider is set up and healthy'}`,
+  );
 }
