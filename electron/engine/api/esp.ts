@@ -36,6 +36,22 @@ export const MIRROR_EVENTS = {
   fresh: 'mirror.fresh',
 } as const;
 
+/** "just now", "12 minutes ago", "3 hours ago", "2 days ago": the age of a mirror in plain words. */
+export function agoWords(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} minute${min === 1 ? '' : 's'} ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  return `${Math.floor(h / 24)} days ago`;
+}
+
+/** "your list as of 12 minutes ago" — what the UI says next to a decision that rests on the mirror. */
+export function mirrorAsOfWords(asOf: string | null | undefined, nowMs: number): string {
+  if (!asOf) return 'never synced from the ESP';
+  return `as of ${agoWords(Math.max(0, nowMs - Date.parse(asOf)))}`;
+}
+
 export const SyncProgressSchema = z.object({
   provider: z.string(),
   phase: z.enum(['lists', 'members', 'campaigns', 'done']),

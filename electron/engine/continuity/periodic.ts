@@ -15,7 +15,9 @@ import { useSecretStore } from '../sending/context';
 import { useSecretStore as useEspSecrets } from '../mirror/esp/connections';
 import { espRepos } from '../mirror/esp/repos';
 import { syncEsp } from '../mirror/esp/sync';
-import { connectionLabel, mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness';
+import { mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness';
+import { ESP_LABELS } from '../mirror/esp/custody';
+import { isEspKind } from '../mirror/esp/types';
 import { MIRROR_EVENTS } from '../api/esp';
 import { createContinuity, DRILL_EVERY_KEY } from './adapters';
 import type { ContinuityService, PeriodicWork } from './service';
@@ -24,6 +26,11 @@ import { processInbox } from './inbox';
 import { runDrills } from './drills';
 import { alert } from './notify';
 import { startTeamAlerts, type TeamAlertOptions } from './teamAlerts';
+
+/** "Mailchimp" for a connection of type mailchimp. */
+function connectionLabel(type: string): string {
+  return isEspKind(type) ? ESP_LABELS[type] : type;
+}
 
 /** Hands the shell's secret store to sending and to the ESP connectors. */
 export function attachSecrets(engine: Engine, secrets: SecretStore): void {

@@ -6,8 +6,7 @@
 import { z } from 'zod';
 import type { Engine } from '../../engine';
 import { espRepos } from './repos';
-import { ESP_LABELS } from './custody';
-import { isEspKind } from './types';
+import { agoWords } from '../../api/esp';
 
 export const SYNC_SETTINGS_KEY = 'continuity.sync';
 export const SyncSettingsSchema = z.object({
@@ -65,19 +64,4 @@ export function mirrorAge(engine: Engine, providerId: number): MirrorAge {
 export function listMirrorAge(engine: Engine, listId: number): MirrorAge | null {
   const p = engine.repos.lists.byId(listId)?.providerId;
   return p ? mirrorAge(engine, p) : null;
-}
-
-/** "just now", "12 minutes ago", "3 hours ago", "2 days ago". */
-export function agoWords(ms: number): string {
-  const min = Math.floor(ms / 60_000);
-  if (min < 1) return 'just now';
-  if (min < 60) return `${min} minute${min === 1 ? '' : 's'} ago`;
-  const h = Math.floor(min / 60);
-  if (h < 48) return `${h} hour${h === 1 ? '' : 's'} ago`;
-  return `${Math.floor(h / 24)} days ago`;
-}
-
-/** "Mailchimp" for a connection of type mailchimp. */
-export function connectionLabel(type: string): string {
-  return isEspKind(type) ? ESP_LABELS[type] : type;
 }
