@@ -31,10 +31,24 @@ export function setAlertSink(engine: Engine, sink: AlertSink | null): void {
 /** The one path of every alert: timeline event, desktop notification, team email (when set up). */
 export function alert(engine: Engine, title: string, e: EventInput): EventRow {
   const row = engine.record({ ...e, data: { ...(e.data ?? {}), notify: true, title } });
+  alertRecorded(engine, row, title);
+  return row;
+}
+
+/**
+ * The same for an event already on the timeline (a send that finished or failed, recorded by the
+ * sending engine): desktop notification and team channel, nothing recorded twice.
+ */
+export function alertRecorded(
+  engine: Engine,
+  row: EventRow,
+  title: string,
+  severity: Notification['severity'] = row.severity === 'debug' ? 'info' : row.severity,
+): void {
   const n: Notification = {
     title,
     body: row.message,
-    severity: row.severity === 'debug' ? 'info' : row.severity,
+    severity,
     at: row.at,
     eventId: row.id,
     campaignId: row.campaignId,
@@ -43,7 +57,6 @@ export function alert(engine: Engine, title: string, e: EventInput): EventRow {
   };
   engine.bus.emit('notification', n);
   sinks.get(engine)?.(row, title);
-  return row;
 }
 
 /** The historical name of `alert`, used across the engine. */

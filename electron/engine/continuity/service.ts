@@ -11,7 +11,7 @@ import type { Engine } from '../engine';
 import { Scheduler, type SchedulerPorts } from './scheduler';
 import { HealthMonitor, type HealthChange, type Probes } from './health';
 import { backupIfDue, backupSettings } from './backups';
-import { notify } from './notify';
+import { alertRecorded, notify } from './notify';
 import { onHealthChange } from './incidents';
 import type { EventRow } from '../db/repos/events';
 import type { PeriodicJob } from '../api/continuity';
@@ -117,16 +117,7 @@ export class ContinuityService {
     if (this.stopper.signal.aborted) return;
     if (e.type === 'send.finished' || e.type === 'send.failed') {
       const ok = e.type === 'send.finished';
-      this.engine.bus.emit('notification', {
-        title: ok ? 'Campaign sent' : 'Campaign send failed',
-        body: e.message,
-        severity: ok ? 'info' : 'error',
-        at: e.at,
-        eventId: e.id,
-        campaignId: e.campaignId,
-        incidentId: e.incidentId,
-        providerId: e.providerId,
-      });
+      alertRecorded(this.engine, e, ok ? 'Campaign sent' : 'Campaign send failed', ok ? 'info' : 'error');
     } else if (e.type === 'provider.down' && e.providerId !== null) {
       const t = this.engine.repos.health.byId(e.providerId);
       if (t && !this.engine.repos.incidents.openFor(t.id))
