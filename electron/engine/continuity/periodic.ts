@@ -50,6 +50,9 @@ export interface PeriodicOptions {
 export function startPeriodicWork(engine: Engine, opts: PeriodicOptions = {}): ContinuityService {
   if (opts.secrets) attachSecrets(engine, opts.secrets);
   startTeamAlerts(engine, opts.alerts ?? {});
+  // Registered before the service's own stop, so it runs after it (closers run in reverse): the stop
+  // aborts a running sync (its checkpoint keeps what was applied), and the engine closes once it settled.
+  engine.onClose(() => syncIdle(engine));
   const service = createContinuity(engine, {
     periodic: periodicJobs(engine),
     ...(opts.maxSleepMs ? { maxSleepMs: opts.maxSleepMs } : {}),
@@ -134,6 +137,39 @@ export async function syncDue(engine: Engine, opts: { signal?: AbortSignal } = {
   return lines.join('; ') || 'nothing due';
 }
 
+const background = new WeakMap<Engine, Promise<string>>();
+const lastLines = new WeakMap<Engine, string>();
+
+/**
+ * Starts syncDue without making the pass wait for it: a full pass of a large list takes minutes, and
+ * the scheduler's next pass must not wait behind it. One at a time per engine; the mirror's freshness
+ * is checked again as soon as it ends.
+ */
+export function syncInBackground(engine: Engine, signal: AbortSignal): string {
+  if (background.has(engine)) return 'a sync is still running';
+  const p = syncDue(engine, { signal })
+    .then((line) => {
+      lastLines.set(engine, line);
+      if (!signal.aborted) checkFreshness(engine);
+      return line;
+    })
+    .finally(() => background.delete(engine));
+  p.catch(() => undefined);
+  background.set(engine, p);
+  const last = lastLines.get(engine);
+  return `started${last ? ` (last: ${last})` : ''}`;
+}
+
+/** Resolves when the background sync (if any) has finished. */
+export async function syncIdle(engine: Engine): Promise<void> {
+  await background.get(engine)?.catch(() => undefined);
+}
+
+/** What the last scheduled sync did, in one line. */
+export function lastSyncLine(engine: Engine): string | null {
+  return lastLines.get(engine) ?? null;
+}
+
 /**
  * A mirror older than twice the sync interval: a warning (event and alert), once until it is synced
  * again; then a line that it is current again.
@@ -172,10 +208,11 @@ export function checkFreshness(engine: Engine): string {
 export function periodicJobs(engine: Engine): PeriodicWork[] {
   return [
     {
-      // Checked every pass (cheap: a few reads); each connection syncs when its own interval is up.
+      // Checked every pass (cheap: a few reads); each connection syncs when its own interval is up, in
+      // the background so the scheduler never waits behind a long sync.
       name: 'sync',
       everyMs: () => 0,
-      run: (signal) => syncDue(engine, { signal }),
+      run: (signal) => Promise.resolve(syncInBackground(engine, signal)),
     },
     { name: 'freshness', everyMs: () => 0, run: () => Promise.resolve(checkFreshness(engine)) },
     {
