@@ -38,6 +38,7 @@ import { FakeMailchimp } from '../../fakes/mailchimp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { tempDir } from '../../helpers/tmp';
+import { cli } from '../../helpers/cli';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -161,6 +162,12 @@ describe('scheduled sync in every runtime', () => {
     expect(recovered.length).toBeGreaterThan(0);
     expect(recovered.at(-1)!.id).toBeLessThan(synced[2]!.id);
     expect(events(engine, MIRROR_EVENTS.fresh)).toHaveLength(1);
+
+    // `esp list` says how current the copy is (the CLI's clock is the real one: the copy is from "now").
+    const list = await cli(['esp', 'list', '--db', engine.dbPath]);
+    expect(list.stdout).toMatch(
+      /^MC \(mailchimp\): \w+, 1 lists, mirror as of just now, push-back pending 0$/m,
+    );
 
     // The team heard of it: down, stale, back — each in plain words, to both addresses.
     const got = await mails(relay);
