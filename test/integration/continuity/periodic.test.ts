@@ -263,6 +263,33 @@ describe('alerts that reach someone', () => {
     expect(events(engine, ALERT_EVENTS.sent)).toHaveLength(7);
   });
 
+  it('emails each threshold of an unmet unschedule duty, with what to do by hand', async () => {
+    const { relay, engine, espId } = await setUp();
+    const alerts = startTeamAlerts(engine);
+    const duty = (minutesBefore: number) =>
+      notify(engine, 'Mailchimp may send a campaign again in ' + minutesBefore + ' min', {
+        type: CUSTODY_EVENTS.alert,
+        severity: 'error',
+        providerId: espId,
+        campaignId: null,
+        message: `"Winter sale" is still scheduled at Mailchimp for 19:58 (in ${minutesBefore} min), and Understudy could not unschedule it there. Do it by hand now: in Mailchimp, open Campaigns, find "Winter sale" and choose Unschedule (it becomes a draft). Understudy keeps trying meanwhile.`,
+        data: { minutesBefore },
+      });
+    duty(30);
+    duty(30); // the same threshold again: throttled
+    duty(10);
+    duty(2);
+    await alerts.idle();
+    const got = await mails(relay);
+    expect(got.map((m) => m.subject)).toEqual([
+      '[Understudy] Mailchimp may send a campaign again in 30 min',
+      '[Understudy] Mailchimp may send a campaign again in 10 min',
+      '[Understudy] Mailchimp may send a campaign again in 2 min',
+    ]);
+    expect(got[2]!.text).toContain('find "Winter sale" and choose Unschedule');
+    expect(got[2]!.text).toContain('Unschedule the campaign at the ESP by hand now');
+  });
+
   it('says so on the timeline when no backup can take the alert, and sends nothing without addresses', async () => {
     const { relay, engine } = await setUp();
     const alerts = startTeamAlerts(engine);
