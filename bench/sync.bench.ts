@@ -1,8 +1,10 @@
 /**
  * `npm run bench:sync`: a first full sync of 100,000 members over 100 pages from a fake Mailchimp that
- * answers each request in 50 ms and allows 10 simultaneous connections. The rate that limit allows is
- * 10 connections × 1,000 members / 50 ms = 200,000 members/s; the target is ≥ 80 % of it, which needs
- * pages fetched concurrently (offset paging) while applied in order with their checkpoints.
+ * answers each page of 1,000 members after 250 ms (a fast real ESP; real ones are slower) and allows
+ * 10 simultaneous connections. The target (issue 13): the sync reaches ≥ 0.90 of what fetching alone
+ * reaches within the same 10-connection limit in the same run, which needs pages fetched concurrently
+ * (offset paging) while applied in order with their checkpoints. (The former target against a 50 ms
+ * fake is withdrawn: it measured a latency no ESP has.)
  *
  * Three things measured in the same run, each against the limit:
  *   fetch only  — the connector's paging pipeline alone (what the network side can do),
@@ -24,7 +26,7 @@ import { cpus, loadavg } from 'node:os';
 
 const MEMBERS = Number(process.env.BENCH_SYNC_MEMBERS ?? 100_000);
 const PAGE = 1000;
-const LATENCY_MS = 50;
+const LATENCY_MS = Number(process.env.BENCH_SYNC_LATENCY_MS ?? 250);
 const CONNECTIONS = 10;
 const LIMIT_RATE = (CONNECTIONS * PAGE) / (LATENCY_MS / 1000);
 
@@ -209,7 +211,14 @@ async function bench(): Promise<void> {
       `fetch only   : ${fmt(fetched)} members in ${fetchSecs.toFixed(2)} s = ${fmt(fetchRate)} members/s, ratio ${(fetchRate / LIMIT_RATE).toFixed(2)} (${((fetchCpuSecs * 1e6) / fetched).toFixed(1)} µs of CPU per member)`,
     );
     console.log(
-      `full sync    : ${fmt(s!.members.added)} members in ${syncSecs.toFixed(2)} s = ${fmt(syncRate)} members/s, ratio ${(syncRate / LIMIT_RATE).toFixed(2)} (target ≥ 0.80; ${s!.pages} pages applied, ${fmt(synced)} rows written or checked)`,
+      `full sync    : ${fmt(s!.members.added)} members in ${syncSecs.toFixed(2)} s = ${fmt(syncRate)} members/s, ratio ${(syncRate / LIMIT_RATE).toFixed(2)} (${s!.pages} pages applied, ${fmt(synced)} rows written or checked)`,
+    );
+    const ratio = syncRate / fetchRate;
+    console.log(
+      `sync / fetch : ratio ${ratio.toFixed(2)} (target ≥ 0.90 of fetch only, same limit, same run: ${ratio >= 0.9 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `CPU         : sync ${((cpuSecs * 1e6) / Math.max(1, s!.members.added)).toFixed(1)} µs per member, fetch only ${((fetchCpuSecs * 1e6) / fetched).toFixed(1)} µs per member`,
     );
     console.log(
       `apply share  : sync/fetch ratio ${(syncRate / fetchRate).toFixed(2)}; sync used ${cpuSecs.toFixed(2)} s of CPU in ${syncSecs.toFixed(2)} s (${((cpuSecs * 1e6) / Math.max(1, s!.members.added)).toFixed(1)} µs per member)`,

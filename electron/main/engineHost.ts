@@ -11,8 +11,8 @@ import { applyPendingRestore } from '../engine/continuity/backups';
 import { createDispatcher } from '../engine/handlers';
 import { eventChannels } from '../engine/api/events';
 import { explainError } from '../engine/errors';
-import { previewImport } from '../server/importPreview';
-import { attachSecrets, startBackground } from '../server/background';
+import { previewImport } from '../engine/mirror/csv/preview';
+import { startPeriodicWork } from '../engine/continuity/periodic';
 import type { SecretStore } from '../engine/secrets';
 import type { HostMessage, HostRequest } from './channels';
 
@@ -94,8 +94,8 @@ async function start(port: MessagePortMain): Promise<void> {
     backend: argValue('--secret-backend') ?? 'safeStorage',
     secure: argValue('--secret-secure') === 'true',
   });
-  attachSecrets(engine, secrets);
-  startBackground(engine);
+  // The same periodic work as `understudy run` and `understudy serve` (continuity/periodic.ts).
+  startPeriodicWork(engine, { secrets });
 
   for (const channel of Object.keys(eventChannels)) {
     engine.bus.on(channel, (payload: unknown) => send({ kind: 'event', channel, payload }));

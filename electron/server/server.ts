@@ -42,7 +42,7 @@ import {
   tokenCookie,
   tokenMatches,
 } from './security';
-import { previewImport, PREVIEW_BYTES } from './importPreview';
+import { previewImport, PREVIEW_BYTES } from '../engine/mirror/csv/preview';
 import { notBuiltPage, resolveStatic, securityHeaders, sendFile } from './static';
 import { unsubscribeRouter } from './unsubscribe';
 

@@ -10,6 +10,7 @@ import { userError } from '../../engine/errors';
 import type { Engine } from '../../engine/engine';
 import { addConnection, useSecretStore } from '../../engine/mirror/esp/connections';
 import { espRepos } from '../../engine/mirror/esp/repos';
+import { mirrorAge } from '../../engine/mirror/esp/freshness';
 import { checkEspHealth } from '../../engine/mirror/esp/probe';
 import { unscheduleAtEsp } from '../../engine/mirror/esp/unschedule';
 import { pushBack } from '../../engine/mirror/esp/pushback';
@@ -78,6 +79,7 @@ export function registerEsp(program: Command, io: Io): void {
     await withEngine(opts, io, (engine) => {
       const repos = espRepos(engine);
       const rows = repos.sync.providers().map((p) => {
+        const age = mirrorAge(engine, p.id);
         const cps = repos.sync.checkpoints(p.id);
         const lastSync =
           cps
@@ -92,6 +94,9 @@ export function registerEsp(program: Command, io: Io): void {
           health: p.health,
           healthChangedAt: p.healthChangedAt,
           lastSync,
+          mirrorAsOf: age.asOf,
+          mirrorAge: age.words,
+          stale: age.stale,
           lists: repos.sync.listsOfProvider(p.id).length,
           pushBack: repos.pushback.countByState(p.id),
         };
@@ -102,7 +107,7 @@ export function registerEsp(program: Command, io: Io): void {
           : rows
               .map(
                 (r) =>
-                  `${r.name} (${r.type}): ${r.health}, ${r.lists} lists, last sync ${r.lastSync ?? 'never'}, push-back pending ${r.pushBack.pending}${r.pushBack.failed ? `, refused ${r.pushBack.failed}` : ''}`,
+                  `${r.name} (${r.type}): ${r.health}, ${r.lists} lists, mirror as of ${r.mirrorAge}${r.stale ? ' (out of date)' : ''}, push-back pending ${r.pushBack.pending}${r.pushBack.failed ? `, refused ${r.pushBack.failed}` : ''}`,
               )
               .join('\n'),
       );

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { common, orList, output, withEngine, dbPathOf, type CommonOptions, type Io } from '../context';
 import { CatchUpDecisionSchema, CatchUpPolicySchema, OutageModeSchema } from '../../engine/api/continuity';
 import { Engine } from '../../engine/engine';
-import { createContinuity, createStandardContinuity } from '../../engine/continuity/adapters';
+import { createContinuity } from '../../engine/continuity/adapters';
+import { startPeriodicWork } from '../../engine/continuity/periodic';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
 import { displayTime } from '../../engine/continuity/time';
@@ -38,16 +39,15 @@ export function registerRun(program: Command, io: Io): void {
         else io.stderr.write(`${e.at} ${e.severity.padEnd(7)} ${e.type}: ${e.message}\n`);
       };
       engine.bus.on('event', (...a: unknown[]) => log(a[0] as EventRow));
-      const service = createStandardContinuity(engine, {
-        maxSleepMs: Math.max(0.05, Number(opts.tick) || 30) * 1000,
-      });
+      const maxSleepMs = Math.max(0.05, Number(opts.tick) || 30) * 1000;
       const stopped = new Promise<string>((resolve) => {
         const on = (sig: string) => () => resolve(sig);
         process.once('SIGINT', on('SIGINT'));
         process.once('SIGTERM', on('SIGTERM'));
       });
       io.stderr.write(`Understudy is running on ${dbPath} (pid ${process.pid}). Ctrl-C stops it cleanly.\n`);
-      service.start();
+      // The same periodic work as `understudy serve` and the desktop app (continuity/periodic.ts).
+      const service = startPeriodicWork(engine, { maxSleepMs });
       const sig = await stopped;
       stopping = true;
       // A second Ctrl-C means "now": everything written so far is durable (WAL, synchronous=FULL),
@@ -110,7 +110,13 @@ export function registerRun(program: Command, io: Io): void {
       .option('--failures-to-down <n>', 'failed probes in a row before a provider is down')
       .option('--successes-to-up <n>', 'good probes in a row before a down provider is back')
       .option('--backup-every <minutes>', 'minutes between scheduled backups')
-      .option('--backup-dir <dir>', 'folder for scheduled backups'),
+      .option('--backup-dir <dir>', 'folder for scheduled backups')
+      .option('--sync-every <minutes>', 'minutes between scheduled syncs of each ESP connection')
+      .option(
+        '--alert-to <addresses>',
+        'email alerts to these addresses, comma-separated ("" turns them off)',
+      )
+      .option('--alert-from <address>', 'the From address of alert emails'),
   ).action(async (opts: CommonOptions & Record<string, string | undefined>) => {
     const num = (k: string) => (opts[k] === undefined ? undefined : Number(opts[k]));
     const patch: SettingsPatch = {};
@@ -140,6 +146,12 @@ export function registerRun(program: Command, io: Io): void {
         ...(opts.backupEvery ? { intervalMinutes: num('backupEvery') } : {}),
         ...(opts.backupDir ? { dir: opts.backupDir } : {}),
       };
+    if (opts.syncEvery !== undefined) patch.sync = { everyMinutes: num('syncEvery') };
+    if (opts.alertTo !== undefined || opts.alertFrom !== undefined)
+      patch.alerts = {
+        ...(opts.alertTo !== undefined ? { to: opts.alertTo.split(/[,;\s]+/).filter(Boolean) } : {}),
+        ...(opts.alertFrom !== undefined ? { from: opts.alertFrom } : {}),
+      };
     await withEngine(opts, io, (engine) => {
       const s = Object.keys(patch).length ? updateSettings(engine, patch) : readSettings(engine);
       output(opts, io, s, () =>
@@ -149,6 +161,8 @@ export function registerRun(program: Command, io: Io): void {
           `catch-up: ${s.catchUp.policy} when more than ${s.catchUp.afterHours} h late (on time within ${s.catchUp.graceMinutes} min)`,
           `health: every ${s.health.intervalSeconds} s; down after ${s.health.failuresToDown} failures, back after ${s.health.successesToUp} successes`,
           `backups: every ${s.backups.intervalMinutes} min, keep ${s.backups.keepHourly} hourly and ${s.backups.keepDaily} daily${s.backups.dir ? ` in ${s.backups.dir}` : ''}`,
+          `sync: every ${s.sync.everyMinutes} min (a full pass every ${s.sync.fullEveryHours} h)`,
+          `alerts: ${s.alerts.to.length ? `emailed to ${s.alerts.to.join(', ')}${s.alerts.from ? ` from ${s.alerts.from}` : ''}` : 'not emailed (understudy policy --alert-to you@yourshop.com)'}`,
           `mailbox: ${s.mailbox ? `${s.mailbox.user} at ${s.mailbox.host}:${s.mailbox.port}${s.mailbox.seedAddress ? `, drills to ${s.mailbox.seedAddress}` : ''}` : 'not set (understudy inbox setup)'}`,
         ].join('\n'),
       );

@@ -11,7 +11,7 @@ import { common, dbPathOf, parseIntOption, type CommonOptions, type Io } from '.
 import { Engine } from '../../engine/engine';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { openCliSecretStore, PASSPHRASE_ENV, type SecretStore } from '../../engine/secrets';
-import { attachSecrets, startBackground } from '../../server/background';
+import { attachSecrets, startPeriodicWork } from '../../engine/continuity/periodic';
 import { startServer } from '../../server/server';
 import { startUnsubscribeServer } from '../../server/unsubscribe';
 import { isLoopback } from '../../server/security';
@@ -88,7 +88,8 @@ export function registerServe(program: Command, io: Io): void {
     const engine = Engine.open({ dbPath });
     try {
       if (secrets) attachSecrets(engine, secrets);
-      if (opts.background) startBackground(engine);
+      // The same periodic work as `understudy run` and the desktop app (continuity/periodic.ts).
+      if (opts.background) startPeriodicWork(engine);
       let running;
       try {
         running = await startServer({

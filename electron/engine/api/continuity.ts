@@ -54,6 +54,43 @@ export const NotificationSchema = z.object({
 });
 export type NotificationEvent = z.infer<typeof NotificationSchema>;
 
+/**
+ * What the team alert channel emails about (declared once): each kind with the timeline event types
+ * that raise it. Outage start and end always go out; the others at most once per kind and subject
+ * in ALERT_THROTTLE_MINUTES.
+ */
+export const ALERT_KINDS = {
+  espDown: 'esp.down',
+  espUp: 'esp.up',
+  providerDown: 'provider.down',
+  providerUp: 'provider.up',
+  providerPaused: 'provider.paused',
+  custody: 'custody.alert',
+  doubleSend: 'custody.double_send',
+  staleMirror: 'mirror.stale',
+  drillFailed: 'drill.failed',
+} as const;
+export type AlertKind = (typeof ALERT_KINDS)[keyof typeof ALERT_KINDS];
+export const ALERT_THROTTLE_MINUTES = 30;
+
+/** Timeline events of the team alert channel itself. */
+export const ALERT_EVENTS = {
+  sent: 'alert.sent',
+  failed: 'alert.failed',
+  throttled: 'alert.throttled',
+} as const;
+
+/** One piece of periodic work of a running engine (health, custody, sync, backups, inbox, drills…). */
+export const PeriodicJobSchema = z.object({
+  name: z.string(),
+  /** Interval in ms (null: not scheduled, e.g. no mailbox set up). */
+  everyMs: z.number().nullable(),
+  lastRunAt: z.string().nullable(),
+  lastResult: z.enum(['ok', 'failed', 'skipped']).nullable(),
+  detail: z.string().nullable(),
+});
+export type PeriodicJob = z.infer<typeof PeriodicJobSchema>;
+
 const ProbeResultSchema = z.object({
   state: z.enum(['ok', 'degraded', 'fail', 'unknown']),
   detail: z.string(),
@@ -123,6 +160,16 @@ export const ContinuitySettingsSchema = z.object({
     keepDaily: z.number().int(),
     keepPreRestore: z.number().int(),
     exportLists: z.boolean(),
+  }),
+  /** Scheduled sync of every ESP connection (incremental; a full pass every fullEveryHours). */
+  sync: z.object({
+    everyMinutes: z.number().int(),
+    fullEveryHours: z.number(),
+  }),
+  /** The team alert channel: who gets an email when something needs a person. */
+  alerts: z.object({
+    to: z.array(z.string()),
+    from: z.string().optional(),
   }),
   mailbox: z
     .object({
@@ -204,6 +251,8 @@ export const continuityCallsCore = {
       catchUp: ContinuitySettingsSchema.shape.catchUp.partial().optional(),
       health: ContinuitySettingsSchema.shape.health.partial().optional(),
       backups: ContinuitySettingsSchema.shape.backups.partial().optional(),
+      sync: ContinuitySettingsSchema.shape.sync.partial().optional(),
+      alerts: ContinuitySettingsSchema.shape.alerts.partial().optional(),
     }),
     output: ContinuitySettingsSchema,
     mutates: true,

@@ -18,9 +18,39 @@ export const EspConnectionSchema = z.object({
   health: z.string(),
   healthChangedAt: z.string().nullable(),
   lastSync: z.string().nullable(),
+  /** The mirror as of this instant: the end of the last complete sync (null: never synced). */
+  mirrorAsOf: z.string().nullable().optional(),
+  /** Older than twice the sync interval: decisions rest on an old copy. */
+  stale: z.boolean().optional(),
   lists: z.number().int(),
   pushBack: z.object({ pending: z.number().int(), done: z.number().int(), failed: z.number().int() }),
 });
+
+/** Timeline events of the scheduled sync and the mirror's freshness (declared once). */
+export const MIRROR_EVENTS = {
+  /** A scheduled sync was due but its ESP is down: it runs as soon as the ESP is back. */
+  skipped: 'esp.sync_skipped',
+  /** The mirror is older than twice the sync interval. */
+  stale: 'mirror.stale',
+  /** A stale mirror was synced again. */
+  fresh: 'mirror.fresh',
+} as const;
+
+/** "just now", "12 minutes ago", "3 hours ago", "2 days ago": the age of a mirror in plain words. */
+export function agoWords(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return 'just now';
+  if (min < 60) return `${min} minute${min === 1 ? '' : 's'} ago`;
+  const h = Math.floor(min / 60);
+  if (h < 48) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  return `${Math.floor(h / 24)} days ago`;
+}
+
+/** "your list as of 12 minutes ago" — what the UI says next to a decision that rests on the mirror. */
+export function mirrorAsOfWords(asOf: string | null | undefined, nowMs: number): string {
+  if (!asOf) return 'never synced from the ESP';
+  return `as of ${agoWords(Math.max(0, nowMs - Date.parse(asOf)))}`;
+}
 
 export const SyncProgressSchema = z.object({
   provider: z.string(),

@@ -30,6 +30,10 @@ export const ListSummarySchema = z.object({
   byStatus: StatusCountsSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** A list mirrored from an ESP: the end of its last complete sync (null: never synced). */
+  mirrorAsOf: z.string().nullable().optional(),
+  /** Older than twice the sync interval. */
+  mirrorStale: z.boolean().optional(),
 });
 export type ListSummary = z.infer<typeof ListSummarySchema>;
 

@@ -21,9 +21,6 @@ import { isUnderstudyError } from '../errors';
 import type { EspControl, Sender } from './ports';
 import type { Probes, ProbeResult } from './health';
 import { ContinuityService, type ServiceParts } from './service';
-import { mailboxSettings } from './mailbox';
-import { processInbox } from './inbox';
-import { runDrills } from './drills';
 
 export function realSender(engine: Engine): Sender {
   return {
@@ -136,35 +133,3 @@ export function createContinuity(
 
 /** How often drills run by default: weekly. */
 export const DRILL_EVERY_KEY = 'continuity.drills.everyHours';
-
-/**
- * The continuity service with its standard periodic work (inbox processing, drills): what
- * `understudy run`, browser mode and the desktop app's engine host all run.
- */
-export function createStandardContinuity(
-  engine: Engine,
-  opts: { maxSleepMs?: number } = {},
-): ContinuityService {
-  return createContinuity(engine, {
-    ...(opts.maxSleepMs ? { maxSleepMs: opts.maxSleepMs } : {}),
-    periodic: [
-      {
-        name: 'inbox',
-        everyMs: () => {
-          const m = mailboxSettings(engine);
-          return m ? m.pollMinutes * 60_000 : null;
-        },
-        run: (signal) => processInbox(engine, { signal }),
-      },
-      {
-        name: 'drills',
-        everyMs: () => {
-          const m = mailboxSettings(engine);
-          const h = engine.repos.settings.get<number>(DRILL_EVERY_KEY) ?? 168;
-          return m?.seedAddress && h > 0 ? h * 3_600_000 : null;
-        },
-        run: (signal) => runDrills(engine, { signal }),
-      },
-    ],
-  });
-}

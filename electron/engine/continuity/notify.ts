@@ -1,7 +1,9 @@
 /**
  * Alerts a person should see now (incident opened/closed, a send finished or failed, a drill failed, a
- * campaign held): a durable timeline event plus a `notification` on the bus, which the app turns into a
- * desktop notification and `understudy run` prints. The engine never shows anything itself.
+ * campaign held): one function, `alert`, for all of them. It writes a durable timeline event, emits a
+ * `notification` on the bus (which the app turns into a desktop notification and `understudy run`
+ * prints), and hands the event to the team alert channel when one runs (teamAlerts.ts: email to the
+ * addresses in `policy --alert-to`). The engine never shows anything itself.
  */
 import type { Engine } from '../engine';
 import type { EventInput, EventRow } from '../db/repos/events';
@@ -17,12 +19,36 @@ export interface Notification {
   providerId: number | null;
 }
 
-export function notify(engine: Engine, title: string, e: EventInput): EventRow {
+/** Where alerts go beyond the bus: the team channel registers itself here while it runs. */
+export type AlertSink = (row: EventRow, title: string) => void;
+const sinks = new WeakMap<Engine, AlertSink>();
+
+export function setAlertSink(engine: Engine, sink: AlertSink | null): void {
+  if (sink) sinks.set(engine, sink);
+  else sinks.delete(engine);
+}
+
+/** The one path of every alert: timeline event, desktop notification, team email (when set up). */
+export function alert(engine: Engine, title: string, e: EventInput): EventRow {
   const row = engine.record({ ...e, data: { ...(e.data ?? {}), notify: true, title } });
+  alertRecorded(engine, row, title);
+  return row;
+}
+
+/**
+ * The same for an event already on the timeline (a send that finished or failed, recorded by the
+ * sending engine): desktop notification and team channel, nothing recorded twice.
+ */
+export function alertRecorded(
+  engine: Engine,
+  row: EventRow,
+  title: string,
+  severity: Notification['severity'] = row.severity === 'debug' ? 'info' : row.severity,
+): void {
   const n: Notification = {
     title,
     body: row.message,
-    severity: row.severity === 'debug' ? 'info' : row.severity,
+    severity,
     at: row.at,
     eventId: row.id,
     campaignId: row.campaignId,
@@ -30,5 +56,8 @@ export function notify(engine: Engine, title: string, e: EventInput): EventRow {
     providerId: row.providerId,
   };
   engine.bus.emit('notification', n);
-  return row;
+  sinks.get(engine)?.(row, title);
 }
+
+/** The historical name of `alert`, used across the engine. */
+export const notify = alert;

@@ -11,17 +11,18 @@ import type { Engine } from '../engine';
 import { Scheduler, type SchedulerPorts } from './scheduler';
 import { HealthMonitor, type HealthChange, type Probes } from './health';
 import { backupIfDue, backupSettings } from './backups';
-import { notify } from './notify';
+import { alertRecorded, notify } from './notify';
 import { onHealthChange } from './incidents';
 import type { EventRow } from '../db/repos/events';
+import type { PeriodicJob } from '../api/continuity';
 
 export interface ServiceParts {
   ports: SchedulerPorts;
   probes: Probes;
   /** Resume runs a crash or shutdown interrupted (the sending engine's resumeInterruptedRuns). */
   resumeInterrupted?: (signal: AbortSignal) => Promise<unknown>;
-  /** Periodic work beyond the core loop (inbox processing, drills), each with its own interval. */
-  periodic?: { name: string; everyMs: () => number | null; run: (signal: AbortSignal) => Promise<unknown> }[];
+  /** Periodic work beyond the core loop (sync, inbox processing, drills), each with its own interval. */
+  periodic?: PeriodicWork[];
   /** Maximum time between passes (ms). */
   maxSleepMs?: number;
   /** What Understudy owes the ESPs (custody duties, push-back); adapters.ts binds it. */
@@ -41,6 +42,16 @@ export interface CustodyPort {
   pushBack(signal: AbortSignal): Promise<unknown>;
 }
 
+/** One periodic job: its interval (null: not scheduled now) and what it does. */
+export interface PeriodicWork {
+  name: string;
+  everyMs: () => number | null;
+  /** A reason to skip it this time (its ESP is down…): it is tried again at the next pass, not after a whole interval. */
+  skip?: () => string | null;
+  /** What it did, in one line (shown as the job's last result). */
+  run: (signal: AbortSignal) => Promise<unknown>;
+}
+
 /** How often queued push-backs are retried for ESPs that answer. */
 const PUSHBACK_RETRY_MS = 10 * 60_000;
 
@@ -53,6 +64,11 @@ export class ContinuityService {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly lastRun = new Map<string, number>();
+  /** The last result of each step and job, for `jobs()`. */
+  private readonly results = new Map<
+    string,
+    { at: string; result: PeriodicJob['lastResult']; detail: string | null }
+  >();
   private started = false;
   /** ESPs that came back (provider id → the incident that closed), finished at the next pass. */
   private readonly recoveries = new Map<number, number | null>();
@@ -101,16 +117,7 @@ export class ContinuityService {
     if (this.stopper.signal.aborted) return;
     if (e.type === 'send.finished' || e.type === 'send.failed') {
       const ok = e.type === 'send.finished';
-      this.engine.bus.emit('notification', {
-        title: ok ? 'Campaign sent' : 'Campaign send failed',
-        body: e.message,
-        severity: ok ? 'info' : 'error',
-        at: e.at,
-        eventId: e.id,
-        campaignId: e.campaignId,
-        incidentId: e.incidentId,
-        providerId: e.providerId,
-      });
+      alertRecorded(this.engine, e, ok ? 'Campaign sent' : 'Campaign send failed', ok ? 'info' : 'error');
     } else if (e.type === 'provider.down' && e.providerId !== null) {
       const t = this.engine.repos.health.byId(e.providerId);
       if (t && !this.engine.repos.incidents.openFor(t.id))
@@ -157,6 +164,11 @@ export class ContinuityService {
       if (every === null) continue;
       const last = this.lastRun.get(p.name) ?? Number.NEGATIVE_INFINITY;
       if (this.engine.clock.now() - last < every) continue;
+      const why = p.skip?.() ?? null;
+      if (why !== null) {
+        this.results.set(p.name, { at: this.engine.now(), result: 'skipped', detail: why });
+        continue;
+      }
       this.lastRun.set(p.name, this.engine.clock.now());
       await this.guard(p.name, () => p.run(signal));
     }
@@ -192,10 +204,39 @@ export class ContinuityService {
     }
   }
 
+  /** Every step and periodic job with its interval and last result. */
+  jobs(): PeriodicJob[] {
+    const core: [string, number | null][] = [
+      ['health', null],
+      ['recovery', null],
+      ['obligations', null],
+      ['pushback', PUSHBACK_RETRY_MS],
+      ['scheduler', null],
+      ['backup', backupSettings(this.engine).intervalMinutes * 60_000],
+    ];
+    const all: [string, number | null][] = [
+      ...core,
+      ...(this.parts.periodic ?? []).map((p) => [p.name, p.everyMs()] as [string, number | null]),
+    ];
+    return all.map(([name, everyMs]) => {
+      const r = this.results.get(name);
+      return {
+        name,
+        everyMs,
+        lastRunAt: r?.at ?? null,
+        lastResult: r?.result ?? null,
+        detail: r?.detail ?? null,
+      };
+    });
+  }
+
   private async guard(what: string, fn: () => Promise<unknown>): Promise<void> {
+    const at = this.engine.now();
     try {
-      await fn();
+      const r = await fn();
+      this.results.set(what, { at, result: 'ok', detail: typeof r === 'string' ? r : null });
     } catch (e) {
+      this.results.set(what, { at, result: 'failed', detail: (e as Error)?.message ?? String(e) });
       if (this.stopper.signal.aborted) return;
       notify(this.engine, `Continuity: ${what} failed`, {
         type: 'continuity.error',

@@ -16,6 +16,9 @@ import {
 } from './policy';
 import { BACKUP_SETTINGS_KEY, BackupSettingsSchema, backupSettings } from './backups';
 import { mailboxSettings } from './mailbox';
+import { SYNC_SETTINGS_KEY, SyncSettingsSchema, syncSettings } from '../mirror/esp/freshness';
+import { checkEmail } from '../mirror/email';
+import { ALERT_SETTINGS_KEY, AlertSettingsSchema, alertSettings } from './teamAlerts';
 import { systemZone } from './time';
 import { describeIssue, userError } from '../errors';
 
@@ -28,6 +31,8 @@ export function readSettings(engine: Engine): ContinuitySettings {
     catchUp: catchUpSettings(engine),
     health: healthSettings(engine),
     backups: backupSettings(engine),
+    sync: syncSettings(engine),
+    alerts: alertSettings(engine),
     mailbox: mb
       ? {
           host: mb.host,
@@ -48,6 +53,27 @@ export interface SettingsPatch {
   catchUp?: Record<string, unknown> | undefined;
   health?: Record<string, unknown> | undefined;
   backups?: Record<string, unknown> | undefined;
+  sync?: Record<string, unknown> | undefined;
+  /** `to`: the team's addresses (an empty list turns alert emails off). */
+  alerts?: { to?: string[] | undefined; from?: string | undefined } | undefined;
+}
+
+/** Checks each address; the first that is not one is said, and nothing is changed. */
+function checkAddresses(list: string[], what: string): string[] {
+  const out: string[] = [];
+  for (const raw of list) {
+    const a = raw.trim();
+    if (!a) continue;
+    const c = checkEmail(a);
+    if (!c.ok)
+      throw userError(`"${a}" cannot receive ${what}: ${c.reason}.`, {
+        code: 'bad_address',
+        safe: 'No setting was changed.',
+        next: 'Give the addresses separated by commas, e.g. ann@yourshop.com,bob@yourshop.com.',
+      });
+    if (!out.includes(c.email)) out.push(c.email);
+  }
+  return out;
 }
 
 export function updateSettings(engine: Engine, patch: SettingsPatch): ContinuitySettings {
@@ -92,6 +118,25 @@ export function updateSettings(engine: Engine, patch: SettingsPatch): Continuity
       BACKUP_SETTINGS_KEY,
       check('backup', BackupSettingsSchema.safeParse({ ...backupSettings(engine), ...patch.backups })),
     ]);
+  if (patch.sync)
+    writes.push([
+      SYNC_SETTINGS_KEY,
+      check('sync', SyncSettingsSchema.safeParse({ ...syncSettings(engine), ...patch.sync })),
+    ]);
+  if (patch.alerts) {
+    const cur = alertSettings(engine);
+    const next = {
+      to: patch.alerts.to !== undefined ? checkAddresses(patch.alerts.to, 'alerts') : cur.to,
+      ...(patch.alerts.from !== undefined
+        ? patch.alerts.from.trim()
+          ? { from: checkAddresses([patch.alerts.from], 'alerts')[0]! }
+          : {}
+        : cur.from
+          ? { from: cur.from }
+          : {}),
+    };
+    writes.push([ALERT_SETTINGS_KEY, check('alert', AlertSettingsSchema.safeParse(next))]);
+  }
   engine.db.transaction(() => {
     for (const [k, v] of writes) engine.repos.settings.set(k, v, now);
   })();

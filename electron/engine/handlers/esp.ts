@@ -8,11 +8,14 @@ import { checkEspHealth } from '../mirror/esp/probe';
 import { syncEsp } from '../mirror/esp/sync';
 import { unscheduleAtEsp } from '../mirror/esp/unschedule';
 import { pushBack } from '../mirror/esp/pushback';
+import { mirrorAge } from '../mirror/esp/freshness';
 
 export const espHandlers: HandlersFor<typeof espCalls> = {
   espConnections(engine) {
     const repos = espRepos(engine);
     return repos.sync.providers().map((p) => ({
+      mirrorAsOf: mirrorAge(engine, p.id).asOf,
+      stale: mirrorAge(engine, p.id).stale,
       id: p.id,
       name: p.name,
       type: p.type,

@@ -6,9 +6,13 @@ import type { ListRow } from '../db/repos/lists';
 import type { ListSummary, Subscriber } from '../api/lists';
 import type { SubscriberRow } from '../db/repos/subscribers';
 import type { SubscriberStatus } from './status';
+import { mirrorAge } from './esp/freshness';
 
 export function listSummaries(engine: Engine): ListSummary[] {
-  return engine.repos.lists.summaries().map(({ mergeFields: _m, ...l }) => l);
+  return engine.repos.lists.summaries().map(({ mergeFields: _m, ...l }) => {
+    const age = l.providerId !== null ? mirrorAge(engine, l.providerId) : null;
+    return age ? { ...l, mirrorAsOf: age.asOf, mirrorStale: age.stale } : l;
+  });
 }
 
 export function requireList(engine: Engine, name: string): ListRow {

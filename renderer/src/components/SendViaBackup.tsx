@@ -9,6 +9,8 @@ import { api } from '../api/client';
 import { ErrorBox } from './ErrorBox';
 import { formatDuration } from './Progress';
 import { capsText } from '../screens/Providers';
+import { MirrorAge } from './MirrorAge';
+import type { ListSummary } from '../api/types';
 import type { ApiError } from '../api/types';
 import type { CampaignDetail, Provider } from '../api/shapes';
 
@@ -39,6 +41,7 @@ export function SendViaBackup({
   const [providers, setProviders] = useState<Provider[] | null>(null);
   const [via, setVia] = useState<string>('');
   const [subscribed, setSubscribed] = useState(0);
+  const [list, setList] = useState<ListSummary | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   useEffect(() => {
@@ -49,10 +52,11 @@ export function SendViaBackup({
         api().listLists({}),
       ]);
       if (!c.ok) return setError(c.error);
-      if (l.ok)
-        setSubscribed(
-          l.value.find((x) => x.name === (c.value as CampaignDetail).list)?.byStatus.subscribed ?? 0,
-        );
+      if (l.ok) {
+        const mine = l.value.find((x) => x.name === (c.value as CampaignDetail).list) ?? null;
+        setList(mine);
+        setSubscribed(mine?.byStatus.subscribed ?? 0);
+      }
       if (!p.ok) return setError(p.error);
       setCampaign(c.value as CampaignDetail);
       const enabled = (p.value as Provider[]).filter((x) => x.enabled);
@@ -114,6 +118,11 @@ export function SendViaBackup({
                     ? ` (${campaign.counts.sent.toLocaleString('en-US')} already sent are not sent again)`
                     : ''}
                   ; unsubscribed, bounced and complained addresses are skipped.
+                  {list && list.providerId !== null && (
+                    <div data-testid="svb-mirror">
+                      <MirrorAge prefix="Your list " asOf={list.mirrorAsOf} stale={list.mirrorStale} />
+                    </div>
+                  )}
                 </dd>
               </div>
               <div>

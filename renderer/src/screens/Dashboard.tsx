@@ -13,6 +13,7 @@ import { has } from '../api/client';
 import type { Campaign, Provider, ProviderHealth, ScheduledCampaign } from '../api/shapes';
 import { formatCount } from '../components/Progress';
 import { IncidentBanner } from './IncidentBanner';
+import { MirrorAge } from '../components/MirrorAge';
 
 export function Dashboard() {
   const { lists, loadLists, timeline } = useStore(
@@ -64,6 +65,12 @@ export function Dashboard() {
                   <li key={l.id}>
                     {l.name}: {formatCount(l.total)} ({formatCount(l.byStatus.unsubscribed ?? 0)} unsubscribed
                     — never mailed)
+                    {l.providerId !== null && (
+                      <>
+                        {' '}
+                        <MirrorAge asOf={l.mirrorAsOf} stale={l.mirrorStale} />
+                      </>
+                    )}
                   </li>
                 ))}
               </ul>

@@ -10,6 +10,7 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import type { ApiError } from '../api/types';
+import { MirrorAge } from '../components/MirrorAge';
 
 interface EspConnection {
   id: number;
@@ -17,6 +18,8 @@ interface EspConnection {
   type: string;
   health: string;
   lastSync: string | null;
+  mirrorAsOf?: string | null;
+  stale?: boolean;
   lists: number;
   pushBack: { pending: number; done: number; failed: number };
 }
@@ -97,8 +100,7 @@ export function EspConnections() {
                       <span>
                         <strong>{c.name}</strong> <span className="muted small">{c.type}</span>
                         <div className="muted small">
-                          {c.lists} lists · last sync{' '}
-                          {c.lastSync ? new Date(c.lastSync).toLocaleString() : 'never'} ·{' '}
+                          {c.lists} lists · copy <MirrorAge asOf={c.mirrorAsOf} stale={c.stale} /> ·{' '}
                           {c.pushBack.pending} changes waiting to go back
                         </div>
                         <span className="row-actions">

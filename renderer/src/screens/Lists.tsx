@@ -10,6 +10,7 @@ import { useStore } from '../store';
 import { PAGE_SIZE } from '../store/lists';
 import { api } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
+import { MirrorAge } from '../components/MirrorAge';
 import { formatCount } from '../components/Progress';
 import { ImportWizard } from './ImportWizard';
 import type { ApiError, SubscriberStatusT } from '../api/types';
@@ -71,6 +72,7 @@ export function Lists() {
                 >
                   <span className="list-name">{l.name}</span>
                   <span className="list-count">{formatCount(l.total)}</span>
+                  {l.providerId !== null && <MirrorAge asOf={l.mirrorAsOf} stale={l.mirrorStale} />}
                 </button>
               </li>
             ))}

@@ -108,6 +108,8 @@ interface ContinuitySettingsT {
   timeZone: string;
   outagePolicy: { mode: 'pause' | 'wait' | 'backup'; waitMinutes: number };
   health: { intervalSeconds: number; failuresToDown: number; successesToUp: number };
+  sync?: { everyMinutes: number; fullEveryHours: number };
+  alerts?: { to: string[]; from?: string };
 }
 
 export function ContinuitySettings() {
@@ -116,9 +118,14 @@ export function ContinuitySettings() {
   const [error, setError] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState(false);
   const [draft, setDraft] = useState<ContinuitySettingsT | null>(null);
+  /** The team's addresses as typed (comma-separated); checked by the engine on save. */
+  const [alertTo, setAlertTo] = useState<string | null>(null);
   const current = res.value as ContinuitySettingsT | null;
   useEffect(() => {
-    if (current && !draft) setDraft(current);
+    if (current && !draft) {
+      setDraft(current);
+      setAlertTo((current.alerts?.to ?? []).join(', '));
+    }
   }, [current, draft]);
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -129,6 +136,17 @@ export function ContinuitySettings() {
       timeZone: draft.timeZone,
       outagePolicy: draft.outagePolicy,
       health: { intervalSeconds: draft.health.intervalSeconds, failuresToDown: draft.health.failuresToDown },
+      ...(draft.sync ? { sync: { everyMinutes: draft.sync.everyMinutes } } : {}),
+      ...(alertTo !== null
+        ? {
+            alerts: {
+              to: alertTo
+                .split(/[,;\s]+/)
+                .map((a) => a.trim())
+                .filter(Boolean),
+            },
+          }
+        : {}),
     });
     if (!r.ok && r.error) return setError(r.error);
     setSaved(true);
@@ -202,7 +220,41 @@ export function ContinuitySettings() {
                     }
                   />
                 </div>
+                {draft.sync && (
+                  <div className="field">
+                    <label htmlFor="cs-sync">Copy my ESP every (minutes)</label>
+                    <input
+                      id="cs-sync"
+                      inputMode="numeric"
+                      value={draft.sync.everyMinutes}
+                      onChange={(e) =>
+                        setDraft({
+                          ...draft,
+                          sync: { ...draft.sync!, everyMinutes: Number(e.target.value) || 1 },
+                        })
+                      }
+                    />
+                  </div>
+                )}
               </div>
+              {alertTo !== null && (
+                <div className="field">
+                  <label htmlFor="cs-alert-to">Email alerts to</label>
+                  <input
+                    id="cs-alert-to"
+                    type="text"
+                    placeholder="you@yourshop.com, colleague@yourshop.com"
+                    value={alertTo}
+                    onChange={(e) => setAlertTo(e.target.value)}
+                  />
+                  <p className="muted small">
+                    When your ESP or a backup account goes down or comes back, a copy of your lists gets out
+                    of date, or a campaign needs you, these people get an email saying what happened, what
+                    Understudy did and what to do. Sent through your first working backup account; at most one
+                    email per problem every half hour. Leave empty for no emails.
+                  </p>
+                </div>
+              )}
               {error && <ErrorBox error={error} />}
               <div className="action-bar">
                 <button type="submit" className="primary">

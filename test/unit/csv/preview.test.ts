@@ -1,7 +1,7 @@
 /** The import wizard's preview surfaces the questions the import would stop on. */
 import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
-import { previewImport } from '../../../electron/server/importPreview';
+import { previewImport } from '../../../electron/engine/mirror/csv/preview';
 
 const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
 

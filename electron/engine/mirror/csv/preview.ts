@@ -4,12 +4,12 @@
  * bytes of the file, so what the wizard shows is what the import will do. Shared by browser mode
  * (POST /preview) and the Electron engine host.
  */
-import { CsvTokenizer, type CsvRecord } from '../engine/mirror/csv/tokenizer';
-import { countLines, createDecoder, detectDelimiter, detectEncoding } from '../engine/mirror/csv/decode';
-import { detectFormat, planColumns, type FormatName } from '../engine/mirror/csv/formats';
-import { isUnderstudyError } from '../engine/errors';
-import { shown } from '../engine/mirror/csv/display';
-import type { Envelope } from '../engine/api/common';
+import { CsvTokenizer, type CsvRecord } from './tokenizer';
+import { countLines, createDecoder, detectDelimiter, detectEncoding } from './decode';
+import { detectFormat, planColumns, type FormatName } from './formats';
+import { isUnderstudyError } from '../../errors';
+import { shown } from './display';
+import type { Envelope } from '../../api/common';
 
 export const PREVIEW_BYTES = 64 * 1024;
 
