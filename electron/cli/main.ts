@@ -8,6 +8,7 @@ import { commands } from './commands';
 import { common, CREATES_DATABASE, processIo, type Io } from './context';
 import { explainError } from '../engine/errors';
 import { redact } from '../engine/secrets';
+import { printable } from '../engine/display';
 
 export function buildProgram(io: Io): Command {
   const program = new Command('understudy')
@@ -77,9 +78,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       io.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
     }
     if (err.kind === 'user')
-      io.stderr.write(`understudy: ${redact(err.toLine())}${CLI_HINTS[err.code] ?? ''}\n`);
+      io.stderr.write(`understudy: ${printable(redact(err.toLine()))}${CLI_HINTS[err.code] ?? ''}\n`);
     else {
-      io.stderr.write(`understudy: internal error: ${redact(err.message)}\n`);
+      io.stderr.write(`understudy: internal error: ${printable(redact(err.message))}\n`);
       const cause = (err.cause ?? err) as Error | undefined;
       if (io.env.UNDERSTUDY_DEBUG) io.stderr.write(`${redact(cause?.stack ?? '')}\n`);
       else

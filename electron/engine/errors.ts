@@ -3,6 +3,7 @@
  * do next (CONVENTIONS.md, "Errors a person will read"). `kind` decides the CLI exit code: a `user`
  * error (bad input, missing list, damaged file) exits 1, anything else is internal and exits 2.
  */
+import { shown } from './display';
 export type ErrorKind = 'user' | 'internal';
 
 export interface ErrorDetails {
@@ -85,9 +86,7 @@ export function fieldWords(name: string): string {
 
 /** Shortens what a person typed before it is quoted back: one line, at most `max` characters. */
 export function quoteInput(value: unknown, max = 80): string {
-  // eslint-disable-next-line no-control-regex
-  const s = String(value).replace(/[\x00-\x1f\x7f-\x9f]/g, '?');
-  return s.length > max ? `${s.slice(0, max)}…` : s;
+  return shown(String(value), max);
 }
 
 interface IssueLike {

@@ -16,7 +16,7 @@ import type { Engine } from '../../engine/engine';
 import type { Subscriber } from '../../engine/api/lists';
 import { once } from 'node:events';
 import { IMPORT_FIELDS, IMPORT_FORMATS, ImportFormatSchema } from '../../engine/api/lists';
-import { shown } from '../../engine/mirror/csv/display';
+import { shown } from '../../engine/display';
 import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
 import { userError } from '../../engine/errors';
 

@@ -1,5 +1,5 @@
 /** List-level operations the CLI, IPC and HTTP share: summaries, lookups, paging subscribers. */
-import { quoteList, shown } from './csv/display';
+import { quoteList, shown } from '../display';
 import type { Engine } from '../engine';
 import { userError } from '../errors';
 import type { ListRow } from '../db/repos/lists';

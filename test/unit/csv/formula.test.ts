@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeFormula, unescapeFormula } from '../../../electron/engine/mirror/csv/values';
-import { shown, quoteList } from '../../../electron/engine/mirror/csv/display';
+import { shown, quoteList } from '../../../electron/engine/display';
 
 describe('spreadsheet formula escaping', () => {
   it('is reversible for every string, and leaves no cell starting as a formula (generated cases)', () => {

@@ -11,7 +11,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import iconv from 'iconv-lite';
 import { userError } from '../../errors';
-import { shown } from './display';
+import { shown } from '../../display';
 
 export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
 

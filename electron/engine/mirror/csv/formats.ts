@@ -14,7 +14,7 @@
 import { userError } from '../../errors';
 import { IMPORT_FIELDS, type FileFormat, type ImportField } from '../../api/lists';
 import type { SubscriberStatus } from '../status';
-import { quoteList, shown } from './display';
+import { quoteList, shown } from '../../display';
 
 export type FormatName = FileFormat;
 

@@ -24,7 +24,7 @@ import type { StagedRow } from '../../db/repos/imports';
 import { RejectWriter } from './rejects';
 import { outputTarget, type SafeTarget } from '../../files/protected';
 import { decodeBatch } from './batchCodec';
-import { shown } from './display';
+import { shown } from '../../display';
 import { recordSuppressionsAdded } from '../suppressions';
 
 export interface ImportOptions {

@@ -8,7 +8,7 @@ import { CsvTokenizer, type CsvRecord } from './tokenizer';
 import { countLines, createDecoder, detectDelimiter, detectEncoding } from './decode';
 import { detectFormat, planColumns, type FormatName } from './formats';
 import { isUnderstudyError } from '../../errors';
-import { shown } from './display';
+import { shown } from '../../display';
 import type { Envelope } from '../../api/common';
 
 export const PREVIEW_BYTES = 64 * 1024;

@@ -8,7 +8,7 @@ import type { StagedRow } from '../../db/repos/imports';
 import { CsvTokenizer, type CsvRecord, type BrokenRecord } from './tokenizer';
 import { createDecoder, lineAtOffset, type Encoding } from './decode';
 import { assertClear, detectFormat, planColumns, type ColumnPlan, type FormatName } from './formats';
-import { shown } from './display';
+import { shown } from '../../display';
 import { RowBuilder } from './rows';
 import type { SubscriberStatus } from '../status';
 import { userError } from '../../errors';

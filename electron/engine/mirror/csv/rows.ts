@@ -4,7 +4,7 @@ import { checkEmail } from '../email';
 import { parseStatusWord, stricterStatus, type SubscriberStatus } from '../status';
 import type { ColumnPlan, Target } from './formats';
 import { parseFlag, parseTags, parseTimestamp, unescapeFormula } from './values';
-import { shown } from './display';
+import { shown } from '../../display';
 
 export type RowResult = { ok: true; row: StagedRow } | { ok: false; reason: string };
 

@@ -49,3 +49,8 @@ export function quoteList(items: string[], max = 200): string {
   const rest = items.length - parts.length;
   return parts.join(', ') + (rest > 0 ? ` and ${rest} more` : '');
 }
+
+/** The whole text with every unsafe character made visible (for a line written to a terminal). */
+export function printable(text: string): string {
+  return shown(text, Number.POSITIVE_INFINITY);
+}
