@@ -11,8 +11,9 @@ import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
 import { displayTime } from '../../engine/continuity/time';
 import { openEngineSecrets } from './inbox';
+import { openServiceSecrets, StdinLines } from './secrets';
 import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connections';
-import { secretStoreOf } from '../../engine/sending/context';
+import { secretStoreOf, useSecretStore } from '../../engine/sending/context';
 import type { EventRow } from '../../engine/db/repos/events';
 import { userError } from '../../engine/errors';
 
@@ -26,11 +27,15 @@ export function registerRun(program: Command, io: Io): void {
     const dbPath = dbPathOf(opts, io);
     const restored = await applyPendingRestore(dbPath);
     if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
+    // Asked before the database opens: no secret stored yet means no passphrase is needed to start.
+    const secrets = await openServiceSecrets(dbPath, io, new StdinLines(io));
     const engine = Engine.open({ dbPath });
     let stopping = false;
     try {
-      await openEngineSecrets(engine, opts, io);
-      useEspSecrets(engine, secretStoreOf(engine));
+      if (secrets) {
+        useSecretStore(engine, secrets);
+        useEspSecrets(engine, secrets);
+      }
       const log = (e: EventRow) => {
         if (e.severity === 'debug') return;
         if (opts.json) io.stdout.write(`${JSON.stringify({ event: e })}\n`);

@@ -12,7 +12,7 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Engine } from '../engine';
 import { defaultDbPath } from '../paths';
-import { lockPathOf, SAFE_STORAGE_FILE, secretsPathFor } from '../secrets';
+import { KEYCHAIN_FILE, lockPathOf, SAFE_STORAGE_FILE, secretsPathFor } from '../secrets';
 import { backupsDir, listsDirOf, pendingRestoreFile } from '../continuity/backupSettings';
 import { prepareWrite, type ProtectedPath, type SafeTarget } from './safeWrite';
 
@@ -33,6 +33,7 @@ export function databaseFiles(dbPath: string): ProtectedPath[] {
     { path: secrets, what: 'the secret file (your saved passwords)' },
     { path: lockPathOf(secrets), what: "the secret file's lock" },
     { path: join(dirname(db), SAFE_STORAGE_FILE), what: 'the secret file (your saved passwords)' },
+    { path: join(dirname(db), KEYCHAIN_FILE), what: "the secret file's key (kept for the desktop app)" },
     { path: pendingRestoreFile(db), what: 'the note of a restore waiting for the next start' },
   ];
 }

@@ -18,9 +18,22 @@ export interface SecretStore {
   describe(): { backend: string; secure: boolean; warning?: string };
 }
 
-export { EncryptedFileSecretStore, DEFAULT_SCRYPT, lockPathOf, type FileStoreOptions } from './fileStore';
+export {
+  EncryptedFileSecretStore,
+  DEFAULT_SCRYPT,
+  lockPathOf,
+  type FileStoreOptions,
+  type KeyMaterial,
+} from './fileStore';
 export { redact, redactError, registerSecret, forgetSecret } from './redact';
 export { readPassphraseFromStdin } from './passphrase';
+export {
+  AppSecretStore,
+  KEYCHAIN_FILE,
+  type AppSecretsStatus,
+  type AppSecretStoreOptions,
+  type Keychain,
+} from './appStore';
 
 export const SECRETS_FILE = 'secrets.enc';
 /** The desktop app's safeStorage ciphertexts, in its user-data folder (electron/main/secrets.ts). */
