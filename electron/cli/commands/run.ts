@@ -111,7 +111,12 @@ export function registerRun(program: Command, io: Io): void {
       .option('--failures-to-down <n>', 'failed probes in a row before a provider is down')
       .option('--successes-to-up <n>', 'good probes in a row before a down provider is back')
       .option('--backup-every <minutes>', 'minutes between scheduled backups')
-      .option('--backup-dir <dir>', 'folder for scheduled backups'),
+      .option('--backup-dir <dir>', 'folder for scheduled backups')
+      .option(
+        '--backup-mirror <dir>',
+        'a second folder (synced cloud folder, USB disk) that gets each backup too; "off" to stop',
+      )
+      .option('--backup-encrypt <on|off>', 'encrypt each database copy so only the passphrase opens it'),
   ).action(async (opts: CommonOptions & Record<string, string | undefined>) => {
     const num = (k: string) => (opts[k] === undefined ? undefined : Number(opts[k]));
     const patch: SettingsPatch = {};
@@ -136,10 +141,19 @@ export function registerRun(program: Command, io: Io): void {
       ).filter(([, v]) => v !== undefined),
     );
     if (Object.keys(health).length) patch.health = health;
-    if (opts.backupEvery || opts.backupDir)
+    if (opts.backupEncrypt !== undefined && !['on', 'off'].includes(opts.backupEncrypt))
+      throw userError(`--backup-encrypt takes on or off, not "${opts.backupEncrypt}".`, {
+        code: 'invalid_option',
+        safe: 'No setting was changed.',
+      });
+    if (opts.backupEvery || opts.backupDir || opts.backupMirror || opts.backupEncrypt)
       patch.backups = {
         ...(opts.backupEvery ? { intervalMinutes: num('backupEvery') } : {}),
         ...(opts.backupDir ? { dir: opts.backupDir } : {}),
+        ...(opts.backupMirror
+          ? { mirrorDir: opts.backupMirror === 'off' ? undefined : opts.backupMirror }
+          : {}),
+        ...(opts.backupEncrypt ? { encrypt: opts.backupEncrypt === 'on' } : {}),
       };
     await withEngine(opts, io, (engine) => {
       const s = Object.keys(patch).length ? updateSettings(engine, patch) : readSettings(engine);
@@ -149,7 +163,7 @@ export function registerRun(program: Command, io: Io): void {
           `outage policy: ${s.outagePolicy.mode}${s.outagePolicy.mode === 'wait' ? ` up to ${s.outagePolicy.waitMinutes} min, then the backups` : ''}`,
           `catch-up: ${s.catchUp.policy} when more than ${s.catchUp.afterHours} h late (on time within ${s.catchUp.graceMinutes} min)`,
           `health: every ${s.health.intervalSeconds} s; down after ${s.health.failuresToDown} failures, back after ${s.health.successesToUp} successes`,
-          `backups: every ${s.backups.intervalMinutes} min, keep ${s.backups.keepHourly} hourly and ${s.backups.keepDaily} daily${s.backups.dir ? ` in ${s.backups.dir}` : ''}`,
+          `backups: every ${s.backups.intervalMinutes} min, keep ${s.backups.keepHourly} hourly and ${s.backups.keepDaily} daily${s.backups.dir ? ` in ${s.backups.dir}` : ''}${s.backups.mirrorDir ? `, copied to ${s.backups.mirrorDir}` : ''}${s.backups.encrypt ? ', encrypted' : ''}`,
           `mailbox: ${s.mailbox ? `${s.mailbox.user} at ${s.mailbox.host}:${s.mailbox.port}${s.mailbox.seedAddress ? `, drills to ${s.mailbox.seedAddress}` : ''}` : 'not set (understudy inbox setup)'}`,
         ].join('\n'),
       );

@@ -116,6 +116,8 @@ export const ContinuitySettingsSchema = z.object({
     keepDaily: z.number().int(),
     keepPreRestore: z.number().int(),
     exportLists: z.boolean(),
+    mirrorDir: z.string().optional(),
+    encrypt: z.boolean(),
   }),
   mailbox: z
     .object({

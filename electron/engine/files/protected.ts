@@ -14,6 +14,7 @@ import type { Engine } from '../engine';
 import { defaultDbPath } from '../paths';
 import { KEYCHAIN_FILE, lockPathOf, SAFE_STORAGE_FILE, secretsPathFor } from '../secrets';
 import { backupsDir, listsDirOf, pendingRestoreFile } from '../continuity/backupSettings';
+import { keysFileOf } from '../continuity/backupKeys';
 import { prepareWrite, type ProtectedPath, type SafeTarget } from './safeWrite';
 
 export interface ProtectOptions {
@@ -54,6 +55,7 @@ export function protectedPaths(engine: Engine, options: ProtectOptions = {}): Pr
   if (!live || resolve(app) !== resolve(live)) out.push(...databaseFiles(app));
   for (const b of engine.repos.backups.list()) {
     out.push({ path: b.path, what: 'a backup of your data' });
+    out.push({ path: keysFileOf(b.path), what: 'the keys of a backup' });
     out.push({ path: listsDirOf(b.path), what: 'the list exports of a backup', tree: 'all' });
   }
   out.push(...(options.also ?? []));
