@@ -15,6 +15,7 @@ import {
   type Keychain,
 } from '../../../electron/engine/secrets';
 import { scratchDir as tempDir } from './scratch';
+import { describeSecretStore } from './conformance';
 
 const FAST = { scrypt: { N: 1024, r: 8, p: 1 } };
 const PASS = 'correct horse battery staple';
@@ -132,4 +133,21 @@ describe('AppSecretStore: one secret file for the app and the command line', () 
     await app.set(ref, 'pw');
     expect(await app.get(ref)).toBe('pw');
   });
+});
+
+describeSecretStore('app (secret file opened with the keychain)', async () => {
+  const db = join(tempDir(), 'understudy.sqlite');
+  const kc = keychain();
+  const first = new AppSecretStore(db, kc, FAST);
+  await first.open();
+  await first.unlock(PASS);
+  return {
+    store: first,
+    // The next start: opened with the keychain alone, no passphrase.
+    reopen: async () => {
+      const next = new AppSecretStore(db, kc, FAST);
+      expect((await next.open()).state).toBe('ready');
+      return next;
+    },
+  };
 });
