@@ -19,6 +19,7 @@ import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 import { parseUnsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { checkFile } from '../../../electron/engine/db/backup';
 import { tempDir } from '../../helpers/tmp';
+import { cli } from '../../helpers/cli';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { campaign, FAST, PASSPHRASE, server, smtpProvider, world } from '../sending/fixture';
 
@@ -147,5 +148,35 @@ describe('moving to a new computer', () => {
     } finally {
       await engine.close();
     }
+  });
+
+  it('through the command line: policy --backup-mirror, backup --encrypt, restore into an empty folder with the passphrase', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'understudy.sqlite');
+    const { engine, secrets } = await engineWithSecrets(dir);
+    await unsubscribeSecret(engine, secrets);
+    await engine.close();
+    const env = { UNDERSTUDY_PASSPHRASE: 'test passphrase' };
+    const mirror = tempDir('understudy-mirror-');
+    const p = await cli(['policy', '--backup-mirror', mirror, '--db', db]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toContain(`copied to ${mirror}`);
+    const b = await cli(['backup', '--encrypt', '--db', db], env);
+    expect(b.code, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/Encrypted: only the passphrase opens it\./);
+    expect(b.stdout).toMatch(/Saved passwords and the unsubscribe key \(encrypted under your passphrase\)/);
+    expect(b.stdout).toMatch(/Copied to the second folder and verified/);
+    const file = readdirSync(mirror).find((n) => n.endsWith('.sqlite.enc'))!;
+
+    const fresh = tempDir('understudy-new-');
+    const newDb = join(fresh, 'understudy.sqlite');
+    const r = await cli(['restore', join(mirror, file), '--yes', '--db', newDb], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /Saved passwords and the unsubscribe key were restored; the passphrase opens them\./,
+    );
+    expect(readFileSync(join(fresh, 'secrets.enc'), 'utf8')).toBe(
+      readFileSync(join(dir, 'secrets.enc'), 'utf8'),
+    );
   });
 });
