@@ -84,7 +84,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
   // with --force); an existing file elsewhere only with --force; owner-only; renamed into place.
   const encrypt = opts.encrypt ?? (settings.encrypt && kind !== 'pre-restore');
   // An encrypted backup needs its key before anything is written (no secret store: a clear error).
-  const bk = encrypt ? await backupKey(engine, secretStoreOf(engine, opts.secrets)) : undefined;
+  const bk = encrypt ? await backupKey(engine, backupKeyStore(engine, opts.secrets, kind)) : undefined;
   let out = opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`);
   if (encrypt && !/\.enc$/i.test(out)) out += '.enc';
   const target = outputTarget(engine, out, { force: opts.force === true, what: 'the backup' });
@@ -271,6 +271,27 @@ function rotateMirror(engine: Engine, dir: string): void {
       rmSync(p, { force: true });
       rmSync(keysFileOf(p), { force: true });
     }
+  }
+}
+
+/** The secret store that keeps the backup key; without one, an encrypted backup is refused, never written plain. */
+function backupKeyStore(engine: Engine, given: SecretStore | undefined, kind: BackupKind): SecretStore {
+  try {
+    return secretStoreOf(engine, given);
+  } catch {
+    engine.record({
+      type: 'backup.failed',
+      severity: 'error',
+      message: `The ${kind} backup was not taken: backups are set to be encrypted, and the passphrase was not given.`,
+    });
+    throw userError(
+      'Backups are set to be encrypted, but the passphrase was not given, so no backup was taken.',
+      {
+        code: 'backup_needs_passphrase',
+        safe: 'Nothing was written in plain text; the database itself was not touched.',
+        next: 'Start Understudy with UNDERSTUDY_PASSPHRASE set (or enter it in the app), or turn encryption off with `understudy policy --backup-encrypt off`.',
+      },
+    );
   }
 }
 

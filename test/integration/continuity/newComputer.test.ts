@@ -179,4 +179,20 @@ describe('moving to a new computer', () => {
       readFileSync(join(dir, 'secrets.enc'), 'utf8'),
     );
   });
+
+  it('with encryption on and no passphrase given, no backup is written at all (never a plain one)', async () => {
+    const dir = tempDir();
+    const engine = Engine.open({ dbPath: join(dir, 'understudy.sqlite') });
+    try {
+      updateSettings(engine, { backups: { encrypt: true } });
+      await expect(takeBackup(engine, { kind: 'hourly' })).rejects.toMatchObject({
+        code: 'backup_needs_passphrase',
+        message: expect.stringMatching(/set to be encrypted, but the passphrase was not given/),
+      });
+      expect(existsSync(join(dir, 'backups')) ? readdirSync(join(dir, 'backups')) : []).toEqual([]);
+      expect(engine.repos.events.recent(5).map((e) => e.type)).toContain('backup.failed');
+    } finally {
+      await engine.close();
+    }
+  });
 });
