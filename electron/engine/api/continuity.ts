@@ -308,6 +308,11 @@ export const continuityCallsCore = {
       listsDir: z.string().nullable(),
       lists: z.number().int(),
       durationMs: z.number(),
+      /** The saved passwords and unsubscribe key carried beside it (encrypted under the passphrase). */
+      keysFile: z.string().nullable(),
+      encrypted: z.boolean(),
+      /** The copy in the second backup folder, or why it failed (the backup itself still counts). */
+      mirror: z.union([z.object({ path: z.string() }), z.object({ error: z.string() })]).optional(),
     }),
     mutates: true,
   }),
