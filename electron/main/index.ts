@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   // One secret file shared with the command line; its key comes from the keychain, or the window
   // asks for the passphrase (Settings → Passwords) and nothing that needs a password works until then.
   const secrets = createAppSecrets(defaultDbPath(), () => prefs.get('allowBasicTextSecrets'));
-  await secrets.open().catch(() => undefined);
+  const secretsStatus = await secrets.open().catch(() => undefined);
   const engine = new EngineClient({
     hostScript: paths.engineHost,
     dbPath: defaultDbPath(),
@@ -94,6 +94,12 @@ async function main(): Promise<void> {
     },
   });
   win = openWindow();
+  if (secretsStatus && secretsStatus.state !== 'ready' && secretsStatus.state !== 'choose') {
+    notify(
+      { title: 'Your saved passwords need the passphrase', body: secretsStatus.message, severity: 'warning' },
+      show,
+    );
+  }
   app.on('activate', show);
   app.on('window-all-closed', () => {
     if (!prefs.get('keepRunningInTray')) app.quit();

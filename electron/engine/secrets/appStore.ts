@@ -248,6 +248,15 @@ export class AppSecretStore implements SecretStore {
   }
 
   async get(ref: string): Promise<string | undefined> {
+    // Until the passphrase is chosen, the earlier store still answers reads: an upgrade never stops
+    // a send that worked the day before. New passwords wait for the passphrase.
+    if (!this.#store && this.#status.state === 'migrate') {
+      const cipher = readLegacy(paths(this.#dbPath).legacy)[ref];
+      if (cipher === undefined) return undefined;
+      const value = this.#keychain.decryptString(Buffer.from(cipher, 'base64'));
+      registerSecret(value);
+      return value;
+    }
     return this.#open().get(ref);
   }
 

@@ -94,6 +94,9 @@ describe('AppSecretStore: one secret file for the app and the command line', () 
     );
     const app = new AppSecretStore(db, kc, FAST);
     expect(await app.open()).toMatchObject({ state: 'migrate', secrets: 1 });
+    // Before the passphrase is chosen, sends keep working from the earlier store; new ones wait.
+    expect(await app.get(ref)).toBe('legacy-pw');
+    await expect(app.set(newSecretRef('smtp'), 'x')).rejects.toThrow(/No passphrase has been chosen/);
     expect(await app.unlock(PASS)).toEqual({ migrated: 1, remembered: true });
     expect(existsSync(join(dir, 'secrets.safe.json'))).toBe(false);
     expect(readFileSync(join(dir, 'secrets.enc'), 'utf8')).not.toContain('legacy-pw');
