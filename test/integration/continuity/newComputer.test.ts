@@ -108,8 +108,9 @@ describe('moving to a new computer', () => {
     const dir = tempDir();
     const mirror = tempDir('understudy-mirror-');
     const clock = new ManualClock(Date.parse('2026-12-01T10:00:00Z'));
-    const { engine } = await engineWithSecrets(dir, clock);
+    const { engine, secrets } = await engineWithSecrets(dir, clock);
     try {
+      await unsubscribeSecret(engine, secrets); // a secret file exists, so each backup has its keys
       updateSettings(engine, { backups: { mirrorDir: mirror, keepHourly: 2 } });
       const paths: string[] = [];
       for (let i = 0; i < 4; i++) {
@@ -128,6 +129,8 @@ describe('moving to a new computer', () => {
       for (const p of paths.slice(2)) expect(checkFile(p).ok).toBe(true);
       const inFirst = readdirSync(join(dir, 'backups')).filter((n) => n.endsWith('.sqlite'));
       expect(inFirst.sort()).toEqual(kept.sort());
+      const keys = readdirSync(mirror).filter((n) => n.endsWith('.keys'));
+      expect(keys.sort()).toEqual(kept.map((n) => n.replace(/\.sqlite$/, '.keys')).sort());
     } finally {
       await engine.close();
     }
