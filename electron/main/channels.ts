@@ -14,6 +14,10 @@ export const EXTRA = {
   choosePath: 'understudy:choosePath',
   describeSecrets: 'understudy:secrets:describe',
   allowBasicText: 'understudy:secrets:allowBasicText',
+  /** Whether saved passwords are open, or the passphrase must be chosen or entered once. */
+  secretsStatus: 'understudy:secrets:status',
+  /** The passphrase, from the Passwords settings, to main only (which keeps its key in the keychain). */
+  unlockSecrets: 'understudy:secrets:unlock',
 } as const;
 
 /** The only origin the app's own pages are served from (protocol.handle, not file://). */

@@ -12,7 +12,7 @@ import { registerIpc } from './ipc';
 import { appPaths } from './paths';
 import { openPrefs } from './prefs';
 import { handleAppProtocol, registerScheme } from './protocol';
-import { SafeStorageSecretStore } from './secrets';
+import { createAppSecrets } from './secrets';
 import { createTray, notify, type NotificationLike } from './tray';
 import { createMainWindow, lockDownAllContents } from './window';
 
@@ -57,9 +57,10 @@ async function main(): Promise<void> {
   };
   app.on('second-instance', show);
 
-  const secrets = new SafeStorageSecretStore(app.getPath('userData'), () =>
-    prefs.get('allowBasicTextSecrets'),
-  );
+  // One secret file shared with the command line; its key comes from the keychain, or the window
+  // asks for the passphrase (Settings → Passwords) and nothing that needs a password works until then.
+  const secrets = createAppSecrets(defaultDbPath(), () => prefs.get('allowBasicTextSecrets'));
+  const secretsStatus = await secrets.open().catch(() => undefined);
   const engine = new EngineClient({
     hostScript: paths.engineHost,
     dbPath: defaultDbPath(),
@@ -93,6 +94,12 @@ async function main(): Promise<void> {
     },
   });
   win = openWindow();
+  if (secretsStatus && secretsStatus.state !== 'ready' && secretsStatus.state !== 'choose') {
+    notify(
+      { title: 'Your saved passwords need the passphrase', body: secretsStatus.message, severity: 'warning' },
+      show,
+    );
+  }
   app.on('activate', show);
   app.on('window-all-closed', () => {
     if (!prefs.get('keepRunningInTray')) app.quit();

@@ -18,7 +18,8 @@ import { CALL_PREFIX, EXTRA } from './channels';
 import { PathGrants } from './pathGrants';
 import { isAppUrl } from './window';
 import type { EngineClient } from './engineClient';
-import type { SafeStorageSecretStore } from './secrets';
+import type { AppSecretStore } from './secrets';
+import { isUnderstudyError } from '../engine/errors';
 
 const refused: Envelope<never> = {
   ok: false,
@@ -61,7 +62,7 @@ function handle(channel: string, fn: (e: IpcMainInvokeEvent, ...args: unknown[])
 export function registerIpc(opts: {
   engine: EngineClient;
   userData: string;
-  secrets: SafeStorageSecretStore;
+  secrets: AppSecretStore;
   allowBasicText: () => void;
 }): void {
   const { engine, userData } = opts;
@@ -167,6 +168,17 @@ export function registerIpc(opts: {
     return { ok: true, value: basename(path) };
   });
   handle(EXTRA.describeSecrets, () => ({ ok: true, value: opts.secrets.describe() }));
+  handle(EXTRA.secretsStatus, () => ({ ok: true, value: opts.secrets.status() }));
+  // The passphrase goes from the window to this process only; the engine host never sees it.
+  handle(EXTRA.unlockSecrets, async (_e, passphrase) => {
+    if (typeof passphrase !== 'string' || passphrase === '') return refused;
+    try {
+      return { ok: true, value: await opts.secrets.unlock(passphrase) };
+    } catch (e) {
+      if (isUnderstudyError(e)) return { ok: false, error: e.toJSON() };
+      throw e;
+    }
+  });
   // Weaker storage is consented to in a native dialog of this process, never by a renderer call alone.
   handle(EXTRA.allowBasicText, async (e) => {
     const win = BrowserWindow.fromWebContents(e.sender)!;

@@ -104,6 +104,8 @@ const bridge = {
   secrets: {
     describe: () => ipcRenderer.invoke('understudy:secrets:describe'),
     allowBasicText: () => ipcRenderer.invoke('understudy:secrets:allowBasicText'),
+    status: () => ipcRenderer.invoke('understudy:secrets:status'),
+    unlock: (passphrase: string) => ipcRenderer.invoke('understudy:secrets:unlock', passphrase),
   },
 };
 

@@ -4,13 +4,17 @@ import { createInterface } from 'node:readline/promises';
 import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
 import { Engine } from '../../engine/engine';
 import {
+  backupSettings,
   inspectBackup,
   restoreBackup,
   restoreOverDamaged,
   takeBackup,
   backupsDir,
 } from '../../engine/continuity/backups';
+import { isEncryptedBackup, keysFileOf, readKeys } from '../../engine/continuity/backupKeys';
+import { PASSPHRASE_ENV, readPassphraseFromStdin } from '../../engine/secrets';
 import { isUnderstudyError, userError } from '../../engine/errors';
+import { openEngineSecrets } from './inbox';
 
 export function registerBackup(program: Command, io: Io): void {
   common(
@@ -19,24 +23,43 @@ export function registerBackup(program: Command, io: Io): void {
       .description('take a verified backup of the database now, with a CSV export of every list beside it')
       .option('--out <file>', 'where to write it (default: the backups folder beside the database)')
       .option('--force', 'replace the --out file if it already exists (never an existing backup)')
-      .option('--no-lists', 'do not export the lists to CSV'),
-  ).action(async (opts: CommonOptions & { out?: string; lists: boolean; force?: boolean }) => {
-    await withEngine(opts, io, async (engine) => {
-      const b = await takeBackup(engine, {
-        kind: 'manual',
-        ...(opts.out ? { out: opts.out } : {}),
-        force: opts.force === true,
-        exportLists: opts.lists,
+      .option('--no-lists', 'do not export the lists to CSV')
+      .option(
+        '--encrypt',
+        'encrypt the database copy: only the passphrase opens it (the default with policy --backup-encrypt on)',
+      ),
+  ).action(
+    async (opts: CommonOptions & { out?: string; lists: boolean; force?: boolean; encrypt?: boolean }) => {
+      await withEngine(opts, io, async (engine) => {
+        const encrypt = opts.encrypt === true || backupSettings(engine).encrypt;
+        // The backup key is a secret: an encrypted backup needs the secret file open.
+        if (encrypt) await openEngineSecrets(engine, opts, io);
+        const b = await takeBackup(engine, {
+          kind: 'manual',
+          ...(opts.out ? { out: opts.out } : {}),
+          force: opts.force === true,
+          encrypt,
+          ...(opts.lists === false || encrypt ? { exportLists: opts.lists !== false && !encrypt } : {}),
+        });
+        output(opts, io, b, () =>
+          [
+            `Backup written and verified (integrity ${b.integrity}): ${b.path}`,
+            `${mb(b.sizeBytes)}, schema ${b.schemaVersion}, ${b.durationMs} ms`,
+            ...(b.listsDir ? [`${b.lists} list(s) exported to ${b.listsDir}`] : []),
+            ...(b.encrypted ? ['Encrypted: only the passphrase opens it.'] : []),
+            ...(b.keysFile
+              ? [`Saved passwords and the unsubscribe key (encrypted under your passphrase): ${b.keysFile}`]
+              : []),
+            ...(!b.mirror
+              ? []
+              : 'path' in b.mirror
+                ? [`Copied to the second folder and verified: ${b.mirror.path}`]
+                : [`Warning: the copy to the second folder failed: ${b.mirror.error}`]),
+          ].join('\n'),
+        );
       });
-      output(opts, io, b, () =>
-        [
-          `Backup written and verified (integrity ${b.integrity}): ${b.path}`,
-          `${mb(b.sizeBytes)}, schema ${b.schemaVersion}, ${b.durationMs} ms`,
-          ...(b.listsDir ? [`${b.lists} list(s) exported to ${b.listsDir}`] : []),
-        ].join('\n'),
-      );
-    });
-  });
+    },
+  );
 
   common(program.command('backups').description('the backups on disk, newest first')).action(
     async (opts: CommonOptions) => {
@@ -63,10 +86,11 @@ export function registerBackup(program: Command, io: Io): void {
       .description('replace the database with a backup (the current one is backed up first)')
       .option('--yes', 'do not ask for confirmation (for scripts)'),
   ).action(async (file: string, opts: CommonOptions & { yes?: boolean }) => {
-    const about = inspectBackup(file);
+    const encrypted = isEncryptedBackup(file);
+    const about = encrypted ? undefined : inspectBackup(file);
     const dbPath = dbPathOf(opts, io);
+    const tty = (io.stdin as NodeJS.ReadStream).isTTY === true;
     if (!opts.yes) {
-      const tty = (io.stdin as NodeJS.ReadStream).isTTY === true;
       if (!tty) {
         throw userError('Restoring replaces the whole database, so it needs a confirmation.', {
           code: 'confirmation_required',
@@ -74,12 +98,16 @@ export function registerBackup(program: Command, io: Io): void {
           next: 'Run it in a terminal to be asked, or add --yes in a script.',
         });
       }
-      const counts = Object.entries(about.counts)
-        .map(([t, n]) => `${t} ${n}`)
-        .join(', ');
+      const counts = about
+        ? Object.entries(about.counts)
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', ')
+        : '';
       io.stderr.write(
-        `This replaces the database at ${dbPath} with the backup ${about.path}\n` +
-          `(schema ${about.schemaVersion}, integrity ${about.integrity}; ${counts}).\n` +
+        (about
+          ? `This replaces the database at ${dbPath} with the backup ${about.path}\n` +
+            `(schema ${about.schemaVersion}, integrity ${about.integrity}; ${counts}).\n`
+          : `This replaces the database at ${dbPath} with the encrypted backup ${file}.\n`) +
           'The current database is backed up first, so this can be undone.\n',
       );
       const rl = createInterface({ input: io.stdin, output: io.stderr });
@@ -89,13 +117,19 @@ export function registerBackup(program: Command, io: Io): void {
         throw userError('Restore not confirmed.', { code: 'not_confirmed', safe: 'Nothing was restored.' });
       }
     }
+    // The backup's saved passwords open with the passphrase of when it was taken: checked first, so a
+    // wrong one changes nothing (an encrypted backup cannot be restored without it).
+    const carries = encrypted || Boolean(readKeys(keysFileOf(file))?.secretsFile);
+    let passphrase = io.env[PASSPHRASE_ENV] || undefined;
+    if (!passphrase && carries && tty)
+      passphrase = await readPassphraseFromStdin('Passphrase of the saved passwords in this backup: ');
     let engine: Engine;
     try {
       engine = Engine.open({ dbPath });
     } catch (e) {
       if (!(isUnderstudyError(e) && e.code === 'db_damaged')) throw e;
       // The current file is damaged: restore without opening it, keeping it beside the database.
-      const r = restoreOverDamaged(dbPath, about.path);
+      const r = restoreOverDamaged(dbPath, about?.path ?? file);
       await r.engine.close();
       output(opts, io, { restored: r.restored, damagedKept: r.damagedKept }, () =>
         [
@@ -105,7 +139,9 @@ export function registerBackup(program: Command, io: Io): void {
       );
       return;
     }
-    const result = await restoreBackup(engine, about.path).catch(async (e: unknown) => {
+    const result = await restoreBackup(engine, about?.path ?? file, {
+      ...(passphrase ? { passphrase } : {}),
+    }).catch(async (e: unknown) => {
       await engine.close();
       throw e;
     });
@@ -114,6 +150,13 @@ export function registerBackup(program: Command, io: Io): void {
       [
         `Restored ${dbPath} from ${result.restored.path}.`,
         `The database as it was before is saved as ${result.preRestore.path} (undo: \`understudy restore ${result.preRestore.path}\`).`,
+        ...(result.secretsRestored
+          ? [
+              result.passphraseChecked
+                ? 'Saved passwords and the unsubscribe key were restored; the passphrase opens them.'
+                : 'Saved passwords and the unsubscribe key were restored; they open with the passphrase in use when the backup was taken.',
+            ]
+          : []),
       ].join('\n'),
     );
   });

@@ -13,8 +13,9 @@ import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
 import { displayTime } from '../../engine/continuity/time';
 import { openEngineSecrets } from './inbox';
+import { openServiceSecrets, StdinLines } from './secrets';
 import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connections';
-import { secretStoreOf } from '../../engine/sending/context';
+import { secretStoreOf, useSecretStore } from '../../engine/sending/context';
 import type { EventRow } from '../../engine/db/repos/events';
 import { userError } from '../../engine/errors';
 
@@ -28,11 +29,15 @@ export function registerRun(program: Command, io: Io): void {
     const dbPath = dbPathOf(opts, io);
     const restored = await applyPendingRestore(dbPath);
     if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
+    // Asked before the database opens: no secret stored yet means no passphrase is needed to start.
+    const secrets = await openServiceSecrets(dbPath, io, new StdinLines(io));
     const engine = Engine.open({ dbPath });
     let stopping = false;
     try {
-      await openEngineSecrets(engine, opts, io);
-      useEspSecrets(engine, secretStoreOf(engine));
+      if (secrets) {
+        useSecretStore(engine, secrets);
+        useEspSecrets(engine, secrets);
+      }
       const log = (e: EventRow) => {
         if (e.severity === 'debug') return;
         if (opts.json) io.stdout.write(`${JSON.stringify({ event: e })}\n`);
@@ -116,7 +121,12 @@ export function registerRun(program: Command, io: Io): void {
         '--alert-to <addresses>',
         'email alerts to these addresses, comma-separated ("" turns them off)',
       )
-      .option('--alert-from <address>', 'the From address of alert emails'),
+      .option('--alert-from <address>', 'the From address of alert emails')
+      .option(
+        '--backup-mirror <dir>',
+        'a second folder (synced cloud folder, USB disk) that gets each backup too; "off" to stop',
+      )
+      .option('--backup-encrypt <on|off>', 'encrypt each database copy so only the passphrase opens it'),
   ).action(async (opts: CommonOptions & Record<string, string | undefined>) => {
     const num = (k: string) => (opts[k] === undefined ? undefined : Number(opts[k]));
     const patch: SettingsPatch = {};
@@ -141,10 +151,19 @@ export function registerRun(program: Command, io: Io): void {
       ).filter(([, v]) => v !== undefined),
     );
     if (Object.keys(health).length) patch.health = health;
-    if (opts.backupEvery || opts.backupDir)
+    if (opts.backupEncrypt !== undefined && !['on', 'off'].includes(opts.backupEncrypt))
+      throw userError(`--backup-encrypt takes on or off, not "${opts.backupEncrypt}".`, {
+        code: 'invalid_option',
+        safe: 'No setting was changed.',
+      });
+    if (opts.backupEvery || opts.backupDir || opts.backupMirror || opts.backupEncrypt)
       patch.backups = {
         ...(opts.backupEvery ? { intervalMinutes: num('backupEvery') } : {}),
         ...(opts.backupDir ? { dir: opts.backupDir } : {}),
+        ...(opts.backupMirror
+          ? { mirrorDir: opts.backupMirror === 'off' ? undefined : opts.backupMirror }
+          : {}),
+        ...(opts.backupEncrypt ? { encrypt: opts.backupEncrypt === 'on' } : {}),
       };
     if (opts.syncEvery !== undefined) patch.sync = { everyMinutes: num('syncEvery') };
     if (opts.alertTo !== undefined || opts.alertFrom !== undefined)
@@ -160,7 +179,7 @@ export function registerRun(program: Command, io: Io): void {
           `outage policy: ${s.outagePolicy.mode}${s.outagePolicy.mode === 'wait' ? ` up to ${s.outagePolicy.waitMinutes} min, then the backups` : ''}`,
           `catch-up: ${s.catchUp.policy} when more than ${s.catchUp.afterHours} h late (on time within ${s.catchUp.graceMinutes} min)`,
           `health: every ${s.health.intervalSeconds} s; down after ${s.health.failuresToDown} failures, back after ${s.health.successesToUp} successes`,
-          `backups: every ${s.backups.intervalMinutes} min, keep ${s.backups.keepHourly} hourly and ${s.backups.keepDaily} daily${s.backups.dir ? ` in ${s.backups.dir}` : ''}`,
+          `backups: every ${s.backups.intervalMinutes} min, keep ${s.backups.keepHourly} hourly and ${s.backups.keepDaily} daily${s.backups.dir ? ` in ${s.backups.dir}` : ''}${s.backups.mirrorDir ? `, copied to ${s.backups.mirrorDir}` : ''}${s.backups.encrypt ? ', encrypted' : ''}`,
           `sync: every ${s.sync.everyMinutes} min (a full pass every ${s.sync.fullEveryHours} h)`,
           `alerts: ${s.alerts.to.length ? `emailed to ${s.alerts.to.join(', ')}${s.alerts.from ? ` from ${s.alerts.from}` : ''}` : 'not emailed (understudy policy --alert-to you@yourshop.com)'}`,
           `mailbox: ${s.mailbox ? `${s.mailbox.user} at ${s.mailbox.host}:${s.mailbox.port}${s.mailbox.seedAddress ? `, drills to ${s.mailbox.seedAddress}` : ''}` : 'not set (understudy inbox setup)'}`,

@@ -3,12 +3,16 @@
  * passphrase from UNDERSTUDY_PASSPHRASE or stdin, an SMTP password from `--password-env VAR` or stdin.
  * When both come from a non-terminal stdin, the first line is the passphrase and the second the password.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Io } from '../context';
 import {
   openCliSecretStore,
   readPassphraseFromStdin,
   PASSPHRASE_ENV,
+  SAFE_STORAGE_FILE as LEGACY_SAFE_STORAGE_FILE,
+  secretsPathFor,
   type SecretStore,
 } from '../../engine/secrets';
 import { userError } from '../../engine/errors';
@@ -83,4 +87,43 @@ export async function readPassword(io: Io, lines: StdinLines, envVar: string | u
       next: 'Pass --password-env VAR, or pipe the password on stdin (after the passphrase line if UNDERSTUDY_PASSPHRASE is not set).',
     });
   return v;
+}
+
+/** What `run` and `serve` say when they start without the secret file. */
+export function withoutSecretsNotice(dbPath: string): string {
+  const legacy = existsSync(join(dirname(dbPath), LEGACY_SAFE_STORAGE_FILE));
+  return (
+    `No secret is stored yet, so Understudy starts without a passphrase. Until one is given, these do not work: ` +
+    `sending through accounts that need a password, ESP connections with API keys, reading the backup mailbox, ` +
+    `and unsubscribe links in new messages (their signing key is a secret). Everything else does. ` +
+    `To add secrets, set ${PASSPHRASE_ENV} (or run a command in a terminal, which asks) and add them; then restart.` +
+    (legacy
+      ? ' The desktop app still holds passwords in its earlier store: open the app once and choose the passphrase to share them.'
+      : '') +
+    '\n'
+  );
+}
+
+/**
+ * The secret store for a long-running `run` or `serve`: opened when a passphrase is given or a secret
+ * file exists (then asked for like every command); when no secret is stored yet and no passphrase is
+ * given, none — the service starts, and says what will not work.
+ */
+export async function openServiceSecrets(
+  dbPath: string,
+  io: Io,
+  lines: StdinLines,
+  /** Read the passphrase from a non-terminal stdin (`run`); `serve` then starts without secrets. */
+  readStdin = true,
+): Promise<SecretStore | undefined> {
+  const exists = existsSync(secretsPathFor(dbPath));
+  if (io.env[PASSPHRASE_ENV] || (exists && (readStdin || lines.isTTY))) return openSecrets(dbPath, io, lines);
+  if (exists) {
+    io.stderr.write(
+      `No passphrase for the secret file (set ${PASSPHRASE_ENV}): browsing and importing work, but adding or using SMTP accounts and ESP connections with passwords does not.\n`,
+    );
+  } else {
+    io.stderr.write(withoutSecretsNotice(dbPath));
+  }
+  return undefined;
 }

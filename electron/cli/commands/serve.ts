@@ -10,7 +10,8 @@ import { dirname, join } from 'node:path';
 import { common, dbPathOf, parseIntOption, type CommonOptions, type Io } from '../context';
 import { Engine } from '../../engine/engine';
 import { applyPendingRestore } from '../../engine/continuity/backups';
-import { openCliSecretStore, PASSPHRASE_ENV, type SecretStore } from '../../engine/secrets';
+import { openServiceSecrets, StdinLines } from './secrets';
+import { openCliSecretStore, PASSPHRASE_ENV } from '../../engine/secrets';
 import { attachSecrets, startPeriodicWork } from '../../engine/continuity/periodic';
 import { startServer } from '../../server/server';
 import { startUnsubscribeServer } from '../../server/unsubscribe';
@@ -77,14 +78,7 @@ export function registerServe(program: Command, io: Io): void {
     if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
     // Secrets (SMTP passwords, ESP keys) come from the encrypted secret file: its passphrase from the
     // environment or a hidden prompt; without one the UI still runs, but nothing that needs a password.
-    let secrets: SecretStore | undefined;
-    if (io.env[PASSPHRASE_ENV] || (io.stdin as NodeJS.ReadStream).isTTY) {
-      secrets = await openCliSecretStore(dbPath, io.env);
-    } else {
-      io.stderr.write(
-        `No passphrase for the secret file (set ${PASSPHRASE_ENV}): browsing and importing work, but adding or using SMTP accounts and ESP connections with passwords does not.\n`,
-      );
-    }
+    const secrets = await openServiceSecrets(dbPath, io, new StdinLines(io), false);
     const engine = Engine.open({ dbPath });
     try {
       if (secrets) attachSecrets(engine, secrets);

@@ -160,6 +160,8 @@ export const ContinuitySettingsSchema = z.object({
     keepDaily: z.number().int(),
     keepPreRestore: z.number().int(),
     exportLists: z.boolean(),
+    mirrorDir: z.string().optional(),
+    encrypt: z.boolean(),
   }),
   /** Scheduled sync of every ESP connection (incremental; a full pass every fullEveryHours). */
   sync: z.object({
@@ -369,6 +371,11 @@ export const continuityCallsCore = {
       listsDir: z.string().nullable(),
       lists: z.number().int(),
       durationMs: z.number(),
+      /** The saved passwords and unsubscribe key carried beside it (encrypted under the passphrase). */
+      keysFile: z.string().nullable(),
+      encrypted: z.boolean(),
+      /** The copy in the second backup folder, or why it failed (the backup itself still counts). */
+      mirror: z.union([z.object({ path: z.string() }), z.object({ error: z.string() })]).optional(),
     }),
     mutates: true,
   }),

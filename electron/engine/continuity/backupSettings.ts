@@ -14,8 +14,12 @@ export const BackupSettingsSchema = z.object({
   keepHourly: z.number().int().min(1).default(24),
   keepDaily: z.number().int().min(1).default(7),
   keepPreRestore: z.number().int().min(1).default(5),
-  /** Also export every list to CSV beside each daily and manual backup. */
+  /** Also export every list to CSV beside each daily and manual backup (not when encrypted). */
   exportLists: z.boolean().default(true),
+  /** A second folder (a synced cloud folder, a USB disk) that receives each verified backup too. */
+  mirrorDir: z.string().min(1).optional(),
+  /** Encrypt each database copy (only the passphrase opens it; see backupKeys.ts). */
+  encrypt: z.boolean().default(false),
 });
 export type BackupSettings = z.infer<typeof BackupSettingsSchema>;
 export const BACKUP_SETTINGS_KEY = 'continuity.backups';
@@ -31,7 +35,7 @@ export function backupsDir(engine: Engine): string {
 
 /** The folder of CSV exports that belongs to a backup file. */
 export function listsDirOf(backupPath: string): string {
-  return backupPath.replace(/\.sqlite$/i, '') + '.lists';
+  return backupPath.replace(/\.sqlite(\.enc)?$/i, '') + '.lists';
 }
 
 /** Where a restore requested from the app waits for the next start (the open engine cannot swap its own file). */

@@ -5,16 +5,39 @@
  * lists in a form any tool opens, outside the app. Restore takes a backup of the current file first,
  * refuses a backup from a newer schema or one that fails its check, and swaps the file atomically.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  copyFileSync,
+  constants,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Engine } from '../engine';
 import { checkFile, copyDatabase, readBackupRecords, swapInto, type FileCheck } from '../db/backup';
 import { LATEST_VERSION } from '../db/migrations';
 import type { BackupKind, BackupRow } from '../db/repos/backups';
 import { userError } from '../errors';
 import { exportList } from '../mirror/csv/exporter';
-import { ensureDir, FILE_MODE, outputTarget } from '../files/protected';
+import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from '../files/protected';
+import { prepareWrite, writeFileSafely } from '../files/safeWrite';
+import { secretsPathFor, type SecretStore } from '../secrets';
+import { secretStoreOf } from '../sending/context';
 import { backupSettings, backupsDir, listsDirOf, pendingRestoreFile } from './backupSettings';
+import {
+  backupKey,
+  currentKeys,
+  decryptTo,
+  encryptInto,
+  isEncryptedBackup,
+  keysFileOf,
+  openCarriedSecrets,
+  readKeys,
+  sha256,
+} from './backupKeys';
 
 export {
   BACKUP_SETTINGS_KEY,
@@ -30,6 +53,11 @@ export interface BackupResult extends BackupRow {
   listsDir: string | null;
   lists: number;
   durationMs: number;
+  /** The sidecar with the secret file (and the backup key's ref), when there was one to carry. */
+  keysFile: string | null;
+  encrypted: boolean;
+  /** The copy in the second folder, or why it could not be written (the backup itself still counts). */
+  mirror?: { path: string } | { error: string };
 }
 
 export interface BackupOptions {
@@ -38,6 +66,10 @@ export interface BackupOptions {
   exportLists?: boolean;
   /** Replace an existing file at `out` that is not a backup (the CLI's `--force`). */
   force?: boolean;
+  /** Encrypt the database copy (default: the `encrypt` setting). */
+  encrypt?: boolean;
+  /** Where the backup key lives (default: the engine's secret store). */
+  secrets?: SecretStore;
 }
 
 /** Takes one verified backup. A copy that fails its check is deleted and reported, never kept. */
@@ -51,13 +83,15 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
     .replace(/\.\d+Z$/, 'Z');
   // Through the output guard: never over the database, the secret file or another backup (not even
   // with --force); an existing file elsewhere only with --force; owner-only; renamed into place.
-  const target = outputTarget(
-    engine,
-    opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`),
-    { force: opts.force === true, what: 'the backup' },
-  );
+  const encrypt = opts.encrypt ?? (settings.encrypt && kind !== 'pre-restore');
+  // An encrypted backup needs its key before anything is written (no secret store: a clear error).
+  const bk = encrypt ? await backupKey(engine, backupKeyStore(engine, opts.secrets, kind)) : undefined;
+  let out = opts.out ?? join(backupsDir(engine), `understudy-${stamp}-${kind}.sqlite`);
+  if (encrypt && !/\.enc$/i.test(out)) out += '.enc';
+  const target = outputTarget(engine, out, { force: opts.force === true, what: 'the backup' });
   const dest = target.path;
-  const wantLists = opts.exportLists ?? settings.exportLists;
+  // Lists in plain CSV beside an encrypted backup would undo its point: only when asked for.
+  const wantLists = opts.exportLists ?? (settings.exportLists && !encrypt);
   if (wantLists && existsSync(listsDirOf(dest))) {
     throw userError(`A folder already exists at ${listsDirOf(dest)}, where this backup's list exports go.`, {
       code: 'output_exists',
@@ -65,14 +99,23 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       next: 'Choose another --out path, or move that folder away first.',
     });
   }
-  const partial = target.tmp;
+  const partial = encrypt ? `${target.tmp}.plain` : target.tmp;
+  const verify = `${target.tmp}.verify`;
   let check: FileCheck;
   let sizeBytes: number;
+  let digest: string | undefined;
   try {
     sizeBytes = (await copyDatabase(engine.db, partial)).sizeBytes;
     check = checkFile(partial);
+    if (encrypt && check.ok) {
+      // Verified as a restore would see it: decrypted again and checked.
+      digest = encryptInto(partial, target, bk!.key);
+      decryptTo(target.tmp, verify, bk!.key);
+      check = checkFile(verify);
+    }
   } catch (e) {
     target.abort();
+    if (encrypt) for (const f of [partial, verify]) rmSync(f, { force: true });
     engine.record({
       type: 'backup.failed',
       severity: 'error',
@@ -85,6 +128,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       cause: e,
     });
   }
+  if (encrypt) for (const f of [partial, verify]) rmSync(f, { force: true });
   if (!check.ok) {
     target.abort();
     engine.record({
@@ -99,6 +143,18 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
     });
   }
   target.commit();
+  // The secret file (ciphertext under the passphrase: passwords, ESP keys, the unsubscribe signing
+  // key) goes beside the copy, so a restore on another computer has working credentials and links.
+  const keys = currentKeys(engine, {
+    ...(bk ? { backupKeyRef: bk.ref } : {}),
+    ...(digest ? { sha256: digest } : {}),
+  });
+  let keysFile: string | null = null;
+  if (keys.secretsFile || bk) {
+    const t = outputTarget(engine, keysFileOf(dest), { what: 'the keys of the backup' });
+    writeTarget(t, JSON.stringify(keys, null, 1) + '\n', 'the keys of the backup');
+    keysFile = t.path;
+  }
 
   let listsDir: string | null = null;
   let lists = 0;
@@ -129,7 +185,115 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
     data: { backupId: row.id, path: dest, kind, lists, counts: check.counts },
   });
   rotate(engine);
-  return { ...row, listsDir, lists, durationMs: Math.round(performance.now() - t0) };
+  const mirror = kind === 'pre-restore' ? undefined : mirrorBackup(engine, dest, keysFile, digest);
+  return {
+    ...row,
+    listsDir,
+    lists,
+    keysFile,
+    encrypted: encrypt,
+    ...(mirror ? { mirror } : {}),
+    durationMs: Math.round(performance.now() - t0),
+  };
+}
+
+/**
+ * Copies a verified backup (and its keys) into the second folder, verifies the copy the same way
+ * (integrity check, or the encrypted file's hash), and rotates that folder like the first. A second
+ * folder that is missing (a USB disk unplugged) is a warning: the backup in the first still counts.
+ */
+function mirrorBackup(
+  engine: Engine,
+  dest: string,
+  keysFile: string | null,
+  digest: string | undefined,
+): { path: string } | { error: string } | undefined {
+  const dir = backupSettings(engine).mirrorDir;
+  if (!dir) return undefined;
+  const to = join(resolve(dir), basename(dest));
+  try {
+    const protect = protectedPaths(engine);
+    for (const src of [dest, keysFile]) {
+      if (!src) continue;
+      const t = prepareWrite(join(resolve(dir), basename(src)), { protect, what: 'the copy of the backup' });
+      try {
+        copyFileSync(src, t.tmp, constants.COPYFILE_EXCL);
+        const ok =
+          src !== dest
+            ? readFileSync(t.tmp).equals(readFileSync(src))
+            : digest
+              ? sha256(readFileSync(t.tmp)) === digest
+              : checkFile(t.tmp).ok;
+        if (!ok) throw new Error('the copy does not match the backup');
+      } catch (e) {
+        t.abort();
+        throw e;
+      }
+      t.commit();
+    }
+    rotateMirror(engine, resolve(dir));
+    engine.record({
+      type: 'backup.mirrored',
+      message: `Backup copied to the second folder and verified: ${to}.`,
+      data: { path: to },
+    });
+    return { path: to };
+  } catch (e) {
+    const why = (e as Error).message;
+    engine.record({
+      type: 'backup.mirror_failed',
+      severity: 'warning',
+      message: `The backup is safe in ${dirname(dest)}, but its copy to the second folder ${dir} failed: ${why}`,
+      data: { dir, error: why },
+    });
+    return { error: why };
+  }
+}
+
+const MIRRORED = /^understudy-(\d{8}T\d{6}Z)-(hourly|daily|pre-restore)\.sqlite(\.enc)?$/;
+
+/** The second folder keeps as many of each kind as the first (newest first by the name's time). */
+function rotateMirror(engine: Engine, dir: string): void {
+  const s = backupSettings(engine);
+  const keep: Record<string, number> = {
+    hourly: s.keepHourly,
+    daily: s.keepDaily,
+    'pre-restore': s.keepPreRestore,
+  };
+  const byKind = new Map<string, string[]>();
+  for (const name of readdirSync(dir)) {
+    const m = MIRRORED.exec(name);
+    if (!m) continue;
+    byKind.set(m[2]!, [...(byKind.get(m[2]!) ?? []), name]);
+  }
+  for (const [kind, names] of byKind) {
+    for (const name of names.sort().reverse().slice(keep[kind])) {
+      const p = join(dir, name);
+      rmSync(p, { force: true });
+      rmSync(keysFileOf(p), { force: true });
+    }
+  }
+}
+
+/** The secret store that keeps the backup key; without one, an encrypted backup is refused, never written plain. */
+function backupKeyStore(engine: Engine, given: SecretStore | undefined, kind: BackupKind): SecretStore {
+  try {
+    return secretStoreOf(engine, given);
+  } catch {
+    engine.record({
+      type: 'backup.failed',
+      severity: 'error',
+      message: `The ${kind} backup was not taken: backups are set to be encrypted, and the passphrase was not given.`,
+    });
+    throw userError(
+      'Backups are set to be encrypted, but the passphrase was not given, so no backup was taken.',
+      {
+        code: 'backup_needs_passphrase',
+        safe: 'Nothing was written in plain text; the database itself was not touched.',
+        next: 'Start Understudy with UNDERSTUDY_PASSPHRASE set (or enter it in the app), or turn encryption off with `understudy policy --backup-encrypt off`.',
+      },
+    );
+  }
 }
 
 /** Removes backups beyond what the settings keep: 24 hourly and 7 daily by default. */
@@ -144,6 +308,7 @@ export function rotate(engine: Engine): BackupRow[] {
   for (const [kind, n] of keep) {
     for (const b of engine.repos.backups.beyond(kind, n)) {
       rmSync(b.path, { force: true });
+      rmSync(keysFileOf(b.path), { force: true });
       rmSync(listsDirOf(b.path), { recursive: true, force: true });
       engine.repos.backups.markDeleted(b.id, engine.now());
       removed.push(b);
@@ -168,7 +333,7 @@ export async function backupIfDue(engine: Engine): Promise<BackupResult | undefi
   const kind: BackupKind = now - lastOf('daily') >= 24 * 3_600_000 ? 'daily' : 'hourly';
   // Lists go to CSV with the daily backup (and every manual one), not every hour: a large list's
   // export is big, and one a day beside the database copies is what a business keeps outside the app.
-  return takeBackup(engine, { kind, exportLists: kind === 'daily' && s.exportLists });
+  return takeBackup(engine, { kind, exportLists: kind === 'daily' && s.exportLists && !s.encrypt });
 }
 
 export interface BackupDescription {
@@ -180,7 +345,7 @@ export interface BackupDescription {
 }
 
 /** What a person reads before confirming a restore. Throws when the file must not be restored. */
-export function inspectBackup(file: string): BackupDescription {
+export function inspectBackup(file: string, decrypted?: string): BackupDescription {
   const path = resolve(file);
   if (!existsSync(path)) {
     throw userError(`There is no backup at ${path}.`, {
@@ -188,7 +353,14 @@ export function inspectBackup(file: string): BackupDescription {
       next: 'Run `understudy backups` to see the backups that exist.',
     });
   }
-  const check = checkFile(path);
+  if (isEncryptedBackup(path) && !decrypted) {
+    throw userError(`The backup at ${path} is encrypted: only its passphrase opens it.`, {
+      code: 'restore_needs_passphrase',
+      safe: 'Nothing was restored; the current database is untouched.',
+      next: 'Restore it with `understudy restore FILE`, giving the passphrase (UNDERSTUDY_PASSPHRASE, or type it when asked).',
+    });
+  }
+  const check = checkFile(decrypted ?? path);
   if (check.schemaVersion > LATEST_VERSION) {
     throw userError(
       `The backup at ${path} was written by a newer Understudy (schema ${check.schemaVersion}; this version knows up to ${LATEST_VERSION}).`,
@@ -219,6 +391,15 @@ export interface RestoreResult {
   engine: Engine;
   restored: BackupDescription;
   preRestore: BackupResult;
+  /** The backup's secret file was put in place (it opens with the passphrase of when it was taken). */
+  secretsRestored: boolean;
+  /** The passphrase was checked against the backup's secret file before anything changed. */
+  passphraseChecked: boolean;
+}
+
+export interface RestoreOptions {
+  /** Checks the backup's secret file first (a wrong one changes nothing); needed for an encrypted backup. */
+  passphrase?: string;
 }
 
 /**
@@ -226,15 +407,75 @@ export interface RestoreResult {
  * passed in is closed. Order: check the backup; back up the current file (kind 'pre-restore'); close;
  * swap atomically; reopen (which migrates an older backup up to the current schema) with a full check.
  */
-export async function restoreBackup(engine: Engine, file: string): Promise<RestoreResult> {
-  const restored = inspectBackup(file);
-  if (resolve(file) === resolve(engine.dbPath))
-    throw userError('That file is the database itself, not a backup.');
-  const preRestore = await takeBackup(engine, { kind: 'pre-restore', exportLists: false });
+export async function restoreBackup(
+  engine: Engine,
+  file: string,
+  opts: RestoreOptions = {},
+): Promise<RestoreResult> {
+  const src = resolve(file);
+  if (src === resolve(engine.dbPath)) throw userError('That file is the database itself, not a backup.');
   const dbPath = resolve(engine.dbPath);
-  const clock = engine.clock;
-  await engine.close();
-  swapInto(restored.path, dbPath);
+  const keys = existsSync(src) ? readKeys(keysFileOf(src)) : undefined;
+  let decrypted: string | undefined;
+  if (isEncryptedBackup(src) && existsSync(src)) {
+    if (!keys) {
+      throw userError(`The keys file beside the encrypted backup is missing (${keysFileOf(src)}).`, {
+        code: 'backup_damaged',
+        safe: 'Nothing was restored; the current database and secrets are untouched.',
+        next: 'Copy the .keys file that was written with the backup next to it, or use the copy in your second backup folder.',
+      });
+    }
+    if (!opts.passphrase) {
+      throw userError('This backup is encrypted: its passphrase is needed to restore it.', {
+        code: 'restore_needs_passphrase',
+        safe: 'Nothing was restored; the current database is untouched.',
+        next: 'Set UNDERSTUDY_PASSPHRASE, or run the restore in a terminal to be asked.',
+      });
+    }
+    const { backupKey: key } = await openCarriedSecrets(keys, opts.passphrase);
+    if (!key) {
+      throw userError('The encrypted backup carries no saved passwords, so its key cannot be found.', {
+        code: 'backup_damaged',
+        safe: 'Nothing was restored; the current database is untouched.',
+        next: 'Pick another backup.',
+      });
+    }
+    decrypted = `${dbPath}.restore-decrypted`;
+    rmSync(decrypted, { force: true });
+    decryptTo(src, decrypted, key);
+  } else if (keys?.secretsFile && opts.passphrase) {
+    await openCarriedSecrets(keys, opts.passphrase);
+  }
+  try {
+    const restored = inspectBackup(src, decrypted);
+    const preRestore = await takeBackup(engine, { kind: 'pre-restore', exportLists: false });
+    const clock = engine.clock;
+    await engine.close();
+    swapInto(decrypted ?? restored.path, dbPath);
+    // The secret file of the backup goes with its database (the pre-restore copy keeps the one
+    // replaced): without it the restored providers have no passwords and sent links stop verifying.
+    const secretsRestored = Boolean(keys?.secretsFile);
+    if (keys?.secretsFile) {
+      writeFileSafely(secretsPathFor(dbPath), keys.secretsFile, {
+        protect: [],
+        force: true,
+        what: 'the secret file',
+      });
+    }
+    return finishRestore(dbPath, clock, restored, preRestore, secretsRestored, Boolean(opts.passphrase));
+  } finally {
+    if (decrypted) rmSync(decrypted, { force: true });
+  }
+}
+
+function finishRestore(
+  dbPath: string,
+  clock: Engine['clock'],
+  restored: BackupDescription,
+  preRestore: BackupResult,
+  secretsRestored: boolean,
+  passphraseChecked: boolean,
+): RestoreResult {
   const next = Engine.open({ dbPath, clock, forceCheck: true });
   // The restored file does not know about the backups taken after it (nor the one taken just now):
   // carry their records over from the pre-restore copy, so `understudy backups` still lists every
@@ -266,10 +507,10 @@ export async function restoreBackup(engine: Engine, file: string): Promise<Resto
   next.record({
     type: 'backup.restored',
     severity: 'warning',
-    message: `The database was restored from ${restored.path}. The previous state was saved as ${preRestore.path}.`,
-    data: { from: restored.path, preRestore: preRestore.path, counts: restored.counts },
+    message: `The database was restored from ${restored.path}${secretsRestored ? ', with its saved passwords' : ''}. The previous state was saved as ${preRestore.path}.`,
+    data: { from: restored.path, preRestore: preRestore.path, counts: restored.counts, secretsRestored },
   });
-  return { engine: next, restored, preRestore };
+  return { engine: next, restored, preRestore, secretsRestored, passphraseChecked };
 }
 
 /**

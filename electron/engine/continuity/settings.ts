@@ -1,4 +1,6 @@
 /** The continuity settings as one document for the UI and CLI, with their defaults filled in. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import type { Engine } from '../engine';
 import type { ContinuitySettings } from '../api/continuity';
 import { assertZone } from './time';
@@ -76,6 +78,31 @@ function checkAddresses(list: string[], what: string): string[] {
   return out;
 }
 
+/** The second backup folder must be another place than the first and than the data folder. */
+function assertMirrorDir(engine: Engine, mirror: string, dir: string | undefined): void {
+  const m = resolve(mirror);
+  const first = resolve(dir ?? join(dirname(resolve(engine.dbPath)), 'backups'));
+  const data = dirname(resolve(engine.dbPath));
+  const inside = (a: string, b: string) => a === b || a.startsWith(b + sep) || b.startsWith(a + sep);
+  if (inside(m, first) || m === data) {
+    throw userError(
+      `The second backup folder must be another place than ${m === data ? 'the data folder' : 'the backups folder'} (${m}).`,
+      {
+        code: 'backup_mirror_same',
+        safe: 'No setting was changed.',
+        next: 'Choose a folder on another disk or a synced cloud folder, e.g. --backup-mirror "/Volumes/USB/Understudy".',
+      },
+    );
+  }
+  if (existsSync(m) && !statSync(m).isDirectory()) {
+    throw userError(`The second backup folder ${m} is a file, not a folder.`, {
+      code: 'backup_mirror_not_dir',
+      safe: 'No setting was changed.',
+      next: 'Give the path of a folder.',
+    });
+  }
+}
+
 export function updateSettings(engine: Engine, patch: SettingsPatch): ContinuitySettings {
   const now = engine.now();
   const check = <T>(
@@ -113,11 +140,14 @@ export function updateSettings(engine: Engine, patch: SettingsPatch): Continuity
       HEALTH_KEY,
       check('health', HealthSettingsSchema.safeParse({ ...healthSettings(engine), ...patch.health })),
     ]);
-  if (patch.backups)
-    writes.push([
-      BACKUP_SETTINGS_KEY,
-      check('backup', BackupSettingsSchema.safeParse({ ...backupSettings(engine), ...patch.backups })),
-    ]);
+  if (patch.backups) {
+    const b = check(
+      'backup',
+      BackupSettingsSchema.safeParse({ ...backupSettings(engine), ...patch.backups }),
+    );
+    if (b.mirrorDir !== undefined) assertMirrorDir(engine, b.mirrorDir, b.dir);
+    writes.push([BACKUP_SETTINGS_KEY, b]);
+  }
   if (patch.sync)
     writes.push([
       SYNC_SETTINGS_KEY,

@@ -12,8 +12,9 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Engine } from '../engine';
 import { defaultDbPath } from '../paths';
-import { lockPathOf, SAFE_STORAGE_FILE, secretsPathFor } from '../secrets';
+import { KEYCHAIN_FILE, lockPathOf, SAFE_STORAGE_FILE, secretsPathFor } from '../secrets';
 import { backupsDir, listsDirOf, pendingRestoreFile } from '../continuity/backupSettings';
+import { keysFileOf } from '../continuity/backupKeys';
 import { prepareWrite, type ProtectedPath, type SafeTarget } from './safeWrite';
 
 export interface ProtectOptions {
@@ -33,6 +34,7 @@ export function databaseFiles(dbPath: string): ProtectedPath[] {
     { path: secrets, what: 'the secret file (your saved passwords)' },
     { path: lockPathOf(secrets), what: "the secret file's lock" },
     { path: join(dirname(db), SAFE_STORAGE_FILE), what: 'the secret file (your saved passwords)' },
+    { path: join(dirname(db), KEYCHAIN_FILE), what: "the secret file's key (kept for the desktop app)" },
     { path: pendingRestoreFile(db), what: 'the note of a restore waiting for the next start' },
   ];
 }
@@ -53,6 +55,7 @@ export function protectedPaths(engine: Engine, options: ProtectOptions = {}): Pr
   if (!live || resolve(app) !== resolve(live)) out.push(...databaseFiles(app));
   for (const b of engine.repos.backups.list()) {
     out.push({ path: b.path, what: 'a backup of your data' });
+    out.push({ path: keysFileOf(b.path), what: 'the keys of a backup' });
     out.push({ path: listsDirOf(b.path), what: 'the list exports of a backup', tree: 'all' });
   }
   out.push(...(options.also ?? []));

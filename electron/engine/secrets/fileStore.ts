@@ -67,6 +67,17 @@ export interface FileStoreOptions {
   lockTimeoutMs?: number;
   /** Shortest passphrase for a new file; only tests that recreate an older file lower it. */
   minNewPassphrase?: number;
+  /**
+   * Open with key material kept elsewhere (the OS keychain, see appStore.ts) instead of a passphrase.
+   * It opens only the file whose salt and KDF parameters it names.
+   */
+  key?: KeyMaterial;
+}
+
+/** The passphrase-derived key of a secret file with what it was derived for (never written in plain). */
+export interface KeyMaterial {
+  kdf: { name: 'scrypt'; N: number; r: number; p: number; salt: string };
+  key: Buffer;
 }
 
 function deriveKey(passphrase: string, salt: Buffer, p: ScryptParams): Promise<Buffer> {
@@ -132,14 +143,14 @@ const lengthOf = (s: string) => [...s.normalize('NFC')].length;
 export class EncryptedFileSecretStore implements SecretStore {
   readonly path: string;
   #passphrase: string;
-  readonly #options: Required<FileStoreOptions>;
+  readonly #options: Required<Omit<FileStoreOptions, 'key'>>;
   /** Derived keys by salt, so the expensive KDF runs once per file per process. */
   readonly #keys = new Map<string, Buffer>();
   #queue: Promise<unknown> = Promise.resolve();
   #fresh: { header: FileHeader; key: Buffer } | undefined;
 
   constructor(path: string, passphrase: string, options: FileStoreOptions = {}) {
-    if (!passphrase) {
+    if (!passphrase && !options.key) {
       throw userError('The secret file needs a passphrase.', {
         code: 'secrets_no_passphrase',
         safe: 'No secret was read or written.',
@@ -154,10 +165,26 @@ export class EncryptedFileSecretStore implements SecretStore {
       lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
       minNewPassphrase: options.minNewPassphrase ?? MIN_NEW_PASSPHRASE,
     };
+    if (options.key) {
+      const k = options.key.kdf;
+      this.#keys.set(`${k.salt}:${k.N}:${k.r}:${k.p}`, options.key.key);
+      if (!passphrase) this.#keyOnly = options.key;
+    }
+  }
+
+  /** Set when opened with key material alone: a new file takes its salt, nothing else can be derived. */
+  #keyOnly: KeyMaterial | undefined;
+
+  /** The key that opens the file as it is now (read or created), for keeping in the OS keychain. */
+  async keyMaterial(): Promise<KeyMaterial> {
+    return this.#exclusive(async () => {
+      const { header, key } = await this.#load();
+      return { kdf: { ...header.kdf }, key: Buffer.from(key) };
+    });
   }
 
   describe(): { backend: string; secure: boolean; warning?: string } {
-    const weak = lengthOf(this.#passphrase) < MIN_NEW_PASSPHRASE;
+    const weak = !this.#keyOnly && lengthOf(this.#passphrase) < MIN_NEW_PASSPHRASE;
     return {
       backend: 'encrypted-file',
       secure: true,
@@ -238,6 +265,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         };
         await this.#write(header, key, secrets);
         this.#passphrase = newPassphrase;
+        this.#keyOnly = undefined;
         this.#keys.clear();
         this.#fresh = undefined;
         this.#keys.set(`${salt}:${p.N}:${p.r}:${p.p}`, key);
@@ -265,8 +293,13 @@ export class EncryptedFileSecretStore implements SecretStore {
       const release = await this.#lock();
       try {
         const { secrets, header, key } = await this.#load();
-        // Only a file about to be created is held to the minimum; an existing one keeps working.
-        if (this.#fresh?.header === header && lengthOf(this.#passphrase) < this.#options.minNewPassphrase)
+        // Only a file about to be created is held to the minimum; an existing one keeps working, and a
+        // file recreated from key material kept in the keychain has no passphrase here to measure.
+        if (
+          this.#fresh?.header === header &&
+          !this.#keyOnly &&
+          lengthOf(this.#passphrase) < this.#options.minNewPassphrase
+        )
           throw weakPassphrase(
             'The passphrase for the new secret file',
             'No secret file was created and nothing was stored.',
@@ -282,6 +315,13 @@ export class EncryptedFileSecretStore implements SecretStore {
   async #key(salt: string, p: ScryptParams): Promise<Buffer> {
     const id = `${salt}:${p.N}:${p.r}:${p.p}`;
     let key = this.#keys.get(id);
+    if (!key && this.#keyOnly) {
+      throw userError('The key kept in the system keychain no longer opens the secret file.', {
+        code: 'secrets_key_stale',
+        safe: 'Nothing was read or changed; the secret file is intact.',
+        next: 'The passphrase was probably changed elsewhere: enter the current passphrase once.',
+      });
+    }
     if (!key) {
       key = await deriveKey(this.#passphrase, Buffer.from(salt, 'base64'), p);
       this.#keys.set(id, key);
@@ -298,8 +338,8 @@ export class EncryptedFileSecretStore implements SecretStore {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       // No file yet: one fresh salt and key per store object (the KDF is the expensive part).
       if (this.#fresh) return { secrets: {}, header: this.#fresh.header, key: this.#fresh.key };
-      const p = this.#options.scrypt;
-      const salt = randomBytes(16).toString('base64');
+      const p = this.#keyOnly?.kdf ?? this.#options.scrypt;
+      const salt = this.#keyOnly?.kdf.salt ?? randomBytes(16).toString('base64');
       const key = await this.#key(salt, p);
       const header: FileHeader = {
         format: FORMAT,

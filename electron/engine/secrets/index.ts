@@ -1,8 +1,8 @@
 /**
  * Secrets (SMTP passwords, OAuth tokens, API keys, DKIM private keys) behind one interface. SQLite
- * only ever holds an opaque reference (`providers.secret_ref`); the value lives in the OS keychain
- * (Electron safeStorage, implemented in electron/main) or, in CLI/browser mode, in an encrypted file
- * next to the database (`secrets.enc`, see fileStore.ts).
+ * only ever holds an opaque reference (`providers.secret_ref`); the value lives in one encrypted file
+ * next to the database (`secrets.enc`, see fileStore.ts), shared by the CLI, browser mode and the
+ * desktop app, which opens it with a key kept in the OS keychain (appStore.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -18,7 +18,13 @@ export interface SecretStore {
   describe(): { backend: string; secure: boolean; warning?: string };
 }
 
-export { EncryptedFileSecretStore, DEFAULT_SCRYPT, lockPathOf, type FileStoreOptions } from './fileStore';
+export {
+  EncryptedFileSecretStore,
+  DEFAULT_SCRYPT,
+  lockPathOf,
+  type FileStoreOptions,
+  type KeyMaterial,
+} from './fileStore';
 export {
   redact,
   redactError,
@@ -30,6 +36,13 @@ export {
   registerHeaderCredential,
 } from './redact';
 export { readPassphraseFromStdin } from './passphrase';
+export {
+  AppSecretStore,
+  KEYCHAIN_FILE,
+  type AppSecretsStatus,
+  type AppSecretStoreOptions,
+  type Keychain,
+} from './appStore';
 
 export const SECRETS_FILE = 'secrets.enc';
 /** The desktop app's safeStorage ciphertexts, in its user-data folder (electron/main/secrets.ts). */

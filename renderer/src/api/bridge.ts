@@ -107,6 +107,9 @@ export interface BridgeExtras {
   readonly secrets?: {
     describe(): Promise<Envelope<SecretInfo>>;
     allowBasicText(): Promise<Envelope<SecretInfo>>;
+    /** Whether saved passwords are open, or a passphrase must be chosen (or entered once). */
+    status?(): Promise<Envelope<{ state: 'ready' | 'choose' | 'migrate' | 'unlock'; message?: string }>>;
+    unlock?(passphrase: string): Promise<Envelope<{ migrated: number; remembered: boolean }>>;
   };
 }
 

@@ -69,6 +69,13 @@ function Passwords() {
   return (
     <article className="card">
       <h2>Passwords</h2>
+      <Passphrase
+        onOpen={() =>
+          void api()
+            .secrets!.describe()
+            .then((r) => r.ok && setInfo(r.value))
+        }
+      />
       {info.secure ? (
         <p>Passwords are encrypted with your system keychain ({info.backend}).</p>
       ) : (
@@ -97,5 +104,74 @@ function Passwords() {
         </>
       )}
     </article>
+  );
+}
+
+type SecretsState = 'ready' | 'choose' | 'migrate' | 'unlock';
+
+/**
+ * The passphrase of saved passwords: chosen once (or entered once, when they were set up on another
+ * computer or in the command line); the app then keeps its key in the system keychain.
+ */
+function Passphrase({ onOpen }: { onOpen: () => void }) {
+  const [state, setState] = useState<{ state: SecretsState; message?: string } | null>(null);
+  const [pass, setPass] = useState('');
+  const [again, setAgain] = useState('');
+  const [error, setError] = useState<{ message: string; next?: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    void api()
+      .secrets!.status?.()
+      .then((r) => r.ok && setState(r.value));
+  }, []);
+  if (!state || state.state === 'ready') return null;
+  const choosing = state.state !== 'unlock';
+  const mismatch = choosing && again !== '' && again !== pass;
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!pass || mismatch) return;
+        setBusy(true);
+        setError(null);
+        void api().secrets!.unlock!(pass).then((r) => {
+          setBusy(false);
+          if (r.ok) {
+            setPass('');
+            setAgain('');
+            setState({ state: 'ready' });
+            onOpen();
+          } else {
+            setError({ message: r.error.message, ...(r.error.next ? { next: r.error.next } : {}) });
+          }
+        });
+      }}
+    >
+      <p>{state.message}</p>
+      <label>
+        {choosing ? 'Choose a passphrase' : 'Passphrase'}{' '}
+        <input type="password" autoComplete="off" value={pass} onChange={(e) => setPass(e.target.value)} />
+      </label>
+      {choosing && (
+        <label>
+          Type it again{' '}
+          <input
+            type="password"
+            autoComplete="off"
+            value={again}
+            onChange={(e) => setAgain(e.target.value)}
+          />
+        </label>
+      )}
+      {mismatch && <p className="test-fail">The two passphrases differ.</p>}
+      {error && (
+        <p className="test-fail" role="alert">
+          {error.message} {error.next}
+        </p>
+      )}
+      <button type="submit" disabled={busy || !pass || (choosing && again !== pass)}>
+        {choosing ? 'Save the passphrase' : 'Open saved passwords'}
+      </button>
+    </form>
   );
 }
