@@ -63,8 +63,9 @@ async function installation(): Promise<Inst> {
   const dir = tempDir('understudy-new-');
   const db = join(dir, 'understudy.sqlite');
   // Opened once by the CLI, as a machine that has run Understudy (its first start writes metadata).
-  const first = await cli(['status', '--check', '--db', db]);
+  const first = await cli(['settings', 'set', 'company_name', 'Shop', '--db', db]);
   expect(first.code, first.stderr).toBe(0);
+  expect((await cli(['status', '--check', '--db', db])).code).toBe(0);
   const copies = tempDir('understudy-copies-');
   const copy = (p: string) => {
     for (const f of [p, keysFileOf(p)]) copyFileSync(f, join(copies, basename(f)));
