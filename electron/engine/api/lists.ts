@@ -42,10 +42,17 @@ export const SubscriberSchema = z.object({
 });
 export type Subscriber = z.infer<typeof SubscriberSchema>;
 
+/** Columns the subscribers table sorts by (each read in its own index's order). */
+export const SubscriberSortSchema = z.enum(['email', 'name', 'status', 'date']);
+export type SubscriberSort = z.infer<typeof SubscriberSortSchema>;
+
 export const SubscriberQuerySchema = z.object({
   list: z.string().min(1),
   status: SubscriberStatusSchema.optional(),
+  /** Words of the name or address (each the start of a word), an address prefix, or "@domain". */
   search: z.string().max(254).optional(),
+  sort: SubscriberSortSchema.default('email'),
+  desc: z.boolean().default(false),
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).default(0),
   after: z.string().optional(),

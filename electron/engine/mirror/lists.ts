@@ -3,7 +3,7 @@ import type { Engine } from '../engine';
 import { userError } from '../errors';
 import type { ListRow } from '../db/repos/lists';
 import type { ListSummary, Subscriber } from '../api/lists';
-import type { SubscriberRow } from '../db/repos/subscribers';
+import type { SubscriberRow, SubscriberSort } from '../db/repos/subscribers';
 import type { SubscriberStatus } from './status';
 
 export function listSummaries(engine: Engine): ListSummary[] {
@@ -48,6 +48,8 @@ export function querySubscribers(
     list: string;
     status?: SubscriberStatus | undefined;
     search?: string | undefined;
+    sort?: SubscriberSort | undefined;
+    desc?: boolean | undefined;
     limit?: number;
     offset?: number;
     after?: string;
@@ -60,6 +62,8 @@ export function querySubscribers(
     listId: list.id,
     status: q.status,
     search: q.search,
+    sort: q.sort,
+    desc: q.desc,
     limit: q.limit,
     offset: q.offset,
     after: q.after,

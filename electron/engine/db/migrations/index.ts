@@ -8,6 +8,7 @@ import { migration0002 } from './0002_sending';
 import { migration0003 } from './0003_esp';
 import { migration0004 } from './0004_continuity';
 import { migration0005 } from './0005_installation';
+import { migration0012 } from './0012_search';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -16,6 +17,7 @@ export const migrations: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0012,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;
