@@ -12,7 +12,7 @@ import {
 import { importFile } from '../../engine/mirror/csv/importer';
 import { exportList } from '../../engine/mirror/csv/exporter';
 import { listSummaries, querySubscribers } from '../../engine/mirror/lists';
-import { ImportFormatSchema } from '../../engine/api/lists';
+import { ImportFormatSchema, SubscriberSortSchema } from '../../engine/api/lists';
 import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
 import { userError } from '../../engine/errors';
 
@@ -159,13 +159,31 @@ export function registerLists(program: Command, io: Io): void {
       .description('show subscribers of a list')
       .requiredOption('--list <name>', 'the list')
       .option('--status <status>', `only this status (${SUBSCRIBER_STATUSES.join('|')})`)
-      .option('--search <text>', 'email address or name starting with this text')
+      .option('--search <text>', 'words of the name or address (each the start of a word), or @domain')
+      .option('--sort <column>', `sort by ${SubscriberSortSchema.options.join('|')}`, 'email')
+      .option('--desc', 'sort the other way round')
       .option('--limit <n>', 'at most this many rows (1-1000)', '50')
       .option('--offset <n>', 'skip this many rows', '0'),
   ).action(
     async (
-      opts: CommonOptions & { list: string; status?: string; search?: string; limit: string; offset: string },
+      opts: CommonOptions & {
+        list: string;
+        status?: string;
+        search?: string;
+        sort: string;
+        desc?: boolean;
+        limit: string;
+        offset: string;
+      },
     ) => {
+      const sort = SubscriberSortSchema.safeParse(opts.sort);
+      if (!sort.success) {
+        throw userError(`Unknown --sort "${opts.sort}".`, {
+          code: 'bad_sort',
+          safe: 'Nothing was read or changed.',
+          next: `Use one of: ${SubscriberSortSchema.options.join(', ')}.`,
+        });
+      }
       if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
         throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
       }
@@ -176,6 +194,8 @@ export function registerLists(program: Command, io: Io): void {
           list: opts.list,
           status: opts.status as never,
           search: opts.search,
+          sort: sort.data,
+          desc: opts.desc === true,
           limit,
           offset: parseIntOption('offset', opts.offset, 0)!,
         });
