@@ -66,6 +66,35 @@ export const SubscriberPageSchema = z.object({
   rows: z.array(SubscriberSchema),
 });
 
+/** A subscriber's page: their fields, tags, what happened to them, what they were sent. */
+export const SubscriberDetailSchema = z.object({
+  subscriber: SubscriberSchema.extend({
+    statusReason: z.string().nullable(),
+    createdAt: z.string(),
+  }),
+  list: z.string(),
+  /** Merge fields as the ESP names them (FNAME, CITY …), in name order. */
+  fields: z.array(z.object({ name: z.string(), value: z.string() })),
+  /** What happened to this subscriber, newest first, in plain words; `detail` is the technical text. */
+  history: z.array(z.object({ at: z.string(), text: z.string(), detail: z.string().nullable() })),
+  /** What they were sent, newest first; `outcome` in plain words, `detail` the server's reply. */
+  sent: z.array(
+    z.object({
+      campaign: z.string(),
+      at: z.string(),
+      provider: z.string().nullable(),
+      outcome: z.string(),
+      delivered: z.boolean().nullable(),
+      detail: z.string().nullable(),
+    }),
+  ),
+  /** True when a manual unsubscribe would change something (they are subscribed or pending). */
+  canUnsubscribe: z.boolean(),
+});
+export type SubscriberDetail = z.infer<typeof SubscriberDetailSchema>;
+
+export const SubscriberRefSchema = z.object({ id: z.number().int().min(1) });
+
 export const ImportRequestSchema = z.object({
   file: z.string().min(1),
   list: z.string().min(1).max(200),

@@ -28,7 +28,8 @@
  * Existing databases get the index built here, in the migration's transaction.
  *
  * Also: an index for sorting a list by date (last change), beside the existing address, name and
- * status indexes, so every sortable column of the subscribers table is read in index order.
+ * status indexes, so every sortable column of the subscribers table is read in index order; and one
+ * for a subscriber's deliveries (their page shows what they were sent).
  */
 import type { Migration } from './types';
 
@@ -61,5 +62,9 @@ export const migration0012: Migration = {
     END;
 
     CREATE INDEX subscribers_updated ON subscribers (list_id, updated_at);
+
+    -- A subscriber's page lists what they were sent; deleting a subscriber checks they were sent
+    -- nothing (ON DELETE RESTRICT). Both read deliveries by subscriber, which only a scan did before.
+    CREATE INDEX deliveries_subscriber ON deliveries (subscriber_id);
   `,
 };

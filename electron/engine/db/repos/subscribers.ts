@@ -5,6 +5,7 @@
 import type { Db } from '../connection';
 import type { SubscriberStatus } from '../../mirror/status';
 import type { SubscriberSort } from '../../api/lists';
+import { toEvent, type EventRow, type RawEvent } from './events';
 
 export interface SubscriberRow {
   id: number;
@@ -310,6 +311,18 @@ export class SubscribersRepo {
     ).map((r) => r.k);
   }
 
+  /** Unsubscribes one membership. False when it was not subscribed or pending (nothing to do). */
+  unsubscribe(id: number, reason: string, now: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE subscribers SET status = 'unsubscribed', status_reason = ?, status_changed_at = ?, updated_at = ?
+           WHERE id = ? AND status IN ('subscribed', 'pending')`,
+        )
+        .run(reason, now, now, id).changes > 0
+    );
+  }
+
   setStatus(id: number, status: SubscriberStatus, reason: string | null, now: string): void {
     this.db
       .prepare(
@@ -317,4 +330,54 @@ export class SubscribersRepo {
       )
       .run(status, reason, now, now, id);
   }
+
+  /**
+   * Events about one list membership, newest first: those naming its id (unsubscribes, a bounce's
+   * "previous" statuses) and those naming its address (bounces, complaints, suppressions). The events
+   * table is the timeline of actions, not of messages, so reading it through is bounded.
+   */
+  events(subscriberId: number, emailNorm: string, limit = 100): EventRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM events
+           WHERE json_extract(data, '$.subscriberId') = ?
+              OR lower(json_extract(data, '$.email')) = ?
+              OR EXISTS (SELECT 1 FROM json_each(events.data, '$.emails') e WHERE lower(e.value) = ?)
+              OR EXISTS (SELECT 1 FROM json_each(events.data, '$.previous') p
+                         WHERE json_extract(p.value, '$.subscriberId') = ?)
+           ORDER BY at DESC, id DESC LIMIT ?`,
+        )
+        .all(subscriberId, emailNorm, emailNorm, subscriberId, limit) as RawEvent[]
+    ).map(toEvent);
+  }
+
+  /** What a subscriber was sent, newest first, with the campaign's and the provider's names. */
+  deliveries(subscriberId: number, limit = 200): SubscriberDelivery[] {
+    return this.db
+      .prepare(
+        `SELECT d.id, d.campaign_id AS campaignId, c.name AS campaignName, c.subject, d.state,
+                p.name AS providerName, d.attempts, d.sent_at AS sentAt, d.updated_at AS updatedAt,
+                d.smtp_code AS smtpCode, d.smtp_reply AS smtpReply, d.error_class AS errorClass
+         FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+         LEFT JOIN providers p ON p.id = d.provider_id
+         WHERE d.subscriber_id = ? ORDER BY coalesce(d.sent_at, d.updated_at) DESC, d.id DESC LIMIT ?`,
+      )
+      .all(subscriberId, limit) as SubscriberDelivery[];
+  }
+}
+
+export interface SubscriberDelivery {
+  id: number;
+  campaignId: number;
+  campaignName: string;
+  subject: string;
+  state: 'queued' | 'claimed' | 'sent' | 'failed_temp' | 'failed_perm' | 'skipped';
+  providerName: string | null;
+  attempts: number;
+  sentAt: string | null;
+  updatedAt: string;
+  smtpCode: number | null;
+  smtpReply: string | null;
+  errorClass: string | null;
 }
