@@ -12,6 +12,7 @@ import {
 import { importFile } from '../../engine/mirror/csv/importer';
 import { exportList } from '../../engine/mirror/csv/exporter';
 import { listSummaries, querySubscribers } from '../../engine/mirror/lists';
+import { subscriberDetailByEmail } from '../../engine/mirror/subscriberDetail';
 import { ImportFormatSchema, SubscriberSortSchema } from '../../engine/api/lists';
 import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
 import { userError } from '../../engine/errors';
@@ -210,6 +211,31 @@ export function registerLists(program: Command, io: Io): void {
       });
     },
   );
+  common(
+    program
+      .command('subscriber <email>')
+      .description("one subscriber's page: fields, tags, what happened to them, what they were sent")
+      .requiredOption('--list <name>', 'the list'),
+  ).action(async (email: string, opts: CommonOptions & { list: string }) => {
+    await withEngine(opts, io, (engine) => {
+      const d = subscriberDetailByEmail(engine, opts.list, email);
+      const s = d.subscriber;
+      output(opts, io, d, () =>
+        [
+          `${s.email}${s.firstName || s.lastName ? ` (${[s.firstName, s.lastName].filter(Boolean).join(' ')})` : ''}, list "${d.list}"`,
+          `status: ${s.status}${s.statusChangedAt ? ` since ${s.statusChangedAt}` : ''}${s.statusReason ? ` (${s.statusReason})` : ''}`,
+          `tags: ${s.tags.length ? s.tags.join(' | ') : '-'}`,
+          ...d.fields.map((f) => `${f.name}: ${f.value}`),
+          'history:',
+          ...d.history.map((h) => `  ${h.at}  ${h.text}`),
+          'sent:',
+          ...(d.sent.length
+            ? d.sent.map((x) => `  ${x.at}  ${x.campaign}  via ${x.provider ?? '-'}  ${x.outcome}`)
+            : ['  nothing yet']),
+        ].join('\n'),
+      );
+    });
+  });
 }
 
 function pct(a: number, b: number): string {

@@ -9,7 +9,9 @@ import type { SubscriberDetail } from '../api/lists';
 import type { SubscriberDelivery, SubscriberRow } from '../db/repos/subscribers';
 import type { EventRow } from '../db/repos/events';
 import { espRepos } from './esp/repos';
-import { toApiSubscriber } from './lists';
+import { requireList, toApiSubscriber } from './lists';
+import { normalizeEmail } from './email';
+import { quoteInput } from './suppressions';
 
 const STATUS_WORDS: Record<SubscriberRow['status'], string> = {
   subscribed: 'Subscribed',
@@ -74,6 +76,20 @@ function requireSubscriber(engine: Engine, id: number): SubscriberRow {
       next: 'Go back to the list and search for them again.',
     });
   return s;
+}
+
+/** The page of the subscriber with this address in this list (the CLI's `subscriber EMAIL --list NAME`). */
+export function subscriberDetailByEmail(engine: Engine, list: string, email: string): SubscriberDetail {
+  const l = requireList(engine, list);
+  const norm = normalizeEmail(email) ?? email.trim().toLowerCase();
+  const s = engine.repos.subscribers.byEmail(l.id, norm);
+  if (!s)
+    throw userError(`${quoteInput(email)} is not in the list "${l.name}".`, {
+      code: 'subscriber_not_found',
+      safe: 'Nothing was changed.',
+      next: `Look for them with \`understudy subscribers --list "${l.name}" --search TEXT\`.`,
+    });
+  return subscriberDetail(engine, { id: s.id });
 }
 
 export function subscriberDetail(engine: Engine, { id }: { id: number }): SubscriberDetail {

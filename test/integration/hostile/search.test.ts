@@ -17,6 +17,8 @@ interface Case {
   /** What is typed into the search box (or, with `args`, the whole command after `subscribers`). */
   search?: string;
   args?: string[];
+  /** The command, when not `subscribers`. */
+  command?: string;
   code: number;
   /** What the answer must say: the "(shown of matching)" line, or words of the refusal. */
   words: RegExp;
@@ -61,6 +63,34 @@ const cases: Case[] = [
     code: 1,
     words: /Unknown --status "smith\*"/,
   },
+  {
+    name: "a subscriber's page: an address not in the list",
+    command: 'subscriber',
+    args: ['nobody@example.com', '--list', 'L'],
+    code: 1,
+    words: /"nobody@example.com" is not in the list "L".*Nothing was changed/s,
+  },
+  {
+    name: "a subscriber's page: FTS syntax as the address",
+    command: 'subscriber',
+    args: ['smith* OR "x"', '--list', 'L'],
+    code: 1,
+    words: /is not in the list "L"/,
+  },
+  {
+    name: "a subscriber's page: a list that does not exist",
+    command: 'subscriber',
+    args: ['p1@example.com', '--list', 'Nope'],
+    code: 1,
+    words: /There is no list named "Nope"/,
+  },
+  {
+    name: "a subscriber's page, shown (reading it changes nothing)",
+    command: 'subscriber',
+    args: ['P1@Example.com', '--list', 'L'],
+    code: 0,
+    words: /nothing yet/,
+  },
 ];
 
 let dir: string;
@@ -86,7 +116,11 @@ describe('hostile input: subscriber search', () => {
   it.each(cases)('$name', async (c) => {
     const before = snapshot(dir, dbPath);
     const args = c.args ?? ['--list', 'L', '--search', c.search!];
-    const r = await cli(['subscribers', ...args, '--limit', '1000', '--db', dbPath]);
+    const r = await cli(
+      c.command
+        ? [c.command, ...args, '--db', dbPath]
+        : ['subscribers', ...args, '--limit', '1000', '--db', dbPath],
+    );
     expect(r.code, r.stderr).toBe(c.code);
     const text = c.code === 0 ? r.stdout.trim().split('\n').at(-1)! : r.stderr;
     expect(text).toMatch(c.words);
