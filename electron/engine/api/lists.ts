@@ -58,6 +58,8 @@ export const SubscriberQuerySchema = z.object({
   after: z.string().optional(),
   /** Count the matches too (one index scan of the list: ask once per query, not for every page). */
   count: z.boolean().default(true),
+  /** Return the page's rows (false: only count, e.g. after a search's first page was shown). */
+  rows: z.boolean().default(true),
 });
 
 export const SubscriberPageSchema = z.object({

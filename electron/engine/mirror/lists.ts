@@ -55,6 +55,8 @@ export function querySubscribers(
     after?: string;
     /** Count the matches too (default); paging past the first page need not count again. */
     count?: boolean;
+    /** Return the rows (default); false counts only. */
+    rows?: boolean;
   },
 ): { total: number | null; rows: Subscriber[] } {
   const list = requireList(engine, q.list);
@@ -70,6 +72,6 @@ export function querySubscribers(
   };
   return {
     total: q.count === false ? null : engine.repos.subscribers.count(query),
-    rows: engine.repos.subscribers.query(query).map(toApiSubscriber),
+    rows: q.rows === false ? [] : engine.repos.subscribers.query(query).map(toApiSubscriber),
   };
 }

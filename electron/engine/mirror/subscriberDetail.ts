@@ -96,13 +96,14 @@ export function subscriberDetail(engine: Engine, { id }: { id: number }): Subscr
   const s = requireSubscriber(engine, id);
   const list = engine.repos.lists.all().find((l) => l.id === s.listId);
   const repo = engine.repos.subscribers;
-  const history: SubscriberDetail['history'] = repo.events(s.id, s.emailNorm).map((e) => ({
+  const events = repo.events(s.id, s.emailNorm);
+  const history: SubscriberDetail['history'] = events.map((e) => ({
     at: e.at,
     text: eventWords(e),
     detail: e.message,
   }));
   // The row itself says what it is now, and since when: the log may not have it (an import, a sync).
-  if (s.statusChangedAt && !history.some((h) => h.at === s.statusChangedAt))
+  if (s.statusChangedAt && !events.some((e) => e.type === `subscriber.${s.status}`))
     history.push({ at: s.statusChangedAt, text: STATUS_WORDS[s.status], detail: s.statusReason });
   history.push({
     at: s.createdAt,

@@ -89,7 +89,7 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
       };
     });
     if (!needCount) return;
-    const counted = await api().querySubscribers({ ...filters, limit: 1, count: true });
+    const counted = await api().querySubscribers({ ...filters, count: true, rows: false });
     if (get().generation !== generation) return;
     set(
       counted.ok

@@ -95,6 +95,10 @@ describe("a subscriber's page", () => {
     engine.repos.subscribers.setStatus(bob.id, 'bounced', 'test', engine.now());
     const b = await d.dispatch('unsubscribeSubscriber', { id: bob.id });
     expect(b.ok && (b.value as SubscriberDetail).subscriber.status).toBe('bounced');
+    // A status the log has no event for (set by a sync or an import) still shows, from the row.
+    expect(b.ok && (b.value as SubscriberDetail).history.map((h) => h.text)).toContain(
+      'Bounced: their mail server refuses mail',
+    );
 
     // Someone who is gone: a clear message, nothing changed.
     const gone = await d.dispatch('subscriberDetail', { id: 999_999 });

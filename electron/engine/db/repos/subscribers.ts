@@ -120,7 +120,7 @@ export type ParsedSearch =
    * Words: an FTS5 expression over the words index (null when the text has no letter or digit, or has
    * an @), and an address prefix (null when the text has a space, which no address has).
    */
-  | { kind: 'words'; match: string | null; emailPrefix: string | null };
+  | { kind: 'words'; match: string | null; listMatch: string | null; emailPrefix: string | null };
 
 /** At most this many words of a search are used (a pasted paragraph must not build a huge query). */
 const MAX_WORDS = 8;
@@ -137,13 +137,15 @@ export function parseSearch(listId: number, text: string | undefined): ParsedSea
   if (q.startsWith('@')) return { kind: 'domain', needle: q.replace(/\s+/gu, '') };
   const words = (q.match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).slice(0, MAX_WORDS);
   const match =
-    words.length && !q.includes('@')
-      ? `list : "${listId}" AND words : (${words.map((w) => `"${w}" *`).join(' AND ')})`
-      : null;
+    words.length && !q.includes('@') ? `words : (${words.map((w) => `"${w}" *`).join(' AND ')})` : null;
+  // Restricted to the list inside the index, for counting without reading the table. Only counts use
+  // it: intersecting with the list's own entry (every member) costs more than the table's list filter
+  // does when rows are read anyway.
+  const listMatch = match && `${match} AND list : "${listId}"`;
   // A text that is one word needs no address range: an address starting with it has a first word
   // starting with it, which the words index already finds.
   const oneWord = /^[\p{L}\p{N}\p{M}]+$/u.test(q);
-  return { kind: 'words', match, emailPrefix: oneWord || /\s/u.test(q) ? null : q };
+  return { kind: 'words', match, listMatch, emailPrefix: oneWord || /\s/u.test(q) ? null : q };
 }
 
 /**
@@ -213,7 +215,10 @@ export class SubscribersRepo {
     return { sql: parts.join(' UNION '), args };
   }
 
-  /** How many rows a word search matches at most (ignoring status): cheap, to choose a plan with. */
+  /**
+   * How many rows a word search matches at most (every list, any status): cheap, to choose a plan
+   * with. An upper bound is enough: it only decides between walking an index and sorting matches.
+   */
   private estimate(listId: number, s: { match: string | null; emailPrefix: string | null }): number {
     let n = 0;
     if (s.match)
@@ -284,9 +289,9 @@ export class SubscribersRepo {
     if (!q.status && !s.emailPrefix)
       return {
         sql: 'SELECT count(*) AS n FROM subscriber_search WHERE subscriber_search MATCH ?',
-        args: [s.match!],
+        args: [s.listMatch!],
       };
-    const set = this.matchSet(q.listId, s);
+    const set = this.matchSet(q.listId, { ...s, match: s.listMatch });
     if (!q.status) return { sql: `SELECT count(*) AS n FROM (${set.sql})`, args: set.args };
     return {
       sql: `SELECT count(*) AS n FROM subscribers WHERE id IN (${set.sql}) AND ${where.map((w) => `+${w}`).join(' AND ')}`,
