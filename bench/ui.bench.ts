@@ -1,5 +1,6 @@
 /**
- * UI benchmark in Chromium against browser mode: first paint, list search and scroll on a
+ * UI benchmark in Chromium against browser mode: first paint, list search (a last name, a domain, an
+ * address prefix: keystroke → rows on screen, and → the count) and scroll on a
  * 1,000,000-subscriber list, compared with a 10,000-subscriber list in the same run (the ratio says
  * how much the million costs). Run: `npm run bench:ui` (BENCH_ROWS=... to change the big list).
  */
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { Engine } from '../electron/engine/engine';
 import { importFile } from '../electron/engine/mirror/csv/importer';
+import { querySubscribers } from '../electron/engine/mirror/lists';
 import { startServer } from '../electron/server/server';
 import { generateMailchimpExport } from './genMailchimp';
 
@@ -38,6 +40,43 @@ async function measure(page: Page, list: string, rows: number) {
 
   // Search: from typing to the matching rows on screen (what a person waits for).
   const search = page.getByLabel('Search subscribers by email or name');
+  // Last names (each ~1/12 of the list, like the Smiths of a real one) and domains (every address of
+  // the generated list is @example.com: the densest a domain can be). Keystroke → the first row of the
+  // new answer on screen, and → the count shown (a search shows rows before it has counted them).
+  const words = async (texts: string[], firstRow: RegExp) => {
+    const rowsMs: number[] = [];
+    const countMs: number[] = [];
+    for (const text of texts) {
+      const t0 = performance.now();
+      await search.fill(text);
+      await page.waitForFunction(
+        ({ text, re }) => {
+          const d = (globalThis as unknown as Doc).document;
+          const st = d.querySelector('[data-testid="table-status"]') as unknown as {
+            textContent: string;
+          } | null;
+          const row = d.querySelector('[data-testid="grid-body"] [aria-rowindex="2"]') as unknown as {
+            textContent: string;
+          } | null;
+          return (
+            !!st &&
+            st.textContent.includes(`matching "${text}"`) &&
+            !!row &&
+            new RegExp(re, 'i').test(row.textContent)
+          );
+        },
+        { text, re: firstRow.source },
+      );
+      rowsMs.push(performance.now() - t0);
+      await status
+        .filter({ hasText: `matching "${text}"` })
+        .filter({ hasNotText: 'counting' })
+        .waitFor();
+      countMs.push(performance.now() - t0);
+    }
+    return { rows: median(rowsMs), count: median(countMs) };
+  };
+
   const searchMs: number[] = [];
   const queryMs: number[] = [];
   for (const n of [7, 4242, 98765, 31337, 555]) {
@@ -53,6 +92,14 @@ async function measure(page: Page, list: string, rows: number) {
     const q = /· (\d+) ms/.exec((await status.textContent()) ?? '');
     if (q) queryMs.push(Number(q[1]));
   }
+  const lastName = await words(
+    ['Smith', 'Jones', 'Dvořák', 'Garcia', 'Schröder'],
+    /smith|jones|dvořák|garcía|schröder/,
+  );
+  const domain = await words(
+    ['@example.com', '@example.co', '@exam', '@example.c', '@EXAMPLE.COM'],
+    /@example\.com/,
+  );
   await search.fill('');
   await status.filter({ hasNotText: 'matching' }).waitFor();
 
@@ -82,6 +129,8 @@ async function measure(page: Page, list: string, rows: number) {
   );
   const wheelMs = performance.now() - t0;
   return {
+    lastName,
+    domain,
     search: median(searchMs),
     query: queryMs.length ? median(queryMs) : NaN,
     jump: median(scrollMs),
@@ -137,6 +186,25 @@ async function main() {
 
     const small = await measure(page, 'Small', SMALL);
     const big = await measure(page, 'Million', BIG);
+    // The same searches in the engine alone (first page of 200, then the count), without the browser.
+    const engineMs = (list: string, text: string) => {
+      const t: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        querySubscribers(engine, { list, search: text, limit: 200, count: false });
+        const t1 = performance.now();
+        querySubscribers(engine, { list, search: text, count: true, rows: false });
+        t.push(t1 - t0, performance.now() - t1);
+      }
+      const page = median(t.filter((_, i) => i % 2 === 0));
+      const count = median(t.filter((_, i) => i % 2 === 1));
+      return { page, count };
+    };
+    const inEngine = ['Smith', '@example.com'].map((text) => ({
+      text,
+      big: engineMs('Million', text),
+      small: engineMs('Small', text),
+    }));
     await browser.close();
     await srv.close();
     await engine.close();
@@ -145,8 +213,23 @@ async function main() {
     console.log(
       `ui.bench first contentful paint: ${fcp.toFixed(0)} ms; login to first rows of a ${BIG.toLocaleString('en-US')}-row list on screen: ${firstRows.toFixed(0)} ms`,
     );
+    for (const [what, k] of [
+      ['a last name ("Smith", ~1/12 of the list)', 'lastName'],
+      ['a domain ("@example.com", every address)', 'domain'],
+    ] as const) {
+      console.log(
+        `ui.bench search ${what}, keystroke → rows on screen, median: ${BIG} rows ${big[k].rows.toFixed(0)} ms vs ${SMALL} rows ${small[k].rows.toFixed(0)} ms, ratio ${r(big[k].rows, small[k].rows)}`,
+      );
+      console.log(
+        `ui.bench search ${what}, keystroke → count shown, median: ${BIG} rows ${big[k].count.toFixed(0)} ms vs ${SMALL} rows ${small[k].count.toFixed(0)} ms, ratio ${r(big[k].count, small[k].count)}`,
+      );
+    }
+    for (const e of inEngine)
+      console.log(
+        `ui.bench search "${e.text}" in the engine alone, first page / count, median: ${BIG} rows ${e.big.page.toFixed(1)} / ${e.big.count.toFixed(1)} ms vs ${SMALL} rows ${e.small.page.toFixed(1)} / ${e.small.count.toFixed(1)} ms, ratio ${r(e.big.page, e.small.page)} / ${r(e.big.count, e.small.count)}`,
+      );
     console.log(
-      `ui.bench search (type → matching rows on screen), median: ${BIG} rows ${big.search.toFixed(0)} ms vs ${SMALL} rows ${small.search.toFixed(0)} ms, ratio ${r(big.search, small.search)}`,
+      `ui.bench search an address prefix (type → matching rows on screen), median: ${BIG} rows ${big.search.toFixed(0)} ms vs ${SMALL} rows ${small.search.toFixed(0)} ms, ratio ${r(big.search, small.search)}`,
     );
     console.log(
       `ui.bench search query in the engine (count + page), median: ${BIG} rows ${big.query} ms vs ${SMALL} rows ${small.query} ms, ratio ${r(big.query, small.query)}`,

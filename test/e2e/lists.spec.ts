@@ -63,6 +63,38 @@ test('import a list through the wizard, then browse, search and filter it', asyn
   await app.getByRole('button', { name: 'Export CSV' }).click();
   await app.getByRole('link', { name: 'Download the file' }).click();
   expect((await download).suggestedFilename()).toMatch(/^Newsletter-.*\.csv$/);
+
+  // A last name alone finds everyone with it; the rows come first, then the count.
+  await app.getByRole('button', { name: /^All/ }).click();
+  const search = app.getByLabel('Search subscribers by email or name');
+  await search.fill('lee');
+  await expect(app.getByTestId('table-status')).toContainText('500 subscribers matching "lee"');
+  await search.fill('@example.com');
+  await expect(app.getByTestId('table-status')).toContainText('500 subscribers matching "@example.com"');
+  await search.fill('');
+
+  // Sorting by a column (server-side): email, then the other way round.
+  await app.getByRole('columnheader', { name: 'Email' }).getByRole('button').click();
+  await expect(app.getByRole('columnheader', { name: /Email/ })).toHaveAttribute('aria-sort', 'descending');
+  const firstRow = app.getByTestId('grid-body').locator('[aria-rowindex="2"]');
+  await expect(firstRow).toContainText('person.9@example.com');
+  await expect(firstRow.locator('.chip')).toHaveText('VIP');
+
+  // A subscriber's page, and a manual unsubscribe through the app's own dialog.
+  await firstRow.getByRole('button', { name: 'person.9@example.com' }).click();
+  const person = app.getByTestId('subscriber-page');
+  await expect(person.getByRole('heading', { name: 'Ann9 Lee' })).toBeVisible();
+  await expect(person.getByTestId('subscriber-history')).toContainText('Added to the list (imported)');
+  await expect(person).toContainText('Nothing has been sent to them from Understudy yet.');
+  await expect(person).not.toContainText(/\d{4}-\d{2}-\d{2}T/);
+  await shot(app, 'subscriber-page');
+  await person.getByRole('button', { name: 'Unsubscribe…' }).click();
+  const confirm = app.getByRole('dialog', { name: 'Unsubscribe person.9@example.com?' });
+  await confirm.getByRole('button', { name: 'Unsubscribe', exact: true }).click();
+  await expect(person.getByTestId('subscriber-history')).toContainText('Unsubscribed by hand in Understudy');
+  await expect(person.getByRole('button', { name: 'Unsubscribe…' })).toHaveCount(0);
+  await person.getByRole('button', { name: /Back to Newsletter/ }).click();
+  await expect(app.getByRole('button', { name: /^unsubscribed 1/ })).toBeVisible();
 });
 
 test('a mapping without an email column is explained, and can be fixed in the wizard', async ({

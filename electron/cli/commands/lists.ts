@@ -12,10 +12,16 @@ import {
 import { importFile } from '../../engine/mirror/csv/importer';
 import { exportList } from '../../engine/mirror/csv/exporter';
 import { listSummaries, querySubscribers, streamSubscribers } from '../../engine/mirror/lists';
+import { subscriberDetailByEmail } from '../../engine/mirror/subscriberDetail';
 import type { Engine } from '../../engine/engine';
 import type { Subscriber } from '../../engine/api/lists';
 import { once } from 'node:events';
-import { IMPORT_FIELDS, IMPORT_FORMATS, ImportFormatSchema } from '../../engine/api/lists';
+import {
+  IMPORT_FIELDS,
+  IMPORT_FORMATS,
+  ImportFormatSchema,
+  SubscriberSortSchema,
+} from '../../engine/api/lists';
 import { shown } from '../../engine/display';
 import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
 import { userError } from '../../engine/errors';
@@ -178,7 +184,9 @@ export function registerLists(program: Command, io: Io): void {
       .description('show subscribers of a list')
       .requiredOption('--list <name>', 'the list')
       .option('--status <status>', `only this status (${SUBSCRIBER_STATUSES.join('|')})`)
-      .option('--search <text>', 'email address or name starting with this text')
+      .option('--search <text>', 'words of the name or address (each the start of a word), or @domain')
+      .option('--sort <column>', `sort by ${SubscriberSortSchema.options.join('|')}`, 'email')
+      .option('--desc', 'sort the other way round')
       .option('--limit <n>', 'at most this many rows (above 1000 they are streamed as they are read)', '50')
       .option('--all', 'every matching row, streamed (JSON: the same document, written row by row)')
       .option('--offset <n>', 'skip this many rows', '0'),
@@ -188,18 +196,34 @@ export function registerLists(program: Command, io: Io): void {
         list: string;
         status?: string;
         search?: string;
+        sort: string;
+        desc?: boolean;
         limit: string;
         offset: string;
         all?: boolean;
       },
     ) => {
+      const sort = SubscriberSortSchema.safeParse(opts.sort);
+      if (!sort.success) {
+        throw userError(`Unknown --sort "${opts.sort}".`, {
+          code: 'bad_sort',
+          safe: 'Nothing was read or changed.',
+          next: `Use one of: ${SubscriberSortSchema.options.join(', ')}.`,
+        });
+      }
       if (opts.status !== undefined && !isSubscriberStatus(opts.status)) {
         throw userError(`Unknown --status "${opts.status}". Use one of: ${SUBSCRIBER_STATUSES.join(', ')}.`);
       }
       const limit = parseIntOption('limit', opts.limit, 1)!;
       const offset = parseIntOption('offset', opts.offset, 0)!;
       await withEngine(opts, io, async (engine) => {
-        const query = { list: opts.list, status: opts.status as never, search: opts.search };
+        const query = {
+          list: opts.list,
+          status: opts.status as never,
+          search: opts.search,
+          sort: sort.data,
+          desc: opts.desc === true,
+        };
         if (opts.all || limit > PAGE_LIMIT) {
           await streamRows(engine, opts, { ...query, offset, ...(opts.all ? {} : { limit }) });
           return;
@@ -233,6 +257,32 @@ export function registerLists(program: Command, io: Io): void {
     }
     await write(opts.json ? `${n ? '\n  ' : ''}]\n}\n` : `(${n} of ${total})\n`);
   }
+
+  common(
+    program
+      .command('subscriber <email>')
+      .description("one subscriber's page: fields, tags, what happened to them, what they were sent")
+      .requiredOption('--list <name>', 'the list'),
+  ).action(async (email: string, opts: CommonOptions & { list: string }) => {
+    await withEngine(opts, io, (engine) => {
+      const d = subscriberDetailByEmail(engine, opts.list, email);
+      const s = d.subscriber;
+      output(opts, io, d, () =>
+        [
+          `${s.email}${s.firstName || s.lastName ? ` (${[s.firstName, s.lastName].filter(Boolean).join(' ')})` : ''}, list "${d.list}"`,
+          `status: ${s.status}${s.statusChangedAt ? ` since ${s.statusChangedAt}` : ''}${s.statusReason ? ` (${s.statusReason})` : ''}`,
+          `tags: ${s.tags.length ? s.tags.join(' | ') : '-'}`,
+          ...d.fields.map((f) => `${f.name}: ${f.value}`),
+          'history:',
+          ...d.history.map((h) => `  ${h.at}  ${h.text}`),
+          'sent:',
+          ...(d.sent.length
+            ? d.sent.map((x) => `  ${x.at}  ${x.campaign}  via ${x.provider ?? '-'}  ${x.outcome}`)
+            : ['  nothing yet']),
+        ].join('\n'),
+      );
+    });
+  });
 }
 
 /** Above this many rows, `subscribers` streams instead of building one page. */

@@ -11,8 +11,10 @@ import {
   ImportRequestSchema,
   ImportResultSchema,
   ListSummarySchema,
+  SubscriberDetailSchema,
   SubscriberPageSchema,
   SubscriberQuerySchema,
+  SubscriberRefSchema,
 } from './lists';
 import { sendingCalls } from './sending';
 import { continuityCalls } from './continuity';
@@ -28,10 +30,24 @@ export const listsCalls = {
     mutates: false,
   }),
   querySubscribers: call({
-    description: 'One page of a list, filtered by status and/or an email or name prefix.',
+    description:
+      'One page of a list, filtered by status and/or a search (words of the name or address, an address prefix, @domain), sorted by a column.',
     input: SubscriberQuerySchema,
     output: SubscriberPageSchema,
     mutates: false,
+  }),
+  subscriberDetail: call({
+    description: "A subscriber's page: fields, tags, status history, what they were sent.",
+    input: SubscriberRefSchema,
+    output: SubscriberDetailSchema,
+    mutates: false,
+  }),
+  unsubscribeSubscriber: call({
+    description:
+      'Unsubscribe one subscriber from their list by hand (told to the ESP when the list is linked).',
+    input: SubscriberRefSchema,
+    output: SubscriberDetailSchema,
+    mutates: true,
   }),
   importList: call({
     description: 'Import a CSV/TSV export file into a list (progress on the import.progress event).',

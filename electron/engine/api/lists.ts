@@ -54,15 +54,24 @@ export const SubscriberSchema = z.object({
 });
 export type Subscriber = z.infer<typeof SubscriberSchema>;
 
+/** Columns the subscribers table sorts by (each read in its own index's order). */
+export const SubscriberSortSchema = z.enum(['email', 'name', 'status', 'date']);
+export type SubscriberSort = z.infer<typeof SubscriberSortSchema>;
+
 export const SubscriberQuerySchema = z.object({
   list: z.string().min(1),
   status: SubscriberStatusSchema.optional(),
+  /** Words of the name or address (each the start of a word), an address prefix, or "@domain". */
   search: z.string().max(254).optional(),
+  sort: SubscriberSortSchema.default('email'),
+  desc: z.boolean().default(false),
   limit: z.number().int().min(1).max(1000).default(100),
   offset: z.number().int().min(0).default(0),
   after: z.string().optional(),
   /** Count the matches too (one index scan of the list: ask once per query, not for every page). */
   count: z.boolean().default(true),
+  /** Return the page's rows (false: only count, e.g. after a search's first page was shown). */
+  rows: z.boolean().default(true),
 });
 
 export const SubscriberPageSchema = z.object({
@@ -98,6 +107,35 @@ export const IMPORT_FIELDS = [
   'ignore',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
+
+/** A subscriber's page: their fields, tags, what happened to them, what they were sent. */
+export const SubscriberDetailSchema = z.object({
+  subscriber: SubscriberSchema.extend({
+    statusReason: z.string().nullable(),
+    createdAt: z.string(),
+  }),
+  list: z.string(),
+  /** Merge fields as the ESP names them (FNAME, CITY …), in name order. */
+  fields: z.array(z.object({ name: z.string(), value: z.string() })),
+  /** What happened to this subscriber, newest first, in plain words; `detail` is the technical text. */
+  history: z.array(z.object({ at: z.string(), text: z.string(), detail: z.string().nullable() })),
+  /** What they were sent, newest first; `outcome` in plain words, `detail` the server's reply. */
+  sent: z.array(
+    z.object({
+      campaign: z.string(),
+      at: z.string(),
+      provider: z.string().nullable(),
+      outcome: z.string(),
+      delivered: z.boolean().nullable(),
+      detail: z.string().nullable(),
+    }),
+  ),
+  /** True when a manual unsubscribe would change something (they are subscribed or pending). */
+  canUnsubscribe: z.boolean(),
+});
+export type SubscriberDetail = z.infer<typeof SubscriberDetailSchema>;
+
+export const SubscriberRefSchema = z.object({ id: z.number().int().min(1) });
 
 export const ImportRequestSchema = z.object({
   file: z.string().min(1),

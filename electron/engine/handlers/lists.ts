@@ -5,10 +5,13 @@ import type { HandlersFor } from './types';
 import { listSummaries, querySubscribers } from '../mirror/lists';
 import { importFile } from '../mirror/csv/importer';
 import { exportList } from '../mirror/csv/exporter';
+import { subscriberDetail, unsubscribeByHand } from '../mirror/subscriberDetail';
 
 export const listsHandlers: HandlersFor<typeof listsCalls> = {
   listLists: (engine) => listSummaries(engine),
   querySubscribers: (engine, q) => querySubscribers(engine, q),
+  subscriberDetail: (engine, q) => subscriberDetail(engine, q),
+  unsubscribeSubscriber: (engine, q) => unsubscribeByHand(engine, q),
   importList: async (engine, req, ctx) => {
     const taskId = req.taskId ?? randomUUID();
     const signal = ctx.tasks.start(taskId);

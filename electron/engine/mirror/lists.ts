@@ -4,7 +4,7 @@ import type { Engine } from '../engine';
 import { userError } from '../errors';
 import type { ListRow } from '../db/repos/lists';
 import type { ListSummary, Subscriber } from '../api/lists';
-import type { SubscriberRow } from '../db/repos/subscribers';
+import type { SubscriberRow, SubscriberSort } from '../db/repos/subscribers';
 import type { SubscriberStatus } from './status';
 import { mirrorAge } from './esp/freshness';
 
@@ -53,11 +53,15 @@ export function querySubscribers(
     list: string;
     status?: SubscriberStatus | undefined;
     search?: string | undefined;
+    sort?: SubscriberSort | undefined;
+    desc?: boolean | undefined;
     limit?: number;
     offset?: number;
     after?: string;
     /** Count the matches too (default); paging past the first page need not count again. */
     count?: boolean;
+    /** Return the rows (default); false counts only. */
+    rows?: boolean;
   },
 ): { total: number | null; rows: Subscriber[] } {
   const list = requireList(engine, q.list);
@@ -65,13 +69,15 @@ export function querySubscribers(
     listId: list.id,
     status: q.status,
     search: q.search,
+    sort: q.sort,
+    desc: q.desc,
     limit: q.limit,
     offset: q.offset,
     after: q.after,
   };
   return {
     total: q.count === false ? null : engine.repos.subscribers.count(query),
-    rows: engine.repos.subscribers.query(query).map(toApiSubscriber),
+    rows: q.rows === false ? [] : engine.repos.subscribers.query(query).map(toApiSubscriber),
   };
 }
 

@@ -5,6 +5,8 @@ export type {
   ImportProgress,
   ListSummary,
   Subscriber,
+  SubscriberDetail,
+  SubscriberSort,
 } from '../../../electron/engine/api/lists';
 export type { SubscriberStatusT, ApiError, Envelope } from '../../../electron/engine/api/common';
 export type { CallName, CallInput, CallOutput } from '../../../electron/engine/api/contract';

@@ -13,7 +13,8 @@ import { ErrorBox } from '../components/ErrorBox';
 import { MirrorAge } from '../components/MirrorAge';
 import { formatCount } from '../components/Progress';
 import { ImportWizard } from './ImportWizard';
-import type { ApiError, SubscriberStatusT } from '../api/types';
+import { SubscriberPage } from './SubscriberPage';
+import type { ApiError, SubscriberSort, SubscriberStatusT } from '../api/types';
 
 const STATUSES: SubscriberStatusT[] = [
   'subscribed',
@@ -25,6 +26,23 @@ const STATUSES: SubscriberStatusT[] = [
   'archived',
 ];
 const ROW_HEIGHT = 30;
+
+/** The table's columns; those with a sort key sort server-side, each from its own index. */
+const COLUMNS: { label: string; sort: SubscriberSort | null }[] = [
+  { label: 'Email', sort: 'email' },
+  { label: 'Name', sort: 'name' },
+  { label: 'Status', sort: 'status' },
+  { label: 'Tags', sort: null },
+  { label: 'Updated', sort: 'date' },
+];
+
+/** A day as people write it ("3 Dec 2026"), in the user's locale and time zone. */
+export function dayWords(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime())
+    ? ''
+    : d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+}
 
 export function Lists() {
   const { lists, listsLoaded, listsError, selectedList, loadLists, selectList, openWizard, step } = useStore(
@@ -78,10 +96,24 @@ export function Lists() {
             ))}
           </ul>
         </nav>
-        {selectedList ? <SubscriberTable /> : <div className="empty-panel">Choose or import a list.</div>}
+        {selectedList ? <ListBody /> : <div className="empty-panel">Choose or import a list.</div>}
       </div>
       {step !== 'closed' && <ImportWizard />}
     </section>
+  );
+}
+
+/** The table, or one subscriber's page over it (the table keeps its pages, search and scroll). */
+function ListBody() {
+  const open = useStore((s) => s.openSubscriber);
+  const showSubscriber = useStore((s) => s.showSubscriber);
+  return (
+    <>
+      <div hidden={open !== null} className="table-panel-wrap">
+        <SubscriberTable />
+      </div>
+      {open !== null && <SubscriberPage id={open} onBack={() => showSubscriber(null)} />}
+    </>
   );
 }
 
@@ -95,8 +127,13 @@ function SubscriberTable() {
     pages,
     tableError,
     lastQueryMs,
+    counting,
+    sort,
+    desc,
     setStatusFilter,
     setSearch,
+    setSort,
+    showSubscriber,
     ensurePages,
   } = useStore(
     useShallow((s) => ({
@@ -108,8 +145,13 @@ function SubscriberTable() {
       pages: s.pages,
       tableError: s.tableError,
       lastQueryMs: s.lastQueryMs,
+      counting: s.counting,
+      sort: s.sort,
+      desc: s.desc,
       setStatusFilter: s.setStatusFilter,
       setSearch: s.setSearch,
+      setSort: s.setSort,
+      showSubscriber: s.showSubscriber,
       ensurePages: s.ensurePages,
     })),
   );
@@ -133,7 +175,7 @@ function SubscriberTable() {
 
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
-  }, [list, statusFilter, search]);
+  }, [list, statusFilter, search, sort, desc]);
 
   const doExport = async () => {
     setExporting(true);
@@ -168,10 +210,10 @@ function SubscriberTable() {
           <span className="sr-only">Search subscribers</span>
           <input
             type="search"
-            placeholder="Search by email or name (starts with)…"
+            placeholder="Search by name, email or @domain…"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            aria-label="Search subscribers by email or name"
+            aria-label="Search subscribers by email or name, or @domain"
           />
         </label>
         <div className="filters" role="group" aria-label="Filter by status">
@@ -206,18 +248,36 @@ function SubscriberTable() {
       )}
       {tableError && <ErrorBox error={tableError} />}
       <div className="table-status" aria-live="polite" data-testid="table-status">
-        {formatCount(total)} {total === 1 ? 'subscriber' : 'subscribers'}
+        {formatCount(total)}
+        {counting ? '+' : ''} {total === 1 && !counting ? 'subscriber' : 'subscribers'}
         {search ? ` matching "${search}"` : ''}
+        {counting ? <span className="muted"> · counting…</span> : null}
         {statusFilter ? ` · ${statusFilter}` : ''}
         {lastQueryMs !== null ? <span className="muted"> · {lastQueryMs} ms</span> : null}
       </div>
       <div className="grid" role="grid" aria-label={`Subscribers of ${list}`} aria-rowcount={total + 1}>
         <div className="grid-row grid-head" role="row" aria-rowindex={1}>
-          <span role="columnheader">Email</span>
-          <span role="columnheader">Name</span>
-          <span role="columnheader">Status</span>
-          <span role="columnheader">Tags</span>
-          <span role="columnheader">Updated</span>
+          {COLUMNS.map((c) => (
+            <span
+              key={c.label}
+              role="columnheader"
+              aria-sort={c.sort && c.sort === sort ? (desc ? 'descending' : 'ascending') : undefined}
+            >
+              {c.sort ? (
+                <button
+                  type="button"
+                  className="sort"
+                  onClick={() => setSort(c.sort!)}
+                  title={`Sort by ${c.label.toLowerCase()}`}
+                >
+                  {c.label}
+                  <span aria-hidden="true">{c.sort === sort ? (desc ? ' ▼' : ' ▲') : ''}</span>
+                </button>
+              ) : (
+                c.label
+              )}
+            </span>
+          ))}
         </div>
         <div ref={scrollRef} className="grid-body" tabIndex={0} onKeyDown={onKey} data-testid="grid-body">
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
@@ -241,17 +301,28 @@ function SubscriberTable() {
                   {row ? (
                     <>
                       <span role="gridcell" className="email">
-                        {row.email}
+                        <button
+                          type="button"
+                          className="link"
+                          onClick={() => showSubscriber(row.id)}
+                          title="Open this subscriber's page"
+                        >
+                          {row.email}
+                        </button>
                       </span>
                       <span role="gridcell">{[row.firstName, row.lastName].filter(Boolean).join(' ')}</span>
                       <span role="gridcell">
                         <span className={`status status-${row.status}`}>{row.status}</span>
                       </span>
                       <span role="gridcell" className="tags">
-                        {row.tags.join(', ')}
+                        {row.tags.map((t) => (
+                          <span key={t} className="chip">
+                            {t}
+                          </span>
+                        ))}
                       </span>
                       <span role="gridcell" className="muted">
-                        {row.updatedAt.slice(0, 10)}
+                        {dayWords(row.updatedAt)}
                       </span>
                     </>
                   ) : (

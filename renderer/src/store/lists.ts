@@ -1,11 +1,13 @@
 /**
  * Lists slice: the list summaries and the subscriber table's window onto SQLite. The table never
  * holds a million rows: it keeps at most MAX_PAGES pages of PAGE_SIZE rows, fetched on demand for the
- * rows in view; a new filter or search bumps `generation` so late answers for the old query are dropped.
+ * rows in view; a new filter, search or sort bumps `generation` so late answers for the old query are
+ * dropped. A search shows its first rows before it knows how many match: the count (which reads every
+ * match) is asked for after the first page, so the rows appear as fast as the page query alone.
  */
 import type { StateCreator } from 'zustand';
 import type { Store } from './index';
-import type { ApiError, ListSummary, Subscriber, SubscriberStatusT } from '../api/types';
+import type { ApiError, ListSummary, Subscriber, SubscriberSort, SubscriberStatusT } from '../api/types';
 import { api } from '../api/client';
 
 export const PAGE_SIZE = 200;
@@ -19,7 +21,13 @@ export interface ListsSlice {
   selectedList: string | null;
   statusFilter: SubscriberStatusT | null;
   search: string;
+  sort: SubscriberSort;
+  desc: boolean;
   total: number;
+  /** True while a search's matches are being counted (the first rows are already shown). */
+  counting: boolean;
+  /** The subscriber whose page is open (by id), over the table. */
+  openSubscriber: number | null;
   generation: number;
   pages: Record<number, Subscriber[]>;
   pageOrder: number[];
@@ -31,41 +39,63 @@ export interface ListsSlice {
   selectList(name: string | null): void;
   setStatusFilter(s: SubscriberStatusT | null): void;
   setSearch(q: string): void;
+  /** Sorts by a column; the same column again turns the order round. */
+  setSort(col: SubscriberSort): void;
+  showSubscriber(id: number | null): void;
   ensurePages(firstRow: number, lastRow: number): void;
 }
 
 export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, get) => {
   const fetchPage = async (page: number) => {
-    const { selectedList, statusFilter, search, generation } = get();
+    const { selectedList, statusFilter, search, sort, desc, generation } = get();
     if (!selectedList) return;
     set((s) => ({ loadingPages: { ...s.loadingPages, [page]: true } }));
     const t0 = performance.now();
-    const env = await api().querySubscribers({
+    const searching = search.trim() !== '';
+    const filters = {
       list: selectedList,
+      sort,
+      desc,
+      ...(statusFilter ? { status: statusFilter } : {}),
+      ...(searching ? { search: search.trim() } : {}),
+    };
+    const env = await api().querySubscribers({
+      ...filters,
       limit: PAGE_SIZE,
       offset: page * PAGE_SIZE,
       // The total comes with the first page; counting a million rows again for every page is waste.
-      count: page === 0,
-      ...(statusFilter ? { status: statusFilter } : {}),
-      ...(search.trim() ? { search: search.trim() } : {}),
+      // A search's first page comes without it (see the top of this file).
+      count: page === 0 && !searching,
     });
     if (get().generation !== generation) return;
+    const needCount = page === 0 && searching && env.ok && env.value.rows.length === PAGE_SIZE;
     set((s) => {
       const loadingPages = { ...s.loadingPages };
       delete loadingPages[page];
-      if (!env.ok) return { loadingPages, tableError: env.error };
+      if (!env.ok) return { loadingPages, tableError: env.error, counting: false };
       const pages = { ...s.pages, [page]: env.value.rows };
       const pageOrder = [...s.pageOrder.filter((p) => p !== page), page];
       while (pageOrder.length > MAX_PAGES) delete pages[pageOrder.shift()!];
+      // A search's first page that is not full is the whole answer; a full one is a lower bound.
+      const total = env.value.total ?? (page === 0 && searching ? env.value.rows.length : s.total);
       return {
         loadingPages,
         pages,
         pageOrder,
-        total: env.value.total ?? s.total,
+        total,
+        counting: needCount,
         tableError: null,
         ...(page === 0 || s.lastQueryMs === null ? { lastQueryMs: Math.round(performance.now() - t0) } : {}),
       };
     });
+    if (!needCount) return;
+    const counted = await api().querySubscribers({ ...filters, count: true, rows: false });
+    if (get().generation !== generation) return;
+    set(
+      counted.ok
+        ? { total: counted.value.total ?? get().total, counting: false }
+        : { counting: false, tableError: counted.error },
+    );
   };
 
   // Only the pages in view are fetched, at most MAX_IN_FLIGHT at a time: a fast scroll across a
@@ -93,6 +123,7 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
       pageOrder: [],
       loadingPages: {},
       tableError: null,
+      counting: false,
     }));
     void fetchPage(0);
   };
@@ -104,7 +135,11 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
     selectedList: null,
     statusFilter: null,
     search: '',
+    sort: 'email',
+    desc: false,
     total: 0,
+    counting: false,
+    openSubscriber: null,
     generation: 0,
     pages: {},
     pageOrder: [],
@@ -122,7 +157,7 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
     },
     selectList(name) {
       const list = get().lists.find((l) => l.name === name);
-      set({ selectedList: name, total: list?.total ?? 0, lastQueryMs: null });
+      set({ selectedList: name, total: list?.total ?? 0, lastQueryMs: null, openSubscriber: null });
       if (name) resetTable();
     },
     setStatusFilter(statusFilter) {
@@ -132,6 +167,14 @@ export const createListsSlice: StateCreator<Store, [], [], ListsSlice> = (set, g
     setSearch(search) {
       set({ search });
       resetTable();
+    },
+    setSort(col) {
+      const { sort, desc } = get();
+      set({ sort: col, desc: sort === col ? !desc : false });
+      resetTable();
+    },
+    showSubscriber(id) {
+      set({ openSubscriber: id });
     },
     ensurePages(firstRow, lastRow) {
       if (!get().selectedList) return;

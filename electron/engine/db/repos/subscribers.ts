@@ -4,6 +4,8 @@
  */
 import type { Db } from '../connection';
 import type { SubscriberStatus } from '../../mirror/status';
+import type { SubscriberSort } from '../../api/lists';
+import { toEvent, type EventRow, type RawEvent } from './events';
 
 export interface SubscriberRow {
   id: number;
@@ -77,14 +79,30 @@ export const toSubscriber = (r: RawSubscriber): SubscriberRow => ({
   updatedAt: r.updated_at,
 });
 
+export type { SubscriberSort };
+
+/** The index each sortable column (declared in the contract) is read in, and its full order. */
+const SORT_INDEX: Record<SubscriberSort, { index: string; order: string[] }> = {
+  email: { index: 'subscribers_email', order: ['email_norm'] },
+  name: { index: 'subscribers_name', order: ['name_norm', 'id'] },
+  status: { index: 'subscribers_status', order: ['status', 'id'] },
+  date: { index: 'subscribers_updated', order: ['updated_at', 'id'] },
+};
+
 export interface SubscriberQuery {
   listId: number;
   status?: SubscriberStatus | undefined;
-  /** Prefix of the email address or of "first last" (case-insensitive). */
+  /**
+   * What a person typed: words of the name or address (each matches the start of a word, in any
+   * order: "smi" finds Smith, "garcia" finds García), an address prefix ("ann@ex"), or a domain
+   * ("@example.com", "@exam"). Never an error, whatever it contains: see parseSearch.
+   */
   search?: string | undefined;
+  sort?: SubscriberSort | undefined;
+  desc?: boolean | undefined;
   limit?: number | undefined;
   offset?: number | undefined;
-  /** Keyset paging: rows whose email_norm sorts after this one (faster than offset deep in a list). */
+  /** Keyset paging in address order: rows whose email_norm sorts after this one (address sort only). */
   after?: string | undefined;
 }
 
@@ -92,6 +110,50 @@ export interface SubscriberQuery {
 export function prefixEnd(p: string): string {
   return `${p}\u{10FFFF}`;
 }
+
+/** A search, taken apart (see SubscriberQuery.search). */
+export type ParsedSearch =
+  | { kind: 'none' }
+  /** `@domain`: the address has "@" + this text (addresses have one @, so: the domain starts with it). */
+  | { kind: 'domain'; needle: string }
+  /**
+   * Words: an FTS5 expression over the words index (null when the text has no letter or digit, or has
+   * an @), and an address prefix (null when the text has a space, which no address has).
+   */
+  | { kind: 'words'; match: string | null; listMatch: string | null; emailPrefix: string | null };
+
+/** At most this many words of a search are used (a pasted paragraph must not build a huge query). */
+const MAX_WORDS = 8;
+
+/**
+ * Takes a search apart. The FTS5 expression is built here, never from the text as typed: each word is
+ * a run of letters, digits and marks, double-quoted (inside quotes FTS5 has no operators, and a run
+ * has no quote), so quotes, `*`, `-`, `:`, `^`, parentheses, AND/OR/NOT/NEAR are plain text and can
+ * neither fail a query nor change what it means.
+ */
+export function parseSearch(listId: number, text: string | undefined): ParsedSearch {
+  const q = (text ?? '').trim().toLowerCase();
+  if (!q) return { kind: 'none' };
+  if (q.startsWith('@')) return { kind: 'domain', needle: q.replace(/\s+/gu, '') };
+  const words = (q.match(/[\p{L}\p{N}\p{M}]+/gu) ?? []).slice(0, MAX_WORDS);
+  const match =
+    words.length && !q.includes('@') ? `words : (${words.map((w) => `"${w}" *`).join(' AND ')})` : null;
+  // Restricted to the list inside the index, for counting without reading the table. Only counts use
+  // it: intersecting with the list's own entry (every member) costs more than the table's list filter
+  // does when rows are read anyway.
+  const listMatch = match && `${match} AND list : "${listId}"`;
+  // A text that is one word needs no address range: an address starting with it has a first word
+  // starting with it, which the words index already finds.
+  const oneWord = /^[\p{L}\p{N}\p{M}]+$/u.test(q);
+  return { kind: 'words', match, listMatch, emailPrefix: oneWord || /\s/u.test(q) ? null : q };
+}
+
+/**
+ * Above this many matches a page is read by walking the sort column's index and keeping the rows that
+ * match (the first page of "Smith" in a million is found within a few thousand rows); at or below it,
+ * the matches are read by id and sorted (a rare name is found without walking the list).
+ */
+const WALK_ABOVE = 2000;
 
 export class SubscribersRepo {
   constructor(private readonly db: Db) {}
@@ -108,46 +170,133 @@ export class SubscribersRepo {
     return r && toSubscriber(r);
   }
 
-  /**
-   * One page, ordered by address. A search is two index range scans (email prefix, name prefix)
-   * merged: fast at any list size. See test/unit/db/queryPlans.test.ts.
-   */
+  /** One page, in the chosen column's order (address by default). See test/unit/db/queryPlans.test.ts. */
   query(q: SubscriberQuery): SubscriberRow[] {
-    const { sql, args } = this.buildQuery(q, 'SELECT *');
-    return (
-      this.db
-        .prepare(`${sql} ORDER BY email_norm LIMIT ? OFFSET ?`)
-        .all(...args, q.limit ?? 100, q.offset ?? 0) as RawSubscriber[]
-    ).map(toSubscriber);
+    const { sql, args } = this.pageSql(q);
+    return (this.db.prepare(sql).all(...args) as RawSubscriber[]).map(toSubscriber);
   }
 
+  /** How many rows match (without the page's limit, offset or keyset position). */
   count(q: SubscriberQuery): number {
-    const { sql, args } = this.buildQuery(q, 'SELECT count(*) AS n');
-    const inner = q.search
-      ? `SELECT count(*) AS n FROM (${sql.replace('SELECT count(*) AS n', 'SELECT id')})`
-      : sql;
-    return (this.db.prepare(inner).get(...args) as { n: number }).n;
+    const { sql, args } = this.countSql(q);
+    return (this.db.prepare(sql).get(...args) as { n: number }).n;
   }
 
-  buildQuery(q: SubscriberQuery, select: string): { sql: string; args: (string | number)[] } {
-    const base: string[] = ['list_id = ?'];
+  /** The filters every query shares: list, status, keyset position. */
+  private base(q: SubscriberQuery, withAfter: boolean): { where: string[]; args: (string | number)[] } {
+    const where = ['list_id = ?'];
     const args: (string | number)[] = [q.listId];
     if (q.status) {
-      base.push('status = ?');
+      where.push('status = ?');
       args.push(q.status);
     }
-    if (q.after !== undefined) {
-      base.push('email_norm > ?');
+    if (withAfter && q.after !== undefined) {
+      where.push('email_norm > ?');
       args.push(q.after);
     }
-    const search = q.search?.trim().toLowerCase();
-    if (!search) return { sql: `${select} FROM subscribers WHERE ${base.join(' AND ')}`, args };
-    const where = base.join(' AND ');
-    const sql =
-      `${select} FROM subscribers WHERE id IN (` +
-      `SELECT id FROM subscribers WHERE ${where} AND email_norm >= ? AND email_norm < ? ` +
-      `UNION SELECT id FROM subscribers WHERE ${where} AND name_norm >= ? AND name_norm < ?)`;
-    return { sql, args: [...args, search, prefixEnd(search), ...args, search, prefixEnd(search)] };
+    return { where, args };
+  }
+
+  /** The ids of a word search's matches: the words index, and the address prefix. */
+  private matchSet(
+    listId: number,
+    s: { match: string | null; emailPrefix: string | null },
+  ): { sql: string; args: (string | number)[] } {
+    const parts: string[] = [];
+    const args: (string | number)[] = [];
+    if (s.match) {
+      parts.push('SELECT rowid FROM subscriber_search WHERE subscriber_search MATCH ?');
+      args.push(s.match);
+    }
+    if (s.emailPrefix) {
+      parts.push('SELECT id FROM subscribers WHERE list_id = ? AND email_norm >= ? AND email_norm < ?');
+      args.push(listId, s.emailPrefix, prefixEnd(s.emailPrefix));
+    }
+    return { sql: parts.join(' UNION '), args };
+  }
+
+  /**
+   * How many rows a word search matches at most (every list, any status): cheap, to choose a plan
+   * with. An upper bound is enough: it only decides between walking an index and sorting matches.
+   */
+  private estimate(listId: number, s: { match: string | null; emailPrefix: string | null }): number {
+    let n = 0;
+    if (s.match)
+      n += (
+        this.db
+          .prepare('SELECT count(*) AS n FROM subscriber_search WHERE subscriber_search MATCH ?')
+          .get(s.match) as { n: number }
+      ).n;
+    if (s.emailPrefix && n <= WALK_ABOVE)
+      n += (
+        this.db
+          .prepare(
+            `SELECT count(*) AS n FROM (SELECT 1 FROM subscribers WHERE list_id = ? AND email_norm >= ? AND email_norm < ? LIMIT ${WALK_ABOVE + 1})`,
+          )
+          .get(listId, s.emailPrefix, prefixEnd(s.emailPrefix)) as { n: number }
+      ).n;
+    return n;
+  }
+
+  /** The page query (exported for the query-plan tests). */
+  pageSql(q: SubscriberQuery): { sql: string; args: (string | number)[] } {
+    const sort = SORT_INDEX[q.sort ?? 'email'];
+    const dir = q.desc ? ' DESC' : '';
+    const orderBy = `ORDER BY ${sort.order.map((c) => c + dir).join(', ')} LIMIT ? OFFSET ?`;
+    const paging = [q.limit ?? 100, q.offset ?? 0];
+    const { where, args } = this.base(q, true);
+    const s = parseSearch(q.listId, q.search);
+    if (s.kind === 'none')
+      return {
+        sql: `SELECT * FROM subscribers WHERE ${where.join(' AND ')} ${orderBy}`,
+        args: [...args, ...paging],
+      };
+    if (s.kind === 'domain')
+      // Walk the sort column's index and keep addresses with "@domain…": in address order the index
+      // holds the address, so no row is read until it matches.
+      return {
+        sql: `SELECT * FROM subscribers INDEXED BY ${sort.index} WHERE ${where.join(' AND ')} AND instr(email_norm, ?) > 0 ${orderBy}`,
+        args: [...args, s.needle, ...paging],
+      };
+    if (!s.match && !s.emailPrefix)
+      return { sql: `SELECT * FROM subscribers WHERE 0 ${orderBy}`, args: paging };
+    const set = this.matchSet(q.listId, s);
+    if (this.estimate(q.listId, s) > WALK_ABOVE)
+      return {
+        sql: `SELECT * FROM subscribers INDEXED BY ${sort.index} WHERE ${where.join(' AND ')} AND id IN (${set.sql}) ${orderBy}`,
+        args: [...args, ...set.args, ...paging],
+      };
+    // Few matches: read them by id (the unary + keeps SQLite from walking the list's index instead).
+    return {
+      sql: `SELECT * FROM subscribers WHERE id IN (${set.sql}) AND ${where.map((w) => `+${w}`).join(' AND ')} ${orderBy}`,
+      args: [...set.args, ...args, ...paging],
+    };
+  }
+
+  /** The count query (exported for the query-plan tests). */
+  countSql(q: SubscriberQuery): { sql: string; args: (string | number)[] } {
+    const { where, args } = this.base(q, false);
+    const s = parseSearch(q.listId, q.search);
+    if (s.kind === 'none')
+      return { sql: `SELECT count(*) AS n FROM subscribers WHERE ${where.join(' AND ')}`, args };
+    if (s.kind === 'domain')
+      return {
+        sql: `SELECT count(*) AS n FROM subscribers INDEXED BY ${q.status ? 'subscribers_status' : 'subscribers_email'} WHERE ${where.join(' AND ')} AND instr(email_norm, ?) > 0`,
+        args: [...args, s.needle],
+      };
+    if (!s.match && !s.emailPrefix) return { sql: 'SELECT 0 AS n', args: [] };
+    // The words index knows the list: without a status filter it counts alone, without the table.
+    if (!q.status && !s.emailPrefix)
+      return {
+        sql: 'SELECT count(*) AS n FROM subscriber_search WHERE subscriber_search MATCH ?',
+        args: [s.listMatch!],
+      };
+    const set = this.matchSet(q.listId, { ...s, match: s.listMatch });
+    if (!q.status) return { sql: `SELECT count(*) AS n FROM (${set.sql})`, args: set.args };
+    return {
+      sql: `SELECT count(*) AS n FROM subscribers WHERE id IN (${set.sql}) AND ${where.map((w) => `+${w}`).join(' AND ')}`,
+      args: [...set.args, ...args],
+    };
   }
 
   /** Every row of a list in address order, without holding them all (export, backups). */
@@ -167,6 +316,18 @@ export class SubscribersRepo {
     ).map((r) => r.k);
   }
 
+  /** Unsubscribes one membership. False when it was not subscribed or pending (nothing to do). */
+  unsubscribe(id: number, reason: string, now: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE subscribers SET status = 'unsubscribed', status_reason = ?, status_changed_at = ?, updated_at = ?
+           WHERE id = ? AND status IN ('subscribed', 'pending')`,
+        )
+        .run(reason, now, now, id).changes > 0
+    );
+  }
+
   setStatus(id: number, status: SubscriberStatus, reason: string | null, now: string): void {
     this.db
       .prepare(
@@ -174,4 +335,54 @@ export class SubscribersRepo {
       )
       .run(status, reason, now, now, id);
   }
+
+  /**
+   * Events about one list membership, newest first: those naming its id (unsubscribes, a bounce's
+   * "previous" statuses) and those naming its address (bounces, complaints, suppressions). The events
+   * table is the timeline of actions, not of messages, so reading it through is bounded.
+   */
+  events(subscriberId: number, emailNorm: string, limit = 100): EventRow[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT * FROM events
+           WHERE json_extract(data, '$.subscriberId') = ?
+              OR lower(json_extract(data, '$.email')) = ?
+              OR EXISTS (SELECT 1 FROM json_each(events.data, '$.emails') e WHERE lower(e.value) = ?)
+              OR EXISTS (SELECT 1 FROM json_each(events.data, '$.previous') p
+                         WHERE json_extract(p.value, '$.subscriberId') = ?)
+           ORDER BY at DESC, id DESC LIMIT ?`,
+        )
+        .all(subscriberId, emailNorm, emailNorm, subscriberId, limit) as RawEvent[]
+    ).map(toEvent);
+  }
+
+  /** What a subscriber was sent, newest first, with the campaign's and the provider's names. */
+  deliveries(subscriberId: number, limit = 200): SubscriberDelivery[] {
+    return this.db
+      .prepare(
+        `SELECT d.id, d.campaign_id AS campaignId, c.name AS campaignName, c.subject, d.state,
+                p.name AS providerName, d.attempts, d.sent_at AS sentAt, d.updated_at AS updatedAt,
+                d.smtp_code AS smtpCode, d.smtp_reply AS smtpReply, d.error_class AS errorClass
+         FROM deliveries d JOIN campaigns c ON c.id = d.campaign_id
+         LEFT JOIN providers p ON p.id = d.provider_id
+         WHERE d.subscriber_id = ? ORDER BY coalesce(d.sent_at, d.updated_at) DESC, d.id DESC LIMIT ?`,
+      )
+      .all(subscriberId, limit) as SubscriberDelivery[];
+  }
+}
+
+export interface SubscriberDelivery {
+  id: number;
+  campaignId: number;
+  campaignName: string;
+  subject: string;
+  state: 'queued' | 'claimed' | 'sent' | 'failed_temp' | 'failed_perm' | 'skipped';
+  providerName: string | null;
+  attempts: number;
+  sentAt: string | null;
+  updatedAt: string;
+  smtpCode: number | null;
+  smtpReply: string | null;
+  errorClass: string | null;
 }
