@@ -9,6 +9,7 @@ import { migration0003 } from './0003_esp';
 import { migration0004 } from './0004_continuity';
 import { migration0005 } from './0005_installation';
 import { migration0006 } from './0006_custody';
+import { migration0014 } from './0014_audiences';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -18,6 +19,7 @@ export const migrations: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0014,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;
