@@ -83,6 +83,51 @@ export class CampaignAudienceRepo {
     };
   }
 
+  /**
+   * The people of lists `include` minus anyone in lists `exclude` (rows archived — no longer in that
+   * list at the ESP — count in neither). One row per address: a subscribed row first, then the order of
+   * `include`. Returns the ids and how many addresses the exclusion removed.
+   */
+  matchLists(include: number[], exclude: number[]): { ids: number[]; excluded: number } {
+    if (!include.length) return { ids: [], excluded: 0 };
+    const inc = include.map(() => '?').join(',');
+    const rows = this.db
+      .prepare(
+        `SELECT id, list_id, email_norm, status FROM subscribers WHERE list_id IN (${inc}) AND status != 'archived'`,
+      )
+      .all(...include) as { id: number; list_id: number; email_norm: string; status: string }[];
+    const out = new Set<string>();
+    if (exclude.length) {
+      const ex = this.db
+        .prepare(
+          `SELECT DISTINCT email_norm FROM subscribers WHERE list_id IN (${exclude.map(() => '?').join(',')}) AND status != 'archived'`,
+        )
+        .all(...exclude) as { email_norm: string }[];
+      for (const r of ex) out.add(r.email_norm);
+    }
+    const rank = new Map(include.map((l, i) => [l, i]));
+    const key = (r: { list_id: number; status: string; id: number }) =>
+      [r.status === 'subscribed' ? 0 : 1, rank.get(r.list_id)!, r.id] as const;
+    const best = new Map<string, { id: number; list_id: number; status: string }>();
+    const excluded = new Set<string>();
+    for (const r of rows) {
+      if (out.has(r.email_norm)) {
+        excluded.add(r.email_norm);
+        continue;
+      }
+      const prev = best.get(r.email_norm);
+      if (!prev) {
+        best.set(r.email_norm, r);
+        continue;
+      }
+      const a = key(r);
+      const b = key(prev);
+      if (a[0] < b[0] || (a[0] === b[0] && (a[1] < b[1] || (a[1] === b[1] && a[2] < b[2]))))
+        best.set(r.email_norm, r);
+    }
+    return { ids: [...best.values()].map((r) => r.id).sort((a, b) => a - b), excluded: excluded.size };
+  }
+
   /** Replaces a campaign's audience (inside the caller's transaction). */
   replace(a: Omit<AudienceRow, 'members'>, subscriberIds: number[]): void {
     this.db.prepare(`DELETE FROM campaign_audience WHERE campaign_id = ?`).run(a.campaignId);

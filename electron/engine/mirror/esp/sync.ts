@@ -759,7 +759,7 @@ class ProviderSync {
    * of the ESP's API and mirrored (campaign_audience), or recorded as not enumerable and reported now,
    * before any outage. A campaign Understudy holds keeps the audience it was taken over with.
    */
-  private async audiences(cs: EspCampaign[], out: SyncAudiences): Promise<void> {
+  private async audiences(cs: EspCampaign[], out: SyncAudiences, given?: EspAudience): Promise<void> {
     const { campaigns, sync } = this.repos;
     const audience = audienceRepo(this.engine.db);
     for (const c of cs) {
@@ -770,14 +770,16 @@ class ProviderSync {
         if (audience.get(row.id)) sync.transaction(() => audience.clear(row.id));
         continue;
       }
-      const a: EspAudience = this.connector.campaignAudience
-        ? await this.connector.campaignAudience(c, { signal: this.opts.signal })
-        : {
-            status: 'unresolvable',
-            target: 'a segment',
-            reason: `${this.connector.label}'s API does not say who this campaign's segment holds`,
-            next: `Aim the campaign at a whole list in ${this.connector.label}, or keep it for ${this.connector.label} to send when it is back.`,
-          };
+      const a: EspAudience = given
+        ? given
+        : this.connector.campaignAudience
+          ? await this.connector.campaignAudience(c, { signal: this.opts.signal })
+          : {
+              status: 'unresolvable',
+              target: 'a segment',
+              reason: `${this.connector.label}'s API does not say who this campaign's segment holds`,
+              next: `Aim the campaign at a whole list in ${this.connector.label}, or keep it for ${this.connector.label} to send when it is back.`,
+            };
       const now = this.engine.now();
       const name = c.name || c.subject;
       if (a.status === 'unresolvable') {
@@ -813,6 +815,38 @@ class ProviderSync {
             campaignId: row.id,
             data: { espCampaignId: c.espCampaignId, target: a.target, reason: a.reason, next: a.next },
           });
+        continue;
+      }
+      if (a.status === 'mirrored') {
+        const local = (id: string) => sync.listByEspId(this.provider.id, id)?.id;
+        const missing = [...a.include, ...a.exclude].filter((id) => local(id) === undefined);
+        if (missing.length) {
+          // A list or segment the ESP did not return (deleted there, or not readable): never guess.
+          const reason = `${this.connector.label} did not return ${missing.map((m) => `"${m}"`).join(', ')}, which the campaign is aimed at or excludes`;
+          const next = `Check the campaign's recipients in ${this.connector.label} (a deleted list or segment?), then sync again.`;
+          await this.audiences([{ ...c }], out, { status: 'unresolvable', target: a.target, reason, next });
+          continue;
+        }
+        sync.transaction(() => {
+          const { ids, excluded } = audience.matchLists(
+            a.include.map((id) => local(id)!),
+            a.exclude.map((id) => local(id)!),
+          );
+          audience.replace(
+            {
+              campaignId: row.id,
+              state: 'resolved',
+              unmatched: 0,
+              excluded,
+              target: a.target,
+              reason: null,
+              next: null,
+              resolvedAt: now,
+            },
+            ids,
+          );
+        });
+        out.resolved++;
         continue;
       }
       // The people are looked up in the target's lists (the campaign's own list first), else in every

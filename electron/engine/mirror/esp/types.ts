@@ -148,6 +148,13 @@ export type EspAudience =
       /** ESP list ids the people are looked up in, in order (empty: every list of the connection). */
       espListIds: string[];
     }
+  /**
+   * The target is a combination of lists/segments this connector mirrors as lists (their members were
+   * read from the API earlier in the same sync): the people of `include` minus those of `exclude`, by
+   * ESP list id. Used where the API lists members only through the mirror's own paging (SendGrid's
+   * export jobs, Klaviyo's segment profiles).
+   */
+  | { status: 'mirrored'; target: string; include: string[]; exclude: string[] }
   | {
       status: 'unresolvable';
       target: string;
