@@ -138,6 +138,18 @@ describe('Mailchimp campaigns aimed at a segment or tag', () => {
     expect(engine.repos.deliveries.counts(id).total).toBe(0);
   });
 
+  it('enqueues the audience through the primary keys (no scan of the list)', () => {
+    const plan = engine.db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT s.id FROM campaign_audience a JOIN subscribers s ON s.id = a.subscriber_id
+         WHERE a.campaign_id = ? AND s.status = 'subscribed' ORDER BY s.id`,
+      )
+      .all(1) as { detail: string }[];
+    const text = plan.map((p) => p.detail).join('\n');
+    expect(text).toMatch(/SEARCH a USING PRIMARY KEY \(campaign_id=\?\)/);
+    expect(text).toMatch(/SEARCH s USING INTEGER PRIMARY KEY/);
+  });
+
   it('refreshes the audience at each sync', async () => {
     await syncEsp(engine);
     const id = campaignId(engine, 'C1');
