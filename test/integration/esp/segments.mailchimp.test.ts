@@ -92,6 +92,8 @@ describe('Mailchimp campaigns aimed at a segment or tag', () => {
 
     const srv = await backup(engine, dir);
     unsubscribeAndSuppress(engine, 'user2@example.com', 'user3@example.com');
+    // A dry run counts the audience, not the whole list of 30.
+    expect(await runCampaign(engine, id, { dryRun: true })).toMatchObject({ sent: 3, suppressed: 1 });
     expect(await sendThroughBackup(engine, srv, id)).toEqual([
       'user1@example.com',
       'user4@example.com',

@@ -947,11 +947,18 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
     const s = new ProviderSync(engine, provider, connector, opts);
     try {
       const summary = { ...(await s.run()), pushedBack };
+      const audiences = summary.campaigns.audiences;
       engine.record({
         type: 'esp.synced',
-        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.`,
+        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.${audiences.unresolvable.length ? ` ${audiences.unresolvable.length} of them cannot be sent through a backup (their audience cannot be listed).` : ''}`,
         providerId: provider.id,
-        data: { mode: summary.mode, pages: summary.pages, keptLocal: summary.members.keptLocal },
+        data: {
+          mode: summary.mode,
+          pages: summary.pages,
+          keptLocal: summary.members.keptLocal,
+          audiencesResolved: audiences.resolved,
+          audiencesUnresolvable: audiences.unresolvable.map((u) => u.espCampaignId),
+        },
       });
       out.push(summary);
     } catch (e) {
