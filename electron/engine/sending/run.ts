@@ -912,7 +912,7 @@ function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
           safe: 'Nothing was sent: sending it to the whole list could reach people it was not meant for.',
           next:
             a?.next ??
-            'Sync the ESP connection (`understudy esp sync`) so Understudy learns who the segment holds, then send again.',
+            'Sync the ESP connection (`understudy sync`) so Understudy learns who the segment holds, then send again.',
         },
       );
     const listId = c.listId ?? audienceRepo(engine.db).firstListId(c.id);

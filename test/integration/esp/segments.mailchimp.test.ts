@@ -10,6 +10,10 @@ import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { runCampaign } from '../../../electron/engine/sending';
 import { FakeMailchimp, MAILCHIMP_SPEC, MAILCHIMP_SPEC_OPTIONS } from '../../fakes/mailchimp';
+import { PassThrough } from 'node:stream';
+import { join } from 'node:path';
+import { main } from '../../../electron/cli/main';
+import { tempDir } from '../../helpers/tmp';
 import { attachSpec, espEngine } from './helpers';
 import { audienceOf, backup, campaignId, FAST, sendThroughBackup, unsubscribeAndSuppress } from './audience';
 
@@ -158,5 +162,54 @@ describe('Mailchimp campaigns aimed at a segment or tag', () => {
     fake.segments.get(7)!.emails.push('user9@example.com');
     await syncEsp(engine);
     expect(audienceOf(engine, id)!.members).toBe(6);
+  });
+
+  it('`sync` and `campaigns show` say which campaign a backup cannot send, why and what to do', async () => {
+    const run = async (args: string[]) => {
+      const out = new PassThrough();
+      let stdout = '';
+      out.on('data', (d) => (stdout += d));
+      const env = { ...process.env, UNDERSTUDY_PASSPHRASE: 'correct horse', MC_KEY: fake.key };
+      const code = await main(args, {
+        stdout: out,
+        stderr: new PassThrough(),
+        env,
+        stdin: new PassThrough(),
+      });
+      return { code, stdout };
+    };
+    const db = join(tempDir('understudy-seg-cli-'), 'm.db');
+    const add = [
+      'esp',
+      'add',
+      'mailchimp',
+      '--name',
+      'MC',
+      '--key-env',
+      'MC_KEY',
+      '--base-url',
+      fake.baseUrl,
+    ];
+    expect((await run([...add, '--status-url', fake.baseUrl, '--db', db])).code).toBe(0);
+    const sync = await run(['sync', '--db', db]);
+    expect(sync.code).toBe(0);
+    expect(sync.stdout).toMatch(/audience mirrored for a backup send: 1/);
+    expect(sync.stdout).toMatch(
+      /Understudy cannot send "Lyon" through a backup because .*What to do: In Mailchimp, save/,
+    );
+    const list = (
+      JSON.parse((await run(['campaigns', 'list', '--db', db, '--json'])).stdout) as {
+        campaigns: { id: number; name: string }[];
+      }
+    ).campaigns;
+    const lyon = list.find((c) => c.name === 'Lyon')!;
+    const show = await run(['campaigns', 'show', String(lyon.id), '--db', db]);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/audience: Understudy cannot send this through a backup because/);
+    expect(show.stdout).toMatch(/what to do: In Mailchimp, save these conditions as a segment/);
+    const vip = list.find((c) => c.name === 'VIP')!;
+    expect((await run(['campaigns', 'show', String(vip.id), '--db', db])).stdout).toMatch(
+      /audience: Through a backup it goes to the 5 people of the tag "VIP"/,
+    );
   });
 });
