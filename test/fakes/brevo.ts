@@ -32,6 +32,8 @@ export interface BrevoFakeCampaign {
   replyTo: string;
   htmlContent: string;
   lists: number[];
+  exclusionLists?: number[];
+  segments?: number[];
 }
 
 const ZERO_STATS = {
@@ -61,6 +63,8 @@ export class FakeBrevo {
   /** Contacts by lower-cased email, in creation order. */
   readonly contacts = new Map<string, BrevoFakeContact>();
   readonly campaigns = new Map<number, BrevoFakeCampaign>();
+  /** Segments by id: the addresses each holds (Brevo computes them from conditions). */
+  readonly segments = new Map<number, string[]>();
   readonly updates: { email: string; body: unknown }[] = [];
   private nextId = 1;
   private t = 0;
@@ -232,6 +236,24 @@ export class FakeBrevo {
     );
     s.route(
       'GET',
+      '/contacts',
+      guard((req) => {
+        const p = limitOf(req, 1000);
+        if ('status' in p) return p;
+        let cs = [...this.contacts.values()];
+        const segmentId = req.query.get('segmentId');
+        if (segmentId !== null) {
+          const emails = this.segments.get(Number(segmentId));
+          if (!emails) return err(404, 'document_not_found', 'Segment ID does not exist');
+          const set = new Set(emails.map((e) => e.toLowerCase()));
+          cs = cs.filter((c) => set.has(c.email.toLowerCase()));
+        }
+        if ((req.query.get('sort') ?? 'desc') === 'desc') cs.reverse();
+        return { status: 200, body: { contacts: cs.slice(p.offset, p.offset + p.limit), count: cs.length } };
+      }),
+    );
+    s.route(
+      'GET',
       '/contacts/{identifier}',
       guard((req) => {
         const c = this.contacts.get(req.params.identifier!.toLowerCase());
@@ -283,7 +305,11 @@ export class FakeBrevo {
               htmlContent: c.htmlContent,
               createdAt: now,
               modifiedAt: now,
-              recipients: { lists: c.lists, exclusionLists: [] },
+              recipients: {
+                lists: c.lists,
+                exclusionLists: c.exclusionLists ?? [],
+                ...(c.segments ? { segments: c.segments } : {}),
+              },
               statistics: {
                 globalStats: ZERO_STATS,
                 campaignStats: [],
@@ -324,7 +350,11 @@ export class FakeBrevo {
             htmlContent: c.htmlContent,
             createdAt: now,
             modifiedAt: now,
-            recipients: { lists: c.lists, exclusionLists: [] },
+            recipients: {
+              lists: c.lists,
+              exclusionLists: c.exclusionLists ?? [],
+              ...(c.segments ? { segments: c.segments } : {}),
+            },
             statistics: {
               globalStats: { ...ZERO_STATS, sent },
               campaignStats: [],

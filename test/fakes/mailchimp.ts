@@ -81,6 +81,17 @@ export interface McFakeCampaign {
   plain_text: string;
   /** Campaigns Mailchimp refuses to unschedule (e.g. too close to sending). */
   locked?: boolean;
+  /** recipients.segment_opts: a saved segment/tag ({saved_segment_id}) or conditions on the campaign. */
+  segment_opts?: { saved_segment_id?: number; match?: 'any' | 'all'; conditions?: unknown[] };
+}
+
+/** A saved segment (conditions) or a tag (Mailchimp calls a tag a static segment), by member address. */
+export interface McFakeSegment {
+  id: number;
+  list_id: string;
+  name: string;
+  type: 'saved' | 'static';
+  emails: string[];
 }
 
 export const md5 = (email: string) => createHash('md5').update(email.trim().toLowerCase()).digest('hex');
@@ -229,6 +240,7 @@ export class FakeMailchimp {
   readonly server: FakeServer;
   readonly lists = new Map<string, McFakeList>();
   readonly campaigns = new Map<string, McFakeCampaign>();
+  readonly segments = new Map<number, McFakeSegment>();
   key = 'abcdef0123456789abcdef0123456789-us6';
   revoked = false;
   accountTimezone = 'Europe/Paris';
@@ -542,6 +554,58 @@ export class FakeMailchimp {
         return { status: 204 };
       }),
     );
+    const segment = (req: FakeRequest) => {
+      const g = this.segments.get(Number(req.params.segment_id));
+      return g && g.list_id === req.params.list_id ? g : undefined;
+    };
+    s.route(
+      'GET',
+      '/lists/{list_id}/segments/{segment_id}',
+      guard((req) => {
+        const g = segment(req);
+        if (!g) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        return {
+          status: 200,
+          body: { id: g.id, name: g.name, type: g.type, member_count: g.emails.length, list_id: g.list_id },
+        };
+      }),
+    );
+    s.route(
+      'GET',
+      '/lists/{list_id}/segments/{segment_id}/members',
+      guard((req) => {
+        const g = segment(req);
+        const l = this.lists.get(req.params.list_id!);
+        if (!g || !l) return problem(404, 'Resource Not Found', 'The requested resource could not be found.');
+        // Like Mailchimp: only subscribed members unless include_unsubscribed/include_cleaned say otherwise.
+        const ms = g.emails
+          .map((e) => l.members.get(md5(e)))
+          .filter((m): m is McFakeMember => m !== undefined)
+          .filter(
+            (m) =>
+              m.status === 'subscribed' ||
+              (m.status === 'unsubscribed' && req.query.get('include_unsubscribed') === 'true') ||
+              (m.status === 'cleaned' && req.query.get('include_cleaned') === 'true'),
+          );
+        const p = this.page(ms, req);
+        if ('status' in p) return p;
+        return {
+          status: 200,
+          body: {
+            members: p.slice.map((m) => ({
+              id: m.id,
+              email_address: m.email_address,
+              unique_email_id: m.unique_email_id,
+              status: m.status,
+              merge_fields: m.merge_fields,
+              list_id: m.list_id,
+              last_changed: m.last_changed,
+            })),
+            total_items: p.total,
+          },
+        };
+      }),
+    );
     s.route(
       'GET',
       '/campaigns',
@@ -559,7 +623,11 @@ export class FakeMailchimp {
               type: 'regular',
               status: c.status,
               send_time: c.send_time,
-              recipients: { list_id: c.list_id, list_name: this.lists.get(c.list_id)?.name ?? '' },
+              recipients: {
+                list_id: c.list_id,
+                list_name: this.lists.get(c.list_id)?.name ?? '',
+                ...(c.segment_opts ? { segment_opts: c.segment_opts } : {}),
+              },
               settings: {
                 subject_line: c.subject_line,
                 title: c.title,
@@ -586,7 +654,11 @@ export class FakeMailchimp {
             status: c.status,
             send_time: c.send_time,
             emails_sent: c.status === 'sent' ? (this.lists.get(c.list_id)?.members.size ?? 0) : 0,
-            recipients: { list_id: c.list_id, list_name: this.lists.get(c.list_id)?.name ?? '' },
+            recipients: {
+              list_id: c.list_id,
+              list_name: this.lists.get(c.list_id)?.name ?? '',
+              ...(c.segment_opts ? { segment_opts: c.segment_opts } : {}),
+            },
             settings: {
               subject_line: c.subject_line,
               title: c.title,

@@ -170,6 +170,15 @@ const ROUTES: Route[] = [
   },
   {
     method: 'GET',
+    path: /^\/api\/segments\/[^/]+\/subscribers$/,
+    query: ['filter[status]', 'limit', 'cursor'],
+    responses: {
+      200: z.object({ data: z.array(subscriber), links: cursorLinks, meta: cursorMeta }),
+      ...errs,
+    },
+  },
+  {
+    method: 'GET',
     path: /^\/api\/subscribers\/[^/]+$/,
     responses: { 200: z.object({ data: subscriber }), ...errs },
   },
@@ -284,6 +293,10 @@ export interface MlCampaign {
   delivery_schedule: 'instant' | 'scheduled' | 'timezone_based' | 'smart_sending' | null;
   scheduled_for: string | null;
   groups: string[];
+  /** Segments the campaign targets (`in_any segments` rule). */
+  segments?: string[];
+  /** Extra filter rules (conditions the fake cannot evaluate, e.g. on a field). */
+  rules?: { operator: string; args: [string, string[]] }[];
   subject: string;
   from: string;
   from_name: string;
@@ -308,6 +321,8 @@ export class MailerLiteFake extends FakeHarness {
     { id: '4', name: 'Country', key: 'country', type: 'text' as const },
   ];
   readonly campaigns = new Map<string, MlCampaign>();
+  /** Segments by id: their name and the ids of the subscribers each holds. */
+  readonly segments = new Map<string, { name: string; subscriberIds: Set<string> }>();
   /** Seconds sent in Retry-After with a 429. */
   retryAfterSeconds: number | null = null;
 
@@ -407,10 +422,13 @@ export class MailerLiteFake extends FakeHarness {
         : { status: 404, raw: 'Not found' };
     }
     const groupPath = path.match(/^\/api\/groups\/([^/]+)\/subscribers$/);
-    if (method === 'GET' && (path === '/api/subscribers' || groupPath)) {
+    const segmentPath = path.match(/^\/api\/segments\/([^/]+)\/subscribers$/);
+    if (method === 'GET' && (path === '/api/subscribers' || groupPath || segmentPath)) {
       const groupId = groupPath?.[1];
       if (groupId !== undefined && !this.groups.has(groupId))
         return { status: 404, body: { message: 'Resource not found.' } };
+      const segment = segmentPath ? this.segments.get(segmentPath[1]!) : undefined;
+      if (segmentPath && !segment) return { status: 404, body: { message: 'Resource not found.' } };
       const status = q.get('filter[status]') ?? 'active';
       if (!ML_STATUSES.includes(status as MlStatus))
         return invalid('filter.status', 'The selected filter.status is invalid.');
@@ -418,9 +436,14 @@ export class MailerLiteFake extends FakeHarness {
       if (!Number.isInteger(limit) || limit < 0 || limit > 1000)
         return invalid('limit', 'The limit must be between 0 and 1000.');
       const rows = [...this.subscribers.values()]
-        .filter((s) => s.status === status && (groupId === undefined || s.groups.has(groupId)))
+        .filter(
+          (s) =>
+            s.status === status &&
+            (groupId === undefined || s.groups.has(groupId)) &&
+            (segment === undefined || segment.subscriberIds.has(s.id)),
+        )
         .sort((a, b) => cmpId(a.id, b.id));
-      if (limit === 0 && groupId === undefined)
+      if (limit === 0 && groupId === undefined && segment === undefined)
         return { status: 200, body: { total: this.subscribers.size } };
       let start = 0;
       const cursor = q.get('cursor');
@@ -571,7 +594,11 @@ export class MailerLiteFake extends FakeHarness {
       status: c.status,
       missing_data: [],
       settings: { track_opens: true, use_google_analytics: false, ecommerce_tracking: false },
-      filter: c.groups.length ? [[{ operator: 'in_any', args: ['groups', c.groups] }]] : [],
+      filter: ((rules) => (rules.length ? [rules] : []))([
+        ...(c.groups.length ? [{ operator: 'in_any', args: ['groups', c.groups] }] : []),
+        ...(c.segments?.length ? [{ operator: 'in_any', args: ['segments', c.segments] }] : []),
+        ...(c.rules ?? []),
+      ]),
       filter_for_humans: c.groups.length ? [[`In any group: ${groupNames.join(', ')}`]] : [],
       delivery_schedule: c.delivery_schedule,
       language_id: '4',

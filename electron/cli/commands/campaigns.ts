@@ -139,6 +139,12 @@ export function registerCampaigns(program: Command, io: Io): void {
             : []),
           `if its ESP or provider is down at its send time: ${describePolicy(policyInForce(engine, engine.repos.campaigns.byId(c.id)?.outagePolicy))}`,
           ...(c.custody ? [`at ${c.custody.esp}: ${c.custody.sentence}`] : []),
+          ...(c.audience
+            ? [
+                `audience: ${c.audience.sentence}`,
+                ...(c.audience.next ? [`what to do: ${c.audience.next}`] : []),
+              ]
+            : []),
           ...(c.review.length ? ['review before it is sent:', ...c.review.map((w) => `  - ${w}`)] : []),
           ...(c.failures.length
             ? [

@@ -33,6 +33,15 @@ function human(s: SyncSummary): string {
     `  members: ${m.added} added, ${m.updated} updated, ${m.unchanged} unchanged${m.archived ? `, ${m.archived} archived (gone at the ESP)` : ''}${m.keptLocal ? `, ${m.keptLocal} local unsubscribes/bounces kept (to push back)` : ''}${m.invalid ? `, ${m.invalid} invalid addresses skipped` : ''}${by ? ` — seen: ${by}` : ''}`,
     `  scheduled campaigns: ${s.campaigns.total} (${s.campaigns.added} new, ${s.campaigns.updated} changed${s.campaigns.gone ? `, ${s.campaigns.gone} no longer scheduled there` : ''})`,
     ...s.campaigns.scheduled.map((c) => `    "${c.name}" sends ${whenText(c.scheduledAt, c.timeZone)}`),
+    ...(s.campaigns.audiences.resolved
+      ? [
+          `  aimed at a segment, tag or group, audience mirrored for a backup send: ${s.campaigns.audiences.resolved}`,
+        ]
+      : []),
+    ...s.campaigns.audiences.unresolvable.map(
+      (u) =>
+        `  Understudy cannot send "${u.name}" through a backup because ${u.reason}. What to do: ${u.next}`,
+    ),
   ].join('\n');
 }
 

@@ -4,6 +4,7 @@
  * travels on the `sync.progress` event channel.
  */
 import { z } from 'zod';
+import { SyncAudiencesSchema } from './audience';
 import { call } from './define';
 
 export const EspKindSchema = z.enum(['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo']);
@@ -95,6 +96,8 @@ export const SyncSummarySchema = z.object({
         timeZone: z.string().nullable(),
       }),
     ),
+    /** Campaigns aimed at a segment, tag or group: resolved, or reported as not enumerable. */
+    audiences: SyncAudiencesSchema.default({ resolved: 0, unresolvable: [] }),
   }),
   resumed: z.boolean(),
   pushedBack: z.number().int(),

@@ -3,6 +3,7 @@
  * declared here and spread into `contract` (contract.ts); handlers live in handlers/sending.ts.
  */
 import { z } from 'zod';
+import { AudienceViewSchema } from './audience';
 import { call } from './define';
 import { CustodyViewSchema } from './custody';
 
@@ -182,6 +183,11 @@ export const CampaignDetailSchema = CampaignSchema.extend({
    * happens at the ESP if it is sent here. Null for a campaign made in Understudy.
    */
   custody: CustodyViewSchema.nullable().default(null),
+  /**
+   * A campaign aimed at a segment, tag or group at its ESP: who a backup would send it to, or why it
+   * cannot. Null for a campaign to a whole list.
+   */
+  audience: AudienceViewSchema.nullable().default(null),
   run: z
     .object({
       id: z.number().int(),

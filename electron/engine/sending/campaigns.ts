@@ -3,6 +3,7 @@
  * sending, list and show with delivery counts. Sending is run.ts; pausing and the rest control.ts.
  */
 import { custodySentence } from '../mirror/esp/custody';
+import { audienceView } from '../mirror/esp/audience';
 import type { Engine } from '../engine';
 import { DateTime, IANAZone } from 'luxon';
 import { isUnderstudyError, parseInput, quoteInput, userError } from '../errors';
@@ -221,6 +222,7 @@ export function getCampaign(engine: Engine, id: number): CampaignDetail {
     review: reviewOf(engine, c),
     byProvider: engine.repos.deliveries.sentByProvider(id),
     custody: custodySentence(engine, id),
+    audience: audienceView(engine, c),
     run: run
       ? {
           id: run.id,

@@ -57,6 +57,7 @@ import { MassRejectionGuard, type MassRejectTrip } from './massReject';
 import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custody';
 import type { ObligationRow } from '../db/repos/obligations';
 import { randomBytes } from 'node:crypto';
+import { audienceRepo } from '../db/repos/campaignAudience';
 
 export interface RunOptions {
   /** Send only through this provider (no failover). */
@@ -129,8 +130,8 @@ export async function runCampaign(
       safe: 'Nothing was sent again.',
       next: `To resend only to the recipients that failed, run \`understudy retry-failed ${campaignId}\`.`,
     });
-  requireWholeList(campaign);
-  const list = engine.repos.lists.byId(campaign.listId!)!;
+  const target = sendTarget(engine, campaign);
+  const list = engine.repos.lists.byId(target.listId)!;
   const settings = requireSendingSettings(engine, campaign.fromEmail);
 
   // The chain: one provider with --via, else every enabled SMTP provider.
@@ -218,7 +219,11 @@ export async function runCampaign(
       );
       return takeCustody(engine, campaignId, 'send');
     })();
-    if (firstStart || engine.repos.deliveries.enqueuePending(campaignId))
+    const mid = (c: number, s: number) =>
+      messageIdFor(c, s, settings.messageIdDomain, settings.messageIdScope);
+    if ((firstStart || engine.repos.deliveries.enqueuePending(campaignId)) && target.audience)
+      enqueued = engine.repos.deliveries.enqueueAudience(campaignId, mid, engine.now());
+    else if (firstStart || engine.repos.deliveries.enqueuePending(campaignId))
       enqueued = engine.repos.deliveries.enqueue(
         campaignId,
         list.id,
@@ -912,26 +917,49 @@ async function loop(
   return { state, resent };
 }
 
+/** Who a campaign goes to: its whole list, or the audience of its segment/tag/group mirrored at sync. */
+interface SendTarget {
+  listId: number;
+  audience: boolean;
+}
+
 /**
- * The outbox sends to a whole list. A campaign that targets a segment, tags or groups (mirrored from an
- * ESP) is refused rather than sent to everyone on the list.
+ * The outbox sends to a whole list, or — for a campaign aimed at a segment, tags or groups at its ESP —
+ * to exactly the audience the last sync resolved (campaign_audience). A target the ESP's API could not
+ * enumerate, or not resolved yet, is refused rather than sent to everyone on the list.
  */
-function requireWholeList(c: CampaignRow): void {
-  if (c.segment !== null && c.segment !== undefined)
-    throw userError(
-      `Campaign ${c.id} targets a segment of its audience, which the backup sender cannot select yet.`,
-      {
-        code: 'segment_unsupported',
-        safe: 'Nothing was sent: sending it to the whole list could reach people it was not meant for.',
-        next: 'Send it from the ESP when it is back, or create a local campaign (`understudy campaigns add`) for a list holding exactly its recipients.',
-      },
-    );
+function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
+  if (c.segment !== null && c.segment !== undefined) {
+    const a = audienceRepo(engine.db).get(c.id);
+    if (!a || a.state !== 'resolved')
+      throw userError(
+        a
+          ? `Understudy cannot send campaign ${c.id} through a backup because ${a.reason ?? 'its ESP cannot list who it targets'}.`
+          : `Campaign ${c.id} targets a segment of its audience that has not been resolved yet.`,
+        {
+          code: 'segment_unsupported',
+          safe: 'Nothing was sent: sending it to the whole list could reach people it was not meant for.',
+          next:
+            a?.next ??
+            'Sync the ESP connection (`understudy sync`) so Understudy learns who the segment holds, then send again.',
+        },
+      );
+    const listId = c.listId ?? audienceRepo(engine.db).firstListId(c.id);
+    if (listId === null)
+      throw userError(`Campaign ${c.id} targets a segment that holds nobody Understudy can mail.`, {
+        code: 'audience_empty',
+        safe: 'Nothing was sent.',
+        next: 'Check the segment at the ESP, sync again, and send once it holds subscribed people.',
+      });
+    return { listId, audience: true };
+  }
   if (c.listId === null)
     throw userError(`Campaign ${c.id} has no list to send to.`, {
       code: 'no_list',
       safe: 'Nothing was sent.',
       next: 'Create a local campaign for a list with `understudy campaigns add --list NAME ...`.',
     });
+  return { listId: c.listId, audience: false };
 }
 
 function subscriberOf(d: ClaimedDelivery): RenderSubscriber {
@@ -1037,8 +1065,8 @@ async function dryRun(
   opts: RunOptions,
   t0: number,
 ): Promise<SendSummary> {
-  requireWholeList(campaign);
-  const list = engine.repos.lists.byId(campaign.listId!)!;
+  const target = sendTarget(engine, campaign);
+  const list = engine.repos.lists.byId(target.listId)!;
   const settings = requireSendingSettings(engine, campaign.fromEmail);
   const chain = opts.via
     ? [requireProvider(engine, opts.via)]
@@ -1053,7 +1081,14 @@ async function dryRun(
   let suppressed = 0;
   let failed = 0;
   let n = 0;
-  for (const s of engine.repos.subscribers.iterate(list.id)) {
+  // A campaign aimed at a segment counts exactly its mirrored audience, not the whole list.
+  const people = target.audience
+    ? audienceRepo(engine.db)
+        .subscriberIds(campaign.id)
+        .map((id) => engine.repos.subscribers.byId(id))
+        .filter((s) => s !== undefined)
+    : engine.repos.subscribers.iterate(list.id);
+  for (const s of people) {
     if (opts.signal?.aborted) break;
     if (s.status !== 'subscribed') continue;
     if (engine.repos.suppressions.get(s.emailNorm)) {

@@ -376,10 +376,31 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                     <strong>At {c.custody.esp}:</strong> {c.custody.sentence}
                   </p>
                 )}
+                {c.audience && c.audience.backupReady && (
+                  <p className="notice" role="note" data-testid="campaign-audience">
+                    <strong>Who a backup sends it to:</strong> {c.audience.sentence}
+                  </p>
+                )}
+                {c.audience && !c.audience.backupReady && (
+                  <div className="notice warning" role="note" data-testid="campaign-audience">
+                    <p>{c.audience.sentence}</p>
+                    {c.audience.next && (
+                      <p>
+                        <strong>What to do:</strong> {c.audience.next}
+                      </p>
+                    )}
+                  </div>
+                )}
                 {!['sent', 'cancelled'].includes(c.status) && <OutagePolicyControl campaignId={id} />}
                 <div className="action-bar" role="group" aria-label="Campaign actions">
                   {['draft', 'scheduled', 'paused', 'failed'].includes(c.status) && (
-                    <button type="button" className="primary" onClick={() => setBackup(true)}>
+                    <button
+                      type="button"
+                      className="primary"
+                      onClick={() => setBackup(true)}
+                      disabled={c.audience !== null && !c.audience.backupReady}
+                      title={c.audience !== null && !c.audience.backupReady ? c.audience.sentence : undefined}
+                    >
                       Send via backup…
                     </button>
                   )}

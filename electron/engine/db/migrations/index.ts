@@ -11,6 +11,7 @@ import { migration0005 } from './0005_installation';
 import { migration0006 } from './0006_custody';
 import { migration0007 } from './0007_unsubscribe_review';
 import { migration0008 } from './0008_search';
+import { migration0009 } from './0009_audiences';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -22,6 +23,7 @@ export const migrations: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
+  migration0009,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;

@@ -177,6 +177,37 @@ export class DeliveriesRepo {
   }
 
   /**
+   * Like `enqueue`, for a campaign aimed at a segment, tag or group: one queued row per subscribed
+   * person of its mirrored audience (campaign_audience), in one transaction (an audience is a part of
+   * a list). Suppressions and unsubscribes are checked again at claim time, as for a whole list.
+   */
+  enqueueAudience(
+    campaignId: number,
+    messageIdFor: (campaignId: number, subscriberId: number) => string,
+    now: string,
+  ): number {
+    this.db.function('understudy_message_id', { deterministic: true }, (c: unknown, s: unknown) =>
+      messageIdFor(Number(c), Number(s)),
+    );
+    const insert = this.stmt(
+      `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
+       SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
+       FROM campaign_audience a JOIN subscribers s ON s.id = a.subscriber_id
+       WHERE a.campaign_id = ? AND s.status = 'subscribed'
+       ORDER BY s.id
+       ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
+    );
+    const done = this.stmt(`DELETE FROM meta WHERE key = ?`);
+    return this.db
+      .transaction(() => {
+        const n = insert.run(campaignId, now, campaignId, now, campaignId).changes;
+        done.run(enqueueKey(campaignId));
+        return n;
+      })
+      .immediate();
+  }
+
+  /**
    * A smaller page cache on this connection while campaigns send (restored when the last one ends).
    * The connection's 64 MiB cache is sized for imports; a send walks the outbox once, in order, and
    * needs only the indexes and the pages at hand — the rest was only resident memory.

@@ -32,7 +32,17 @@ import { connectionsFor, openConnector } from './connections';
 import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
-import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, MemberPage } from './types';
+import { audienceRepo } from '../../db/repos/campaignAudience';
+import { AUDIENCE_EVENTS, type SyncAudiences } from '../../api/audience';
+import type {
+  EspAudience,
+  EspCampaign,
+  EspConnector,
+  EspList,
+  EspMember,
+  MemberCursor,
+  MemberPage,
+} from './types';
 
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
 const SINCE_OVERLAP_MS = 60_000;
@@ -87,6 +97,8 @@ export interface SyncSummary {
     total: number;
     /** The ESP's scheduled sends: the instant (UTC) and the zone it was scheduled in, for display. */
     scheduled: { espCampaignId: string; name: string; scheduledAt: string; timeZone: string | null }[];
+    /** Campaigns aimed at a segment, tag or group: resolved, or reported as not enumerable. */
+    audiences: SyncAudiences;
   };
   resumed: boolean;
   /** Local unsubscribes/bounces pushed to the ESP before the sync (the ESP answers again). */
@@ -692,6 +704,7 @@ class ProviderSync {
       gone: 0,
       total: 0,
       scheduled: [],
+      audiences: { resolved: 0, unresolvable: [] },
     };
     this.progress({ phase: 'campaigns', list: null, pages: 0, members: 0, total: null });
     const cs: EspCampaign[] = await this.connector.scheduledCampaigns({ signal: this.opts.signal });
@@ -744,6 +757,7 @@ class ProviderSync {
       }
       sync.setCheckpoint(this.provider.id, 'campaigns', { syncedAt: now, count: cs.length }, now);
     });
+    await this.audiences(cs, out.audiences);
     // The duties the ESP still shows undone are tried again now.
     if (out.held > 0) await runObligations(this.engine, { providerId: this.provider.id, force: true });
     out.total = cs.length;
@@ -754,6 +768,141 @@ class ProviderSync {
       timeZone: c.timeZone,
     }));
     return out;
+  }
+
+  /**
+   * The audience of each campaign the ESP still sends that is aimed at a segment, tag or group: asked
+   * of the ESP's API and mirrored (campaign_audience), or recorded as not enumerable and reported now,
+   * before any outage. A campaign Understudy holds keeps the audience it was taken over with.
+   */
+  private async audiences(cs: EspCampaign[], out: SyncAudiences, given?: EspAudience): Promise<void> {
+    const { campaigns, sync } = this.repos;
+    const audience = audienceRepo(this.engine.db);
+    for (const c of cs) {
+      this.checkCancel();
+      const row = campaigns.byEspId(this.provider.id, c.espCampaignId);
+      if (!row || row.status !== 'scheduled' || row.sender !== 'esp') continue;
+      if (c.segment === undefined || c.segment === null) {
+        if (audience.get(row.id)) sync.transaction(() => audience.clear(row.id));
+        continue;
+      }
+      const a: EspAudience = given
+        ? given
+        : this.connector.campaignAudience
+          ? await this.connector.campaignAudience(c, { signal: this.opts.signal })
+          : {
+              status: 'unresolvable',
+              target: 'a segment',
+              reason: `${this.connector.label}'s API does not say who this campaign's segment holds`,
+              next: `Aim the campaign at a whole list in ${this.connector.label}, or keep it for ${this.connector.label} to send when it is back.`,
+            };
+      const now = this.engine.now();
+      const name = c.name || c.subject;
+      if (a.status === 'unresolvable') {
+        const prev = audience.get(row.id);
+        sync.transaction(() =>
+          audience.replace(
+            {
+              campaignId: row.id,
+              state: 'unresolvable',
+              unmatched: 0,
+              excluded: 0,
+              target: a.target,
+              reason: a.reason,
+              next: a.next,
+              resolvedAt: now,
+            },
+            [],
+          ),
+        );
+        out.unresolvable.push({
+          espCampaignId: c.espCampaignId,
+          name,
+          target: a.target,
+          reason: a.reason,
+          next: a.next,
+        });
+        if (prev?.state !== 'unresolvable' || prev.reason !== a.reason)
+          this.engine.record({
+            type: AUDIENCE_EVENTS.unresolvable,
+            severity: 'warning',
+            message: `Understudy cannot send "${name}" through a backup because ${a.reason}. What to do: ${a.next}`,
+            providerId: this.provider.id,
+            campaignId: row.id,
+            data: { espCampaignId: c.espCampaignId, target: a.target, reason: a.reason, next: a.next },
+          });
+        continue;
+      }
+      if (a.status === 'mirrored') {
+        const local = (id: string) => sync.listByEspId(this.provider.id, id)?.id;
+        const missing = [...a.include, ...a.exclude].filter((id) => local(id) === undefined);
+        if (missing.length) {
+          // A list or segment the ESP did not return (deleted there, or not readable): never guess.
+          const reason = `${this.connector.label} did not return ${missing.map((m) => `"${m}"`).join(', ')}, which the campaign is aimed at or excludes`;
+          const next = `Check the campaign's recipients in ${this.connector.label} (a deleted list or segment?), then sync again.`;
+          await this.audiences([{ ...c }], out, { status: 'unresolvable', target: a.target, reason, next });
+          continue;
+        }
+        sync.transaction(() => {
+          const { ids, excluded } = audience.matchLists(
+            a.include.map((id) => local(id)!),
+            a.exclude.map((id) => local(id)!),
+          );
+          audience.replace(
+            {
+              campaignId: row.id,
+              state: 'resolved',
+              unmatched: 0,
+              excluded,
+              target: a.target,
+              reason: null,
+              next: null,
+              resolvedAt: now,
+            },
+            ids,
+          );
+        });
+        out.resolved++;
+        continue;
+      }
+      // The people are looked up in the target's lists (the campaign's own list first), else in every
+      // list of the connection; one person in several lists is mailed once.
+      const local = (id: string) => sync.listByEspId(this.provider.id, id)?.id;
+      const ordered = [
+        ...(c.espListId ? [c.espListId] : []),
+        ...a.espListIds.filter((id) => id !== c.espListId),
+      ];
+      let listIds = ordered.map(local).filter((id): id is number => id !== undefined);
+      if (!a.espListIds.length) {
+        const rest = sync
+          .listsOfProvider(this.provider.id)
+          .map((l) => l.id)
+          .filter((id) => !listIds.includes(id));
+        listIds = [...listIds, ...rest];
+      }
+      const norms: string[] = [];
+      for (const e of a.emails) {
+        const k = checkEmail(e);
+        if (k.ok) norms.push(k.norm);
+      }
+      sync.transaction(() => {
+        const { ids, unmatched } = audience.match(listIds, norms);
+        audience.replace(
+          {
+            campaignId: row.id,
+            state: 'resolved',
+            unmatched: unmatched + (a.emails.length - norms.length),
+            excluded: a.excluded,
+            target: a.target,
+            reason: null,
+            next: null,
+            resolvedAt: now,
+          },
+          ids,
+        );
+      });
+      out.resolved++;
+    }
   }
 
   async run(): Promise<SyncSummary> {
@@ -814,11 +963,18 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
     const s = new ProviderSync(engine, provider, connector, opts);
     try {
       const summary = { ...(await s.run()), pushedBack };
+      const audiences = summary.campaigns.audiences;
       engine.record({
         type: 'esp.synced',
-        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.`,
+        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.${audiences.unresolvable.length ? ` ${audiences.unresolvable.length} of them cannot be sent through a backup (their audience cannot be listed).` : ''}`,
         providerId: provider.id,
-        data: { mode: summary.mode, pages: summary.pages, keptLocal: summary.members.keptLocal },
+        data: {
+          mode: summary.mode,
+          pages: summary.pages,
+          keptLocal: summary.members.keptLocal,
+          audiencesResolved: audiences.resolved,
+          audiencesUnresolvable: audiences.unresolvable.map((u) => u.espCampaignId),
+        },
       });
       out.push(summary);
     } catch (e) {

@@ -132,6 +132,38 @@ export interface EspCampaign {
   extra?: Record<string, Json>;
 }
 
+/**
+ * Who a campaign aimed at a segment, tag or group reaches, as the ESP's API lists it (exclusions
+ * applied), or why the API cannot list it. Asked at every sync (EspConnector.campaignAudience).
+ */
+export type EspAudience =
+  | {
+      status: 'resolved';
+      /** The target in the ESP's words, for display ("saved segment 12", "tag Customers"). */
+      target: string;
+      /** Addresses of the people it reaches, exclusions already removed. */
+      emails: string[];
+      /** People the campaign's exclusions left out. */
+      excluded: number;
+      /** ESP list ids the people are looked up in, in order (empty: every list of the connection). */
+      espListIds: string[];
+    }
+  /**
+   * The target is a combination of lists/segments this connector mirrors as lists (their members were
+   * read from the API earlier in the same sync): the people of `include` minus those of `exclude`, by
+   * ESP list id. Used where the API lists members only through the mirror's own paging (SendGrid's
+   * export jobs, Klaviyo's segment profiles).
+   */
+  | { status: 'mirrored'; target: string; include: string[]; exclude: string[] }
+  | {
+      status: 'unresolvable';
+      target: string;
+      /** Completes "Understudy cannot send this through a backup because …". */
+      reason: string;
+      /** What the person can do about it, in the ESP's words. */
+      next: string;
+    };
+
 export type UnscheduleResult =
   | { status: 'done'; message: string }
   /** The API cannot unschedule this campaign (or anything): the ESP may still send it later. */
@@ -304,6 +336,11 @@ export interface EspConnector {
 
   /** Campaigns scheduled to send in the future, with content. */
   scheduledCampaigns(opts?: CallOptions): Promise<EspCampaign[]>;
+  /**
+   * Only for a campaign with a `segment`: who it reaches at the ESP (see EspAudience). Throws an
+   * EspError when the ESP does not answer (the previous audience is kept).
+   */
+  campaignAudience?(c: EspCampaign, opts?: CallOptions): Promise<EspAudience>;
   /** Unschedule/suspend/cancel. Never throws for ESP answers: returns failed with a plain message. */
   unschedule(espCampaignId: string, opts?: CallOptions): Promise<UnscheduleResult>;
   /**

@@ -16,6 +16,7 @@ import type {
   CallOptions,
   ConnectorOptions,
   EspAccount,
+  EspAudience,
   EspCampaign,
   EspConnector,
   EspHealth,
@@ -282,6 +283,48 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
         }
         if (cs.length < CAMPAIGN_PAGE || offset + cs.length >= (page.count ?? 0)) return out;
       }
+    },
+
+    async campaignAudience(c, o): Promise<EspAudience> {
+      // A Brevo campaign's recipients are lists (several), segments and exclusion lists. Lists are
+      // paged through /contacts/lists/{listId}/contacts, segments through /contacts?segmentId=.
+      const seg = (c.segment ?? {}) as { lists?: number[]; exclusionLists?: number[]; segments?: number[] };
+      const lists = (seg.lists ?? (c.espListId ? [Number(c.espListId)] : [])).map(String);
+      const segments = (seg.segments ?? []).map(String);
+      const exclusions = (seg.exclusionLists ?? []).map(String);
+      const page = async (path: string, query: Record<string, string | number>) => {
+        const out: string[] = [];
+        for (let offset = 0; ; offset += BREVO_CONTACT_PAGE) {
+          const p = await http.get<{ contacts?: BrevoContact[]; count?: number }>(path, {
+            signal: o?.signal,
+            bucket: 'contacts',
+            query: { ...query, limit: BREVO_CONTACT_PAGE, offset, sort: 'asc' },
+          });
+          const cs = p.contacts ?? [];
+          for (const x of cs) if (x.email) out.push(x.email.toLowerCase());
+          if (cs.length < BREVO_CONTACT_PAGE || offset + cs.length >= (p.count ?? 0)) return out;
+        }
+      };
+      const included = new Set<string>();
+      for (const l of lists)
+        for (const e of await page(`/contacts/lists/${encodeURIComponent(l)}/contacts`, {})) included.add(e);
+      for (const g of segments) for (const e of await page('/contacts', { segmentId: g })) included.add(e);
+      const out = new Set<string>();
+      for (const l of exclusions)
+        for (const e of await page(`/contacts/lists/${encodeURIComponent(l)}/contacts`, {}))
+          if (included.delete(e)) out.add(e);
+      const parts = [
+        ...(lists.length ? [`list${lists.length > 1 ? 's' : ''} ${lists.join(', ')}`] : []),
+        ...(segments.length ? [`segment${segments.length > 1 ? 's' : ''} ${segments.join(', ')}`] : []),
+      ];
+      return {
+        status: 'resolved',
+        target: `Brevo ${parts.join(' and ')}${exclusions.length ? ` without list${exclusions.length > 1 ? 's' : ''} ${exclusions.join(', ')}` : ''}`,
+        emails: [...included],
+        excluded: out.size,
+        // People of a segment may be in any list; people of lists are looked up in those lists.
+        espListIds: segments.length ? [] : lists,
+      };
     },
 
     async unschedule(id, o): Promise<UnscheduleResult> {

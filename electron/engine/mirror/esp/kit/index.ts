@@ -22,6 +22,7 @@ import type {
   ConnectorFactory,
   ConnectorOptions,
   EspAccount,
+  EspAudience,
   EspCampaign,
   EspCapabilities,
   EspConnector,
@@ -44,6 +45,7 @@ import {
   kitMember,
   unscheduleBody,
   type KitBroadcast,
+  type KitFilter,
   type KitPagination,
   type KitSubscriber,
 } from './map';
@@ -319,6 +321,81 @@ export class KitConnector implements EspConnector {
     return { members, next };
   }
 
+  /**
+   * A broadcast's subscriber_filter: tags are listed by /v4/tags/{tag_id}/subscribers (any = union,
+   * all = intersection, none = subtracted). Kit's API lists segments but not who a segment holds.
+   */
+  async campaignAudience(c: EspCampaign, opts: CallOptions = {}): Promise<EspAudience> {
+    const seg = (c.segment ?? {}) as { filter?: KitFilter[] | null };
+    const f = filterTags(seg.filter);
+    if (f.segments.length)
+      return {
+        status: 'unresolvable',
+        target: `Kit segment ${f.segments.join(', ')}`,
+        reason: "it is aimed at a Kit segment, and Kit's API names a segment but does not list who it holds",
+        next: "In Kit, aim the broadcast at a tag instead (tag the segment's subscribers with a bulk action), then sync; otherwise Kit must send it when it is back.",
+      };
+    const emailsOf = async (tag: string) =>
+      new Set(
+        (
+          await this.all<{ email_address?: string }>(
+            `/v4/tags/${encodeURIComponent(tag)}/subscribers`,
+            'subscribers',
+            opts,
+          )
+        ).map((x) => (x.email_address ?? '').toLowerCase()),
+      );
+    let included: Set<string>;
+    if (f.everyone && !f.all.length && !f.any.length)
+      included = new Set(
+        (await this.all<{ email_address?: string }>('/v4/subscribers', 'subscribers', opts)).map((x) =>
+          (x.email_address ?? '').toLowerCase(),
+        ),
+      );
+    else {
+      let any: Set<string> | null = null;
+      for (const t of f.any) {
+        any ??= new Set();
+        for (const e of await emailsOf(t)) any.add(e);
+      }
+      let all: Set<string> | null = null;
+      for (const t of f.all) {
+        const got = await emailsOf(t);
+        const prev: Set<string> | null = all;
+        all = prev ? new Set([...prev].filter((e: string) => got.has(e))) : got;
+      }
+      const both: Set<string> | null = all;
+      included =
+        any && both
+          ? new Set([...any].filter((e: string) => both.has(e)))
+          : (any ?? both ?? new Set<string>());
+    }
+    let excluded = 0;
+    for (const t of f.none) for (const e of await emailsOf(t)) if (included.delete(e)) excluded++;
+    included.delete('');
+    const tagName = new Map(
+      (await this.all<{ id: number; name: string }>('/v4/tags', 'tags', opts)).map((t) => [
+        String(t.id),
+        t.name,
+      ]),
+    );
+    const names = (ids: string[]) => ids.map((id) => `"${tagName.get(id) ?? id}"`).join(', ');
+    const target = [
+      f.all.length ? `subscribers tagged ${names(f.all)}` : '',
+      f.any.length ? `subscribers tagged any of ${names(f.any)}` : '',
+      !f.all.length && !f.any.length ? 'all subscribers' : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
+    return {
+      status: 'resolved',
+      target: `${target}${f.none.length ? ` except those tagged ${names(f.none)}` : ''}`,
+      emails: [...included],
+      excluded,
+      espListIds: [KIT_LIST_ID],
+    };
+  }
+
   async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
     const [scheduled, account, tags] = await Promise.all([
       this.scheduledBroadcasts(opts),
@@ -353,16 +430,17 @@ export class KitConnector implements EspConnector {
         // Only an everyone-broadcast maps onto the mirrored audience. Anything narrower (tags, segments) is
         // kept in `segment` with no list, so nothing here can send it to the whole audience by mistake.
         espListId: f.everyone ? KIT_LIST_ID : tag ? `${TAG_PREFIX}${tag}` : null,
-        segment: f.everyone
-          ? null
-          : asJson({
-              kind: 'kit_filter',
-              tagsAll: names(f.all),
-              tagsAny: names(f.any),
-              tagsNone: names(f.none),
-              segments: f.segments,
-              filter: full.subscriber_filter,
-            }),
+        segment:
+          f.everyone && f.none.length === 0 && f.segments.length === 0
+            ? null
+            : asJson({
+                kind: 'kit_filter',
+                tagsAll: names(f.all),
+                tagsAny: names(f.any),
+                tagsNone: names(f.none),
+                segments: f.segments,
+                filter: full.subscriber_filter,
+              }),
         dialect: 'kit',
         extra: { preview_text: full.preview_text ?? null, public: full.public ?? false },
       });

@@ -27,6 +27,7 @@ import type {
   ConnectorFactory,
   ConnectorOptions,
   EspAccount,
+  EspAudience,
   EspCampaign,
   EspCapabilities,
   EspConnector,
@@ -215,7 +216,12 @@ export class KlaviyoConnector implements EspConnector {
     const listIds = new Set(lists.data.map((l) => l.id));
     const segmentIds = new Set<string>();
     for (const c of (await this.scheduled(opts)).data)
-      for (const id of c.attributes.audiences?.included ?? []) if (!listIds.has(id)) segmentIds.add(id);
+      // Excluded segments too: a backup send must leave their people out (see campaignAudience).
+      for (const id of [
+        ...(c.attributes.audiences?.included ?? []),
+        ...(c.attributes.audiences?.excluded ?? []),
+      ])
+        if (!listIds.has(id)) segmentIds.add(id);
     for (const id of segmentIds) {
       const r = await this.http.request<
         Doc<{ attributes: { name?: string | null; profile_count?: number | null } }>
@@ -340,6 +346,30 @@ export class KlaviyoConnector implements EspConnector {
     return { members, next: nextTok ? { phase: 'updated', since, next: nextTok } : null };
   }
 
+  /**
+   * Included and excluded lists and segments: every list, and every segment a scheduled campaign
+   * includes or excludes, is mirrored as a list by this same sync (/api/lists/{id}/profiles,
+   * /api/segments/{id}/profiles), so the audience is their union minus the excluded ones.
+   */
+  campaignAudience(c: EspCampaign): Promise<EspAudience> {
+    const seg = (c.segment ?? {}) as {
+      includedLists?: string[];
+      includedSegments?: string[];
+      excludedLists?: string[];
+      excludedSegments?: string[];
+    };
+    const asList = (ids: string[] | undefined, segment: boolean) =>
+      (ids ?? []).map((id) => (segment ? `${SEGMENT_PREFIX}${id}` : id));
+    const include = [...asList(seg.includedLists, false), ...asList(seg.includedSegments, true)];
+    const exclude = [...asList(seg.excludedLists, false), ...asList(seg.excludedSegments, true)];
+    return Promise.resolve({
+      status: 'mirrored',
+      target: `Klaviyo ${include.length === 1 ? 'audience' : 'audiences'} ${include.join(', ')}${exclude.length ? ` without ${exclude.join(', ')}` : ''}`,
+      include,
+      exclude,
+    });
+  }
+
   async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {
     const [doc, account, lists] = await Promise.all([
       this.scheduled(opts),
@@ -393,6 +423,8 @@ export class KlaviyoConnector implements EspConnector {
               includedLists: targetLists,
               includedSegments: targetSegments,
               excluded,
+              excludedLists: excluded.filter((id) => listIds.has(id)),
+              excludedSegments: excluded.filter((id) => !listIds.has(id)),
             } as Json),
         dialect: 'klaviyo',
         extra: {

@@ -16,6 +16,7 @@ import type {
   CallOptions,
   ConnectorOptions,
   EspAccount,
+  EspAudience,
   EspCampaign,
   EspConnector,
   EspHealth,
@@ -423,6 +424,42 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
         });
       }
       return out.filter((c) => c.scheduledAt !== '');
+    },
+
+    async campaignAudience(c, o): Promise<EspAudience> {
+      const opts = (c.segment ?? {}) as { saved_segment_id?: number; prebuilt_segment_id?: string };
+      const listId = c.espListId;
+      // A saved segment or a tag (a static segment) is listed by
+      // /lists/{list_id}/segments/{segment_id}/members. Conditions set on the campaign itself (no saved
+      // segment) or a prebuilt segment have no member listing in the API.
+      if (!listId || typeof opts.saved_segment_id !== 'number')
+        return {
+          status: 'unresolvable',
+          target: opts.prebuilt_segment_id
+            ? `prebuilt segment ${opts.prebuilt_segment_id}`
+            : 'conditions set on the campaign',
+          reason:
+            "the campaign's recipients are chosen by conditions set on the campaign itself, and Mailchimp's API can list the members of a saved segment or a tag but not of such conditions",
+          next: "In Mailchimp, save these conditions as a segment (or use a tag) and choose it as the campaign's audience; the next sync reads who it holds. Otherwise Mailchimp must send it when it is back.",
+        };
+      const id = String(opts.saved_segment_id);
+      const seg = await http.get<{ name?: string; type?: string }>(
+        `/lists/${encodeURIComponent(listId)}/segments/${encodeURIComponent(id)}`,
+        { signal: o?.signal, query: { fields: 'name,type' } },
+      );
+      const members = await allPages<{ email_address?: string }>(
+        `/lists/${encodeURIComponent(listId)}/segments/${encodeURIComponent(id)}/members`,
+        'members',
+        { fields: 'members.email_address,total_items' },
+        o,
+      );
+      return {
+        status: 'resolved',
+        target: `${seg.type === 'static' ? 'the tag' : 'the segment'} "${seg.name ?? id}"`,
+        emails: members.map((m) => m.email_address ?? '').filter(Boolean),
+        excluded: 0,
+        espListIds: [listId],
+      };
     },
 
     async unschedule(id, o): Promise<UnscheduleResult> {

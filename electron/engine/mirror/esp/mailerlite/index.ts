@@ -23,6 +23,7 @@ import type {
   ConnectorFactory,
   ConnectorOptions,
   EspAccount,
+  EspAudience,
   EspCampaign,
   EspCapabilities,
   EspConnector,
@@ -213,6 +214,74 @@ export class MailerLiteConnector implements EspConnector {
         ? { si: si + 1, cursor: null }
         : null;
     return { members, next };
+  }
+
+  /**
+   * A campaign's filter: rules `in_any`/`in_all` of groups (/groups/{id}/subscribers) and segments
+   * (/segments/{id}/subscribers); the rules of an inner array must all hold, the inner arrays are
+   * alternatives. Any other rule cannot be listed through the API.
+   */
+  async campaignAudience(c: EspCampaign, opts: CallOptions = {}): Promise<EspAudience> {
+    const seg = (c.segment ?? {}) as { filter?: MlCampaign['filter'] };
+    const filter = seg.filter ?? [];
+    const kinds = { groups: 'group', segments: 'segment' } as const;
+    const bad = filter
+      .flat()
+      .find(
+        (r) =>
+          !(r.args?.[0] === 'groups' || r.args?.[0] === 'segments') ||
+          !(r.operator === 'in_any' || r.operator === 'in_all'),
+      );
+    if (bad)
+      return {
+        status: 'unresolvable',
+        target: 'conditions set on the campaign',
+        reason: `its recipients are chosen by a condition (${bad.operator} ${String(bad.args?.[0] ?? '')}) that MailerLite's API cannot list; only groups and segments can be listed`,
+        next: 'In MailerLite, aim the campaign at groups or a segment instead, then sync; otherwise MailerLite must send it when it is back.',
+      };
+    const cache = new Map<string, Set<string>>();
+    const emailsOf = async (kind: 'groups' | 'segments', id: string): Promise<Set<string>> => {
+      const key = `${kind}:${id}`;
+      const hit = cache.get(key);
+      if (hit) return hit;
+      const out = new Set<string>();
+      let cursor: string | null = null;
+      do {
+        const body: Paged<MlSubscriber> = await this.http.get<Paged<MlSubscriber>>(
+          `/${kind}/${encodeURIComponent(id)}/subscribers`,
+          {
+            signal: opts.signal,
+            query: { 'filter[status]': 'active', limit: PAGE, ...(cursor ? { cursor } : {}) },
+          },
+        );
+        for (const x of body.data ?? []) if (x.email) out.add(x.email.toLowerCase());
+        cursor = body.meta?.next_cursor ?? null;
+      } while (cursor);
+      cache.set(key, out);
+      return out;
+    };
+    const included = new Set<string>();
+    const names: string[] = [];
+    for (const and of filter) {
+      let cur = null as Set<string> | null;
+      for (const r of and) {
+        const kind = r.args[0] as 'groups' | 'segments';
+        names.push(`${kinds[kind]}${r.args[1].length > 1 ? 's' : ''} ${r.args[1].join(', ')}`);
+        const sets = await Promise.all(r.args[1].map((id) => emailsOf(kind, id)));
+        let rule: Set<string>;
+        if (r.operator === 'in_any') rule = new Set(sets.flatMap((x) => [...x]));
+        else rule = sets.reduce((a, b) => new Set([...a].filter((e) => b.has(e))));
+        cur = cur ? new Set([...cur].filter((e: string) => rule.has(e))) : rule;
+      }
+      for (const e of cur ?? []) included.add(e);
+    }
+    return {
+      status: 'resolved',
+      target: `MailerLite ${names.join(' and ')}`,
+      emails: [...included],
+      excluded: 0,
+      espListIds: [MAILERLITE_LIST_ID],
+    };
   }
 
   async scheduledCampaigns(opts: CallOptions = {}): Promise<EspCampaign[]> {

@@ -32,6 +32,7 @@ import type {
   ConnectorFactory,
   ConnectorOptions,
   EspAccount,
+  EspAudience,
   EspCampaign,
   EspCapabilities,
   EspConnector,
@@ -510,6 +511,27 @@ export class SendGridConnector implements EspConnector {
       });
     }
     return out;
+  }
+
+  /**
+   * A single send to several lists and segments: every list, and every segment a scheduled send
+   * targets, is mirrored as a list by this same sync (the export job is SendGrid's only way to list
+   * members), so the audience is the union of those mirrored lists. Single sends have no exclusions.
+   */
+  campaignAudience(c: EspCampaign): Promise<EspAudience> {
+    const seg = (c.segment ?? {}) as { listIds?: string[]; segmentIds?: string[] };
+    const lists = seg.listIds ?? [];
+    const segments = seg.segmentIds ?? [];
+    const parts = [
+      ...(lists.length ? [`list${lists.length > 1 ? 's' : ''} ${lists.join(', ')}`] : []),
+      ...(segments.length ? [`segment${segments.length > 1 ? 's' : ''} ${segments.join(', ')}`] : []),
+    ];
+    return Promise.resolve({
+      status: 'mirrored',
+      target: `SendGrid ${parts.join(' and ')}`,
+      include: [...lists, ...segments.map((id) => `${SEGMENT_PREFIX}${id}`)],
+      exclude: [],
+    });
   }
 
   async unschedule(espCampaignId: string, opts: CallOptions = {}): Promise<UnscheduleResult> {
