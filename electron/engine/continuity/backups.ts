@@ -82,6 +82,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       code: 'backup_failed',
       safe: 'The database itself was not touched.',
       next: 'Check free disk space and that the backup folder is writable, then run `understudy backup` again.',
+      appNext: 'Check free disk space and that the backup folder is writable, then take the backup again.',
       cause: e,
     });
   }
@@ -96,6 +97,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       code: 'backup_unverified',
       safe: 'The copy was discarded; the database itself was not touched.',
       next: 'Run `understudy status --check` to check the database; restore an earlier backup if it is damaged.',
+      appNext: 'Restore an earlier backup if the database is damaged.',
     });
   }
   target.commit();
@@ -186,6 +188,7 @@ export function inspectBackup(file: string): BackupDescription {
     throw userError(`There is no backup at ${path}.`, {
       code: 'backup_missing',
       next: 'Run `understudy backups` to see the backups that exist.',
+      appNext: 'Pick one of the backups listed on the Backups screen.',
     });
   }
   const check = checkFile(path);
@@ -204,6 +207,7 @@ export function inspectBackup(file: string): BackupDescription {
       code: 'backup_damaged',
       safe: 'Nothing was restored; the current database is untouched.',
       next: 'Pick another backup from `understudy backups`.',
+      appNext: 'Pick another backup on the Backups screen.',
     });
   }
   return {

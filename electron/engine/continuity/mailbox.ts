@@ -43,6 +43,7 @@ export function requireMailbox(engine: Engine): MailboxSettings {
       code: 'mailbox_missing',
       safe: 'Nothing was read or changed.',
       next: 'Set it with `understudy inbox setup --host HOST --user USER --password-env VAR`.',
+      appNext: 'Set it up under Settings → Backup mailbox.',
     });
   }
   return m;

@@ -60,6 +60,7 @@ export function noProviderError(): Error {
     code: 'no_provider',
     safe: 'Nothing was sent.',
     next: 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
+    appNext: 'Add a backup account on the Providers screen.',
   });
 }
 
@@ -73,6 +74,9 @@ export function requireProvider(engine: Engine, name: string): ProviderRow {
       next: known.length
         ? `Known providers: ${known.join(', ')}.`
         : 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
+      appNext: known.length
+        ? `Known providers: ${known.join(', ')}.`
+        : 'Add a backup account on the Providers screen.',
     });
   }
   return p;
@@ -229,6 +233,7 @@ export async function addProvider(
       code: 'provider_exists',
       safe: 'Nothing was changed.',
       next: 'Pick another name, or change it with `understudy providers update`, or remove it first.',
+      appNext: 'Pick another name, or edit the existing account on the Providers screen.',
     });
   }
   const { repo, config } = resolve(input, undefined, Boolean(input.password));
@@ -303,6 +308,7 @@ export async function removeProvider(engine: Engine, name: string, secrets?: Sec
       code: 'provider_in_use',
       safe: 'Nothing was changed.',
       next: 'Pause the campaign (`understudy pause ID`), remove the provider, then resume.',
+      appNext: 'Pause the campaign, remove the account, then resume.',
     });
   }
   if (p.secretRef) await secretStoreOf(engine, secrets).delete(p.secretRef);
@@ -328,6 +334,7 @@ export async function providerSecret(
       code: 'secret_missing',
       safe: 'Nothing was sent.',
       next: `Set it again: \`understudy providers update ${p.name} --password-env VAR\`.`,
+      appNext: `Set it again: Edit “${p.name}” on the Providers screen and enter its password.`,
     });
   }
   return v;

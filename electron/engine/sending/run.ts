@@ -121,6 +121,7 @@ export async function runCampaign(
       code: 'campaign_paused',
       safe: 'Nothing was sent.',
       next: `Resume it with \`understudy resume ${campaignId}\`.`,
+      appNext: 'Resume it with the Resume button on the campaign.',
     });
   const before = engine.repos.deliveries.counts(campaignId);
   if (campaign.status === 'sent' && before.queued + before.claimed === 0)
@@ -128,6 +129,7 @@ export async function runCampaign(
       code: 'campaign_sent',
       safe: 'Nothing was sent again.',
       next: `To resend only to the recipients that failed, run \`understudy retry-failed ${campaignId}\`.`,
+      appNext: 'To resend only to the recipients that failed, use “Retry failed” on the campaign.',
     });
   requireWholeList(campaign);
   const list = engine.repos.lists.byId(campaign.listId!)!;
@@ -924,6 +926,8 @@ function requireWholeList(c: CampaignRow): void {
         code: 'segment_unsupported',
         safe: 'Nothing was sent: sending it to the whole list could reach people it was not meant for.',
         next: 'Send it from the ESP when it is back, or create a local campaign (`understudy campaigns add`) for a list holding exactly its recipients.',
+        appNext:
+          'Send it from the ESP when it is back, or create a new campaign (Campaigns screen) for a list holding exactly its recipients.',
       },
     );
   if (c.listId === null)
@@ -931,6 +935,7 @@ function requireWholeList(c: CampaignRow): void {
       code: 'no_list',
       safe: 'Nothing was sent.',
       next: 'Create a local campaign for a list with `understudy campaigns add --list NAME ...`.',
+      appNext: 'Create a new campaign for a list on the Campaigns screen.',
     });
 }
 

@@ -45,7 +45,7 @@ export function Settings() {
       <article className="card">
         <h2>About this window</h2>
         <p>
-          Running {api().mode === 'electron' ? 'as the desktop app' : 'in browser mode (understudy serve)'};
+          Running {api().mode === 'electron' ? 'as the desktop app' : 'in your web browser (browser mode)'};
           the engine answers {api().calls.length} calls.
         </p>
         <details>
