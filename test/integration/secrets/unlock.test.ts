@@ -111,4 +111,28 @@ describe('unlockSecrets', () => {
       }
     });
   });
+
+  it('sets up the backup mailbox from the app (the inbox setup form), password in the secret store', async () => {
+    const db = join(tempDir(), 'u.sqlite');
+    await withEngine(db, async (d) => {
+      await d.dispatch('unlockSecrets', { passphrase: PASS });
+      const mb = { host: 'imap.example.org', user: 'bounces@example.org', seedAddress: 'seed@example.org' };
+      const noPass = await d.dispatch('setupMailbox', mb);
+      expect(noPass.ok).toBe(false);
+      if (!noPass.ok) expect(noPass.error.code).toBe('mailbox_password_missing');
+      expect(await d.dispatch('continuitySettings', {})).toMatchObject({
+        ok: true,
+        value: { mailbox: null },
+      });
+      const r = await d.dispatch('setupMailbox', { ...mb, password: 'imap-secret-77' });
+      expect(r).toMatchObject({
+        ok: true,
+        value: { host: 'imap.example.org', port: 993, seedAddress: 'seed@example.org' },
+      });
+      // A later change keeps the stored password.
+      const again = await d.dispatch('setupMailbox', { ...mb, mailbox: 'Bounces' });
+      expect(again).toMatchObject({ ok: true, value: { mailbox: 'Bounces' } });
+    });
+    expect(readFileSync(db).toString('latin1')).not.toContain('imap-secret-77');
+  });
 });
