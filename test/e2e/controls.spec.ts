@@ -52,11 +52,11 @@ test('a wrong password is found when the account is added, and fixed by editing 
     await go(app, 'Providers');
     await app.getByRole('button', { name: 'Add SMTP account…' }).click();
     const form = app.getByTestId('provider-form');
-    await form.getByLabel('Name').fill('Relay');
-    await form.getByLabel('Server').fill('127.0.0.1');
-    await form.getByLabel('Port').fill(String(smtp.port));
-    await form.getByLabel('Security').selectOption('none');
-    await form.getByLabel('User name').fill('me');
+    await form.locator('#p-name').fill('Relay');
+    await form.locator('#p-host').fill('127.0.0.1');
+    await form.locator('#p-port').fill(String(smtp.port));
+    await form.locator('#p-tls').selectOption('none');
+    await form.locator('#p-user').fill('me');
     await form.locator('#p-pass').fill('a-wrong-password');
     await form.getByLabel(/Send the password without encryption/).check();
     await form.getByRole('button', { name: 'Add account' }).click();
@@ -106,8 +106,10 @@ test('the order shown is the order used: reordering persists, sharing the load i
     ['Alpha', 20],
   ]);
 
-  await rows.nth(1).getByLabel('Shares the load with Beta').check();
+  // One place for both now; within it the rows are listed oldest first (Alpha), the box checked.
+  await rows.nth(1).getByLabel('Shares the load with Beta').click();
   await expect(rows.getByTestId('provider-place')).toHaveText(['1', '1']);
+  await expect(rows.nth(1).getByRole('checkbox')).toBeChecked();
   list = await call<{ name: string; priority: number }[]>(app, serve.url, 'listProviders');
   expect(list[0]!.priority).toBe(list[1]!.priority);
 });
