@@ -275,7 +275,7 @@ export async function runCampaign(
     engine.record({
       type: 'send.failed',
       severity: 'error',
-      message: `Sending campaign ${campaignId} stopped on an error: ${(e as Error).message}. What was sent is recorded; run \`understudy send ${campaignId}\` to continue.`,
+      message: `Sending campaign ${campaignId} stopped on an error: ${(e as Error).message}. What was sent is recorded; sending it again continues from there.`,
       campaignId,
     });
     throw e;
@@ -1006,11 +1006,12 @@ function finish(
   let message: string;
   if (state === 'finished' && s.queued === 0) {
     engine.repos.campaigns.transition(campaignId, ['sending'], 'sent', now);
-    message = `Campaign ${campaignId} is done: ${counts}.${s.failed ? ` Resend to the failed ones with \`understudy retry-failed ${campaignId}\`.` : ''}`;
+    // No command line here: the app shows this too; the CLI adds its own hint (cli/commands/send.ts).
+    message = `Campaign ${campaignId} is done: ${counts}.${s.failed ? ' The failed ones can be resent with “Retry failed”.' : ''}`;
     engine.record({ type: 'send.finished', message, campaignId, data: { ...s } });
   } else if (state === 'paused') {
     engine.repos.campaigns.transition(campaignId, ['sending'], 'paused', now);
-    message = `Campaign ${campaignId} is paused: ${counts}, ${s.queued} not yet sent. Resume with \`understudy resume ${campaignId}\`.`;
+    message = `Campaign ${campaignId} is paused: ${counts}, ${s.queued} not yet sent.`;
     engine.record({ type: 'send.paused', message, campaignId, data: { ...s } });
   } else if (state === 'cancelled') {
     engine.repos.campaigns.transition(campaignId, ['sending', 'paused'], 'cancelled', now);
@@ -1026,7 +1027,7 @@ function finish(
           `"${x.row.name}" ${x.breaker.pausedUntil ? `paused until ${new Date(x.breaker.pausedUntil).toISOString()}` : x.breaker.state === 'open' ? `down (${x.breaker.reason ?? 'failing'})` : 'at its cap'}`,
       )
       .join('; ');
-    message = `Campaign ${campaignId} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available (\`understudy send ${campaignId}\` or the app resumes it).`;
+    message = `Campaign ${campaignId} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available.`;
     engine.record({ type: 'send.waiting', severity: 'warning', message, campaignId, data: { ...s } });
   }
   const runState =
