@@ -63,6 +63,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       code: 'output_exists',
       safe: 'No backup was written; that folder was not touched.',
       next: 'Choose another --out path, or move that folder away first.',
+      appNext: 'Choose another place to save it, or move that folder away first.',
     });
   }
   const partial = target.tmp;

@@ -89,6 +89,7 @@ export async function openImap(
       code: 'secret_missing',
       safe: 'Nothing was read.',
       next: 'Set it again with `understudy inbox setup ... --password-env VAR`.',
+      appNext: 'Enter the password again under Settings → Backup mailbox.',
     });
   }
   // IMAP LOGIN sends it as a quoted string, AUTHENTICATE PLAIN as base64: a server that echoes either

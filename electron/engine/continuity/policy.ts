@@ -108,6 +108,7 @@ export function setCampaignPolicy(
       code: 'bad_option',
       safe: 'Nothing was changed.',
       next: 'Use --outage wait --wait-minutes N, or leave --wait-minutes out.',
+      appNext: 'Choose “wait” to give a waiting time, or leave it out.',
     });
   const policy =
     outage === 'default'

@@ -107,6 +107,7 @@ function damaged(path: string, why: string, cause?: unknown) {
     cause,
     safe: 'The file was left exactly as it is; your mailing lists and campaigns are not affected.',
     next: 'Restore secrets.enc from a backup, or move it aside and enter the provider passwords again (understudy providers add … --password-env VAR).',
+    appNext: 'Restore the secret file from a backup, or move it aside and enter the account passwords again.',
   });
 }
 

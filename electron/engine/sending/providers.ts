@@ -115,6 +115,8 @@ function refusePlaintextAuth(name: string, c: SmtpConfig): Error {
       code: 'plaintext_auth',
       safe: 'Nothing was changed and the password was not stored or sent.',
       next: 'Use --tls starttls (port 587) or --tls implicit (port 465); if this relay truly has no TLS and the network is yours, add --allow-plaintext-auth.',
+      appNext:
+        'Choose STARTTLS or TLS under Security; if this relay truly has no encryption and the network is yours, tick “Send the password without encryption”.',
     },
   );
 }
@@ -152,6 +154,8 @@ function resolve(
       code: 'password_without_user',
       safe: 'Nothing was changed, and the password was not stored.',
       next: 'Add --user NAME (the login of this SMTP account), or leave the password out for a server without login.',
+      appNext:
+        'Enter the user name of this SMTP account, or leave the password empty for a server without login.',
     });
   const pick = (k: 'perSecond' | 'perMinute' | 'perHour' | 'perDay') =>
     input[k] !== undefined ? input[k] : base ? base.caps[k] : (preset?.caps[k] ?? null);
@@ -242,6 +246,7 @@ export async function addProvider(
       code: 'no_password',
       safe: 'Nothing was changed.',
       next: 'Pass --password-env VAR with the password in that environment variable, or pipe it on stdin.',
+      appNext: 'Type the password of this account.',
     });
   }
   let secretRef: string | null = null;
