@@ -9,7 +9,7 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import { EspConnections } from './EspConnections';
-import { has } from '../api/client';
+import { api, has } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
 
@@ -478,9 +478,15 @@ function ProviderForm({
       perHour: num(f.perHour),
       perDay: num(f.perDay),
     };
+    // A new account goes after every account there is now (read fresh: the list on screen may lag).
+    let place = priority;
+    if (!existing) {
+      const now = await api().call('listProviders', {});
+      if (now.ok) place = Math.max(0, ...(now.value as Provider[]).map((p) => p.priority)) + 10;
+    }
     const r = existing
       ? await act('updateProvider', { current: existing.name, ...fields })
-      : await act('addProvider', { ...fields, ...(priority !== undefined ? { priority } : {}) });
+      : await act('addProvider', { ...fields, ...(place !== undefined ? { priority: place } : {}) });
     setBusy(false);
     if (!r.ok && r.error) return setError(r.error);
     const changedLogin =
