@@ -11,6 +11,11 @@ export interface ErrorDetails {
   safe?: string;
   /** What the person can do next. */
   next?: string;
+  /**
+   * What to do next in the app's words, when `next` names a command line (issue 15 §1): the app
+   * and browser mode get this instead of `next`; the CLI keeps its command hint.
+   */
+  appNext?: string;
   /** Machine-readable code for scripts and the UI. */
   code?: string;
   cause?: unknown;
@@ -21,6 +26,7 @@ export class UnderstudyError extends Error {
   readonly code: string;
   readonly safe: string | undefined;
   readonly next: string | undefined;
+  readonly appNext: string | undefined;
 
   constructor(kind: ErrorKind, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -29,6 +35,7 @@ export class UnderstudyError extends Error {
     this.code = details.code ?? (kind === 'user' ? 'user_error' : 'internal_error');
     this.safe = details.safe;
     this.next = details.next;
+    this.appNext = details.appNext;
   }
 
   /** One line for a terminal: what happened. What is safe. What to do. */
@@ -44,6 +51,12 @@ export class UnderstudyError extends Error {
       ...(this.safe ? { safe: this.safe } : {}),
       ...(this.next ? { next: this.next } : {}),
     };
+  }
+
+  /** The same, as the app shows it: the app's own next step instead of a command line. */
+  forApp(): { kind: ErrorKind; code: string; message: string; safe?: string; next?: string } {
+    const json = this.toJSON();
+    return this.appNext ? { ...json, next: this.appNext } : json;
   }
 }
 

@@ -128,8 +128,17 @@ async function sendLike(
       );
       progress.done();
       const after = before ? custodySentence(engine, id) : null;
+      // The engine's message names no command (the app shows it too); the CLI adds its own.
+      const hint =
+        s.state === 'paused'
+          ? ` Resume with \`understudy resume ${id}\`.`
+          : s.state === 'waiting'
+            ? ` Run \`understudy send ${id}\` to continue, or leave it to \`understudy run\` or the app.`
+            : s.state === 'finished' && s.failed > 0
+              ? ` Resend to the failed ones with \`understudy retry-failed ${id}\`.`
+              : '';
       output(opts, io, { ...jsonOf(s), ...(after ? { esp: after.sentence } : {}) }, () =>
-        after ? `${s.message}\n${after.sentence}` : s.message,
+        after ? `${s.message}${hint}\n${after.sentence}` : `${s.message}${hint}`,
       );
     } finally {
       process.off('SIGINT', onSigint);

@@ -407,6 +407,22 @@ export const continuityCallsCore = {
     output: z.array(DrillSchema),
     mutates: false,
   }),
+  setupMailbox: call({
+    description:
+      'Set up the backup sending mailbox (IMAP): where unsubscribe requests and bounces arrive, and the seed address drills send to. The password goes to the secret store; empty keeps the stored one.',
+    input: z.object({
+      host: z.string().trim().min(1),
+      port: z.number().int().min(1).max(65535).default(993),
+      secure: z.boolean().default(true),
+      user: z.string().trim().min(1),
+      password: z.string().min(1).optional(),
+      mailbox: z.string().trim().min(1).default('INBOX'),
+      seedAddress: z.string().trim().email().optional(),
+      seedMailbox: z.string().trim().min(1).default('INBOX'),
+    }),
+    output: ContinuitySettingsSchema.shape.mailbox.unwrap(),
+    mutates: true,
+  }),
   processInbox: call({
     description:
       'Read the backup sending mailbox: unsubscribe requests and bounce reports become suppressions.',

@@ -112,6 +112,16 @@ export const PresetSchema = z.object({
   note: z.string(),
 });
 
+export const SecretsStatusSchema = z.object({
+  /** Passwords can be read and saved now. */
+  open: z.boolean(),
+  /** A secret file exists (false: the first passphrase given creates it). */
+  exists: z.boolean(),
+  /** The store can be unlocked with a passphrase (browser mode); false when the shell manages it. */
+  canUnlock: z.boolean(),
+});
+export type SecretsStatus = z.infer<typeof SecretsStatusSchema>;
+
 export const ProviderTestResultSchema = z.object({
   provider: z.string(),
   ok: z.boolean(),
@@ -297,6 +307,20 @@ export const sendingCalls = {
     description: 'Remove an SMTP account and its stored secret.',
     input: z.object({ name: z.string().min(1) }),
     output: z.object({ removed: z.boolean() }),
+    mutates: true,
+  }),
+  secretsStatus: call({
+    description:
+      'Whether the secret store (account passwords, ESP keys) is open in this process, and whether its file exists yet.',
+    input: z.object({}).default({}),
+    output: SecretsStatusSchema,
+    mutates: false,
+  }),
+  unlockSecrets: call({
+    description:
+      'Open the secret store with its passphrase (browser mode started without one). The passphrase is held in memory by this process only; a new store is created with it when none exists yet.',
+    input: z.object({ passphrase: z.string().min(1) }),
+    output: SecretsStatusSchema,
     mutates: true,
   }),
   testProvider: call({

@@ -97,6 +97,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       code: 'output_exists',
       safe: 'No backup was written; that folder was not touched.',
       next: 'Choose another --out path, or move that folder away first.',
+      appNext: 'Choose another place to save it, or move that folder away first.',
     });
   }
   const partial = encrypt ? `${target.tmp}.plain` : target.tmp;
@@ -125,6 +126,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       code: 'backup_failed',
       safe: 'The database itself was not touched.',
       next: 'Check free disk space and that the backup folder is writable, then run `understudy backup` again.',
+      appNext: 'Check free disk space and that the backup folder is writable, then take the backup again.',
       cause: e,
     });
   }
@@ -140,6 +142,7 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
       code: 'backup_unverified',
       safe: 'The copy was discarded; the database itself was not touched.',
       next: 'Run `understudy status --check` to check the database; restore an earlier backup if it is damaged.',
+      appNext: 'Restore an earlier backup if the database is damaged.',
     });
   }
   target.commit();
@@ -351,6 +354,7 @@ export function inspectBackup(file: string, decrypted?: string): BackupDescripti
     throw userError(`There is no backup at ${path}.`, {
       code: 'backup_missing',
       next: 'Run `understudy backups` to see the backups that exist.',
+      appNext: 'Pick one of the backups listed on the Backups screen.',
     });
   }
   if (isEncryptedBackup(path) && !decrypted) {
@@ -376,6 +380,7 @@ export function inspectBackup(file: string, decrypted?: string): BackupDescripti
       code: 'backup_damaged',
       safe: 'Nothing was restored; the current database is untouched.',
       next: 'Pick another backup from `understudy backups`.',
+      appNext: 'Pick another backup on the Backups screen.',
     });
   }
   return {

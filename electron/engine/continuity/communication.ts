@@ -145,6 +145,7 @@ export function createNotice(
     if (!s.total)
       throw userError(`There is no batch of codes named "${input.codes}".`, {
         next: 'Import one with `understudy incidents codes FILE --batch NAME`.',
+        appNext: 'Import a batch of codes first, then choose it here.',
       });
   }
   const campaign = createCampaign(engine, {
@@ -285,6 +286,7 @@ export async function sendStakeholderUpdate(
       code: 'no_working_provider',
       safe: 'Nothing was sent.',
       next: 'Check the providers with `understudy health`.',
+      appNext: 'Check the backup accounts on the Providers screen.',
     },
   );
 }

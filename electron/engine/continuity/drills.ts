@@ -30,6 +30,7 @@ export async function runDrills(engine: Engine, opts: DrillOptions = {}): Promis
       code: 'seed_missing',
       safe: 'Nothing was sent.',
       next: 'Set one with `understudy inbox setup --seed ADDRESS` (an address delivered to the backup mailbox).',
+      appNext: 'Enter a seed address (one delivered to the backup mailbox) in the backup mailbox settings.',
     });
   }
   const providers = engine.repos.providers
@@ -43,6 +44,7 @@ export async function runDrills(engine: Engine, opts: DrillOptions = {}): Promis
       {
         code: 'not_found',
         next: 'See `understudy providers list`.',
+        appNext: 'See the accounts on the Providers screen.',
       },
     );
   }

@@ -43,7 +43,7 @@ export function onHealthChange(
       severity: 'info',
       providerId: target.id,
       incidentId: open.id,
-      message: `The ${what} "${target.name}" is ${to} again after ${humanDuration(lasted)}. Run \`understudy report ${open.id} --out report.html\` for the post-incident report.`,
+      message: `The ${what} "${target.name}" is ${to} again after ${humanDuration(lasted)}. The post-incident report is ready.`,
       data: { from, to, detail, durationMs: lasted },
     });
     return engine.repos.incidents.byId(open.id);
@@ -57,6 +57,7 @@ export function requireIncident(engine: Engine, id: number): IncidentRow {
     throw userError(`There is no incident ${id}.`, {
       code: 'not_found',
       next: 'Run `understudy incidents` to list them.',
+      appNext: 'See the Incidents screen.',
     });
   }
   return i;

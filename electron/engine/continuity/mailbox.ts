@@ -43,6 +43,7 @@ export function requireMailbox(engine: Engine): MailboxSettings {
       code: 'mailbox_missing',
       safe: 'Nothing was read or changed.',
       next: 'Set it with `understudy inbox setup --host HOST --user USER --password-env VAR`.',
+      appNext: 'Set it up under Settings → Backup mailbox.',
     });
   }
   return m;
@@ -88,6 +89,7 @@ export async function openImap(
       code: 'secret_missing',
       safe: 'Nothing was read.',
       next: 'Set it again with `understudy inbox setup ... --password-env VAR`.',
+      appNext: 'Enter the password again under Settings → Backup mailbox.',
     });
   }
   // IMAP LOGIN sends it as a quoted string, AUTHENTICATE PLAIN as base64: a server that echoes either

@@ -96,6 +96,7 @@ export function setCampaignPolicy(
       code: 'campaign_not_found',
       safe: 'Nothing was changed.',
       next: 'See the campaigns with `understudy campaigns list`.',
+      appNext: 'It may have been removed; see the Campaigns screen.',
     });
   if (c.status === 'sent' || c.status === 'cancelled')
     throw userError(`Campaign ${campaignId} is ${c.status}: an outage policy no longer applies to it.`, {
@@ -107,6 +108,7 @@ export function setCampaignPolicy(
       code: 'bad_option',
       safe: 'Nothing was changed.',
       next: 'Use --outage wait --wait-minutes N, or leave --wait-minutes out.',
+      appNext: 'Choose “wait” to give a waiting time, or leave it out.',
     });
   const policy =
     outage === 'default'

@@ -229,7 +229,7 @@ export class Scheduler {
         campaignId: c.id,
         providerId: c.providerId,
         incidentId,
-        message: `${why}, and no backup SMTP provider is working, so "${label(c)}" is paused. Add or fix a provider (\`understudy providers\`), then resume it.`,
+        message: `${why}, and no backup SMTP provider is working, so "${label(c)}" is paused. Add or fix a backup provider, then resume it.`,
       });
       return 'no_backup';
     }
@@ -377,6 +377,7 @@ export class Scheduler {
         code: 'bad_time',
         safe: 'The campaign keeps its current schedule.',
         next: 'Give a time such as 2026-12-01T09:30, or --now.',
+        appNext: 'Pick a date and time.',
       });
     // "Send now": scheduled at this instant, so the next pass of the scheduler sends it.
     const resolved = options.sendNow
@@ -533,6 +534,7 @@ export class Scheduler {
       throw userError(`There is no campaign ${campaignId}.`, {
         code: 'not_found',
         next: 'See `understudy campaigns list`.',
+        appNext: 'It may have been removed; see the Campaigns screen.',
       });
     return c;
   }

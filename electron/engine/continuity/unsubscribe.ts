@@ -235,6 +235,7 @@ export function resolveReview(engine: Engine, id: number, resolution: string): U
       code: 'not_found',
       safe: 'Nothing was changed.',
       next: 'Run `understudy inbox review` to see the open items and their numbers.',
+      appNext: 'It may already be resolved; reload the review list.',
     });
   if (row.resolvedAt)
     throw userError(`Review item #${id} was already dealt with (${row.resolution ?? ''}).`, {

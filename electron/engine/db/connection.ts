@@ -438,6 +438,8 @@ function damaged(path: string, cause: unknown): Error {
     code: 'db_damaged',
     safe: 'Understudy did not write to it, so what is left in it is untouched.',
     next: 'Restore the latest backup with `understudy restore FILE --yes` (see `understudy backups`; the damaged file is kept beside it), or move the file aside and re-import your lists.',
+    appNext:
+      'Restore the latest backup on the Backups screen (the damaged file is kept beside it), or move the file aside and re-import your lists.',
     cause,
   });
 }

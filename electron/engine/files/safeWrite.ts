@@ -288,6 +288,7 @@ function check(target: string, options: SafeWriteOptions): { real: string; viaLi
       code: 'output_exists',
       safe: 'It was not overwritten; nothing was written.',
       next: 'Choose another file name, or add --force to replace that file.',
+      appNext: 'Choose another file name.',
     });
   }
   return { real: path, viaLink };
@@ -334,6 +335,7 @@ function publishNoClobber(tmp: string, path: string, what: string): void {
         code: 'output_exists',
         safe: 'It was not overwritten.',
         next: 'Choose another file name, or add --force to replace that file.',
+        appNext: 'Choose another file name.',
       });
     }
     // File systems without hard links (FAT, some network shares): checked just above, rename.

@@ -12,8 +12,9 @@ import { writeReport } from '../continuity/report';
 import { backupsDir, requestRestore, takeBackup } from '../continuity/backups';
 import { runDrills } from '../continuity/drills';
 import { processInbox } from '../continuity/inbox';
-import { createNotice, importCodes, sendStakeholderUpdate } from '../continuity/communication';
+import { configureMailbox, mailboxSettings } from '../continuity/mailbox';
 import { userError } from '../errors';
+import { createNotice, importCodes, sendStakeholderUpdate } from '../continuity/communication';
 
 const service = (engine: Engine) => createContinuity(engine);
 
@@ -74,6 +75,24 @@ export const continuityHandlers: HandlersFor<typeof continuityCalls> = {
   restoreBackup: (engine, { id }) => requestRestore(engine, requireBackup(engine, id).path),
   runDrill: (engine, { provider }) => runDrills(engine, { provider }),
   listDrills: (engine) => engine.repos.drills.list(),
+  setupMailbox: async (engine, input) => {
+    if (!input.password && !mailboxSettings(engine)?.secretRef)
+      throw userError('The backup mailbox needs its password.', {
+        code: 'mailbox_password_missing',
+        safe: 'Nothing was saved.',
+        next: 'Type the password of the mailbox account.',
+      });
+    const m = await configureMailbox(engine, input);
+    return {
+      host: m.host,
+      port: m.port,
+      secure: m.secure,
+      user: m.user,
+      mailbox: m.mailbox,
+      ...(m.seedAddress ? { seedAddress: m.seedAddress } : {}),
+      pollMinutes: m.pollMinutes,
+    };
+  },
   processInbox: (engine) => processInbox(engine),
   importCodes: (engine, { file, batch }) => importCodes(engine, file, batch),
   createNotice: (engine, input) => {

@@ -54,7 +54,7 @@ export function createDispatcher(engine: Engine): {
         return { ok: true, value };
       } catch (e) {
         // A full disk, a read-only database or a refused value is the person's to fix, not a bug.
-        return { ok: false, error: explainError(e).toJSON() };
+        return { ok: false, error: explainError(e).forApp() };
       }
     },
   };

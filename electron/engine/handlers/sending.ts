@@ -27,6 +27,7 @@ import {
 } from '../sending';
 import { toApiCampaign, requireCampaign } from '../sending/campaigns';
 import { tryCustodyNow } from '../mirror/esp/custody';
+import { secretsStatus, unlockSecrets } from '../continuity/unlock';
 
 /** Runs a long send as a cancellable task; cancelling it pauses the campaign (resumable). */
 async function asTask<T>(
@@ -46,6 +47,8 @@ async function asTask<T>(
 
 export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
   listProviders: (engine) => listProviders(engine),
+  secretsStatus: (engine) => secretsStatus(engine),
+  unlockSecrets: (engine, { passphrase }) => unlockSecrets(engine, passphrase),
   listProviderPresets: () =>
     Object.values(PRESETS).map((p) => ({
       name: p.name,

@@ -24,6 +24,7 @@ export function requireList(engine: Engine, name: string): ListRow {
       next: known.length
         ? `Known lists: ${quoteList(known)}.`
         : 'Import one first with `understudy import FILE --list NAME`.',
+      appNext: known.length ? `Known lists: ${quoteList(known)}.` : 'Import one first on the Lists screen.',
     });
   }
   return list;

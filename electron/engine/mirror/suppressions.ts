@@ -356,6 +356,7 @@ export function removeSuppression(
             code: 'complaint_needs_force',
             safe: NOTHING_CHANGED,
             next: 'Only if this person asked you to send them mail again, confirm it (with --force on the command line).',
+            appNext: 'Only if this person asked you to send them mail again, confirm it.',
           },
         );
       const events = engine.repos.suppressions.history(norm, SUPPRESSION_EVENT_TYPES);

@@ -118,6 +118,7 @@ function damaged(path: string, why: string, cause?: unknown) {
     cause,
     safe: 'The file was left exactly as it is; your mailing lists and campaigns are not affected.',
     next: 'Restore secrets.enc from a backup, or move it aside and enter the provider passwords again (understudy providers add … --password-env VAR).',
+    appNext: 'Restore the secret file from a backup, or move it aside and enter the account passwords again.',
   });
 }
 
@@ -130,11 +131,12 @@ function damaged(path: string, why: string, cause?: unknown) {
  */
 export const MIN_NEW_PASSPHRASE = 12;
 
-function weakPassphrase(what: string, safe: string) {
+export function weakPassphrase(what: string, safe: string) {
   return userError(`${what} is shorter than ${MIN_NEW_PASSPHRASE} characters.`, {
     code: 'secrets_weak_passphrase',
     safe,
     next: `Choose a passphrase of at least ${MIN_NEW_PASSPHRASE} characters (a few unrelated words are easy to remember) and set it in UNDERSTUDY_PASSPHRASE or type it when asked.`,
+    appNext: `Choose a passphrase of at least ${MIN_NEW_PASSPHRASE} characters (a few unrelated words are easy to remember).`,
   });
 }
 
@@ -155,6 +157,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         code: 'secrets_no_passphrase',
         safe: 'No secret was read or written.',
         next: 'Set UNDERSTUDY_PASSPHRASE, or type the passphrase when asked.',
+        appNext: 'Type the passphrase of the secret store.',
       });
     }
     this.path = path;
@@ -392,6 +395,7 @@ export class EncryptedFileSecretStore implements SecretStore {
         code: 'secrets_wrong_passphrase',
         safe: 'Nothing was read or changed; the secret file is intact.',
         next: 'Try again with the passphrase you chose when you first saved a provider password (UNDERSTUDY_PASSPHRASE).',
+        appNext: 'Try again with the passphrase you chose when you first saved an account password.',
       });
     }
     let secrets: Record<string, string>;

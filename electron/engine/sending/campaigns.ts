@@ -119,6 +119,7 @@ export function requireCampaign(engine: Engine, id: number): CampaignRow {
       code: 'campaign_not_found',
       safe: 'Nothing was changed.',
       next: 'See the campaigns with `understudy campaigns list`.',
+      appNext: 'It may have been removed; see the Campaigns screen.',
     });
   return c;
 }

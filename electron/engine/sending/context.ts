@@ -41,6 +41,7 @@ export function secretStoreOf(engine: Engine, given?: SecretStore): SecretStore 
       code: 'secrets_unavailable',
       safe: 'Nothing was sent or changed.',
       next: 'In the command line, set UNDERSTUDY_PASSPHRASE or type the passphrase when asked.',
+      appNext: 'Unlock the secret store with your passphrase (Providers screen), then try again.',
     });
   }
   return s;

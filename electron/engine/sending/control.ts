@@ -46,6 +46,10 @@ export async function resumeCampaign(
         c.status === 'draft' || c.status === 'scheduled'
           ? `Start it with \`understudy send ${id}\`.`
           : undefined,
+      appNext:
+        c.status === 'draft' || c.status === 'scheduled'
+          ? 'Start it with the Send button on the campaign.'
+          : undefined,
     });
   }
   engine.repos.campaigns.transition(id, ['paused'], 'sending', engine.now());
@@ -103,6 +107,7 @@ export async function retryFailed(engine: Engine, id: number, opts: RunOptions =
     throw userError(`Campaign ${id} is paused.`, {
       safe: 'Nothing was sent.',
       next: `Resume it with \`understudy resume ${id}\` first.`,
+      appNext: 'Resume it with the Resume button on the campaign first.',
     });
   const n = engine.repos.deliveries.requeueFailed(id, engine.now());
   engine.record({

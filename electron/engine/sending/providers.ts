@@ -60,6 +60,7 @@ export function noProviderError(): Error {
     code: 'no_provider',
     safe: 'Nothing was sent.',
     next: 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
+    appNext: 'Add a backup account on the Providers screen.',
   });
 }
 
@@ -73,6 +74,9 @@ export function requireProvider(engine: Engine, name: string): ProviderRow {
       next: known.length
         ? `Known providers: ${known.join(', ')}.`
         : 'Add one with `understudy providers add smtp --name NAME --host HOST --port PORT`.',
+      appNext: known.length
+        ? `Known providers: ${known.join(', ')}.`
+        : 'Add a backup account on the Providers screen.',
     });
   }
   return p;
@@ -111,6 +115,8 @@ function refusePlaintextAuth(name: string, c: SmtpConfig): Error {
       code: 'plaintext_auth',
       safe: 'Nothing was changed and the password was not stored or sent.',
       next: 'Use --tls starttls (port 587) or --tls implicit (port 465); if this relay truly has no TLS and the network is yours, add --allow-plaintext-auth.',
+      appNext:
+        'Choose STARTTLS or TLS under Security; if this relay truly has no encryption and the network is yours, tick “Send the password without encryption”.',
     },
   );
 }
@@ -148,6 +154,8 @@ function resolve(
       code: 'password_without_user',
       safe: 'Nothing was changed, and the password was not stored.',
       next: 'Add --user NAME (the login of this SMTP account), or leave the password out for a server without login.',
+      appNext:
+        'Enter the user name of this SMTP account, or leave the password empty for a server without login.',
     });
   const pick = (k: 'perSecond' | 'perMinute' | 'perHour' | 'perDay') =>
     input[k] !== undefined ? input[k] : base ? base.caps[k] : (preset?.caps[k] ?? null);
@@ -229,6 +237,7 @@ export async function addProvider(
       code: 'provider_exists',
       safe: 'Nothing was changed.',
       next: 'Pick another name, or change it with `understudy providers update`, or remove it first.',
+      appNext: 'Pick another name, or edit the existing account on the Providers screen.',
     });
   }
   const { repo, config } = resolve(input, undefined, Boolean(input.password));
@@ -237,6 +246,7 @@ export async function addProvider(
       code: 'no_password',
       safe: 'Nothing was changed.',
       next: 'Pass --password-env VAR with the password in that environment variable, or pipe it on stdin.',
+      appNext: 'Type the password of this account.',
     });
   }
   let secretRef: string | null = null;
@@ -303,6 +313,7 @@ export async function removeProvider(engine: Engine, name: string, secrets?: Sec
       code: 'provider_in_use',
       safe: 'Nothing was changed.',
       next: 'Pause the campaign (`understudy pause ID`), remove the provider, then resume.',
+      appNext: 'Pause the campaign, remove the account, then resume.',
     });
   }
   if (p.secretRef) await secretStoreOf(engine, secrets).delete(p.secretRef);
@@ -328,6 +339,7 @@ export async function providerSecret(
       code: 'secret_missing',
       safe: 'Nothing was sent.',
       next: `Set it again: \`understudy providers update ${p.name} --password-env VAR\`.`,
+      appNext: `Set it again: Edit “${p.name}” on the Providers screen and enter its password.`,
     });
   }
   return v;

@@ -122,6 +122,7 @@ export async function runCampaign(
       code: 'campaign_paused',
       safe: 'Nothing was sent.',
       next: `Resume it with \`understudy resume ${campaignId}\`.`,
+      appNext: 'Resume it with the Resume button on the campaign.',
     });
   const before = engine.repos.deliveries.counts(campaignId);
   if (campaign.status === 'sent' && before.queued + before.claimed === 0)
@@ -129,6 +130,7 @@ export async function runCampaign(
       code: 'campaign_sent',
       safe: 'Nothing was sent again.',
       next: `To resend only to the recipients that failed, run \`understudy retry-failed ${campaignId}\`.`,
+      appNext: 'To resend only to the recipients that failed, use “Retry failed” on the campaign.',
     });
   const target = sendTarget(engine, campaign);
   const list = engine.repos.lists.byId(target.listId)!;
@@ -278,7 +280,7 @@ export async function runCampaign(
     engine.record({
       type: 'send.failed',
       severity: 'error',
-      message: `Sending campaign ${campaignId} stopped on an error: ${(e as Error).message}. What was sent is recorded; run \`understudy send ${campaignId}\` to continue.`,
+      message: `Sending campaign ${campaignId} stopped on an error: ${(e as Error).message}. What was sent is recorded; sending it again continues from there.`,
       campaignId,
     });
     throw e;
@@ -942,6 +944,7 @@ function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
           next:
             a?.next ??
             'Sync the ESP connection (`understudy sync`) so Understudy learns who the segment holds, then send again.',
+          appNext: a?.next ?? 'Sync the ESP connection (ESP connections screen), then send again.',
         },
       );
     const listId = c.listId ?? audienceRepo(engine.db).firstListId(c.id);
@@ -958,6 +961,7 @@ function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
       code: 'no_list',
       safe: 'Nothing was sent.',
       next: 'Create a local campaign for a list with `understudy campaigns add --list NAME ...`.',
+      appNext: 'Create a new campaign for a list on the Campaigns screen.',
     });
   return { listId: c.listId, audience: false };
 }
@@ -1029,11 +1033,12 @@ function finish(
   let message: string;
   if (state === 'finished' && s.queued === 0) {
     engine.repos.campaigns.transition(campaignId, ['sending'], 'sent', now);
-    message = `Campaign ${campaignId} is done: ${counts}.${s.failed ? ` Resend to the failed ones with \`understudy retry-failed ${campaignId}\`.` : ''}`;
+    // No command line here: the app shows this too; the CLI adds its own hint (cli/commands/send.ts).
+    message = `Campaign ${campaignId} is done: ${counts}.${s.failed ? ' The failed ones can be resent with “Retry failed”.' : ''}`;
     engine.record({ type: 'send.finished', message, campaignId, data: { ...s } });
   } else if (state === 'paused') {
     engine.repos.campaigns.transition(campaignId, ['sending'], 'paused', now);
-    message = `Campaign ${campaignId} is paused: ${counts}, ${s.queued} not yet sent. Resume with \`understudy resume ${campaignId}\`.`;
+    message = `Campaign ${campaignId} is paused: ${counts}, ${s.queued} not yet sent.`;
     engine.record({ type: 'send.paused', message, campaignId, data: { ...s } });
   } else if (state === 'cancelled') {
     engine.repos.campaigns.transition(campaignId, ['sending', 'paused'], 'cancelled', now);
@@ -1049,7 +1054,7 @@ function finish(
           `"${x.row.name}" ${x.breaker.pausedUntil ? `paused until ${new Date(x.breaker.pausedUntil).toISOString()}` : x.breaker.state === 'open' ? `down (${x.breaker.reason ?? 'failing'})` : 'at its cap'}`,
       )
       .join('; ');
-    message = `Campaign ${campaignId} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available (\`understudy send ${campaignId}\` or the app resumes it).`;
+    message = `Campaign ${campaignId} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available.`;
     engine.record({ type: 'send.waiting', severity: 'warning', message, campaignId, data: { ...s } });
   }
   const runState =

@@ -64,6 +64,7 @@ export function setSendingSetting(engine: Engine, key: string, value: string): v
       code: 'empty_setting',
       safe: 'Nothing was changed; the current value is kept.',
       next: `To remove it on purpose, run \`understudy settings unset ${key}\`.${REQUIRED_SENDING_SETTINGS[key as SendingSettingKey] ? ` Then: ${REQUIRED_SENDING_SETTINGS[key as SendingSettingKey]!.charAt(0).toLowerCase()}${REQUIRED_SENDING_SETTINGS[key as SendingSettingKey]!.slice(1)}` : ''}`,
+      appNext: 'To remove it on purpose, clear it with its Remove button.',
     });
   if (/[\r\n]/.test(v) && key !== 'postal_address')
     throw userError(`The ${key} setting must be a single line.`, { safe: 'Nothing was changed.' });
@@ -117,6 +118,8 @@ export function requireSendingSettings(
       code: 'no_postal_address',
       safe: 'Nothing was sent.',
       next: 'Marketing mail must carry your postal address: run `understudy settings set postal_address "1 Main St, Springfield"`.',
+      appNext:
+        'Marketing mail must carry your postal address: enter it under Settings → Sending, then send again.',
     });
   }
   if (!s.unsubscribe_mailto) {
@@ -124,6 +127,7 @@ export function requireSendingSettings(
       code: 'no_unsubscribe',
       safe: 'Nothing was sent.',
       next: 'Run `understudy settings set unsubscribe_mailto unsubscribe@yourdomain` (and optionally unsubscribe_url).',
+      appNext: 'Enter the unsubscribe address under Settings → Sending, then send again.',
     });
   }
   const domain = s.message_id_domain ?? fromEmail.slice(fromEmail.lastIndexOf('@') + 1).toLowerCase();

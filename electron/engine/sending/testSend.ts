@@ -128,6 +128,10 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
           c.provider === 'down'
             ? `Check "${provider.name}" with \`understudy providers test ${provider.name}\`, or send the test through another provider.`
             : 'Check the address, or send the test through another provider.',
+        appNext:
+          c.provider === 'down'
+            ? `Test "${provider.name}" on the Providers screen, or send the test through another provider.`
+            : 'Check the address, or send the test through another provider.',
       },
     );
   } finally {

@@ -26,7 +26,7 @@ function networkError(what: string): Envelope<never> {
       code: 'offline',
       message: `Could not reach the Understudy server (${what}).`,
       safe: 'Your data is on the server and was not changed by this attempt.',
-      next: 'Check that `understudy serve` is still running, then try again.',
+      next: 'Check that Understudy is still running on the computer that serves this page, then try again.',
     },
   };
 }
@@ -58,7 +58,7 @@ async function readEnvelope(res: Response): Promise<Envelope<unknown>> {
       message: text || `The server answered ${res.status}.`,
       safe: 'Nothing was changed.',
       ...(res.status === 401
-        ? { next: 'Open the link that `understudy serve` printed to sign in again.' }
+        ? { next: 'Open the sign-in link Understudy gave when it started, to sign in again.' }
         : {}),
     },
   };

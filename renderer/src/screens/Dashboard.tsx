@@ -45,7 +45,7 @@ export function Dashboard() {
         <article className="card" aria-labelledby="card-next">
           <h2 id="card-next">Next scheduled campaigns</h2>
           <ResourceView res={campaigns} what="Scheduled campaigns" calls={[scheduleCall]}>
-            {(v) => <Upcoming rows={v as (ScheduledCampaign | Campaign)[]} />}
+            {(v) => <Upcoming rows={v as (ScheduledCampaign | Campaign)[]} onChanged={campaigns.reload} />}
           </ResourceView>
         </article>
         <article className="card" aria-labelledby="card-lists">
@@ -148,7 +148,7 @@ function HealthList({ rows }: { rows: (ProviderHealth | Provider)[] }) {
   );
 }
 
-function Upcoming({ rows }: { rows: (ScheduledCampaign | Campaign)[] }) {
+function Upcoming({ rows, onChanged }: { rows: (ScheduledCampaign | Campaign)[]; onChanged: () => void }) {
   const next = rows
     .filter((c) => ['scheduled', 'sending', 'paused'].includes(c.status))
     .sort((a, b) => (a.scheduledAt ?? '').localeCompare(b.scheduledAt ?? ''))
@@ -166,12 +166,48 @@ function Upcoming({ rows }: { rows: (ScheduledCampaign | Campaign)[] }) {
                 : c.scheduledAt
                   ? new Date(c.scheduledAt).toLocaleString()
                   : 'not scheduled'}
-              {'hold' in c && c.hold ? ` · held (${c.hold})` : ''}
+              {'hold' in c && c.hold === 'outage' ? ' · waiting for its provider' : ''}
             </div>
+            {'hold' in c && c.hold === 'catchup' && <CatchUpChoice campaign={c} onChanged={onChanged} />}
           </span>
           <span className={`cstatus cstatus-${c.status}`}>{c.status}</span>
         </li>
       ))}
     </ul>
+  );
+}
+
+/**
+ * A campaign whose send time passed while Understudy was not running waits for the person's answer
+ * (issue 15 §1): send it now, or skip it. Answered here, where the dashboard shows it.
+ */
+function CatchUpChoice({ campaign, onChanged }: { campaign: ScheduledCampaign; onChanged: () => void }) {
+  const act = useStore((s) => s.act);
+  const bumpData = useStore((s) => s.bumpData);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!has('decideCatchUp')) return null;
+  const decide = async (decision: 'send' | 'skip') => {
+    setBusy(true);
+    setError(null);
+    const r = await act('decideCatchUp', { campaignId: campaign.id, decision });
+    setBusy(false);
+    if (!r.ok && r.error) return setError(r.error);
+    onChanged();
+    bumpData();
+  };
+  return (
+    <div className="catchup" role="group" aria-label={`${campaign.name}: missed its send time`}>
+      <p className="small">
+        It missed its send time while Understudy was not running. Send it now, or skip it?
+      </p>
+      <button type="button" className="primary" disabled={busy} onClick={() => void decide('send')}>
+        Send now
+      </button>{' '}
+      <button type="button" disabled={busy} onClick={() => void decide('skip')}>
+        Skip
+      </button>
+      {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+    </div>
   );
 }

@@ -2,7 +2,7 @@
  * Incidents: each outage with its timeline, notes, and the post-incident report (the engine's
  * self-contained HTML with its charts, shown in a sandboxed iframe).
  */
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useStore } from '../store';
 import { api } from '../api/client';
 import { useResource, ResourceView } from '../components/Resource';
@@ -80,6 +80,19 @@ function IncidentDetail({ id }: { id: number }) {
     if (!r.ok) return setError(r.error);
     setReport(r.value.html);
   };
+  // Printing from the report's own frame prints the report alone, with its own styles; the system print
+  // dialog offers "Save as PDF". The frame runs no script (no allow-scripts); allow-same-origin only
+  // lets this page call print() on it, and allow-modals lets the dialog open.
+  const frame = useRef<HTMLIFrameElement | null>(null);
+  const [printWhenLoaded, setPrintWhenLoaded] = useState(false);
+  const printReport = async () => {
+    if (report === null) {
+      setPrintWhenLoaded(true);
+      await showReport();
+      return;
+    }
+    frame.current?.contentWindow?.print();
+  };
   const saveReport = async () => {
     setError(null);
     const r = await api().saveReport(id);
@@ -117,6 +130,9 @@ function IncidentDetail({ id }: { id: number }) {
                 <button type="button" onClick={() => void saveReport()}>
                   Save the report…
                 </button>
+                <button type="button" onClick={() => void printReport()}>
+                  Print or save as PDF…
+                </button>
               </div>
               {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
               {report !== null && (
@@ -124,7 +140,13 @@ function IncidentDetail({ id }: { id: number }) {
                   key={report} // a new frame for a new report (see the campaign preview)
                   className="preview report"
                   title="Incident report"
-                  sandbox=""
+                  sandbox="allow-same-origin allow-modals"
+                  ref={frame}
+                  onLoad={() => {
+                    if (!printWhenLoaded) return;
+                    setPrintWhenLoaded(false);
+                    frame.current?.contentWindow?.print();
+                  }}
                   srcDoc={report}
                   data-testid="incident-report"
                 />

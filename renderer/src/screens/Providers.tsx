@@ -9,7 +9,7 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import { EspConnections } from './EspConnections';
-import { has } from '../api/client';
+import { api, has } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
 
@@ -28,13 +28,40 @@ export function capsText(p: {
   return parts.length ? parts.join(', ') : 'no caps';
 }
 
+/**
+ * The chain as the engine uses it (issue 15 §4): accounts in priority order; an account whose priority
+ * equals the one above shares the load with it (messages are split by weight), any other waits until
+ * every account above it cannot send. Priorities are rewritten as 10, 20, 30… from this shape.
+ */
+export function sharesAbove(list: Provider[]): boolean[] {
+  return list.map((p, i) => i > 0 && p.priority === list[i - 1]!.priority);
+}
+
+export function prioritiesFor(list: Provider[], shares: boolean[]): number[] {
+  let tier = 0;
+  return list.map((_, i) => {
+    if (i > 0 && !shares[i]) tier++;
+    return (tier + 1) * 10;
+  });
+}
+
 export function Providers() {
   const providers = useResource('listProviders');
   const act = useStore((s) => s.act);
   const [adding, setAdding] = useState(false);
+  const [editing, setEditing] = useState<Provider | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
-  const [tests, setTests] = useState<Record<string, ProviderTestResult | 'running'>>({});
+  const [notice, setNotice] = useState<string | null>(null);
+  // Keyed by the account's id, never its name: a removed account's result never shows under a new one.
+  const [tests, setTests] = useState<Record<number, ProviderTestResult | 'running'>>({});
+  const [busy, setBusy] = useState(false);
 
+  const forget = (id: number) =>
+    setTests((t) => {
+      const n = { ...t };
+      delete n[id];
+      return n;
+    });
   const run = async (name: string, input: unknown) => {
     setError(null);
     const r = await act(name, input);
@@ -42,19 +69,59 @@ export function Providers() {
     providers.reload();
     return r;
   };
-  const test = async (name: string) => {
-    setTests((t) => ({ ...t, [name]: 'running' }));
-    const r = await act('testProvider', { name });
-    if (r.ok) setTests((t) => ({ ...t, [name]: r.value as ProviderTestResult }));
-    else {
-      setTests((t) => {
-        const n = { ...t };
-        delete n[name];
-        return n;
-      });
-      if (r.error) setError(r.error);
+  const test = async (p: { id: number; name: string }): Promise<ProviderTestResult | null> => {
+    setTests((t) => ({ ...t, [p.id]: 'running' }));
+    const r = await act('testProvider', { name: p.name });
+    if (r.ok) {
+      const result = r.value as ProviderTestResult;
+      setTests((t) => ({ ...t, [p.id]: result }));
+      providers.reload();
+      return result;
     }
+    forget(p.id);
+    if (r.error) setError(r.error);
+    return null;
   };
+  /** After adding an account or changing its password: the login test, and a clear word on it. */
+  const loginTest = async (p: Provider, what: 'added' | 'changed') => {
+    setNotice(null);
+    const result = await test(p);
+    if (!result) return;
+    setNotice(
+      result.ok
+        ? `“${p.name}” was ${what} and its login test passed.`
+        : `“${p.name}” was ${what}, but its login test failed: ${result.message} Use Edit to correct the server, user name or password.`,
+    );
+  };
+  /** Writes the order (and who shares the load) as priorities; only the accounts that change. */
+  const persist = async (order: Provider[], shares: boolean[]) => {
+    setBusy(true);
+    setError(null);
+    const prios = prioritiesFor(order, shares);
+    for (let i = 0; i < order.length; i++) {
+      if (order[i]!.priority === prios[i]) continue;
+      const r = await act('updateProvider', { current: order[i]!.name, priority: prios[i] });
+      if (!r.ok) {
+        if (r.error) setError(r.error);
+        break;
+      }
+    }
+    setBusy(false);
+    providers.reload();
+  };
+  const move = (list: Provider[], i: number, by: -1 | 1) => {
+    const j = i + by;
+    const order = [...list];
+    [order[i], order[j]] = [order[j]!, order[i]!];
+    const shares = sharesAbove(list);
+    // A moved account takes its own place in the order: it no longer shares the load.
+    shares[Math.min(i, j)] = false;
+    shares[Math.max(i, j)] = false;
+    // …and the account below it does not silently join it.
+    if (Math.max(i, j) + 1 < shares.length) shares[Math.max(i, j) + 1] = false;
+    void persist(order, shares);
+  };
+  const maxPriority = (((providers.value as Provider[] | null) ?? []).at(-1)?.priority ?? 0) as number;
 
   return (
     <section className="screen" aria-labelledby="providers-title">
@@ -68,12 +135,19 @@ export function Providers() {
           )}
         </div>
       </header>
+      <SecretsLock />
       {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+      {notice && (
+        <p className="notice" role="status" data-testid="provider-notice">
+          {notice}
+        </p>
+      )}
       <article className="card">
         <h2>Backup sending chain</h2>
         <p className="muted">
-          Messages go through the first healthy account; when one fails, the next takes over the same
-          messages. Caps are never exceeded.
+          Messages go through the first healthy account in this order; when it cannot send, the next takes
+          over the same messages. Accounts marked “shares the load” split messages with the account above
+          them. Caps are never exceeded.
         </p>
         <ResourceView res={providers} what="SMTP accounts" calls={['listProviders']}>
           {(v) => {
@@ -84,6 +158,8 @@ export function Providers() {
                   No SMTP accounts yet. Add your backup account so campaigns can go out when your ESP is down.
                 </p>
               );
+            const shares = sharesAbove(list);
+            let place = 0;
             return (
               <table className="data" data-testid="providers-table">
                 <caption className="sr-only">SMTP accounts in chain order</caption>
@@ -100,39 +176,45 @@ export function Providers() {
                 </thead>
                 <tbody>
                   {list.map((p, i) => {
-                    const t = tests[p.name];
+                    const t = tests[p.id];
+                    if (!shares[i]) place++;
                     return (
-                      <tr key={p.id}>
+                      <tr key={p.id} data-testid="provider-row">
                         <td>
-                          {i + 1}
+                          <span data-testid="provider-place">{place}</span>
                           <span className="reorder">
                             <button
                               type="button"
                               aria-label={`Move ${p.name} up`}
-                              disabled={i === 0}
-                              onClick={() =>
-                                void run('updateProvider', {
-                                  current: p.name,
-                                  priority: Math.max(0, list[i - 1]!.priority - 1),
-                                })
-                              }
+                              disabled={i === 0 || busy}
+                              onClick={() => move(list, i, -1)}
                             >
                               ↑
                             </button>
                             <button
                               type="button"
                               aria-label={`Move ${p.name} down`}
-                              disabled={i === list.length - 1}
-                              onClick={() =>
-                                void run('updateProvider', {
-                                  current: p.name,
-                                  priority: list[i + 1]!.priority + 1,
-                                })
-                              }
+                              disabled={i === list.length - 1 || busy}
+                              onClick={() => move(list, i, 1)}
                             >
                               ↓
                             </button>
                           </span>
+                          {i > 0 && (
+                            <label className="small share">
+                              <input
+                                type="checkbox"
+                                checked={shares[i]}
+                                disabled={busy}
+                                onChange={(e) => {
+                                  const next = [...shares];
+                                  next[i] = e.target.checked;
+                                  void persist(list, next);
+                                }}
+                              />{' '}
+                              Shares the load with {list[i - 1]!.name}
+                            </label>
+                          )}
                         </td>
                         <th scope="row">
                           {p.name}
@@ -155,9 +237,14 @@ export function Providers() {
                         <td>{capsText(p)}</td>
                         <td>{p.sentLastDay.toLocaleString('en-US')}</td>
                         <td className="row-actions">
-                          <button type="button" onClick={() => void test(p.name)} disabled={t === 'running'}>
+                          <button type="button" onClick={() => void test(p)} disabled={t === 'running'}>
                             {t === 'running' ? 'Testing…' : 'Test connection'}
                           </button>
+                          {has('updateProvider') && (
+                            <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                              Edit
+                            </button>
+                          )}
                           <button
                             type="button"
                             onClick={() => {
@@ -165,8 +252,10 @@ export function Providers() {
                                 confirm(
                                   `Remove ${p.name}? Its stored password is deleted too. Delivery records stay.`,
                                 )
-                              )
+                              ) {
+                                forget(p.id);
                                 void run('removeProvider', { name: p.name });
+                              }
                             }}
                           >
                             Remove
@@ -191,15 +280,84 @@ export function Providers() {
         <EspConnections />
       </div>
       {adding && (
-        <AddProvider
+        <ProviderForm
+          priority={maxPriority + 10}
           onClose={() => setAdding(false)}
-          onAdded={() => {
+          onSaved={(p, passwordChanged) => {
             setAdding(false);
             providers.reload();
+            if (passwordChanged || p.auth === 'none') void loginTest(p, 'added');
+          }}
+        />
+      )}
+      {editing && (
+        <ProviderForm
+          existing={editing}
+          onClose={() => setEditing(null)}
+          onSaved={(p, passwordChanged) => {
+            setEditing(null);
+            forget(p.id);
+            providers.reload();
+            if (passwordChanged) void loginTest(p, 'changed');
           }}
         />
       )}
     </section>
+  );
+}
+
+/**
+ * Browser mode started without the passphrase: unlock the secret store here, before any form that
+ * saves or reads a password (issue 15 §1). The passphrase goes to the server's memory only.
+ */
+export function SecretsLock() {
+  const status = useResource('secretsStatus');
+  const act = useStore((s) => s.act);
+  const [pass, setPass] = useState('');
+  const [error, setError] = useState<ApiError | null>(null);
+  const [busy, setBusy] = useState(false);
+  const v = status.value as { open: boolean; exists: boolean; canUnlock: boolean } | null;
+  if (!has('unlockSecrets') || !v || v.open || !v.canUnlock) return null;
+  return (
+    <form
+      className="card warn"
+      aria-labelledby="unlock-title"
+      data-testid="secrets-lock"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        setError(null);
+        const r = await act('unlockSecrets', { passphrase: pass });
+        setBusy(false);
+        if (!r.ok && r.error) return setError(r.error);
+        setPass('');
+        status.reload();
+      }}
+    >
+      <h2 id="unlock-title">Passwords are locked</h2>
+      <p>
+        {v.exists
+          ? 'Type the passphrase of your secret store to add, edit or use accounts with a password.'
+          : 'Choose a passphrase (at least 12 characters) to keep account passwords safe. You will need it each time Understudy starts in browser mode.'}
+      </p>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="secrets-pass">Passphrase</label>
+          <input
+            id="secrets-pass"
+            type="password"
+            value={pass}
+            onChange={(e) => setPass(e.target.value)}
+            autoComplete={v.exists ? 'current-password' : 'new-password'}
+            required
+          />
+        </div>
+      </div>
+      {error && <ErrorBox error={error} />}
+      <button type="submit" className="primary" disabled={busy || !pass}>
+        {busy ? 'Unlocking…' : 'Unlock'}
+      </button>
+    </form>
   );
 }
 
@@ -248,21 +406,34 @@ function Drills() {
   );
 }
 
-function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
+function ProviderForm({
+  existing,
+  priority,
+  onClose,
+  onSaved,
+}: {
+  /** Editing this account; absent: adding a new one. */
+  existing?: Provider;
+  /** A new account's place: after every account (its own place, not sharing the load). */
+  priority?: number;
+  onClose: () => void;
+  onSaved: (p: Provider, passwordChanged: boolean) => void;
+}) {
   const presets = useResource('listProviderPresets');
   const act = useStore((s) => s.act);
+  const n0 = (x: number | null | undefined) => (x === null || x === undefined ? '' : String(x));
   const [f, setF] = useState({
-    name: '',
-    preset: '',
-    host: '',
-    port: '587',
-    tls: 'starttls',
-    user: '',
+    name: existing?.name ?? '',
+    preset: existing?.preset ?? '',
+    host: existing?.host ?? '',
+    port: existing ? String(existing.port) : '587',
+    tls: existing?.tls ?? 'starttls',
+    user: existing?.user ?? '',
     password: '',
-    perSecond: '',
-    perMinute: '',
-    perHour: '',
-    perDay: '',
+    perSecond: n0(existing?.perSecond),
+    perMinute: n0(existing?.perMinute),
+    perHour: n0(existing?.perHour),
+    perDay: n0(existing?.perDay),
   });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
@@ -293,7 +464,7 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
     e.preventDefault();
     setBusy(true);
     setError(null);
-    const r = await act('addProvider', {
+    const fields = {
       name: f.name.trim(),
       ...(f.preset ? { preset: f.preset } : {}),
       host: f.host.trim(),
@@ -306,10 +477,22 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
       perMinute: num(f.perMinute),
       perHour: num(f.perHour),
       perDay: num(f.perDay),
-    });
+    };
+    // A new account goes after every account there is now (read fresh: the list on screen may lag).
+    let place = priority;
+    if (!existing) {
+      const now = await api().call('listProviders', {});
+      if (now.ok) place = Math.max(0, ...(now.value as Provider[]).map((p) => p.priority)) + 10;
+    }
+    const r = existing
+      ? await act('updateProvider', { current: existing.name, ...fields })
+      : await act('addProvider', { ...fields, ...(place !== undefined ? { priority: place } : {}) });
     setBusy(false);
     if (!r.ok && r.error) return setError(r.error);
-    onAdded();
+    const changedLogin =
+      Boolean(f.password) ||
+      (existing !== undefined && (existing.host !== fields.host || existing.user !== f.user));
+    onSaved(r.value as Provider, changedLogin);
   };
   const preset = list.find((x) => x.name === f.preset);
   return (
@@ -319,10 +502,11 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
         role="dialog"
         aria-modal="true"
         aria-labelledby="add-title"
+        data-testid="provider-form"
         onSubmit={submit}
         onKeyDown={(e) => e.key === 'Escape' && onClose()}
       >
-        <h2 id="add-title">Add an SMTP account</h2>
+        <h2 id="add-title">{existing ? `Edit ${existing.name}` : 'Add an SMTP account'}</h2>
         <div className="field">
           <label htmlFor="p-preset">Service</label>
           <select id="p-preset" value={f.preset} onChange={(e) => choosePreset(e.target.value)} autoFocus>
@@ -363,7 +547,7 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
             <input id="p-user" value={f.user} onChange={set('user')} autoComplete="off" />
           </div>
           <div className="field">
-            <label htmlFor="p-pass">Password</label>
+            <label htmlFor="p-pass">{existing?.hasSecret ? 'New password (empty: keep)' : 'Password'}</label>
             <input
               id="p-pass"
               type="password"
@@ -395,12 +579,13 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
           ))}
         </fieldset>
         <p className="muted small">
-          The password goes straight into the secret store; it is never written to the database or logs.
+          The password goes straight into the secret store; it is never written to the database or logs. After
+          saving, Understudy logs in once to check it (nothing is sent).
         </p>
         {error && <ErrorBox error={error} />}
         <footer className="modal-foot">
           <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Adding…' : 'Add account'}
+            {busy ? 'Saving…' : existing ? 'Save changes' : 'Add account'}
           </button>
           <button type="button" onClick={onClose}>
             Cancel

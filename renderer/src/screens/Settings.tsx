@@ -5,6 +5,7 @@ import { api } from '../api/client';
 import type { SecretInfo } from '../api/bridge';
 import type { Theme } from '../store/app';
 import { SendingSettings, ContinuitySettings } from './SettingsSending';
+import { BackupMailbox } from '../components/BackupMailbox';
 
 export function Settings() {
   const theme = useStore((s) => s.theme);
@@ -17,6 +18,7 @@ export function Settings() {
       <SendingSettings />
       {api().secrets && <Passwords />}
       <ContinuitySettings />
+      <BackupMailbox />
       <article className="card">
         <h2>Appearance</h2>
         <fieldset className="radio-row">
@@ -45,7 +47,7 @@ export function Settings() {
       <article className="card">
         <h2>About this window</h2>
         <p>
-          Running {api().mode === 'electron' ? 'as the desktop app' : 'in browser mode (understudy serve)'};
+          Running {api().mode === 'electron' ? 'as the desktop app' : 'in your web browser (browser mode)'};
           the engine answers {api().calls.length} calls.
         </p>
         <details>

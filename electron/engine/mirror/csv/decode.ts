@@ -203,6 +203,7 @@ export function createDecoder(
           code: 'bad_encoding',
           safe: 'Nothing was imported; the list is unchanged.',
           next: 'Save the whole file in one encoding (in Excel: "CSV UTF-8") and import it again, or import it with --encoding windows-1252 if all of it came from an older Windows program.',
+          appNext: 'Save the whole file in one encoding (in Excel: "CSV UTF-8") and import it again.',
           cause: e,
         },
       );
@@ -248,6 +249,7 @@ export function createDecoder(
           code: 'bad_encoding',
           safe: 'Nothing was imported; the list is unchanged.',
           next: 'Save the whole file in one encoding (in Excel: "CSV UTF-8") and import it again, or import it with --encoding windows-1252 if it really is all Windows-1252.',
+          appNext: 'Save the whole file in one encoding (in Excel: "CSV UTF-8") and import it again.',
         },
       );
     }

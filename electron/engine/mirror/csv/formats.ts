@@ -416,6 +416,7 @@ export function planColumns(
       code: 'no_email_column',
       safe: 'Nothing was imported.',
       next: `Name the email column with --map, e.g. --map "${shown(header[0] ?? 'Column', 60)}=email". The file's columns are: ${quoteList(header)}.`,
+      appNext: `Choose the column that holds the email address. The file's columns are: ${quoteList(header)}.`,
     });
   }
   const hn = new Set(header.map(norm));
@@ -455,6 +456,7 @@ export function assertClear(plan: ColumnPlan, header: string[], status: Subscrib
       code: 'consent_column_unclear',
       safe: 'Nothing was imported; the list is unchanged.',
       next: `Say what it holds: --map "${c}=status" (words like unsubscribed), =consent (no = do not email), =blocklisted (yes = do not email), =unsubscribed_at (a date = unsubscribed), or =ignore (not about consent); or import everyone as not mailable with --status unsubscribed.`,
+      appNext: `Say what the column “${c}” holds in the column choices, or import everyone as not mailable.`,
     },
   );
 }

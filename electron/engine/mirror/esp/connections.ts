@@ -55,6 +55,9 @@ export function findConnection(engine: Engine, name: string): EspProviderRow {
       next: known.length
         ? `Known connections: ${known.join(', ')}.`
         : 'Add one with `understudy esp add mailchimp --name NAME --key-env VAR`.',
+      appNext: known.length
+        ? `Known connections: ${known.join(', ')}.`
+        : 'Add one under Providers → ESP connections.',
     });
   }
   return p;
@@ -84,6 +87,7 @@ export async function openConnector(
       code: 'esp_key_missing',
       safe: 'The mirror is untouched.',
       next: `Add the key again: \`understudy esp add ${p.type} --name "${p.name}" --key-env VAR\`.`,
+      appNext: 'Add the connection again with its key (Providers → ESP connections).',
     });
   registerSecret(key);
   const cfg = p.config as EspConnectionConfig;

@@ -466,12 +466,14 @@ export class EspHttp {
           ...common,
           safe: 'Nothing was changed locally; the mirror keeps what it had.',
           next: `Check the key at ${this.esp} (it may have been revoked or lack permissions), then run \`understudy esp add\` again with the new key.`,
+          appNext: `Check the key at ${this.esp} (it may have been revoked or lack permissions), then add the connection again with the new key.`,
         });
       case 'esp_not_found':
         return new EspError('esp_not_found', `${this.esp} has no ${path} (${a.message}).`, {
           ...common,
           safe: 'Nothing was changed locally.',
           next: 'It may have been deleted at the ESP; run `understudy sync` to refresh the mirror.',
+          appNext: 'It may have been deleted at the ESP; sync again to refresh the mirror.',
         });
       case 'esp_rejected':
         return new EspError(
@@ -510,6 +512,7 @@ export class EspHttp {
           retryable: true,
           safe: 'Everything fetched so far is kept; the next run resumes where this one stopped.',
           next: `Check ${this.esp}'s status page (\`understudy esp health\`) and try again later.`,
+          appNext: `Check ${this.esp}'s status page and try again later.`,
         });
     }
   }

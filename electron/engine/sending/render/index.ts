@@ -136,6 +136,9 @@ function requireSetting(label: string, value: string | undefined, next = FIX_SET
       code: 'settings_incomplete',
       safe: 'Nothing was sent.',
       next,
+      ...(next === FIX_SETTINGS
+        ? { appNext: 'Complete the sending settings under Settings → Sending, then send again.' }
+        : {}),
     });
   }
   return value.trim();
