@@ -304,6 +304,10 @@ async function world(kind: EspKind) {
   const relay: SmtpCapture = await startSmtpServer();
   cleanup.push(() => relay.stop());
   const db = join(tempDir('understudy-esploop-'), 'understudy.sqlite');
+  // The secret file made first with a low KDF cost (as engineWithSecrets does); each command and
+  // `run` then open it at that cost instead of the production one.
+  const store = await openCliSecretStore(db, ENV, undefined, { scrypt: { N: 1024, r: 8, p: 1 } });
+  await store.set('test.kdf', 'low cost for tests');
   return { esp, proxy, relay, db, sendAt };
 }
 
