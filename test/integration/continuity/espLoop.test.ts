@@ -24,6 +24,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Engine } from '../../../electron/engine/engine';
+import { ManualClock } from '../../../electron/engine/clock';
+import { useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { createContinuity } from '../../../electron/engine/continuity/adapters';
+import { attachSecrets, periodicJobs, syncIdle } from '../../../electron/engine/continuity/periodic';
+import { startTeamAlerts } from '../../../electron/engine/continuity/teamAlerts';
 import { openCliSecretStore } from '../../../electron/engine/secrets';
 import { useSecretStore } from '../../../electron/engine/sending/context';
 import { startUnsubscribeServer } from '../../../electron/server/unsubscribe';
@@ -54,6 +59,8 @@ interface FakeEsp {
   stop(): Promise<void>;
   /** The ESP would still send the campaign. */
   scheduled(): boolean;
+  /** The ESP sends it (its own time came while Understudy could not reach it). */
+  send(): void;
   /** The ESP has the address as unsubscribed / suppressed. */
   unsubscribed(email: string): boolean;
 }
@@ -85,6 +92,7 @@ const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
       baseUrl: f.baseUrl,
       stop: () => f.stop(),
       scheduled: () => f.campaigns.get('C1')!.status === 'schedule',
+      send: () => void (f.campaigns.get('C1')!.status = 'sent'),
       unsubscribed: (e) => f.lists.get('L1')!.members.get(md5(e))?.status === 'unsubscribed',
     };
   },
@@ -110,6 +118,7 @@ const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
       baseUrl: f.baseUrl,
       stop: () => f.stop(),
       scheduled: () => f.campaigns.get(1)!.status === 'queued',
+      send: () => void (f.campaigns.get(1)!.status = 'sent'),
       unsubscribed: (e) => f.contacts.get(e)?.emailBlacklisted === true,
     };
   },
@@ -124,6 +133,7 @@ const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
       baseUrl: `${f.url}/api`,
       stop: () => f.stop(),
       scheduled: () => f.campaigns.get(c.id)!.status === 'ready',
+      send: () => void (f.campaigns.get(c.id)!.status = 'sent'),
       unsubscribed: (e) => [...f.subscribers.values()].find((s) => s.email === e)?.status === 'unsubscribed',
     };
   },
@@ -141,6 +151,7 @@ const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
         const x = f.broadcasts.get(b.id)!;
         return x.send_at !== null && x.status !== 'completed';
       },
+      send: () => void (f.broadcasts.get(b.id)!.status = 'completed'),
       unsubscribed: (e) =>
         [...f.subscribers.values()].find((s) => s.email_address === e)?.state === 'cancelled',
     };
@@ -158,6 +169,7 @@ const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
       baseUrl: f.url,
       stop: () => f.stop(),
       scheduled: () => f.singleSends.get(s.id)!.status === 'scheduled',
+      send: () => void (f.singleSends.get(s.id)!.status = 'triggered'),
       unsubscribed: (e) => f.globalSuppressionPosts.some((p) => p.includes(e)),
     };
   },
@@ -178,6 +190,7 @@ const FAKES: Record<EspKind, (sendAt: number) => Promise<FakeEsp>> = {
       baseUrl: f.url,
       stop: () => f.stop(),
       scheduled: () => f.campaigns.get(c.id)!.status === 'Scheduled',
+      send: () => void (f.campaigns.get(c.id)!.status = 'Sent'),
       unsubscribed: (e) => f.jobs.some((j) => j.type === 'unsubscribe' && j.emails.includes(e)),
     };
   },
@@ -311,79 +324,99 @@ async function world(kind: EspKind) {
   return { esp, proxy, relay, db, sendAt };
 }
 
+/**
+ * Set up with the CLI as a user does; then the ESP goes down, the probe sees it (an incident opens) and
+ * the mirrored scheduled campaign goes out through the backup with `send ID`.
+ */
+async function sentViaBackupWhileDown(kind: EspKind) {
+  const w = await world(kind);
+  const { esp, proxy, relay, db } = w;
+
+  await u(
+    db,
+    { ESP_KEY: esp.key },
+    'esp',
+    'add',
+    kind,
+    '--name',
+    'ESP',
+    '--key-env',
+    'ESP_KEY',
+    '--base-url',
+    proxy.url,
+    '--status-url',
+    '',
+  );
+  if (kind === 'sendgrid') {
+    // SendGrid's contacts export is polled every 5 s (the connector reads the pace from the
+    // connection's config); the fake's export is ready at once, so poll it at once.
+    const d = new Database(db);
+    d.prepare(
+      `UPDATE providers SET config = json_set(config, '$.exportPollMs', 20) WHERE name = 'ESP'`,
+    ).run();
+    d.close();
+  }
+  await u(db, {}, 'sync');
+  await u(db, {}, 'settings', 'set', 'postal_address', '1 Harbour Street, Portsmouth PO1 1AA, UK');
+  await u(db, {}, 'settings', 'set', 'unsubscribe_mailto', 'unsubscribe@shop.example');
+  await u(db, {}, 'settings', 'set', 'unsubscribe_url', 'https://shop.example/news');
+  await u(
+    db,
+    {},
+    'providers',
+    'add',
+    'smtp',
+    '--name',
+    'Backup',
+    '--host',
+    relay.host,
+    '--port',
+    String(relay.port),
+    '--tls',
+    'none',
+  );
+  await u(
+    db,
+    {},
+    'policy',
+    '--zone',
+    'UTC',
+    '--health-interval',
+    '1',
+    '--failures-to-down',
+    '1',
+    '--successes-to-up',
+    '1',
+    '--sync-every',
+    '15',
+    '--alert-to',
+    'team@shop.example',
+  );
+  const campaign = query<{ id: number; status: string }>(
+    db,
+    `SELECT id, status FROM campaigns WHERE esp_campaign_id IS NOT NULL`,
+  )!;
+  expect(campaign.status).toBe('scheduled');
+
+  // The ESP goes down; the probe sees it; the campaign goes out through the backup.
+  proxy.down = true;
+  await u(db, {}, 'health');
+  expect(proxy.refused).toBe(1); // a health probe is one attempt: the monitor counts the failures
+  const incident = query<{ id: number }>(db, `SELECT id FROM incidents WHERE closed_at IS NULL`)!;
+  expect(incident).toBeTruthy();
+  const sent = await u(db, {}, 'send', String(campaign.id));
+  expect(sent.stdout).toContain(`${esp.label} is down`);
+  expect(relay.messages.map((m) => m.rcpt[0]).sort()).toEqual(PEOPLE);
+  expect(
+    query(db, `SELECT 1 FROM esp_obligations WHERE campaign_id = ? AND state = 'pending'`, campaign.id),
+  ).toBeTruthy();
+
+  return { ...w, campaign, incident };
+}
+
 describe.each(Object.keys(FAKES) as EspKind[])('the ESP loop with `understudy run` at %s', (kind) => {
   it('sent via backup while down; when the ESP is back, run alone unschedules it there, pushes the unsubscribe back, syncs, and the report says so', async () => {
-    const { esp, proxy, relay, db, sendAt } = await world(kind);
-
-    // Set up as a user does.
-    await u(
-      db,
-      { ESP_KEY: esp.key },
-      'esp',
-      'add',
-      kind,
-      '--name',
-      'ESP',
-      '--key-env',
-      'ESP_KEY',
-      '--base-url',
-      proxy.url,
-      '--status-url',
-      '',
-    );
-    await u(db, {}, 'sync');
-    await u(db, {}, 'settings', 'set', 'postal_address', '1 Harbour Street, Portsmouth PO1 1AA, UK');
-    await u(db, {}, 'settings', 'set', 'unsubscribe_mailto', 'unsubscribe@shop.example');
-    await u(db, {}, 'settings', 'set', 'unsubscribe_url', 'https://shop.example/news');
-    await u(
-      db,
-      {},
-      'providers',
-      'add',
-      'smtp',
-      '--name',
-      'Backup',
-      '--host',
-      relay.host,
-      '--port',
-      String(relay.port),
-      '--tls',
-      'none',
-    );
-    await u(
-      db,
-      {},
-      'policy',
-      '--zone',
-      'UTC',
-      '--health-interval',
-      '1',
-      '--failures-to-down',
-      '1',
-      '--successes-to-up',
-      '1',
-      '--sync-every',
-      '15',
-      '--alert-to',
-      'team@shop.example',
-    );
-    const campaign = query<{ id: number; status: string }>(
-      db,
-      `SELECT id, status FROM campaigns WHERE esp_campaign_id IS NOT NULL`,
-    )!;
-    expect(campaign.status).toBe('scheduled');
-
-    // The ESP goes down; the probe sees it; the campaign goes out through the backup.
-    proxy.down = true;
-    await u(db, {}, 'health');
-    const incident = query<{ id: number }>(db, `SELECT id FROM incidents WHERE closed_at IS NULL`)!;
-    expect(incident).toBeTruthy();
-    const sent = await u(db, {}, 'send', String(campaign.id));
-    expect(sent.stdout).toContain(`${esp.label} is down`);
-    expect(relay.messages.map((m) => m.rcpt[0]).sort()).toEqual(PEOPLE);
-    expect(
-      query(db, `SELECT 1 FROM esp_obligations WHERE campaign_id = ? AND state = 'pending'`, campaign.id),
-    ).toBeTruthy();
+    const { esp, proxy, relay, db, sendAt, incident } = await sentViaBackupWhileDown(kind);
 
     // Bob unsubscribes with one click from the message he got.
     const bobs = relay.messages.find((m) => m.rcpt.includes('bob@example.org'))!;
@@ -432,5 +465,57 @@ describe.each(Object.keys(FAKES) as EspKind[])('the ESP loop with `understudy ru
     expect(page).toContain('unscheduled at the ESP');
     expect(page).toContain('collected here were pushed back');
     expect(page).toContain(synced.message.replace(/"/g, '&quot;'));
+  });
+});
+
+describe.each(Object.keys(FAKES) as EspKind[])('the ESP stays down past its send time at %s', (kind) => {
+  it('the team is emailed at 30, 10 and 2 minutes with what to do at the ESP; then a confirmed double send in the report', async () => {
+    const { esp, proxy, relay, db, sendAt, campaign, incident } = await sentViaBackupWhileDown(kind);
+
+    // An hour must pass: `run` has no injectable clock, so its periodic work (the continuity pass with
+    // the periodic jobs, and the team alert channel, as startPeriodicWork wires them) runs here on a
+    // ManualClock over the same database file.
+    const clock = new ManualClock(Date.now());
+    const engine = Engine.open({ dbPath: db, clock });
+    cleanup.push(() => engine.close());
+    attachSecrets(engine, await openCliSecretStore(db, ENV));
+    useConnectorOverrides(engine, { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 });
+    const alerts = startTeamAlerts(engine);
+    const service = createContinuity(engine, { periodic: periodicJobs(engine) });
+    const pass = async (at: number) => {
+      clock.set(at);
+      await service.pass();
+      await syncIdle(engine);
+      await alerts.idle();
+    };
+    const team = () =>
+      relay.messages
+        .filter((m) => m.rcpt.includes('team@shop.example'))
+        .map((m) => m.raw.replace(/=\r\n/g, ''));
+    for (const m of [30, 10, 2]) {
+      await pass(sendAt - m * 60_000);
+      const mail = team().find((t) => t.includes(`may send a campaign again in ${m} min`));
+      expect(mail, `the ${m}-minute alert`).toBeDefined();
+      expect(mail).toContain(`Do it by hand now: in ${esp.label}`);
+    }
+    expect(esp.scheduled()).toBe(true);
+
+    // The ESP sends it at its own time, then answers again: the double send is confirmed.
+    esp.send();
+    proxy.down = false;
+    await pass(sendAt + 60_000);
+    await engine.close();
+    expect(
+      query(
+        db,
+        `SELECT 1 FROM esp_obligations WHERE campaign_id = ? AND state = 'double_sent' AND affected = 3`,
+        campaign.id,
+      ),
+    ).toBeTruthy();
+    expect(team().some((t) => t.includes('Campaign sent twice'))).toBe(true);
+
+    const out = join(db, '..', 'report.html');
+    await u(db, {}, 'report', String(incident.id), '--out', out);
+    expect(readFileSync(out, 'utf8')).toContain('Confirmed double send: 3 people got a campaign twice');
   });
 });
