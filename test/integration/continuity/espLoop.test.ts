@@ -1,7 +1,8 @@
 /**
  * Issue 13, "Done when", as a user would see it, on the fakes of all six ESPs: a real `understudy run`
  * child process (bin/understudy.mjs), a real SQLite file, a real SMTP backup (nodemailer smtp-server)
- * and the ESP's fake behind an outage proxy (503 while down).
+ * and the ESP's fake behind an outage proxy (503 while down), with its public status page (a Statuspage
+ * fake saying "Major Service Outage" meanwhile).
  *
  * Set up with the CLI (esp add, sync, providers add, settings, policy); the ESP goes down, the mirrored
  * scheduled campaign is sent through the backup (`send ID`, which takes custody of it), and a
@@ -41,6 +42,7 @@ import { KitFake } from '../../fakes/kit';
 import { KlaviyoFake } from '../../fakes/klaviyo';
 import { MailerLiteFake, mlDate } from '../../fakes/mailerlite';
 import { SendGridFake } from '../../fakes/sendgrid';
+import { FakeStatusPage } from '../../fakes/statuspage';
 import { startOutageProxy, type OutageProxy } from '../../helpers/outageProxy';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { cli } from '../../helpers/cli';
@@ -316,12 +318,15 @@ async function world(kind: EspKind) {
   cleanup.push(() => proxy.stop());
   const relay: SmtpCapture = await startSmtpServer();
   cleanup.push(() => relay.stop());
+  // The ESP's public status page (Statuspage format), which the health probe reads beside the API.
+  const status = await new FakeStatusPage().start();
+  cleanup.push(() => status.stop());
   const db = join(tempDir('understudy-esploop-'), 'understudy.sqlite');
   // The secret file made first with a low KDF cost (as engineWithSecrets does); each command and
   // `run` then open it at that cost instead of the production one.
   const store = await openCliSecretStore(db, ENV, undefined, { scrypt: { N: 1024, r: 8, p: 1 } });
   await store.set('test.kdf', 'low cost for tests');
-  return { esp, proxy, relay, db, sendAt };
+  return { esp, proxy, relay, status, db, sendAt };
 }
 
 /**
@@ -330,7 +335,7 @@ async function world(kind: EspKind) {
  */
 async function sentViaBackupWhileDown(kind: EspKind) {
   const w = await world(kind);
-  const { esp, proxy, relay, db } = w;
+  const { esp, proxy, relay, status, db } = w;
 
   await u(
     db,
@@ -345,7 +350,7 @@ async function sentViaBackupWhileDown(kind: EspKind) {
     '--base-url',
     proxy.url,
     '--status-url',
-    '',
+    status.url,
   );
   if (kind === 'sendgrid') {
     // SendGrid's contacts export is polled every 5 s (the connector reads the pace from the
@@ -400,6 +405,8 @@ async function sentViaBackupWhileDown(kind: EspKind) {
 
   // The ESP goes down; the probe sees it; the campaign goes out through the backup.
   proxy.down = true;
+  status.indicator = 'major';
+  status.description = 'Major Service Outage';
   await u(db, {}, 'health');
   expect(proxy.refused).toBe(1); // a health probe is one attempt: the monitor counts the failures
   const incident = query<{ id: number }>(db, `SELECT id FROM incidents WHERE closed_at IS NULL`)!;
@@ -416,7 +423,7 @@ async function sentViaBackupWhileDown(kind: EspKind) {
 
 describe.each(Object.keys(FAKES) as EspKind[])('the ESP loop with `understudy run` at %s', (kind) => {
   it('sent via backup while down; when the ESP is back, run alone unschedules it there, pushes the unsubscribe back, syncs, and the report says so', async () => {
-    const { esp, proxy, relay, db, sendAt, incident } = await sentViaBackupWhileDown(kind);
+    const { esp, proxy, relay, status, db, sendAt, incident } = await sentViaBackupWhileDown(kind);
 
     // Bob unsubscribes with one click from the message he got.
     const bobs = relay.messages.find((m) => m.rcpt.includes('bob@example.org'))!;
@@ -437,6 +444,8 @@ describe.each(Object.keys(FAKES) as EspKind[])('the ESP loop with `understudy ru
     expect(esp.scheduled()).toBe(true);
 
     proxy.down = false;
+    status.indicator = 'none';
+    status.description = 'All Systems Operational';
     await until(`${esp.label} to have the campaign unscheduled`, () => !esp.scheduled());
     expect(Date.now()).toBeLessThan(sendAt);
     await until(`${esp.label} to have bob unsubscribed`, () => esp.unsubscribed('bob@example.org'));
@@ -450,6 +459,7 @@ describe.each(Object.keys(FAKES) as EspKind[])('the ESP loop with `understudy ru
       relay.messages.find((m) => m.rcpt.includes('team@shop.example') && /Resolved/.test(m.raw)),
     );
     expect(await run.stop()).toBe(0);
+    expect(JSON.stringify(status.lastHeaders)).not.toContain(esp.key); // the status page never sees the key
     expect(run.stderr()).toMatch(/Stopped cleanly/);
     expect(recovered.message).toContain('1 campaign(s) Understudy holds were unscheduled there');
     expect(recovered.message).toContain(
@@ -470,7 +480,7 @@ describe.each(Object.keys(FAKES) as EspKind[])('the ESP loop with `understudy ru
 
 describe.each(Object.keys(FAKES) as EspKind[])('the ESP stays down past its send time at %s', (kind) => {
   it('the team is emailed at 30, 10 and 2 minutes with what to do at the ESP; then a confirmed double send in the report', async () => {
-    const { esp, proxy, relay, db, sendAt, campaign, incident } = await sentViaBackupWhileDown(kind);
+    const { esp, proxy, relay, status, db, sendAt, campaign, incident } = await sentViaBackupWhileDown(kind);
 
     // An hour must pass: `run` has no injectable clock, so its periodic work (the continuity pass with
     // the periodic jobs, and the team alert channel, as startPeriodicWork wires them) runs here on a
@@ -503,6 +513,7 @@ describe.each(Object.keys(FAKES) as EspKind[])('the ESP stays down past its send
     // The ESP sends it at its own time, then answers again: the double send is confirmed.
     esp.send();
     proxy.down = false;
+    status.indicator = 'none';
     await pass(sendAt + 60_000);
     await engine.close();
     expect(
