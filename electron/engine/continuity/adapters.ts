@@ -87,7 +87,9 @@ export async function probeEsp(
   if (!p) return { state: 'unknown', detail: 'the connection was removed' };
   let connector;
   try {
-    connector = await openConnector(engine, p);
+    // One attempt: the monitor counts failed probes itself (failuresToDown); retrying here with
+    // backoff held the pass (and the outage alert) for up to ~15 s on a 503.
+    connector = await openConnector(engine, p, { maxAttempts: 1 });
   } catch (e) {
     return { state: 'unknown', detail: (e as Error).message };
   }

@@ -100,7 +100,8 @@ export async function syncDue(engine: Engine, opts: { signal?: AbortSignal } = {
     if (!p.enabled) continue;
     const now = engine.clock.now();
     const asOf = mirrorSyncedAt(engine, p.id);
-    if (asOf !== null && now - Date.parse(asOf) < every) continue;
+    // An ESP that is down is remembered even when its copy is not due yet: whatever changed there
+    // during the outage (and what recovery just told it) is mirrored at the first pass it is back.
     if (p.health === 'down') {
       if (!mem.skipped.has(p.id)) {
         mem.skipped.add(p.id);
@@ -114,6 +115,7 @@ export async function syncDue(engine: Engine, opts: { signal?: AbortSignal } = {
       continue;
     }
     const wasDown = mem.skipped.delete(p.id);
+    if (!wasDown && asOf !== null && now - Date.parse(asOf) < every) continue;
     const tried = mem.tried.get(p.id);
     if (!wasDown && tried !== undefined && now - tried < Math.min(every, SYNC_RETRY_MS)) continue;
     mem.tried.set(p.id, now);

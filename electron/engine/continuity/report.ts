@@ -109,11 +109,31 @@ function custodyOf(
   return {
     custody,
     doubleSent: custody.reduce((n, o) => n + (o.state === 'double_sent' ? (o.affected ?? 0) : 0), 0),
-    recovery: engine.repos.events
-      .recent(1000, { incidentId: incident.id })
-      .filter((e) => e.type === CUSTODY_EVENTS.recovered)
-      .reverse(),
+    recovery: [
+      ...engine.repos.events
+        .recent(1000, { incidentId: incident.id })
+        .filter((e) => e.type === CUSTODY_EVENTS.recovered)
+        .reverse(),
+      ...firstSyncAfter(engine, incident),
+    ],
   };
+}
+
+/**
+ * The first sync of the ESP once the incident closed (or its failure): the report says the copy was
+ * brought up to date after the outage, not only what was told to the ESP. Empty while it is ongoing
+ * and until that sync has run.
+ */
+function firstSyncAfter(engine: Engine, incident: IncidentRow): EventRow[] {
+  if (!incident.closedAt || incident.providerId === null) return [];
+  const first = engine.repos.events
+    .recent(1000, { since: incident.closedAt })
+    .filter(
+      (e) =>
+        e.providerId === incident.providerId && (e.type === 'esp.synced' || e.type === 'esp.sync_failed'),
+    )
+    .at(-1);
+  return first ? [first] : [];
 }
 
 const CUSTODY_STATE: Record<string, string> = {

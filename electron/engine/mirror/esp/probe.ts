@@ -22,7 +22,8 @@ export async function checkEspHealth(
   for (const p of connectionsFor(engine, opts.esp)) {
     let health: EspHealth;
     try {
-      const connector = await openConnector(engine, p);
+      // One attempt, as the monitor's probe (continuity/adapters.ts probeEsp): a health check reports.
+      const connector = await openConnector(engine, p, { maxAttempts: 1 });
       health = await connector.health({ signal: opts.signal });
     } catch (e) {
       health = {
