@@ -7,6 +7,8 @@ import type { ApiError } from '../api/types';
 import type { Backup } from '../api/shapes';
 import type { ChosenFile } from '../api/bridge';
 import { api } from '../api/client';
+import { formatDateTime } from '../components/format';
+import { useConfirm } from '../components/Modal';
 
 const REPLACES = 'The current database is backed up first, then replaced when Understudy restarts.';
 const RESTORE_ARRANGED =
@@ -31,8 +33,15 @@ export function Backups() {
     );
     backups.reload();
   };
+  const [ask, confirmDialog] = useConfirm();
   const restore = async (b: Backup) => {
-    if (!confirm(`Restore the backup of ${new Date(b.createdAt).toLocaleString()}? ${REPLACES}`)) return;
+    const sure = await ask({
+      title: `Restore the backup of ${formatDateTime(b.createdAt)}?`,
+      body: REPLACES,
+      confirmLabel: 'Restore',
+      danger: true,
+    });
+    if (!sure) return;
     setError(null);
     const r = await act('restoreBackup', { id: b.id });
     if (!r.ok && r.error) return setError(r.error);
@@ -40,7 +49,13 @@ export function Backups() {
   };
   /** A backup file from elsewhere: uploaded in browser mode, chosen in the app's own window on the desktop. */
   const restoreFrom = async (file: ChosenFile) => {
-    if (!confirm(`Restore the backup “${file.name}”? ${REPLACES}`)) return;
+    const sure = await ask({
+      title: `Restore the backup “${file.name}”?`,
+      body: REPLACES,
+      confirmLabel: 'Restore',
+      danger: true,
+    });
+    if (!sure) return;
     setError(null);
     setDone(null);
     const r = await api().restoreFile(file);
@@ -50,6 +65,7 @@ export function Backups() {
   const pickFile = api().pickFile?.bind(api());
   return (
     <section className="screen" aria-labelledby="backups-title">
+      {confirmDialog}
       <header className="screen-head">
         <h1 id="backups-title">Backups</h1>
         <div className="actions">
@@ -119,7 +135,7 @@ export function Backups() {
                     <tbody>
                       {list.map((b) => (
                         <tr key={b.id}>
-                          <td>{new Date(b.createdAt).toLocaleString()}</td>
+                          <td>{formatDateTime(b.createdAt)}</td>
                           <td>{b.kind}</td>
                           <td>{(b.sizeBytes / 1024 / 1024).toFixed(1)} MB</td>
                           <td>{b.integrity}</td>

@@ -11,6 +11,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import type { ApiError } from '../api/types';
 import { MirrorAge } from '../components/MirrorAge';
+import { Modal } from '../components/Modal';
 
 interface EspConnection {
   id: number;
@@ -190,64 +191,55 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
     onAdded();
   };
   return (
-    <div className="modal-backdrop">
-      <form
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="esp-title"
-        onSubmit={submit}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="esp-title">Connect an ESP</h2>
-        <div className="form-row two">
-          <div className="field">
-            <label htmlFor="esp-kind">ESP</label>
-            <select
-              id="esp-kind"
-              value={f.kind}
-              onChange={(e) => setF({ ...f, kind: e.target.value })}
-              autoFocus
-            >
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k[0]!.toUpperCase() + k.slice(1)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="esp-name">Name</label>
-            <input
-              id="esp-name"
-              value={f.name}
-              onChange={(e) => setF({ ...f, name: e.target.value })}
-              placeholder="e.g. Main Mailchimp"
-            />
-          </div>
+    <Modal labelledBy="esp-title" onClose={onClose} as="form" onSubmit={submit}>
+      <h2 id="esp-title">Connect an ESP</h2>
+      <div className="form-row two">
+        <div className="field">
+          <label htmlFor="esp-kind">ESP</label>
+          <select
+            id="esp-kind"
+            value={f.kind}
+            onChange={(e) => setF({ ...f, kind: e.target.value })}
+            autoFocus
+          >
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {k[0]!.toUpperCase() + k.slice(1)}
+              </option>
+            ))}
+          </select>
         </div>
         <div className="field">
-          <label htmlFor="esp-key">API key</label>
+          <label htmlFor="esp-name">Name</label>
           <input
-            id="esp-key"
-            type="password"
-            autoComplete="off"
-            value={f.apiKey}
-            onChange={(e) => setF({ ...f, apiKey: e.target.value })}
-            required
+            id="esp-name"
+            value={f.name}
+            onChange={(e) => setF({ ...f, name: e.target.value })}
+            placeholder="e.g. Main Mailchimp"
           />
-          <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
         </div>
-        {error && <ErrorBox error={error} />}
-        <footer className="modal-foot">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Checking the key…' : 'Connect'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </footer>
-      </form>
-    </div>
+      </div>
+      <div className="field">
+        <label htmlFor="esp-key">API key</label>
+        <input
+          id="esp-key"
+          type="password"
+          autoComplete="off"
+          value={f.apiKey}
+          onChange={(e) => setF({ ...f, apiKey: e.target.value })}
+          required
+        />
+        <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
+      </div>
+      {error && <ErrorBox error={error} />}
+      <footer className="modal-foot">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Checking the key…' : 'Connect'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </footer>
+    </Modal>
   );
 }

@@ -12,6 +12,8 @@ import { EspConnections } from './EspConnections';
 import { has } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
+import { formatDateTime, formatTime } from '../components/format';
+import { useConfirm, useDialog } from '../components/Modal';
 
 export function capsText(p: {
   perSecond: number | null;
@@ -34,6 +36,7 @@ export function Providers() {
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [tests, setTests] = useState<Record<string, ProviderTestResult | 'running'>>({});
+  const [ask, confirmDialog] = useConfirm();
 
   const run = async (name: string, input: unknown) => {
     setError(null);
@@ -58,6 +61,7 @@ export function Providers() {
 
   return (
     <section className="screen" aria-labelledby="providers-title">
+      {confirmDialog}
       <header className="screen-head">
         <h1 id="providers-title">Providers</h1>
         <div className="actions">
@@ -147,7 +151,7 @@ export function Providers() {
                           {p.breaker !== 'closed' && (
                             <div className="small muted">
                               breaker {p.breaker.replace('_', '-')}
-                              {p.retryAt ? `, retry ${new Date(p.retryAt).toLocaleTimeString()}` : ''}
+                              {p.retryAt ? `, retry ${formatTime(p.retryAt)}` : ''}
                               {p.breakerReason ? ` — ${p.breakerReason}` : ''}
                             </div>
                           )}
@@ -160,13 +164,14 @@ export function Providers() {
                           </button>
                           <button
                             type="button"
-                            onClick={() => {
-                              if (
-                                confirm(
-                                  `Remove ${p.name}? Its stored password is deleted too. Delivery records stay.`,
-                                )
-                              )
-                                void run('removeProvider', { name: p.name });
+                            onClick={async () => {
+                              const sure = await ask({
+                                title: `Remove ${p.name}?`,
+                                body: 'Its stored password is deleted too. Delivery records stay.',
+                                confirmLabel: 'Remove',
+                                danger: true,
+                              });
+                              if (sure) void run('removeProvider', { name: p.name });
                             }}
                           >
                             Remove
@@ -237,7 +242,7 @@ function Drills() {
               {(v as Drill[]).slice(0, 6).map((d) => (
                 <li key={d.id}>
                   <span className={`drill drill-${d.result}`}>{d.result}</span> {d.providerName ?? 'all'} —{' '}
-                  {new Date(d.startedAt).toLocaleString()} {d.detail ? `· ${d.detail}` : ''}
+                  {formatDateTime(d.startedAt)} {d.detail ? `· ${d.detail}` : ''}
                 </li>
               ))}
             </ul>
@@ -312,6 +317,7 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
     onAdded();
   };
   const preset = list.find((x) => x.name === f.preset);
+  const dialog = useDialog(onClose);
   return (
     <div className="modal-backdrop">
       <form
@@ -320,7 +326,7 @@ function AddProvider({ onClose, onAdded }: { onClose: () => void; onAdded: () =>
         aria-modal="true"
         aria-labelledby="add-title"
         onSubmit={submit}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+        {...dialog}
       >
         <h2 id="add-title">Add an SMTP account</h2>
         <div className="field">
