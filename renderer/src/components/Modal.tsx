@@ -33,13 +33,14 @@ export function useDialog(onClose: (() => void) | null, focusKey?: unknown) {
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
 
-  // Remember the opener; give focus back to it when the dialog goes.
+  // Remember the opener (at the first render: an autoFocus field takes focus before effects run);
+  // give focus back to it when the dialog goes.
+  const [opener] = useState(() => document.activeElement as HTMLElement | null);
   useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
     return () => {
       if (opener && document.contains(opener)) opener.focus();
     };
-  }, []);
+  }, [opener]);
 
   // First focus: an element asking for it (autoFocus), else the first field or button, else the panel.
   useEffect(() => {
