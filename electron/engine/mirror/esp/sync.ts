@@ -33,6 +33,7 @@ import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
 import type { EspCampaign, EspConnector, EspList, EspMember, MemberCursor, MemberPage } from './types';
+import { plural } from '../../api/words';
 
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
 const SINCE_OVERLAP_MS = 60_000;
@@ -816,9 +817,16 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
       const summary = { ...(await s.run()), pushedBack };
       engine.record({
         type: 'esp.synced',
-        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.`,
+        message: `Synced ${connector.label} "${provider.name}": ${plural(summary.lists, 'list')}, +${summary.members.added} new, ${plural(summary.members.updated, 'updated member')}, ${plural(summary.campaigns.total, 'scheduled campaign')}.`,
         providerId: provider.id,
-        data: { mode: summary.mode, pages: summary.pages, keptLocal: summary.members.keptLocal },
+        data: {
+          mode: summary.mode,
+          pages: summary.pages,
+          keptLocal: summary.members.keptLocal,
+          lists: summary.lists,
+          added: summary.members.added,
+          updated: summary.members.updated,
+        },
       });
       out.push(summary);
     } catch (e) {
