@@ -12,6 +12,7 @@ import { HealthBadge } from '../components/Health';
 import type { ApiError } from '../api/types';
 import { MirrorAge } from '../components/MirrorAge';
 import { Modal } from '../components/Modal';
+import { ESP_DISPLAY_NAMES, espDisplayName, plural } from '../../../electron/engine/api/words';
 
 interface EspConnection {
   id: number;
@@ -34,7 +35,7 @@ interface SyncProgress {
   total: number | null;
 }
 
-const KINDS = ['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo'];
+const KINDS = Object.keys(ESP_DISPLAY_NAMES);
 
 export function EspConnections() {
   const res = useResource('espConnections');
@@ -99,9 +100,10 @@ export function EspConnections() {
                   {list.map((c) => (
                     <li key={c.id}>
                       <span>
-                        <strong>{c.name}</strong> <span className="muted small">{c.type}</span>
+                        <strong>{c.name}</strong>{' '}
+                        <span className="muted small">{espDisplayName(c.type)}</span>
                         <div className="muted small">
-                          {c.lists} lists · copy <MirrorAge asOf={c.mirrorAsOf} stale={c.stale} /> ·{' '}
+                          {plural(c.lists, 'list')} · copy <MirrorAge asOf={c.mirrorAsOf} stale={c.stale} /> ·{' '}
                           {c.pushBack.pending} changes waiting to go back
                         </div>
                         <span className="row-actions">
@@ -182,7 +184,7 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
     setError(null);
     const r = await act('espAdd', {
       kind: f.kind,
-      name: f.name.trim() || f.kind,
+      name: f.name.trim() || espDisplayName(f.kind),
       apiKey: f.apiKey,
       ...(f.baseUrl ? { baseUrl: f.baseUrl } : {}),
     });
@@ -204,7 +206,7 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
           >
             {KINDS.map((k) => (
               <option key={k} value={k}>
-                {k[0]!.toUpperCase() + k.slice(1)}
+                {espDisplayName(k)}
               </option>
             ))}
           </select>
