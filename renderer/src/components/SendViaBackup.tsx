@@ -15,6 +15,7 @@ import type { ApiError } from '../api/types';
 import type { CampaignDetail, Provider } from '../api/shapes';
 import { formatDateTime } from './format';
 import { Modal } from './Modal';
+import { plural } from '../../../electron/engine/api/words';
 
 /** Messages per second a provider can sustain under its caps (the tightest one wins). */
 export function sustainedRate(
@@ -172,7 +173,7 @@ export function SendViaBackup({
               disabled={busy || chain.length === 0 || remaining === 0}
               onClick={confirm}
             >
-              Send {remaining.toLocaleString('en-US')} messages now
+              Send {plural(remaining, 'message')} now
             </button>
             <button type="button" onClick={onClose}>
               Cancel

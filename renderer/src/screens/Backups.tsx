@@ -9,6 +9,7 @@ import type { ChosenFile } from '../api/bridge';
 import { api } from '../api/client';
 import { formatDateTime } from '../components/format';
 import { useConfirm } from '../components/Modal';
+import { plural } from '../../../electron/engine/api/words';
 
 const REPLACES = 'The current database is backed up first, then replaced when Understudy restarts.';
 const RESTORE_ARRANGED =
@@ -29,7 +30,7 @@ export function Backups() {
     if (!r.ok && r.error) return setError(r.error);
     const b = r.value as Backup & { lists: number };
     setDone(
-      `Backup taken and verified (${(b.sizeBytes / 1024 / 1024).toFixed(1)} MB, integrity ${b.integrity}, ${b.lists} lists exported as CSV).`,
+      `Backup taken and verified (${(b.sizeBytes / 1024 / 1024).toFixed(1)} MB, integrity ${b.integrity}, ${plural(b.lists, 'list')} exported as CSV).`,
     );
     backups.reload();
   };

@@ -70,7 +70,7 @@ export function EspConnections() {
       if (s)
         setNotice(
           s.error ??
-            `Synced ${s.lists} lists: ${s.members.added} new and ${s.members.updated} updated subscribers.`,
+            `Your ${plural(s.lists, 'list')} ${s.lists === 1 ? 'is' : 'are'} up to date: ${s.members.added.toLocaleString('en')} new and ${plural(s.members.updated, 'updated subscriber')}.`,
         );
     }
     bumpData();

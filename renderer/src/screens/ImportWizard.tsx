@@ -292,13 +292,13 @@ function ImportRunning() {
         done={p?.bytes ?? 0}
         total={p?.totalBytes ?? size}
         startedAt={w.startedAt}
-        detail={`${formatCount(p?.rows ?? 0)} rows read`}
+        detail={`${formatCount(p?.rows ?? 0)} ${(p?.rows ?? 0) === 1 ? 'row' : 'rows'} read`}
       />
     );
   }
   return (
     <Progress
-      label={`Saving ${formatCount(p.rows)} rows into “${w.list}”`}
+      label={`Saving ${formatCount(p.rows)} ${p.rows === 1 ? 'row' : 'rows'} into “${w.list}”`}
       done={p.phase === 'done' ? 1 : 0.99}
       total={1}
       startedAt={w.startedAt}
@@ -317,7 +317,8 @@ function ImportDone() {
   return (
     <div className="import-result" role="status" data-testid="import-result">
       <h3>
-        Imported {formatCount(r.rows)} rows into “{r.list}” in {formatDuration(r.durationMs / 1000)}
+        Imported {formatCount(r.rows)} {r.rows === 1 ? 'row' : 'rows'} into “{r.list}” in{' '}
+        {formatDuration(r.durationMs / 1000)}
       </h3>
       <dl className="counts">
         <div>
@@ -351,7 +352,8 @@ function ImportDone() {
       </p>
       {r.rejectReport && (
         <p>
-          {r.rejected} rows were not imported; the reject report lists each with its line and reason.{' '}
+          {r.rejected === 1 ? '1 row was' : `${formatCount(r.rejected)} rows were`} not imported; the reject
+          report lists each with its line and reason.{' '}
           {reportUrl ? (
             <a href={reportUrl} download>
               Download the reject report
