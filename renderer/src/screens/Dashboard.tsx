@@ -139,7 +139,7 @@ function HealthList({ rows }: { rows: (ProviderHealth | Provider)[] }) {
           <li key={`${kind}-${name}`}>
             <span>
               <strong>{name}</strong> <span className="muted small">{kind}</span>
-              {detail ? <HealthDetail text={detail} /> : null}
+              {detail && state !== 'operational' ? <HealthDetail text={detail} /> : null}
             </span>
             <HealthBadge state={state} />
           </li>
@@ -153,6 +153,16 @@ function HealthList({ rows }: { rows: (ProviderHealth | Provider)[] }) {
 function HealthDetail({ text }: { text: string }) {
   const p = plainError({ kind: 'user', code: 'health', message: text });
   if (p.what === text) return <div className="muted small">{text}</div>;
+  // Nothing we can say in words: only the toggle, never a vague "something did not work".
+  if (p.what === 'Something did not work.')
+    return (
+      <div className="muted small">
+        <details className="event-details">
+          <summary>Details</summary>
+          {text}
+        </details>
+      </div>
+    );
   return (
     <div className="muted small">
       {p.what}
