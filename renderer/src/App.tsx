@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from './store';
 import { SCREENS, type Screen, type Theme } from './store/app';
-import { api } from './api/client';
+import { api, has } from './api/client';
 import type { ImportProgress } from './api/types';
 import type { SendProgressT, TimelineEvent } from './store/events';
 import { Dashboard } from './screens/Dashboard';
@@ -14,6 +14,8 @@ import { Providers } from './screens/Providers';
 import { Incidents } from './screens/Incidents';
 import { Backups } from './screens/Backups';
 import { Settings } from './screens/Settings';
+import { useResource } from './components/Resource';
+import { setTimeZone } from './components/format';
 
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
   dashboard: Dashboard,
@@ -26,7 +28,15 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
   settings: Settings,
 };
 
+/** Every date in the UI is shown in the zone of the continuity settings (the computer's until they load). */
+function useSettingsZone(): void {
+  const settings = useResource(has('continuitySettings') ? 'continuitySettings' : 'none');
+  const z = (settings.value as { timeZone?: string } | null)?.timeZone ?? null;
+  setTimeZone(z);
+}
+
 export function App() {
+  useSettingsZone();
   const { screen, setScreen, connected, theme, notice, notify } = useStore(
     useShallow((s) => ({
       screen: s.screen,

@@ -1,4 +1,6 @@
 /** Every screen renders, is reachable by keyboard, and is saved as a screenshot to test/artifacts/. */
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { test, expect, shot } from './fixtures';
 import { seedSuppressions } from '../helpers/suppressions';
 
@@ -71,4 +73,78 @@ test('suppressions: plain reasons and dates, a filter, and a complaint allowed a
   await app.getByLabel('Filter by reason').selectOption('');
   await expect(app.getByText('Recently allowed again')).toBeVisible();
   await expect(app.getByText(/She wrote to ask for the newsletter again/)).toBeVisible();
+});
+
+/** Serious and critical accessibility violations on the page as it is now, as readable lines. */
+async function axeProblems(page: Page, where: string): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${where}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+    );
+}
+
+test('accessibility: every screen, at 1366 and 800 px wide, has no serious or critical violation; screenshots of each', async ({
+  app,
+  serve,
+}) => {
+  await seedSuppressions(serve.dir);
+  const problems: string[] = [];
+  for (const width of [1366, 800]) {
+    await app.setViewportSize({ width, height: 860 });
+    for (const name of SCREENS) {
+      await app.getByRole('navigation', { name: 'Main' }).getByRole('button', { name, exact: true }).click();
+      await expect(app.getByRole('heading', { level: 1, name })).toBeVisible();
+      await expect(app.locator('[aria-busy="true"]')).toHaveCount(0);
+      problems.push(...(await axeProblems(app, `${name} at ${width}px`)));
+      await shot(app, `screen-${name.toLowerCase()}-${width}`);
+    }
+  }
+  // The dialogs too: the SMTP account and the import.
+  await app
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('button', { name: 'Providers', exact: true })
+    .click();
+  await app.getByRole('button', { name: 'Add SMTP account…' }).click();
+  problems.push(...(await axeProblems(app, 'Add an SMTP account dialog')));
+  expect(problems).toEqual([]);
+});
+
+test('dialogs: fit an 800 px window, keep focus inside, close on Escape and give focus back', async ({
+  app,
+}) => {
+  await app.setViewportSize({ width: 800, height: 700 });
+  await app
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('button', { name: 'Providers', exact: true })
+    .click();
+  const opener = app.getByRole('button', { name: 'Add SMTP account…' });
+  await opener.click();
+  const dialog = app.getByRole('dialog', { name: 'Add an SMTP account' });
+  await expect(dialog).toBeVisible();
+  // No sideways scrolling, and Port and Password are whole inside the dialog.
+  const fits = await dialog.evaluate((d) => d.scrollWidth <= d.clientWidth + 1);
+  expect(fits).toBe(true);
+  const box = (await dialog.boundingBox())!;
+  for (const label of ['Port', 'Password']) {
+    const b = (await dialog.getByLabel(label, { exact: true }).boundingBox())!;
+    expect(b.x).toBeGreaterThanOrEqual(box.x);
+    expect(b.x + b.width).toBeLessThanOrEqual(box.x + box.width + 1);
+  }
+  await expect(dialog.getByLabel('Password', { exact: true })).toHaveCSS('border-top-style', 'solid');
+  await shot(app, 'dialog-smtp-800');
+  // Tab from the last control wraps to the first; Shift+Tab from the first goes to the last.
+  const focusables = dialog.locator('input:not([disabled]), select, textarea, button:not([disabled])');
+  const n = await focusables.count();
+  await focusables.nth(n - 1).focus();
+  await app.keyboard.press('Tab');
+  await expect(focusables.first()).toBeFocused();
+  await app.keyboard.press('Shift+Tab');
+  await expect(focusables.nth(n - 1)).toBeFocused();
+  // Escape closes it and focus is back on the button that opened it.
+  await app.keyboard.press('Escape');
+  await expect(dialog).toHaveCount(0);
+  await expect(opener).toBeFocused();
 });

@@ -112,13 +112,13 @@ export async function runCampaign(
   if (opts.dryRun) return dryRun(engine, campaign, opts, t0);
 
   if (campaign.status === 'cancelled')
-    throw userError(`Campaign ${campaignId} was cancelled and cannot be sent.`, {
+    throw userError(`"${campaign.name}" was cancelled and cannot be sent.`, {
       code: 'campaign_cancelled',
       safe: 'Nothing was sent.',
       next: 'Create a new campaign to send this content again.',
     });
   if (campaign.status === 'paused')
-    throw userError(`Campaign ${campaignId} is paused.`, {
+    throw userError(`"${campaign.name}" is paused.`, {
       code: 'campaign_paused',
       safe: 'Nothing was sent.',
       next: `Resume it with \`understudy resume ${campaignId}\`.`,
@@ -126,7 +126,7 @@ export async function runCampaign(
     });
   const before = engine.repos.deliveries.counts(campaignId);
   if (campaign.status === 'sent' && before.queued + before.claimed === 0)
-    throw userError(`Campaign ${campaignId} has already been sent.`, {
+    throw userError(`"${campaign.name}" has already been sent.`, {
       code: 'campaign_sent',
       safe: 'Nothing was sent again.',
       next: `To resend only to the recipients that failed, run \`understudy retry-failed ${campaignId}\`.`,
@@ -1030,19 +1030,21 @@ function finish(
   if (state === 'cancelled') engine.repos.deliveries.skipRemaining(campaignId, 'cancelled', now, true);
   const s = summaryOf(engine, campaignId, state === 'interrupted' ? 'waiting' : state, t0, resent);
   const counts = `${s.sent} sent, ${s.failed} failed, ${s.skipped} skipped, ${s.suppressed} suppressed`;
+  // Names, not numbers: a person knows "Spring sale", not campaign 1 (the number stays in the data).
+  const named = `"${requireCampaign(engine, campaignId).name}"`;
   let message: string;
   if (state === 'finished' && s.queued === 0) {
     engine.repos.campaigns.transition(campaignId, ['sending'], 'sent', now);
     // No command line here: the app shows this too; the CLI adds its own hint (cli/commands/send.ts).
-    message = `Campaign ${campaignId} is done: ${counts}.${s.failed ? ' The failed ones can be resent with “Retry failed”.' : ''}`;
+    message = `${named} is done: ${counts}.${s.failed ? ' The failed ones can be resent with “Retry failed”.' : ''}`;
     engine.record({ type: 'send.finished', message, campaignId, data: { ...s } });
   } else if (state === 'paused') {
     engine.repos.campaigns.transition(campaignId, ['sending'], 'paused', now);
-    message = `Campaign ${campaignId} is paused: ${counts}, ${s.queued} not yet sent.`;
+    message = `${named} is paused: ${counts}, ${s.queued} not yet sent.`;
     engine.record({ type: 'send.paused', message, campaignId, data: { ...s } });
   } else if (state === 'cancelled') {
     engine.repos.campaigns.transition(campaignId, ['sending', 'paused'], 'cancelled', now);
-    message = `Campaign ${campaignId} was cancelled: ${counts}.`;
+    message = `${named} was cancelled: ${counts}.`;
     engine.record({ type: 'send.cancelled', message, campaignId, data: { ...s } });
   } else if (state === 'interrupted') {
     message = `Sending campaign ${campaignId} stopped for shutdown: ${counts}, ${s.queued} not yet sent; it resumes when Understudy starts again.`;
@@ -1054,7 +1056,7 @@ function finish(
           `"${x.row.name}" ${x.breaker.pausedUntil ? `paused until ${new Date(x.breaker.pausedUntil).toISOString()}` : x.breaker.state === 'open' ? `down (${x.breaker.reason ?? 'failing'})` : 'at its cap'}`,
       )
       .join('; ');
-    message = `Campaign ${campaignId} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available.`;
+    message = `${named} is waiting: no provider can send now (${blocked}). ${counts}, ${s.queued} not yet sent; they go out when a provider is available.`;
     engine.record({ type: 'send.waiting', severity: 'warning', message, campaignId, data: { ...s } });
   }
   const runState =

@@ -8,6 +8,7 @@ import { useStore } from '../store';
 import { resourceKey, type Resource } from '../store/events';
 import { ErrorBox } from './ErrorBox';
 import { Unavailable } from './Unavailable';
+import { formatText } from './format';
 
 export function useResource(
   name: string,
@@ -48,7 +49,7 @@ export function ResourceView({
 
 function cell(v: unknown): string {
   if (v === null || v === undefined) return '—';
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') return formatText(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return v.map(cell).join(', ');
   return JSON.stringify(v);

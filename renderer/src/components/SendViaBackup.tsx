@@ -13,6 +13,9 @@ import { MirrorAge } from './MirrorAge';
 import type { ListSummary } from '../api/types';
 import type { ApiError } from '../api/types';
 import type { CampaignDetail, Provider } from '../api/shapes';
+import { formatDateTime } from './format';
+import { Modal } from './Modal';
+import { plural } from '../../../electron/engine/api/words';
 
 /** Messages per second a provider can sustain under its caps (the tightest one wins). */
 export function sustainedRate(
@@ -86,106 +89,98 @@ export function SendViaBackup({
   };
 
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="svb-title"
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="svb-title">Send via backup</h2>
-        {!campaign || !providers ? (
-          error ? (
-            <ErrorBox error={error} />
-          ) : (
-            <p aria-busy="true">Checking the campaign and your providers…</p>
-          )
+    <Modal labelledBy="svb-title" onClose={onClose}>
+      <h2 id="svb-title">Send via backup</h2>
+      {!campaign || !providers ? (
+        error ? (
+          <ErrorBox error={error} />
         ) : (
-          <>
-            <dl className="confirm-facts" data-testid="svb-facts">
-              <div>
-                <dt>Campaign</dt>
-                <dd>
-                  {campaign.name} — “{campaign.subject}”
-                </dd>
-              </div>
-              <div>
-                <dt>Recipients</dt>
-                <dd>
-                  {remaining.toLocaleString('en-US')} still to send
-                  {campaign.counts.sent > 0
-                    ? ` (${campaign.counts.sent.toLocaleString('en-US')} already sent are not sent again)`
-                    : ''}
-                  ; unsubscribed, bounced and complained addresses are skipped.
-                  {list && list.providerId !== null && (
-                    <div data-testid="svb-mirror">
-                      <MirrorAge prefix="Your list " asOf={list.mirrorAsOf} stale={list.mirrorStale} />
-                    </div>
-                  )}
-                </dd>
-              </div>
-              <div>
-                <dt>Providers</dt>
-                <dd>
-                  {chain.length === 0 ? (
-                    <span className="test-fail">No healthy SMTP account is available.</span>
-                  ) : (
-                    <ol className="plain-ol">
-                      {chain.map((p) => (
-                        <li key={p.id}>
-                          {p.name} ({p.host}) — {capsText(p)}
-                        </li>
-                      ))}
-                    </ol>
-                  )}
-                </dd>
-              </div>
-              {campaign.custody && (
-                <div>
-                  <dt>At {campaign.custody.esp}</dt>
-                  <dd data-testid="svb-esp">{campaign.custody.sentence}</dd>
-                </div>
-              )}
-              <div>
-                <dt>Expected finish</dt>
-                <dd>
-                  {finish && seconds !== null
-                    ? `${finish.toLocaleString()} (about ${formatDuration(seconds)}, at up to ${rate.toFixed(1)} messages a second under the caps)`
-                    : '—'}
-                </dd>
-              </div>
-            </dl>
-            <div className="field">
-              <label htmlFor="svb-via">Send through</label>
-              <select id="svb-via" value={via} onChange={(e) => setVia(e.target.value)}>
-                {usable.length === providers.length && (
-                  <option value="">The chain, in order (fails over automatically)</option>
-                )}
-                {usable.map((p) => (
-                  <option key={p.id} value={p.name}>
-                    Only {p.name}
-                  </option>
-                ))}
-              </select>
+          <p aria-busy="true">Checking the campaign and your providers…</p>
+        )
+      ) : (
+        <>
+          <dl className="confirm-facts" data-testid="svb-facts">
+            <div>
+              <dt>Campaign</dt>
+              <dd>
+                {campaign.name} — “{campaign.subject}”
+              </dd>
             </div>
-            {error && <ErrorBox error={error} />}
-            <footer className="modal-foot">
-              <button
-                type="button"
-                className="primary"
-                disabled={busy || chain.length === 0 || remaining === 0}
-                onClick={confirm}
-              >
-                Send {remaining.toLocaleString('en-US')} messages now
-              </button>
-              <button type="button" onClick={onClose}>
-                Cancel
-              </button>
-            </footer>
-          </>
-        )}
-      </div>
-    </div>
+            <div>
+              <dt>Recipients</dt>
+              <dd>
+                {remaining.toLocaleString('en-US')} still to send
+                {campaign.counts.sent > 0
+                  ? ` (${campaign.counts.sent.toLocaleString('en-US')} already sent are not sent again)`
+                  : ''}
+                ; unsubscribed, bounced and complained addresses are skipped.
+                {list && list.providerId !== null && (
+                  <div data-testid="svb-mirror">
+                    <MirrorAge prefix="Your list " asOf={list.mirrorAsOf} stale={list.mirrorStale} />
+                  </div>
+                )}
+              </dd>
+            </div>
+            <div>
+              <dt>Providers</dt>
+              <dd>
+                {chain.length === 0 ? (
+                  <span className="test-fail">No healthy SMTP account is available.</span>
+                ) : (
+                  <ol className="plain-ol">
+                    {chain.map((p) => (
+                      <li key={p.id}>
+                        {p.name} ({p.host}) — {capsText(p)}
+                      </li>
+                    ))}
+                  </ol>
+                )}
+              </dd>
+            </div>
+            {campaign.custody && (
+              <div>
+                <dt>At {campaign.custody.esp}</dt>
+                <dd data-testid="svb-esp">{campaign.custody.sentence}</dd>
+              </div>
+            )}
+            <div>
+              <dt>Expected finish</dt>
+              <dd>
+                {finish && seconds !== null
+                  ? `${formatDateTime(finish)} (about ${formatDuration(seconds)}, at up to ${rate.toFixed(1)} messages a second under the caps)`
+                  : '—'}
+              </dd>
+            </div>
+          </dl>
+          <div className="field">
+            <label htmlFor="svb-via">Send through</label>
+            <select id="svb-via" value={via} onChange={(e) => setVia(e.target.value)}>
+              {usable.length === providers.length && (
+                <option value="">The chain, in order (fails over automatically)</option>
+              )}
+              {usable.map((p) => (
+                <option key={p.id} value={p.name}>
+                  Only {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          {error && <ErrorBox error={error} />}
+          <footer className="modal-foot">
+            <button
+              type="button"
+              className="primary"
+              disabled={busy || chain.length === 0 || remaining === 0}
+              onClick={confirm}
+            >
+              Send {plural(remaining, 'message')} now
+            </button>
+            <button type="button" onClick={onClose}>
+              Cancel
+            </button>
+          </footer>
+        </>
+      )}
+    </Modal>
   );
 }

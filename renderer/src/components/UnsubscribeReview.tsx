@@ -9,6 +9,7 @@ import { useResource, ResourceView } from './Resource';
 import { ErrorBox } from './ErrorBox';
 import type { ApiError } from '../api/types';
 import type { UnsubscribeReviewItem } from '../../../electron/engine/api/unsubscribe';
+import { formatDateTime } from './format';
 
 const CHANNEL: Record<UnsubscribeReviewItem['channel'], string> = {
   link: 'Opened an unsubscribe link',
@@ -56,7 +57,7 @@ export function UnsubscribeReview() {
                       {i.fromEmail ? ` — ${i.fromEmail}` : ''}
                     </strong>{' '}
                     <span className="muted">
-                      {new Date(i.lastAt).toLocaleString()}
+                      {formatDateTime(i.lastAt)}
                       {i.seen > 1 ? ` (${i.seen} times)` : ''}
                     </span>
                     <div>{i.why}</div>

@@ -7,6 +7,9 @@ import type { ApiError } from '../api/types';
 import type { Backup } from '../api/shapes';
 import type { ChosenFile } from '../api/bridge';
 import { api } from '../api/client';
+import { formatDateTime } from '../components/format';
+import { useConfirm } from '../components/Modal';
+import { plural } from '../../../electron/engine/api/words';
 
 const REPLACES = 'The current database is backed up first, then replaced when Understudy restarts.';
 const RESTORE_ARRANGED =
@@ -27,12 +30,19 @@ export function Backups() {
     if (!r.ok && r.error) return setError(r.error);
     const b = r.value as Backup & { lists: number };
     setDone(
-      `Backup taken and verified (${(b.sizeBytes / 1024 / 1024).toFixed(1)} MB, integrity ${b.integrity}, ${b.lists} lists exported as CSV).`,
+      `Backup taken and verified (${(b.sizeBytes / 1024 / 1024).toFixed(1)} MB, integrity ${b.integrity}, ${plural(b.lists, 'list')} exported as CSV).`,
     );
     backups.reload();
   };
+  const [ask, confirmDialog] = useConfirm();
   const restore = async (b: Backup) => {
-    if (!confirm(`Restore the backup of ${new Date(b.createdAt).toLocaleString()}? ${REPLACES}`)) return;
+    const sure = await ask({
+      title: `Restore the backup of ${formatDateTime(b.createdAt)}?`,
+      body: REPLACES,
+      confirmLabel: 'Restore',
+      danger: true,
+    });
+    if (!sure) return;
     setError(null);
     const r = await act('restoreBackup', { id: b.id });
     if (!r.ok && r.error) return setError(r.error);
@@ -40,7 +50,13 @@ export function Backups() {
   };
   /** A backup file from elsewhere: uploaded in browser mode, chosen in the app's own window on the desktop. */
   const restoreFrom = async (file: ChosenFile) => {
-    if (!confirm(`Restore the backup “${file.name}”? ${REPLACES}`)) return;
+    const sure = await ask({
+      title: `Restore the backup “${file.name}”?`,
+      body: REPLACES,
+      confirmLabel: 'Restore',
+      danger: true,
+    });
+    if (!sure) return;
     setError(null);
     setDone(null);
     const r = await api().restoreFile(file);
@@ -50,6 +66,7 @@ export function Backups() {
   const pickFile = api().pickFile?.bind(api());
   return (
     <section className="screen" aria-labelledby="backups-title">
+      {confirmDialog}
       <header className="screen-head">
         <h1 id="backups-title">Backups</h1>
         <div className="actions">
@@ -119,7 +136,7 @@ export function Backups() {
                     <tbody>
                       {list.map((b) => (
                         <tr key={b.id}>
-                          <td>{new Date(b.createdAt).toLocaleString()}</td>
+                          <td>{formatDateTime(b.createdAt)}</td>
                           <td>{b.kind}</td>
                           <td>{(b.sizeBytes / 1024 / 1024).toFixed(1)} MB</td>
                           <td>{b.integrity}</td>

@@ -15,6 +15,8 @@ import { OutagePolicyControl } from '../components/OutagePolicyControl';
 import { startSend } from '../components/sendActions';
 import type { ApiError, Subscriber } from '../api/types';
 import type { Campaign, CampaignDetail } from '../api/shapes';
+import { formatDateTime } from '../components/format';
+import { useConfirm, useDialog } from '../components/Modal';
 
 export function Campaigns() {
   const campaigns = useResource('listCampaigns');
@@ -110,7 +112,7 @@ function CampaignTable({
               <td>
                 <span className={`cstatus cstatus-${c.status}`}>{c.status}</span>
               </td>
-              <td>{c.scheduledAt ? new Date(c.scheduledAt).toLocaleString() : '—'}</td>
+              <td>{c.scheduledAt ? formatDateTime(c.scheduledAt) : '—'}</td>
               <td>
                 {sent.toLocaleString('en-US')} / {c.counts.total.toLocaleString('en-US')}
                 {c.counts.failedPerm > 0 ? (
@@ -289,8 +291,16 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
     has('pauseScheduled') && c?.status === 'scheduled'
       ? run('pauseScheduled', { campaignId: id })
       : run('pauseCampaign', { id });
-  const cancel = () => {
-    if (!confirm('Cancel this campaign? Nothing more is sent; what was already sent stays recorded.')) return;
+  const [ask, confirmDialog] = useConfirm();
+  const dialog = useDialog(onClose);
+  const cancel = async () => {
+    const sure = await ask({
+      title: 'Cancel this campaign?',
+      body: 'Nothing more is sent; what was already sent stays recorded.',
+      confirmLabel: 'Cancel the campaign',
+      danger: true,
+    });
+    if (!sure) return;
     void (has('cancelScheduled')
       ? run('cancelScheduled', { campaignId: id })
       : run('cancelCampaign', { id }));
@@ -305,13 +315,8 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
 
   return (
     <div className="modal-backdrop">
-      <div
-        className="modal wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="cd-title"
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
+      <div className="modal wide" role="dialog" aria-modal="true" aria-labelledby="cd-title" {...dialog}>
+        {confirmDialog}
         <ResourceView res={detail} what="Campaign" calls={['getCampaign']}>
           {() =>
             c && (
@@ -321,7 +326,7 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                   <p className="muted">
                     “{c.subject}” from {c.fromName ? `${c.fromName} <${c.fromEmail}>` : c.fromEmail} to{' '}
                     {c.list ?? 'no list'} · <span className={`cstatus cstatus-${c.status}`}>{c.status}</span>
-                    {c.scheduledAt ? ` · scheduled ${new Date(c.scheduledAt).toLocaleString()}` : ''}
+                    {c.scheduledAt ? ` · scheduled ${formatDateTime(c.scheduledAt)}` : ''}
                   </p>
                 </header>
                 {(progress || c.status === 'sending') && (
@@ -430,7 +435,7 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
                     </button>
                   )}
                   {!['sent', 'cancelled'].includes(c.status) && (
-                    <button type="button" className="danger-outline" onClick={cancel}>
+                    <button type="button" className="danger-outline" onClick={() => void cancel()}>
                       Cancel campaign
                     </button>
                   )}
@@ -676,6 +681,7 @@ function NewCampaign({ onClose, onCreated }: { onClose: () => void; onCreated: (
     if (!r.ok && r.error) return setError(r.error);
     onCreated((r.value as Campaign).id);
   };
+  const dialog = useDialog(onClose);
   return (
     <div className="modal-backdrop">
       <form
@@ -684,7 +690,7 @@ function NewCampaign({ onClose, onCreated }: { onClose: () => void; onCreated: (
         aria-modal="true"
         aria-labelledby="nc-title"
         onSubmit={submit}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+        {...dialog}
       >
         <h2 id="nc-title">New campaign</h2>
         <div className="form-row">

@@ -14,6 +14,8 @@ import type { Campaign, Provider, ProviderHealth, ScheduledCampaign } from '../a
 import { formatCount } from '../components/Progress';
 import { IncidentBanner } from './IncidentBanner';
 import { MirrorAge } from '../components/MirrorAge';
+import { EventLine, useNames } from '../components/EventLine';
+import { formatDateTime, plainError } from '../components/format';
 
 export function Dashboard() {
   const { lists, loadLists, timeline } = useStore(
@@ -26,6 +28,7 @@ export function Dashboard() {
   const providers = useResource(healthCall);
   const scheduleCall = has('scheduleList') ? 'scheduleList' : 'listCampaigns';
   const campaigns = useResource(scheduleCall);
+  const names = useNames();
   const totalSubs = lists.reduce((n, l) => n + (l.byStatus.subscribed ?? 0), 0);
 
   return (
@@ -84,9 +87,7 @@ export function Dashboard() {
           ) : (
             <ol className="timeline" aria-live="polite">
               {timeline.slice(0, 8).map((e) => (
-                <li key={e.id} className={`sev-${e.severity}`}>
-                  <time dateTime={e.at}>{new Date(e.at).toLocaleTimeString()}</time> {e.message}
-                </li>
+                <EventLine key={e.id} event={e} names={names} />
               ))}
             </ol>
           )}
@@ -133,18 +134,43 @@ function HealthList({ rows }: { rows: (ProviderHealth | Provider)[] }) {
         const state = 'state' in r ? r.state : r.health;
         const detail =
           'lastResult' in r ? r.lastResult?.detail : 'breakerReason' in r ? r.breakerReason : null;
-        const kind = 'kind' in r ? r.kind.toUpperCase() : 'SMTP';
+        const kind = 'kind' in r ? (r.kind === 'esp' ? 'ESP' : 'SMTP') : 'SMTP';
         return (
           <li key={`${kind}-${name}`}>
             <span>
               <strong>{name}</strong> <span className="muted small">{kind}</span>
-              {detail ? <div className="muted small">{detail}</div> : null}
+              {detail && state !== 'operational' ? <HealthDetail text={detail} /> : null}
             </span>
             <HealthBadge state={state} />
           </li>
         );
       })}
     </ul>
+  );
+}
+
+/** A probe's result: plain words first, the technical text behind a toggle. */
+function HealthDetail({ text }: { text: string }) {
+  const p = plainError({ kind: 'user', code: 'health', message: text });
+  if (p.what === text) return <div className="muted small">{text}</div>;
+  // Nothing we can say in words: only the toggle, never a vague "something did not work".
+  if (p.what === 'Something did not work.')
+    return (
+      <div className="muted small">
+        <details className="event-details">
+          <summary>Details</summary>
+          {text}
+        </details>
+      </div>
+    );
+  return (
+    <div className="muted small">
+      {p.what}
+      <details className="event-details">
+        <summary>Details</summary>
+        {text}
+      </details>
+    </div>
   );
 }
 
@@ -164,7 +190,7 @@ function Upcoming({ rows, onChanged }: { rows: (ScheduledCampaign | Campaign)[];
               {'shown' in c && c.shown
                 ? c.shown
                 : c.scheduledAt
-                  ? new Date(c.scheduledAt).toLocaleString()
+                  ? formatDateTime(c.scheduledAt)
                   : 'not scheduled'}
               {'hold' in c && c.hold === 'outage' ? ' · waiting for its provider' : ''}
             </div>

@@ -11,6 +11,8 @@ import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import type { ApiError } from '../api/types';
 import { MirrorAge } from '../components/MirrorAge';
+import { Modal } from '../components/Modal';
+import { ESP_DISPLAY_NAMES, espDisplayName, plural } from '../../../electron/engine/api/words';
 
 interface EspConnection {
   id: number;
@@ -33,7 +35,7 @@ interface SyncProgress {
   total: number | null;
 }
 
-const KINDS = ['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo'];
+const KINDS = Object.keys(ESP_DISPLAY_NAMES);
 
 export function EspConnections() {
   const res = useResource('espConnections');
@@ -68,7 +70,7 @@ export function EspConnections() {
       if (s)
         setNotice(
           s.error ??
-            `Synced ${s.lists} lists: ${s.members.added} new and ${s.members.updated} updated subscribers.`,
+            `Your ${plural(s.lists, 'list')} ${s.lists === 1 ? 'is' : 'are'} up to date: ${s.members.added.toLocaleString('en')} new and ${plural(s.members.updated, 'updated subscriber')}.`,
         );
     }
     bumpData();
@@ -98,9 +100,10 @@ export function EspConnections() {
                   {list.map((c) => (
                     <li key={c.id}>
                       <span>
-                        <strong>{c.name}</strong> <span className="muted small">{c.type}</span>
+                        <strong>{c.name}</strong>{' '}
+                        <span className="muted small">{espDisplayName(c.type)}</span>
                         <div className="muted small">
-                          {c.lists} lists · copy <MirrorAge asOf={c.mirrorAsOf} stale={c.stale} /> ·{' '}
+                          {plural(c.lists, 'list')} · copy <MirrorAge asOf={c.mirrorAsOf} stale={c.stale} /> ·{' '}
                           {c.pushBack.pending} changes waiting to go back
                         </div>
                         <span className="row-actions">
@@ -181,7 +184,7 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
     setError(null);
     const r = await act('espAdd', {
       kind: f.kind,
-      name: f.name.trim() || f.kind,
+      name: f.name.trim() || espDisplayName(f.kind),
       apiKey: f.apiKey,
       ...(f.baseUrl ? { baseUrl: f.baseUrl } : {}),
     });
@@ -190,64 +193,55 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
     onAdded();
   };
   return (
-    <div className="modal-backdrop">
-      <form
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="esp-title"
-        onSubmit={submit}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="esp-title">Connect an ESP</h2>
-        <div className="form-row two">
-          <div className="field">
-            <label htmlFor="esp-kind">ESP</label>
-            <select
-              id="esp-kind"
-              value={f.kind}
-              onChange={(e) => setF({ ...f, kind: e.target.value })}
-              autoFocus
-            >
-              {KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k[0]!.toUpperCase() + k.slice(1)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="esp-name">Name</label>
-            <input
-              id="esp-name"
-              value={f.name}
-              onChange={(e) => setF({ ...f, name: e.target.value })}
-              placeholder="e.g. Main Mailchimp"
-            />
-          </div>
+    <Modal labelledBy="esp-title" onClose={onClose} as="form" onSubmit={submit}>
+      <h2 id="esp-title">Connect an ESP</h2>
+      <div className="form-row two">
+        <div className="field">
+          <label htmlFor="esp-kind">ESP</label>
+          <select
+            id="esp-kind"
+            value={f.kind}
+            onChange={(e) => setF({ ...f, kind: e.target.value })}
+            autoFocus
+          >
+            {KINDS.map((k) => (
+              <option key={k} value={k}>
+                {espDisplayName(k)}
+              </option>
+            ))}
+          </select>
         </div>
         <div className="field">
-          <label htmlFor="esp-key">API key</label>
+          <label htmlFor="esp-name">Name</label>
           <input
-            id="esp-key"
-            type="password"
-            autoComplete="off"
-            value={f.apiKey}
-            onChange={(e) => setF({ ...f, apiKey: e.target.value })}
-            required
+            id="esp-name"
+            value={f.name}
+            onChange={(e) => setF({ ...f, name: e.target.value })}
+            placeholder="e.g. Main Mailchimp"
           />
-          <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
         </div>
-        {error && <ErrorBox error={error} />}
-        <footer className="modal-foot">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Checking the key…' : 'Connect'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </footer>
-      </form>
-    </div>
+      </div>
+      <div className="field">
+        <label htmlFor="esp-key">API key</label>
+        <input
+          id="esp-key"
+          type="password"
+          autoComplete="off"
+          value={f.apiKey}
+          onChange={(e) => setF({ ...f, apiKey: e.target.value })}
+          required
+        />
+        <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
+      </div>
+      {error && <ErrorBox error={error} />}
+      <footer className="modal-foot">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Checking the key…' : 'Connect'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </footer>
+    </Modal>
   );
 }

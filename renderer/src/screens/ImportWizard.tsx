@@ -3,7 +3,6 @@
  * column maps, with sample rows → import with a progress bar, counts and an estimate → the result and
  * the reject report. Cancel really cancels: the engine rolls the import back.
  */
-import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store';
 import { api } from '../api/client';
@@ -11,6 +10,7 @@ import { ErrorBox } from '../components/ErrorBox';
 import { Progress, formatCount, formatDuration } from '../components/Progress';
 import type { ImportFormat, SubscriberStatusT } from '../api/types';
 import { IMPORT_FIELDS, IMPORT_FORMATS, type ImportField } from '../../../electron/engine/api/lists';
+import { Modal } from '../components/Modal';
 
 const FORMATS: { id: ImportFormat; label: string }[] = [
   { id: 'auto', label: 'Detect automatically' },
@@ -58,232 +58,214 @@ export function ImportWizard() {
       cancelImport: s.cancelImport,
     })),
   );
-  const dialogRef = useRef<HTMLDivElement>(null);
   const pickFile = api().pickFile?.bind(api());
-  useEffect(() => {
-    dialogRef.current?.querySelector<HTMLElement>('input, select, button')?.focus();
-  }, [w.step]);
   const running = w.step === 'running';
-  const onKey = (e: React.KeyboardEvent) => {
-    if (e.key === 'Escape' && !running) closeWizard();
-  };
 
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal wide"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="wizard-title"
-        ref={dialogRef}
-        onKeyDown={onKey}
-      >
-        <header className="modal-head">
-          <h2 id="wizard-title">Import a list</h2>
-          <ol className="steps" aria-label="Steps">
-            {(['choose', 'map', 'running', 'done'] as const).map((s, i) => (
-              <li key={s} aria-current={w.step === s ? 'step' : undefined}>
-                {i + 1}. {['File', 'Check columns', 'Import', 'Result'][i]}
-              </li>
-            ))}
-          </ol>
-        </header>
+    <Modal labelledBy="wizard-title" onClose={running ? null : closeWizard} wide focusKey={w.step}>
+      <header className="modal-head">
+        <h2 id="wizard-title">Import a list</h2>
+        <ol className="steps" aria-label="Steps">
+          {(['choose', 'map', 'running', 'done'] as const).map((s, i) => (
+            <li key={s} aria-current={w.step === s ? 'step' : undefined}>
+              {i + 1}. {['File', 'Check columns', 'Import', 'Result'][i]}
+            </li>
+          ))}
+        </ol>
+      </header>
 
-        {(w.step === 'choose' || w.step === 'map') && (
-          <div className="field">
-            <label htmlFor="import-file">Export file from your ESP (CSV or TSV)</label>
-            {pickFile ? (
-              // Desktop app: the file is chosen in the app's own window; the page never holds its path.
-              <button
-                id="import-file"
-                type="button"
-                onClick={() =>
-                  void pickFile('importList', 'file').then((r) => (r.ok ? chooseFile(r.value) : undefined))
+      {(w.step === 'choose' || w.step === 'map') && (
+        <div className="field">
+          <label htmlFor="import-file">Export file from your ESP (CSV or TSV)</label>
+          {pickFile ? (
+            // Desktop app: the file is chosen in the app's own window; the page never holds its path.
+            <button
+              id="import-file"
+              type="button"
+              onClick={() =>
+                void pickFile('importList', 'file').then((r) => (r.ok ? chooseFile(r.value) : undefined))
+              }
+            >
+              Choose file…
+            </button>
+          ) : (
+            <input
+              id="import-file"
+              type="file"
+              accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void chooseFile(f);
+              }}
+            />
+          )}
+          {w.file && (
+            <p className="muted">
+              {w.file.name} · {(w.file.size / 1024 / 1024).toFixed(1)} MB
+            </p>
+          )}
+        </div>
+      )}
+      {w.error && w.step !== 'done' && <ErrorBox error={w.error} />}
+
+      {w.step === 'map' && w.preview && (
+        <>
+          <p className="detected" data-testid="detected">
+            Detected: <strong>{FORMAT_NAMES[w.preview.detectedFormat] ?? w.preview.detectedFormat}</strong>{' '}
+            format, {w.preview.encoding.toUpperCase()}, columns separated by{' '}
+            {w.preview.delimiter === '\t' ? 'tabs' : `"${w.preview.delimiter}"`}.
+          </p>
+          <div className="form-row">
+            <div className="field">
+              <label htmlFor="import-list">Into list</label>
+              <input
+                id="import-list"
+                list="known-lists"
+                value={w.list}
+                onChange={(e) => void setImportOptions({ list: e.target.value })}
+              />
+              <datalist id="known-lists">
+                {lists.map((l) => (
+                  <option key={l.id} value={l.name} />
+                ))}
+              </datalist>
+            </div>
+            <div className="field">
+              <label htmlFor="import-format">Format</label>
+              <select
+                id="import-format"
+                value={w.format}
+                onChange={(e) => void setImportOptions({ format: e.target.value as ImportFormat, map: {} })}
+              >
+                {FORMATS.map((f) => (
+                  <option key={f.id} value={f.id}>
+                    {f.label}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="import-status">Status when the file does not say</label>
+              <select
+                id="import-status"
+                value={w.status ?? ''}
+                onChange={(e) =>
+                  void setImportOptions({ status: (e.target.value || null) as SubscriberStatusT | null })
                 }
               >
-                Choose file…
-              </button>
-            ) : (
-              <input
-                id="import-file"
-                type="file"
-                accept=".csv,.tsv,.txt,text/csv,text/tab-separated-values"
-                onChange={(e) => {
-                  const f = e.target.files?.[0];
-                  if (f) void chooseFile(f);
-                }}
-              />
-            )}
-            {w.file && (
-              <p className="muted">
-                {w.file.name} · {(w.file.size / 1024 / 1024).toFixed(1)} MB
-              </p>
-            )}
+                <option value="">From the file (else subscribed)</option>
+                {STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {s}
+                  </option>
+                ))}
+              </select>
+            </div>
           </div>
-        )}
-        {w.error && w.step !== 'done' && <ErrorBox error={w.error} />}
-
-        {w.step === 'map' && w.preview && (
-          <>
-            <p className="detected" data-testid="detected">
-              Detected: <strong>{FORMAT_NAMES[w.preview.detectedFormat] ?? w.preview.detectedFormat}</strong>{' '}
-              format, {w.preview.encoding.toUpperCase()}, columns separated by{' '}
-              {w.preview.delimiter === '\t' ? 'tabs' : `"${w.preview.delimiter}"`}.
-            </p>
-            <div className="form-row">
-              <div className="field">
-                <label htmlFor="import-list">Into list</label>
-                <input
-                  id="import-list"
-                  list="known-lists"
-                  value={w.list}
-                  onChange={(e) => void setImportOptions({ list: e.target.value })}
-                />
-                <datalist id="known-lists">
-                  {lists.map((l) => (
-                    <option key={l.id} value={l.name} />
-                  ))}
-                </datalist>
-              </div>
-              <div className="field">
-                <label htmlFor="import-format">Format</label>
-                <select
-                  id="import-format"
-                  value={w.format}
-                  onChange={(e) => void setImportOptions({ format: e.target.value as ImportFormat, map: {} })}
-                >
-                  {FORMATS.map((f) => (
-                    <option key={f.id} value={f.id}>
-                      {f.label}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <div className="field">
-                <label htmlFor="import-status">Status when the file does not say</label>
-                <select
-                  id="import-status"
-                  value={w.status ?? ''}
-                  onChange={(e) =>
-                    void setImportOptions({ status: (e.target.value || null) as SubscriberStatusT | null })
-                  }
-                >
-                  <option value="">From the file (else subscribed)</option>
-                  {STATUSES.map((s) => (
-                    <option key={s} value={s}>
-                      {s}
-                    </option>
-                  ))}
-                </select>
-              </div>
-            </div>
-            {w.preview.problem && (
-              <ErrorBox
-                error={{
-                  kind: 'user',
-                  code: 'mapping',
-                  message: w.preview.problem.message,
-                  safe: 'Nothing was imported.',
-                  ...(w.preview.problem.next ? { next: w.preview.problem.next } : {}),
-                }}
-              />
-            )}
-            <div className="mapping-wrap">
-              <table className="mapping">
-                <caption className="sr-only">How each column of the file will be imported</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Column in the file</th>
-                    <th scope="col">Imported as</th>
-                    <th scope="col">First rows</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {w.preview.header.map((h, i) => {
-                    const target = w.preview!.targets[i] ?? 'ignore';
-                    const options = FIELDS.includes(target) ? FIELDS : [target, ...FIELDS];
-                    const ask = w.preview!.problem?.columns?.includes(h) === true;
-                    return (
-                      <tr key={`${h}-${i}`} className={ask ? 'needs-answer' : undefined}>
-                        <th scope="row">
-                          {h}
+          {w.preview.problem && (
+            <ErrorBox
+              error={{
+                kind: 'user',
+                code: 'mapping',
+                message: w.preview.problem.message,
+                safe: 'Nothing was imported.',
+                ...(w.preview.problem.next ? { next: w.preview.problem.next } : {}),
+              }}
+            />
+          )}
+          <div className="mapping-wrap">
+            <table className="mapping">
+              <caption className="sr-only">How each column of the file will be imported</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Column in the file</th>
+                  <th scope="col">Imported as</th>
+                  <th scope="col">First rows</th>
+                </tr>
+              </thead>
+              <tbody>
+                {w.preview.header.map((h, i) => {
+                  const target = w.preview!.targets[i] ?? 'ignore';
+                  const options = FIELDS.includes(target) ? FIELDS : [target, ...FIELDS];
+                  const ask = w.preview!.problem?.columns?.includes(h) === true;
+                  return (
+                    <tr key={`${h}-${i}`} className={ask ? 'needs-answer' : undefined}>
+                      <th scope="row">
+                        {h}
+                        {ask && (
+                          <span className="ask">Does it say who may be emailed? Choose what it holds.</span>
+                        )}
+                      </th>
+                      <td>
+                        <select
+                          aria-label={`Import column ${h} as`}
+                          aria-invalid={ask || undefined}
+                          value={ask ? '' : target}
+                          onChange={(e) => void setImportOptions({ map: { ...w.map, [h]: e.target.value } })}
+                        >
                           {ask && (
-                            <span className="ask">Does it say who may be emailed? Choose what it holds.</span>
+                            <option value="" disabled>
+                              Choose what it holds…
+                            </option>
                           )}
-                        </th>
-                        <td>
-                          <select
-                            aria-label={`Import column ${h} as`}
-                            aria-invalid={ask || undefined}
-                            value={ask ? '' : target}
-                            onChange={(e) =>
-                              void setImportOptions({ map: { ...w.map, [h]: e.target.value } })
-                            }
-                          >
-                            {ask && (
-                              <option value="" disabled>
-                                Choose what it holds…
-                              </option>
-                            )}
-                            {options.map((o) => (
-                              <option key={o} value={o}>
-                                {o.startsWith('merge:')
-                                  ? `merge field ${o.slice(6)}`
-                                  : o.startsWith('extra:')
-                                    ? `kept as extra "${o.slice(6)}"`
-                                    : (FIELD_LABELS[o as ImportField] ?? o.replace(/_/g, ' '))}
-                              </option>
-                            ))}
-                          </select>
-                        </td>
-                        <td className="sample">
-                          {w
-                            .preview!.sample.map((r) => r[i] ?? '')
-                            .filter(Boolean)
-                            .slice(0, 3)
-                            .join(' · ')}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
-          </>
+                          {options.map((o) => (
+                            <option key={o} value={o}>
+                              {o.startsWith('merge:')
+                                ? `merge field ${o.slice(6)}`
+                                : o.startsWith('extra:')
+                                  ? `kept as extra "${o.slice(6)}"`
+                                  : (FIELD_LABELS[o as ImportField] ?? o.replace(/_/g, ' '))}
+                            </option>
+                          ))}
+                        </select>
+                      </td>
+                      <td className="sample">
+                        {w
+                          .preview!.sample.map((r) => r[i] ?? '')
+                          .filter(Boolean)
+                          .slice(0, 3)
+                          .join(' · ')}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+
+      {running && <ImportRunning />}
+      {w.step === 'done' && <ImportDone />}
+
+      <footer className="modal-foot">
+        {w.step === 'map' && (
+          <button
+            type="button"
+            className="primary"
+            disabled={!w.list.trim() || !!w.preview?.problem}
+            onClick={() => void startImport()}
+          >
+            Import into “{w.list.trim() || '…'}”
+          </button>
         )}
-
-        {running && <ImportRunning />}
-        {w.step === 'done' && <ImportDone />}
-
-        <footer className="modal-foot">
-          {w.step === 'map' && (
-            <button
-              type="button"
-              className="primary"
-              disabled={!w.list.trim() || !!w.preview?.problem}
-              onClick={() => void startImport()}
-            >
-              Import into “{w.list.trim() || '…'}”
-            </button>
-          )}
-          {running && (
-            <button
-              type="button"
-              className="danger"
-              onClick={() => void cancelImport()}
-              disabled={w.cancelling}
-            >
-              {w.cancelling ? 'Cancelling…' : 'Cancel import'}
-            </button>
-          )}
-          {!running && (
-            <button type="button" onClick={closeWizard}>
-              {w.step === 'done' ? 'Close' : 'Cancel'}
-            </button>
-          )}
-        </footer>
-      </div>
-    </div>
+        {running && (
+          <button
+            type="button"
+            className="danger"
+            onClick={() => void cancelImport()}
+            disabled={w.cancelling}
+          >
+            {w.cancelling ? 'Cancelling…' : 'Cancel import'}
+          </button>
+        )}
+        {!running && (
+          <button type="button" onClick={closeWizard}>
+            {w.step === 'done' ? 'Close' : 'Cancel'}
+          </button>
+        )}
+      </footer>
+    </Modal>
   );
 }
 
@@ -310,13 +292,13 @@ function ImportRunning() {
         done={p?.bytes ?? 0}
         total={p?.totalBytes ?? size}
         startedAt={w.startedAt}
-        detail={`${formatCount(p?.rows ?? 0)} rows read`}
+        detail={`${formatCount(p?.rows ?? 0)} ${(p?.rows ?? 0) === 1 ? 'row' : 'rows'} read`}
       />
     );
   }
   return (
     <Progress
-      label={`Saving ${formatCount(p.rows)} rows into “${w.list}”`}
+      label={`Saving ${formatCount(p.rows)} ${p.rows === 1 ? 'row' : 'rows'} into “${w.list}”`}
       done={p.phase === 'done' ? 1 : 0.99}
       total={1}
       startedAt={w.startedAt}
@@ -335,7 +317,8 @@ function ImportDone() {
   return (
     <div className="import-result" role="status" data-testid="import-result">
       <h3>
-        Imported {formatCount(r.rows)} rows into “{r.list}” in {formatDuration(r.durationMs / 1000)}
+        Imported {formatCount(r.rows)} {r.rows === 1 ? 'row' : 'rows'} into “{r.list}” in{' '}
+        {formatDuration(r.durationMs / 1000)}
       </h3>
       <dl className="counts">
         <div>
@@ -369,7 +352,8 @@ function ImportDone() {
       </p>
       {r.rejectReport && (
         <p>
-          {r.rejected} rows were not imported; the reject report lists each with its line and reason.{' '}
+          {r.rejected === 1 ? '1 row was' : `${formatCount(r.rejected)} rows were`} not imported; the reject
+          report lists each with its line and reason.{' '}
           {reportUrl ? (
             <a href={reportUrl} download>
               Download the reject report

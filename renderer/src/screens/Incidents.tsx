@@ -10,6 +10,8 @@ import { ErrorBox } from '../components/ErrorBox';
 import type { ApiError } from '../api/types';
 import type { Incident } from '../api/shapes';
 import type { TimelineEvent } from '../store/events';
+import { EventLine, useNames } from '../components/EventLine';
+import { formatDateTime } from '../components/format';
 
 export function Incidents() {
   const incidents = useResource('listIncidents', { limit: 100 });
@@ -38,9 +40,12 @@ export function Incidents() {
                         onClick={() => setSelected(i.id)}
                       >
                         <span>
-                          <span className={`istatus istatus-${i.status}`}>{i.status}</span> {i.title}
+                          <span className={`istatus istatus-${i.status}`}>
+                            {i.status === 'open' ? 'Ongoing' : 'Over'}
+                          </span>{' '}
+                          {i.title}
                         </span>
-                        <span className="muted small">{new Date(i.openedAt).toLocaleString()}</span>
+                        <span className="muted small">{formatDateTime(i.openedAt)}</span>
                       </button>
                     </li>
                   ))}
@@ -65,6 +70,7 @@ function IncidentDetail({ id }: { id: number }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [report, setReport] = useState<string | null>(null);
+  const names = useNames();
   const d = detail.value as (Incident & { timeline: TimelineEvent[] }) | null;
   const addNote = async (e: React.FormEvent) => {
     e.preventDefault();
@@ -106,14 +112,12 @@ function IncidentDetail({ id }: { id: number }) {
             <>
               <h2 className="plain-h">{d.title}</h2>
               <p className="muted">
-                {d.providerName ?? 'Provider'} · opened {new Date(d.openedAt).toLocaleString()}
-                {d.closedAt ? ` · closed ${new Date(d.closedAt).toLocaleString()}` : ' · still open'}
+                {d.providerName ?? 'Provider'} · started {formatDateTime(d.openedAt)}
+                {d.closedAt ? ` · over ${formatDateTime(d.closedAt)}` : ' · still going on'}
               </p>
               <ol className="timeline" data-testid="incident-timeline">
                 {d.timeline.map((e) => (
-                  <li key={e.id} className={`sev-${e.severity}`}>
-                    <time dateTime={e.at}>{new Date(e.at).toLocaleTimeString()}</time> {e.message}
-                  </li>
+                  <EventLine key={e.id} event={e} names={names} />
                 ))}
               </ol>
               <form onSubmit={addNote} className="note-form">

@@ -279,7 +279,14 @@ function SubscriberTable() {
             </span>
           ))}
         </div>
-        <div ref={scrollRef} className="grid-body" tabIndex={0} onKeyDown={onKey} data-testid="grid-body">
+        <div
+          ref={scrollRef}
+          className="grid-body"
+          role="rowgroup"
+          tabIndex={0}
+          onKeyDown={onKey}
+          data-testid="grid-body"
+        >
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
               const row = pages[Math.floor(v.index / PAGE_SIZE)]?.[v.index % PAGE_SIZE];

@@ -12,6 +12,8 @@ import { EspConnections } from './EspConnections';
 import { api, has } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
+import { formatDateTime, formatTime } from '../components/format';
+import { useConfirm, useDialog } from '../components/Modal';
 
 export function capsText(p: {
   perSecond: number | null;
@@ -55,6 +57,7 @@ export function Providers() {
   // Keyed by the account's id, never its name: a removed account's result never shows under a new one.
   const [tests, setTests] = useState<Record<number, ProviderTestResult | 'running'>>({});
   const [busy, setBusy] = useState(false);
+  const [ask, confirmDialog] = useConfirm();
 
   const forget = (id: number) =>
     setTests((t) => {
@@ -125,6 +128,7 @@ export function Providers() {
 
   return (
     <section className="screen" aria-labelledby="providers-title">
+      {confirmDialog}
       <header className="screen-head">
         <h1 id="providers-title">Providers</h1>
         <div className="actions">
@@ -229,7 +233,7 @@ export function Providers() {
                           {p.breaker !== 'closed' && (
                             <div className="small muted">
                               breaker {p.breaker.replace('_', '-')}
-                              {p.retryAt ? `, retry ${new Date(p.retryAt).toLocaleTimeString()}` : ''}
+                              {p.retryAt ? `, retry ${formatTime(p.retryAt)}` : ''}
                               {p.breakerReason ? ` — ${p.breakerReason}` : ''}
                             </div>
                           )}
@@ -247,12 +251,14 @@ export function Providers() {
                           )}
                           <button
                             type="button"
-                            onClick={() => {
-                              if (
-                                confirm(
-                                  `Remove ${p.name}? Its stored password is deleted too. Delivery records stay.`,
-                                )
-                              ) {
+                            onClick={async () => {
+                              const sure = await ask({
+                                title: `Remove ${p.name}?`,
+                                body: 'Its stored password is deleted too. Delivery records stay.',
+                                confirmLabel: 'Remove',
+                                danger: true,
+                              });
+                              if (sure) {
                                 forget(p.id);
                                 void run('removeProvider', { name: p.name });
                               }
@@ -395,7 +401,7 @@ function Drills() {
               {(v as Drill[]).slice(0, 6).map((d) => (
                 <li key={d.id}>
                   <span className={`drill drill-${d.result}`}>{d.result}</span> {d.providerName ?? 'all'} —{' '}
-                  {new Date(d.startedAt).toLocaleString()} {d.detail ? `· ${d.detail}` : ''}
+                  {formatDateTime(d.startedAt)} {d.detail ? `· ${d.detail}` : ''}
                 </li>
               ))}
             </ul>
@@ -495,6 +501,7 @@ function ProviderForm({
     onSaved(r.value as Provider, changedLogin);
   };
   const preset = list.find((x) => x.name === f.preset);
+  const dialog = useDialog(onClose);
   return (
     <div className="modal-backdrop">
       <form
@@ -504,7 +511,7 @@ function ProviderForm({
         aria-labelledby="add-title"
         data-testid="provider-form"
         onSubmit={submit}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+        {...dialog}
       >
         <h2 id="add-title">{existing ? `Edit ${existing.name}` : 'Add an SMTP account'}</h2>
         <div className="field">

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'react';
 import { useStore } from '../store';
 import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
+import { allTimeZones } from '../components/format';
 import type { ApiError } from '../api/types';
 
 const SENDING_FIELDS: { key: string; label: string; hint: string; multiline?: boolean }[] = [
@@ -200,11 +201,17 @@ export function ContinuitySettings() {
                 </div>
                 <div className="field">
                   <label htmlFor="cs-tz">Time zone</label>
-                  <input
+                  <select
                     id="cs-tz"
                     value={draft.timeZone}
                     onChange={(e) => setDraft({ ...draft, timeZone: e.target.value })}
-                  />
+                  >
+                    {[...new Set([...allTimeZones(), draft.timeZone])].map((z) => (
+                      <option key={z} value={z}>
+                        {z.replace(/_/g, ' ')}
+                      </option>
+                    ))}
+                  </select>
                 </div>
                 <div className="field">
                   <label htmlFor="cs-fail">Failed checks before “down”</label>

@@ -18,6 +18,7 @@ import type {
   SuppressionPage,
   SuppressionReasonT,
 } from '../../../electron/engine/api/suppressions';
+import { Modal } from '../components/Modal';
 
 const PAGE = 50;
 
@@ -323,56 +324,47 @@ function AllowDialog({
   };
 
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="allow-title"
-        data-testid="allow-dialog"
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="allow-title">Allow mail to {s.email} again?</h2>
-        <p>
-          This address {REASON_SENTENCE[s.reason]} {whenWords(s.createdAt)}. Once allowed, it can get
-          campaigns from any list where the person is subscribed.
-        </p>
-        {complaint && (
-          <div className="notice warning" role="alert" data-testid="complaint-warning">
-            <p>
-              <strong>This person reported your mail as spam.</strong> Mailing them again can hurt how every
-              provider treats your mail and may break anti-spam law. Do this only if they asked you to send
-              them mail again.
-            </p>
-            <label>
-              <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />{' '}
-              They asked me to send them mail again
-            </label>
-          </div>
-        )}
-        <div className="field">
-          <label htmlFor="allow-why">Why? (kept in the history)</label>
-          <textarea
-            id="allow-why"
-            ref={ref}
-            rows={3}
-            maxLength={1000}
-            value={why}
-            placeholder="For example: they wrote to ask to be added back"
-            onChange={(e) => setWhy(e.target.value)}
-          />
+    <Modal labelledBy="allow-title" onClose={onClose} testId="allow-dialog">
+      <h2 id="allow-title">Allow mail to {s.email} again?</h2>
+      <p>
+        This address {REASON_SENTENCE[s.reason]} {whenWords(s.createdAt)}. Once allowed, it can get campaigns
+        from any list where the person is subscribed.
+      </p>
+      {complaint && (
+        <div className="notice warning" role="alert" data-testid="complaint-warning">
+          <p>
+            <strong>This person reported your mail as spam.</strong> Mailing them again can hurt how every
+            provider treats your mail and may break anti-spam law. Do this only if they asked you to send them
+            mail again.
+          </p>
+          <label>
+            <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />{' '}
+            They asked me to send them mail again
+          </label>
         </div>
-        {error && <ErrorBox error={error} />}
-        <footer className="modal-foot">
-          <button type="button" className="primary" disabled={!ready} onClick={() => void submit()}>
-            Allow mail again
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </footer>
+      )}
+      <div className="field">
+        <label htmlFor="allow-why">Why? (kept in the history)</label>
+        <textarea
+          id="allow-why"
+          ref={ref}
+          rows={3}
+          maxLength={1000}
+          value={why}
+          placeholder="For example: they wrote to ask to be added back"
+          onChange={(e) => setWhy(e.target.value)}
+        />
       </div>
-    </div>
+      {error && <ErrorBox error={error} />}
+      <footer className="modal-foot">
+        <button type="button" className="primary" disabled={!ready} onClick={() => void submit()}>
+          Allow mail again
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </footer>
+    </Modal>
   );
 }
 
@@ -387,43 +379,34 @@ function HistoryDialog({ email, onClose }: { email: string; onClose: () => void 
       .then((r) => (r.ok ? setH(r.value) : setError(r.error)));
   }, [email]);
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="hist-title"
-        data-testid="history-dialog"
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
-      >
-        <h2 id="hist-title">History of {email}</h2>
-        {error && <ErrorBox error={error} />}
-        {h && (
-          <>
-            <p>
-              {h.current
-                ? `Suppressed: this address ${REASON_SENTENCE[h.current.reason]} ${whenWords(h.current.createdAt)}.`
-                : 'Not suppressed: this address can get your mail.'}
-            </p>
-            {h.events.length === 0 ? (
-              <p className="muted">Nothing else is recorded about this address.</p>
-            ) : (
-              <ul className="timeline">
-                {h.events.map((e) => (
-                  <li key={e.id} className={`sev-${e.severity}`}>
-                    {whenWords(e.at)}: {e.message}
-                  </li>
-                ))}
-              </ul>
-            )}
-          </>
-        )}
-        <footer className="modal-foot">
-          <button type="button" ref={ref} onClick={onClose}>
-            Close
-          </button>
-        </footer>
-      </div>
-    </div>
+    <Modal labelledBy="hist-title" onClose={onClose} testId="history-dialog">
+      <h2 id="hist-title">History of {email}</h2>
+      {error && <ErrorBox error={error} />}
+      {h && (
+        <>
+          <p>
+            {h.current
+              ? `Suppressed: this address ${REASON_SENTENCE[h.current.reason]} ${whenWords(h.current.createdAt)}.`
+              : 'Not suppressed: this address can get your mail.'}
+          </p>
+          {h.events.length === 0 ? (
+            <p className="muted">Nothing else is recorded about this address.</p>
+          ) : (
+            <ul className="timeline">
+              {h.events.map((e) => (
+                <li key={e.id} className={`sev-${e.severity}`}>
+                  {whenWords(e.at)}: {e.message}
+                </li>
+              ))}
+            </ul>
+          )}
+        </>
+      )}
+      <footer className="modal-foot">
+        <button type="button" ref={ref} onClick={onClose}>
+          Close
+        </button>
+      </footer>
+    </Modal>
   );
 }

@@ -312,6 +312,9 @@ describe('MailerLite connector against the fake (schemas from the reference page
     });
     expect(fake.requests(/^\/api\/subscribers$/).at(-1)!.url).toContain('limit=0');
     fake.statusPage = { indicator: 'critical', description: 'Major outage', down: ['API'] };
+    // A status page that says "Major outage" is down, not degraded (issue 15 §3).
+    expect((await k.health()).overall).toBe('down');
+    fake.statusPage = { indicator: 'major', description: 'Partial outage', down: ['API'] };
     expect((await k.health()).overall).toBe('degraded');
     expect(schemas.problems).toEqual([]);
   });

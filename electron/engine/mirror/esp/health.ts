@@ -94,10 +94,20 @@ export async function probeHealth(input: {
       ? readStatusPage(input.http, input.statusUrl, { signal: input.signal })
       : Promise.resolve(null),
   ]);
-  const pageBad = statusPage && (statusPage.indicator === 'major' || statusPage.indicator === 'critical');
+  // A page that says the whole service is out (Statuspage's "critical" indicator, shown as "Major
+  // outage"/"Major System Outage") means down even if the API still answered our cheap probe: sends are
+  // what fail first. A partial outage ("major" with "Partial ...") or a minor one is degraded.
+  const pageDown =
+    statusPage &&
+    (statusPage.indicator === 'critical' || /\bmajor (system )?outage\b/i.test(statusPage.description));
+  const pageBad = statusPage && statusPage.indicator === 'major';
   const pageMinor =
     statusPage && (statusPage.indicator === 'minor' || statusPage.indicator === 'maintenance');
   const overall: EspHealth['overall'] =
-    api.state === 'down' ? 'down' : api.state === 'auth' || pageBad || pageMinor ? 'degraded' : 'operational';
+    api.state === 'down' || pageDown
+      ? 'down'
+      : api.state === 'auth' || pageBad || pageMinor
+        ? 'degraded'
+        : 'operational';
   return { overall, api, statusPage, checkedAt: isoNow(clock) };
 }

@@ -43,6 +43,7 @@ import type {
   MemberCursor,
   MemberPage,
 } from './types';
+import { plural } from '../../api/words';
 
 /** Re-read this much before the previous pass's start (clock granularity, ESP replication lag). */
 const SINCE_OVERLAP_MS = 60_000;
@@ -966,7 +967,7 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
       const audiences = summary.campaigns.audiences;
       engine.record({
         type: 'esp.synced',
-        message: `Synced ${connector.label} "${provider.name}": ${summary.lists} lists, +${summary.members.added} new, ${summary.members.updated} updated members, ${summary.campaigns.total} scheduled campaigns.${audiences.unresolvable.length ? ` ${audiences.unresolvable.length} of them cannot be sent through a backup (their audience cannot be listed).` : ''}`,
+        message: `Synced ${connector.label} "${provider.name}": ${plural(summary.lists, 'list')}, +${summary.members.added} new, ${plural(summary.members.updated, 'updated member')}, ${plural(summary.campaigns.total, 'scheduled campaign')}.${audiences.unresolvable.length ? ` ${audiences.unresolvable.length} of them cannot be sent through a backup (their audience cannot be listed).` : ''}`,
         providerId: provider.id,
         data: {
           mode: summary.mode,
@@ -974,6 +975,9 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
           keptLocal: summary.members.keptLocal,
           audiencesResolved: audiences.resolved,
           audiencesUnresolvable: audiences.unresolvable.map((u) => u.espCampaignId),
+          lists: summary.lists,
+          added: summary.members.added,
+          updated: summary.members.updated,
         },
       });
       out.push(summary);

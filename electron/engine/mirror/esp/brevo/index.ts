@@ -31,6 +31,7 @@ import type {
   UnscheduleResult,
   EspCampaignState,
 } from '../types';
+import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const BREVO_BASE = 'https://api.brevo.com/v3';
 export const BREVO_STATUS_PAGE = 'https://status.brevo.com';
@@ -135,7 +136,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
 
   const connector: EspConnector = {
     kind: 'brevo',
-    label: 'Brevo',
+    label: ESP_DISPLAY_NAMES.brevo,
     dialect: 'brevo',
     limits,
     http,

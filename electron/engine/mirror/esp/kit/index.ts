@@ -49,6 +49,7 @@ import {
   type KitPagination,
   type KitSubscriber,
 } from './map';
+import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const KIT_BASE_URL = 'https://api.kit.com';
 export const KIT_STATUS_URL = 'https://status.kit.com';
@@ -75,7 +76,7 @@ export function describeKitError(a: ErrorAnswer): EspErrorDescription | undefine
 
 export class KitConnector implements EspConnector {
   readonly kind = 'kit' as const;
-  readonly label = 'Kit';
+  readonly label = ESP_DISPLAY_NAMES.kit;
   readonly dialect = 'kit' as const;
   /** Kit counts 120 a minute on a rolling window; we stay under it so a long sync never trips it. */
   readonly limits: EspLimits = { maxConnections: 4, perMinute: 120 };

@@ -45,6 +45,7 @@ import type {
   EspCampaignState,
 } from '../types';
 import { klIso, klMember, klStatus, nextCursor, q, type KlMarketing, type KlProfile } from './map';
+import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
 export const KLAVIYO_STATUS_URL = 'https://status.klaviyo.com';
@@ -97,7 +98,7 @@ type Phase = 'list' | 'joined' | 'updated';
 
 export class KlaviyoConnector implements EspConnector {
   readonly kind = 'klaviyo' as const;
-  readonly label = 'Klaviyo';
+  readonly label = ESP_DISPLAY_NAMES.klaviyo;
   readonly dialect = 'klaviyo' as const;
   readonly limits: EspLimits = { maxConnections: 3, perMinute: 600 };
   readonly capabilities: EspCapabilities = {

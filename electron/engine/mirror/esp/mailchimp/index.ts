@@ -32,6 +32,7 @@ import type {
   UnscheduleResult,
   EspCampaignState,
 } from '../types';
+import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const MAILCHIMP_PAGE = 1000;
 export const MAILCHIMP_STATUS_PAGE = 'https://status.mailchimp.com';
@@ -292,7 +293,7 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
 
   const connector: EspConnector = {
     kind: 'mailchimp',
-    label: 'Mailchimp',
+    label: ESP_DISPLAY_NAMES.mailchimp,
     dialect: 'mailchimp',
     limits,
     http,

@@ -48,6 +48,7 @@ import {
   type MlCampaign,
   type MlSubscriber,
 } from './map';
+import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const MAILERLITE_BASE_URL = 'https://connect.mailerlite.com/api';
 export const MAILERLITE_STATUS_URL = 'https://status.mailerlite.com';
@@ -77,7 +78,7 @@ interface Paged<T> {
 
 export class MailerLiteConnector implements EspConnector {
   readonly kind = 'mailerlite' as const;
-  readonly label = 'MailerLite';
+  readonly label = ESP_DISPLAY_NAMES.mailerlite;
   readonly dialect = 'mailerlite' as const;
   readonly limits: EspLimits = { maxConnections: 4, perMinute: 120 };
   readonly capabilities: EspCapabilities = {

@@ -56,6 +56,7 @@ import {
   type SgExportContact,
   type SuppressionMap,
 } from './map';
+import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const SENDGRID_BASE_URL = 'https://api.sendgrid.com';
 export const SENDGRID_STATUS_URL = 'https://status.sendgrid.com';
@@ -101,7 +102,7 @@ interface SingleSend {
 
 export class SendGridConnector implements EspConnector {
   readonly kind = 'sendgrid' as const;
-  readonly label = 'SendGrid';
+  readonly label = ESP_DISPLAY_NAMES.sendgrid;
   readonly dialect = 'sendgrid' as const;
   readonly limits: EspLimits = { maxConnections: 4, perMinute: 500 };
   readonly capabilities: EspCapabilities = {
