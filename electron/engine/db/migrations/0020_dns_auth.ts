@@ -7,7 +7,8 @@
 import type { Migration } from './types';
 
 export const migration0020: Migration = {
-  version: 20,
+  // Versions must be consecutive: 8 on this branch, renumbered by the lead when merged (assigned 0020).
+  version: 8,
   name: 'dns authentication facts',
   up: `
     CREATE TABLE dns_facts (
