@@ -20,6 +20,7 @@ import { espCalls } from './esp';
 import { suppressionsCalls } from './suppressions';
 import { unsubscribeCalls } from './unsubscribe';
 import { authCalls } from './auth';
+import { drillCalls } from './drills';
 
 export const listsCalls = {
   listLists: call({
@@ -64,6 +65,7 @@ export const contract = {
   ...suppressionsCalls,
   ...unsubscribeCalls,
   ...authCalls,
+  ...drillCalls,
 };
 
 export type Contract = typeof contract;

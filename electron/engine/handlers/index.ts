@@ -14,6 +14,7 @@ import { espHandlers } from './esp';
 import { suppressionsHandlers } from './suppressions';
 import { unsubscribeHandlers } from './unsubscribe';
 import { authHandlers } from './auth';
+import { drillHandlers } from './drills';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -24,6 +25,7 @@ export const handlers = {
   ...suppressionsHandlers,
   ...unsubscribeHandlers,
   ...authHandlers,
+  ...drillHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.
