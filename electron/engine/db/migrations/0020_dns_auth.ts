@@ -2,7 +2,8 @@
  * Migration 20: authentication readiness (issue 16, §1). `dns_facts` keeps what the DNS said, and
  * when, for each name and record type looked up (SPF/DKIM/DMARC TXT records, a custom host's
  * addresses), so a verdict is computed from stored facts and says how old they are. `auth_verdicts`
- * keeps the last verdict per backup provider and From domain, for the readiness view.
+ * keeps the last verdict per backup provider and From domain, for the readiness view. `drill_auth`
+ * keeps the SPF, DKIM, DMARC and ARC results of each drill's message as it arrived (§2).
  */
 import type { Migration } from './types';
 
@@ -28,6 +29,16 @@ export const migration0020: Migration = {
       detail TEXT NOT NULL CHECK (json_valid(detail)),
       checked_at TEXT NOT NULL,
       PRIMARY KEY (provider_id, domain)
+    ) STRICT;
+    CREATE TABLE drill_auth (
+      drill_id INTEGER PRIMARY KEY,
+      spf TEXT NOT NULL,
+      dkim TEXT NOT NULL,
+      dmarc TEXT NOT NULL,
+      arc TEXT NOT NULL,
+      why TEXT,
+      details TEXT NOT NULL,
+      checked_at TEXT NOT NULL
     ) STRICT;
   `,
 };

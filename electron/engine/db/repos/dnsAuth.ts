@@ -79,4 +79,30 @@ export class DnsAuthRepo {
       .all() as (Omit<AuthVerdictRow, 'detail'> & { detail: string })[];
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as unknown }));
   }
+
+  putDrillAuth(drillId: number, a: DrillAuthRow, at: string): void {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO drill_auth (drill_id, spf, dkim, dmarc, arc, why, details, checked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(drillId, a.spf, a.dkim, a.dmarc, a.arc, a.why, a.details.slice(0, 8000), at);
+  }
+
+  drillAuth(drillId: number): (DrillAuthRow & { checkedAt: string }) | undefined {
+    return this.db
+      .prepare(
+        'SELECT spf, dkim, dmarc, arc, why, details, checked_at AS checkedAt FROM drill_auth WHERE drill_id = ?',
+      )
+      .get(drillId) as (DrillAuthRow & { checkedAt: string }) | undefined;
+  }
+}
+
+export interface DrillAuthRow {
+  spf: string;
+  dkim: string;
+  dmarc: string;
+  arc: string;
+  why: string | null;
+  details: string;
 }
