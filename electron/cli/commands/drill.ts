@@ -48,7 +48,14 @@ export function registerDrill(program: Command, io: Io): void {
         return;
       }
       {
-        const rows = engine.repos.drills.list();
+        // Each drill with its authentication on arrival (SPF, DKIM, DMARC, ARC), when it was checked.
+        const rows = engine.repos.drills.list().map((d) => {
+          const a = engine.repos.dnsAuth.drillAuth(d.id);
+          return {
+            ...d,
+            auth: a ? { spf: a.spf, dkim: a.dkim, dmarc: a.dmarc, arc: a.arc, why: a.why } : null,
+          };
+        });
         output(opts, io, { drills: rows }, () =>
           rows.length
             ? rows

@@ -13,6 +13,7 @@ import { startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq';
 import { tempDir } from '../../helpers/tmp';
+import { cli } from '../../helpers/cli';
 
 let dovecot: Dovecot;
 let dns: Dnsmasq;
@@ -95,6 +96,16 @@ describe('drill: authentication on arrival', () => {
         arc: 'none',
       });
       expect(engine.repos.dnsAuth.drillAuth(drills[1]!.id)).toMatchObject({ spf: 'fail', dmarc: 'fail' });
+      // `drills --json` shows each drill with its authentication on arrival
+      const dbPath = engine.dbPath;
+      await engine.close();
+      const r = await cli(['drills', '--db', dbPath, '--json']);
+      const listed = (r.json() as { drills: { providerName: string; auth: { dmarc: string } | null }[] })
+        .drills;
+      expect(listed.map((d) => [d.providerName, d.auth?.dmarc])).toEqual([
+        ['Misaligned', 'fail'],
+        ['Aligned', 'pass'],
+      ]);
     } finally {
       await engine.close();
     }
