@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { common, output, withEngine, type CommonOptions, type Io } from '../context';
 import { runDrills } from '../../engine/continuity/drills';
+import { setDrillEveryHours } from '../../engine/continuity/drillInterval';
 import { openEngineSecrets } from './inbox';
 import { userError } from '../../engine/errors';
 
@@ -32,10 +33,29 @@ export function registerDrill(program: Command, io: Io): void {
     });
   });
 
-  common(program.command('drills').description('drill history, newest first')).action(
-    async (opts: CommonOptions) => {
-      await withEngine(opts, io, (engine) => {
-        const rows = engine.repos.drills.list();
+  common(
+    program
+      .command('drills')
+      .description('drill history, newest first; --every sets how often scheduled drills run')
+      .option('--every <hours>', 'run scheduled drills every HOURS hours (168 = weekly; 0 = off)'),
+  ).action(async (opts: CommonOptions & { every?: string }) => {
+    await withEngine(opts, io, (engine) => {
+      if (opts.every !== undefined) {
+        const h = setDrillEveryHours(engine, opts.every);
+        output(opts, io, { everyHours: h }, () =>
+          h === 0 ? 'Scheduled drills are off.' : `Drills will run every ${h} hours.`,
+        );
+        return;
+      }
+      {
+        // Each drill with its authentication on arrival (SPF, DKIM, DMARC, ARC), when it was checked.
+        const rows = engine.repos.drills.list().map((d) => {
+          const a = engine.repos.dnsAuth.drillAuth(d.id);
+          return {
+            ...d,
+            auth: a ? { spf: a.spf, dkim: a.dkim, dmarc: a.dmarc, arc: a.arc, why: a.why } : null,
+          };
+        });
         output(opts, io, { drills: rows }, () =>
           rows.length
             ? rows
@@ -43,7 +63,7 @@ export function registerDrill(program: Command, io: Io): void {
                 .join('\n')
             : 'No drills yet. Run `understudy drill`.',
         );
-      });
-    },
-  );
+      }
+    });
+  });
 }

@@ -17,6 +17,7 @@ import { registerSettings } from './settings';
 import { registerEsp } from './esp';
 import { registerSync } from './sync';
 import { registerSuppressions } from './suppressions';
+import { registerAuth } from './auth';
 
 export type Register = (program: Command, io: Io) => void;
 
@@ -37,4 +38,5 @@ export const commands: Register[] = [
   registerEsp,
   registerSync,
   registerSuppressions,
+  registerAuth,
 ];

@@ -21,6 +21,8 @@ import { continuityCalls } from './continuity';
 import { espCalls } from './esp';
 import { suppressionsCalls } from './suppressions';
 import { unsubscribeCalls } from './unsubscribe';
+import { authCalls } from './auth';
+import { drillCalls } from './drills';
 
 export const listsCalls = {
   listLists: call({
@@ -78,6 +80,8 @@ export const contract = {
   ...espCalls,
   ...suppressionsCalls,
   ...unsubscribeCalls,
+  ...authCalls,
+  ...drillCalls,
 };
 
 export type Contract = typeof contract;

@@ -13,6 +13,7 @@ import { providerSecret } from '../sending/providers';
 import { createVerifyTransport, type MailTransport } from '../sending/transport';
 import { openImap, requireMailbox } from './mailbox';
 import { notify } from './notify';
+import { checkArrived, type DrillAuthResult } from './drillAuth';
 
 export interface DrillOptions {
   provider?: string | undefined;
@@ -21,6 +22,8 @@ export interface DrillOptions {
   pollMs?: number;
   signal?: AbortSignal;
   transportFor?: (p: ProviderRow, secret: string | undefined) => MailTransport;
+  /** DNS server for the arrival check (else UNDERSTUDY_DNS_SERVER, else the setting). */
+  dnsServer?: string;
 }
 
 export async function runDrills(engine: Engine, opts: DrillOptions = {}): Promise<DrillRow[]> {
@@ -95,18 +98,28 @@ async function drillOne(engine: Engine, p: ProviderRow, seed: string, opts: Dril
   const arrived = await waitForArrival(engine, messageId, opts).catch(
     (e: unknown) => `error: ${(e as Error).message}`,
   );
-  if (arrived !== true) {
+  if (!Buffer.isBuffer(arrived)) {
     return fail(
       arrived === false
         ? `The message was accepted but did not reach ${seed} within ${Math.round((opts.timeoutMs ?? 120_000) / 1000)} s.`
         : `The seed mailbox could not be read (${arrived}).`,
     );
   }
+  // Authentication on arrival (issue 16, §2): a message that would fail DMARC fails the drill.
+  const auth: DrillAuthResult | null = await checkArrived(engine, arrived, opts.dnsServer).then(
+    (a) => {
+      engine.repos.dnsAuth.putDrillAuth(drill.id, a, engine.now());
+      return a;
+    },
+    // could not check: the drill still says the message arrived, without an authentication verdict
+    () => null,
+  );
+  if (auth?.why) return fail(`The message arrived, but ${auth.why}`);
   const seconds = ((Date.now() - t0) / 1000).toFixed(1);
   const row = engine.repos.drills.finish(
     drill.id,
     'passed',
-    `Arrived at ${seed} in ${seconds} s.`,
+    `Arrived at ${seed} in ${seconds} s.${auth ? ` SPF ${auth.spf}, DKIM ${auth.dkim}, DMARC ${auth.dmarc}, ARC ${auth.arc}.` : ''}`,
     engine.now(),
   );
   engine.record({
@@ -118,8 +131,12 @@ async function drillOne(engine: Engine, p: ProviderRow, seed: string, opts: Dril
   return row;
 }
 
-/** Polls the seed mailbox for the Message-ID until it is there or the time is up. */
-async function waitForArrival(engine: Engine, messageId: string, opts: DrillOptions): Promise<boolean> {
+/** Polls the seed mailbox for the Message-ID until it is there (its source) or the time is up (false). */
+async function waitForArrival(
+  engine: Engine,
+  messageId: string,
+  opts: DrillOptions,
+): Promise<Buffer | false> {
   const s = requireMailbox(engine);
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   const client = await openImap(engine, s);
@@ -128,7 +145,10 @@ async function waitForArrival(engine: Engine, messageId: string, opts: DrillOpti
       const lock = await client.getMailboxLock(s.seedMailbox);
       try {
         const found = await client.search({ header: { 'message-id': messageId } }, { uid: true });
-        if (Array.isArray(found) && found.length) return true;
+        if (Array.isArray(found) && found.length) {
+          const msg = await client.fetchOne(String(found[0]), { source: true }, { uid: true });
+          if (msg && msg.source) return msg.source;
+        }
       } finally {
         lock.release();
       }

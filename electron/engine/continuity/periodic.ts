@@ -19,7 +19,8 @@ import { mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness
 import { ESP_LABELS } from '../mirror/esp/custody';
 import { isEspKind } from '../mirror/esp/types';
 import { MIRROR_EVENTS } from '../api/esp';
-import { createContinuity, DRILL_EVERY_KEY } from './adapters';
+import { createContinuity } from './adapters';
+import { drillEveryHours } from './drillInterval';
 import type { ContinuityService, PeriodicWork } from './service';
 import { mailboxSettings } from './mailbox';
 import { processInbox } from './inbox';
@@ -229,7 +230,7 @@ export function periodicJobs(engine: Engine): PeriodicWork[] {
       name: 'drills',
       everyMs: () => {
         const m = mailboxSettings(engine);
-        const h = engine.repos.settings.get<number>(DRILL_EVERY_KEY) ?? 168;
+        const h = drillEveryHours(engine);
         return m?.seedAddress && h > 0 ? h * 3_600_000 : null;
       },
       run: (signal) => runDrills(engine, { signal }),

@@ -20,6 +20,7 @@ import { SuppressionsRepo } from './repos/suppressions';
 import { ProviderStateRepo } from './repos/providerState';
 import { CampaignRunsRepo } from './repos/campaignRuns';
 import { ObligationsRepo } from './repos/obligations';
+import { DnsAuthRepo } from './repos/dnsAuth';
 
 export {
   openDatabase,
@@ -53,6 +54,7 @@ export interface Repos {
   providerState: ProviderStateRepo;
   campaignRuns: CampaignRunsRepo;
   obligations: ObligationsRepo;
+  dnsAuth: DnsAuthRepo;
 }
 
 export function createRepos(db: Db): Repos {
@@ -77,5 +79,6 @@ export function createRepos(db: Db): Repos {
     providerState: new ProviderStateRepo(db),
     campaignRuns: new CampaignRunsRepo(db),
     obligations: new ObligationsRepo(db),
+    dnsAuth: new DnsAuthRepo(db),
   };
 }

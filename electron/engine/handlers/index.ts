@@ -13,6 +13,8 @@ import { continuityHandlers } from './continuity';
 import { espHandlers } from './esp';
 import { suppressionsHandlers } from './suppressions';
 import { unsubscribeHandlers } from './unsubscribe';
+import { authHandlers } from './auth';
+import { drillHandlers } from './drills';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -22,6 +24,8 @@ export const handlers = {
   ...espHandlers,
   ...suppressionsHandlers,
   ...unsubscribeHandlers,
+  ...authHandlers,
+  ...drillHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

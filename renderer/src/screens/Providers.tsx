@@ -378,6 +378,7 @@ function Drills() {
       <p className="muted">
         A drill sends one test message through each account to your seed mailbox and checks it arrived.
       </p>
+      <DrillInterval />
       <ResourceView res={drills} what="Drills" calls={['listDrills', 'runDrill']}>
         {(v) => (
           <>
@@ -409,6 +410,50 @@ function Drills() {
         )}
       </ResourceView>
     </article>
+  );
+}
+
+/** How often drills run on their own: a setting (issue 16, §2), in words rather than hours. */
+const DRILL_CHOICES: [number, string][] = [
+  [24, 'Every day'],
+  [72, 'Every 3 days'],
+  [168, 'Every week'],
+  [336, 'Every 2 weeks'],
+  [720, 'Every month'],
+  [0, 'Never (only when I run one)'],
+];
+
+function DrillInterval() {
+  const every = useResource('getDrillInterval');
+  const act = useStore((s) => s.act);
+  const [error, setError] = useState<ApiError | null>(null);
+  if (!has('getDrillInterval') || every.state !== 'ok') return null;
+  const hours = (every.value as { everyHours: number }).everyHours;
+  const choices = DRILL_CHOICES.some(([h]) => h === hours)
+    ? DRILL_CHOICES
+    : [...DRILL_CHOICES, [hours, `Every ${hours} hours`] as [number, string]];
+  return (
+    <p>
+      <label>
+        Run drills on their own:{' '}
+        <select
+          value={String(hours)}
+          onChange={async (e) => {
+            setError(null);
+            const r = await act('setDrillInterval', { everyHours: Number(e.target.value) });
+            if (!r.ok && r.error) setError(r.error);
+            every.reload();
+          }}
+        >
+          {choices.map(([h, label]) => (
+            <option key={h} value={String(h)}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {error && <ErrorBox error={error} />}
+    </p>
   );
 }
 
