@@ -19,6 +19,7 @@ import { continuityCalls } from './continuity';
 import { espCalls } from './esp';
 import { suppressionsCalls } from './suppressions';
 import { unsubscribeCalls } from './unsubscribe';
+import { capacityCalls } from './capacity';
 
 export const listsCalls = {
   listLists: call({
@@ -62,6 +63,7 @@ export const contract = {
   ...espCalls,
   ...suppressionsCalls,
   ...unsubscribeCalls,
+  ...capacityCalls,
 };
 
 export type Contract = typeof contract;

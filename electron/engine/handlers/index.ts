@@ -13,6 +13,7 @@ import { continuityHandlers } from './continuity';
 import { espHandlers } from './esp';
 import { suppressionsHandlers } from './suppressions';
 import { unsubscribeHandlers } from './unsubscribe';
+import { capacityHandlers } from './capacity';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -22,6 +23,7 @@ export const handlers = {
   ...espHandlers,
   ...suppressionsHandlers,
   ...unsubscribeHandlers,
+  ...capacityHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

@@ -19,8 +19,8 @@ import { RateLimiter, type WarmupState } from './limiter';
 export const UNCAPPED_PER_CONNECTION = 10;
 /** Stop looking after this long: a chain that needs longer is as good as unable. */
 export const HORIZON_MS = 365 * 86_400_000;
-/** A pause of at least this long between bursts marks the end of the first batch ("4,000 by Friday"). */
-export const BATCH_GAP_MS = 3_600_000;
+/** A pause of at least this long (longer than an hourly cap's) between bursts marks the end of the first batch ("4,000 by Friday"). */
+export const BATCH_GAP_MS = 2 * 3_600_000;
 
 export interface CapacityProvider {
   id: number;

@@ -150,7 +150,7 @@ export function presetNames(): string[] {
  * (`providers update NAME --warmup-start/--warmup-growth/--warmup-days`), or skipped with `--warm`.
  * SendGrid's published IP warm-up starts a new IP at 20 messages an hour and grows about 1.4× a day
  * (https://www.twilio.com/docs/sendgrid/ui/sending-email/warming-up-an-ip-address); the relays below
- * share that guidance. Mailbox accounts (Gmail, Workspace, Microsoft 365) have no published curve:
+ * share that guidance. "Other SMTP server" has none (see warmupCurveFor). Mailbox accounts (Gmail, Workspace, Microsoft 365) have no published curve:
  * their daily caps already bound them, so theirs starts higher and is shorter.
  */
 export const WARMUP_CURVES: Record<string, WarmupCurve> = {
@@ -163,9 +163,12 @@ export const WARMUP_CURVES: Record<string, WarmupCurve> = {
   sendgrid: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
   postmark: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
   brevo: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
-  custom: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
 };
 
-export function warmupCurveFor(preset: string | null): WarmupCurve {
-  return WARMUP_CURVES[preset ?? 'custom'] ?? WARMUP_CURVES.custom!;
+/**
+ * The preset's curve, or null: a server of one's own ("custom", no preset) has no published warm-up,
+ * so none is applied unless the person sets one (`providers update NAME --warmup-start N`).
+ */
+export function warmupCurveFor(preset: string | null): WarmupCurve | null {
+  return preset !== null ? (WARMUP_CURVES[preset] ?? null) : null;
 }

@@ -10,6 +10,7 @@ import { migration0004 } from './0004_continuity';
 import { migration0005 } from './0005_installation';
 import { migration0006 } from './0006_custody';
 import { migration0007 } from './0007_unsubscribe_review';
+import { migration0021 } from './0021_provider_warmup';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -20,6 +21,7 @@ export const migrations: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0021,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;
