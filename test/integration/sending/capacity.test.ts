@@ -9,6 +9,7 @@ import { addProvider } from '../../../electron/engine/sending';
 import { campaignCapacity, humanTime } from '../../../electron/engine/sending/campaignCapacity';
 import { changeWarmup, providerWarmup, setWarmupIdleDays } from '../../../electron/engine/sending/warmup';
 import { limiterFor } from '../../../electron/engine/sending/context';
+import { createDispatcher } from '../../../electron/engine/handlers';
 import { campaign, world, type World } from './fixture';
 
 // Friday 4 December 2026, 08:00 in Berlin.
@@ -116,6 +117,32 @@ describe('campaign capacity', () => {
     expect(c.deliverable).toBe(0);
     expect(c.summary).toMatch(/No backup can carry this campaign now/);
     expect(c.notes).toContain('"gmail-backup" is down and carries nothing.');
+  });
+
+  it('over the API: the forecast, a declaration of warmth, and a clear refusal of a bad id', async () => {
+    await gmail();
+    const id = campaign(w2());
+    const { dispatch } = createDispatcher(engine);
+    const cap = await dispatch('campaignCapacity', { id });
+    expect(cap).toMatchObject({
+      ok: true,
+      value: { remaining: 300, summary: expect.stringMatching(/by today 13:00/) },
+    });
+    const warm = await dispatch('setProviderWarmup', { name: 'gmail-backup', warm: true });
+    expect(warm).toMatchObject({ ok: true, value: { state: 'warm', declaredWarm: true } });
+    expect(await dispatch('campaignCapacity', { id })).toMatchObject({
+      value: { summary: 'Backups can deliver all 300 by today 08:00.' },
+    });
+    const bad = await dispatch('campaignCapacity', { id: 999 });
+    expect(bad).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('There is no campaign 999') },
+    });
+    const curve = await dispatch('setProviderWarmup', {
+      name: 'gmail-backup',
+      curve: { perHourStart: 0, dailyGrowth: 1.4, days: 5 },
+    });
+    expect(curve.ok).toBe(false);
   });
 
   it('formats times as a person reads them', () => {
