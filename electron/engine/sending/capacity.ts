@@ -19,6 +19,8 @@ import { RateLimiter, type WarmupState } from './limiter';
 export const UNCAPPED_PER_CONNECTION = 10;
 /** Stop looking after this long: a chain that needs longer is as good as unable. */
 export const HORIZON_MS = 365 * 86_400_000;
+/** Seconds simulated at most; beyond, the rest is extrapolated at the average rate (about a second of work). */
+export const MAX_STEPS = 200_000;
 /** A pause of at least this long (longer than an hourly cap's) between bursts marks the end of the first batch ("4,000 by Friday"). */
 export const BATCH_GAP_MS = 2 * 3_600_000;
 
@@ -107,7 +109,20 @@ export function forecastCapacity(s: CapacitySnapshot): CapacityForecast {
   let firstBatch: CapacityForecast['firstBatch'] = null;
   let finishAtMs: number | null = remaining === 0 ? s.nowMs : null;
 
+  let steps = 0;
+  let extrapolated = false;
   while (left > 0 && t <= end && usable.length > 0) {
+    if (++steps > MAX_STEPS && lastSendMs !== null) {
+      // A huge campaign at a slow steady rate: go on at the average rate so far (said as an estimate).
+      const rate = (remaining - left) / Math.max(1000, t - s.nowMs);
+      const finish = t + left / rate;
+      extrapolated = true;
+      if (finish <= end) {
+        finishAtMs = Math.ceil(finish / 1000) * 1000;
+        left = 0;
+      } else left = Math.max(0, left - Math.floor(rate * (end - t)));
+      break;
+    }
     const open = (m: Member) => (m.p.availableFromMs ?? 0) <= t;
     // The top tier of members that may send now or within the overflow wait.
     let tierKey: number | null = null;
@@ -181,6 +196,6 @@ export function forecastCapacity(s: CapacitySnapshot): CapacityForecast {
     finishAtMs,
     firstBatch,
     providers: members.map((m) => m.share),
-    estimated,
+    estimated: estimated || extrapolated,
   };
 }

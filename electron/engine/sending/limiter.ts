@@ -177,8 +177,14 @@ export class RateLimiter {
   private compact(now: number): void {
     const keepFrom = this.windows.reduce((m, w) => Math.min(m, w.start), Number.POSITIVE_INFINITY);
     let drop = (keepFrom === Number.POSITIVE_INFINITY ? this.base + this.secs.length : keepFrom) - this.base;
-    // Keep a day of history for `used()` reports.
-    while (drop > 0 && this.secs[drop - 1]! > now - DAY_SECONDS) drop--;
+    // Keep a day of history for `used()` reports: the first entry inside the last day (binary search,
+    // so a day of per-second history costs O(log n) per call, not O(n)).
+    let lo = 0;
+    while (lo < drop) {
+      const mid = (lo + drop) >> 1;
+      if (this.secs[mid]! > now - DAY_SECONDS) drop = mid;
+      else lo = mid + 1;
+    }
     if (drop > 1024 || (drop > 0 && drop === this.secs.length)) {
       this.secs = this.secs.slice(drop);
       this.counts = this.counts.slice(drop);

@@ -153,6 +153,17 @@ describe('forecastCapacity against the limiter', () => {
     expect(f.providers.map((p) => p.messages)).toEqual(sim.perProvider);
   });
 
+  it('a huge campaign at a slow steady rate is extrapolated past the step budget, and says so', () => {
+    const f = forecastCapacity({
+      nowMs: T0,
+      remaining: 3_000_000,
+      providers: [provider({ caps: caps({ perSecond: 1 }) })],
+    });
+    expect(f.estimated).toBe(true);
+    const exact = 2_999_999_000;
+    expect(Math.abs(f.finishAtMs! - T0 - exact)).toBeLessThanOrEqual(0.05 * exact);
+  });
+
   it('all providers down: nothing deliverable, no finish time', () => {
     const f = forecastCapacity({
       nowMs: T0,
