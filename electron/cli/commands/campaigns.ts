@@ -4,6 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { common, output, parseIntOption, withEngine, type CommonOptions, type Io } from '../context';
 import { quoteInput, userError } from '../../engine/errors';
 import { createCampaign, getCampaign, listCampaigns, requireCampaign } from '../../engine/sending';
+import { campaignCapacity } from '../../engine/sending/campaignCapacity';
 import { describePolicy, policyInForce, setCampaignPolicy } from '../../engine/continuity/policy';
 import { DialectSchema, type Campaign } from '../../engine/api/sending';
 
@@ -122,7 +123,9 @@ export function registerCampaigns(program: Command, io: Io): void {
     const n = parseIntOption('id', id, 1)!;
     await withEngine(opts, io, (engine) => {
       const c = getCampaign(engine, n);
-      output(opts, io, c, () =>
+      // When it would finish through the chain as it is now (issue 16 §4).
+      const capacity = campaignCapacity(engine, n);
+      output(opts, io, { ...c, capacity }, () =>
         [
           `Campaign ${c.id}: "${c.subject}" from ${c.fromName ? `${c.fromName} <${c.fromEmail}>` : c.fromEmail} to "${c.list}"`,
           `status: ${c.status}${c.scheduledAt ? `, scheduled ${c.scheduledAt}` : ''}${c.startedAt ? `, started ${c.startedAt}` : ''}${c.finishedAt ? `, finished ${c.finishedAt}` : ''}`,
@@ -136,6 +139,9 @@ export function registerCampaigns(program: Command, io: Io): void {
             ? [
                 `last run: ${c.run.state}, started ${c.run.startedAt}${c.run.error ? `, error: ${c.run.error}` : ''}`,
               ]
+            : []),
+          ...(capacity.remaining > 0
+            ? [`through the backups now: ${capacity.summary}`, ...capacity.notes.map((x) => `  ${x}`)]
             : []),
           `if its ESP or provider is down at its send time: ${describePolicy(policyInForce(engine, engine.repos.campaigns.byId(c.id)?.outagePolicy))}`,
           ...(c.custody ? [`at ${c.custody.esp}: ${c.custody.sentence}`] : []),

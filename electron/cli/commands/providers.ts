@@ -3,7 +3,16 @@
  * environment variable (--password-env) or stdin, never from argv.
  */
 import type { Command } from 'commander';
-import { common, dbPathOf, orList, output, withEngine, type CommonOptions, type Io } from '../context';
+import {
+  common,
+  dbPathOf,
+  orList,
+  output,
+  parseIntOption,
+  withEngine,
+  type CommonOptions,
+  type Io,
+} from '../context';
 import { quoteInput, userError } from '../../engine/errors';
 import {
   addProvider,
@@ -17,6 +26,16 @@ import {
 } from '../../engine/sending';
 import { AuthMethodSchema, TlsModeSchema, type Provider, type ProviderInput } from '../../engine/api/sending';
 import { openSecrets, readPassword, StdinLines } from './secrets';
+import {
+  changeWarmup,
+  checkCurve,
+  providerWarmup,
+  setWarmupIdleDays,
+  type WarmupChange,
+} from '../../engine/sending/warmup';
+import type { WarmupCurve } from '../../engine/sending/limiter';
+import { forgetProvider } from '../../engine/sending/context';
+import type { Engine } from '../../engine/engine';
 
 interface ProviderFlags extends CommonOptions {
   name?: string;
@@ -181,11 +200,24 @@ export function registerProviders(program: Command, io: Io): void {
         .description('change an SMTP account (only the given options change)')
         .option('--rename <new>', 'new name')
         .option('--disable', 'keep it but do not send through it')
-        .option('--enable', 'send through it again'),
+        .option('--enable', 'send through it again')
+        .option('--warm', 'declare it warm: no warm-up curve, only its own limits')
+        .option('--cold', 'forget a --warm declaration (it warms up again if it is cold)')
+        .option('--warmup-start <n>', 'warm-up: messages in any hour on its first day')
+        .option('--warmup-growth <x>', 'warm-up: growth a day (1.4 = 40 % more each day)')
+        .option('--warmup-days <n>', 'warm-up: days it lasts (0 = no warm-up for this provider)'),
     ),
-  ).action(async (name: string, opts: ProviderFlags & { rename?: string }) => {
+  ).action(async (name: string, opts: ProviderFlags & WarmupFlags & { rename?: string }) => {
     const input = toInput({ ...opts, ...(opts.rename ? { name: opts.rename } : {}) });
+    const warmup = warmupChangeOf(opts);
     await withEngine(opts, io, async (engine) => {
+      if (warmup && Object.keys(input).length === 0) {
+        // Only the warm-up changes: no provider row is rewritten.
+        const p = requireProvider(engine, name);
+        const view = applyWarmup(engine, p.id, warmup);
+        output(opts, io, { name: p.name, warmup: view }, () => `"${p.name}": ${describeWarmup(view)}`);
+        return;
+      }
       const lines = new StdinLines(io);
       const warning = checkProviderInput(engine, input, Boolean(opts.passwordEnv), name);
       if (warning) io.stderr.write(`${warning}\n`);
@@ -194,8 +226,50 @@ export function registerProviders(program: Command, io: Io): void {
         secrets = await openSecrets(dbPathOf(opts, io), io, lines);
         input.password = await readPassword(io, lines, opts.passwordEnv);
       }
+      // A bad warm-up curve is refused before anything is changed.
+      if (warmup?.partial) checkCurve(mergedCurve(engine, requireProvider(engine, name).id, warmup.partial));
       const p = await updateProvider(engine, name, input, secrets);
-      output(opts, io, p, () => `Updated ${line(p)}`);
+      const view = warmup ? applyWarmup(engine, p.id, warmup) : null;
+      output(opts, io, view ? { ...p, warmup: view } : p, () =>
+        view ? `Updated ${line(p)}\n"${p.name}": ${describeWarmup(view)}` : `Updated ${line(p)}`,
+      );
+    });
+  });
+
+  common(
+    providers
+      .command('warmup <name>')
+      .description('sending history and warm-up of a provider: warm, cold or warming up'),
+  ).action(async (name: string, opts: CommonOptions) => {
+    await withEngine(opts, io, (engine) => {
+      const p = requireProvider(engine, name);
+      const view = providerWarmup(engine, p);
+      output(opts, io, { name: p.name, warmup: view }, () =>
+        [
+          `"${p.name}": ${describeWarmup(view)}`,
+          view.curve
+            ? `curve: ${view.curve.perHourStart} an hour on day 1, ×${view.curve.dailyGrowth} a day, for ${view.curve.days} days`
+            : 'curve: none (set one with --warmup-start, --warmup-growth, --warmup-days)',
+          `last 30 days: ${view.recent.map((d) => `${d.day} ${d.sent}`).join(', ') || 'nothing sent'}`,
+        ].join('\n'),
+      );
+    });
+  });
+
+  common(
+    providers
+      .command('cold-after <days>')
+      .description('after how many idle days a provider is cold again and warms up (default 30)'),
+  ).action(async (days: string, opts: CommonOptions) => {
+    const n = parseIntOption('days', days, 1)!;
+    await withEngine(opts, io, (engine) => {
+      const d = setWarmupIdleDays(engine, n);
+      output(
+        opts,
+        io,
+        { days: d },
+        () => `A provider idle for more than ${d} days is cold and warms up again.`,
+      );
     });
   });
 
@@ -249,4 +323,82 @@ export function registerProviders(program: Command, io: Io): void {
       output(opts, io, { removed: p.name }, () => `Removed "${p.name}".`);
     });
   });
+}
+
+interface WarmupFlags {
+  warm?: boolean;
+  cold?: boolean;
+  warmupStart?: string;
+  warmupGrowth?: string;
+  warmupDays?: string;
+}
+
+function warmupChangeOf(
+  f: WarmupFlags,
+): (WarmupChange & { partial?: Partial<Record<string, number>> }) | null {
+  if (f.warm && f.cold)
+    throw userError('--warm and --cold contradict each other.', {
+      safe: 'Nothing was changed.',
+      next: 'Give one of them.',
+    });
+  const num = (flag: string, v: string | undefined) => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (v.trim() === '' || !Number.isFinite(x))
+      throw userError(`--${flag} must be a number, not "${quoteInput(v)}".`, {
+        safe: 'Nothing was changed.',
+      });
+    return x;
+  };
+  const partial = {
+    perHourStart: num('warmup-start', f.warmupStart),
+    dailyGrowth: num('warmup-growth', f.warmupGrowth),
+    days: num('warmup-days', f.warmupDays),
+  };
+  const curveGiven = Object.values(partial).some((v) => v !== undefined);
+  if (!f.warm && !f.cold && !curveGiven) return null;
+  return {
+    ...(f.warm ? { warm: true } : f.cold ? { warm: false } : {}),
+    ...(curveGiven ? { partial } : {}),
+  };
+}
+
+function applyWarmup(
+  engine: Engine,
+  providerId: number,
+  change: WarmupChange & { partial?: Partial<Record<string, number>> },
+) {
+  const p = engine.repos.providers.byId(providerId)!;
+  const curve = change.partial ? mergedCurve(engine, providerId, change.partial) : undefined;
+  const view = changeWarmup(engine, p, { warm: change.warm, ...(curve ? { curve } : {}) });
+  forgetProvider(engine, p.id);
+  return view;
+}
+
+/** The given parts of a curve over the provider's current one (or SendGrid's published one). */
+function mergedCurve(
+  engine: Engine,
+  providerId: number,
+  partial: Partial<Record<string, number>>,
+): WarmupCurve {
+  const p = engine.repos.providers.byId(providerId)!;
+  const was = providerWarmup(engine, p).curve ?? { perHourStart: 20, dailyGrowth: 1.4, days: 20 };
+  return {
+    perHourStart: partial.perHourStart ?? was.perHourStart,
+    dailyGrowth: partial.dailyGrowth ?? was.dailyGrowth,
+    days: partial.days ?? was.days,
+  };
+}
+
+function describeWarmup(v: ReturnType<typeof providerWarmup>): string {
+  const idle =
+    v.lastSentDay === null
+      ? 'it has never sent'
+      : v.idleDays === 0
+        ? 'it sent today'
+        : `it last sent ${v.idleDays} day(s) ago`;
+  if (v.state === 'warm') return `warm${v.declaredWarm ? ' (declared)' : ''}; ${idle}.`;
+  if (v.state === 'cold')
+    return `cold (${idle}): it warms up from ${v.capPerHour} messages an hour on its first day of sending.`;
+  return `warming up, day ${(v.curveDay ?? 0) + 1} of ${v.curve?.days}: at most ${v.capPerHour} messages an hour today; ${idle}.`;
 }

@@ -23,6 +23,7 @@ import { suppressionsCalls } from './suppressions';
 import { unsubscribeCalls } from './unsubscribe';
 import { authCalls } from './auth';
 import { drillCalls } from './drills';
+import { capacityCalls } from './capacity';
 
 export const listsCalls = {
   listLists: call({
@@ -82,6 +83,7 @@ export const contract = {
   ...unsubscribeCalls,
   ...authCalls,
   ...drillCalls,
+  ...capacityCalls,
 };
 
 export type Contract = typeof contract;

@@ -15,6 +15,7 @@ import { suppressionsHandlers } from './suppressions';
 import { unsubscribeHandlers } from './unsubscribe';
 import { authHandlers } from './auth';
 import { drillHandlers } from './drills';
+import { capacityHandlers } from './capacity';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -26,6 +27,7 @@ export const handlers = {
   ...unsubscribeHandlers,
   ...authHandlers,
   ...drillHandlers,
+  ...capacityHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

@@ -9,6 +9,7 @@ import { userError } from '../errors';
 import { RateLimiter, DAY_SECONDS } from './limiter';
 import { CircuitBreaker, type BreakerOptions } from './breaker';
 import type { ProviderRow } from '../db/repos/providers';
+import { providerWarmup } from './warmup';
 
 interface SendingContext {
   secrets?: SecretStore;
@@ -49,13 +50,28 @@ export function secretStoreOf(engine: Engine, given?: SecretStore): SecretStore 
 
 export function limiterFor(engine: Engine, p: ProviderRow): RateLimiter {
   const ctx = sendingContext(engine);
-  const capsKey = JSON.stringify(p.caps);
+  // A cold provider's warm-up curve is one more window (issue 16 §3); a change of state rebuilds it.
+  const warmup = providerWarmup(engine, p).limiter;
+  const capsKey = JSON.stringify([p.caps, warmup]);
   const have = ctx.limiters.get(p.id);
-  if (have && have.capsKey === capsKey) return have.limiter;
+  if (have && (have.capsKey === capsKey || sameStreak(have.capsKey, p, warmup))) return have.limiter;
   const since = Math.floor(engine.clock.now() / 1000) - DAY_SECONDS;
-  const limiter = new RateLimiter(p.caps, engine.repos.providerState.sendLog(p.id, since));
+  const limiter = new RateLimiter(p.caps, engine.repos.providerState.sendLog(p.id, since), warmup);
   ctx.limiters.set(p.id, { limiter, capsKey });
   return limiter;
+}
+
+/** A cold limiter that has started its curve in this process is the same streak the history now shows. */
+function sameStreak(
+  key: string,
+  p: ProviderRow,
+  warmup: ReturnType<typeof providerWarmup>['limiter'],
+): boolean {
+  return (
+    warmup !== null &&
+    warmup.startSecond !== null &&
+    key === JSON.stringify([p.caps, { ...warmup, startSecond: null }])
+  );
 }
 
 export function breakerFor(engine: Engine, providerId: number, opts: BreakerOptions): CircuitBreaker {

@@ -20,6 +20,8 @@ import type { Clock } from '../clock';
 interface Window {
   seconds: number;
   cap: number;
+  /** A cap that changes with time (the warm-up curve's messages per hour); Infinity = no cap now. */
+  capAt?: (second: number) => number;
   /** Index into `log` of the first entry inside the window. */
   start: number;
   sum: number;
@@ -27,13 +29,44 @@ interface Window {
 
 export const DAY_SECONDS = 86_400;
 
+/**
+ * A cold provider's warm-up: at most `perHourStart` messages in any hour on its first day of sending,
+ * growing `dailyGrowth`× each day, for `days` days (then only its own caps apply).
+ */
+export interface WarmupCurve {
+  perHourStart: number;
+  dailyGrowth: number;
+  days: number;
+}
+
+/** Where a cold provider is on its curve: `startSecond` null = it has not sent yet (day 0 starts at its first send). */
+export interface WarmupState {
+  curve: WarmupCurve;
+  startSecond: number | null;
+}
+
+/** The warm-up cap per hour on the given second (Infinity once the warm-up is over). */
+export function warmupCapAt(w: WarmupState, second: number): number {
+  const start = w.startSecond ?? second;
+  const day = Math.max(0, Math.floor((second - start) / DAY_SECONDS));
+  if (day >= w.curve.days) return Number.POSITIVE_INFINITY;
+  return Math.max(1, Math.floor(w.curve.perHourStart * w.curve.dailyGrowth ** day));
+}
+
 export class RateLimiter {
   private secs: number[] = [];
   private counts: number[] = [];
   private base = 0; // entries before `base` were dropped
   private readonly windows: Window[] = [];
 
-  constructor(caps: ProviderCaps, history: { second: number; count: number }[] = []) {
+  private readonly warmup: WarmupState | null;
+
+  constructor(
+    caps: ProviderCaps,
+    history: { second: number; count: number }[] = [],
+    warmup: WarmupState | null = null,
+  ) {
+    this.warmup = warmup ? { ...warmup } : null;
     const add = (seconds: number, cap: number | null) => {
       if (cap !== null && cap > 0) this.windows.push({ seconds, cap: Math.floor(cap), start: 0, sum: 0 });
     };
@@ -45,6 +78,10 @@ export class RateLimiter {
     add(60, caps.perMinute);
     add(3600, caps.perHour);
     add(DAY_SECONDS, caps.perDay);
+    if (this.warmup) {
+      const w = this.warmup;
+      this.windows.push({ seconds: 3600, cap: 0, start: 0, sum: 0, capAt: (sec) => warmupCapAt(w, sec) });
+    }
     for (const h of history) this.push(h.second, h.count);
   }
 
@@ -59,9 +96,10 @@ export class RateLimiter {
     let waitUntilSec = now;
     for (const w of this.windows) {
       this.advance(w, now);
-      if (w.sum + 1 <= w.cap) continue;
+      const cap = w.capAt ? w.capAt(now) : w.cap;
+      if (w.sum + 1 <= cap) continue;
       // Drop the oldest seconds of the window until one more fits; it fits at (that second + w).
-      let excess = w.sum + 1 - w.cap;
+      let excess = w.sum + 1 - cap;
       let i = w.start;
       while (excess > 0 && i < this.secs.length + this.base) {
         excess -= this.counts[i - this.base]!;
@@ -75,7 +113,21 @@ export class RateLimiter {
 
   /** Records `n` messages handed over now. Call only after waitMs() returned 0. */
   take(nowMs: number, n = 1): void {
-    this.push(Math.floor(nowMs / 1000), n);
+    const sec = Math.floor(nowMs / 1000);
+    if (this.warmup && this.warmup.startSecond === null) this.warmup.startSecond = sec;
+    this.push(sec, n);
+  }
+
+  /** How many messages may be handed over in this second without waiting (Infinity: no cap applies). */
+  allowance(nowMs: number): number {
+    const now = Math.floor(nowMs / 1000);
+    let room = Number.POSITIVE_INFINITY;
+    for (const w of this.windows) {
+      this.advance(w, now);
+      const cap = w.capAt ? w.capAt(now) : w.cap;
+      room = Math.min(room, Math.max(0, cap - w.sum));
+    }
+    return room;
   }
 
   /** When the oldest message counted in the window of this length leaves it (ms), or null if empty. */
@@ -125,8 +177,14 @@ export class RateLimiter {
   private compact(now: number): void {
     const keepFrom = this.windows.reduce((m, w) => Math.min(m, w.start), Number.POSITIVE_INFINITY);
     let drop = (keepFrom === Number.POSITIVE_INFINITY ? this.base + this.secs.length : keepFrom) - this.base;
-    // Keep a day of history for `used()` reports.
-    while (drop > 0 && this.secs[drop - 1]! > now - DAY_SECONDS) drop--;
+    // Keep a day of history for `used()` reports: the first entry inside the last day (binary search,
+    // so a day of per-second history costs O(log n) per call, not O(n)).
+    let lo = 0;
+    while (lo < drop) {
+      const mid = (lo + drop) >> 1;
+      if (this.secs[mid]! > now - DAY_SECONDS) drop = mid;
+      else lo = mid + 1;
+    }
     if (drop > 1024 || (drop > 0 && drop === this.secs.length)) {
       this.secs = this.secs.slice(drop);
       this.counts = this.counts.slice(drop);

@@ -4,6 +4,7 @@
  * plan and account age, so each preset says where its numbers come from.
  */
 import type { ProviderCaps } from '../db/repos/providers';
+import type { WarmupCurve } from './limiter';
 
 export type TlsMode = 'implicit' | 'starttls' | 'none';
 export type AuthMethod = 'PLAIN' | 'LOGIN' | 'XOAUTH2' | 'none';
@@ -140,4 +141,34 @@ export const PRESETS: Record<string, Preset> = {
 
 export function presetNames(): string[] {
   return Object.keys(PRESETS);
+}
+
+/**
+ * Warm-up curves (issue 16, §3): a cold provider — new, or idle longer than the warm-up setting
+ * (30 days by default) — sends at most `perHourStart` messages in any hour on its first day, growing
+ * `dailyGrowth`× a day for `days` days, on top of its own caps. Editable per provider
+ * (`providers update NAME --warmup-start/--warmup-growth/--warmup-days`), or skipped with `--warm`.
+ * SendGrid's published IP warm-up starts a new IP at 20 messages an hour and grows about 1.4× a day
+ * (https://www.twilio.com/docs/sendgrid/ui/sending-email/warming-up-an-ip-address); the relays below
+ * share that guidance. "Other SMTP server" has none (see warmupCurveFor). Mailbox accounts (Gmail, Workspace, Microsoft 365) have no published curve:
+ * their daily caps already bound them, so theirs starts higher and is shorter.
+ */
+export const WARMUP_CURVES: Record<string, WarmupCurve> = {
+  gmail: { perHourStart: 50, dailyGrowth: 1.5, days: 7 },
+  'google-workspace': { perHourStart: 50, dailyGrowth: 1.5, days: 10 },
+  microsoft365: { perHourStart: 50, dailyGrowth: 1.5, days: 10 },
+  'ses-sandbox': { perHourStart: 20, dailyGrowth: 1.4, days: 7 },
+  ses: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
+  mailgun: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
+  sendgrid: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
+  postmark: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
+  brevo: { perHourStart: 20, dailyGrowth: 1.4, days: 20 },
+};
+
+/**
+ * The preset's curve, or null: a server of one's own ("custom", no preset) has no published warm-up,
+ * so none is applied unless the person sets one (`providers update NAME --warmup-start N`).
+ */
+export function warmupCurveFor(preset: string | null): WarmupCurve | null {
+  return preset !== null ? (WARMUP_CURVES[preset] ?? null) : null;
 }

@@ -50,6 +50,7 @@ import type { RateLimiter } from './limiter';
 import { requireSendingSettings, unsubscribeSecret } from './settings';
 import { noProviderError, providerSecret, requireProvider } from './providers';
 import { requireCampaign, toRenderCampaign } from './campaigns';
+import { campaignCapacity } from './campaignCapacity';
 import { normalizeEmail } from '../mirror/email';
 import { recordSuppressionsAdded } from '../mirror/suppressions';
 import { notify as notifyPerson } from '../continuity/notify';
@@ -1128,6 +1129,10 @@ async function dryRun(
   const capacity =
     chain.map((p) => `"${p.name}"${p.caps.perDay ? ` (${p.caps.perDay}/day)` : ''}`).join(', ') ||
     'no provider yet';
+  // When they would arrive through the chain as it is now (issue 16 §4).
+  const forecast =
+    chain.length > 0 ? campaignCapacity(engine, campaign.id, { via: opts.via, remaining: would }) : null;
+  const finish = forecast ? `\n${[forecast.summary, ...forecast.notes].join('\n')}` : '';
   return {
     campaign: campaign.id,
     state: 'dry_run',
@@ -1139,6 +1144,6 @@ async function dryRun(
     byProvider: {},
     resentUncertain: 0,
     durationMs: Date.now() - t0,
-    message: `Dry run of campaign ${campaign.id}: ${would} message(s) would be sent through ${capacity}; ${suppressed} suppressed; ${failed} could not be rendered. Nothing was sent or changed.${render.warnings.length ? ` Review: ${render.warnings.join(' ')}` : ''}`,
+    message: `Dry run of campaign ${campaign.id}: ${would} message(s) would be sent through ${capacity}; ${suppressed} suppressed; ${failed} could not be rendered. Nothing was sent or changed.${render.warnings.length ? ` Review: ${render.warnings.join(' ')}` : ''}${finish}`,
   };
 }

@@ -70,6 +70,14 @@ export function SendViaBackup({
     })();
   }, [campaignId]);
 
+  // The engine's forecast (issue 16 §4): caps, what was sent today, warm-up and health, in words.
+  const [capacity, setCapacity] = useState<{ summary: string; notes: string[] } | null>(null);
+  useEffect(() => {
+    void api()
+      .call('campaignCapacity', { id: campaignId, ...(via ? { via } : {}) })
+      .then((r) => setCapacity(r.ok ? (r.value as { summary: string; notes: string[] }) : null));
+  }, [campaignId, via]);
+
   const usable = (providers ?? []).filter((p) => p.health !== 'down' && p.breaker !== 'open');
   const chain = via ? usable.filter((p) => p.name === via) : usable;
   // Before the first send no delivery rows exist yet: the list's subscribed count is the audience.
@@ -145,10 +153,12 @@ export function SendViaBackup({
             )}
             <div>
               <dt>Expected finish</dt>
-              <dd>
-                {finish && seconds !== null
-                  ? `${formatDateTime(finish)} (about ${formatDuration(seconds)}, at up to ${rate.toFixed(1)} messages a second under the caps)`
-                  : '—'}
+              <dd data-testid="svb-finish">
+                {capacity
+                  ? [capacity.summary, ...capacity.notes].join(' ')
+                  : finish && seconds !== null
+                    ? `${formatDateTime(finish)} (about ${formatDuration(seconds)}, at up to ${rate.toFixed(1)} messages a second under the caps)`
+                    : '—'}
               </dd>
             </div>
           </dl>

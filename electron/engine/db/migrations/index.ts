@@ -13,6 +13,7 @@ import { migration0007 } from './0007_unsubscribe_review';
 import { migration0008 } from './0008_search';
 import { migration0009 } from './0009_audiences';
 import { migration0010 } from './0010_dns_auth';
+import { migration0011 } from './0011_provider_warmup';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -26,6 +27,7 @@ export const migrations: readonly Migration[] = [
   migration0008,
   migration0009,
   migration0010,
+  migration0011,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;

@@ -50,6 +50,38 @@ export class ProviderStateRepo {
       .run(providerId, second, count);
   }
 
+  /** Messages handed to the provider per UTC day ('YYYY-MM-DD'), oldest first (migration 21's triggers). */
+  dailySends(providerId: number, sinceDay = '0000-00-00'): { day: string; sent: number }[] {
+    return this.db
+      .prepare(
+        'SELECT day, sent FROM provider_daily WHERE provider_id = ? AND day >= ? AND sent > 0 ORDER BY day',
+      )
+      .all(providerId, sinceDay) as { day: string; sent: number }[];
+  }
+
+  /** What the person said about the provider's warm-up (declared warm at, an edited curve as JSON). */
+  warmup(providerId: number): { declaredWarmAt: string | null; curve: unknown } | undefined {
+    const r = this.db
+      .prepare('SELECT declared_warm_at AS declaredWarmAt, curve FROM provider_warmup WHERE provider_id = ?')
+      .get(providerId) as { declaredWarmAt: string | null; curve: string | null } | undefined;
+    return (
+      r && {
+        declaredWarmAt: r.declaredWarmAt,
+        curve: r.curve === null ? null : (JSON.parse(r.curve) as unknown),
+      }
+    );
+  }
+
+  saveWarmup(providerId: number, declaredWarmAt: string | null, curve: unknown, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO provider_warmup (provider_id, declared_warm_at, curve, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (provider_id) DO UPDATE SET declared_warm_at = excluded.declared_warm_at,
+           curve = excluded.curve, updated_at = excluded.updated_at`,
+      )
+      .run(providerId, declaredWarmAt, curve === null ? null : JSON.stringify(curve), now);
+  }
+
   pruneSendLog(beforeSecond: number): number {
     return this.db.prepare('DELETE FROM send_log WHERE second < ?').run(beforeSecond).changes;
   }
