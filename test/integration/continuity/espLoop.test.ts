@@ -19,7 +19,6 @@
  * Waits are on state (the fake's records, `run`'s JSON events, the SMTP capture), with a deadline.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,8 +42,8 @@ import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { cli } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 import { waitUntil } from '../../helpers/wait';
+import { startRun as startChild, type Run as BaseRun } from '../../helpers/runChild';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 const ENV = { UNDERSTUDY_PASSPHRASE: 'esp loop test passphrase' };
 
 interface RunEvent {
@@ -54,49 +53,12 @@ interface RunEvent {
   providerId: number | null;
   incidentId: number | null;
 }
-interface Run {
-  child: ChildProcess;
-  events: RunEvent[];
-  stderr: () => string;
-  stop(): Promise<number | null>;
-}
+type Run = BaseRun<RunEvent>;
 
 function startRun(db: string): Run {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'bin', 'understudy.mjs'), 'run', '--db', db, '--tick', '0.2', '--json'],
-    { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let buf = '';
-  let err = '';
-  const run: Run = {
-    child,
-    events: [],
-    stderr: () => err,
-    stop: async () => {
-      if (child.exitCode !== null) return child.exitCode;
-      const done = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      return done;
-    },
-  };
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        const parsed = JSON.parse(line) as { event?: RunEvent };
-        if (parsed.event) run.events.push(parsed.event);
-      } catch {
-        // not an event line
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const run = startChild<RunEvent>(db, ENV);
   cleanup.push(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
   });
   return run;
 }
