@@ -21,9 +21,18 @@ export interface SendOptions {
 export function send(srv: RunningServer, path: string, opts: SendOptions = {}): Promise<Res> {
   const headers: Record<string, string> = { host: `127.0.0.1:${srv.port}`, ...(opts.headers ?? {}) };
   if (opts.auth !== false && !headers.cookie) headers.cookie = `${COOKIE}=${srv.token}`;
+  return rawRequest(srv.port, path, { method: opts.method, headers, body: opts.body });
+}
+
+/** One request to 127.0.0.1:`port` with exactly the headers given (Host included), answer collected. */
+export function rawRequest(
+  port: number,
+  path: string,
+  opts: { method?: string | undefined; headers: Record<string, string>; body?: SendOptions['body'] },
+): Promise<Res> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: srv.port, path, method: opts.method ?? 'GET', headers, setHost: false },
+      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers: opts.headers, setHost: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -4,13 +4,13 @@
  * signed tokens, and a raw HTTP client that sends exactly the headers given (as Gmail's and Yahoo's
  * unsubscribe fetchers do: no cookie, no Origin).
  */
-import { request } from 'node:http';
 import type { Engine } from '../../electron/engine/engine';
 import type { SecretStore } from '../../electron/engine/secrets';
 import { unsubscribeSecret } from '../../electron/engine/sending/settings';
 import { unsubscribeToken } from '../../electron/engine/sending/render/tokens';
 import { engineWithSecrets } from './engineSecrets';
 import { addCampaign, addProvider } from './continuity';
+import { rawRequest, type Res } from './http';
 
 export interface UnsubFixture {
   engine: Engine;
@@ -66,11 +66,7 @@ export async function unsubFixture(dir: string): Promise<UnsubFixture> {
   };
 }
 
-export interface HttpRes {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
+export type HttpRes = Res;
 
 /** One raw request; the Host header defaults to the public name a reverse proxy passes on. */
 export function http(
@@ -81,24 +77,7 @@ export function http(
   const headers: Record<string, string> = { host: 'unsub.shop.example', ...(opts.headers ?? {}) };
   if (opts.body !== undefined && headers['content-length'] === undefined)
     headers['content-length'] = String(Buffer.byteLength(opts.body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: opts.method ?? 'GET', headers, setHost: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+  return rawRequest(port, path, { method: opts.method, headers, body: opts.body });
 }
 
 /** Gmail's one-click POST (RFC 8058 §3.2): urlencoded, no cookie, no Origin. */

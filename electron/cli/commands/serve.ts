@@ -41,6 +41,35 @@ function defaultStaticDir(): string {
   }
 }
 
+/** Starts a server on `port`; a port already taken is the user's to fix, said in their words. */
+async function listenOn<T>(port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE')
+      throw userError(`Port ${port} is already in use.`, {
+        code: 'port_in_use',
+        safe: 'Nothing was changed.',
+        next: 'Choose another with --port, or --port 0 for any free port.',
+      });
+    throw e;
+  }
+}
+
+/** Resolves on the first Ctrl+C (SIGINT) or SIGTERM. */
+function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
 type ServeOpts = CommonOptions & {
   port: string;
   host?: string;
@@ -84,35 +113,17 @@ export function registerServe(program: Command, io: Io): void {
       if (secrets) attachSecrets(engine, secrets);
       // The same periodic work as `understudy run` and the desktop app (continuity/periodic.ts).
       if (opts.background) startPeriodicWork(engine);
-      let running;
-      try {
-        running = await startServer({
+      const running = await listenOn(port, () =>
+        startServer({
           engine,
           port,
           host,
           staticDir: io.env.UNDERSTUDY_RENDERER_DIR ?? defaultStaticDir(),
-        });
-      } catch (e) {
-        const err = e as NodeJS.ErrnoException;
-        if (err.code === 'EADDRINUSE')
-          throw userError(`Port ${port} is already in use.`, {
-            code: 'port_in_use',
-            safe: 'Nothing was changed.',
-            next: 'Choose another with --port, or --port 0 for any free port.',
-          });
-        throw e;
-      }
+        }),
+      );
       io.stdout.write(`Understudy is running in browser mode. Open ${running.loginUrl}\n`);
       io.stdout.write(`listening on ${running.url} (database ${engine.dbPath}); press Ctrl+C to stop.\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await untilStopped();
       io.stderr.write(
         'Stopping: letting running sends write their last outcomes, then closing the database...\n',
       );
@@ -146,34 +157,14 @@ async function serveUnsubscribeOnly(opts: CommonOptions, io: Io, port: number, h
   const engine = Engine.open({ dbPath });
   try {
     attachSecrets(engine, secrets);
-    let running;
-    try {
-      running = await startUnsubscribeServer({ engine, port, host });
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'EADDRINUSE')
-        throw userError(`Port ${port} is already in use.`, {
-          code: 'port_in_use',
-          safe: 'Nothing was changed.',
-          next: 'Choose another with --port, or --port 0 for any free port.',
-        });
-      throw e;
-    }
+    const running = await listenOn(port, () => startUnsubscribeServer({ engine, port, host }));
     io.stdout.write(
       `Understudy is answering unsubscribe links only, on ${running.url} (database ${engine.dbPath}); press Ctrl+C to stop.\n`,
     );
     io.stdout.write(
       'Publish this address over https and set unsubscribe_url to it (see the README, "Publishing the unsubscribe endpoint").\n',
     );
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
+    await untilStopped();
     await running.close();
   } finally {
     await engine.close();

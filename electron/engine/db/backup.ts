@@ -10,12 +10,12 @@
  * snapshot (WAL readers never block writers), so a busy database can still be backed up.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Db } from './connection';
 import { runCheck, sqliteOptions } from './connection';
 import { LATEST_VERSION } from './migrations';
-import { FILE_MODE } from '../files/safeWrite';
+import { FILE_MODE, fsyncDir, fsyncPath } from '../files/safeWrite';
 
 export interface CopyResult {
   sizeBytes: number;
@@ -44,7 +44,7 @@ export async function copyDatabase(db: Db, dest: string): Promise<CopyResult> {
   } finally {
     copy.close();
   }
-  fsyncFile(dest);
+  fsyncPath(dest);
   return { sizeBytes: statSync(dest).size, restarts };
 }
 
@@ -109,7 +109,7 @@ export function swapInto(source: string, dbPath: string): void {
   } finally {
     src.close();
   }
-  fsyncFile(staging);
+  fsyncPath(staging);
   for (const side of [`${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(side)) rmSync(side);
   renameSync(staging, dbPath);
   fsyncDir(dirname(dbPath));
@@ -123,28 +123,6 @@ export function swapInto(source: string, dbPath: string): void {
  */
 function createOwnerOnly(path: string): void {
   closeSync(openSync(path, 'wx', FILE_MODE));
-}
-
-function fsyncFile(path: string): void {
-  const fd = openSync(path, 'r+');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Windows cannot open a directory for fsync; NTFS makes the rename durable on its own.
-  }
 }
 
 export interface BackupRecord {

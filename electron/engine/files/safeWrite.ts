@@ -349,7 +349,8 @@ function publishNoClobber(tmp: string, path: string, what: string): void {
   unlinkSync(tmp);
 }
 
-function fsyncPath(p: string): void {
+/** Flushes a file's contents to disk (before a rename makes it the real one). */
+export function fsyncPath(p: string): void {
   const fd = openSync(p, 'r+');
   try {
     fsyncSync(fd);
@@ -358,7 +359,8 @@ function fsyncPath(p: string): void {
   }
 }
 
-function fsyncDir(dir: string): void {
+/** Flushes a folder's entries to disk, so a rename into it survives a power cut. */
+export function fsyncDir(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
     try {

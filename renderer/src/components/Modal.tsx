@@ -136,6 +136,7 @@ export function ConfirmModal({
   onConfirm,
   onCancel,
   testId,
+  busy,
 }: {
   title: string;
   body: ReactNode;
@@ -145,6 +146,8 @@ export function ConfirmModal({
   onConfirm: () => void;
   onCancel: () => void;
   testId?: string;
+  /** The answer is being carried out: both buttons are disabled until the dialog goes. */
+  busy?: boolean;
 }) {
   return (
     <Modal
@@ -156,10 +159,10 @@ export function ConfirmModal({
       <h2 id="confirm-title">{title}</h2>
       <div id="confirm-body">{body}</div>
       <footer className="modal-foot">
-        <button type="button" onClick={onCancel} data-autofocus>
+        <button type="button" onClick={onCancel} disabled={busy} data-autofocus>
           {cancelLabel}
         </button>
-        <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm}>
+        <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={busy}>
           {confirmLabel}
         </button>
       </footer>

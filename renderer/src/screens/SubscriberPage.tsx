@@ -8,6 +8,7 @@ import { useEffect, useRef, useState } from 'react';
 import { api } from '../api/client';
 import { useStore } from '../store';
 import { ErrorBox } from '../components/ErrorBox';
+import { ConfirmModal } from '../components/Modal';
 import type { ApiError, SubscriberDetail } from '../api/types';
 import { whenWords } from './Suppressions';
 
@@ -184,7 +185,7 @@ function FieldRow({ name, value }: { name: string; value: string }) {
   );
 }
 
-/** The in-app confirmation (never the browser's confirm()): focus stays inside, Escape cancels. */
+/** The in-app confirmation (the shared ConfirmModal): buttons disabled while the unsubscribe runs. */
 function UnsubscribeDialog({
   email,
   list,
@@ -197,49 +198,25 @@ function UnsubscribeDialog({
   onConfirm: () => Promise<void>;
 }) {
   const [busy, setBusy] = useState(false);
-  const first = useRef<HTMLButtonElement>(null);
-  useEffect(() => first.current?.focus(), []);
-  const trap = (e: React.KeyboardEvent<HTMLDivElement>) => {
-    if (e.key === 'Escape') return onCancel();
-    if (e.key !== 'Tab') return;
-    const items = [...e.currentTarget.querySelectorAll<HTMLElement>('button:not([disabled])')];
-    const at = items.indexOf(document.activeElement as HTMLElement);
-    const next = e.shiftKey ? (at <= 0 ? items.length - 1 : at - 1) : at === items.length - 1 ? 0 : at + 1;
-    items[next]?.focus();
-    e.preventDefault();
-  };
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="unsub-title"
-        data-testid="unsubscribe-dialog"
-        onKeyDown={trap}
-      >
-        <h2 id="unsub-title">Unsubscribe {email}?</h2>
+    <ConfirmModal
+      title={`Unsubscribe ${email}?`}
+      body={
         <p>
           They will get no more campaigns from “{list}”. If this list is linked to your ESP, Understudy tells
           the ESP too. To mail them again, they would have to subscribe again.
         </p>
-        <div className="modal-foot">
-          <button type="button" ref={first} onClick={onCancel} disabled={busy}>
-            Keep them subscribed
-          </button>
-          <button
-            type="button"
-            className="danger"
-            disabled={busy}
-            onClick={() => {
-              setBusy(true);
-              void onConfirm();
-            }}
-          >
-            Unsubscribe
-          </button>
-        </div>
-      </div>
-    </div>
+      }
+      confirmLabel="Unsubscribe"
+      cancelLabel="Keep them subscribed"
+      danger
+      busy={busy}
+      testId="unsubscribe-dialog"
+      onCancel={onCancel}
+      onConfirm={() => {
+        setBusy(true);
+        void onConfirm();
+      }}
+    />
   );
 }

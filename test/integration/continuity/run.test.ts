@@ -6,7 +6,6 @@
  * provider and the failures. SIGTERM stops it cleanly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,60 +13,20 @@ import { cli } from '../../helpers/cli';
 import { startSmtpServer, startSmtpSink, type SmtpCapture, type SmtpSink } from '../../helpers/smtp';
 import { tempDir } from '../../helpers/tmp';
 import { waitUntil } from '../../helpers/wait';
+import { startRun as startChild, type Run as BaseRun } from '../../helpers/runChild';
 
 const ENV = { UNDERSTUDY_PASSPHRASE: 'continuity test passphrase' };
-const ROOT = join(import.meta.dirname, '..', '..', '..');
 
-interface Run {
-  child: ChildProcess;
-  events: {
-    type: string;
-    message: string;
-    providerId: number | null;
-    incidentId: number | null;
-    data: Record<string, unknown>;
-  }[];
-  stderr: () => string;
-  stop(): Promise<number | null>;
-}
+type Run = BaseRun<{
+  type: string;
+  message: string;
+  providerId: number | null;
+  incidentId: number | null;
+  data: Record<string, unknown>;
+}>;
 
 function startRun(db: string): Run {
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'bin', 'understudy.mjs'), 'run', '--db', db, '--tick', '0.2', '--json'],
-    {
-      env: { ...process.env, ...ENV },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const run: Run = {
-    child,
-    events: [],
-    stderr: () => err,
-    stop: async () => {
-      if (child.exitCode !== null) return child.exitCode;
-      const done = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-      child.kill('SIGTERM');
-      return done;
-    },
-  };
-  let buf = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        const parsed = JSON.parse(line) as { event?: Run['events'][number] };
-        if (parsed.event) run.events.push(parsed.event);
-      } catch {
-        // not an event line
-      }
-    }
-  });
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const run: Run = startChild(db, ENV);
   running.push(run);
   return run;
 }

@@ -15,17 +15,10 @@ import {
 import { normalizeEmail } from '../../../electron/engine/mirror/email';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { cleanup } from '../../helpers/tmp';
+import { FAST } from '../sending/fixture';
 
-export const FAST = {
-  retryBaseMs: 50,
-  retryMaxMs: 200,
-  breakerCooldownMs: 300,
-  breakerMaxCooldownMs: 1000,
-  ratePauseMs: 300,
-  maxWaitMs: 3000,
-  heartbeatMs: 200,
-  flushMs: 20,
-};
+/** The sending tests' fast tuning (short backoffs and cool-downs), one definition for both. */
+export { FAST };
 
 /** A backup provider on a capturing SMTP server, and the settings a send needs. */
 export async function backup(engine: Engine, dir: string): Promise<SmtpCapture> {

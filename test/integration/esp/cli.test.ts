@@ -3,24 +3,15 @@
  * Mailchimp and a fake status page on loopback).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { main } from '../../../electron/cli/main';
 import { FakeMailchimp } from '../../fakes/mailchimp';
 import { FakeStatusPage } from '../../fakes/statuspage';
 import { tempDir } from '../../helpers/tmp';
+import { cli } from '../../helpers/cli';
 
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(args, { stdout: out, stderr: err, env, stdin: new PassThrough() });
-  return { code, stdout, stderr };
-}
+/** The CLI in-process (test/helpers/cli); every env given here already carries process.env. */
+const run = cli;
 
 let fake: FakeMailchimp;
 let page: FakeStatusPage;

@@ -5,27 +5,18 @@
  * an error message, or `--json` output. Real database, real secret file, the in-process CLI.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { main } from '../../../electron/cli/main';
 import { FakeMailchimp } from '../../fakes/mailchimp';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { tempDir } from '../../helpers/tmp';
+import { cli } from '../../helpers/cli';
 import { redact } from '../../../electron/engine/secrets';
 import { wireForms } from '../../helpers/credentials';
 
-async function run(args: string[], env: NodeJS.ProcessEnv) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(args, { stdout: out, stderr: err, env, stdin: new PassThrough() });
-  return { code, stdout, stderr };
-}
+/** The CLI in-process (test/helpers/cli); every env given here already carries process.env. */
+const run = cli;
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 

@@ -5,7 +5,6 @@
  * free loopback port.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { request } from 'node:http';
 import { existsSync, readdirSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -13,46 +12,7 @@ import { Engine } from '../../../electron/engine/engine';
 import { startServer, type RunningServer } from '../../../electron/server/server';
 import { tokenMatches, COOKIE, HostPolicy } from '../../../electron/server/security';
 import { tempDir } from '../../helpers/tmp';
-
-interface Res {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(
-  srv: RunningServer,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer; auth?: boolean } = {},
-): Promise<Res> {
-  const headers: Record<string, string> = { host: `127.0.0.1:${srv.port}`, ...(opts.headers ?? {}) };
-  if (opts.auth !== false && !headers.cookie) headers.cookie = `${COOKIE}=${srv.token}`;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: srv.port, path, method: opts.method ?? 'GET', headers, setHost: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
-
-const postJson = (srv: RunningServer, path: string, body: unknown, headers: Record<string, string> = {}) =>
-  send(srv, path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
+import { postJson, send } from '../../helpers/http';
 
 describe('browser mode server', () => {
   let dir: string;
