@@ -45,6 +45,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** Timeline event types the engine writes as literals (declared here so each has words). */
 export const ENGINE_EVENTS = {
   backupCompleted: 'backup.completed',
+  backupMirrored: 'backup.mirrored',
+  backupMirrorFailed: 'backup.mirror_failed',
   backupFailed: 'backup.failed',
   backupRestoreRequested: 'backup.restore_requested',
   backupRestored: 'backup.restored',
@@ -84,6 +86,7 @@ export const ENGINE_EVENTS = {
   providerResumed: 'provider.resumed',
   providerUp: 'provider.up',
   providerUpdated: 'provider.updated',
+  providerWarmupChanged: 'provider.warmup_changed',
   scheduleCatchupAsk: 'schedule.catchup_ask',
   scheduleCatchupSkipped: 'schedule.catchup_skipped',
   scheduleError: 'schedule.error',
@@ -97,6 +100,7 @@ export const ENGINE_EVENTS = {
   sendStarted: 'send.started',
   sendTest: 'send.test',
   sendWaiting: 'send.waiting',
+  secretsUnlocked: 'secrets.unlocked',
   settingsChanged: 'settings.changed',
   stakeholderUpdateSent: 'stakeholder.update_sent',
   subscriberBounced: 'subscriber.bounced',
@@ -153,6 +157,9 @@ type Words = (f: {
 /** One sentence per event type. The compiler refuses a declared type without words. */
 export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'backup.completed': () => 'A backup of your data was made.',
+  'backup.mirrored': () => 'The backup was copied to your second backup folder too.',
+  'backup.mirror_failed': () =>
+    'The backup could not be copied to your second backup folder (is the disk connected?). The backup itself is fine.',
   'backup.failed': () => 'A backup of your data could not be made.',
   'backup.restore_requested': () => 'A restore from a backup was arranged; it happens at the next start.',
   'backup.restored': () => 'Your data was restored from a backup.',
@@ -214,6 +221,7 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'provider.resumed': ({ provider }) => `${provider} was turned back on.`,
   'provider.up': ({ provider }) => `${provider} is working again.`,
   'provider.updated': ({ provider }) => `${provider} was changed.`,
+  'provider.warmup_changed': ({ provider }) => `How ${provider} warms up was changed.`,
   'schedule.catchup_ask': ({ campaign }) =>
     `${campaign} missed its send time. Choose whether to send it now or skip it.`,
   'schedule.catchup_skipped': ({ campaign }) => `${campaign} missed its send time and was skipped.`,
@@ -233,6 +241,7 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'send.started': ({ campaign }) => `${campaign} started sending.`,
   'send.test': ({ campaign }) => `A test of ${campaign} was sent.`,
   'send.waiting': ({ campaign }) => `${campaign} is waiting for a working account.`,
+  'secrets.unlocked': () => 'The saved passwords were unlocked.',
   'settings.changed': () => 'Settings were changed.',
   'stakeholder.update_sent': () => 'An update was sent to your team.',
   'subscriber.bounced': ({ email }) => `Mail to ${email} bounced; they will not be mailed again.`,
