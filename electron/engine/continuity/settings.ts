@@ -124,7 +124,8 @@ export function updateSettings(engine: Engine, patch: SettingsPatch): Continuity
     return r.data as T;
   };
   const writes: [string, unknown][] = [];
-  if (patch.timeZone !== undefined) writes.push([TIME_ZONE_KEY, assertZone(patch.timeZone)]);
+  if (patch.timeZone !== undefined)
+    writes.push([TIME_ZONE_KEY, assertZone(patch.timeZone, 'No setting was changed.')]);
   if (patch.outagePolicy !== undefined)
     writes.push([
       OUTAGE_POLICY_KEY,

@@ -23,11 +23,11 @@ export interface ResolvedTime {
 const WALL = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/;
 const HAS_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 
-export function assertZone(zone: string): string {
+export function assertZone(zone: string, safe = 'Nothing was scheduled.'): string {
   if (!IANAZone.isValidZone(zone)) {
     throw userError(`"${zone}" is not a time zone this computer knows.`, {
       code: 'bad_time_zone',
-      safe: 'Nothing was scheduled.',
+      safe,
       next: 'Use an IANA zone name such as Europe/Berlin or America/New_York.',
     });
   }
