@@ -182,7 +182,7 @@ async function bench(): Promise<void> {
 
     // 2. Full sync into SQLite (WAL, synchronous=FULL), one transaction per page with its checkpoint.
     const engine = Engine.open({ dbPath: join(dir, 'bench.db') });
-    const store = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), 'bench', {
+    const store = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), 'bench passphrase', {
       scrypt: { N: 1024, r: 8, p: 1 },
     });
     await store.unlock();
