@@ -55,6 +55,41 @@ const err = (status: number, code: string, message: string): FakeReply => ({
   body: { code, message },
 });
 
+/** A campaign as Brevo's API documents it (list and single-campaign answers alike). */
+function campaignDocument(c: BrevoFakeCampaign, now: string, sent: number) {
+  return {
+    id: c.id,
+    name: c.name,
+    subject: c.subject,
+    type: 'classic',
+    status: c.status,
+    scheduledAt: c.scheduledAt,
+    testSent: false,
+    header: '[DEFAULT_HEADER]',
+    footer: '[DEFAULT_FOOTER]',
+    sender: c.sender,
+    replyTo: c.replyTo,
+    htmlContent: c.htmlContent,
+    createdAt: now,
+    modifiedAt: now,
+    recipients: {
+      lists: c.lists,
+      exclusionLists: c.exclusionLists ?? [],
+      ...(c.segments ? { segments: c.segments } : {}),
+    },
+    statistics: {
+      globalStats: { ...ZERO_STATS, sent },
+      campaignStats: [],
+      mirrorClick: 0,
+      remaining: 0,
+      linksStats: {},
+      statsByDomain: {},
+      statsByDevice: {},
+      statsByBrowser: {},
+    },
+  };
+}
+
 export class FakeBrevo {
   readonly server: FakeServer;
   key = 'xkeysib-0123456789abcdef-TESTKEY';
@@ -290,37 +325,7 @@ export class FakeBrevo {
           status: 200,
           body: {
             count: cs.length,
-            campaigns: cs.slice(p.offset, p.offset + p.limit).map((c) => ({
-              id: c.id,
-              name: c.name,
-              subject: c.subject,
-              type: 'classic',
-              status: c.status,
-              scheduledAt: c.scheduledAt,
-              testSent: false,
-              header: '[DEFAULT_HEADER]',
-              footer: '[DEFAULT_FOOTER]',
-              sender: c.sender,
-              replyTo: c.replyTo,
-              htmlContent: c.htmlContent,
-              createdAt: now,
-              modifiedAt: now,
-              recipients: {
-                lists: c.lists,
-                exclusionLists: c.exclusionLists ?? [],
-                ...(c.segments ? { segments: c.segments } : {}),
-              },
-              statistics: {
-                globalStats: ZERO_STATS,
-                campaignStats: [],
-                mirrorClick: 0,
-                remaining: 0,
-                linksStats: {},
-                statsByDomain: {},
-                statsByDevice: {},
-                statsByBrowser: {},
-              },
-            })),
+            campaigns: cs.slice(p.offset, p.offset + p.limit).map((c) => campaignDocument(c, now, 0)),
           },
         };
       }),
@@ -333,40 +338,7 @@ export class FakeBrevo {
         if (!c) return err(404, 'document_not_found', 'Campaign ID does not exist');
         const now = new Date().toISOString();
         const sent = c.status === 'sent' ? c.lists.length : 0;
-        return {
-          status: 200,
-          body: {
-            id: c.id,
-            name: c.name,
-            subject: c.subject,
-            type: 'classic',
-            status: c.status,
-            scheduledAt: c.scheduledAt,
-            testSent: false,
-            header: '[DEFAULT_HEADER]',
-            footer: '[DEFAULT_FOOTER]',
-            sender: c.sender,
-            replyTo: c.replyTo,
-            htmlContent: c.htmlContent,
-            createdAt: now,
-            modifiedAt: now,
-            recipients: {
-              lists: c.lists,
-              exclusionLists: c.exclusionLists ?? [],
-              ...(c.segments ? { segments: c.segments } : {}),
-            },
-            statistics: {
-              globalStats: { ...ZERO_STATS, sent },
-              campaignStats: [],
-              mirrorClick: 0,
-              remaining: 0,
-              linksStats: {},
-              statsByDomain: {},
-              statsByDevice: {},
-              statsByBrowser: {},
-            },
-          },
-        };
+        return { status: 200, body: campaignDocument(c, now, sent) };
       }),
     );
     s.route(
