@@ -15,6 +15,7 @@ import { alertRecorded, notify } from './notify';
 import { onHealthChange } from './incidents';
 import type { EventRow } from '../db/repos/events';
 import type { PeriodicJob } from '../api/continuity';
+import { SendingEventType } from '../api/sending';
 
 export interface ServiceParts {
   ports: SchedulerPorts;
@@ -110,14 +111,22 @@ export class ContinuityService {
 
   /**
    * Events of the sending engine that a person should see, or that the incident log must follow:
-   * finished/failed sends become notifications; a provider whose circuit breaker opened mid-send is
-   * down now, so its incident opens at once rather than at the next probe.
+   * finished/failed sends and a provider switched off for rejecting everyone become notifications (the
+   * sending engine sits below continuity, so it records the fact and the alert is raised here); a
+   * provider whose circuit breaker opened mid-send is down now, so its incident opens at once rather
+   * than at the next probe.
    */
   private onEvent(e: EventRow): void {
     if (this.stopper.signal.aborted) return;
     if (e.type === 'send.finished' || e.type === 'send.failed') {
       const ok = e.type === 'send.finished';
       alertRecorded(this.engine, e, ok ? 'Campaign sent' : 'Campaign send failed', ok ? 'info' : 'error');
+    } else if (e.type === SendingEventType.massRejection) {
+      alertRecorded(
+        this.engine,
+        e,
+        typeof e.data.title === 'string' ? e.data.title : 'A provider was paused',
+      );
     } else if (e.type === 'provider.down' && e.providerId !== null) {
       const t = this.engine.repos.health.byId(e.providerId);
       if (t && !this.engine.repos.incidents.openFor(t.id))

@@ -12,6 +12,7 @@
  * of the app — does not hammer a provider that is down or out of quota.
  */
 import type { BreakerRow, BreakerState } from '../db/repos/providerState';
+import type { ProviderHealth } from '../db/repos/providers';
 
 export interface BreakerOptions {
   threshold: number;
@@ -25,6 +26,67 @@ export type BreakerTransition =
   | { type: 'closed' }
   | { type: 'paused'; reason: string; until: number }
   | { type: 'unpaused' };
+
+/** What a transition does outside the breaker: the provider's health and the timeline event. */
+export interface TransitionEffect {
+  /** The provider's health from now on (null: left as it is). */
+  health: ProviderHealth | null;
+  type: 'provider.down' | 'provider.half_open' | 'provider.up' | 'provider.paused' | 'provider.resumed';
+  severity?: 'warning' | 'error';
+  message: string;
+  data?: Record<string, string>;
+}
+
+type EffectOf<K extends BreakerTransition['type']> = (
+  t: Extract<BreakerTransition, { type: K }>,
+  name: string,
+) => TransitionEffect;
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/**
+ * The table of transitions: for each, the provider's health and the event a person reads. One row a
+ * transition (the compiler checks every transition has one); the run applies a row, never decides.
+ * A half-open breaker leaves the health as it is: the probe has not answered yet.
+ */
+export const TRANSITIONS: { [K in BreakerTransition['type']]: EffectOf<K> } = {
+  opened: (t, name) => ({
+    health: 'down',
+    type: 'provider.down',
+    severity: 'error',
+    message: `"${name}" is failing (${t.reason}); its circuit breaker is open until ${iso(t.retryAt)}, then one message probes it.`,
+    data: { reason: t.reason, retryAt: iso(t.retryAt), breaker: 'open' },
+  }),
+  half_open: (_t, name) => ({
+    health: null,
+    type: 'provider.half_open',
+    message: `Probing "${name}" with one message to see whether it is back.`,
+    data: { breaker: 'half_open' },
+  }),
+  closed: (_t, name) => ({
+    health: 'operational',
+    type: 'provider.up',
+    message: `"${name}" is accepting mail again; its circuit breaker is closed.`,
+    data: { breaker: 'closed' },
+  }),
+  paused: (t, name) => ({
+    health: 'paused',
+    type: 'provider.paused',
+    severity: 'warning',
+    message: `"${name}" reported a sending limit (${t.reason}); it rests until ${iso(t.until)}. No subscriber is affected.`,
+    data: { reason: t.reason, until: iso(t.until) },
+  }),
+  unpaused: (_t, name) => ({
+    health: 'unknown',
+    type: 'provider.resumed',
+    message: `"${name}"'s sending limit window has reset; it is used again.`,
+  }),
+};
+
+/** The row of the table for one transition. */
+export function transitionEffect(t: BreakerTransition, name: string): TransitionEffect {
+  return (TRANSITIONS[t.type] as (t: BreakerTransition, name: string) => TransitionEffect)(t, name);
+}
 
 export class CircuitBreaker {
   state: BreakerState = 'closed';

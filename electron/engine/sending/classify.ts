@@ -51,6 +51,25 @@ export interface SmtpFailure {
   sentNothing?: boolean | undefined;
 }
 
+/** The SMTP failure a thrown value describes (a transport's rejection is `unknown` until read here). */
+export function smtpFailureOf(err: unknown): SmtpFailure {
+  if (typeof err !== 'object' || err === null) return {};
+  const e = err as Record<string, unknown>;
+  const text = (k: keyof SmtpFailure) => {
+    const v = e[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  return {
+    code: text('code'),
+    originalCode: text('originalCode'),
+    responseCode: typeof e.responseCode === 'number' ? e.responseCode : undefined,
+    response: text('response'),
+    command: text('command'),
+    message: text('message'),
+    sentNothing: typeof e.sentNothing === 'boolean' ? e.sentNothing : undefined,
+  };
+}
+
 const ENHANCED = /(?:^|[\s-])([245])\.(\d{1,3})\.(\d{1,3})(?=[\s,;:.)]|$)/;
 
 /** Reply code and enhanced status code of a reply line such as "550 5.1.1 <a@b>: User unknown". */

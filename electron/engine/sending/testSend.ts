@@ -21,7 +21,7 @@ import type { ProviderRow } from '../db/repos/providers';
 import type { SubscriberRow } from '../db/repos/subscribers';
 import type { SecretStore } from '../secrets';
 import { redact } from '../secrets';
-import { classifySmtpFailure } from './classify';
+import { classifySmtpFailure, smtpFailureOf } from './classify';
 import { requireCampaign, toRenderCampaign } from './campaigns';
 import { limiterFor, secretStoreOf } from './context';
 import { noProviderError, providerSecret, requireProvider } from './providers';
@@ -118,7 +118,7 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
   try {
     response = (await transport.send(message)).response;
   } catch (e) {
-    const c = classifySmtpFailure(e as Parameters<typeof classifySmtpFailure>[0]);
+    const c = classifySmtpFailure(smtpFailureOf(e));
     throw userError(
       `The test to ${to.email} was not sent: "${provider.name}" answered ${redact(c.reason, [secret])}.`,
       {
