@@ -33,6 +33,7 @@ import { mirrorAge } from '../../../electron/engine/mirror/esp/freshness';
 import { ALERT_EVENTS } from '../../../electron/engine/api/continuity';
 import { MIRROR_EVENTS } from '../../../electron/engine/api/esp';
 import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
+import { SendingEventType } from '../../../electron/engine/api/sending';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { FakeMailchimp } from '../../fakes/mailchimp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
@@ -261,6 +262,31 @@ describe('alerts that reach someone', () => {
     expect(got.every((m) => m.headers.get('auto-submitted') === 'auto-generated')).toBe(true);
     // Counted against the relay's caps like any message.
     expect(events(engine, ALERT_EVENTS.sent)).toHaveLength(7);
+  });
+
+  it('a provider switched off for rejecting everyone: the sending engine records it, the continuity service raises the alert', async () => {
+    // Issue 12 §3: sending sits below continuity, so the run only records the trip (asking for a
+    // person's attention in its data); the running service turns it into the desktop notification and
+    // the team email, as alert() did when the run imported it.
+    const { relay, engine } = await setUp();
+    const alerts = startTeamAlerts(engine);
+    createContinuity(engine).start();
+    const smtpId = engine.repos.providers.all('smtp')[0]!.id;
+    const desktop: string[] = [];
+    engine.bus.on('notification', (...a: unknown[]) => desktop.push((a[0] as { title: string }).title));
+    engine.record({
+      type: SendingEventType.massRejection,
+      severity: 'error',
+      providerId: smtpId,
+      message:
+        '"Relay" rejected 10 different people in a row as unknown; that is the account\'s problem, not theirs. Understudy paused it and restored them.',
+      data: { rule: 'streak', rejected: 10, notify: true, title: 'Relay paused: it rejected everyone' },
+    });
+    await alerts.idle();
+    expect(desktop.filter((t) => t === 'Relay paused: it rejected everyone')).toHaveLength(1);
+    const subjects = (await mails(relay)).map((m) => m.subject);
+    expect(subjects).toContain('[Understudy] Relay paused: it rejected everyone');
+    expect(subjects.filter((x) => x?.includes('rejected everyone'))).toHaveLength(1);
   });
 
   it('emails each threshold of an unmet unschedule duty, with what to do by hand', async () => {

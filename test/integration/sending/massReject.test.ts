@@ -73,6 +73,8 @@ describe('a provider that rejects everyone as unknown', () => {
     expect(incident?.providerName).toBe('Backup relay');
     const [trip] = events(w, 'provider.mass_rejection');
     expect(trip?.incidentId).toBe(incident!.id);
+    // It asks for a person's attention: the continuity service raises the alert with this title.
+    expect(trip?.data).toMatchObject({ notify: true, title: 'Backup relay paused: it rejected everyone' });
     expect(trip?.message).toMatch(
       /^"Backup relay" rejected \d+ different people (in a row )?as unknown.*; that is the account's problem, not theirs\. Understudy paused it and restored them/,
     );
