@@ -1,6 +1,6 @@
 /**
  * Campaigns as the person sees them: create (a draft, or scheduled at an instant), edit while not yet
- * sending, list and show with delivery counts. Sending is run.ts; pausing and the rest control.ts.
+ * sending, list and show with delivery counts. Sending is run/; pausing and the rest control.ts.
  */
 import { custodySentence } from '../mirror/esp/custody';
 import { audienceView } from '../mirror/esp/audience';

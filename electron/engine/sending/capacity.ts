@@ -4,7 +4,7 @@
  * its warm-up state and whether it can carry anything at all — and a clock reading, it says how many
  * messages the chain delivers when, and when the campaign finishes.
  *
- * It follows the run's chain semantics (run.ts `choose`): lower priority first; a member whose caps
+ * It follows the run's chain semantics (chooser.ts): lower priority first; a member whose caps
  * make the next message wait more than `overflowMs` overflows to the next tier; inside a tier, smooth
  * weighted round-robin, waiting for the member whose turn it is. It steps one second at a time while
  * something can send (the whole allowance of a second at once) and jumps over waits, using the real

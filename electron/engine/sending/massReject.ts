@@ -22,7 +22,7 @@
  *    through a broken account is therefore not suppressed; a list of one cannot be told apart from one
  *    bad address and is treated as a bounce.
  *
- * When it trips, the provider's fault is handled as one (run.ts, `tripMassRejection`): the provider is
+ * When it trips, the provider's fault is handled as one (run/massRejection.ts, `switchOffProvider`): the provider is
  * switched off (its breaker opened, its health 'paused', `enabled` false until a person turns it back
  * on), an incident names it in plain words, every bounce it caused in this run is rolled back in one
  * transaction — the suppression it added removed, the subscriber's earlier status restored, the

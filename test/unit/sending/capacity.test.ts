@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../electron/engine/clock';
 import { RateLimiter, warmupCapAt, type WarmupState } from '../../../electron/engine/sending/limiter';
 import { forecastCapacity, type CapacityProvider } from '../../../electron/engine/sending/capacity';
+import { ProviderChooser } from '../../../electron/engine/sending/chooser';
+import { CircuitBreaker } from '../../../electron/engine/sending/breaker';
 
 const caps = (c: Partial<Record<'perSecond' | 'perMinute' | 'perHour' | 'perDay', number>>) => ({
   perSecond: c.perSecond ?? null,
@@ -35,40 +37,40 @@ function provider(p: Partial<CapacityProvider> & { caps: CapacityProvider['caps'
   };
 }
 
-/** Sends `n` messages through real limiters with run.ts's choose(); returns each provider's count and the last send. */
+/**
+ * Sends `n` messages through real limiters, chosen by the run's own ProviderChooser (chooser.ts);
+ * returns each provider's count and the last send.
+ */
 function simulateChain(chain: CapacityProvider[], n: number, overflowMs = 5_000) {
   const clock = new ManualClock(T0);
   const slots = chain
     .filter((p) => p.unavailable === null)
-    .map((p) => ({ p, limiter: new RateLimiter(p.caps, p.usage, p.warmup), current: 0, sent: 0 }));
+    .map((p) => ({
+      row: p,
+      limiter: new RateLimiter(p.caps, p.usage, p.warmup),
+      breaker: new CircuitBreaker(p.id, { threshold: 5, cooldownMs: 30_000, maxCooldownMs: 900_000 }),
+      transport: null,
+      inflight: 0,
+      current: 0,
+      sent: 0,
+    }));
+  const chooser = new ProviderChooser(slots, {
+    overflowMs,
+    busyRetryMs: 1000,
+    isOff: () => false,
+    onTransitions: () => undefined,
+  });
   let sent = 0;
   let last = T0;
   while (sent < n) {
     const at = clock.now();
-    const eligible = slots.filter((s) => s.limiter.waitMs(at) <= overflowMs);
-    if (eligible.length === 0) {
-      clock.advance(Math.min(...slots.map((s) => s.limiter.waitMs(at))));
+    const { member, retryAt } = chooser.choose(at);
+    if (!member) {
+      clock.advance(retryAt - at);
       continue;
     }
-    const top = Math.min(...eligible.map((s) => s.p.priority));
-    const tier = eligible.filter((s) => s.p.priority === top);
-    const allZero = tier.every((s) => s.p.weight === 0);
-    const w = (s: (typeof slots)[number]) => (allZero ? 1 : s.p.weight);
-    let total = 0;
-    let best: (typeof slots)[number] | null = null;
-    for (const s of tier) {
-      total += w(s);
-      if (w(s) > 0 && (!best || s.current + w(s) > best.current + w(best))) best = s;
-    }
-    const wait = best!.limiter.waitMs(at);
-    if (wait > 0) {
-      clock.advance(wait);
-      continue;
-    }
-    for (const s of tier) s.current += w(s);
-    best!.current -= total;
-    best!.limiter.take(at);
-    best!.sent++;
+    member.limiter.take(at);
+    member.sent++;
     sent++;
     last = at;
   }

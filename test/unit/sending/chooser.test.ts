@@ -11,6 +11,9 @@ import { RateLimiter } from '../../../electron/engine/sending/limiter';
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const NO_CAPS = { perSecond: null, perMinute: null, perHour: null, perDay: null };
 
+/** A member as the run has it: a real limiter it takes from. */
+type Member = ChainMember & { limiter: RateLimiter };
+
 let nextId = 1;
 function member(
   name: string,
@@ -21,7 +24,7 @@ function member(
     perSecond?: number;
     perMinute?: number;
   } = {},
-): ChainMember {
+): Member {
   const id = nextId++;
   return {
     row: {
@@ -43,7 +46,7 @@ function member(
   };
 }
 
-function chooser(members: ChainMember[], off: Set<string> = new Set()) {
+function chooser(members: Member[], off: Set<string> = new Set()) {
   const transitions: [string, BreakerTransition['type']][] = [];
   const c = new ProviderChooser(members, {
     overflowMs: 5000,
@@ -55,7 +58,7 @@ function chooser(members: ChainMember[], off: Set<string> = new Set()) {
 }
 
 /** Who sends the next n messages at `at` (each dispatched and settled at once). */
-function sequence(c: ProviderChooser<ChainMember>, n: number, at = T0): string[] {
+function sequence(c: ProviderChooser<Member>, n: number, at = T0): string[] {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const choice = c.choose(at);
