@@ -78,11 +78,12 @@ export class ProviderChooser<M extends ChainMember> {
         : null;
     this.lastTier = tierKey;
     this.lastTierNames = names;
-    const best = this.turnOf(tier);
+    const weight = weightsOf(tier);
+    const best = turnOf(tier, weight);
     const wait = best.limiter.waitMs(at);
     if (wait > 0 || this.isBusy(best))
       return { member: null, retryAt: at + (wait > 0 ? wait : this.opts.busyRetryMs), tierChange };
-    this.advance(tier, best);
+    advance(tier, best, weight);
     return { member: best, retryAt: at, tierChange };
   }
 
@@ -115,37 +116,36 @@ export class ProviderChooser<M extends ChainMember> {
     return retryAt;
   }
 
-  private weightOf(tier: readonly M[]): (m: M) => number {
-    const allZero = tier.every((m) => m.row.weight === 0);
-    return (m) => (allZero ? 1 : m.row.weight);
-  }
-
-  /** Whose turn it is in the tier (smooth weighted round-robin), without taking the turn. */
-  private turnOf(tier: readonly M[]): M {
-    const weight = this.weightOf(tier);
-    let best: M | null = null;
-    for (const m of tier) {
-      const w = weight(m);
-      if (w > 0 && (!best || m.current + w > best.current + weight(best))) best = m;
-    }
-    return best!;
-  }
-
-  /** `chosen` takes its turn. */
-  private advance(tier: readonly M[], chosen: M): void {
-    const weight = this.weightOf(tier);
-    let total = 0;
-    for (const m of tier) {
-      m.current += weight(m);
-      total += weight(m);
-    }
-    chosen.current -= total;
-  }
-
   private isBusy(m: M): boolean {
     return (
       m.inflight >= m.row.maxConnections * (m.transport?.depth ?? 1) ||
       (m.breaker.state === 'half_open' && m.breaker.probeInFlight)
     );
   }
+}
+
+/** A member's weight in its tier: weights all 0 count as all 1 (an equal share). */
+function weightsOf<M extends ChainMember>(tier: readonly M[]): (m: M) => number {
+  const allZero = tier.every((m) => m.row.weight === 0);
+  return (m) => (allZero ? 1 : m.row.weight);
+}
+
+/** Whose turn it is in the tier (smooth weighted round-robin), without taking the turn. */
+function turnOf<M extends ChainMember>(tier: readonly M[], weight: (m: M) => number): M {
+  let best: M | null = null;
+  for (const m of tier) {
+    const w = weight(m);
+    if (w > 0 && (!best || m.current + w > best.current + weight(best))) best = m;
+  }
+  return best!;
+}
+
+/** `chosen` takes its turn: everyone gains its weight, the chosen one gives the tier's total back. */
+function advance<M extends ChainMember>(tier: readonly M[], chosen: M, weight: (m: M) => number): void {
+  let total = 0;
+  for (const m of tier) {
+    m.current += weight(m);
+    total += weight(m);
+  }
+  chosen.current -= total;
 }
