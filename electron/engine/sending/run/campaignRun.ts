@@ -44,7 +44,7 @@ import {
 export interface RunParts {
   engine: Engine;
   campaign: CampaignRow;
-  /** The chain, in the order of the providers' priorities. */
+  /** The chain (the chooser orders it by priority). */
   slots: Slot[];
   render: CompiledCampaign;
   tuning: SendTuning;
