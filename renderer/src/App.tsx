@@ -12,6 +12,7 @@ import { Suppressions } from './screens/Suppressions';
 import { Campaigns } from './screens/Campaigns';
 import { Providers } from './screens/Providers';
 import { Incidents } from './screens/Incidents';
+import { Runbook } from './screens/Runbook';
 import { Backups } from './screens/Backups';
 import { Settings } from './screens/Settings';
 import { useResource } from './components/Resource';
@@ -24,6 +25,7 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
   campaigns: Campaigns,
   providers: Providers,
   incidents: Incidents,
+  runbook: Runbook,
   backups: Backups,
   settings: Settings,
 };

@@ -1,19 +1,8 @@
 /** App slice: which screen is showing, the engine connection, the theme, the last notice. */
 import type { StateCreator } from 'zustand';
 import type { Store } from './index';
-
-export type Screen =
-  'dashboard' | 'lists' | 'suppressions' | 'campaigns' | 'providers' | 'incidents' | 'backups' | 'settings';
-export const SCREENS: { id: Screen; label: string }[] = [
-  { id: 'dashboard', label: 'Dashboard' },
-  { id: 'lists', label: 'Lists' },
-  { id: 'suppressions', label: 'Suppressions' },
-  { id: 'campaigns', label: 'Campaigns' },
-  { id: 'providers', label: 'Providers' },
-  { id: 'incidents', label: 'Incidents' },
-  { id: 'backups', label: 'Backups' },
-  { id: 'settings', label: 'Settings' },
-];
+import { SCREENS, type Screen } from './screens';
+export { SCREENS, type Screen };
 
 export type Theme = 'system' | 'light' | 'dark';
 
