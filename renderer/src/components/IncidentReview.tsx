@@ -117,10 +117,14 @@ export function IncidentReview({ id }: { id: number }) {
               <label>
                 <input
                   type="checkbox"
-                  checked={a.done}
-                  onChange={(e) =>
-                    void run('changeReviewAction', { id, actionId: a.id, done: e.target.checked })
-                  }
+                  checked={ticking[a.id] ?? a.done}
+                  onChange={(e) => {
+                    const done = e.target.checked;
+                    setTicking((t) => ({ ...t, [a.id]: done }));
+                    void run('changeReviewAction', { id, actionId: a.id, done }).then(
+                      (ok) => ok || setTicking({}),
+                    );
+                  }}
                 />{' '}
                 <span className={a.done ? 'done' : undefined}>{a.text}</span>{' '}
                 <span className="muted">— {a.owner}</span>
