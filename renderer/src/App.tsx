@@ -1,5 +1,5 @@
 /** The window: navigation, connection status, the current screen, and the engine's event feed. */
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from './store';
 import { SCREENS, type Screen, type Theme } from './store/app';
@@ -12,6 +12,7 @@ import { Suppressions } from './screens/Suppressions';
 import { Campaigns } from './screens/Campaigns';
 import { Providers } from './screens/Providers';
 import { Incidents } from './screens/Incidents';
+import { Runbook } from './screens/Runbook';
 import { Backups } from './screens/Backups';
 import { Settings } from './screens/Settings';
 import { useResource } from './components/Resource';
@@ -24,6 +25,7 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
   campaigns: Campaigns,
   providers: Providers,
   incidents: Incidents,
+  runbook: Runbook,
   backups: Backups,
   settings: Settings,
 };
@@ -37,11 +39,12 @@ function useSettingsZone(): void {
 
 export function App() {
   useSettingsZone();
-  const { screen, setScreen, connected, theme, notice, notify } = useStore(
+  const { screen, setScreen, connected, problem, theme, notice, notify } = useStore(
     useShallow((s) => ({
       screen: s.screen,
       setScreen: s.setScreen,
       connected: s.connected,
+      problem: s.connectionProblem,
       theme: s.theme,
       notice: s.notice,
       notify: s.notify,
@@ -52,6 +55,7 @@ export function App() {
     const b = api();
     const offs = [
       b.onConnection((c) => useStore.getState().setConnected(c)),
+      b.onConnectionProblem?.((p) => useStore.getState().setConnectionProblem(p)) ?? (() => undefined),
       b.on('event', (e) => {
         const ev = e as TimelineEvent;
         useStore.getState().pushEvent(ev);
@@ -77,10 +81,30 @@ export function App() {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
 
+  // The address bar follows the screen, and Back/Forward move between screens: each change of screen is
+  // a history entry (the first render only names the screen it opened on).
+  const routed = useRef(false);
   useEffect(() => {
-    if (location.hash.slice(1) !== screen) history.replaceState(null, '', `#${screen}`);
+    const wanted = `#${screen}`;
+    if (location.hash !== wanted) {
+      const fromHash = location.hash.slice(1);
+      if (!routed.current && SCREENS.some((s) => s.id === fromHash)) {
+        // The page opened on another screen's address: the effect above moves there; no entry yet.
+      } else if (!routed.current || !location.hash) history.replaceState(null, '', wanted);
+      else history.pushState(null, '', wanted);
+    }
+    routed.current = true;
     document.title = `${SCREENS.find((s) => s.id === screen)?.label ?? ''} · Understudy`;
   }, [screen]);
+  useEffect(() => {
+    const onPop = () => {
+      const id = location.hash.slice(1);
+      const known = SCREENS.find((s) => s.id === id);
+      if (known) setScreen(known.id);
+    };
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, [setScreen]);
 
   const View = VIEWS[screen];
   return (
@@ -118,10 +142,25 @@ export function App() {
           data-testid="connection"
         >
           <span className="dot" aria-hidden="true" />
-          {connected ? 'Engine connected' : 'Connecting to the engine…'}
+          {connected
+            ? 'Engine connected'
+            : problem === 'signed_out'
+              ? 'Understudy was started again'
+              : problem === 'unreachable'
+                ? 'Understudy is not answering'
+                : 'Connecting to the engine…'}
         </div>
       </aside>
       <main id="main" tabIndex={-1}>
+        {!connected && problem && (
+          <div className="app-notice error" role="alert" data-testid="connection-problem">
+            <span>
+              {problem === 'signed_out'
+                ? 'Understudy was started again, so this page is signed out. Open the new link it gave when it started (nothing you saved is lost).'
+                : 'Understudy is not answering at this address. If you closed it, start it again and open the new link it gives; this page keeps trying meanwhile.'}
+            </span>
+          </div>
+        )}
         {notice && (
           <div
             className={`app-notice ${notice.kind}`}

@@ -5,21 +5,14 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect, shot } from './fixtures';
+import { SCREENS as APP_SCREENS } from '../../renderer/src/store/screens';
 import { startServe } from './server';
 import { startSmtpServer } from '../helpers/smtp';
 import { Engine } from '../../electron/engine/engine';
 import { addCampaign, addList } from '../helpers/continuity';
 
-const SCREENS = [
-  'Dashboard',
-  'Lists',
-  'Suppressions',
-  'Campaigns',
-  'Providers',
-  'Incidents',
-  'Backups',
-  'Settings',
-];
+// Every screen of the navigation, as the app declares them.
+const SCREENS = APP_SCREENS.map((s) => s.label);
 const COMMAND_LINE = /understudy [a-z]|UNDERSTUDY_|(^|\s)--[a-z]/;
 
 const go = (app: Page, name: string) =>

@@ -34,7 +34,9 @@ test('import a list through the wizard, then browse, search and filter it', asyn
   await dialog.getByRole('button', { name: /Import into/ }).click();
 
   const result = dialog.getByTestId('import-result');
-  await expect(result).toContainText('Imported 501 rows into “Newsletter”');
+  await expect(dialog.getByTestId('import-headline')).toHaveText(
+    '500 people imported into “Newsletter”; 1 row not imported',
+  );
   await expect(result.locator('dd').nth(0)).toHaveText('500');
   await expect(result.locator('dd').nth(4)).toHaveText('1');
   await expect(dialog.getByRole('link', { name: 'Download the reject report' })).toBeVisible();
@@ -113,7 +115,7 @@ test('a mapping without an email column is explained, and can be fixed in the wi
   await dialog.getByLabel('Import column Contact as').selectOption('email');
   await expect(dialog.getByRole('alert')).toHaveCount(0);
   await dialog.getByRole('button', { name: /Import into/ }).click();
-  await expect(dialog.getByTestId('import-result')).toContainText('Imported 2 rows');
+  await expect(dialog.getByTestId('import-headline')).toHaveText('2 people imported into “contacts”');
 });
 
 test('cancelling a big import really cancels: the list is left as it was', async ({ app, serve }) => {
@@ -133,4 +135,34 @@ test('cancelling a big import really cancels: the list is left as it was', async
   await expect(dialog.getByRole('alert')).toContainText(/unchanged|Nothing/);
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(app.getByText(/No lists yet/)).toBeVisible();
+});
+
+test('the list name follows the chosen file, and a file that is not a CSV is refused in words', async ({
+  app,
+  serve,
+}) => {
+  const first = join(serve.dir, 'spring-customers.csv');
+  const second = join(serve.dir, 'newsletter_2026.csv');
+  const image = join(serve.dir, 'logo.png');
+  writeFileSync(first, 'Email\nann@example.com\n');
+  writeFileSync(second, 'Email\nbob@example.com\n');
+  writeFileSync(image, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]));
+  await app.getByRole('button', { name: 'Lists' }).click();
+  await app.getByRole('button', { name: 'Import a list…' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Import a list' });
+  const file = dialog.getByLabel('Export file from your ESP');
+  await file.setInputFiles(first);
+  await expect(dialog.getByLabel('Into list')).toHaveValue('spring customers');
+  await file.setInputFiles(second);
+  await expect(dialog.getByLabel('Into list')).toHaveValue('newsletter 2026');
+  // A name the person typed stays when another file is chosen.
+  await dialog.getByLabel('Into list').fill('VIP');
+  await file.setInputFiles(first);
+  await expect(dialog.getByLabel('Into list')).toHaveValue('VIP');
+
+  await file.setInputFiles(image);
+  await expect(dialog.getByRole('alert')).toContainText('is a PNG image, not a CSV or TSV export');
+  await expect(dialog.getByRole('alert')).toContainText('Nothing was imported');
+  await expect(dialog.getByRole('button', { name: /Import into/ })).toHaveCount(0);
+  await shot(app, 'import-wizard-not-csv');
 });

@@ -14,7 +14,7 @@ import { exportList } from '../../engine/mirror/csv/exporter';
 import { listSummaries, querySubscribers, streamSubscribers } from '../../engine/mirror/lists';
 import { subscriberDetailByEmail } from '../../engine/mirror/subscriberDetail';
 import type { Engine } from '../../engine/engine';
-import type { Subscriber } from '../../engine/api/lists';
+import { importHeadline, type Subscriber } from '../../engine/api/lists';
 import { once } from 'node:events';
 import {
   IMPORT_FIELDS,
@@ -135,7 +135,8 @@ export function registerLists(program: Command, io: Io): void {
           progress.done();
           output(opts, io, result, () =>
             [
-              `Imported into "${shown(result.list, 80)}" (${result.format}, ${result.encoding}, delimiter ${JSON.stringify(result.delimiter)}): ${result.rows} rows read.`,
+              `${importHeadline({ ...result, list: shown(result.list, 80) })}.`,
+              `  ${result.rows} rows read (${result.format}, ${result.encoding}, delimiter ${JSON.stringify(result.delimiter)})`,
               `  new ${result.imported}, updated ${result.updated}, unchanged ${result.unchanged}, duplicates in file ${result.duplicates}, rejected ${result.rejected}`,
               `  by status: ${
                 Object.entries(result.byStatus)

@@ -168,6 +168,24 @@ export const ImportResultSchema = z.object({
 });
 export type ImportResult = z.infer<typeof ImportResultSchema>;
 
+/**
+ * The one-line result of an import, as the app and the CLI say it: how many people are in the list
+ * from this file, and — never hidden below the fold — the rows that were not imported and the
+ * duplicates that were merged. ("1,000 rows" when 40 were rejected would overstate the list.)
+ */
+export function importHeadline(
+  r: Pick<ImportResult, 'list' | 'imported' | 'updated' | 'unchanged' | 'duplicates' | 'rejected'>,
+): string {
+  const n = (x: number) => x.toLocaleString('en');
+  const people = r.imported + r.updated + r.unchanged;
+  const parts = [`${n(people)} ${people === 1 ? 'person' : 'people'} imported into “${r.list}”`];
+  const extra: string[] = [];
+  if (r.rejected > 0) extra.push(`${n(r.rejected)} ${r.rejected === 1 ? 'row' : 'rows'} not imported`);
+  if (r.duplicates > 0)
+    extra.push(`${n(r.duplicates)} ${r.duplicates === 1 ? 'duplicate' : 'duplicates'} merged`);
+  return extra.length ? `${parts[0]}; ${extra.join(', ')}` : parts[0]!;
+}
+
 export const ImportProgressSchema = z.object({
   taskId: z.string(),
   phase: z.enum(['reading', 'merging', 'done']),

@@ -11,6 +11,7 @@ import { MIRROR_EVENTS } from './esp';
 import { SendingEventType } from './sending';
 import { SUPPRESSION_EVENTS } from './suppressions';
 import { UNSUBSCRIBE_EVENTS } from './unsubscribe';
+import { REVIEW_EVENTS } from './review';
 
 /** How each ESP spells its own name. */
 export const ESP_DISPLAY_NAMES: Record<(typeof EspKindSchema.options)[number], string> = {
@@ -115,7 +116,8 @@ export type TimelineEventType =
   | ValuesOf<typeof MIRROR_EVENTS>
   | ValuesOf<typeof SendingEventType>
   | ValuesOf<typeof SUPPRESSION_EVENTS>
-  | ValuesOf<typeof UNSUBSCRIBE_EVENTS>;
+  | ValuesOf<typeof UNSUBSCRIBE_EVENTS>
+  | ValuesOf<typeof REVIEW_EVENTS>;
 
 /** Every timeline event type declared in the contract. */
 export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
@@ -126,6 +128,7 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   ...Object.values(SendingEventType),
   ...Object.values(SUPPRESSION_EVENTS),
   ...Object.values(UNSUBSCRIBE_EVENTS),
+  ...Object.values(REVIEW_EVENTS),
 ];
 
 /** What the words of an event may use: the names the screen knows, and the event's own data. */
@@ -200,6 +203,17 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'incident.closed': ({ provider }) => `The outage of ${provider} is over.`,
   'incident.note': ({ message }) => (message ? `Note: ${message}` : 'A note was added.'),
   'incident.opened': ({ provider }) => `${provider} has an outage.`,
+  'incident.review_saved': () => 'The review of this incident was saved.',
+  'incident.action_added': ({ d }) =>
+    str(d.owner)
+      ? `An action was added to the review for ${str(d.owner)}.`
+      : 'An action was added to the review.',
+  'incident.action_changed': ({ d }) =>
+    d.removed === true
+      ? 'An action was removed from the review.'
+      : d.done === true
+        ? 'An action of the review was done.'
+        : 'An action of the review was changed.',
   'mailbox.configured': () => 'The backup mailbox was set up.',
   'notice.created': () => 'A notice for your subscribers was written.',
   'outage.backup': ({ campaign, d }) =>

@@ -91,6 +91,7 @@ function assertMirrorDir(engine: Engine, mirror: string, dir: string | undefined
         code: 'backup_mirror_same',
         safe: 'No setting was changed.',
         next: 'Choose a folder on another disk or a synced cloud folder, e.g. --backup-mirror "/Volumes/USB/Understudy".',
+        appNext: 'Choose a folder on another disk (a USB disk) or a synced cloud folder (Dropbox, OneDrive, iCloud Drive).',
       },
     );
   }
@@ -142,10 +143,11 @@ export function updateSettings(engine: Engine, patch: SettingsPatch): Continuity
       check('health', HealthSettingsSchema.safeParse({ ...healthSettings(engine), ...patch.health })),
     ]);
   if (patch.backups) {
-    const b = check(
-      'backup',
-      BackupSettingsSchema.safeParse({ ...backupSettings(engine), ...patch.backups }),
-    );
+    // An empty second folder turns the copy off (the app's field cleared; the CLI says `off`).
+    const asked = { ...patch.backups };
+    if (typeof asked.mirrorDir === 'string' && asked.mirrorDir.trim() === '') asked.mirrorDir = undefined;
+    else if (typeof asked.mirrorDir === 'string') asked.mirrorDir = asked.mirrorDir.trim();
+    const b = check('backup', BackupSettingsSchema.safeParse({ ...backupSettings(engine), ...asked }));
     if (b.mirrorDir !== undefined) assertMirrorDir(engine, b.mirrorDir, b.dir);
     writes.push([BACKUP_SETTINGS_KEY, b]);
   }

@@ -21,6 +21,7 @@ import { ProviderStateRepo } from './repos/providerState';
 import { CampaignRunsRepo } from './repos/campaignRuns';
 import { ObligationsRepo } from './repos/obligations';
 import { DnsAuthRepo } from './repos/dnsAuth';
+import { ReviewsRepo } from './repos/reviews';
 
 export {
   openDatabase,
@@ -55,6 +56,7 @@ export interface Repos {
   campaignRuns: CampaignRunsRepo;
   obligations: ObligationsRepo;
   dnsAuth: DnsAuthRepo;
+  reviews: ReviewsRepo;
 }
 
 export function createRepos(db: Db): Repos {
@@ -80,5 +82,6 @@ export function createRepos(db: Db): Repos {
     campaignRuns: new CampaignRunsRepo(db),
     obligations: new ObligationsRepo(db),
     dnsAuth: new DnsAuthRepo(db),
+    reviews: new ReviewsRepo(db),
   };
 }

@@ -60,6 +60,9 @@ export interface ExportDone {
   download?: string;
 }
 
+/** Why the engine cannot be reached (see onConnectionProblem). */
+export type ConnectionProblem = 'signed_out' | 'unreachable';
+
 export interface BridgeExtras {
   readonly mode: 'electron' | 'browser';
   /** Call names this build of the engine answers. */
@@ -70,6 +73,12 @@ export interface BridgeExtras {
   on(channel: string, listener: (payload: unknown) => void): () => void;
   /** Connection to the engine (browser mode: the WebSocket). */
   onConnection(listener: (connected: boolean) => void): () => void;
+  /**
+   * Browser mode: why the engine cannot be reached while disconnected — `signed_out` (it answers but no
+   * longer knows this tab: Understudy was started again with a new link), `unreachable` (nothing
+   * answers at this address after several tries), or null (connected, or still trying).
+   */
+  onConnectionProblem?(listener: (problem: ConnectionProblem | null) => void): () => void;
   /**
    * Desktop app only: the main process's own dialog for one path field of a call (`importList`
    * `file`, `requestRestore` `file`, `importCodes` `file`, `incidentReport` `out`). Browser mode

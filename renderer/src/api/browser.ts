@@ -11,6 +11,7 @@ import type {
   ChosenFile,
   ExportDone,
   ImportPreview,
+  ConnectionProblem,
   RestoreCheck,
   UnderstudyBridge,
 } from './bridge';
@@ -96,6 +97,13 @@ async function upload(path: string, file: ChosenFile): Promise<Envelope<unknown>
 export function createBrowserBridge(): UnderstudyBridge {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const connListeners = new Set<(c: boolean) => void>();
+  const problemListeners = new Set<(p: ConnectionProblem | null) => void>();
+  let problem: ConnectionProblem | null = null;
+  const setProblem = (p: ConnectionProblem | null) => {
+    if (p === problem) return;
+    problem = p;
+    for (const l of problemListeners) l(p);
+  };
   const uploads = new Map<string, XMLHttpRequest>();
   let connected = false;
   let retry = 0;
@@ -111,6 +119,7 @@ export function createBrowserBridge(): UnderstudyBridge {
     const ws = new WebSocket(`${proto}//${location.host}/events`);
     ws.onopen = () => {
       retry = 0;
+      setProblem(null);
       setConnected(true);
     };
     ws.onmessage = (m) => {
@@ -125,8 +134,20 @@ export function createBrowserBridge(): UnderstudyBridge {
     ws.onclose = () => {
       setConnected(false);
       retry = Math.min(retry + 1, 6);
-      // Backoff with jitter: 0.5 s, 1 s, 2 s ... up to ~30 s.
-      setTimeout(connect, 250 * 2 ** retry * (0.5 + Math.random()));
+      // A WebSocket does not say why it was refused: ask the server with a call that changes nothing.
+      // 401 means it runs but no longer knows this tab (started again, with a new link): say so, and stop
+      // knocking. No answer three times in a row: say nothing answers here, and keep trying.
+      void fetch('/api/listLists', { credentials: 'same-origin' }).then(
+        (res) => {
+          if (res.status === 401) return setProblem('signed_out');
+          // Backoff with jitter: 0.5 s, 1 s, 2 s ... up to ~30 s.
+          setTimeout(connect, 250 * 2 ** retry * (0.5 + Math.random()));
+        },
+        () => {
+          if (retry >= 3) setProblem('unreachable');
+          setTimeout(connect, 250 * 2 ** retry * (0.5 + Math.random()));
+        },
+      );
     };
   };
   connect();
@@ -145,6 +166,11 @@ export function createBrowserBridge(): UnderstudyBridge {
       connListeners.add(listener);
       listener(connected);
       return () => connListeners.delete(listener);
+    },
+    onConnectionProblem(listener) {
+      problemListeners.add(listener);
+      listener(problem);
+      return () => problemListeners.delete(listener);
     },
     async previewImport(file, opts) {
       if (!(file instanceof Blob)) return notUploadable();

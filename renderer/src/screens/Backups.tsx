@@ -112,6 +112,7 @@ export function Backups() {
           {done}
         </p>
       )}
+      <BackupPlaces />
       <article className="card">
         <ResourceView res={backups} what="Backups" calls={['listBackups', 'takeBackup', 'restoreBackup']}>
           {(v) => {
@@ -156,5 +157,93 @@ export function Backups() {
         </ResourceView>
       </article>
     </section>
+  );
+}
+
+interface BackupSettingsT {
+  mirrorDir?: string;
+  encrypt: boolean;
+  intervalMinutes: number;
+}
+
+/**
+ * Where the copies go (issue 14 §4): a second folder on another disk or a synced cloud folder, so a lost
+ * or broken computer does not take the backups with it; and whether each copy is encrypted (only the
+ * passphrase opens it, so it can sit in a cloud folder). The same settings the engine uses.
+ */
+function BackupPlaces() {
+  const settings = useResource('continuitySettings');
+  const act = useStore((s) => s.act);
+  const b = (settings.value as { backups: BackupSettingsT } | null)?.backups ?? null;
+  const [mirror, setMirror] = useState<string | null>(null);
+  const [encrypt, setEncrypt] = useState<boolean | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  if (!b) return null;
+  const mirrorValue = mirror ?? b.mirrorDir ?? '';
+  const encryptValue = encrypt ?? b.encrypt;
+  const changed = mirrorValue.trim() !== (b.mirrorDir ?? '') || encryptValue !== b.encrypt;
+  const save = async (e: React.FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    setSaved(null);
+    const r = await act('updateContinuitySettings', {
+      backups: { mirrorDir: mirrorValue.trim(), encrypt: encryptValue },
+    });
+    if (!r.ok) return r.error && setError(r.error);
+    setMirror(null);
+    setEncrypt(null);
+    settings.reload();
+    setSaved(
+      [
+        mirrorValue.trim()
+          ? `Each backup is now also copied to ${mirrorValue.trim()}.`
+          : 'Backups are kept on this computer only.',
+        encryptValue
+          ? 'New backups are encrypted: keep your passphrase somewhere other than this computer.'
+          : 'New backups are not encrypted.',
+      ].join(' '),
+    );
+  };
+  return (
+    <article className="card" aria-labelledby="backup-places">
+      <h2 id="backup-places">Where backups go</h2>
+      <form onSubmit={save} className="form-grid" onChange={() => setSaved(null)}>
+        <div className="field">
+          <label htmlFor="backup-mirror">Second backup folder</label>
+          <input
+            id="backup-mirror"
+            value={mirrorValue}
+            placeholder="e.g. a USB disk or your Dropbox folder"
+            onChange={(e) => setMirror(e.target.value)}
+          />
+          <p className="muted small">
+            Every backup is also copied here, so a lost or broken computer does not lose them. Leave it empty
+            to keep backups on this computer only.
+          </p>
+        </div>
+        <div className="field">
+          <label>
+            <input type="checkbox" checked={encryptValue} onChange={(e) => setEncrypt(e.target.checked)} />{' '}
+            Encrypt backups
+          </label>
+          <p className="muted small">
+            Only your passphrase opens an encrypted backup — safe in a cloud folder, but lost for good without
+            the passphrase. Lists are then not exported as plain CSV beside it.
+          </p>
+        </div>
+        <div className="action-bar">
+          <button type="submit" disabled={!changed}>
+            Save
+          </button>
+          {saved && (
+            <span className="muted" role="status">
+              {saved}
+            </span>
+          )}
+        </div>
+      </form>
+      {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+    </article>
   );
 }

@@ -9,7 +9,12 @@ import { api } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
 import { Progress, formatCount, formatDuration } from '../components/Progress';
 import type { ImportFormat, SubscriberStatusT } from '../api/types';
-import { IMPORT_FIELDS, IMPORT_FORMATS, type ImportField } from '../../../electron/engine/api/lists';
+import {
+  IMPORT_FIELDS,
+  IMPORT_FORMATS,
+  importHeadline,
+  type ImportField,
+} from '../../../electron/engine/api/lists';
 import { Modal } from '../components/Modal';
 
 const FORMATS: { id: ImportFormat; label: string }[] = [
@@ -243,7 +248,7 @@ export function ImportWizard() {
           <button
             type="button"
             className="primary"
-            disabled={!w.list.trim() || !!w.preview?.problem}
+            disabled={!w.list.trim() || !w.preview || !!w.preview.problem}
             onClick={() => void startImport()}
           >
             Import into “{w.list.trim() || '…'}”
@@ -316,10 +321,7 @@ function ImportDone() {
   const reportUrl = r.rejectReport ? api().fileUrl(r.rejectReport) : null;
   return (
     <div className="import-result" role="status" data-testid="import-result">
-      <h3>
-        Imported {formatCount(r.rows)} {r.rows === 1 ? 'row' : 'rows'} into “{r.list}” in{' '}
-        {formatDuration(r.durationMs / 1000)}
-      </h3>
+      <h3 data-testid="import-headline">{importHeadline(r)}</h3>
       <dl className="counts">
         <div>
           <dt>New</dt>
@@ -343,6 +345,7 @@ function ImportDone() {
         </div>
       </dl>
       <p className="muted">
+        {formatCount(r.rows)} {r.rows === 1 ? 'row' : 'rows'} read in {formatDuration(r.durationMs / 1000)};{' '}
         {FORMAT_NAMES[r.format] ?? r.format} format, {r.encoding}. Statuses:{' '}
         {Object.entries(r.byStatus)
           .filter(([, n]) => n > 0)

@@ -12,6 +12,7 @@ import type { Incident } from '../api/shapes';
 import type { TimelineEvent } from '../store/events';
 import { EventLine, useNames } from '../components/EventLine';
 import { formatDateTime } from '../components/format';
+import { IncidentReview } from '../components/IncidentReview';
 
 export function Incidents() {
   const incidents = useResource('listIncidents', { limit: 100 });
@@ -127,6 +128,7 @@ function IncidentDetail({ id }: { id: number }) {
                   Add note
                 </button>
               </form>
+              <IncidentReview id={id} />
               <div className="action-bar">
                 <button type="button" className="primary" onClick={() => void showReport()}>
                   Show the report

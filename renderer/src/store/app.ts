@@ -1,19 +1,9 @@
 /** App slice: which screen is showing, the engine connection, the theme, the last notice. */
 import type { StateCreator } from 'zustand';
 import type { Store } from './index';
-
-export type Screen =
-  'dashboard' | 'lists' | 'suppressions' | 'campaigns' | 'providers' | 'incidents' | 'backups' | 'settings';
-export const SCREENS: { id: Screen; label: string }[] = [
-  { id: 'dashboard', label: 'Dashboard' },
-  { id: 'lists', label: 'Lists' },
-  { id: 'suppressions', label: 'Suppressions' },
-  { id: 'campaigns', label: 'Campaigns' },
-  { id: 'providers', label: 'Providers' },
-  { id: 'incidents', label: 'Incidents' },
-  { id: 'backups', label: 'Backups' },
-  { id: 'settings', label: 'Settings' },
-];
+import { SCREENS, type Screen } from './screens';
+import type { ConnectionProblem } from '../api/bridge';
+export { SCREENS, type Screen };
 
 export type Theme = 'system' | 'light' | 'dark';
 
@@ -25,10 +15,13 @@ export interface Notice {
 export interface AppSlice {
   screen: Screen;
   connected: boolean;
+  /** Why the engine cannot be reached, when known (browser mode). */
+  connectionProblem: ConnectionProblem | null;
   theme: Theme;
   notice: Notice | null;
   setScreen(s: Screen): void;
   setConnected(c: boolean): void;
+  setConnectionProblem(p: ConnectionProblem | null): void;
   setTheme(t: Theme): void;
   notify(n: Notice | null): void;
 }
@@ -36,10 +29,12 @@ export interface AppSlice {
 export const createAppSlice: StateCreator<Store, [], [], AppSlice> = (set) => ({
   screen: 'dashboard',
   connected: false,
+  connectionProblem: null,
   theme: 'system',
   notice: null,
   setScreen: (screen) => set({ screen }),
   setConnected: (connected) => set({ connected }),
+  setConnectionProblem: (connectionProblem) => set({ connectionProblem }),
   setTheme: (theme) => set({ theme }),
   notify: (notice) => set({ notice }),
 });

@@ -27,6 +27,8 @@ export interface ImportSlice {
     progress: ImportProgress | null;
     result: ImportResult | null;
     cancelling: boolean;
+    /** The list name was typed by the person: choosing another file no longer renames it. */
+    listTyped: boolean;
   };
   openWizard(): void;
   closeWizard(): void;
@@ -54,6 +56,7 @@ const initialWizard: ImportSlice['wizard'] = {
   progress: null,
   result: null,
   cancelling: false,
+  listTyped: false,
 };
 
 export const createImportSlice: StateCreator<Store, [], [], ImportSlice> = (set, get) => {
@@ -64,22 +67,29 @@ export const createImportSlice: StateCreator<Store, [], [], ImportSlice> = (set,
     const env = await api().previewImport(file, { format, map });
     if (get().wizard.file !== file) return;
     if (env.ok) patch({ preview: env.value, error: null, step: 'map' });
-    else patch({ preview: null, error: env.error });
+    // A file that cannot be previewed cannot be imported: back to choosing one (the error says why).
+    else patch({ preview: null, error: env.error, step: 'choose' });
   };
   return {
     wizard: initialWizard,
-    openWizard: () => set({ wizard: { ...initialWizard, step: 'choose', list: get().selectedList ?? '' } }),
+    // Opened from a list: that list is the person's choice (the dialog says "Import into …" it).
+    openWizard: () => {
+      const list = get().selectedList ?? '';
+      set({ wizard: { ...initialWizard, step: 'choose', list, listTyped: list !== '' } });
+    },
     closeWizard: () => set({ wizard: initialWizard }),
     async chooseFile(file) {
       const base = file.name
         .replace(/\.[^.]+$/, '')
         .replace(/[_-]+/g, ' ')
         .trim();
-      patch({ file, map: {}, format: 'auto', preview: null, error: null, list: get().wizard.list || base });
+      // The name follows the file (a second file chosen renames it again) until the person types one.
+      const w = get().wizard;
+      patch({ file, map: {}, format: 'auto', preview: null, error: null, list: w.listTyped ? w.list : base });
       await refreshPreview();
     },
     async setImportOptions(o) {
-      patch(o);
+      patch(o.list !== undefined ? { ...o, listTyped: o.list.trim() !== '' } : o);
       if (o.format !== undefined || o.map !== undefined) await refreshPreview();
     },
     async startImport() {

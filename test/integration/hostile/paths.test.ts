@@ -167,6 +167,18 @@ const cases: Case[] = [
     words: /output_protected/,
     code: 'output_protected',
   },
+  { name: 'runbook --out the database', args: (i) => ['runbook', '--out', i.db], words: PROTECTED },
+  {
+    name: 'runbook --out secrets.enc --force',
+    args: (i) => ['runbook', '--out', i.secrets, '--force'],
+    words: /writing the runbook there would destroy it/,
+  },
+  {
+    name: 'runbook --out a backup, --json',
+    args: (i) => ['runbook', '--out', i.backup, '--force', '--json'],
+    words: /output_protected/,
+    code: 'output_protected',
+  },
   {
     name: 'import --reject-report the database',
     args: (i) => ['import', i.csv, '--list', 'Customers', '--reject-report', i.db],

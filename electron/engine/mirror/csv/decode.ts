@@ -21,6 +21,45 @@ export interface Detected {
   bomBytes: number;
 }
 
+/** Files people pick by mistake, by their first bytes: what they are, in words. */
+const NOT_TEXT: { magic: number[]; what: string }[] = [
+  { magic: [0x25, 0x50, 0x44, 0x46], what: 'a PDF document' }, // %PDF
+  { magic: [0x89, 0x50, 0x4e, 0x47], what: 'a PNG image' },
+  { magic: [0xff, 0xd8, 0xff], what: 'a JPEG image' },
+  { magic: [0x47, 0x49, 0x46, 0x38], what: 'a GIF image' }, // GIF8
+  { magic: [0x50, 0x4b, 0x03, 0x04], what: 'a spreadsheet or ZIP file (such as .xlsx or .numbers)' }, // PK
+  { magic: [0xd0, 0xcf, 0x11, 0xe0], what: 'an old-style Excel or Word file (.xls or .doc)' },
+  { magic: [0x7b, 0x5c, 0x72, 0x74, 0x66], what: 'a rich-text document (.rtf)' }, // {\rtf
+];
+
+/**
+ * Refuses a file that is not text before anything reads it as rows: a PDF, an image, a spreadsheet
+ * (by its first bytes), or anything else with NUL bytes in its first 4 KB that is not UTF-16 text.
+ * Without this a PDF "imports" as one column of garbage or fails deep in the parser with a message
+ * about quotes.
+ */
+export function refuseNonText(sample: Uint8Array, label: string): void {
+  const hit = NOT_TEXT.find((t) => t.magic.every((b, i) => sample[i] === b));
+  let what = hit?.what;
+  if (!what) {
+    const { encoding } = detectEncoding(sample);
+    if (encoding === 'utf-8' || encoding === 'windows-1252') {
+      const n = Math.min(sample.length, 4096);
+      for (let i = 0; i < n; i++)
+        if (sample[i] === 0) {
+          what = 'not a text file';
+          break;
+        }
+    }
+  }
+  if (!what) return;
+  throw userError(`${label} is ${what}, not a CSV or TSV export.`, {
+    code: 'not_csv',
+    safe: 'Nothing was imported.',
+    next: 'Export the list from your ESP as CSV (for example Mailchimp: Audience → Export audience). From Excel or Numbers, use Save As / Export → CSV.',
+  });
+}
+
 export function detectEncoding(sample: Uint8Array): Detected {
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf)
     return { encoding: 'utf-8', bomBytes: 3 };

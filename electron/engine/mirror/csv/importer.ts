@@ -16,7 +16,7 @@ import {
   type ImportRequest,
   type ImportResult,
 } from '../../api/lists';
-import { createDecoder, detectDelimiter, detectEncoding, type Encoding } from './decode';
+import { createDecoder, detectDelimiter, detectEncoding, refuseNonText, type Encoding } from './decode';
 import { spawnWorker } from '../../workers/spawn';
 import type { FromWorker, ToWorker } from './importWorker';
 import { readRows, type ReadSpec } from './reader';
@@ -83,6 +83,7 @@ export async function importFile(
 
   // Sniff encoding and delimiter from the first 64 KiB.
   const sample = readSample(file);
+  refuseNonText(sample, label);
   const detected = detectEncoding(sample);
   const encoding = options.encoding ?? req.encoding ?? detected.encoding;
   const bomBytes = encoding === detected.encoding ? detected.bomBytes : 0;

@@ -5,7 +5,7 @@
  * (POST /preview) and the Electron engine host.
  */
 import { CsvTokenizer, type CsvRecord } from './tokenizer';
-import { countLines, createDecoder, detectDelimiter, detectEncoding } from './decode';
+import { countLines, createDecoder, detectDelimiter, detectEncoding, refuseNonText } from './decode';
 import { detectFormat, planColumns, type FormatName } from './formats';
 import { isUnderstudyError } from '../../errors';
 import { shown } from '../../display';
@@ -33,6 +33,7 @@ export function previewImport(
   opts: { format?: string; map?: Record<string, string> } = {},
 ): Envelope<ImportPreview> {
   try {
+    refuseNonText(head, 'The file');
     const { encoding, bomBytes } = detectEncoding(head);
     const body = head.subarray(bomBytes);
     const text = createDecoder(encoding, 'The file', {
