@@ -18,6 +18,7 @@ import { registerEsp } from './esp';
 import { registerSync } from './sync';
 import { registerSuppressions } from './suppressions';
 import { registerAuth } from './auth';
+import { registerReadiness } from './readiness';
 
 export type Register = (program: Command, io: Io) => void;
 
@@ -39,4 +40,5 @@ export const commands: Register[] = [
   registerSync,
   registerSuppressions,
   registerAuth,
+  registerReadiness,
 ];

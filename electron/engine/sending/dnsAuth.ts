@@ -755,6 +755,24 @@ export async function checkAuthentication(engine: Engine, opts: CheckOptions = {
 }
 
 /**
+ * The verdicts the stored DNS facts give today, for each SMTP provider and From domain in use, without
+ * asking the DNS and without writing anything: what the readiness view shows (a name never looked up
+ * is "could not check"). The same evaluation as `checkAuthentication`, so both always agree.
+ */
+export async function storedAuthentication(
+  engine: Engine,
+  domains = fromDomainsInUse(engine),
+): Promise<AuthCheck[]> {
+  const lookup = storedLookup(engine);
+  const out: AuthCheck[] = [];
+  for (const p of engine.repos.providers.all('smtp')) {
+    const saved = providerAuthOptions(engine, p);
+    for (const domain of domains) out.push(await evaluate(lookup, { provider: p, domain, ...saved }));
+  }
+  return out;
+}
+
+/**
  * Keeps what the check needs to know about a provider that DNS cannot tell: the DKIM selector(s) it
  * signs with and its custom MAIL FROM domain; and the DNS server to ask. Validated before anything is
  * written.
