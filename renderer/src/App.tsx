@@ -14,11 +14,13 @@ import { Providers } from './screens/Providers';
 import { Incidents } from './screens/Incidents';
 import { Backups } from './screens/Backups';
 import { Settings } from './screens/Settings';
+import { Readiness } from './screens/Readiness';
 import { useResource } from './components/Resource';
 import { setTimeZone } from './components/format';
 
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
   dashboard: Dashboard,
+  readiness: Readiness,
   lists: Lists,
   suppressions: Suppressions,
   campaigns: Campaigns,

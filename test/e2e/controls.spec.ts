@@ -16,6 +16,7 @@ const SCREENS = [
   'Suppressions',
   'Campaigns',
   'Providers',
+  'Readiness',
   'Incidents',
   'Backups',
   'Settings',

@@ -10,6 +10,7 @@ const SCREENS = [
   'Suppressions',
   'Campaigns',
   'Providers',
+  'Readiness',
   'Incidents',
   'Backups',
   'Settings',

@@ -19,12 +19,14 @@ export interface ServeHandle {
   stop(): Promise<void>;
 }
 
-export async function startServe(opts: { dir?: string; env?: NodeJS.ProcessEnv } = {}): Promise<ServeHandle> {
+export async function startServe(
+  opts: { dir?: string; env?: NodeJS.ProcessEnv; args?: string[] } = {},
+): Promise<ServeHandle> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'understudy-e2e-'));
   const dbPath = join(dir, 'understudy.sqlite');
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'understudy.mjs'), 'serve', '--port', '0', '--db', dbPath],
+    [join(ROOT, 'bin', 'understudy.mjs'), 'serve', '--port', '0', '--db', dbPath, ...(opts.args ?? [])],
     {
       cwd: ROOT,
       env: {

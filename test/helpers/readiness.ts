@@ -4,6 +4,7 @@
  * (Workspace 2, never sent) — and the zone a loopback DNS server answers for them.
  */
 import type { Engine } from '../../electron/engine/engine';
+import type { ProviderCaps } from '../../electron/engine/db/repos/providers';
 import { setSendingSetting } from '../../electron/engine/sending/settings';
 import { MAILBOX_KEY } from '../../electron/engine/continuity/mailbox';
 import { dkimKey, type Zone } from './dnsmasq';
@@ -24,7 +25,7 @@ export function readinessZone(): Zone {
   };
 }
 
-const none = { perSecond: null, perMinute: null, perHour: null, perDay: null };
+const none: ProviderCaps = { perSecond: null, perMinute: null, perHour: null, perDay: null };
 
 export function addBackup(
   engine: Engine,
@@ -32,7 +33,7 @@ export function addBackup(
   preset: string,
   host: string,
   priority: number,
-  caps: Partial<typeof none> = {},
+  caps: Partial<ProviderCaps> = {},
 ): number {
   return engine.repos.providers.create(
     {

@@ -3,13 +3,22 @@ import type { StateCreator } from 'zustand';
 import type { Store } from './index';
 
 export type Screen =
-  'dashboard' | 'lists' | 'suppressions' | 'campaigns' | 'providers' | 'incidents' | 'backups' | 'settings';
+  | 'dashboard'
+  | 'lists'
+  | 'suppressions'
+  | 'campaigns'
+  | 'providers'
+  | 'readiness'
+  | 'incidents'
+  | 'backups'
+  | 'settings';
 export const SCREENS: { id: Screen; label: string }[] = [
   { id: 'dashboard', label: 'Dashboard' },
   { id: 'lists', label: 'Lists' },
   { id: 'suppressions', label: 'Suppressions' },
   { id: 'campaigns', label: 'Campaigns' },
   { id: 'providers', label: 'Providers' },
+  { id: 'readiness', label: 'Readiness' },
   { id: 'incidents', label: 'Incidents' },
   { id: 'backups', label: 'Backups' },
   { id: 'settings', label: 'Settings' },
