@@ -719,6 +719,7 @@ export async function checkAuthentication(engine: Engine, opts: CheckOptions = {
       code: 'no_provider',
       safe: 'Nothing was looked up.',
       next: 'Add one with `understudy providers add smtp --preset NAME ...`.',
+      appNext: 'Add a backup account on the Providers screen first.',
     });
   }
   if (domains.length === 0) {
@@ -726,6 +727,7 @@ export async function checkAuthentication(engine: Engine, opts: CheckOptions = {
       code: 'no_from_domain',
       safe: 'Nothing was looked up.',
       next: 'Name one with --from example.com, or add a campaign with its From address.',
+      appNext: 'Add a campaign with its From address first: its domain is the one checked.',
     });
   }
   const lookup = q.refresh ? liveLookup(engine, dnsServer(engine, opts.dnsServer)) : storedLookup(engine);
