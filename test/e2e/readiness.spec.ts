@@ -47,7 +47,7 @@ test('the first-run checklist: each item opens its screen and turns green when d
     await shot(page, 'readiness-checklist-empty');
 
     // 1. A list, imported on the screen the item opens.
-    await card.getByRole('button', { name: 'Connect your ESP or import a list' }).click();
+    await card.getByRole('link', { name: 'Connect your ESP or import a list' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Lists' })).toBeVisible();
     const file = join(serve.dir, 'customers.csv');
     writeFileSync(file, 'Email,First name\nann@customers.test,Ann\nbob@customers.test,Bob\n');
@@ -62,7 +62,7 @@ test('the first-run checklist: each item opens its screen and turns green when d
     await expectDone(page, [true, false, false, false, false]);
 
     // 2. A backup account.
-    await card.getByRole('button', { name: 'Add a backup account' }).click();
+    await card.getByRole('link', { name: 'Add a backup account' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Providers' })).toBeVisible();
     const r = await page.request.post(`${serve.url}api/addProvider`, {
       data: { name: 'Relay', host: '127.0.0.1', port: 2525, tls: 'none' },
@@ -72,7 +72,7 @@ test('the first-run checklist: each item opens its screen and turns green when d
     await expectDone(page, [true, true, false, false, false]);
 
     // 3. Postal address and unsubscribe, typed into Settings.
-    await card.getByRole('button', { name: 'Postal address and unsubscribe' }).click();
+    await card.getByRole('link', { name: 'Postal address and unsubscribe' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
     await page.locator('#ss-postal_address').fill('1 Market Street, Springfield');
     await page.locator('#ss-unsubscribe_mailto').fill('unsubscribe@shop.test');
@@ -85,12 +85,12 @@ test('the first-run checklist: each item opens its screen and turns green when d
 
     // 4 and 5. The backup mailbox (its form logs in over IMAP) and a drill (it needs that mailbox):
     // written as they would be, then the card shows them done.
-    await card.getByRole('button', { name: 'The backup mailbox' }).click();
+    await card.getByRole('link', { name: 'The backup mailbox' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
     await withEngine(serve, (e) => setMailbox(e));
     await go(page, 'Dashboard');
     await expectDone(page, [true, true, true, true, false]);
-    await card.getByRole('button', { name: 'Run a drill' }).click();
+    await card.getByRole('link', { name: 'Run a drill' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Providers' })).toBeVisible();
     await withEngine(serve, (e) => passedDrill(e, e.repos.providers.byName('Relay')!.id));
     await go(page, 'Dashboard');

@@ -22,13 +22,20 @@ export const VERDICT_CLASS: Record<ReadinessVerdict, string> = {
   not_ready: 'rd-problem',
 };
 
-/** A button that opens the screen where a step is done. */
+/** A link to the screen where a step is done (a link, since it goes somewhere; the app's own navigation). */
 export function GoTo({ screen, children }: { screen: Screen; children: React.ReactNode }) {
   const setScreen = useStore((s) => s.setScreen);
   return (
-    <button type="button" className="link" onClick={() => setScreen(screen)}>
+    <a
+      href={`#${screen}`}
+      className="rd-link"
+      onClick={(e) => {
+        e.preventDefault();
+        setScreen(screen);
+      }}
+    >
       {children}
-    </button>
+    </a>
   );
 }
 
