@@ -119,6 +119,22 @@ describe('readiness: the verdict and the next thing to do', () => {
       'Raise the daily limit of “Relay” or add another backup account, so “Spring sale” can go out within a day.',
     );
 
+    // A small campaign fits even the warm-up curve: then the warm-up itself is the next thing.
+    engine.db
+      .prepare(
+        "UPDATE subscribers SET status = 'unsubscribed' WHERE email LIKE 'p%@customers.test' AND email <> 'p0@customers.test'",
+      )
+      .run();
+    r = await readiness(engine, open);
+    expect(r.largest).toMatchObject({ name: 'Spring sale', remaining: 1 });
+    expect(r.backups[0]!.carry.inTime).toBe(true);
+    expect(r.backups[0]!.state).toBe('warning');
+    expect(r.backups[0]!.words).toMatch(/^Cold \(it has never sent\)/);
+    expect(r.next).toMatchObject({
+      screen: 'readiness',
+      text: 'Warm up “Relay”: send a few small campaigns through it, or mark it warm if it already sends regularly.',
+    });
+
     engine.repos.providerState.saveWarmup(id, engine.now(), null, engine.now());
     r = await readiness(engine, open);
     expect(r.backups[0]!.state).toBe('ok');
