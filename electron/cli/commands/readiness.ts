@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
 import { readiness, type SecretsKnown } from '../../engine/continuity/readiness';
 import { checkAuthentication, DNS_SERVER_ENV } from '../../engine/sending/dnsAuth';
-import { openCliSecretStore, PASSPHRASE_ENV } from '../../engine/secrets';
+import { existsSync } from 'node:fs';
+import { openCliSecretStore, PASSPHRASE_ENV, secretsPathFor } from '../../engine/secrets';
 import { AUTH_VERDICT_LABEL } from '../../engine/api/auth';
 import {
   READINESS_SCREEN_LABEL,
@@ -53,6 +54,8 @@ export function registerReadiness(program: Command, io: Io): void {
 /** The CLI holds no open store: it opens one only when a passphrase is given, to see that it opens. */
 async function secretsKnown(dbPath: string, io: Io): Promise<SecretsKnown> {
   if (!io.env[PASSPHRASE_ENV]) return 'unknown';
+  // No secret file: saved passwords, if any are referred to, cannot be read (and none is created here).
+  if (!existsSync(secretsPathFor(dbPath))) return 'locked';
   try {
     await openCliSecretStore(dbPath, io.env, () => Promise.resolve(''));
     return 'open';

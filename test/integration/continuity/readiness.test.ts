@@ -6,7 +6,7 @@
  * thing to do. Nothing is faked but the clock's reading of "now" (the system's).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../../helpers/engine';
 import { tempDir } from '../../helpers/tmp';
@@ -146,6 +146,19 @@ describe('understudy readiness --json: three backups against a loopback DNS serv
     expect(r.stdout).toContain('Next: Add the DNS records that let “SendGrid” send');
     expect(r.stdout).toContain(`em.${FROM_DOMAIN}  TXT  "v=spf1 include:sendgrid.net ~all"`);
     expect(r.stdout).toMatch(/Warm-up: Cold \(it has never sent\)/);
+  });
+
+  it('passwords: without a passphrase the CLI says it could not check them, and never creates a secret file', async () => {
+    const { engine, dbPath } = testEngine();
+    const { warm } = threeBackups(engine);
+    engine.db.prepare('UPDATE providers SET secret_ref = ? WHERE id = ?').run('secret:smtp:x', warm);
+    const r = await readinessJson(dbPath);
+    expect(r.checks.find((c) => c.id === 'secrets')).toMatchObject({ state: 'warning', screen: 'providers' });
+    const given = await cli(['readiness', '--db', dbPath, '--json'], {
+      UNDERSTUDY_PASSPHRASE: 'a passphrase that opens nothing',
+    });
+    expect((given.json() as Readiness).checks.find((c) => c.id === 'secrets')!.state).toBe('problem');
+    expect(existsSync(join(dirname(dbPath), 'secrets.enc'))).toBe(false);
   });
 
   it('a read command: never creates a database', async () => {

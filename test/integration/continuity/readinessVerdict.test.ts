@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { testEngine } from '../../helpers/engine';
-import { addList } from '../../helpers/continuity';
+import { addList, addProvider } from '../../helpers/continuity';
 import { dkimKey } from '../../helpers/dnsmasq';
 import {
   FROM_DOMAIN,
@@ -148,6 +148,17 @@ describe('readiness: the verdict and the next thing to do', () => {
     expect(r.headline).toBe(
       'Ready: your backup delivers, is warm and was drilled, and can carry “Spring sale”.',
     );
+
+    // An ESP connection added two days ago and never synced: the copy of its lists may be stale.
+    const esp = addProvider(engine, { name: 'Mailchimp', kind: 'esp' });
+    engine.db
+      .prepare('UPDATE providers SET created_at = ? WHERE id = ?')
+      .run(new Date(Date.now() - 2 * 86_400_000).toISOString(), esp);
+    r = await readiness(engine, open);
+    expect(r.checks.find((c) => c.id === 'mirror')).toMatchObject({ state: 'warning', screen: 'providers' });
+    expect(r.verdict).toBe('warnings');
+    expect(r.next).toMatchObject({ screen: 'providers', text: 'Sync your ESP now.' });
+    expect(r.next!.why).toMatch(/^“Mailchimp” was never synced/);
 
     // A backup that goes down is in the way at once.
     engine.repos.providers.setHealth(id, 'down', engine.now());
