@@ -7,6 +7,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { test, expect, shot } from './fixtures';
 import { startServe, type ServeHandle } from './server';
@@ -143,6 +144,12 @@ test('the Readiness screen shows three backups: aligned and warm, misaligned, co
     expect(main).not.toMatch(/\d{4}-\d\d-\d\dT\d\d|understudy [a-z]|UNDERSTUDY_/);
     await row('SendGrid').getByText('Details').click();
     await expect(records).toContainText('em.shop.test');
+    const axe = await new AxeBuilder({ page })
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+      .analyze();
+    expect(
+      axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
+    ).toEqual([]);
     await shot(page, 'readiness-three-backups');
 
     // Marking the cold one warm (it sends regularly elsewhere) moves it on.

@@ -30,11 +30,19 @@ export type CheckState = z.infer<typeof CheckStateSchema>;
  * The screens a step is done on (declared once: the renderer shows them as links, the CLI names
  * them as "in the app: …").
  */
-export const READINESS_SCREENS = ['lists', 'providers', 'settings', 'backups', 'readiness'] as const;
+export const READINESS_SCREENS = [
+  'lists',
+  'campaigns',
+  'providers',
+  'settings',
+  'backups',
+  'readiness',
+] as const;
 export const ReadinessScreenSchema = z.enum(READINESS_SCREENS);
 export type ReadinessScreen = z.infer<typeof ReadinessScreenSchema>;
 export const READINESS_SCREEN_LABEL: Record<ReadinessScreen, string> = {
   lists: 'Lists',
+  campaigns: 'Campaigns',
   providers: 'Providers',
   settings: 'Settings',
   backups: 'Backups',

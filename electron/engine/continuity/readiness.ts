@@ -638,7 +638,7 @@ function nextStep(s: {
       ? {
           text: 'Add a campaign with its From address, so the DNS records of your backups can be checked.',
           why: 'no From domain is known yet.',
-          screen: 'readiness',
+          screen: 'campaigns',
         }
       : b.auth.verdict === 'at_risk'
         ? {

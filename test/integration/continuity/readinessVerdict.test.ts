@@ -102,6 +102,7 @@ describe('readiness: the verdict and the next thing to do', () => {
     expect(await done()).toEqual({ list: true, backup: true, postal: true, mailbox: true, drill: true });
     r = await readiness(engine, open);
     expect(r.next!.text).toMatch(/^Add a campaign with its From address/);
+    expect(r.next!.screen).toBe('campaigns');
 
     addUpcomingCampaign(engine, 'Spring sale', 3000);
     r = await readiness(engine, open);
