@@ -151,6 +151,9 @@ test('the Readiness screen shows three backups: aligned and warm, misaligned, co
       axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id),
     ).toEqual([]);
     await shot(page, 'readiness-three-backups');
+    await page.setViewportSize({ width: 800, height: 860 });
+    await shot(page, 'readiness-three-backups-800');
+    await page.setViewportSize({ width: 1366, height: 860 });
 
     // Marking the cold one warm (it sends regularly elsewhere) moves it on.
     await row('Workspace 2')
