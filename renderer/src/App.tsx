@@ -15,11 +15,13 @@ import { Incidents } from './screens/Incidents';
 import { Runbook } from './screens/Runbook';
 import { Backups } from './screens/Backups';
 import { Settings } from './screens/Settings';
+import { Readiness } from './screens/Readiness';
 import { useResource } from './components/Resource';
 import { setTimeZone } from './components/format';
 
 const VIEWS: Record<Screen, () => React.JSX.Element> = {
   dashboard: Dashboard,
+  readiness: Readiness,
   lists: Lists,
   suppressions: Suppressions,
   campaigns: Campaigns,

@@ -20,13 +20,21 @@ export interface ServeHandle {
 }
 
 export async function startServe(
-  opts: { dir?: string; env?: NodeJS.ProcessEnv; port?: number } = {},
+  opts: { dir?: string; env?: NodeJS.ProcessEnv; port?: number; args?: string[] } = {},
 ): Promise<ServeHandle> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'understudy-e2e-'));
   const dbPath = join(dir, 'understudy.sqlite');
   const child: ChildProcess = spawn(
     process.execPath,
-    [join(ROOT, 'bin', 'understudy.mjs'), 'serve', '--port', String(opts.port ?? 0), '--db', dbPath],
+    [
+      join(ROOT, 'bin', 'understudy.mjs'),
+      'serve',
+      '--port',
+      String(opts.port ?? 0),
+      '--db',
+      dbPath,
+      ...(opts.args ?? []),
+    ],
     {
       cwd: ROOT,
       env: {

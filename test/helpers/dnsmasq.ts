@@ -6,10 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { promises as dnsp } from 'node:dns';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './smtp';
-import { tempDir } from './tmp';
 import { waitUntil } from './wait';
 
 export interface Zone {
@@ -35,7 +35,9 @@ function txtLine(name: string, text: string): string {
 
 export async function startDnsmasq(zone: Zone): Promise<Dnsmasq> {
   const port = await freePort();
-  const conf = join(tempDir('dnsmasq-'), 'zone.conf');
+  // Its own folder, removed by stop(): no test-runner hook, so Playwright specs can start one too.
+  const dir = mkdtempSync(join(tmpdir(), 'understudy-dnsmasq-'));
+  const conf = join(dir, 'zone.conf');
   writeFileSync(
     conf,
     [
@@ -83,8 +85,12 @@ export async function startDnsmasq(zone: Zone): Promise<Dnsmasq> {
     port,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (exited) return resolve();
-        child.once('exit', () => resolve());
+        const done = () => {
+          rmSync(dir, { recursive: true, force: true });
+          resolve();
+        };
+        if (exited) return done();
+        child.once('exit', done);
         child.kill('SIGTERM');
       }),
   };

@@ -19,6 +19,7 @@ import { registerSync } from './sync';
 import { registerSuppressions } from './suppressions';
 import { registerAuth } from './auth';
 import { registerRunbook } from './runbook';
+import { registerReadiness } from './readiness';
 
 export type Register = (program: Command, io: Io) => void;
 
@@ -41,4 +42,5 @@ export const commands: Register[] = [
   registerSuppressions,
   registerAuth,
   registerRunbook,
+  registerReadiness,
 ];

@@ -25,6 +25,7 @@ import { authCalls } from './auth';
 import { drillCalls } from './drills';
 import { capacityCalls } from './capacity';
 import { reviewCalls } from './review';
+import { readinessCalls } from './readiness';
 
 export const listsCalls = {
   listLists: call({
@@ -86,6 +87,7 @@ export const contract = {
   ...drillCalls,
   ...capacityCalls,
   ...reviewCalls,
+  ...readinessCalls,
 };
 
 export type Contract = typeof contract;

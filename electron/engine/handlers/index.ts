@@ -17,6 +17,7 @@ import { authHandlers } from './auth';
 import { drillHandlers } from './drills';
 import { capacityHandlers } from './capacity';
 import { reviewHandlers } from './review';
+import { readinessHandlers } from './readiness';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -30,6 +31,7 @@ export const handlers = {
   ...drillHandlers,
   ...capacityHandlers,
   ...reviewHandlers,
+  ...readinessHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

@@ -719,6 +719,7 @@ export async function checkAuthentication(engine: Engine, opts: CheckOptions = {
       code: 'no_provider',
       safe: 'Nothing was looked up.',
       next: 'Add one with `understudy providers add smtp --preset NAME ...`.',
+      appNext: 'Add a backup account on the Providers screen first.',
     });
   }
   if (domains.length === 0) {
@@ -726,6 +727,7 @@ export async function checkAuthentication(engine: Engine, opts: CheckOptions = {
       code: 'no_from_domain',
       safe: 'Nothing was looked up.',
       next: 'Name one with --from example.com, or add a campaign with its From address.',
+      appNext: 'Add a campaign with its From address first: its domain is the one checked.',
     });
   }
   const lookup = q.refresh ? liveLookup(engine, dnsServer(engine, opts.dnsServer)) : storedLookup(engine);
@@ -750,6 +752,24 @@ export async function checkAuthentication(engine: Engine, opts: CheckOptions = {
       });
       out.push(result);
     }
+  }
+  return out;
+}
+
+/**
+ * The verdicts the stored DNS facts give today, for each SMTP provider and From domain in use, without
+ * asking the DNS and without writing anything: what the readiness view shows (a name never looked up
+ * is "could not check"). The same evaluation as `checkAuthentication`, so both always agree.
+ */
+export async function storedAuthentication(
+  engine: Engine,
+  domains = fromDomainsInUse(engine),
+): Promise<AuthCheck[]> {
+  const lookup = storedLookup(engine);
+  const out: AuthCheck[] = [];
+  for (const p of engine.repos.providers.all('smtp')) {
+    const saved = providerAuthOptions(engine, p);
+    for (const domain of domains) out.push(await evaluate(lookup, { provider: p, domain, ...saved }));
   }
   return out;
 }

@@ -16,6 +16,7 @@ import { IncidentBanner } from './IncidentBanner';
 import { MirrorAge } from '../components/MirrorAge';
 import { EventLine, useNames } from '../components/EventLine';
 import { formatDateTime, plainError } from '../components/format';
+import { ReadinessCard } from '../components/ReadinessCard';
 
 export function Dashboard() {
   const { lists, loadLists, timeline } = useStore(
@@ -38,6 +39,7 @@ export function Dashboard() {
       </header>
       <IncidentBanner />
       <div className="cards">
+        {has('readiness') && <ReadinessCard />}
         <article className="card" aria-labelledby="card-providers">
           <h2 id="card-providers">Sending providers</h2>
           <CheckNow />

@@ -5,6 +5,7 @@ export type Screen =
   | 'suppressions'
   | 'campaigns'
   | 'providers'
+  | 'readiness'
   | 'incidents'
   | 'runbook'
   | 'backups'
@@ -15,6 +16,7 @@ export const SCREENS: { id: Screen; label: string }[] = [
   { id: 'suppressions', label: 'Suppressions' },
   { id: 'campaigns', label: 'Campaigns' },
   { id: 'providers', label: 'Providers' },
+  { id: 'readiness', label: 'Readiness' },
   { id: 'incidents', label: 'Incidents' },
   { id: 'runbook', label: 'Outage plan' },
   { id: 'backups', label: 'Backups' },
