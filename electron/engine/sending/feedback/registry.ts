@@ -22,7 +22,7 @@ export function relayApiFor(preset: string | null): RelayApi | undefined {
   return preset !== null ? RELAY_APIS[preset] : undefined;
 }
 
-export function notSupported(p: ProviderRow): Error {
+export function notSupported(p: Pick<ProviderRow, 'name' | 'preset'>): Error {
   return userError(
     `"${p.name}" is not a relay Understudy can ask for bounces and complaints${p.preset ? ` (preset ${p.preset})` : ''}.`,
     {
