@@ -384,15 +384,20 @@ export function registerProviders(program: Command, io: Io): void {
           : results.map(pullLine).join('\n'),
       );
       const failed = results.filter((r) => !r.ok);
-      if (failed.length)
+      const safe = 'Nothing of a failed pull was written; what the other relays reported is kept.';
+      if (failed.length === 1)
+        throw userError(failed[0]!.error!, {
+          code: 'relay_pull_failed',
+          safe,
+          next: failed[0]!.next ?? 'Try again later.',
+        });
+      if (failed.length > 1)
         throw userError(
-          failed.length === 1
-            ? failed[0]!.error!
-            : `${failed.length} relays could not be asked: ${failed.map((r) => `"${r.provider}"`).join(', ')}.`,
+          `${failed.length} relays could not be asked: ${failed.map((r) => `"${r.provider}"`).join(', ')}.`,
           {
             code: 'relay_pull_failed',
-            safe: 'Nothing of a failed pull was written; what the other relays reported is kept.',
-            next: 'Fix what is named above (a key with `understudy providers set-api-key NAME`), or try again later.',
+            safe,
+            next: 'Each is named above with what to do (a key with `understudy providers set-api-key NAME`), or try again later.',
           },
         );
     });

@@ -6,6 +6,9 @@
  * list came from, is counted in the incident report, and a second pull adds nothing.
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { main } from '../../../electron/cli/main';
+import type { Io } from '../../../electron/cli/context';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import type { SecretStore } from '../../../electron/engine/secrets';
@@ -495,5 +498,68 @@ describe('relay feedback around it', () => {
       .run(providerId, new Date().toISOString().slice(0, 10));
     expect(await job.run(new AbortController().signal)).toBe('sg: 1 new');
     expect(suppression(PEOPLE[1]!)).toEqual({ reason: 'bounced', source: 'relay:sg:bounce' });
+  });
+});
+
+describe('understudy providers set-api-key / pull-suppressions', () => {
+  async function run(args: string[], env: Record<string, string>, stdinLines: string[] = []) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d) => (out += String(d)));
+    stderr.on('data', (d) => (err += String(d)));
+    const io: Io = {
+      stdout,
+      stderr,
+      env: { ...env },
+      stdin: Readable.from(stdinLines.length ? [stdinLines.map((l) => `${l}\n`).join('')] : []),
+    };
+    const code = await main(args, io);
+    return { code, out, err };
+  }
+
+  it('takes the key from stdin (never argv), pulls with --json, and fails with exit 1 and plain words on a refused key', async () => {
+    const c = CASES[0]!;
+    const fake = (await c.start()) as FakeSendgridRelay;
+    fakes.push(fake);
+    const dbPath = engine.dbPath;
+    await addSmtpProvider(
+      engine,
+      { name: 'sg', preset: 'sendgrid', user: 'apikey', password: 'smtp-password-9' },
+      secrets,
+    );
+    await engine.close();
+    const env = { UNDERSTUDY_PASSPHRASE: 'test passphrase' };
+    const db = ['--db', dbPath];
+
+    const set = await run(['providers', 'set-api-key', 'sg', '--api-url', fake.baseUrl, ...db], env, [c.key]);
+    expect(set.err).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.out).toContain('"sg": SendGrid API key saved');
+
+    c.seed(fake, 'ann@example.org', 'bounce', Date.now() - 60_000);
+    c.seed(fake, 'bob@example.org', 'complaint', Date.now() - 50_000);
+    const pulled = await run(['providers', 'pull-suppressions', '--json', ...db], env);
+    expect(pulled.code).toBe(0);
+    const doc = JSON.parse(pulled.out) as { results: RelayPullResult[] };
+    expect(doc.results[0]).toMatchObject({
+      provider: 'sg',
+      ok: true,
+      added: { bounce: 1, complaint: 1, unsubscribe: 0 },
+    });
+    const again = await run(['providers', 'pull-suppressions', 'sg', ...db], env);
+    expect(again.out).toContain('sg\tSendGrid\tnothing new');
+
+    fake.apiKey = 'SG.rotated-at-sendgrid';
+    const refused = await run(['providers', 'pull-suppressions', 'sg', ...db], env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('SendGrid refused the API key of "sg" (HTTP 401)');
+    expect(refused.err).toContain('understudy providers set-api-key sg');
+    expect(refused.err + refused.out).not.toContain(c.key);
+
+    // A relay without an API (a custom server) says so.
+    const none = await run(['providers', 'set-api-key', 'nope', ...db], env, ['x']);
+    expect(none.code).toBe(1);
   });
 });

@@ -72,6 +72,9 @@ export interface RelayPullResult {
   /** More waited at the relay than one pull reads: the next pull goes on. */
   more: boolean;
   error: string | null;
+  /** What to do about the error, in the command line's words and the app's. */
+  next: string | null;
+  appNext: string | null;
 }
 
 /** Providers whose relay can be asked, with a key: the named one, or every enabled one (`inUse`: sent lately). */
@@ -145,6 +148,8 @@ async function pullOne(
     queuedForEsp: 0,
     more: false,
     error: null,
+    next: null,
+    appNext: null,
   };
   try {
     const state = repo.state(p.id)!;
@@ -207,6 +212,10 @@ async function pullOne(
   } catch (e) {
     const err = explain(e, p, api);
     result.error = err.message;
+    if (isUnderstudyError(err)) {
+      result.next = err.next ?? null;
+      result.appNext = err.appNext ?? err.next ?? null;
+    }
     const before = repo.saveError(p.id, err.message, engine.now());
     if (before !== err.message)
       engine.record({
