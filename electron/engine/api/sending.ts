@@ -125,7 +125,11 @@ export const PresetSchema = z.object({
   perDay: z.number().nullable(),
   maxConnections: z.number().int(),
   note: z.string(),
+  /** The relay whose API bounces and complaints can be pulled from, and the key it needs, or null. */
+  relayApi: z.string().nullable(),
+  relayApiKeyWords: z.string().nullable(),
 });
+export type Preset = z.infer<typeof PresetSchema>;
 
 export const SecretsStatusSchema = z.object({
   /** Passwords can be read and saved now. */
