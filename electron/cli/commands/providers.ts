@@ -157,7 +157,12 @@ function line(p: Provider): string {
       : p.pausedUntil && Date.parse(p.pausedUntil) > Date.now()
         ? `paused until ${p.pausedUntil} (${p.breakerReason})`
         : p.health;
-  return `${p.priority}\t${p.name}\t${p.host}:${p.port} ${p.tls}${p.user ? ` as ${p.user} (${p.auth})` : ''}\tweight ${p.weight}\t${caps.join(', ') || 'no caps'}, ${p.maxConnections} conn\t${p.sentLastDay} sent in 24 h\t${p.enabled ? state : 'disabled'}`;
+  const feedback = p.relayApi
+    ? p.hasApiKey
+      ? `\t${p.relayApi} bounces pulled${p.feedbackError ? ' (last pull failed)' : ''}`
+      : `\tno ${p.relayApi} API key (set-api-key)`
+    : '';
+  return `${p.priority}\t${p.name}\t${p.host}:${p.port} ${p.tls}${p.user ? ` as ${p.user} (${p.auth})` : ''}\tweight ${p.weight}\t${caps.join(', ') || 'no caps'}, ${p.maxConnections} conn\t${p.sentLastDay} sent in 24 h\t${p.enabled ? state : 'disabled'}${feedback}`;
 }
 
 export function registerProviders(program: Command, io: Io): void {

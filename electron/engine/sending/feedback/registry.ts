@@ -28,7 +28,7 @@ export function notSupported(p: Pick<ProviderRow, 'name' | 'preset'>): Error {
     {
       code: 'relay_api_unsupported',
       safe: 'Nothing was stored or changed.',
-      next: `Relays with an API for this: ${['SendGrid', 'Amazon SES', 'Mailgun', 'Postmark', 'Brevo'].join(', ')} (presets ${Object.keys(RELAY_APIS).join(', ')}). Other accounts report bounces to the backup mailbox.`,
+      next: `Relays with an API for this: ${[...new Set(Object.values(RELAY_APIS).map((a) => a.label))].join(', ')} (presets ${Object.keys(RELAY_APIS).join(', ')}). Other accounts report bounces to the backup mailbox.`,
     },
   );
 }
