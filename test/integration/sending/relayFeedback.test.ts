@@ -421,6 +421,29 @@ describe('hostile relay replies', () => {
   });
 });
 
+describe('answers of the wrong shape, from every relay', () => {
+  const WRONG: Record<string, unknown> = {
+    sendgrid: [{ email: 'ann@example.org', created: '2026-12-06' }],
+    ses: { SuppressedDestinationSummaries: [{ EmailAddress: 5, Reason: 'BOUNCE', LastUpdateTime: 1 }] },
+    mailgun: { items: [{ address: null, created_at: 'Sun, 06 Dec 2026 10:00:00 GMT' }], paging: {} },
+    postmark: { TotalCount: 'many', Bounces: [] },
+    brevo: { count: 1, contacts: 'ann@example.org' },
+  };
+  it.each(CASES)('$preset: refused in plain words, nothing written', async (c) => {
+    espList();
+    const { fake } = await relay(c);
+    c.seed(fake, PEOPLE[0]!, 'bounce', Date.now() - 60_000);
+    fake.fault({ times: 1, status: 200, body: WRONG[c.preset] });
+    const r = only(await pullRelayFeedback(engine, { secrets }));
+    expect(r.ok).toBe(false);
+    expect(r.error).toMatch(/sent an answer to GET .* that its API does not document/);
+    expect(suppressionCount()).toBe(0);
+    expect(statusOf(PEOPLE[0]!)).toBe('subscribed');
+    // The relay answers properly again: the next pull lands it.
+    expect(only(await pullRelayFeedback(engine, { secrets })).added.bounce).toBe(1);
+  });
+});
+
 describe('relay feedback around it', () => {
   it('is counted in the incident report', async () => {
     espList();
