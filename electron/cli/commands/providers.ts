@@ -35,6 +35,12 @@ import {
 } from '../../engine/sending/warmup';
 import type { WarmupCurve } from '../../engine/sending/limiter';
 import { forgetProvider } from '../../engine/sending/context';
+import {
+  pullRelayFeedback,
+  relayApiFor,
+  setRelayApiKey,
+  type RelayPullResult,
+} from '../../engine/sending/feedback/pull';
 import type { Engine } from '../../engine/engine';
 
 interface ProviderFlags extends CommonOptions {
@@ -151,7 +157,12 @@ function line(p: Provider): string {
       : p.pausedUntil && Date.parse(p.pausedUntil) > Date.now()
         ? `paused until ${p.pausedUntil} (${p.breakerReason})`
         : p.health;
-  return `${p.priority}\t${p.name}\t${p.host}:${p.port} ${p.tls}${p.user ? ` as ${p.user} (${p.auth})` : ''}\tweight ${p.weight}\t${caps.join(', ') || 'no caps'}, ${p.maxConnections} conn\t${p.sentLastDay} sent in 24 h\t${p.enabled ? state : 'disabled'}`;
+  const feedback = p.relayApi
+    ? p.hasApiKey
+      ? `\t${p.relayApi} bounces pulled${p.feedbackError ? ' (last pull failed)' : ''}`
+      : `\tno ${p.relayApi} API key (set-api-key)`
+    : '';
+  return `${p.priority}\t${p.name}\t${p.host}:${p.port} ${p.tls}${p.user ? ` as ${p.user} (${p.auth})` : ''}\tweight ${p.weight}\t${caps.join(', ') || 'no caps'}, ${p.maxConnections} conn\t${p.sentLastDay} sent in 24 h\t${p.enabled ? state : 'disabled'}${feedback}`;
 }
 
 export function registerProviders(program: Command, io: Io): void {
@@ -314,6 +325,90 @@ export function registerProviders(program: Command, io: Io): void {
   });
 
   common(
+    providers
+      .command('set-api-key <name>')
+      .description(
+        "the relay's API key, to pull the bounces, complaints and unsubscribes it keeps (SendGrid, SES, Mailgun, Postmark, Brevo)",
+      )
+      .option('--key-env <VAR>', 'read the key from this environment variable (else from stdin)')
+      .option('--api-url <url>', "API address override (a proxy, tests); '' for the relay's own")
+      .option('--remove', 'forget the key: nothing is pulled from this relay any more'),
+  ).action(
+    async (name: string, opts: CommonOptions & { keyEnv?: string; apiUrl?: string; remove?: boolean }) => {
+      await withEngine(opts, io, async (engine) => {
+        const p = requireProvider(engine, name);
+        const api = relayApiFor(p.preset);
+        const lines = new StdinLines(io);
+        const secrets = await openSecrets(dbPathOf(opts, io), io, lines);
+        let key: string | null = null;
+        if (!opts.remove) {
+          if (opts.keyEnv) {
+            key = io.env[opts.keyEnv] ?? '';
+            if (!key)
+              throw userError(`The environment variable ${opts.keyEnv} is empty or not set.`, {
+                code: 'no_api_key',
+                safe: 'Nothing was changed.',
+                next: `Export the key as ${opts.keyEnv}, e.g. \`read -s ${opts.keyEnv}; export ${opts.keyEnv}\`.`,
+              });
+          } else {
+            key = (await lines.next(`${api?.label ?? 'Relay'} API key: `)) ?? '';
+            if (!key)
+              throw userError('No API key was given.', {
+                code: 'no_api_key',
+                safe: 'Nothing was changed.',
+                next: 'Pass --key-env VAR, or pipe the key on stdin (after the passphrase line if UNDERSTUDY_PASSPHRASE is not set).',
+              });
+          }
+        }
+        const r = await setRelayApiKey(engine, name, key, {
+          secrets,
+          ...(opts.apiUrl !== undefined ? { apiUrl: opts.apiUrl } : {}),
+        });
+        output(opts, io, r, () =>
+          r.hasApiKey
+            ? `"${r.provider}": ${r.relay} API key saved. Its bounces, complaints and unsubscribes are pulled while it is in use and after each campaign; now with \`understudy providers pull-suppressions ${r.provider}\`.`
+            : `"${r.provider}": ${r.relay} API key removed.`,
+        );
+      });
+    },
+  );
+
+  common(
+    providers
+      .command('pull-suppressions [name]')
+      .description(
+        'pull the bounces, complaints and unsubscribes relays keep to themselves (every provider with an API key, or the named one)',
+      ),
+  ).action(async (name: string | undefined, opts: CommonOptions) => {
+    await withEngine(opts, io, async (engine) => {
+      const secrets = await openSecrets(dbPathOf(opts, io), io, new StdinLines(io));
+      const results = await pullRelayFeedback(engine, { ...(name !== undefined ? { name } : {}), secrets });
+      output(opts, io, { results }, () =>
+        results.length === 0
+          ? 'No provider has a relay API key yet. Give one with `understudy providers set-api-key NAME`.'
+          : results.map(pullLine).join('\n'),
+      );
+      const failed = results.filter((r) => !r.ok);
+      const safe = 'Nothing of a failed pull was written; what the other relays reported is kept.';
+      if (failed.length === 1)
+        throw userError(failed[0]!.error!, {
+          code: 'relay_pull_failed',
+          safe,
+          next: failed[0]!.next ?? 'Try again later.',
+        });
+      if (failed.length > 1)
+        throw userError(
+          `${failed.length} relays could not be asked: ${failed.map((r) => `"${r.provider}"`).join(', ')}.`,
+          {
+            code: 'relay_pull_failed',
+            safe,
+            next: 'Each is named above with what to do (a key with `understudy providers set-api-key NAME`), or try again later.',
+          },
+        );
+    });
+  });
+
+  common(
     providers.command('remove <name>').description('remove an SMTP account and its stored password'),
   ).action(async (name: string, opts: CommonOptions) => {
     await withEngine(opts, io, async (engine) => {
@@ -323,6 +418,12 @@ export function registerProviders(program: Command, io: Io): void {
       output(opts, io, { removed: p.name }, () => `Removed "${p.name}".`);
     });
   });
+}
+
+function pullLine(r: RelayPullResult): string {
+  if (!r.ok) return `${r.provider}\t${r.relay}\tFAILED: ${r.error}`;
+  const n = r.added.bounce + r.added.complaint + r.added.unsubscribe;
+  return `${r.provider}\t${r.relay}\t${n === 0 ? 'nothing new' : `${r.added.bounce} bounce(s), ${r.added.complaint} complaint(s), ${r.added.unsubscribe} unsubscribe(s) suppressed`}${r.queuedForEsp ? `, ${r.queuedForEsp} queued for the ESP` : ''}${r.unchanged ? `; ${r.unchanged} already known` : ''}${r.skipped ? `; ${r.skipped} skipped (not a bounce, complaint or unsubscribe)` : ''}${r.more ? '; more wait at the relay (pulled next time)' : ''}`;
 }
 
 interface WarmupFlags {

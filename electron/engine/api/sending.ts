@@ -65,6 +65,13 @@ export const ProviderInputSchema = z.object({
   allowPlaintextAuth: z.boolean().optional(),
   ehloName: HostSchema.optional(),
   enabled: z.boolean().optional(),
+  /**
+   * The relay's API key, with which Understudy pulls the bounces, complaints and unsubscribes the relay
+   * keeps to itself (SendGrid, Amazon SES, Mailgun, Postmark, Brevo). Goes to the secret store.
+   */
+  apiKey: z.string().max(4096).optional(),
+  /** Forget the relay's API key (its feedback is no longer pulled). */
+  removeApiKey: z.boolean().optional(),
 });
 export type ProviderInput = z.input<typeof ProviderInputSchema>;
 
@@ -78,6 +85,14 @@ export const ProviderSchema = z.object({
   user: z.string().nullable(),
   auth: AuthMethodSchema,
   hasSecret: z.boolean(),
+  /** The relay whose API bounces and complaints can be pulled from ("SendGrid"), or null for none. */
+  relayApi: z.string().nullable(),
+  /** What key that API needs, in words. */
+  relayApiKeyWords: z.string().nullable(),
+  hasApiKey: z.boolean(),
+  /** When bounces and complaints were last pulled from the relay, and the last pull's error. */
+  feedbackPulledAt: z.string().nullable(),
+  feedbackError: z.string().nullable(),
   priority: z.number().int(),
   weight: z.number(),
   perSecond: z.number().nullable(),
@@ -110,7 +125,11 @@ export const PresetSchema = z.object({
   perDay: z.number().nullable(),
   maxConnections: z.number().int(),
   note: z.string(),
+  /** The relay whose API bounces and complaints can be pulled from, and the key it needs, or null. */
+  relayApi: z.string().nullable(),
+  relayApiKeyWords: z.string().nullable(),
 });
+export type Preset = z.infer<typeof PresetSchema>;
 
 export const SecretsStatusSchema = z.object({
   /** Passwords can be read and saved now. */

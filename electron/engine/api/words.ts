@@ -88,6 +88,8 @@ export const ENGINE_EVENTS = {
   providerUp: 'provider.up',
   providerUpdated: 'provider.updated',
   providerWarmupChanged: 'provider.warmup_changed',
+  relayFeedbackFailed: 'relay.feedback_failed',
+  relayFeedbackPulled: 'relay.feedback_pulled',
   scheduleCatchupAsk: 'schedule.catchup_ask',
   scheduleCatchupSkipped: 'schedule.catchup_skipped',
   scheduleError: 'schedule.error',
@@ -236,6 +238,12 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'provider.up': ({ provider }) => `${provider} is working again.`,
   'provider.updated': ({ provider }) => `${provider} was changed.`,
   'provider.warmup_changed': ({ provider }) => `How ${provider} warms up was changed.`,
+  'relay.feedback_failed': ({ provider }) =>
+    `Bounces and complaints could not be collected from ${provider}; Understudy tries again.`,
+  'relay.feedback_pulled': ({ provider, d }) => {
+    const n = (num(d.bounce) ?? 0) + (num(d.complaint) ?? 0) + (num(d.unsubscribe) ?? 0);
+    return `${provider} reported ${plural(n, 'bounce, complaint or unsubscribe', 'bounces, complaints or unsubscribes')}; those people get no more mail.`;
+  },
   'schedule.catchup_ask': ({ campaign }) =>
     `${campaign} missed its send time. Choose whether to send it now or skip it.`,
   'schedule.catchup_skipped': ({ campaign }) => `${campaign} missed its send time and was skipped.`,

@@ -6,8 +6,9 @@
  * answers again is told everything first); the scheduler; scheduled backups; then the jobs below —
  * the scheduled sync of every ESP connection (incremental every `sync.everyMinutes`, a full pass every
  * `sync.fullEveryHours`; skipped while its ESP is down, run at the first pass after it is back), the
- * mirror's freshness (a copy older than twice the interval raises a warning), the backup mailbox and
- * drills. The team alert channel (teamAlerts.ts) runs alongside.
+ * mirror's freshness (a copy older than twice the interval raises a warning), the backup mailbox, the
+ * bounces and complaints relays keep to themselves (relayFeedback.ts, also pulled after each campaign)
+ * and drills. The team alert channel (teamAlerts.ts) runs alongside.
  */
 import type { Engine } from '../engine';
 import type { SecretStore } from '../secrets';
@@ -27,6 +28,7 @@ import { processInbox } from './inbox';
 import { runDrills } from './drills';
 import { alert } from './notify';
 import { startTeamAlerts, type TeamAlertOptions } from './teamAlerts';
+import { pullAfterCampaigns, relayFeedbackJob } from './relayFeedback';
 
 /** "Mailchimp" for a connection of type mailchimp. */
 function connectionLabel(type: string): string {
@@ -54,6 +56,13 @@ export function startPeriodicWork(engine: Engine, opts: PeriodicOptions = {}): C
   // Registered before the service's own stop, so it runs after it (closers run in reverse): the stop
   // aborts a running sync (its checkpoint keeps what was applied), and the engine closes once it settled.
   engine.onClose(() => syncIdle(engine));
+  // Bounces and complaints a relay keeps to itself are pulled after each campaign it carried.
+  const relayStop = new AbortController();
+  const relayIdle = pullAfterCampaigns(engine, relayStop.signal);
+  engine.onClose(async () => {
+    relayStop.abort('shutdown');
+    await relayIdle();
+  });
   const service = createContinuity(engine, {
     periodic: periodicJobs(engine),
     ...(opts.maxSleepMs ? { maxSleepMs: opts.maxSleepMs } : {}),
@@ -226,6 +235,7 @@ export function periodicJobs(engine: Engine): PeriodicWork[] {
       },
       run: (signal) => processInbox(engine, { signal }),
     },
+    relayFeedbackJob(engine),
     {
       name: 'drills',
       everyMs: () => {

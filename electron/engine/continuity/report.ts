@@ -13,6 +13,7 @@ import { displayTime, humanDuration } from './time';
 import { outputTarget, writeTarget } from '../files/protected';
 import { CUSTODY_EVENTS } from '../api/custody';
 import { INCIDENT_CAUSE_WORDS, type IncidentReview } from '../api/review';
+import { RelayFeedbackRepo, type RelayFeedbackKind } from '../db/repos/relayFeedback';
 
 export interface IncidentReport {
   incident: IncidentRow;
@@ -23,6 +24,11 @@ export interface IncidentReport {
   failures: FailureClass[];
   statusChanges: StatusCount[];
   suppressions: StatusCount[];
+  /**
+   * Bounces, complaints and unsubscribes relay providers reported through their APIs (issue 14, §5),
+   * by provider and kind, counted by the relay's own time (pulled during the incident or after it).
+   */
+  relayFeedback: { provider: string; kind: RelayFeedbackKind; count: number }[];
   series: { bucketMs: number; from: string; buckets: { bucket: number; provider: string; n: number }[] };
   timeline: EventRow[];
   /**
@@ -79,6 +85,7 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
     failures: engine.repos.reports.failuresByClass(ids),
     statusChanges: engine.repos.reports.statusChanges(from, to),
     suppressions: engine.repos.reports.suppressionsAdded(from, to),
+    relayFeedback: new RelayFeedbackRepo(engine.db).countsBetween(from, to),
     series: {
       bucketMs,
       from: chartFrom,
@@ -327,6 +334,7 @@ ${barList(
   r.statusChanges.map((s) => ({ label: s.status, n: s.count })),
   '#d97706',
 )}
+${relayFeedbackHtml(r)}
 <p class="muted">Suppressions added: ${r.suppressions.map((s) => `${esc(s.status)} ${s.count}`).join(', ') || 'none'}. Each was honoured at once and is queued for the ESP when it came from one.</p>
 ${reviewSection(r)}
 <h2>Timeline</h2>
@@ -362,6 +370,30 @@ function reviewSection(r: IncidentReport): string {
 <h3>Actions</h3>${actions}
 ${v.updatedAt ? `<p class="muted">Review last saved ${esc(displayTime(v.updatedAt, r.timeZone))}.</p>` : ''}
 </div>`;
+}
+
+const RELAY_KIND_WORDS: Record<RelayFeedbackKind, [string, string]> = {
+  bounce: ['bounce', 'bounces'],
+  complaint: ['spam complaint', 'spam complaints'],
+  unsubscribe: ['unsubscribe', 'unsubscribes'],
+};
+
+/** What the relays reported through their APIs, one line per provider. */
+function relayFeedbackHtml(r: IncidentReport): string {
+  if (!r.relayFeedback.length) return '';
+  const byProvider = new Map<string, string[]>();
+  for (const f of r.relayFeedback) {
+    const [one, many] = RELAY_KIND_WORDS[f.kind];
+    byProvider.set(f.provider, [
+      ...(byProvider.get(f.provider) ?? []),
+      `${f.count} ${f.count === 1 ? one : many}`,
+    ]);
+  }
+  return `<p data-relay-feedback>Reported by your relays (read from their APIs, since their bounces never reach your mailbox): ${[
+    ...byProvider,
+  ]
+    .map(([p, parts]) => `${esc(p)}: ${esc(parts.join(', '))}`)
+    .join('; ')}.</p>`;
 }
 
 function delayText(ms: number): string {

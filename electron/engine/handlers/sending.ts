@@ -1,4 +1,5 @@
 /** Handlers for the sending area of the contract: providers, campaigns, sending them. */
+import { relayApiFor } from '../sending/feedback/registry';
 import { randomUUID } from 'node:crypto';
 import type { sendingCalls } from '../api/sending';
 import type { HandlersFor, HandlerContext } from './types';
@@ -63,6 +64,8 @@ export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
       perDay: p.caps.perDay,
       maxConnections: p.maxConnections,
       note: p.note,
+      relayApi: relayApiFor(p.name)?.label ?? null,
+      relayApiKeyWords: relayApiFor(p.name)?.keyWords ?? null,
     })),
   addProvider: (engine, input) => addProvider(engine, input),
   updateProvider: (engine, { current, ...input }) => updateProvider(engine, current, input),

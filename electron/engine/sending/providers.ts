@@ -17,10 +17,15 @@ import {
 import { PRESETS, presetNames } from './presets';
 import { createVerifyTransport, smtpConfigOf, type MailTransport, type SmtpConfig } from './transport';
 import { forgetProvider, limiterFor, secretStoreOf } from './context';
+import { RelayFeedbackRepo } from '../db/repos/relayFeedback';
+import { notSupported, relayApiFor } from './feedback/registry';
+import { setRelayApiKeyFor } from './feedback/apiKey';
 
 export function toApiProvider(engine: Engine, p: ProviderRow): Provider {
   const c = smtpConfigOf(p);
   const b = engine.repos.providerState.breaker(p.id);
+  const relay = relayApiFor(p.preset);
+  const feedback = new RelayFeedbackRepo(engine.db).state(p.id);
   return {
     id: p.id,
     name: p.name,
@@ -31,6 +36,11 @@ export function toApiProvider(engine: Engine, p: ProviderRow): Provider {
     user: c.user ?? null,
     auth: c.auth,
     hasSecret: p.secretRef !== null,
+    relayApi: relay?.label ?? null,
+    relayApiKeyWords: relay?.keyWords ?? null,
+    hasApiKey: (feedback?.apiSecretRef ?? null) !== null,
+    feedbackPulledAt: feedback?.lastPulledAt ?? null,
+    feedbackError: feedback?.lastError ?? null,
     priority: p.priority,
     weight: p.weight,
     perSecond: p.caps.perSecond,
@@ -249,6 +259,7 @@ export async function addProvider(
       appNext: 'Type the password of this account.',
     });
   }
+  checkApiKeyInput(input, repo.preset, config, input.name);
   let secretRef: string | null = null;
   if (input.password) {
     secretRef = newSecretRef('smtp');
@@ -262,6 +273,7 @@ export async function addProvider(
       providerId: row.id,
       data: { preset: row.preset, caps: row.caps, maxConnections: row.maxConnections },
     });
+    if (input.apiKey) await setRelayApiKeyFor(engine, row, input.apiKey, secrets ? { secrets } : {});
     return toApiProvider(engine, row);
   } catch (e) {
     if (secretRef) await secretStoreOf(engine, secrets).delete(secretRef);
@@ -283,11 +295,12 @@ export async function updateProvider(
     engine.repos.providers.byName(input.name)
   )
     throw userError(`A provider named "${input.name}" already exists.`, { safe: 'Nothing was changed.' });
-  const { repo } = resolve(
+  const { repo, config } = resolve(
     { ...input, name: input.name ?? base.name } as ProviderInput,
     base,
     Boolean(input.password) || base.secretRef !== null,
   );
+  checkApiKeyInput(input, repo.preset, config, repo.name);
   let secretRef = base.secretRef;
   if (input.password) {
     const store = secretStoreOf(engine, secrets);
@@ -301,7 +314,24 @@ export async function updateProvider(
     message: `SMTP provider "${row.name}" changed.`,
     providerId: row.id,
   });
+  const opts = secrets ? { secrets } : {};
+  if (input.apiKey) await setRelayApiKeyFor(engine, row, input.apiKey, opts);
+  else if (input.removeApiKey && new RelayFeedbackRepo(engine.db).state(row.id)?.apiSecretRef)
+    await setRelayApiKeyFor(engine, row, null, opts);
   return toApiProvider(engine, row);
+}
+
+/** A relay API key given with an add or an update is checked before anything is stored. */
+function checkApiKeyInput(
+  input: Partial<ProviderInput>,
+  preset: string | null,
+  config: SmtpConfig,
+  name: string,
+): void {
+  if (!input.apiKey) return;
+  const api = relayApiFor(preset);
+  if (!api) throw notSupported({ name, preset });
+  api.checkKey?.(input.apiKey.trim(), config);
 }
 
 export async function removeProvider(engine: Engine, name: string, secrets?: SecretStore): Promise<boolean> {
@@ -317,6 +347,8 @@ export async function removeProvider(engine: Engine, name: string, secrets?: Sec
     });
   }
   if (p.secretRef) await secretStoreOf(engine, secrets).delete(p.secretRef);
+  const apiRef = new RelayFeedbackRepo(engine.db).state(p.id)?.apiSecretRef;
+  if (apiRef) await secretStoreOf(engine, secrets).delete(apiRef);
   engine.repos.providers.remove(p.id);
   forgetProvider(engine, p.id);
   engine.record({

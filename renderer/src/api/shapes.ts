@@ -8,22 +8,8 @@ export type {
   CampaignDetail,
   SendSummary,
   ProviderTestResult,
+  Preset,
 } from '../../../electron/engine/api/sending';
-
-export interface Preset {
-  name: string;
-  label: string;
-  host: string;
-  port: number;
-  tls: 'implicit' | 'starttls' | 'none';
-  auth: string;
-  perSecond: number | null;
-  perMinute: number | null;
-  perHour: number | null;
-  perDay: number | null;
-  maxConnections: number;
-  note: string;
-}
 
 export type HealthState = 'unknown' | 'operational' | 'degraded' | 'down' | 'paused';
 

@@ -481,6 +481,7 @@ function ProviderForm({
     tls: existing?.tls ?? 'starttls',
     user: existing?.user ?? '',
     password: '',
+    apiKey: '',
     perSecond: n0(existing?.perSecond),
     perMinute: n0(existing?.perMinute),
     perHour: n0(existing?.perHour),
@@ -490,6 +491,7 @@ function ProviderForm({
   const [busy, setBusy] = useState(false);
   // Sending a password with no encryption to another computer needs the person's explicit consent.
   const [plaintextOk, setPlaintextOk] = useState(false);
+  const [removeApiKey, setRemoveApiKey] = useState(false);
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setF({ ...f, [k]: e.target.value });
   const list = (presets.value as Preset[] | null) ?? [];
@@ -511,6 +513,9 @@ function ProviderForm({
     });
   };
   const num = (s: string) => (s.trim() === '' ? null : Number(s));
+  // The relay whose API keeps the bounces and complaints that never reach the backup mailbox.
+  const relay = list.find((x) => x.name === f.preset)?.relayApi ?? null;
+  const relayKeyWords = list.find((x) => x.name === f.preset)?.relayApiKeyWords ?? null;
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -524,6 +529,8 @@ function ProviderForm({
       ...(f.user ? { user: f.user } : {}),
       ...(f.password ? { password: f.password } : {}),
       ...(f.tls === 'none' && f.password && plaintextOk ? { allowPlaintextAuth: true } : {}),
+      ...(f.apiKey.trim() && relay ? { apiKey: f.apiKey.trim() } : {}),
+      ...(!f.apiKey.trim() && removeApiKey ? { removeApiKey: true } : {}),
       perSecond: num(f.perSecond),
       perMinute: num(f.perMinute),
       perHour: num(f.perHour),
@@ -609,6 +616,36 @@ function ProviderForm({
             />
           </div>
         </div>
+        {relay && (
+          <div className="field" data-testid="relay-api-key">
+            <label htmlFor="p-apikey">
+              {existing?.hasApiKey ? `New ${relay} API key (empty: keep)` : `${relay} API key (optional)`}
+            </label>
+            <input
+              id="p-apikey"
+              type="password"
+              value={f.apiKey}
+              onChange={set('apiKey')}
+              autoComplete="off"
+            />
+            <p className="muted small">
+              {relay} keeps the bounces and spam complaints of what it sends to itself: they never reach your
+              backup mailbox. With {relayKeyWords}, Understudy collects them while this account is in use and
+              after each campaign, and stops mailing those people.
+              {existing?.feedbackError ? ` Last try: ${existing.feedbackError}` : ''}
+            </p>
+            {existing?.hasApiKey && !f.apiKey && (
+              <label className="small">
+                <input
+                  type="checkbox"
+                  checked={removeApiKey}
+                  onChange={(e) => setRemoveApiKey(e.target.checked)}
+                />{' '}
+                Forget the {relay} API key (stop collecting its bounces and complaints)
+              </label>
+            )}
+          </div>
+        )}
         {f.tls === 'none' && f.password && (
           <label className="small">
             <input type="checkbox" checked={plaintextOk} onChange={(e) => setPlaintextOk(e.target.checked)} />{' '}

@@ -15,6 +15,7 @@ import { migration0009 } from './0009_audiences';
 import { migration0010 } from './0010_dns_auth';
 import { migration0011 } from './0011_provider_warmup';
 import { migration0012 } from './0012_incident_review';
+import { migration0013 } from './0013_relay_feedback';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -30,6 +31,7 @@ export const migrations: readonly Migration[] = [
   migration0010,
   migration0011,
   migration0012,
+  migration0013,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;

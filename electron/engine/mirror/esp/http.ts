@@ -95,6 +95,11 @@ export interface HttpClientOptions {
   /** The longest Retry-After we are willing to wait inside one call; longer → esp_rate_limited. */
   maxRetryAfterMs?: number | undefined;
   describeError?: ((a: ErrorAnswer) => EspErrorDescription | undefined) | undefined;
+  /**
+   * The largest answer read, in bytes; a larger one is refused (not retried) without being read to the
+   * end. Unset: no limit (the ESP connectors, whose full exports are large).
+   */
+  maxResponseBytes?: number | undefined;
   fetch?: typeof fetch | undefined;
   sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   clock?: Clock | undefined;
@@ -206,6 +211,30 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 /** Scrubs the given secrets (and their base64/URL encodings, and every registered secret). */
 export function redact(text: string, secrets: string[]): string {
   return redactSecrets(text, secrets);
+}
+
+/** The body as text, or null when it is larger than `max` bytes (then the rest is never read). */
+async function readCapped(res: Response, max: number | undefined): Promise<string | null> {
+  if (max === undefined || !res.body) return res.text();
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body.cancel().catch(() => undefined);
+    return null;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function buildUrl(base: string, path: string, query: Query | undefined): string {
@@ -378,10 +407,10 @@ export class EspHttp {
         body = JSON.stringify(opts.body);
       }
       let res: Response;
-      let text: string;
+      let text: string | null;
       try {
         res = await this.fetchImpl(url, { method, headers, body: body ?? null, signal });
-        text = await res.text();
+        text = await readCapped(res, this.o.maxResponseBytes);
       } catch (e) {
         if (opts.signal?.aborted) this.throwIfCancelled(opts.signal);
         const timedOut = timeout.aborted;
@@ -397,6 +426,15 @@ export class EspHttp {
         };
       }
       const status = res.status;
+      if (text === null)
+        return {
+          failure: {
+            kind: 'answer',
+            status,
+            code: 'esp_bad_response',
+            message: `${this.esp} sent an answer to ${method} ${shownPath} larger than ${this.o.maxResponseBytes} bytes; it was not read.`,
+          },
+        };
       const date = Date.parse(res.headers.get('date') ?? '');
       if (!Number.isNaN(date) && !opts.absolute) this.lastServerDate = date;
       if ((status >= 200 && status < 300) || opts.accept?.includes(status)) {
