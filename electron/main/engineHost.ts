@@ -13,6 +13,7 @@ import { eventChannels } from '../engine/api/events';
 import { explainError } from '../engine/errors';
 import { previewImport } from '../engine/mirror/csv/preview';
 import { startPeriodicWork } from '../engine/continuity/periodic';
+import { startUnsubscribeEndpoint } from '../engine/continuity/unsubscribeEndpoint';
 import type { SecretStore } from '../engine/secrets';
 import type { HostMessage, HostRequest } from './channels';
 
@@ -96,6 +97,8 @@ async function start(port: MessagePortMain): Promise<void> {
   });
   // The same periodic work as `understudy run` and `understudy serve` (continuity/periodic.ts).
   startPeriodicWork(engine, { secrets });
+  // Unsubscribe links answered by the app itself, when the person set a port for it (Settings → Sending).
+  const unsubscribe = startUnsubscribeEndpoint(engine);
 
   for (const channel of Object.keys(eventChannels)) {
     engine.bus.on(channel, (payload: unknown) => send({ kind: 'event', channel, payload }));
@@ -120,10 +123,13 @@ async function start(port: MessagePortMain): Promise<void> {
         secrets.settle(msg.id, msg.ok, msg.value, msg.error);
         break;
       case 'close':
-        void engine.close().then(() => {
-          send({ kind: 'closed' });
-          process.exit(0);
-        });
+        void unsubscribe
+          .stop()
+          .then(() => engine.close())
+          .then(() => {
+            send({ kind: 'closed' });
+            process.exit(0);
+          });
         break;
     }
   });

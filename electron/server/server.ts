@@ -44,7 +44,7 @@ import {
 } from './security';
 import { previewImport, PREVIEW_BYTES } from '../engine/mirror/csv/preview';
 import { notBuiltPage, resolveStatic, securityHeaders, sendFile } from './static';
-import { unsubscribeRouter } from './unsubscribe';
+import { unsubscribeRouter } from '../engine/continuity/unsubscribeServer';
 
 export interface ServeOptions {
   engine: Engine;

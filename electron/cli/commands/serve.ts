@@ -14,7 +14,7 @@ import { openServiceSecrets, StdinLines } from './secrets';
 import { openCliSecretStore, PASSPHRASE_ENV } from '../../engine/secrets';
 import { attachSecrets, startPeriodicWork } from '../../engine/continuity/periodic';
 import { startServer } from '../../server/server';
-import { startUnsubscribeServer } from '../../server/unsubscribe';
+import { startUnsubscribeServer } from '../../engine/continuity/unsubscribeServer';
 import { isLoopback } from '../../server/security';
 import { userError } from '../../engine/errors';
 

@@ -108,6 +108,8 @@ export const ENGINE_EVENTS = {
   stakeholderUpdateSent: 'stakeholder.update_sent',
   subscriberBounced: 'subscriber.bounced',
   subscriberComplained: 'subscriber.complained',
+  unsubscribeEndpointStarted: 'unsubscribe.endpoint_started',
+  unsubscribeEndpointFailed: 'unsubscribe.endpoint_failed',
 } as const;
 
 type ValuesOf<T> = T[keyof T];
@@ -217,6 +219,10 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
         ? 'An action of the review was done.'
         : 'An action of the review was changed.',
   'mailbox.configured': () => 'The backup mailbox was set up.',
+  'unsubscribe.endpoint_started': ({ d }) =>
+    `This app now answers unsubscribe links${num(d.port) ? ` on port ${num(d.port)}` : ''}.`,
+  'unsubscribe.endpoint_failed': ({ d }) =>
+    `This app cannot answer unsubscribe links${num(d.port) ? ` on port ${num(d.port)}` : ''}: the port is in use or not allowed. Choose another one in Settings.`,
   'notice.created': () => 'A notice for your subscribers was written.',
   'outage.backup': ({ campaign, d }) =>
     str(d.via)

@@ -17,6 +17,8 @@ export const SENDING_SETTINGS = {
   unsubscribe_url:
     'Optional https address where `understudy serve` is published, for one-click unsubscribe (RFC 8058); links are <url>/u/<token>.',
   message_id_domain: 'The domain after @ in Message-IDs (default: the From address domain).',
+  unsubscribe_port:
+    'Desktop app: also answer unsubscribe links on this port of this computer (127.0.0.1), for a reverse proxy or tunnel that publishes unsubscribe_url; unset: off.',
 } as const;
 export type SendingSettingKey = keyof typeof SENDING_SETTINGS;
 
@@ -77,9 +79,17 @@ export function setSendingSetting(engine: Engine, key: string, value: string): v
     throw userError(`The unsubscribe URL must start with https:// ("${v}").`, {
       safe: 'Nothing was changed.',
     });
+  if (key === 'unsubscribe_port' && !(/^\d{1,5}$/.test(v) && Number(v) >= 1024 && Number(v) <= 65535))
+    throw userError(`"${v}" is not a port for the unsubscribe endpoint.`, {
+      safe: 'Nothing was changed.',
+      next: 'Give a number from 1024 to 65535 that nothing else on this computer uses, e.g. 8787.',
+    });
   if (key === 'message_id_domain' && v !== '' && !/^[a-z0-9.-]+\.[a-z]{2,}$/i.test(v))
     throw userError(`"${v}" is not a domain name.`, { safe: 'Nothing was changed.' });
+  if (engine.repos.settings.get<string>(PREFIX + key) === v) return;
   engine.repos.settings.set(PREFIX + key, v, engine.now());
+  // What listens for settings (the desktop app's unsubscribe endpoint) follows at once.
+  engine.record({ type: 'settings.changed', message: `Sending setting ${key} changed.`, data: { key } });
 }
 
 /** Removes a setting; for a required one, the warning says what stops working until it is set again. */

@@ -25,6 +25,11 @@ const SENDING_FIELDS: { key: string; label: string; hint: string; multiline?: bo
   },
   { key: 'unsubscribe_url', label: 'One-click unsubscribe URL (optional)', hint: 'https only (RFC 8058).' },
   {
+    key: 'unsubscribe_port',
+    label: 'Answer unsubscribe links from this app, on port (optional)',
+    hint: 'For a tunnel or reverse proxy on this computer that publishes the one-click address above. Empty: off.',
+  },
+  {
     key: 'message_id_domain',
     label: 'Message-ID domain (optional)',
     hint: 'Default: the From address domain.',

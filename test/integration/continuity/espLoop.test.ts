@@ -31,7 +31,7 @@ import { attachSecrets, periodicJobs, syncIdle } from '../../../electron/engine/
 import { startTeamAlerts } from '../../../electron/engine/continuity/teamAlerts';
 import { openCliSecretStore } from '../../../electron/engine/secrets';
 import { useSecretStore } from '../../../electron/engine/sending/context';
-import { startUnsubscribeServer } from '../../../electron/server/unsubscribe';
+import { startUnsubscribeServer } from '../../../electron/engine/continuity/unsubscribeServer';
 import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
 import { MIRROR_EVENTS } from '../../../electron/engine/api/esp';
 import type { EspKind } from '../../../electron/engine/mirror/esp/types';

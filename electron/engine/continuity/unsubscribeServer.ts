@@ -1,6 +1,7 @@
 /**
  * The public unsubscribe endpoint (issue 14, §1): the only paths of `understudy serve` that need no
- * token or cookie, and all that `serve --unsubscribe-only` answers.
+ * token or cookie, all that `serve --unsubscribe-only` answers, and what the desktop app answers when
+ * the person turns it on (unsubscribeEndpoint.ts). Engine code, so every shell uses the same one.
  *
  *   GET|HEAD <prefix>/u/<token>   a plain confirmation page with one button; never unsubscribes
  *                                 (mail scanners and link previews follow links)
@@ -20,10 +21,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Engine } from '../engine/engine';
-import { applyHeldRequests, webUnsubscribe, type WebOutcome } from '../engine/continuity/unsubscribe';
-import { existingUnsubscribeSecret, getSendingSettings } from '../engine/sending/settings';
-import { sendingContext } from '../engine/sending/context';
+import type { Engine } from '../engine';
+import { applyHeldRequests, webUnsubscribe, type WebOutcome } from './unsubscribe';
+import { existingUnsubscribeSecret, getSendingSettings } from '../sending/settings';
+import { sendingContext } from '../sending/context';
 
 /** Largest POST body accepted: RFC 8058's body is 26 bytes; a multipart one a few hundred. */
 export const MAX_UNSUBSCRIBE_BODY = 8 * 1024;
