@@ -12,6 +12,7 @@ import type { Incident } from '../api/shapes';
 import type { TimelineEvent } from '../store/events';
 import { EventLine, useNames } from '../components/EventLine';
 import { formatDateTime } from '../components/format';
+import { SubscriberNotice } from '../components/SubscriberNotice';
 
 export function Incidents() {
   const incidents = useResource('listIncidents', { limit: 100 });
@@ -139,6 +140,7 @@ function IncidentDetail({ id }: { id: number }) {
                 </button>
               </div>
               {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+              <SubscriberNotice over={d.closedAt !== null} />
               {report !== null && (
                 <iframe
                   key={report} // a new frame for a new report (see the campaign preview)
