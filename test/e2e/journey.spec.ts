@@ -143,6 +143,7 @@ test('a Mailchimp outage from start to finish, in the app alone', async ({ app }
     await connect.getByText('Advanced').click();
     await connect.getByLabel('API address').fill(proxy.url);
     await connect.getByLabel('Status page').fill(status.url);
+    await shot(app, 'journey-0-connect-esp');
     await connect.getByRole('button', { name: 'Connect' }).click();
     await expect(connect).toHaveCount(0);
     const esp = app.getByRole('listitem').filter({ has: app.getByRole('button', { name: 'Sync now' }) });

@@ -235,7 +235,7 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
         <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
       </div>
       {/* Only for accounts on another address (e.g. a SendGrid EU account): most people never open it. */}
-      <details className="event-details">
+      <details className="advanced">
         <summary>Advanced</summary>
         <div className="field">
           <label htmlFor="esp-base">API address</label>
