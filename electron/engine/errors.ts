@@ -43,6 +43,14 @@ export class UnderstudyError extends Error {
     return [this.message, this.safe, this.next].filter(Boolean).join(' ');
   }
 
+  /**
+   * The same line for a record every runtime shows (events, health results, reports): the next step
+   * in the app's words when there is one, so no command line reaches a screen.
+   */
+  toRecordLine(): string {
+    return [this.message, this.safe, this.appNext ?? this.next].filter(Boolean).join(' ');
+  }
+
   toJSON(): { kind: ErrorKind; code: string; message: string; safe?: string; next?: string } {
     return {
       kind: this.kind,

@@ -6,6 +6,7 @@
  */
 import { EspKindSchema } from './esp';
 import { ALERT_EVENTS } from './continuity';
+import { AUDIENCE_EVENTS } from './audience';
 import { CUSTODY_EVENTS } from './custody';
 import { MIRROR_EVENTS } from './esp';
 import { SendingEventType } from './sending';
@@ -51,21 +52,30 @@ export const ENGINE_EVENTS = {
   backupFailed: 'backup.failed',
   backupRestoreRequested: 'backup.restore_requested',
   backupRestored: 'backup.restored',
+  campaignCancelled: 'campaign.cancelled',
   campaignCreated: 'campaign.created',
   campaignOutagePolicy: 'campaign.outage_policy',
+  campaignPaused: 'campaign.paused',
+  campaignResumed: 'campaign.resumed',
   campaignSendFailed: 'campaign.send_failed',
   campaignSendFinished: 'campaign.send_finished',
+  campaignSendStopped: 'campaign.send_stopped',
   campaignUpdated: 'campaign.updated',
   codesExhausted: 'codes.exhausted',
   codesImported: 'codes.imported',
   continuityError: 'continuity.error',
   drillFailed: 'drill.failed',
   drillPassed: 'drill.passed',
+  espAdded: 'esp.added',
   espCampaignGone: 'esp.campaign_gone',
   espHealth: 'esp.health',
+  espPushBack: 'esp.pushback',
+  espPushBackIncomplete: 'esp.pushback_incomplete',
+  espRekeyed: 'esp.rekeyed',
   espSyncFailed: 'esp.sync_failed',
   espSynced: 'esp.synced',
   espUnscheduleFailed: 'esp.unschedule_failed',
+  espUnscheduled: 'esp.unscheduled',
   exportCompleted: 'export.completed',
   healthChanged: 'health.changed',
   importCompleted: 'import.completed',
@@ -78,6 +88,7 @@ export const ENGINE_EVENTS = {
   outageBackup: 'outage.backup',
   outageNoBackup: 'outage.no_backup',
   outagePaused: 'outage.paused',
+  outageReleased: 'outage.released',
   outageWaiting: 'outage.waiting',
   providerAdded: 'provider.added',
   providerDown: 'provider.down',
@@ -91,10 +102,16 @@ export const ENGINE_EVENTS = {
   relayFeedbackFailed: 'relay.feedback_failed',
   relayFeedbackPulled: 'relay.feedback_pulled',
   scheduleCatchupAsk: 'schedule.catchup_ask',
+  scheduleCatchupSend: 'schedule.catchup_send',
   scheduleCatchupSkipped: 'schedule.catchup_skipped',
   scheduleError: 'schedule.error',
+  scheduleLate: 'schedule.late',
+  scheduleLeftToEsp: 'schedule.left_to_esp',
+  scheduleSet: 'schedule.set',
   sendCancelled: 'send.cancelled',
+  sendFailback: 'send.failback',
   sendFailed: 'send.failed',
+  sendFailover: 'send.failover',
   sendFinished: 'send.finished',
   sendInterrupted: 'send.interrupted',
   sendPaused: 'send.paused',
@@ -116,6 +133,7 @@ type ValuesOf<T> = T[keyof T];
 export type TimelineEventType =
   | ValuesOf<typeof ENGINE_EVENTS>
   | ValuesOf<typeof ALERT_EVENTS>
+  | ValuesOf<typeof AUDIENCE_EVENTS>
   | ValuesOf<typeof CUSTODY_EVENTS>
   | ValuesOf<typeof MIRROR_EVENTS>
   | ValuesOf<typeof SendingEventType>
@@ -127,6 +145,7 @@ export type TimelineEventType =
 export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   ...Object.values(ENGINE_EVENTS),
   ...Object.values(ALERT_EVENTS),
+  ...Object.values(AUDIENCE_EVENTS),
   ...Object.values(CUSTODY_EVENTS),
   ...Object.values(MIRROR_EVENTS),
   ...Object.values(SendingEventType),
@@ -170,10 +189,14 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'backup.failed': () => 'A backup of your data could not be made.',
   'backup.restore_requested': () => 'A restore from a backup was arranged; it happens at the next start.',
   'backup.restored': () => 'Your data was restored from a backup.',
+  'campaign.cancelled': ({ campaign }) => `${campaign} was cancelled.`,
   'campaign.created': ({ campaign }) => `${campaign} was created.`,
   'campaign.outage_policy': ({ campaign }) => `What ${campaign} does during an outage was changed.`,
   'campaign.send_failed': ({ campaign }) => `${campaign} could not be sent.`,
   'campaign.send_finished': ({ campaign }) => `${campaign} is done.`,
+  'campaign.send_stopped': ({ campaign }) => `Sending ${campaign} stopped before the end.`,
+  'campaign.paused': ({ campaign }) => `${campaign} is paused.`,
+  'campaign.resumed': ({ campaign }) => `${campaign} was resumed.`,
   'campaign.updated': ({ campaign }) => `${campaign} was changed.`,
   'codes.exhausted': () => 'There are no discount codes left to give out.',
   'codes.imported': ({ d }) =>
@@ -183,6 +206,14 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'continuity.error': () => 'Something went wrong while watching your providers.',
   'drill.failed': () => 'The practice outage (drill) did not pass.',
   'drill.passed': () => 'The practice outage (drill) passed.',
+  'esp.added': ({ provider }) => `${provider} was connected.`,
+  'esp.rekeyed': ({ provider }) => `The API key of ${provider} was changed.`,
+  'esp.audience_unresolvable': ({ campaign, provider }) =>
+    `${provider} cannot tell Understudy who ${campaign} goes to, so a backup cannot send it.`,
+  'esp.pushback': ({ provider }) => `Unsubscribes and bounces collected here were passed on to ${provider}.`,
+  'esp.pushback_incomplete': ({ provider }) =>
+    `Some unsubscribes and bounces could not be passed on to ${provider} yet; Understudy will try again.`,
+  'esp.unscheduled': ({ campaign, provider }) => `${campaign} was taken off ${provider}'s schedule.`,
   'esp.campaign_gone': ({ campaign, provider }) => `${campaign} is no longer at ${provider}.`,
   'esp.health': ({ provider, d }) => {
     const to = str(d.to);
@@ -204,6 +235,12 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   },
   'import.completed': ({ list }) => `The import into ${list} is complete.`,
   'inbox.processed': () => 'Replies in the backup mailbox were read.',
+  'outage.released': ({ campaign, provider }) => `${provider} is back: ${campaign} goes out normally.`,
+  'schedule.catchup_send': ({ campaign }) => `${campaign} is being sent now, late.`,
+  'schedule.late': ({ campaign }) => `${campaign} missed its time and is being sent now.`,
+  'schedule.left_to_esp': ({ campaign, provider }) =>
+    `${provider} was working at the send time of ${campaign}, so ${provider} sent it itself.`,
+  'schedule.set': ({ campaign }) => `${campaign} was scheduled.`,
   'incident.closed': ({ provider }) => `The outage of ${provider} is over.`,
   'incident.note': ({ message }) => (message ? `Note: ${message}` : 'A note was added.'),
   'incident.opened': ({ provider }) => `${provider} has an outage.`,
@@ -255,6 +292,9 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'schedule.catchup_skipped': ({ campaign }) => `${campaign} missed its send time and was skipped.`,
   'schedule.error': ({ campaign }) => `${campaign} could not start at its send time.`,
   'send.cancelled': ({ campaign }) => `${campaign} was cancelled.`,
+  'send.failover': ({ campaign }) =>
+    `${campaign} moved on to the next sending account, because the one before it stopped working.`,
+  'send.failback': ({ campaign }) => `${campaign} went back to the sending account it used first.`,
   'send.failed': ({ campaign }) => `${campaign} stopped with an error.`,
   'send.finished': ({ campaign, d }) => {
     const sent = num(d.sent);

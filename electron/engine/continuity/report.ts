@@ -14,6 +14,7 @@ import { outputTarget, writeTarget } from '../files/protected';
 import { CUSTODY_EVENTS } from '../api/custody';
 import { INCIDENT_CAUSE_WORDS, type IncidentReview } from '../api/review';
 import { RelayFeedbackRepo, type RelayFeedbackKind } from '../db/repos/relayFeedback';
+import { eventWords } from '../api/words';
 
 export interface IncidentReport {
   incident: IncidentRow;
@@ -30,7 +31,8 @@ export interface IncidentReport {
    */
   relayFeedback: { provider: string; kind: RelayFeedbackKind; count: number }[];
   series: { bucketMs: number; from: string; buckets: { bucket: number; provider: string; n: number }[] };
-  timeline: EventRow[];
+  /** The incident's events, each with the sentence a person reads for it (never its code). */
+  timeline: (EventRow & { words: string })[];
   /**
    * Campaigns Understudy took over from the ESP and what became of the duty to unschedule them there:
    * unscheduled, not sent by the ESP, still pending, or a confirmed double send with the people affected.
@@ -91,7 +93,17 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
       from: chartFrom,
       buckets: engine.repos.reports.sendsOverTime(ids, bucketMs, chartFrom),
     },
-    timeline: timeline(engine, incident.id),
+    timeline: timeline(engine, incident.id).map((e) => ({
+      ...e,
+      words: eventWords({
+        type: e.type,
+        data: e.data,
+        message: e.message,
+        campaign: e.campaignId !== null ? (engine.repos.campaigns.byId(e.campaignId)?.name ?? null) : null,
+        provider: e.providerId !== null ? (engine.repos.health.byId(e.providerId)?.name ?? null) : null,
+        list: e.listId !== null ? (engine.repos.lists.byId(e.listId)?.name ?? null) : null,
+      }),
+    })),
     ...custodyOf(engine, incident, from, to, ids),
     review: engine.repos.reviews.forIncident(incident.id),
     generatedAt: engine.now(),
@@ -281,7 +293,7 @@ export function renderReportHtml(r: IncidentReport): string {
   const events = r.timeline
     .map(
       (e) =>
-        `<tr class="sev-${esc(e.severity)}"><td class="nowrap">${t(e.at)}</td><td>${esc(e.type)}</td><td>${esc(e.message)}</td></tr>`,
+        `<tr class="sev-${esc(e.severity)}"><td class="nowrap">${t(e.at)}</td><td>${esc(e.words)}</td><td>${esc(e.message)}</td></tr>`,
     )
     .join('');
   return `<!doctype html>

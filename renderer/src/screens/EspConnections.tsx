@@ -175,7 +175,7 @@ export function EspConnections() {
 
 function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
   const act = useStore((s) => s.act);
-  const [f, setF] = useState({ kind: 'mailchimp', name: '', apiKey: '', baseUrl: '' });
+  const [f, setF] = useState({ kind: 'mailchimp', name: '', apiKey: '', baseUrl: '', statusUrl: '' });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: React.FormEvent) => {
@@ -186,7 +186,8 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
       kind: f.kind,
       name: f.name.trim() || espDisplayName(f.kind),
       apiKey: f.apiKey,
-      ...(f.baseUrl ? { baseUrl: f.baseUrl } : {}),
+      ...(f.baseUrl.trim() ? { baseUrl: f.baseUrl.trim() } : {}),
+      ...(f.statusUrl.trim() ? { statusUrl: f.statusUrl.trim() } : {}),
     });
     setBusy(false);
     if (!r.ok && r.error) return setError(r.error);
@@ -233,6 +234,30 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
         />
         <span className="muted small">Checked with the ESP, then kept only in the secret store.</span>
       </div>
+      {/* Only for accounts on another address (e.g. a SendGrid EU account): most people never open it. */}
+      <details className="advanced">
+        <summary>Advanced</summary>
+        <div className="field">
+          <label htmlFor="esp-base">API address</label>
+          <input
+            id="esp-base"
+            type="url"
+            value={f.baseUrl}
+            onChange={(e) => setF({ ...f, baseUrl: e.target.value })}
+            placeholder="Leave empty to use the ESP's usual address"
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="esp-status">Status page</label>
+          <input
+            id="esp-status"
+            type="url"
+            value={f.statusUrl}
+            onChange={(e) => setF({ ...f, statusUrl: e.target.value })}
+            placeholder="Leave empty to use the ESP's public status page"
+          />
+        </div>
+      </details>
       {error && <ErrorBox error={error} />}
       <footer className="modal-foot">
         <button type="submit" className="primary" disabled={busy}>

@@ -13,6 +13,7 @@ import type { TimelineEvent } from '../store/events';
 import { EventLine, useNames } from '../components/EventLine';
 import { formatDateTime } from '../components/format';
 import { IncidentReview } from '../components/IncidentReview';
+import { SubscriberNotice } from '../components/SubscriberNotice';
 
 export function Incidents() {
   const incidents = useResource('listIncidents', { limit: 100 });
@@ -141,6 +142,7 @@ function IncidentDetail({ id }: { id: number }) {
                 </button>
               </div>
               {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
+              <SubscriberNotice over={d.closedAt !== null} />
               {report !== null && (
                 <iframe
                   key={report} // a new frame for a new report (see the campaign preview)

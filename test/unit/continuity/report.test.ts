@@ -4,6 +4,7 @@ import { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
 import { onHealthChange, addNote } from '../../../electron/engine/continuity/incidents';
 import { buildReport, renderReportHtml } from '../../../electron/engine/continuity/report';
+import { eventWords } from '../../../electron/engine/api/words';
 import { addCampaign, addList, addProvider } from '../../helpers/continuity';
 
 describe('post-incident report', () => {
@@ -92,6 +93,13 @@ describe('post-incident report', () => {
     expect(html).not.toContain('Winter <sale>');
     expect(html).toContain('15 min'); // the delay column and the longest-delay card
     expect(html).toMatch(/@media print/);
+    // The timeline says what happened in words, never the event's code.
+    expect(html).not.toMatch(/<td>incident\.(opened|note|closed)<\/td>/);
+    expect(r.timeline.map((x) => x.words)).toEqual(
+      r.timeline.map((x) =>
+        eventWords({ type: x.type, data: x.data, message: x.message, provider: 'Primary' }),
+      ),
+    );
     expect(html).not.toMatch(/<script|src=|href=/);
     void outside;
     void b;

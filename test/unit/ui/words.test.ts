@@ -24,14 +24,25 @@ function files(dir: string): string[] {
   });
 }
 
-/** Event types the engine records as string literals: `type: 'area.what'` inside a record({...}). */
+/**
+ * Event types the engine records as string literals: `type: 'area.what'` inside a record({...}) (both
+ * branches of a `cond ? 'a' : 'b'`), or a record helper's second argument (the scheduler's).
+ */
 function recordedLiterals(): string[] {
   const out = new Set<string>();
   for (const f of files('electron/engine')) {
     if (f.includes('/api/')) continue;
     const src = readFileSync(f, 'utf8');
     if (!/\brecord\(/.test(src)) continue;
-    for (const m of src.matchAll(/\btype:\s*'([a-z_]+\.[a-z_.]+)'/g)) out.add(m[1]!);
+    // `type: 'a.b'`, and both sides of `type: x ? 'a.b' : 'a.c'`.
+    for (const m of src.matchAll(
+      /\btype:\s*(?:[\w.!]+\s*\?\s*)?'([a-z_]+\.[a-z_.]+)'(?:\s*:\s*'([a-z_]+\.[a-z_.]+)')?/g,
+    )) {
+      out.add(m[1]!);
+      if (m[2]) out.add(m[2]);
+    }
+    // A helper that takes the type as its second argument: `this.record(c, 'a.b', ...)`.
+    for (const m of src.matchAll(/\brecord\(\s*[^,()]+,\s*'([a-z_]+\.[a-z_.]+)'/g)) out.add(m[1]!);
   }
   return [...out].sort();
 }

@@ -71,10 +71,10 @@ export async function probeApi(
   } catch (e) {
     const latencyMs = clock.now() - started;
     if (isEspError(e) && e.espCodeName === 'esp_auth')
-      return { state: 'auth', message: e.toLine(), latencyMs };
+      return { state: 'auth', message: e.toRecordLine(), latencyMs };
     return {
       state: 'down',
-      message: isEspError(e) ? e.toLine() : String((e as Error)?.message ?? e),
+      message: isEspError(e) ? e.toRecordLine() : String((e as Error)?.message ?? e),
       latencyMs,
     };
   }
