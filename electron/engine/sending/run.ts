@@ -59,6 +59,7 @@ import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custod
 import type { ObligationRow } from '../db/repos/obligations';
 import { randomBytes } from 'node:crypto';
 import { audienceRepo } from '../db/repos/campaignAudience';
+import { leaveOutRisky, ReputationWatch } from './reputation'; // [reputation hook]
 
 export interface RunOptions {
   /** Send only through this provider (no failover). */
@@ -73,6 +74,8 @@ export interface RunOptions {
   tuning?: Partial<SendTuning>;
   /** Transport factory (tests, the null transport of the memory benchmark). */
   transportFor?: (p: ProviderRow, secret: string | undefined) => MailTransport;
+  /** Leave out the people most likely to hurt a backup's reputation (sending/reputation.ts). */
+  skipRisky?: boolean;
 }
 
 interface Slot {
@@ -236,6 +239,7 @@ export async function runCampaign(
       );
     // We hold the lease: any row still 'claimed' was in flight when the previous run stopped.
     released = engine.repos.deliveries.releaseClaimed(campaignId, engine.now(), 'interrupted');
+    if (opts.skipRisky) leaveOutRisky(engine, campaignId); // [reputation hook] skipped, recorded
     if (released > 0 || lease.interrupted.length > 0) {
       engine.record({
         type: 'send.resumed',
@@ -380,6 +384,20 @@ async function loop(
     }
   };
   let lastProvider: string | null = null;
+  // [reputation hook] rolling bounce/complaint rates per provider; a provider over its limit is paused
+  // and its share fails over (the campaign pauses when no provider is left). sending/reputation.ts
+  const reputation = new ReputationWatch(
+    engine,
+    id,
+    slots.map((x) => x.row),
+    () => {
+      noneDueUntil = 0;
+      const others = slots.some((x) => !guard.isTripped(x.row.id) && !reputation.isPaused(x.row.id));
+      if (!others) stop = 'pause';
+      notify();
+      return others;
+    },
+  );
 
   let wake: (() => void) | null = null;
   const notify = () => wake?.();
@@ -496,6 +514,7 @@ async function loop(
     const tiers = new Map<number, Slot[]>();
     for (const s of slots) {
       if (guard.isTripped(s.row.id)) continue; // switched off for rejecting everyone
+      if (reputation.isPaused(s.row.id)) continue; // [reputation hook] paused over its bounce/complaint limit
       const c = s.breaker.check(at);
       applyTransitions(s, c.transitions);
       const blocked = s.breaker.blockedUntil(at) !== null;
@@ -511,7 +530,7 @@ async function loop(
     if (order.length === 0) {
       let retryAt = Number.POSITIVE_INFINITY;
       for (const s of slots) {
-        if (guard.isTripped(s.row.id)) continue;
+        if (guard.isTripped(s.row.id) || reputation.isPaused(s.row.id)) continue; // [reputation hook]
         const b = s.breaker.blockedUntil(at);
         const l = s.limiter.waitMs(at);
         retryAt = Math.min(retryAt, Math.max(b ?? at, at + l));
@@ -584,6 +603,7 @@ async function loop(
       sentThisRun++;
       lastProvider = s.row.name;
       guard.accepted(s.row.id, item.d.email);
+      reputation.sent(s.row.id, item.d.id); // [reputation hook]
       return;
     }
     const e = err as {
@@ -663,6 +683,7 @@ async function loop(
         bounceOwner.set(item.d.id, s.row.id);
         const trip = guard.rejected(s.row.id, item.d.email);
         if (trip) tripMassRejection(s, trip, cls.reason);
+        else reputation.bounced(s.row.id, item.d.id); // [reputation hook]
         return;
       }
       case 'message_perm':
@@ -820,6 +841,7 @@ async function loop(
         const status = engine.repos.campaigns.byId(id)?.status;
         if (status === 'paused') stop = 'pause';
         else if (status === 'cancelled') stop = 'cancel';
+        reputation.poll(); // [reputation hook] bounce reports and complaints that arrived meanwhile
         if (stop) break;
       }
       progress('sending');
