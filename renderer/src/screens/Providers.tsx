@@ -668,39 +668,41 @@ function ProviderForm({
           ))}
         </fieldset>
         {existing && rep && (
-          <fieldset className="caps" data-testid="provider-reputation">
-            <legend>Protect this account’s reputation</legend>
-            <label>
-              pause at bounces (%)
-              <input
-                inputMode="decimal"
-                value={g.bounce}
-                placeholder={String(Number((rep.maxBounceRate * 100).toPrecision(4)))}
-                onChange={(e) => setG({ ...g, bounce: e.target.value })}
-                aria-label="Pause when this percentage of its messages bounce"
-              />
-            </label>
-            <label>
-              pause at spam complaints (%)
-              <input
-                inputMode="decimal"
-                value={g.complaint}
-                placeholder={String(Number((rep.maxComplaintRate * 100).toPrecision(4)))}
-                onChange={(e) => setG({ ...g, complaint: e.target.value })}
-                aria-label="Pause when this percentage of its messages are reported as spam"
-              />
-            </label>
-            <label>
-              judged after (messages)
-              <input
-                inputMode="numeric"
-                value={g.minSample}
-                placeholder={String(rep.minSample)}
-                onChange={(e) => setG({ ...g, minSample: e.target.value })}
-                aria-label="Fewest messages a rate is judged on"
-              />
-            </label>
-            <label>
+          <div data-testid="provider-reputation">
+            <fieldset className="caps">
+              <legend>Protect this account’s reputation</legend>
+              <label>
+                pause at bounces (%)
+                <input
+                  inputMode="decimal"
+                  value={g.bounce}
+                  placeholder={String(Number((rep.maxBounceRate * 100).toPrecision(4)))}
+                  onChange={(e) => setG({ ...g, bounce: e.target.value })}
+                  aria-label="Pause when this percentage of its messages bounce"
+                />
+              </label>
+              <label>
+                pause at spam complaints (%)
+                <input
+                  inputMode="decimal"
+                  value={g.complaint}
+                  placeholder={String(Number((rep.maxComplaintRate * 100).toPrecision(4)))}
+                  onChange={(e) => setG({ ...g, complaint: e.target.value })}
+                  aria-label="Pause when this percentage of its messages are reported as spam"
+                />
+              </label>
+              <label>
+                judged after (messages)
+                <input
+                  inputMode="numeric"
+                  value={g.minSample}
+                  placeholder={String(rep.minSample)}
+                  onChange={(e) => setG({ ...g, minSample: e.target.value })}
+                  aria-label="Fewest messages a rate is judged on"
+                />
+              </label>
+            </fieldset>
+            <label className="small">
               <input
                 type="checkbox"
                 checked={g.keepWarm}
@@ -713,7 +715,7 @@ function ProviderForm({
               <summary>Where these limits come from</summary>
               {rep.source}
             </details>
-          </fieldset>
+          </div>
         )}
         <p className="muted small">
           The password goes straight into the secret store; it is never written to the database or logs. After
