@@ -247,8 +247,9 @@ export function parseRate(text: string, what: string): number | null {
 interface Track {
   row: ProviderRow;
   s: ReputationSettings;
-  /** Delivery ids of its most recent messages, oldest first (at most s.window). */
+  /** Delivery ids of its most recent messages: a ring of s.window slots, `next` the oldest once full. */
   recent: number[];
+  next: number;
   inWindow: Set<number>;
   bounced: Set<number>;
   complained: Set<number>;
@@ -287,6 +288,7 @@ export class ReputationWatch {
         row,
         s: reputationSettings(engine, row),
         recent: [],
+        next: 0,
         inWindow: new Set(),
         bounced: new Set(),
         complained: new Set(),
@@ -348,14 +350,17 @@ export class ReputationWatch {
   private push(providerId: number, deliveryId: number): Track | undefined {
     const t = this.tracks.get(providerId);
     if (!t || t.inWindow.has(deliveryId)) return t;
-    t.recent.push(deliveryId);
-    t.inWindow.add(deliveryId);
-    while (t.recent.length > t.s.window) {
-      const old = t.recent.shift()!;
+    if (t.recent.length < t.s.window) t.recent.push(deliveryId);
+    else {
+      // The window is full: the oldest message leaves it, with its bounce or complaint.
+      const old = t.recent[t.next]!;
       t.inWindow.delete(old);
       t.bounced.delete(old);
       t.complained.delete(old);
+      t.recent[t.next] = deliveryId;
+      t.next = (t.next + 1) % t.s.window;
     }
+    t.inWindow.add(deliveryId);
     return t;
   }
 

@@ -169,6 +169,32 @@ describe('the reputation guard during a send', () => {
   });
 });
 
+describe('the rolling window', () => {
+  it('judges a provider on its most recent messages: old bounces leave the window', async () => {
+    const w = await world(1);
+    await smtpProvider(w, 'Backup relay', 9, { preset: 'ses' }); // 5 % bounces; never connected here
+    const relay = w.engine.repos.providers.byName('Backup relay')!;
+    expect(reputationSettings(w.engine, relay)).toMatchObject({ minSample: 200, window: 1000 });
+    let paused = 0;
+    const watch = new ReputationWatch(w.engine, campaign(w), [relay], () => {
+      paused++;
+      return true;
+    });
+    let id = 0;
+    for (let i = 0; i < 49; i++) watch.bounced(relay.id, ++id);
+    for (let i = 0; i < 951; i++) watch.sent(relay.id, ++id);
+    expect(watch.rates()[0]).toMatchObject({ messages: 1000, bounces: 49, paused: false }); // 4.9 %
+    for (let i = 0; i < 49; i++) watch.sent(relay.id, ++id); // the 49 bounces leave the window
+    expect(watch.rates()[0]).toMatchObject({ messages: 1000, bounces: 0 });
+    for (let i = 0; i < 49; i++) watch.bounced(relay.id, ++id);
+    expect(paused).toBe(0);
+    watch.bounced(relay.id, ++id); // 50 of the last 1,000: 5 %
+    expect(paused).toBe(1);
+    expect(watch.isPaused(relay.id)).toBe(true);
+    await w.engine.close();
+  });
+});
+
 describe('leaving out the people most likely to hurt a cold backup', () => {
   it('counts them by reason, leaves them out only when asked, records them as skipped, and the report lists them', async () => {
     const w = await world(12);
