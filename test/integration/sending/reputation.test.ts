@@ -188,7 +188,7 @@ describe('the rolling window', () => {
     expect(watch.rates()[0]).toMatchObject({ messages: 1000, bounces: 0 });
     for (let i = 0; i < 49; i++) watch.bounced(relay.id, ++id);
     expect(paused).toBe(0);
-    watch.bounced(relay.id, ++id); // 50 of the last 1,000: 5 %
+    watch.bounced(relay.id, id + 1); // 50 of the last 1,000: 5 %
     expect(paused).toBe(1);
     expect(watch.isPaused(relay.id)).toBe(true);
     await w.engine.close();
