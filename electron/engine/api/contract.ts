@@ -24,6 +24,7 @@ import { unsubscribeCalls } from './unsubscribe';
 import { authCalls } from './auth';
 import { drillCalls } from './drills';
 import { capacityCalls } from './capacity';
+import { reputationCalls } from './reputation';
 
 export const listsCalls = {
   listLists: call({
@@ -84,6 +85,7 @@ export const contract = {
   ...authCalls,
   ...drillCalls,
   ...capacityCalls,
+  ...reputationCalls,
 };
 
 export type Contract = typeof contract;

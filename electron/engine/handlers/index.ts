@@ -16,6 +16,7 @@ import { unsubscribeHandlers } from './unsubscribe';
 import { authHandlers } from './auth';
 import { drillHandlers } from './drills';
 import { capacityHandlers } from './capacity';
+import { reputationHandlers } from './reputation';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -28,6 +29,7 @@ export const handlers = {
   ...authHandlers,
   ...drillHandlers,
   ...capacityHandlers,
+  ...reputationHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

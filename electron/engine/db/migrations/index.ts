@@ -14,6 +14,7 @@ import { migration0008 } from './0008_search';
 import { migration0009 } from './0009_audiences';
 import { migration0010 } from './0010_dns_auth';
 import { migration0011 } from './0011_provider_warmup';
+import { migration0012 } from './0012_reputation';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   migration0009,
   migration0010,
   migration0011,
+  migration0012,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;
