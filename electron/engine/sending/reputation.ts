@@ -4,7 +4,9 @@
  * Understudy keeps each provider's rolling bounce and complaint rates and pauses a provider before its
  * provider would: it is switched off (like a provider that rejects everyone, massReject.ts), the rest of
  * the campaign goes through the next provider of the chain (the run's ordinary failover), or the
- * campaign pauses when none is left, and the team is alerted (notify.ts → teamAlerts.ts).
+ * campaign pauses when none is left, and the team is alerted: sending sits below continuity, so the
+ * pause is recorded asking for a person's attention (`data.notify`, `data.title`) and the continuity
+ * service raises the desktop notification and the team email (continuity/service.ts → teamAlerts.ts).
  *
  * What is counted, per provider, over its most recent `window` messages of the send (ROLLING_WINDOW,
  * never fewer than the minimum sample):
@@ -31,7 +33,6 @@ import { userError } from '../errors';
 import type { ProviderRow } from '../db/repos/providers';
 import { reputationRepo, type RiskyReason, type RiskyRow } from '../db/repos/reputation';
 import { REPUTATION_EVENTS, RISKY_WORDS, type ProviderReputation, type RiskyOffer } from '../api/reputation';
-import { alert } from '../continuity/notify';
 import { audienceRepo } from '../db/repos/campaignAudience';
 import { requireCampaign } from './campaigns';
 import { requireProvider } from './providers';
@@ -269,8 +270,8 @@ export interface ReputationTrip {
  * One run's watch over its providers' reputation. The run tells it each message a provider accepted
  * (`sent`) or refused as unknown (`bounced`), and calls `poll` now and then to pick up bounce reports
  * and complaints recorded since it started. When a rate crosses its limit, the provider is switched
- * off, `onPause` lets the run fail over (it answers whether another provider is left), and the team
- * is alerted.
+ * off, `onPause` lets the run fail over (it answers whether another provider is left), and the pause
+ * is recorded for the continuity service to alert the team.
  */
 export class ReputationWatch {
   private readonly tracks = new Map<number, Track>();
@@ -406,7 +407,7 @@ export class ReputationWatch {
         ? `${trip.count} of its last ${trip.outOf} messages bounced (${percent(trip.rate)})`
         : `${trip.count} of its last ${trip.outOf} messages were reported as spam (${percent(trip.rate)})`;
     const limit = `${trip.what === 'bounce' ? 'bounces' : 'complaints'} at ${percent(trip.limit)}`;
-    alert(engine, `${name} paused: too many ${trip.what === 'bounce' ? 'bounces' : 'spam complaints'}`, {
+    engine.record({
       type: REPUTATION_EVENTS.paused,
       severity: 'error',
       providerId: t.row.id,
@@ -418,7 +419,13 @@ export class ReputationWatch {
           ? `the rest goes through ${next ? `"${next.row.name}"` : 'the next provider'}. `
           : `no other provider is left, so the campaign is paused with everything not yet sent kept safe. `) +
         `Clean the list (or leave out risky addresses when sending), then turn "${name}" back on under Providers.`,
-      data: { ...trip, campaign: this.campaignName, othersLeft: others },
+      data: {
+        ...trip,
+        campaign: this.campaignName,
+        othersLeft: others,
+        notify: true,
+        title: `${name} paused: too many ${trip.what === 'bounce' ? 'bounces' : 'spam complaints'}`,
+      },
     });
   }
 }
