@@ -127,6 +127,39 @@ describe('the reputation guard during a send', () => {
     await w.engine.close();
   });
 
+  it('a complaint that arrives while the send is still going pauses the provider at the next heartbeat', async () => {
+    // The run reads the reports recorded meanwhile at each heartbeat (CampaignRun.keepUp). The cap keeps
+    // 200 messages going for about 4 s, far longer than a heartbeat (200 ms here).
+    const w = await world(200);
+    const a = await good();
+    await smtpProvider(w, 'Backup relay', a.port, { perSecond: 50 });
+    limit(w, 'Backup relay', { minSample: 10 }); // complaints: 0.3 % (no preset) → 1 of 10+ trips
+    const id = campaign(w);
+    let complained: string | null = null;
+    const s = await runCampaign(w.engine, id, {
+      tuning: FAST,
+      onProgress: () => {
+        if (complained) return;
+        // A feedback report about someone whose message it accepted (already written as sent).
+        const sent = w.engine.repos.deliveries.page(id, { state: 'sent' });
+        if (sent.length < 10) return;
+        complained = sent[0]!.email;
+        w.engine.repos.suppressions.add(complained, 'complained', 'inbox', 'feedback report', w.engine.now());
+        recordSuppressionsAdded(
+          w.engine,
+          [{ email: complained, reason: 'complained', detail: 'feedback report', previous: [] }],
+          { source: 'inbox', how: 'a spam complaint in the backup mailbox', campaignId: id },
+        );
+      },
+    });
+    expect(complained).not.toBeNull();
+    expect(s.state).toBe('paused');
+    expect(s.queued).toBeGreaterThan(0);
+    const [trip] = events(w, REPUTATION_EVENTS.paused);
+    expect(trip!.data).toMatchObject({ what: 'complaint', count: 1, othersLeft: false });
+    await w.engine.close();
+  });
+
   it('a spam complaint recorded after the send (a feedback report, a provider pull) counts against the provider that delivered it', async () => {
     const w = await world(10);
     const a = await good();
