@@ -42,6 +42,14 @@ import {
   type RelayPullResult,
 } from '../../engine/sending/feedback/pull';
 import type { Engine } from '../../engine/engine';
+import {
+  changeReputation,
+  describeReputation,
+  parseRate,
+  reputationSettings,
+  toApiReputation,
+  type ReputationChange,
+} from '../../engine/sending/reputation';
 
 interface ProviderFlags extends CommonOptions {
   name?: string;
@@ -216,33 +224,98 @@ export function registerProviders(program: Command, io: Io): void {
         .option('--cold', 'forget a --warm declaration (it warms up again if it is cold)')
         .option('--warmup-start <n>', 'warm-up: messages in any hour on its first day')
         .option('--warmup-growth <x>', 'warm-up: growth a day (1.4 = 40 % more each day)')
-        .option('--warmup-days <n>', 'warm-up: days it lasts (0 = no warm-up for this provider)'),
+        .option('--warmup-days <n>', 'warm-up: days it lasts (0 = no warm-up for this provider)')
+        .option(
+          '--max-bounce-rate <pct>',
+          'pause it during a send when this share of its recent messages bounce (e.g. 5%; "default": its provider\'s own limit)',
+        )
+        .option(
+          '--max-complaint-rate <pct>',
+          'pause it during a send when this share is reported as spam (e.g. 0.1%; "default": its provider\'s own limit)',
+        )
+        .option(
+          '--min-sample <n>',
+          'fewest messages of a send its rates are judged on (default 200; "default" to reset)',
+        )
+        .option('--keep-warm', 'send it a small drill now and then so it is never cold when needed')
+        .option('--no-keep-warm', 'stop keep-warm drills'),
     ),
-  ).action(async (name: string, opts: ProviderFlags & WarmupFlags & { rename?: string }) => {
-    const input = toInput({ ...opts, ...(opts.rename ? { name: opts.rename } : {}) });
-    const warmup = warmupChangeOf(opts);
-    await withEngine(opts, io, async (engine) => {
-      if (warmup && Object.keys(input).length === 0) {
-        // Only the warm-up changes: no provider row is rewritten.
-        const p = requireProvider(engine, name);
-        const view = applyWarmup(engine, p.id, warmup);
-        output(opts, io, { name: p.name, warmup: view }, () => `"${p.name}": ${describeWarmup(view)}`);
-        return;
-      }
-      const lines = new StdinLines(io);
-      const warning = checkProviderInput(engine, input, Boolean(opts.passwordEnv), name);
-      if (warning) io.stderr.write(`${warning}\n`);
-      let secrets;
-      if (opts.passwordEnv) {
-        secrets = await openSecrets(dbPathOf(opts, io), io, lines);
-        input.password = await readPassword(io, lines, opts.passwordEnv);
-      }
-      // A bad warm-up curve is refused before anything is changed.
-      if (warmup?.partial) checkCurve(mergedCurve(engine, requireProvider(engine, name).id, warmup.partial));
-      const p = await updateProvider(engine, name, input, secrets);
-      const view = warmup ? applyWarmup(engine, p.id, warmup) : null;
-      output(opts, io, view ? { ...p, warmup: view } : p, () =>
-        view ? `Updated ${line(p)}\n"${p.name}": ${describeWarmup(view)}` : `Updated ${line(p)}`,
+  ).action(
+    async (name: string, opts: ProviderFlags & WarmupFlags & ReputationFlags & { rename?: string }) => {
+      const { maxBounceRate, maxComplaintRate, minSample, keepWarm, ...rest } = opts;
+      const input = toInput({ ...rest, ...(opts.rename ? { name: opts.rename } : {}) });
+      const warmup = warmupChangeOf(opts);
+      const reputation = reputationChangeOf({ maxBounceRate, maxComplaintRate, minSample, keepWarm });
+      await withEngine(opts, io, async (engine) => {
+        if ((warmup || reputation) && Object.keys(input).length === 0) {
+          // Only the warm-up or the reputation guard changes: no provider row is rewritten.
+          const p = requireProvider(engine, name);
+          const view = warmup ? applyWarmup(engine, p.id, warmup) : null;
+          const rep = reputation ? changeReputation(engine, p, reputation) : null;
+          output(
+            opts,
+            io,
+            {
+              name: p.name,
+              ...(view ? { warmup: view } : {}),
+              ...(rep ? { reputation: toApiReputation(p.name, rep) } : {}),
+            },
+            () =>
+              [
+                ...(view ? [`"${p.name}": ${describeWarmup(view)}`] : []),
+                ...(rep ? [`"${p.name}": ${describeReputation(rep)}`] : []),
+              ].join('\n'),
+          );
+          return;
+        }
+        const lines = new StdinLines(io);
+        const warning = checkProviderInput(engine, input, Boolean(opts.passwordEnv), name);
+        if (warning) io.stderr.write(`${warning}\n`);
+        let secrets;
+        if (opts.passwordEnv) {
+          secrets = await openSecrets(dbPathOf(opts, io), io, lines);
+          input.password = await readPassword(io, lines, opts.passwordEnv);
+        }
+        // A bad warm-up curve is refused before anything is changed.
+        if (warmup?.partial)
+          checkCurve(mergedCurve(engine, requireProvider(engine, name).id, warmup.partial));
+        const p = await updateProvider(engine, name, input, secrets);
+        const view = warmup ? applyWarmup(engine, p.id, warmup) : null;
+        const rep = reputation
+          ? changeReputation(engine, engine.repos.providers.byId(p.id)!, reputation)
+          : null;
+        output(
+          opts,
+          io,
+          {
+            ...p,
+            ...(view ? { warmup: view } : {}),
+            ...(rep ? { reputation: toApiReputation(p.name, rep) } : {}),
+          },
+          () =>
+            [
+              `Updated ${line(p)}`,
+              ...(view ? [`"${p.name}": ${describeWarmup(view)}`] : []),
+              ...(rep ? [`"${p.name}": ${describeReputation(rep)}`] : []),
+            ].join('\n'),
+        );
+      });
+    },
+  );
+
+  common(
+    providers
+      .command('reputation <name>')
+      .description('when a provider is paused for bounces or spam complaints during a send, and keep-warm'),
+  ).action(async (name: string, opts: CommonOptions) => {
+    await withEngine(opts, io, (engine) => {
+      const p = requireProvider(engine, name);
+      const s = reputationSettings(engine, p);
+      output(opts, io, toApiReputation(p.name, s), () =>
+        [
+          `"${p.name}": ${describeReputation(s)}`,
+          `limits: ${s.edited.bounce || s.edited.complaint ? 'yours' : "its provider's"} (${s.source})`,
+        ].join('\n'),
       );
     });
   });
@@ -424,6 +497,25 @@ function pullLine(r: RelayPullResult): string {
   if (!r.ok) return `${r.provider}\t${r.relay}\tFAILED: ${r.error}`;
   const n = r.added.bounce + r.added.complaint + r.added.unsubscribe;
   return `${r.provider}\t${r.relay}\t${n === 0 ? 'nothing new' : `${r.added.bounce} bounce(s), ${r.added.complaint} complaint(s), ${r.added.unsubscribe} unsubscribe(s) suppressed`}${r.queuedForEsp ? `, ${r.queuedForEsp} queued for the ESP` : ''}${r.unchanged ? `; ${r.unchanged} already known` : ''}${r.skipped ? `; ${r.skipped} skipped (not a bounce, complaint or unsubscribe)` : ''}${r.more ? '; more wait at the relay (pulled next time)' : ''}`;
+}
+
+interface ReputationFlags {
+  maxBounceRate?: string;
+  maxComplaintRate?: string;
+  minSample?: string;
+  keepWarm?: boolean;
+}
+
+/** What `--max-bounce-rate` and friends change, checked before anything is written (null: nothing). */
+function reputationChangeOf(f: ReputationFlags): ReputationChange | null {
+  const c: ReputationChange = {};
+  if (f.maxBounceRate !== undefined) c.maxBounceRate = parseRate(f.maxBounceRate, 'bounce');
+  if (f.maxComplaintRate !== undefined) c.maxComplaintRate = parseRate(f.maxComplaintRate, 'complaint');
+  if (f.minSample !== undefined)
+    c.minSample =
+      f.minSample.trim().toLowerCase() === 'default' ? null : parseIntOption('min-sample', f.minSample, 1)!;
+  if (f.keepWarm !== undefined) c.keepWarm = f.keepWarm;
+  return Object.keys(c).length ? c : null;
 }
 
 interface WarmupFlags {

@@ -32,6 +32,7 @@ import type { SendProgress, SendSummary } from '../../engine/api/sending';
 import { openSecrets, StdinLines } from './secrets';
 import { custodySentence, tryCustodyNow } from '../../engine/mirror/esp/custody';
 import { userError } from '../../engine/errors';
+import { leftOutRisky, describeReasons, riskyOffer } from '../../engine/sending/reputation';
 
 type Runner = (engine: Engine, id: number, o: RunOptions) => Promise<SendSummary>;
 
@@ -89,7 +90,7 @@ async function runOrWait(
 async function sendLike(
   io: Io,
   idArg: string,
-  opts: CommonOptions & { via?: string; dryRun?: boolean; wait?: boolean },
+  opts: CommonOptions & { via?: string; dryRun?: boolean; wait?: boolean; skipRisky?: boolean },
   run: Runner,
   /** `send`: say what happens at the ESP of a mirrored campaign, before and after. */
   sayCustody = false,
@@ -118,6 +119,7 @@ async function sendLike(
           ...(secrets ? { secrets } : {}),
           ...(opts.via ? { via: opts.via } : {}),
           ...(opts.dryRun ? { dryRun: true } : {}),
+          ...(opts.skipRisky && !opts.dryRun ? { skipRisky: true } : {}),
           onProgress: (p: SendProgress) =>
             progress.update(
               `${p.state === 'waiting' ? 'waiting for a provider... ' : ''}${p.sent}/${p.total} sent, ${p.failed} failed, ${p.skipped + p.suppressed} skipped, ${p.inFlight} in flight, ${p.perSecond.toFixed(0)}/s${p.provider ? ` via ${p.provider}` : ''}`,
@@ -137,8 +139,19 @@ async function sendLike(
             : s.state === 'finished' && s.failed > 0
               ? ` Resend to the failed ones with \`understudy retry-failed ${id}\`.`
               : '';
-      output(opts, io, { ...jsonOf(s), ...(after ? { esp: after.sentence } : {}) }, () =>
-        after ? `${s.message}${hint}\n${after.sentence}` : `${s.message}${hint}`,
+      // People most likely to hurt a cold or small backup (sending/reputation.ts): offered in a dry
+      // run, and what was left out said after a send with --skip-risky.
+      const risky = sayCustody ? riskyLine(engine, id, opts) : null;
+      output(
+        opts,
+        io,
+        { ...jsonOf(s), ...(after ? { esp: after.sentence } : {}), ...(risky ? { risky: risky.json } : {}) },
+        () =>
+          [
+            `${s.message}${hint}`,
+            ...(risky?.line ? [risky.line] : []),
+            ...(after ? [after.sentence] : []),
+          ].join('\n'),
       );
     } finally {
       process.off('SIGINT', onSigint);
@@ -146,6 +159,32 @@ async function sendLike(
       progress.done();
     }
   });
+}
+
+/** The risky-people sentence of `send`: the offer (dry run) or who was left out (--skip-risky). */
+function riskyLine(
+  engine: Engine,
+  id: number,
+  opts: { via?: string; dryRun?: boolean; skipRisky?: boolean },
+): { line: string | null; json: unknown } | null {
+  if (opts.dryRun) {
+    const offer = riskyOffer(engine, id, { via: opts.via });
+    if (offer.count === 0) return { line: null, json: offer };
+    return {
+      line: `${offer.summary} ${opts.skipRisky ? 'With --skip-risky they are left out (and listed in the report).' : 'Add --skip-risky to leave them out (they are listed in the report, not unsubscribed).'}`,
+      json: offer,
+    };
+  }
+  if (!opts.skipRisky) return null;
+  const rows = leftOutRisky(engine, [id]);
+  const n = rows.reduce((a, r) => a + r.count, 0);
+  return {
+    line:
+      n === 0
+        ? 'Nobody was left out: nobody on this campaign is likely to hurt the backup’s reputation.'
+        : `${n.toLocaleString('en')} ${n === 1 ? 'person was' : 'people were'} left out to protect the backup’s reputation (${describeReasons(rows)}); they are counted as skipped.`,
+    json: { leftOut: n, byReason: rows.map(({ reason, count }) => ({ reason, count })) },
+  };
 }
 
 /** A campaign just taken over from its ESP: one try at unscheduling it there, and the sentence. */
@@ -162,13 +201,24 @@ export function registerSend(program: Command, io: Io): void {
       .description('send a campaign through the provider chain until it is done (progress on stderr)')
       .option('--via <provider>', 'send only through this provider (no failover)')
       .option('--dry-run', 'render every message and count recipients; send and change nothing')
+      .option(
+        '--skip-risky',
+        'leave out people most likely to hurt a cold or small backup (hard-bounced before, bounced or cleaned on another list, never confirmed); recorded as skipped',
+      )
       .option('--wait', 'if another process is sending this campaign, wait for it to stop, then continue')
       .option('--test <address>', 'send one test to this address instead (nothing is recorded as sent)')
       .option('--as <member>', 'with --test: fill the merge tags with this member of the list'),
   ).action(
     async (
       id: string,
-      opts: CommonOptions & { via?: string; dryRun?: boolean; wait?: boolean; test?: string; as?: string },
+      opts: CommonOptions & {
+        via?: string;
+        dryRun?: boolean;
+        wait?: boolean;
+        test?: string;
+        as?: string;
+        skipRisky?: boolean;
+      },
     ) => {
       if (opts.test === undefined)
         return sendLike(io, id, opts, (engine, n, o) => runCampaign(engine, n, o), true);

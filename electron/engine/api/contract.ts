@@ -26,6 +26,7 @@ import { drillCalls } from './drills';
 import { capacityCalls } from './capacity';
 import { reviewCalls } from './review';
 import { readinessCalls } from './readiness';
+import { reputationCalls } from './reputation';
 
 export const listsCalls = {
   listLists: call({
@@ -88,6 +89,7 @@ export const contract = {
   ...capacityCalls,
   ...reviewCalls,
   ...readinessCalls,
+  ...reputationCalls,
 };
 
 export type Contract = typeof contract;

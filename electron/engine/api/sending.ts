@@ -379,6 +379,8 @@ export const sendingCalls = {
       via: z.string().optional(),
       dryRun: z.boolean().default(false),
       taskId: z.string().optional(),
+      /** Leave out the people most likely to hurt a cold or small backup (riskyAddresses says who). */
+      skipRisky: z.boolean().optional(),
     }),
     output: SendSummarySchema,
     mutates: true,

@@ -13,6 +13,7 @@ import { SendingEventType } from './sending';
 import { SUPPRESSION_EVENTS } from './suppressions';
 import { UNSUBSCRIBE_EVENTS } from './unsubscribe';
 import { REVIEW_EVENTS } from './review';
+import { REPUTATION_EVENTS } from './reputation';
 
 /** How each ESP spells its own name. */
 export const ESP_DISPLAY_NAMES: Record<(typeof EspKindSchema.options)[number], string> = {
@@ -139,7 +140,8 @@ export type TimelineEventType =
   | ValuesOf<typeof SendingEventType>
   | ValuesOf<typeof SUPPRESSION_EVENTS>
   | ValuesOf<typeof UNSUBSCRIBE_EVENTS>
-  | ValuesOf<typeof REVIEW_EVENTS>;
+  | ValuesOf<typeof REVIEW_EVENTS>
+  | ValuesOf<typeof REPUTATION_EVENTS>;
 
 /** Every timeline event type declared in the contract. */
 export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
@@ -152,6 +154,7 @@ export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
   ...Object.values(SUPPRESSION_EVENTS),
   ...Object.values(UNSUBSCRIBE_EVENTS),
   ...Object.values(REVIEW_EVENTS),
+  ...Object.values(REPUTATION_EVENTS),
 ];
 
 /** What the words of an event may use: the names the screen knows, and the event's own data. */
@@ -339,6 +342,20 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'suppression.removed': ({ email }) => `${email} may be mailed again.`,
   'suppression.rolled_back': ({ email }) => `A wrong block on ${email} was undone.`,
   'subscriber.unsubscribed': ({ email }) => `${email} unsubscribed.`,
+  'provider.reputation_paused': ({ provider, d }) =>
+    d.what === 'complaint'
+      ? `${provider} was paused: too many people marked its messages as spam. The rest goes through your other accounts.`
+      : `${provider} was paused: too many of its messages bounced. The rest goes through your other accounts.`,
+  'provider.reputation_changed': ({ provider }) =>
+    `When ${provider} is paused for bounces or spam complaints, or whether it is kept warm, was changed.`,
+  'send.risky_left_out': ({ campaign, d }) => {
+    const n = num(d.count);
+    return n !== null
+      ? `${plural(n, 'person', 'people')} likely to hurt the backup's reputation ${n === 1 ? 'was' : 'were'} left out of ${campaign}.`
+      : `People likely to hurt the backup's reputation were left out of ${campaign}.`;
+  },
+  'provider.kept_warm': ({ provider }) =>
+    `A small practice message went through ${provider} to keep it warm for when it is needed.`,
 };
 
 /** True when the type has words of its own (the rest get a generic sentence and the details). */

@@ -85,6 +85,9 @@ async function drillOne(engine: Engine, p: ProviderRow, seed: string, opts: Dril
       messageId,
       headers: { 'X-Understudy-Drill': String(drill.id), 'Auto-Submitted': 'auto-generated' },
     });
+    // A drill is a real message through the provider: it counts in its sending history (warm-up,
+    // keepWarm.ts) and against its caps.
+    engine.repos.providerState.addSends(p.id, Math.floor(engine.clock.now() / 1000), 1);
   } catch (e) {
     const err = e as { code?: string; message?: string };
     const why =

@@ -26,6 +26,7 @@ import type { ContinuityService, PeriodicWork } from './service';
 import { mailboxSettings } from './mailbox';
 import { processInbox } from './inbox';
 import { runDrills } from './drills';
+import { keepWarmCheckMs, runKeepWarm } from './keepWarm';
 import { alert } from './notify';
 import { startTeamAlerts, type TeamAlertOptions } from './teamAlerts';
 import { pullAfterCampaigns, relayFeedbackJob } from './relayFeedback';
@@ -244,6 +245,12 @@ export function periodicJobs(engine: Engine): PeriodicWork[] {
         return m?.seedAddress && h > 0 ? h * 3_600_000 : null;
       },
       run: (signal) => runDrills(engine, { signal }),
+    },
+    {
+      // Keep-warm drills (issue 16, §3): looked for hourly while a provider has keep-warm on.
+      name: 'keep-warm',
+      everyMs: () => keepWarmCheckMs(engine),
+      run: (signal) => runKeepWarm(engine, { signal }),
     },
   ];
 }

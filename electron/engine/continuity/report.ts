@@ -15,6 +15,8 @@ import { CUSTODY_EVENTS } from '../api/custody';
 import { INCIDENT_CAUSE_WORDS, type IncidentReview } from '../api/review';
 import { RelayFeedbackRepo, type RelayFeedbackKind } from '../db/repos/relayFeedback';
 import { eventWords } from '../api/words';
+import { RISKY_WORDS } from '../api/reputation';
+import { leftOutRisky } from '../sending/reputation';
 
 export interface IncidentReport {
   incident: IncidentRow;
@@ -53,6 +55,8 @@ export interface IncidentReport {
   recovery: EventRow[];
   /** The team's review: cause, what worked, what did not, actions with owners (issue 16 §7). */
   review: IncidentReview;
+  /** People left out to protect a cold or small backup's reputation (send --skip-risky), per reason. */
+  leftOut: { campaignId: number; reason: keyof typeof RISKY_WORDS; count: number }[];
   generatedAt: string;
 }
 
@@ -106,6 +110,7 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
     })),
     ...custodyOf(engine, incident, from, to, ids),
     review: engine.repos.reviews.forIncident(incident.id),
+    leftOut: leftOutRisky(engine, ids),
     generatedAt: engine.now(),
   };
 }
@@ -341,6 +346,18 @@ ${sendChart(r)}
 ${barList(Object.entries(r.byProvider).map(([label, n]) => ({ label, n, color: providerColor(r, label) })))}
 <h2>Failures by class</h2>
 ${r.failures.length ? `<table><thead><tr><th>Class</th><th>Kind</th><th class="num">SMTP code</th><th class="num">Deliveries</th></tr></thead><tbody>${failRows}</tbody></table>` : '<p class="muted">No delivery failed.</p>'}
+${
+  r.leftOut.length
+    ? `<h2>Left out to protect a backup's reputation</h2><table data-left-out><thead><tr><th>Campaign</th><th>Why</th><th class="num">People</th></tr></thead><tbody>${r.leftOut
+        .map(
+          (l) =>
+            `<tr><td>${esc(r.campaigns.find((c) => c.id === l.campaignId)?.name ?? `#${l.campaignId}`)}</td><td>${esc(RISKY_WORDS[l.reason] ?? l.reason)}</td><td class="num">${l.count}</td></tr>`,
+        )
+        .join(
+          '',
+        )}</tbody></table><p class="muted">They were not unsubscribed or suppressed: they were only left out of this send through a cold or small backup.</p>`
+    : ''
+}
 <h2>Unsubscribes and bounces during the incident</h2>
 ${barList(
   r.statusChanges.map((s) => ({ label: s.status, n: s.count })),

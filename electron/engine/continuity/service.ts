@@ -16,6 +16,7 @@ import { onHealthChange } from './incidents';
 import type { EventRow } from '../db/repos/events';
 import type { PeriodicJob } from '../api/continuity';
 import { SendingEventType } from '../api/sending';
+import { REPUTATION_EVENTS } from '../api/reputation';
 
 export interface ServiceParts {
   ports: SchedulerPorts;
@@ -111,17 +112,17 @@ export class ContinuityService {
 
   /**
    * Events of the sending engine that a person should see, or that the incident log must follow:
-   * finished/failed sends and a provider switched off for rejecting everyone become notifications (the
-   * sending engine sits below continuity, so it records the fact and the alert is raised here); a
-   * provider whose circuit breaker opened mid-send is down now, so its incident opens at once rather
-   * than at the next probe.
+   * finished/failed sends and a provider switched off for rejecting everyone or paused by the reputation
+   * guard become notifications (the sending engine sits below continuity, so it records the fact and
+   * the alert is raised here); a provider whose circuit breaker opened mid-send is down now, so its
+   * incident opens at once rather than at the next probe.
    */
   private onEvent(e: EventRow): void {
     if (this.stopper.signal.aborted) return;
     if (e.type === 'send.finished' || e.type === 'send.failed') {
       const ok = e.type === 'send.finished';
       alertRecorded(this.engine, e, ok ? 'Campaign sent' : 'Campaign send failed', ok ? 'info' : 'error');
-    } else if (e.type === SendingEventType.massRejection) {
+    } else if (e.type === SendingEventType.massRejection || e.type === REPUTATION_EVENTS.paused) {
       alertRecorded(
         this.engine,
         e,

@@ -20,6 +20,7 @@ import { ALERT_EVENTS, ALERT_KINDS, ALERT_THROTTLE_MINUTES, type AlertKind } fro
 import { CUSTODY_EVENTS } from '../api/custody';
 import { MIRROR_EVENTS } from '../api/esp';
 import { SendingEventType } from '../api/sending';
+import { REPUTATION_EVENTS } from '../api/reputation';
 import { sendTeamMail } from '../sending/teamMail';
 import { setAlertSink } from './notify';
 import { displayTime } from './time';
@@ -57,6 +58,7 @@ export function classifyAlert(engine: Engine, row: EventRow): Classified | null 
       return { kind: isEsp() ? ALERT_KINDS.espUp : ALERT_KINDS.providerUp, subject: pid, always: true };
     case 'provider.paused':
     case SendingEventType.massRejection:
+    case REPUTATION_EVENTS.paused:
       return { kind: ALERT_KINDS.providerPaused, subject: pid, always: false };
     case CUSTODY_EVENTS.alert:
       // One per threshold (30, 10, 2 minutes before): each is a new, more urgent fact.

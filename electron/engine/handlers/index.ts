@@ -18,6 +18,7 @@ import { drillHandlers } from './drills';
 import { capacityHandlers } from './capacity';
 import { reviewHandlers } from './review';
 import { readinessHandlers } from './readiness';
+import { reputationHandlers } from './reputation';
 import { TaskRegistry, type HandlerContext } from './types';
 
 export const handlers = {
@@ -32,6 +33,7 @@ export const handlers = {
   ...capacityHandlers,
   ...reviewHandlers,
   ...readinessHandlers,
+  ...reputationHandlers,
 };
 
 // Compile-time check: every call of the contract has a handler and nothing else does.

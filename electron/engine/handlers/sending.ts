@@ -75,8 +75,10 @@ export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
   getCampaign: (engine, { id }) => getCampaign(engine, id),
   createCampaign: (engine, input) => createCampaign(engine, input),
   updateCampaign: (engine, { id, ...input }) => updateCampaign(engine, id, input),
-  sendCampaign: (engine, { id, via, dryRun, taskId }, ctx) =>
-    asTask(engine, ctx, taskId, (o) => runCampaign(engine, id, { ...o, ...(via ? { via } : {}), dryRun })),
+  sendCampaign: (engine, { id, via, dryRun, taskId, skipRisky }, ctx) =>
+    asTask(engine, ctx, taskId, (o) =>
+      runCampaign(engine, id, { ...o, ...(via ? { via } : {}), dryRun, ...(skipRisky ? { skipRisky } : {}) }),
+    ),
   sendTest: (engine, { id, to, as, via }) =>
     sendTest(engine, id, { to, ...(as ? { as } : {}), ...(via ? { via } : {}) }),
   pauseCampaign: async (engine, { id }) => {

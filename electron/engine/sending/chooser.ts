@@ -2,9 +2,9 @@
  * Which provider sends the next message: the chain's order and sharing (README "Chain").
  *
  * - Order: providers are grouped in tiers by `priority`, lower first. The first tier with a member
- *   that may send now is used; a member is skipped while it is switched off (mass rejection), its
- *   breaker is open or paused, or its caps would make the next message wait more than `overflowMs`
- *   (it overflows to the next tier).
+ *   that may send now is used; a member is skipped while it is switched off for this run (mass
+ *   rejection, or paused by the reputation watch), its breaker is open or paused, or its caps would
+ *   make the next message wait more than `overflowMs` (it overflows to the next tier).
  * - Sharing: inside the tier, smooth weighted round-robin (nginx) over the whole tier. The next message
  *   goes to the member whose turn it is and waits for it if it is busy (all its connections in use, or
  *   its half-open probe still out), so a campaign is split by weight rather than by whichever
@@ -34,7 +34,10 @@ export interface ChooserOptions<M extends ChainMember> {
   overflowMs: number;
   /** When the member whose turn it is is busy, look again after this long at most. */
   busyRetryMs: number;
-  /** Switched off for this run (the mass-rejection guard): never chosen, never waited for. */
+  /**
+   * Switched off for this run (the mass-rejection guard's trip, or paused by the reputation watch over
+   * its bounce/complaint limit): never chosen, never waited for.
+   */
   isOff: (m: M) => boolean;
   /** The breaker moved (half-open, unpaused) while being checked. */
   onTransitions: (m: M, ts: BreakerTransition[]) => void;

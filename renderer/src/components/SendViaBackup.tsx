@@ -13,6 +13,7 @@ import { MirrorAge } from './MirrorAge';
 import type { ListSummary } from '../api/types';
 import type { ApiError } from '../api/types';
 import type { CampaignDetail, Provider } from '../api/shapes';
+import type { RiskyOffer } from '../../../electron/engine/api/reputation';
 import { formatDateTime } from './format';
 import { Modal } from './Modal';
 import { plural } from '../../../electron/engine/api/words';
@@ -38,7 +39,7 @@ export function SendViaBackup({
 }: {
   campaignId: number;
   onClose: () => void;
-  onConfirm: (via: string | undefined) => void;
+  onConfirm: (via: string | undefined, skipRisky: boolean) => void;
 }) {
   const [campaign, setCampaign] = useState<CampaignDetail | null>(null);
   const [providers, setProviders] = useState<Provider[] | null>(null);
@@ -78,6 +79,20 @@ export function SendViaBackup({
       .then((r) => setCapacity(r.ok ? (r.value as { summary: string; notes: string[] }) : null));
   }, [campaignId, via]);
 
+  // People most likely to hurt a cold or small backup (issue 16 §5): counted by the engine, left out
+  // only when the box is ticked (ticked by default when a backup in the chain is cold or small).
+  const [risky, setRisky] = useState<RiskyOffer | null>(null);
+  const [skipRisky, setSkipRisky] = useState(false);
+  useEffect(() => {
+    void api()
+      .call('riskyAddresses', { id: campaignId, ...(via ? { via } : {}) })
+      .then((r) => {
+        const offer = r.ok ? (r.value as RiskyOffer) : null;
+        setRisky(offer);
+        setSkipRisky(offer?.offered ?? false);
+      });
+  }, [campaignId, via]);
+
   const usable = (providers ?? []).filter((p) => p.health !== 'down' && p.breaker !== 'open');
   const chain = via ? usable.filter((p) => p.name === via) : usable;
   // Before the first send no delivery rows exist yet: the list's subscribed count is the audience.
@@ -93,7 +108,7 @@ export function SendViaBackup({
 
   const confirm = () => {
     setBusy(true);
-    onConfirm(via || undefined);
+    onConfirm(via || undefined, skipRisky && (risky?.count ?? 0) > 0);
   };
 
   return (
@@ -162,6 +177,18 @@ export function SendViaBackup({
               </dd>
             </div>
           </dl>
+          {risky && risky.count > 0 && (
+            <div className="field" data-testid="svb-risky">
+              <label>
+                <input type="checkbox" checked={skipRisky} onChange={(e) => setSkipRisky(e.target.checked)} />{' '}
+                Leave out {plural(risky.count, 'person', 'people')} most likely to hurt this backup’s
+                reputation
+              </label>
+              <p className="muted">
+                {risky.summary} They are listed as skipped in the report; nobody is unsubscribed.
+              </p>
+            </div>
+          )}
           <div className="field">
             <label htmlFor="svb-via">Send through</label>
             <select id="svb-via" value={via} onChange={(e) => setVia(e.target.value)}>
@@ -183,7 +210,7 @@ export function SendViaBackup({
               disabled={busy || chain.length === 0 || remaining === 0}
               onClick={confirm}
             >
-              Send {plural(remaining, 'message')} now
+              Send {plural(Math.max(0, remaining - (skipRisky && risky ? risky.count : 0)), 'message')} now
             </button>
             <button type="button" onClick={onClose}>
               Cancel

@@ -10,12 +10,14 @@ export function startSend(
   campaignId: number,
   via?: string,
   call: 'sendCampaign' | 'resumeCampaign' | 'retryFailed' = 'sendCampaign',
+  /** Leave out the people most likely to hurt a cold or small backup (only for sendCampaign). */
+  skipRisky = false,
 ): void {
   const { notify, bumpData } = useStore.getState();
   notify({ kind: 'info', text: via ? `Sending through ${via}…` : 'Sending…' });
   bumpData();
   void api()
-    .call(call, { id: campaignId, ...(via ? { via } : {}) })
+    .call(call, { id: campaignId, ...(via ? { via } : {}), ...(skipRisky ? { skipRisky: true } : {}) })
     .then((r) => {
       bumpData();
       if (r.ok) notify({ kind: 'success', text: (r.value as SendSummary).message });

@@ -533,9 +533,9 @@ function CampaignDetailPanel({ id, onClose }: { id: number; onClose: () => void 
           <SendViaBackup
             campaignId={id}
             onClose={() => setBackup(false)}
-            onConfirm={(via) => {
+            onConfirm={(via, skipRisky) => {
               setBackup(false);
-              startSend(id, via);
+              startSend(id, via, 'sendCampaign', skipRisky);
             }}
           />
         )}

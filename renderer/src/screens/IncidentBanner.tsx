@@ -166,11 +166,11 @@ export function IncidentBanner() {
         <SendViaBackup
           campaignId={backupFor}
           onClose={() => setBackupFor(null)}
-          onConfirm={(via) => {
+          onConfirm={(via, skipRisky) => {
             const id = backupFor;
             setBackupFor(null);
             setDone((d) => ({ ...d, [id]: 'Sending through the backup…' }));
-            startSend(id, via);
+            startSend(id, via, 'sendCampaign', skipRisky);
           }}
         />
       )}

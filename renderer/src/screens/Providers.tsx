@@ -3,7 +3,7 @@
  * preset with the service's real limits, testing a connection without sending, reordering, removing;
  * drills; ESP connections when the engine offers them.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useStore } from '../store';
 import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
@@ -12,6 +12,7 @@ import { EspConnections } from './EspConnections';
 import { api, has } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
+import type { ProviderReputation } from '../../../electron/engine/api/reputation';
 import { formatDateTime, formatTime } from '../components/format';
 import { useConfirm, useDialog } from '../components/Modal';
 
@@ -489,6 +490,28 @@ function ProviderForm({
   });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  // The reputation guard (issue 16 §5) and keep-warm (§3), for an account that exists: percentages as
+  // typed ("5" is 5 %); empty means the limit its provider enforces (shown as the placeholder).
+  const [rep, setRep] = useState<ProviderReputation | null>(null);
+  const [g, setG] = useState({ bounce: '', complaint: '', minSample: '', keepWarm: false });
+  const editing = existing?.name;
+  useEffect(() => {
+    if (!editing) return;
+    void api()
+      .call('providerReputation', { name: editing })
+      .then((r) => {
+        if (!r.ok) return;
+        const v = r.value as ProviderReputation;
+        const pct = (x: number) => String(Number((x * 100).toPrecision(4)));
+        setRep(v);
+        setG({
+          bounce: v.edited.bounce ? pct(v.maxBounceRate) : '',
+          complaint: v.edited.complaint ? pct(v.maxComplaintRate) : '',
+          minSample: v.edited.minSample ? String(v.minSample) : '',
+          keepWarm: v.keepWarm,
+        });
+      });
+  }, [editing]);
   // Sending a password with no encryption to another computer needs the person's explicit consent.
   const [plaintextOk, setPlaintextOk] = useState(false);
   const [removeApiKey, setRemoveApiKey] = useState(false);
@@ -545,6 +568,20 @@ function ProviderForm({
     const r = existing
       ? await act('updateProvider', { current: existing.name, ...fields })
       : await act('addProvider', { ...fields, ...(place !== undefined ? { priority: place } : {}) });
+    if (r.ok && existing && rep) {
+      const rate = (t: string) => (t.trim() === '' ? null : Number(t.replace('%', '').trim()) / 100);
+      const guard = await act('setProviderReputation', {
+        name: (r.value as Provider).name,
+        maxBounceRate: rate(g.bounce),
+        maxComplaintRate: rate(g.complaint),
+        minSample: g.minSample.trim() === '' ? null : Number(g.minSample),
+        keepWarm: g.keepWarm,
+      });
+      if (!guard.ok && guard.error) {
+        setBusy(false);
+        return setError(guard.error);
+      }
+    }
     setBusy(false);
     if (!r.ok && r.error) return setError(r.error);
     const changedLogin =
@@ -667,6 +704,56 @@ function ProviderForm({
             </label>
           ))}
         </fieldset>
+        {existing && rep && (
+          <div data-testid="provider-reputation">
+            <fieldset className="caps">
+              <legend>Protect this account’s reputation</legend>
+              <label>
+                pause at bounces (%)
+                <input
+                  inputMode="decimal"
+                  value={g.bounce}
+                  placeholder={String(Number((rep.maxBounceRate * 100).toPrecision(4)))}
+                  onChange={(e) => setG({ ...g, bounce: e.target.value })}
+                  aria-label="Pause when this percentage of its messages bounce"
+                />
+              </label>
+              <label>
+                pause at spam complaints (%)
+                <input
+                  inputMode="decimal"
+                  value={g.complaint}
+                  placeholder={String(Number((rep.maxComplaintRate * 100).toPrecision(4)))}
+                  onChange={(e) => setG({ ...g, complaint: e.target.value })}
+                  aria-label="Pause when this percentage of its messages are reported as spam"
+                />
+              </label>
+              <label>
+                judged after (messages)
+                <input
+                  inputMode="numeric"
+                  value={g.minSample}
+                  placeholder={String(rep.minSample)}
+                  onChange={(e) => setG({ ...g, minSample: e.target.value })}
+                  aria-label="Fewest messages a rate is judged on"
+                />
+              </label>
+            </fieldset>
+            <label className="small">
+              <input
+                type="checkbox"
+                checked={g.keepWarm}
+                onChange={(e) => setG({ ...g, keepWarm: e.target.checked })}
+              />{' '}
+              Keep it warm: send a small practice message to your seed address when it has not sent for a week
+            </label>
+            <p className="muted small">{rep.summary} Empty boxes use the limits its provider enforces.</p>
+            <details className="small">
+              <summary>Where these limits come from</summary>
+              {rep.source}
+            </details>
+          </div>
+        )}
         <p className="muted small">
           The password goes straight into the secret store; it is never written to the database or logs. After
           saving, Understudy logs in once to check it (nothing is sent).

@@ -34,6 +34,7 @@ import { ALERT_EVENTS } from '../../../electron/engine/api/continuity';
 import { MIRROR_EVENTS } from '../../../electron/engine/api/esp';
 import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
 import { SendingEventType } from '../../../electron/engine/api/sending';
+import { REPUTATION_EVENTS } from '../../../electron/engine/api/reputation';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { FakeMailchimp } from '../../fakes/mailchimp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
@@ -264,30 +265,49 @@ describe('alerts that reach someone', () => {
     expect(events(engine, ALERT_EVENTS.sent)).toHaveLength(7);
   });
 
-  it('a provider switched off for rejecting everyone: the sending engine records it, the continuity service raises the alert', async () => {
-    // Issue 12 §3: sending sits below continuity, so the run only records the trip (asking for a
-    // person's attention in its data); the running service turns it into the desktop notification and
-    // the team email, as alert() did when the run imported it.
-    const { relay, engine } = await setUp();
-    const alerts = startTeamAlerts(engine);
-    createContinuity(engine).start();
-    const smtpId = engine.repos.providers.all('smtp')[0]!.id;
-    const desktop: string[] = [];
-    engine.bus.on('notification', (...a: unknown[]) => desktop.push((a[0] as { title: string }).title));
-    engine.record({
+  // Issue 12 §3: sending sits below continuity, so the run only records the trip or the pause (asking
+  // for a person's attention in its data); the running service turns it into the desktop notification
+  // and the team email, as alert() did when the run imported it.
+  const paused = [
+    {
+      what: 'switched off for rejecting everyone',
       type: SendingEventType.massRejection,
-      severity: 'error',
-      providerId: smtpId,
       message:
         '"Relay" rejected 10 different people in a row as unknown; that is the account\'s problem, not theirs. Understudy paused it and restored them.',
-      data: { rule: 'streak', rejected: 10, notify: true, title: 'Relay paused: it rejected everyone' },
+      data: { rule: 'streak', rejected: 10 },
+      title: 'Relay paused: it rejected everyone',
+    },
+    {
+      what: 'paused by the reputation guard',
+      type: REPUTATION_EVENTS.paused,
+      message:
+        '"Relay" was paused while sending "Winter sale": 30 of its last 200 messages bounced (15 %), and the limit set for it is bounces at 5 %.',
+      data: { what: 'bounce', rate: 0.15, limit: 0.05, count: 30, outOf: 200, othersLeft: true },
+      title: 'Relay paused: too many bounces',
+    },
+  ];
+  for (const c of paused) {
+    it(`a provider ${c.what}: the sending engine records it, the continuity service raises the alert`, async () => {
+      const { relay, engine } = await setUp();
+      const alerts = startTeamAlerts(engine);
+      createContinuity(engine).start();
+      const smtpId = engine.repos.providers.all('smtp')[0]!.id;
+      const desktop: string[] = [];
+      engine.bus.on('notification', (...a: unknown[]) => desktop.push((a[0] as { title: string }).title));
+      engine.record({
+        type: c.type,
+        severity: 'error',
+        providerId: smtpId,
+        message: c.message,
+        data: { ...c.data, notify: true, title: c.title },
+      });
+      await alerts.idle();
+      expect(desktop.filter((t) => t === c.title)).toHaveLength(1);
+      const subjects = (await mails(relay)).map((m) => m.subject);
+      expect(subjects).toContain(`[Understudy] ${c.title}`);
+      expect(subjects.filter((x) => x?.includes(c.title))).toHaveLength(1);
     });
-    await alerts.idle();
-    expect(desktop.filter((t) => t === 'Relay paused: it rejected everyone')).toHaveLength(1);
-    const subjects = (await mails(relay)).map((m) => m.subject);
-    expect(subjects).toContain('[Understudy] Relay paused: it rejected everyone');
-    expect(subjects.filter((x) => x?.includes('rejected everyone'))).toHaveLength(1);
-  });
+  }
 
   it('emails each threshold of an unmet unschedule duty, with what to do by hand', async () => {
     const { relay, engine, espId } = await setUp();

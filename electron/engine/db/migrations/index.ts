@@ -16,6 +16,7 @@ import { migration0010 } from './0010_dns_auth';
 import { migration0011 } from './0011_provider_warmup';
 import { migration0012 } from './0012_incident_review';
 import { migration0013 } from './0013_relay_feedback';
+import { migration0014 } from './0014_reputation';
 import type { Migration } from './types';
 
 export const migrations: readonly Migration[] = [
@@ -32,6 +33,7 @@ export const migrations: readonly Migration[] = [
   migration0011,
   migration0012,
   migration0013,
+  migration0014,
 ];
 
 export const LATEST_VERSION = migrations.length ? migrations[migrations.length - 1]!.version : 0;

@@ -8,10 +8,14 @@
  * - `dispatch`: count it against the provider's caps, render it, hand it to the provider's transport.
  * - `record`: what the reply means (classify.ts) for the message and for the provider — sent, retried
  *   later, handed to the next provider, resent once (uncertain), bounced, refused — and for the
- *   mass-rejection guard.
+ *   mass-rejection guard and the reputation watch (reputation.ts).
  * - `flush`: the one place outcomes are written (outcomes.ts).
  * - `drain`: when the loop ends, the messages on the wire finish; claimed ones never handed to a
  *   transport go back to the queue untouched; everything is written.
+ *
+ * A provider is out of this run's choice while the mass-rejection guard has switched it off or the
+ * reputation watch has paused it (`isOff`); the watch also reads, at each heartbeat, the bounce reports
+ * and complaints recorded meanwhile.
  *
  * The window bounds duplicates: never more than `window` rows are claimed (README "Duplicates").
  */
@@ -29,6 +33,7 @@ import { backoffMs, type SendTuning } from '../tuning';
 import { transitionEffect, type BreakerTransition } from '../breaker';
 import { ProviderChooser } from '../chooser';
 import { MassRejectionGuard } from '../massReject';
+import { ReputationWatch } from '../reputation';
 import { OutcomeBatch, type Claimed } from './outcomes';
 import { switchOffProvider } from './massRejection';
 import {
@@ -66,6 +71,8 @@ export class CampaignRun {
   private readonly outcomes: OutcomeBatch;
   private readonly chooser: ProviderChooser<Slot>;
   private readonly guard: MassRejectionGuard;
+  /** Rolling bounce/complaint rates per provider; one over its limit is paused (reputation.ts). */
+  private readonly reputation: ReputationWatch;
   /** The outbox when the run started, and what it holds now (for progress). */
   private readonly base: DeliveryCounts;
   private readonly live: { sent: number; failed: number; skipped: number; suppressed: number };
@@ -104,6 +111,12 @@ export class CampaignRun {
       suppressed: this.base.suppressed,
     };
     this.guard = new MassRejectionGuard(this.base.total);
+    this.reputation = new ReputationWatch(
+      engine,
+      this.id,
+      slots.map((x) => x.row),
+      () => this.reputationPaused(),
+    );
     this.outcomes = new OutcomeBatch(
       engine,
       this.id,
@@ -113,7 +126,7 @@ export class CampaignRun {
     this.chooser = new ProviderChooser(slots, {
       overflowMs: tuning.overflowMs,
       busyRetryMs: tuning.heartbeatMs,
-      isOff: (s) => this.guard.isTripped(s.row.id),
+      isOff: (s) => this.isOff(s),
       onTransitions: (s, ts) => this.applyTransitions(s, ts),
     });
   }
@@ -181,7 +194,25 @@ export class CampaignRun {
     const status = this.engine.repos.campaigns.byId(this.id)?.status;
     if (status === 'paused') this.stop = 'pause';
     else if (status === 'cancelled') this.stop = 'cancel';
+    this.reputation.poll(); // bounce reports and complaints that arrived meanwhile
     return this.stop !== null;
+  }
+
+  /** Out of this run: switched off for rejecting everyone, or paused over its bounce/complaint limit. */
+  private isOff(s: Slot): boolean {
+    return this.guard.isTripped(s.row.id) || this.reputation.isPaused(s.row.id);
+  }
+
+  /**
+   * The reputation watch paused a provider: its share fails over to the rest of the chain, or the
+   * campaign pauses when nobody is left. Answers whether another provider is left.
+   */
+  private reputationPaused(): boolean {
+    this.noneDueUntil = 0;
+    const others = this.slots.some((x) => !this.isOff(x));
+    if (!others) this.stop = 'pause';
+    this.wake?.();
+    return others;
   }
 
   /** Nothing in hand: wait for messages on the wire, or for the next due delivery. */
@@ -298,6 +329,7 @@ export class CampaignRun {
     this.sentThisRun++;
     this.lastProvider = s.row.name;
     this.guard.accepted(s.row.id, item.d.email);
+    this.reputation.sent(s.row.id, item.d.id);
   }
 
   /** record: the message failed; what it means for the provider, then for the message. */
@@ -359,7 +391,7 @@ export class CampaignRun {
       // it, it waits for the person (retry-failed) instead of probing each breaker again and again:
       // not failed_perm, nobody suppressed.
       (item.refusedBy ??= new Set()).add(s.row.id);
-      const inUse = this.slots.filter((x) => !this.guard.isTripped(x.row.id));
+      const inUse = this.slots.filter((x) => !this.isOff(x));
       if (inUse.length > 0 && inUse.every((x) => item.refusedBy!.has(x.row.id)))
         return this.failed(item, { ...reply, state: 'failed_temp', errorClass: 'account_refused' });
     }
@@ -381,7 +413,10 @@ export class CampaignRun {
     });
     this.outcomes.bouncedBy(item.d.id, s.row.id);
     const trip = this.guard.rejected(s.row.id, item.d.email);
-    if (!trip) return;
+    if (!trip) {
+      this.reputation.bounced(s.row.id, item.d.id);
+      return;
+    }
     this.flush(); // every bounce of this run is in the database, and in the ledger
     const restored = switchOffProvider(this.engine, {
       campaignId: this.id,
@@ -389,7 +424,7 @@ export class CampaignRun {
       trip,
       reply: cls.reason,
       bounces: this.outcomes.takeBounces(s.row.id),
-      othersInUse: this.slots.some((x) => !this.guard.isTripped(x.row.id)),
+      othersInUse: this.slots.some((x) => !this.isOff(x)),
       at: this.now(),
     });
     this.live.failed = Math.max(0, this.live.failed - restored);

@@ -30,6 +30,7 @@ import { DEFAULT_TUNING, type SendTuning } from '../tuning';
 import { breakerFor, limiterFor, sendingContext } from '../context';
 import { providerSecret } from '../providers';
 import { requireCampaign } from '../campaigns';
+import { leaveOutRisky } from '../reputation';
 import { CampaignRun } from './campaignRun';
 import { dryRun } from './dryRun';
 import { finish, summaryOf } from './finish';
@@ -215,6 +216,8 @@ function begin(
   }
   // We hold the lease: any row still 'claimed' was in flight when the previous run stopped.
   const released = deliveries.releaseClaimed(campaignId, engine.now(), 'interrupted');
+  // Asked for: the people most likely to hurt a backup's reputation are skipped, with their reason.
+  if (opts.skipRisky) leaveOutRisky(engine, campaignId);
   if (released > 0 || interrupted.length > 0) {
     engine.record({
       type: 'send.resumed',

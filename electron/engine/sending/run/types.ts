@@ -22,6 +22,8 @@ export interface RunOptions {
   tuning?: Partial<SendTuning>;
   /** Transport factory (tests, the null transport of the memory benchmark). */
   transportFor?: (p: ProviderRow, secret: string | undefined) => MailTransport;
+  /** Leave out the people most likely to hurt a backup's reputation (sending/reputation.ts). */
+  skipRisky?: boolean;
 }
 
 /** One provider of the chain as this run uses it. */
