@@ -74,6 +74,7 @@ export default tseslint.config(
       ],
     },
   },
+  // db sits below the engine's areas: it may use the contract and model/, never the code above it.
   {
     files: ['electron/engine/db/**/*.ts'],
     rules: {
@@ -84,6 +85,51 @@ export default tseslint.config(
             {
               name: 'electron',
               message: 'The engine runs on plain Node: only electron/main may import electron.',
+            },
+          ],
+          patterns: [
+            {
+              group: [
+                '**/mirror',
+                '**/mirror/**',
+                '**/sending',
+                '**/sending/**',
+                '**/continuity',
+                '**/continuity/**',
+                '**/handlers',
+                '**/handlers/**',
+              ],
+              message:
+                'db sits below the engine areas: move the shared rule to electron/engine/model (or the type to the contract).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // model/: the engine's rules about the contract's vocabulary (status ranking, ...). Below db: it
+  // sees the contract and itself only.
+  {
+    files: ['electron/engine/model/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'The engine runs on plain Node: only electron/main may import electron.',
+            },
+            {
+              name: 'better-sqlite3',
+              message: 'model/ holds rules, not SQL: that goes in electron/engine/db.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['../*', '!../api', '!../api/*', 'node:*'],
+              message:
+                'model/ sits below db: it may import the contract (electron/engine/api) and itself only.',
             },
           ],
         },

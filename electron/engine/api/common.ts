@@ -4,7 +4,11 @@
  */
 import { z } from 'zod';
 
-export const SubscriberStatusSchema = z.enum([
+/**
+ * Subscriber statuses, declared once. The rules about them (which is stricter, which may be mailed,
+ * which suppress an address everywhere) live in the engine's `model/status.ts`.
+ */
+export const SUBSCRIBER_STATUSES = [
   'subscribed',
   'unsubscribed',
   'cleaned',
@@ -12,8 +16,11 @@ export const SubscriberStatusSchema = z.enum([
   'complained',
   'pending',
   'archived',
-]);
-export type SubscriberStatusT = z.infer<typeof SubscriberStatusSchema>;
+] as const;
+export const SubscriberStatusSchema = z.enum(SUBSCRIBER_STATUSES);
+export type SubscriberStatus = z.infer<typeof SubscriberStatusSchema>;
+/** The renderer's name for `SubscriberStatus`. */
+export type SubscriberStatusT = SubscriberStatus;
 
 export const StatusCountsSchema = z.record(SubscriberStatusSchema, z.number().int().nonnegative());
 

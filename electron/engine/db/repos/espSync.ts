@@ -6,7 +6,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
-import type { SubscriberStatus } from '../../mirror/status';
+import type { SubscriberStatus } from '../../model/status';
 
 export interface EspProviderRow {
   id: number;

@@ -20,10 +20,10 @@ import { CancelledError } from '../../errors';
 import { checkEmail } from '../email';
 import {
   STATUS_RANK,
-  GLOBAL_SUPPRESSION_STATUSES,
   SUBSCRIBER_STATUSES,
+  suppressesGlobally,
   type SubscriberStatus,
-} from '../status';
+} from '../../model/status';
 import { emptyStatusCounts } from '../../db/repos/lists';
 import type { ExistingMember, MemberFields, EspProviderRow } from '../../db/repos/espSync';
 import type { PushBackKindRow } from '../../db/repos/espPushback';
@@ -444,7 +444,7 @@ class ProviderSync {
     const { sync, pushback } = this.repos;
     const source = `esp:${this.connector.kind}`;
     const suppress = (norm: string, status: string, before?: { id: number; status: string }) => {
-      if (!(GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(status)) return;
+      if (!suppressesGlobally(status)) return;
       const reason = status as 'bounced' | 'complained' | 'cleaned';
       if (!sync.addSuppression(norm, reason, source, now)) return;
       const previous =

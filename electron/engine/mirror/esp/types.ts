@@ -10,7 +10,7 @@
  * Stability: other connectors are built on this file. Changes are additive only (new optional fields,
  * new optional methods); nothing is renamed or removed.
  */
-import type { SubscriberStatus } from '../status';
+import type { SubscriberStatus } from '../../model/status';
 import type { Clock } from '../../clock';
 import type { EspHttp } from './http';
 
