@@ -89,16 +89,7 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: [
-                '**/mirror',
-                '**/mirror/**',
-                '**/sending',
-                '**/sending/**',
-                '**/continuity',
-                '**/continuity/**',
-                '**/handlers',
-                '**/handlers/**',
-              ],
+              regex: '^(\\.\\./)+(mirror|sending|continuity|handlers)(/|$)',
               message:
                 'db sits below the engine areas: move the shared rule to electron/engine/model (or the type to the contract).',
             },

@@ -7,7 +7,24 @@ import { z } from 'zod';
 import { SyncAudiencesSchema } from './audience';
 import { call } from './define';
 
-export const EspKindSchema = z.enum(['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo']);
+/** The ESPs Understudy stands in for, declared once: connectors, dialects and import formats derive from it. */
+export const ESP_KINDS = ['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo'] as const;
+export const EspKindSchema = z.enum(ESP_KINDS);
+export type EspKind = z.infer<typeof EspKindSchema>;
+
+export function isEspKind(s: string): s is EspKind {
+  return (ESP_KINDS as readonly string[]).includes(s);
+}
+
+/** How each ESP spells its own name. */
+export const ESP_DISPLAY_NAMES: Record<EspKind, string> = {
+  mailchimp: 'Mailchimp',
+  brevo: 'Brevo',
+  mailerlite: 'MailerLite',
+  kit: 'Kit',
+  sendgrid: 'SendGrid',
+  klaviyo: 'Klaviyo',
+};
 
 const StatusCountsSchema = z.record(z.string(), z.number().int());
 

@@ -6,18 +6,14 @@ import { z } from 'zod';
 import { AudienceViewSchema } from './audience';
 import { call } from './define';
 import { CustodyViewSchema } from './custody';
+import { ESP_KINDS } from './esp';
 
 export const TlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
 export const AuthMethodSchema = z.enum(['PLAIN', 'LOGIN', 'XOAUTH2', 'none']);
-export const DialectSchema = z.enum([
-  'mailchimp',
-  'brevo',
-  'mailerlite',
-  'kit',
-  'sendgrid',
-  'klaviyo',
-  'local',
-]);
+/** The merge-tag dialects a campaign may be written in: each ESP's, and Understudy's own. */
+export const DIALECTS = [...ESP_KINDS, 'local'] as const;
+export const DialectSchema = z.enum(DIALECTS);
+export type Dialect = z.infer<typeof DialectSchema>;
 export const CampaignStatusSchema = z.enum([
   'draft',
   'scheduled',

@@ -4,7 +4,7 @@
  * declare their own constants; the types the engine writes as literals are declared in `ENGINE_EVENTS`
  * below), so the renderer never shows an event code, and a test fails when a type has no words.
  */
-import { EspKindSchema } from './esp';
+import { ESP_DISPLAY_NAMES } from './esp';
 import { ALERT_EVENTS } from './continuity';
 import { CUSTODY_EVENTS } from './custody';
 import { MIRROR_EVENTS } from './esp';
@@ -12,15 +12,8 @@ import { SendingEventType } from './sending';
 import { SUPPRESSION_EVENTS } from './suppressions';
 import { UNSUBSCRIBE_EVENTS } from './unsubscribe';
 
-/** How each ESP spells its own name. */
-export const ESP_DISPLAY_NAMES: Record<(typeof EspKindSchema.options)[number], string> = {
-  mailchimp: 'Mailchimp',
-  brevo: 'Brevo',
-  mailerlite: 'MailerLite',
-  kit: 'Kit',
-  sendgrid: 'SendGrid',
-  klaviyo: 'Klaviyo',
-};
+/** How each ESP spells its own name (declared next to the ESP kinds in esp.ts). */
+export { ESP_DISPLAY_NAMES };
 
 /** The brand name of an ESP kind (or the text itself, capitalised, when it is not a known kind). */
 export function espDisplayName(kind: string): string {

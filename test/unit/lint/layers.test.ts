@@ -91,7 +91,7 @@ describe('layer lint rules', () => {
     expect(
       await problems(
         'electron/engine/db/repos/x.ts',
-        "import { STATUS_RANK } from '../../model/status';\nimport type { SubscriberStatus } from '../../api/common';\nexport const r: Record<SubscriberStatus, number> = STATUS_RANK;\n",
+        "import { STATUS_RANK } from '../../model/status';\nimport type { Dialect } from '../../api/sending';\nexport const r: [typeof STATUS_RANK, Dialect?] = [STATUS_RANK];\n",
       ),
     ).toEqual([]);
     expect(
