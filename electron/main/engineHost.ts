@@ -9,7 +9,7 @@ import { Engine } from '../engine/engine';
 import { useNativeBinding } from '../engine/db';
 import { applyPendingRestore } from '../engine/continuity/backups';
 import { createDispatcher } from '../engine/handlers';
-import { eventChannels } from '../engine/api/events';
+import { EVENT_CHANNELS } from '../engine/api/events';
 import { explainError } from '../engine/errors';
 import { previewImport } from '../engine/mirror/csv/preview';
 import { startPeriodicWork } from '../engine/continuity/periodic';
@@ -97,7 +97,7 @@ async function start(port: MessagePortMain): Promise<void> {
   // The same periodic work as `understudy run` and `understudy serve` (continuity/periodic.ts).
   startPeriodicWork(engine, { secrets });
 
-  for (const channel of Object.keys(eventChannels)) {
+  for (const channel of EVENT_CHANNELS) {
     engine.bus.on(channel, (payload: unknown) => send({ kind: 'event', channel, payload }));
   }
 

@@ -7,6 +7,7 @@ import { AudienceViewSchema } from './audience';
 import { call } from './define';
 import { CustodyViewSchema } from './custody';
 import { ESP_KINDS } from './esp';
+import { HealthStateSchema } from './common';
 
 export const TlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
 export const AuthMethodSchema = z.enum(['PLAIN', 'LOGIN', 'XOAUTH2', 'none']);
@@ -83,7 +84,7 @@ export const ProviderSchema = z.object({
   maxConnections: z.number().int(),
   allowInvalidCertificate: z.boolean(),
   enabled: z.boolean(),
-  health: z.enum(['unknown', 'operational', 'degraded', 'down', 'paused']),
+  health: HealthStateSchema,
   healthChangedAt: z.string().nullable(),
   breaker: z.enum(['closed', 'open', 'half_open']),
   pausedUntil: z.string().nullable(),
@@ -107,6 +108,7 @@ export const PresetSchema = z.object({
   maxConnections: z.number().int(),
   note: z.string(),
 });
+export type Preset = z.infer<typeof PresetSchema>;
 
 export const SecretsStatusSchema = z.object({
   /** Passwords can be read and saved now. */

@@ -6,6 +6,7 @@
  */
 import { ESP_DISPLAY_NAMES } from './esp';
 import { ALERT_EVENTS } from './continuity';
+import { AUDIENCE_EVENTS } from './audience';
 import { CUSTODY_EVENTS } from './custody';
 import { MIRROR_EVENTS } from './esp';
 import { SendingEventType } from './sending';
@@ -43,21 +44,30 @@ export const ENGINE_EVENTS = {
   backupFailed: 'backup.failed',
   backupRestoreRequested: 'backup.restore_requested',
   backupRestored: 'backup.restored',
+  campaignCancelled: 'campaign.cancelled',
   campaignCreated: 'campaign.created',
   campaignOutagePolicy: 'campaign.outage_policy',
+  campaignPaused: 'campaign.paused',
+  campaignResumed: 'campaign.resumed',
   campaignSendFailed: 'campaign.send_failed',
   campaignSendFinished: 'campaign.send_finished',
+  campaignSendStopped: 'campaign.send_stopped',
   campaignUpdated: 'campaign.updated',
   codesExhausted: 'codes.exhausted',
   codesImported: 'codes.imported',
   continuityError: 'continuity.error',
   drillFailed: 'drill.failed',
   drillPassed: 'drill.passed',
+  espAdded: 'esp.added',
   espCampaignGone: 'esp.campaign_gone',
   espHealth: 'esp.health',
+  espPushback: 'esp.pushback',
+  espPushbackIncomplete: 'esp.pushback_incomplete',
+  espRekeyed: 'esp.rekeyed',
   espSyncFailed: 'esp.sync_failed',
   espSynced: 'esp.synced',
   espUnscheduleFailed: 'esp.unschedule_failed',
+  espUnscheduled: 'esp.unscheduled',
   exportCompleted: 'export.completed',
   healthChanged: 'health.changed',
   importCompleted: 'import.completed',
@@ -70,6 +80,7 @@ export const ENGINE_EVENTS = {
   outageBackup: 'outage.backup',
   outageNoBackup: 'outage.no_backup',
   outagePaused: 'outage.paused',
+  outageReleased: 'outage.released',
   outageWaiting: 'outage.waiting',
   providerAdded: 'provider.added',
   providerDown: 'provider.down',
@@ -81,10 +92,16 @@ export const ENGINE_EVENTS = {
   providerUpdated: 'provider.updated',
   providerWarmupChanged: 'provider.warmup_changed',
   scheduleCatchupAsk: 'schedule.catchup_ask',
+  scheduleCatchupSend: 'schedule.catchup_send',
   scheduleCatchupSkipped: 'schedule.catchup_skipped',
   scheduleError: 'schedule.error',
+  scheduleLate: 'schedule.late',
+  scheduleLeftToEsp: 'schedule.left_to_esp',
+  scheduleSet: 'schedule.set',
   sendCancelled: 'send.cancelled',
+  sendFailback: 'send.failback',
   sendFailed: 'send.failed',
+  sendFailover: 'send.failover',
   sendFinished: 'send.finished',
   sendInterrupted: 'send.interrupted',
   sendPaused: 'send.paused',
@@ -100,26 +117,29 @@ export const ENGINE_EVENTS = {
   subscriberComplained: 'subscriber.complained',
 } as const;
 
-type ValuesOf<T> = T[keyof T];
-export type TimelineEventType =
-  | ValuesOf<typeof ENGINE_EVENTS>
-  | ValuesOf<typeof ALERT_EVENTS>
-  | ValuesOf<typeof CUSTODY_EVENTS>
-  | ValuesOf<typeof MIRROR_EVENTS>
-  | ValuesOf<typeof SendingEventType>
-  | ValuesOf<typeof SUPPRESSION_EVENTS>
-  | ValuesOf<typeof UNSUBSCRIBE_EVENTS>;
+/**
+ * Every group of timeline event types the contract declares: the engine's literals above and each
+ * area's own constant. The one list `TIMELINE_EVENT_TYPES` and the union `TimelineEventType` (what
+ * `engine.record` accepts) both derive from it, so a type is declared once and always has words.
+ */
+const EVENT_GROUPS = [
+  ENGINE_EVENTS,
+  ALERT_EVENTS,
+  AUDIENCE_EVENTS,
+  CUSTODY_EVENTS,
+  MIRROR_EVENTS,
+  SendingEventType,
+  SUPPRESSION_EVENTS,
+  UNSUBSCRIBE_EVENTS,
+] as const;
+
+type ValuesOf<T> = T extends unknown ? T[keyof T] : never;
+export type TimelineEventType = ValuesOf<(typeof EVENT_GROUPS)[number]>;
 
 /** Every timeline event type declared in the contract. */
-export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
-  ...Object.values(ENGINE_EVENTS),
-  ...Object.values(ALERT_EVENTS),
-  ...Object.values(CUSTODY_EVENTS),
-  ...Object.values(MIRROR_EVENTS),
-  ...Object.values(SendingEventType),
-  ...Object.values(SUPPRESSION_EVENTS),
-  ...Object.values(UNSUBSCRIBE_EVENTS),
-];
+export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = EVENT_GROUPS.flatMap(
+  (g): TimelineEventType[] => Object.values(g),
+);
 
 /** What the words of an event may use: the names the screen knows, and the event's own data. */
 export interface EventFacts {
@@ -156,10 +176,14 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'backup.failed': () => 'A backup of your data could not be made.',
   'backup.restore_requested': () => 'A restore from a backup was arranged; it happens at the next start.',
   'backup.restored': () => 'Your data was restored from a backup.',
+  'campaign.cancelled': ({ campaign }) => `${campaign} was cancelled.`,
   'campaign.created': ({ campaign }) => `${campaign} was created.`,
   'campaign.outage_policy': ({ campaign }) => `What ${campaign} does during an outage was changed.`,
+  'campaign.paused': ({ campaign }) => `${campaign} was paused; it is not sent until it is resumed.`,
+  'campaign.resumed': ({ campaign }) => `${campaign} was resumed.`,
   'campaign.send_failed': ({ campaign }) => `${campaign} could not be sent.`,
   'campaign.send_finished': ({ campaign }) => `${campaign} is done.`,
+  'campaign.send_stopped': ({ campaign }) => `${campaign} stopped sending before it was done.`,
   'campaign.updated': ({ campaign }) => `${campaign} was changed.`,
   'codes.exhausted': () => 'There are no discount codes left to give out.',
   'codes.imported': ({ d }) =>
@@ -169,11 +193,16 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'continuity.error': () => 'Something went wrong while watching your providers.',
   'drill.failed': () => 'The practice outage (drill) did not pass.',
   'drill.passed': () => 'The practice outage (drill) passed.',
+  'esp.added': ({ provider }) => `${provider} was connected.`,
   'esp.campaign_gone': ({ campaign, provider }) => `${campaign} is no longer at ${provider}.`,
   'esp.health': ({ provider, d }) => {
     const to = str(d.to);
     return to ? `${provider} is ${(HEALTH_WORDS[to] ?? to).toLowerCase()}.` : `${provider} was checked.`;
   },
+  'esp.pushback': ({ provider }) => `Unsubscribes and bounces were passed back to ${provider}.`,
+  'esp.pushback_incomplete': ({ provider }) =>
+    `Some unsubscribes and bounces could not be passed back to ${provider} yet; they are kept and passed back later.`,
+  'esp.rekeyed': ({ provider }) => `A new key for ${provider} was saved.`,
   'esp.sync_failed': ({ provider }) => `Copying your data from ${provider} stopped before the end.`,
   'esp.synced': ({ provider, d }) => {
     const lists = num(d.lists);
@@ -183,6 +212,7 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   },
   'esp.unschedule_failed': ({ campaign, provider }) =>
     `Understudy could not cancel ${campaign} at ${provider}; it will try again.`,
+  'esp.unscheduled': ({ campaign, provider }) => `${campaign} was unscheduled at ${provider}.`,
   'export.completed': ({ list }) => `${list} was saved to a file.`,
   'health.changed': ({ provider, d }) => {
     const to = str(d.to);
@@ -202,6 +232,7 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'outage.no_backup': ({ campaign }) =>
     `${campaign} could not go out: no backup account is working. It is kept safe and not sent.`,
   'outage.paused': ({ campaign }) => `${campaign} was paused because of the outage.`,
+  'outage.released': ({ campaign, provider }) => `${provider} is back, so ${campaign} goes out as planned.`,
   'outage.waiting': ({ campaign, provider }) => `${campaign} is waiting for ${provider} to come back.`,
   'provider.added': ({ provider }) => `${provider} was added.`,
   'provider.down': ({ provider }) => `${provider} stopped working. Messages go through the other accounts.`,
@@ -217,10 +248,18 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'provider.warmup_changed': ({ provider }) => `How ${provider} warms up was changed.`,
   'schedule.catchup_ask': ({ campaign }) =>
     `${campaign} missed its send time. Choose whether to send it now or skip it.`,
+  'schedule.catchup_send': ({ campaign }) => `${campaign} missed its send time and is being sent now.`,
   'schedule.catchup_skipped': ({ campaign }) => `${campaign} missed its send time and was skipped.`,
   'schedule.error': ({ campaign }) => `${campaign} could not start at its send time.`,
+  'schedule.late': ({ campaign }) => `${campaign} is late and is being sent now.`,
+  'schedule.left_to_esp': ({ campaign, provider }) =>
+    `${provider} is working, so it sends ${campaign} itself.`,
+  'schedule.set': ({ campaign }) => `${campaign} was scheduled.`,
   'send.cancelled': ({ campaign }) => `${campaign} was cancelled.`,
   'send.failed': ({ campaign }) => `${campaign} stopped with an error.`,
+  'send.failback': ({ campaign }) => `${campaign} is going out through its usual sending account again.`,
+  'send.failover': ({ campaign }) =>
+    `${campaign} is going out through another sending account because the usual one stopped working.`,
   'send.finished': ({ campaign, d }) => {
     const sent = num(d.sent);
     const failed = num(d.failed) ?? 0;
@@ -239,6 +278,8 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'stakeholder.update_sent': () => 'An update was sent to your team.',
   'subscriber.bounced': ({ email }) => `Mail to ${email} bounced; they will not be mailed again.`,
   'subscriber.complained': ({ email }) => `${email} marked a message as spam; they will not be mailed again.`,
+  'esp.audience_unresolvable': ({ campaign, provider }) =>
+    `${campaign} cannot go out through a backup: ${provider} cannot list the people it is aimed at.`,
   'alert.sent': () => 'Your team was emailed an alert.',
   'alert.failed': () => 'The alert email to your team could not be sent.',
   'alert.throttled': () => 'A repeat alert was held back so your team is not flooded.',

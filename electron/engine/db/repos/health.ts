@@ -1,7 +1,8 @@
 /** Provider health as the monitor sees it: the providers to probe and their health column. */
 import type { Db } from '../connection';
+import type { HealthState } from '../../api/common';
 
-export type HealthState = 'unknown' | 'operational' | 'degraded' | 'down' | 'paused';
+export type { HealthState };
 
 export interface ProbeTarget {
   id: number;
