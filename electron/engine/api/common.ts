@@ -27,6 +27,10 @@ export const SEVERITIES = ['debug', 'info', 'warning', 'error'] as const;
 export const SeveritySchema = z.enum(SEVERITIES);
 export type Severity = z.infer<typeof SeveritySchema>;
 
+/** What a provider row is: an SMTP account of the backup chain, or an ESP connection. */
+export const ProviderKindSchema = z.enum(['smtp', 'esp']);
+export type ProviderKind = z.infer<typeof ProviderKindSchema>;
+
 /** The health of a sending account or an ESP connection (declared once). */
 export const HEALTH_STATES = ['unknown', 'operational', 'degraded', 'down', 'paused'] as const;
 export const HealthStateSchema = z.enum(HEALTH_STATES);

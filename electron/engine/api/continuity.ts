@@ -5,7 +5,13 @@
  */
 import { z } from 'zod';
 import { call } from './define';
-import { HealthStateSchema, SeveritySchema, TimelineEventSchema, type HealthState } from './common';
+import {
+  HealthStateSchema,
+  ProviderKindSchema,
+  SeveritySchema,
+  TimelineEventSchema,
+  type HealthState,
+} from './common';
 
 /** What a restore request checked before it was arranged. */
 const RestoreCheckSchema = z.object({
@@ -21,7 +27,7 @@ export type { HealthState };
 export const HealthChangeSchema = z.object({
   providerId: z.number().int(),
   provider: z.string(),
-  kind: z.enum(['smtp', 'esp']),
+  kind: ProviderKindSchema,
   from: HealthStateSchema,
   to: HealthStateSchema,
   detail: z.string(),
@@ -89,7 +95,7 @@ const ProbeResultSchema = z.object({
 export const ProviderHealthSchema = z.object({
   providerId: z.number().int(),
   provider: z.string(),
-  kind: z.enum(['smtp', 'esp']),
+  kind: ProviderKindSchema,
   state: HealthStateSchema,
   since: z.string().nullable(),
   lastProbeAt: z.string().nullable(),

@@ -10,7 +10,12 @@ import { ESP_KINDS } from './esp';
 import { HealthStateSchema } from './common';
 
 export const TlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
+export type TlsMode = z.infer<typeof TlsModeSchema>;
 export const AuthMethodSchema = z.enum(['PLAIN', 'LOGIN', 'XOAUTH2', 'none']);
+export type AuthMethod = z.infer<typeof AuthMethodSchema>;
+/** A provider's circuit breaker: closed (sending), open (resting), half_open (one trial message). */
+export const BreakerStateSchema = z.enum(['closed', 'open', 'half_open']);
+export type BreakerState = z.infer<typeof BreakerStateSchema>;
 /** The merge-tag dialects a campaign may be written in: each ESP's, and Understudy's own. */
 export const DIALECTS = [...ESP_KINDS, 'local'] as const;
 export const DialectSchema = z.enum(DIALECTS);
@@ -24,6 +29,7 @@ export const CampaignStatusSchema = z.enum([
   'cancelled',
   'failed',
 ]);
+export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
 
 /** A sending cap: a positive number, or null for none. Zero would block the provider for good. */
 const cap = z.number().positive().nullable().optional();
@@ -86,7 +92,7 @@ export const ProviderSchema = z.object({
   enabled: z.boolean(),
   health: HealthStateSchema,
   healthChangedAt: z.string().nullable(),
-  breaker: z.enum(['closed', 'open', 'half_open']),
+  breaker: BreakerStateSchema,
   pausedUntil: z.string().nullable(),
   retryAt: z.string().nullable(),
   breakerReason: z.string().nullable(),

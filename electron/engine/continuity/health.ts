@@ -15,6 +15,7 @@
 import type { Engine } from '../engine';
 import type { HealthState, ProbeTarget } from '../db/repos/health';
 import type { HealthChangeEvent } from '../api/continuity';
+import type { ProviderKind } from '../api/common';
 import { healthSettings } from './policy';
 import { onHealthChange } from './incidents';
 
@@ -42,7 +43,7 @@ export type HealthChange = HealthChangeEvent;
 export interface ProviderHealthView {
   providerId: number;
   provider: string;
-  kind: 'smtp' | 'esp';
+  kind: ProviderKind;
   state: HealthState;
   since: string | null;
   lastProbeAt: string | null;

@@ -1,8 +1,8 @@
 /** Campaigns: what to send, to which list, from whom, and where it stands (draft → sending → sent). */
 import type { Db } from '../connection';
-import type { Dialect } from '../../api/sending';
+import type { CampaignStatus, Dialect } from '../../api/sending';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'failed';
+export type { CampaignStatus };
 export type CampaignDialect = Dialect;
 
 export interface CampaignRow {

@@ -4,9 +4,9 @@
  * names an entry in the secret store.
  */
 import type { Db } from '../connection';
-import type { HealthState } from '../../api/common';
+import type { HealthState, ProviderKind } from '../../api/common';
 
-export type ProviderKind = 'smtp' | 'esp';
+export type { ProviderKind };
 export type ProviderHealth = HealthState;
 
 export interface ProviderCaps {
