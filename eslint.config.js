@@ -20,6 +20,11 @@ const NODE_BUILTINS = [
   'url',
 ];
 
+const NO_ELECTRON_IN_ENGINE = {
+  name: 'electron',
+  message: 'The engine runs on plain Node: only electron/main may import electron.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -55,10 +60,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            {
-              name: 'electron',
-              message: 'The engine runs on plain Node: only electron/main may import electron.',
-            },
+            NO_ELECTRON_IN_ENGINE,
             {
               name: 'better-sqlite3',
               message: 'Only electron/engine/db touches SQL: add a repository method there.',
@@ -81,12 +83,7 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [
-            {
-              name: 'electron',
-              message: 'The engine runs on plain Node: only electron/main may import electron.',
-            },
-          ],
+          paths: [NO_ELECTRON_IN_ENGINE],
           patterns: [
             {
               regex: '^(\\.\\./)+(mirror|sending|continuity|handlers)(/|$)',
@@ -107,10 +104,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            {
-              name: 'electron',
-              message: 'The engine runs on plain Node: only electron/main may import electron.',
-            },
+            NO_ELECTRON_IN_ENGINE,
             {
               name: 'better-sqlite3',
               message: 'model/ holds rules, not SQL: that goes in electron/engine/db.',
