@@ -20,6 +20,11 @@ const NODE_BUILTINS = [
   'url',
 ];
 
+const NO_ELECTRON_IN_ENGINE = {
+  name: 'electron',
+  message: 'The engine runs on plain Node: only electron/main may import electron.',
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -55,10 +60,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            {
-              name: 'electron',
-              message: 'The engine runs on plain Node: only electron/main may import electron.',
-            },
+            NO_ELECTRON_IN_ENGINE,
             {
               name: 'better-sqlite3',
               message: 'Only electron/engine/db touches SQL: add a repository method there.',
@@ -74,16 +76,45 @@ export default tseslint.config(
       ],
     },
   },
+  // db sits below the engine's areas: it may use the contract and model/, never the code above it.
   {
     files: ['electron/engine/db/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: [
+          paths: [NO_ELECTRON_IN_ENGINE],
+          patterns: [
             {
-              name: 'electron',
-              message: 'The engine runs on plain Node: only electron/main may import electron.',
+              regex: '^(\\.\\./)+(mirror|sending|continuity|handlers)(/|$)',
+              message:
+                'db sits below the engine areas: move the shared rule to electron/engine/model (or the type to the contract).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  // model/: the engine's rules about the contract's vocabulary (status ranking, ...). Below db: it
+  // sees the contract and itself only.
+  {
+    files: ['electron/engine/model/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            NO_ELECTRON_IN_ENGINE,
+            {
+              name: 'better-sqlite3',
+              message: 'model/ holds rules, not SQL: that goes in electron/engine/db.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['../*', '!../api', '!../api/*', 'node:*'],
+              message:
+                'model/ sits below db: it may import the contract (electron/engine/api) and itself only.',
             },
           ],
         },

@@ -9,7 +9,7 @@ import { Engine } from '../engine/engine';
 import { useNativeBinding } from '../engine/db';
 import { applyPendingRestore } from '../engine/continuity/backups';
 import { createDispatcher } from '../engine/handlers';
-import { eventChannels } from '../engine/api/events';
+import { EVENT_CHANNELS } from '../engine/api/events';
 import { explainError } from '../engine/errors';
 import { previewImport } from '../engine/mirror/csv/preview';
 import { startPeriodicWork } from '../engine/continuity/periodic';
@@ -100,7 +100,7 @@ async function start(port: MessagePortMain): Promise<void> {
   // Unsubscribe links answered by the app itself, when the person set a port for it (Settings → Sending).
   const unsubscribe = startUnsubscribeEndpoint(engine);
 
-  for (const channel of Object.keys(eventChannels)) {
+  for (const channel of EVENT_CHANNELS) {
     engine.bus.on(channel, (payload: unknown) => send({ kind: 'event', channel, payload }));
   }
 

@@ -4,6 +4,7 @@
  * person should see now (incidents opening and closing, sends finishing or failing).
  */
 import { Menu, Notification, Tray, nativeImage } from 'electron';
+import type { NotificationEvent } from '../engine/api/continuity';
 
 export function createTray(icon: string, actions: { show(): void; quit(): void }): Tray {
   const tray = new Tray(nativeImage.createFromPath(icon));
@@ -20,11 +21,7 @@ export function createTray(icon: string, actions: { show(): void; quit(): void }
 }
 
 /** The engine's `notification` channel payload: what a person should see now. */
-export interface NotificationLike {
-  title: string;
-  body: string;
-  severity: 'info' | 'warning' | 'error';
-}
+export type NotificationLike = Pick<NotificationEvent, 'title' | 'body' | 'severity'>;
 
 export function notify(n: NotificationLike, onClick: () => void): void {
   if (!Notification.isSupported()) return;

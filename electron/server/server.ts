@@ -29,7 +29,7 @@ import type { Engine } from '../engine/engine';
 import { createDispatcher } from '../engine/handlers';
 import { contract, type CallName } from '../engine/api/contract';
 import { pathFields, readOnly } from '../engine/api/define';
-import { eventChannels } from '../engine/api/events';
+import { EVENT_CHANNELS } from '../engine/api/events';
 import type { Envelope } from '../engine/api/common';
 import {
   HostPolicy,
@@ -436,11 +436,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
       ws.on('error', () => sockets.delete(ws));
-      ws.send(JSON.stringify({ channel: 'hello', payload: { channels: Object.keys(eventChannels) } }));
+      ws.send(JSON.stringify({ channel: 'hello', payload: { channels: EVENT_CHANNELS } }));
     });
   });
   const unsubscribe: (() => void)[] = [];
-  for (const channel of Object.keys(eventChannels)) {
+  for (const channel of EVENT_CHANNELS) {
     const listener = (payload: unknown) => {
       const msg = JSON.stringify({ channel, payload });
       for (const ws of sockets) {

@@ -23,7 +23,7 @@ import {
   SubscriberSortSchema,
 } from '../../engine/api/lists';
 import { shown } from '../../engine/display';
-import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
+import { isSubscriberStatus, SUBSCRIBER_STATUSES } from '../../engine/model/status';
 import { userError } from '../../engine/errors';
 
 export function registerLists(program: Command, io: Io): void {

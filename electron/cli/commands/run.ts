@@ -43,7 +43,7 @@ export function registerRun(program: Command, io: Io): void {
         if (opts.json) io.stdout.write(`${JSON.stringify({ event: e })}\n`);
         else io.stderr.write(`${e.at} ${e.severity.padEnd(7)} ${e.type}: ${e.message}\n`);
       };
-      engine.bus.on('event', (...a: unknown[]) => log(a[0] as EventRow));
+      engine.bus.on('event', log);
       const maxSleepMs = Math.max(0.05, Number(opts.tick) || 30) * 1000;
       const stopped = new Promise<string>((resolve) => {
         const on = (sig: string) => () => resolve(sig);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { common, output, progressPrinter, withEngine, type CommonOptions, type Io } from '../context';
 import { syncEsp, type SyncSummary } from '../../engine/mirror/esp/sync';
-import { SUBSCRIBER_STATUSES } from '../../engine/mirror/status';
+import { SUBSCRIBER_STATUSES } from '../../engine/model/status';
 import { withEspSecrets } from './esp';
 
 /** "Tue 1 Dec 2026, 10:00 (Europe/Paris)" — in the ESP's zone when it says, and in this computer's zone. */

@@ -16,6 +16,7 @@ export const AUDIENCE_EVENTS = {
 export type AudienceEventType = (typeof AUDIENCE_EVENTS)[keyof typeof AUDIENCE_EVENTS];
 
 export const AudienceStateSchema = z.enum(['resolved', 'unresolvable']);
+export type AudienceState = z.infer<typeof AudienceStateSchema>;
 
 /** What the campaign panel, `campaigns show` and the send refusal say about a segment campaign. */
 export const AudienceViewSchema = z.object({

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { call } from './define';
 
 export const WarmupStateSchema = z.enum(['warm', 'cold', 'warming']);
+export type WarmupState = z.infer<typeof WarmupStateSchema>;
 
 export const WarmupCurveSchema = z.object({
   /** Messages in any hour on the first day of sending. */

@@ -5,6 +5,13 @@
  */
 import { z } from 'zod';
 import { call } from './define';
+import {
+  HealthStateSchema,
+  ProviderKindSchema,
+  SeveritySchema,
+  TimelineEventSchema,
+  type HealthState,
+} from './common';
 
 /** What a restore request checked before it was arranged. */
 const RestoreCheckSchema = z.object({
@@ -14,25 +21,13 @@ const RestoreCheckSchema = z.object({
   counts: z.record(z.string(), z.number()),
 });
 
-const TimelineEvent = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  type: z.string(),
-  severity: z.enum(['debug', 'info', 'warning', 'error']),
-  message: z.string(),
-  providerId: z.number().int().nullable(),
-  listId: z.number().int().nullable(),
-  campaignId: z.number().int().nullable(),
-  incidentId: z.number().int().nullable(),
-  data: z.record(z.string(), z.unknown()),
-});
-
-export const HealthStateSchema = z.enum(['unknown', 'operational', 'degraded', 'down', 'paused']);
+export { HealthStateSchema };
+export type { HealthState };
 
 export const HealthChangeSchema = z.object({
   providerId: z.number().int(),
   provider: z.string(),
-  kind: z.enum(['smtp', 'esp']),
+  kind: ProviderKindSchema,
   from: HealthStateSchema,
   to: HealthStateSchema,
   detail: z.string(),
@@ -45,7 +40,7 @@ export type HealthChangeEvent = z.infer<typeof HealthChangeSchema>;
 export const NotificationSchema = z.object({
   title: z.string(),
   body: z.string(),
-  severity: z.enum(['info', 'warning', 'error']),
+  severity: SeveritySchema.exclude(['debug']),
   at: z.string(),
   eventId: z.number().int(),
   campaignId: z.number().int().nullable(),
@@ -100,7 +95,7 @@ const ProbeResultSchema = z.object({
 export const ProviderHealthSchema = z.object({
   providerId: z.number().int(),
   provider: z.string(),
-  kind: z.enum(['smtp', 'esp']),
+  kind: ProviderKindSchema,
   state: HealthStateSchema,
   since: z.string().nullable(),
   lastProbeAt: z.string().nullable(),
@@ -109,6 +104,7 @@ export const ProviderHealthSchema = z.object({
   successes: z.number().int(),
   nextProbeAt: z.string().nullable(),
 });
+export type ProviderHealth = z.infer<typeof ProviderHealthSchema>;
 
 export const IncidentSchema = z.object({
   id: z.number().int(),
@@ -119,6 +115,7 @@ export const IncidentSchema = z.object({
   openedAt: z.string(),
   closedAt: z.string().nullable(),
 });
+export type Incident = z.infer<typeof IncidentSchema>;
 
 export const OutageModeSchema = z.enum(['pause', 'wait', 'backup']);
 export const CatchUpPolicySchema = z.enum(['send', 'ask', 'skip']);
@@ -202,6 +199,7 @@ export const ScheduledCampaignSchema = z.object({
   /** What happens if its ESP or provider is down at its send time. */
   outagePolicy: CampaignOutagePolicySchema.optional(),
 });
+export type ScheduledCampaign = z.infer<typeof ScheduledCampaignSchema>;
 
 export const BackupSchema = z.object({
   id: z.number().int(),
@@ -213,6 +211,7 @@ export const BackupSchema = z.object({
   integrity: z.string(),
   deletedAt: z.string().nullable(),
 });
+export type Backup = z.infer<typeof BackupSchema>;
 
 export const DrillSchema = z.object({
   id: z.number().int(),
@@ -224,6 +223,7 @@ export const DrillSchema = z.object({
   messageId: z.string().nullable(),
   detail: z.string().nullable(),
 });
+export type Drill = z.infer<typeof DrillSchema>;
 
 export const InboxResultSchema = z.object({
   mailbox: z.string(),
@@ -340,13 +340,13 @@ export const continuityCallsCore = {
   getIncident: call({
     description: 'One incident with its timeline.',
     input: z.object({ id: z.number().int() }),
-    output: IncidentSchema.extend({ timeline: z.array(TimelineEvent) }),
+    output: IncidentSchema.extend({ timeline: z.array(TimelineEventSchema) }),
     mutates: false,
   }),
   addIncidentNote: call({
     description: 'Add a note to an incident’s timeline.',
     input: z.object({ id: z.number().int(), text: z.string().min(1).max(10_000) }),
-    output: TimelineEvent,
+    output: TimelineEventSchema,
     mutates: true,
   }),
   incidentReport: call({

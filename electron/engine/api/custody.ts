@@ -31,6 +31,7 @@ export const CUSTODY_EVENTS = {
 export type CustodyEventType = (typeof CUSTODY_EVENTS)[keyof typeof CUSTODY_EVENTS];
 
 export const ObligationStateSchema = z.enum(['pending', 'done', 'not_sent', 'double_sent', 'abandoned']);
+export type ObligationState = z.infer<typeof ObligationStateSchema>;
 
 /** What the send-via-backup confirmation, the campaign panel and `send` say about the ESP. */
 export const CustodyViewSchema = z.object({

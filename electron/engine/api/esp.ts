@@ -6,10 +6,26 @@
 import { z } from 'zod';
 import { SyncAudiencesSchema } from './audience';
 import { call } from './define';
+import { StatusCountsSchema } from './common';
 
-export const EspKindSchema = z.enum(['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo']);
+/** The ESPs Understudy stands in for, declared once: connectors, dialects and import formats derive from it. */
+export const ESP_KINDS = ['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo'] as const;
+export const EspKindSchema = z.enum(ESP_KINDS);
+export type EspKind = z.infer<typeof EspKindSchema>;
 
-const StatusCountsSchema = z.record(z.string(), z.number().int());
+export function isEspKind(s: string): s is EspKind {
+  return (ESP_KINDS as readonly string[]).includes(s);
+}
+
+/** How each ESP spells its own name. */
+export const ESP_DISPLAY_NAMES: Record<EspKind, string> = {
+  mailchimp: 'Mailchimp',
+  brevo: 'Brevo',
+  mailerlite: 'MailerLite',
+  kit: 'Kit',
+  sendgrid: 'SendGrid',
+  klaviyo: 'Klaviyo',
+};
 
 export const EspConnectionSchema = z.object({
   id: z.number().int(),
@@ -61,7 +77,7 @@ export const SyncProgressSchema = z.object({
   members: z.number().int(),
   total: z.number().int().nullable(),
 });
-export type SyncProgressPayload = z.infer<typeof SyncProgressSchema>;
+export type SyncProgress = z.infer<typeof SyncProgressSchema>;
 
 export const SyncSummarySchema = z.object({
   provider: z.string(),
@@ -74,9 +90,13 @@ export const SyncSummarySchema = z.object({
     added: z.number().int(),
     updated: z.number().int(),
     unchanged: z.number().int(),
+    /** The ESP said something less strict than a local unsubscribe/bounce/complaint not yet pushed back. */
     keptLocal: z.number().int(),
+    /** No longer returned by the ESP after a full pass. */
     archived: z.number().int(),
+    /** Addresses the ESP holds that are not valid addresses (skipped, never sent to). */
     invalid: z.number().int(),
+    /** The mirror of this connection's lists after the sync, by status. */
     byStatus: StatusCountsSchema,
   }),
   campaigns: z.object({
@@ -88,6 +108,7 @@ export const SyncSummarySchema = z.object({
     held: z.number().int().default(0),
     gone: z.number().int(),
     total: z.number().int(),
+    /** The ESP's scheduled sends: the instant (UTC) and the zone it was scheduled in, for display. */
     scheduled: z.array(
       z.object({
         espCampaignId: z.string(),
@@ -100,10 +121,12 @@ export const SyncSummarySchema = z.object({
     audiences: SyncAudiencesSchema.default({ resolved: 0, unresolvable: [] }),
   }),
   resumed: z.boolean(),
+  /** Local unsubscribes/bounces pushed to the ESP before the sync (the ESP answers again). */
   pushedBack: z.number().int(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });
+export type SyncSummary = z.infer<typeof SyncSummarySchema>;
 
 export const EspHealthReportSchema = z.object({
   provider: z.string(),

@@ -7,23 +7,10 @@ import { ImportProgressSchema } from './lists';
 import { SendProgressSchema } from './sending';
 import { HealthChangeSchema, NotificationSchema } from './continuity';
 import { SyncProgressSchema } from './esp';
+import { TimelineEventSchema } from './common';
 
-/**
- * A durable event of the timeline (`engine.record`). Its `type` is one of the types an area declares
- * (suppressions.ts: SUPPRESSION_EVENTS); an event about one address names it in `data.email`.
- */
-export const TimelineEventSchema = z.object({
-  id: z.number().int(),
-  at: z.string(),
-  type: z.string(),
-  severity: z.enum(['debug', 'info', 'warning', 'error']),
-  message: z.string(),
-  providerId: z.number().int().nullable(),
-  listId: z.number().int().nullable(),
-  campaignId: z.number().int().nullable(),
-  incidentId: z.number().int().nullable(),
-  data: z.record(z.string(), z.unknown()),
-});
+/** The timeline's rows (declared in common.ts, where every area's schemas can reach it). */
+export { TimelineEventSchema };
 
 export const eventChannels = {
   /** A durable event was appended to the timeline. */
@@ -42,3 +29,6 @@ export const eventChannels = {
 export type EventChannels = typeof eventChannels;
 export type EventChannel = keyof EventChannels;
 export type EventPayload<C extends EventChannel> = z.infer<EventChannels[C]>;
+
+/** Every channel, for the shells that forward them all (IPC, WebSocket). */
+export const EVENT_CHANNELS = Object.keys(eventChannels) as EventChannel[];

@@ -1,18 +1,15 @@
 /** Contract: lists, subscribers, import and export. */
 import { z } from 'zod';
 import { StatusCountsSchema, SubscriberStatusSchema } from './common';
+import { ESP_DISPLAY_NAMES, ESP_KINDS } from './esp';
 
 /**
- * The export formats an import recognises, with the name a person reads. Declared once: the CLI's
- * `--format` help, the import wizard and the importer's column tables all derive from this.
+ * The export formats an import recognises, with the name a person reads: one per ESP kind (esp.ts),
+ * then our own and plain CSV. Declared once: the CLI's `--format` help, the import wizard and the
+ * importer's column tables all derive from this.
  */
 export const IMPORT_FORMATS = [
-  { id: 'mailchimp', label: 'Mailchimp' },
-  { id: 'brevo', label: 'Brevo' },
-  { id: 'mailerlite', label: 'MailerLite' },
-  { id: 'kit', label: 'Kit' },
-  { id: 'sendgrid', label: 'SendGrid' },
-  { id: 'klaviyo', label: 'Klaviyo' },
+  ...ESP_KINDS.map((id) => ({ id, label: ESP_DISPLAY_NAMES[id] })),
   { id: 'understudy', label: 'Understudy export' },
   { id: 'csv', label: 'Other CSV' },
 ] as const;

@@ -6,18 +6,20 @@ import { z } from 'zod';
 import { AudienceViewSchema } from './audience';
 import { call } from './define';
 import { CustodyViewSchema } from './custody';
+import { ESP_KINDS } from './esp';
+import { HealthStateSchema } from './common';
 
 export const TlsModeSchema = z.enum(['implicit', 'starttls', 'none']);
+export type TlsMode = z.infer<typeof TlsModeSchema>;
 export const AuthMethodSchema = z.enum(['PLAIN', 'LOGIN', 'XOAUTH2', 'none']);
-export const DialectSchema = z.enum([
-  'mailchimp',
-  'brevo',
-  'mailerlite',
-  'kit',
-  'sendgrid',
-  'klaviyo',
-  'local',
-]);
+export type AuthMethod = z.infer<typeof AuthMethodSchema>;
+/** A provider's circuit breaker: closed (sending), open (resting), half_open (one trial message). */
+export const BreakerStateSchema = z.enum(['closed', 'open', 'half_open']);
+export type BreakerState = z.infer<typeof BreakerStateSchema>;
+/** The merge-tag dialects a campaign may be written in: each ESP's, and Understudy's own. */
+export const DIALECTS = [...ESP_KINDS, 'local'] as const;
+export const DialectSchema = z.enum(DIALECTS);
+export type Dialect = z.infer<typeof DialectSchema>;
 export const CampaignStatusSchema = z.enum([
   'draft',
   'scheduled',
@@ -27,6 +29,7 @@ export const CampaignStatusSchema = z.enum([
   'cancelled',
   'failed',
 ]);
+export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
 
 /** A sending cap: a positive number, or null for none. Zero would block the provider for good. */
 const cap = z.number().positive().nullable().optional();
@@ -102,9 +105,9 @@ export const ProviderSchema = z.object({
   maxConnections: z.number().int(),
   allowInvalidCertificate: z.boolean(),
   enabled: z.boolean(),
-  health: z.enum(['unknown', 'operational', 'degraded', 'down', 'paused']),
+  health: HealthStateSchema,
   healthChangedAt: z.string().nullable(),
-  breaker: z.enum(['closed', 'open', 'half_open']),
+  breaker: BreakerStateSchema,
   pausedUntil: z.string().nullable(),
   retryAt: z.string().nullable(),
   breakerReason: z.string().nullable(),

@@ -4,7 +4,7 @@
  * declare their own constants; the types the engine writes as literals are declared in `ENGINE_EVENTS`
  * below), so the renderer never shows an event code, and a test fails when a type has no words.
  */
-import { EspKindSchema } from './esp';
+import { ESP_DISPLAY_NAMES } from './esp';
 import { ALERT_EVENTS } from './continuity';
 import { AUDIENCE_EVENTS } from './audience';
 import { CUSTODY_EVENTS } from './custody';
@@ -15,15 +15,8 @@ import { UNSUBSCRIBE_EVENTS } from './unsubscribe';
 import { REVIEW_EVENTS } from './review';
 import { REPUTATION_EVENTS } from './reputation';
 
-/** How each ESP spells its own name. */
-export const ESP_DISPLAY_NAMES: Record<(typeof EspKindSchema.options)[number], string> = {
-  mailchimp: 'Mailchimp',
-  brevo: 'Brevo',
-  mailerlite: 'MailerLite',
-  kit: 'Kit',
-  sendgrid: 'SendGrid',
-  klaviyo: 'Klaviyo',
-};
+/** How each ESP spells its own name (declared next to the ESP kinds in esp.ts). */
+export { ESP_DISPLAY_NAMES };
 
 /** The brand name of an ESP kind (or the text itself, capitalised, when it is not a known kind). */
 export function espDisplayName(kind: string): string {
@@ -70,8 +63,8 @@ export const ENGINE_EVENTS = {
   espAdded: 'esp.added',
   espCampaignGone: 'esp.campaign_gone',
   espHealth: 'esp.health',
-  espPushBack: 'esp.pushback',
-  espPushBackIncomplete: 'esp.pushback_incomplete',
+  espPushback: 'esp.pushback',
+  espPushbackIncomplete: 'esp.pushback_incomplete',
   espRekeyed: 'esp.rekeyed',
   espSyncFailed: 'esp.sync_failed',
   espSynced: 'esp.synced',
@@ -130,32 +123,31 @@ export const ENGINE_EVENTS = {
   unsubscribeEndpointFailed: 'unsubscribe.endpoint_failed',
 } as const;
 
-type ValuesOf<T> = T[keyof T];
-export type TimelineEventType =
-  | ValuesOf<typeof ENGINE_EVENTS>
-  | ValuesOf<typeof ALERT_EVENTS>
-  | ValuesOf<typeof AUDIENCE_EVENTS>
-  | ValuesOf<typeof CUSTODY_EVENTS>
-  | ValuesOf<typeof MIRROR_EVENTS>
-  | ValuesOf<typeof SendingEventType>
-  | ValuesOf<typeof SUPPRESSION_EVENTS>
-  | ValuesOf<typeof UNSUBSCRIBE_EVENTS>
-  | ValuesOf<typeof REVIEW_EVENTS>
-  | ValuesOf<typeof REPUTATION_EVENTS>;
+/**
+ * Every group of timeline event types the contract declares: the engine's literals above and each
+ * area's own constant. The one list `TIMELINE_EVENT_TYPES` and the union `TimelineEventType` (what
+ * `engine.record` accepts) both derive from it, so a type is declared once and always has words.
+ */
+const EVENT_GROUPS = [
+  ENGINE_EVENTS,
+  ALERT_EVENTS,
+  AUDIENCE_EVENTS,
+  CUSTODY_EVENTS,
+  MIRROR_EVENTS,
+  SendingEventType,
+  SUPPRESSION_EVENTS,
+  UNSUBSCRIBE_EVENTS,
+  REVIEW_EVENTS,
+  REPUTATION_EVENTS,
+] as const;
+
+type ValuesOf<T> = T extends unknown ? T[keyof T] : never;
+export type TimelineEventType = ValuesOf<(typeof EVENT_GROUPS)[number]>;
 
 /** Every timeline event type declared in the contract. */
-export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = [
-  ...Object.values(ENGINE_EVENTS),
-  ...Object.values(ALERT_EVENTS),
-  ...Object.values(AUDIENCE_EVENTS),
-  ...Object.values(CUSTODY_EVENTS),
-  ...Object.values(MIRROR_EVENTS),
-  ...Object.values(SendingEventType),
-  ...Object.values(SUPPRESSION_EVENTS),
-  ...Object.values(UNSUBSCRIBE_EVENTS),
-  ...Object.values(REVIEW_EVENTS),
-  ...Object.values(REPUTATION_EVENTS),
-];
+export const TIMELINE_EVENT_TYPES: readonly TimelineEventType[] = EVENT_GROUPS.flatMap(
+  (g): TimelineEventType[] => Object.values(g),
+);
 
 /** What the words of an event may use: the names the screen knows, and the event's own data. */
 export interface EventFacts {
@@ -195,11 +187,11 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'campaign.cancelled': ({ campaign }) => `${campaign} was cancelled.`,
   'campaign.created': ({ campaign }) => `${campaign} was created.`,
   'campaign.outage_policy': ({ campaign }) => `What ${campaign} does during an outage was changed.`,
+  'campaign.paused': ({ campaign }) => `${campaign} was paused; it is not sent until it is resumed.`,
+  'campaign.resumed': ({ campaign }) => `${campaign} was resumed.`,
   'campaign.send_failed': ({ campaign }) => `${campaign} could not be sent.`,
   'campaign.send_finished': ({ campaign }) => `${campaign} is done.`,
-  'campaign.send_stopped': ({ campaign }) => `Sending ${campaign} stopped before the end.`,
-  'campaign.paused': ({ campaign }) => `${campaign} is paused.`,
-  'campaign.resumed': ({ campaign }) => `${campaign} was resumed.`,
+  'campaign.send_stopped': ({ campaign }) => `${campaign} stopped sending before it was done.`,
   'campaign.updated': ({ campaign }) => `${campaign} was changed.`,
   'codes.exhausted': () => 'There are no discount codes left to give out.',
   'codes.imported': ({ d }) =>
@@ -210,18 +202,15 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'drill.failed': () => 'The practice outage (drill) did not pass.',
   'drill.passed': () => 'The practice outage (drill) passed.',
   'esp.added': ({ provider }) => `${provider} was connected.`,
-  'esp.rekeyed': ({ provider }) => `The API key of ${provider} was changed.`,
-  'esp.audience_unresolvable': ({ campaign, provider }) =>
-    `${provider} cannot tell Understudy who ${campaign} goes to, so a backup cannot send it.`,
-  'esp.pushback': ({ provider }) => `Unsubscribes and bounces collected here were passed on to ${provider}.`,
-  'esp.pushback_incomplete': ({ provider }) =>
-    `Some unsubscribes and bounces could not be passed on to ${provider} yet; Understudy will try again.`,
-  'esp.unscheduled': ({ campaign, provider }) => `${campaign} was taken off ${provider}'s schedule.`,
   'esp.campaign_gone': ({ campaign, provider }) => `${campaign} is no longer at ${provider}.`,
   'esp.health': ({ provider, d }) => {
     const to = str(d.to);
     return to ? `${provider} is ${(HEALTH_WORDS[to] ?? to).toLowerCase()}.` : `${provider} was checked.`;
   },
+  'esp.pushback': ({ provider }) => `Unsubscribes and bounces were passed back to ${provider}.`,
+  'esp.pushback_incomplete': ({ provider }) =>
+    `Some unsubscribes and bounces could not be passed back to ${provider} yet; they are kept and passed back later.`,
+  'esp.rekeyed': ({ provider }) => `A new key for ${provider} was saved.`,
   'esp.sync_failed': ({ provider }) => `Copying your data from ${provider} stopped before the end.`,
   'esp.synced': ({ provider, d }) => {
     const lists = num(d.lists);
@@ -231,6 +220,7 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   },
   'esp.unschedule_failed': ({ campaign, provider }) =>
     `Understudy could not cancel ${campaign} at ${provider}; it will try again.`,
+  'esp.unscheduled': ({ campaign, provider }) => `${campaign} was unscheduled at ${provider}.`,
   'export.completed': ({ list }) => `${list} was saved to a file.`,
   'health.changed': ({ provider, d }) => {
     const to = str(d.to);
@@ -317,6 +307,8 @@ export const EVENT_WORDS: Record<TimelineEventType, Words> = {
   'stakeholder.update_sent': () => 'An update was sent to your team.',
   'subscriber.bounced': ({ email }) => `Mail to ${email} bounced; they will not be mailed again.`,
   'subscriber.complained': ({ email }) => `${email} marked a message as spam; they will not be mailed again.`,
+  'esp.audience_unresolvable': ({ campaign, provider }) =>
+    `${campaign} cannot go out through a backup: ${provider} cannot list the people it is aimed at.`,
   'alert.sent': () => 'Your team was emailed an alert.',
   'alert.failed': () => 'The alert email to your team could not be sent.',
   'alert.throttled': () => 'A repeat alert was held back so your team is not flooded.',

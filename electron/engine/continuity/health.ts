@@ -14,6 +14,8 @@
  */
 import type { Engine } from '../engine';
 import type { HealthState, ProbeTarget } from '../db/repos/health';
+import type { HealthChangeEvent } from '../api/continuity';
+import type { ProviderKind } from '../api/common';
 import { healthSettings } from './policy';
 import { onHealthChange } from './incidents';
 
@@ -35,21 +37,13 @@ export interface Probes {
   esp: Probe;
 }
 
-export interface HealthChange {
-  providerId: number;
-  provider: string;
-  kind: 'smtp' | 'esp';
-  from: HealthState;
-  to: HealthState;
-  detail: string;
-  at: string;
-  incidentId: number | null;
-}
+/** The `health.changed` channel's payload, declared in the contract. */
+export type HealthChange = HealthChangeEvent;
 
 export interface ProviderHealthView {
   providerId: number;
   provider: string;
-  kind: 'smtp' | 'esp';
+  kind: ProviderKind;
   state: HealthState;
   since: string | null;
   lastProbeAt: string | null;

@@ -7,17 +7,10 @@
  */
 import type { Engine } from '../engine';
 import type { EventInput, EventRow } from '../db/repos/events';
+import type { NotificationEvent } from '../api/continuity';
 
-export interface Notification {
-  title: string;
-  body: string;
-  severity: 'info' | 'warning' | 'error';
-  at: string;
-  eventId: number;
-  campaignId: number | null;
-  incidentId: number | null;
-  providerId: number | null;
-}
+/** A desktop notification: the `notification` channel's payload, declared in the contract. */
+export type Notification = NotificationEvent;
 
 /** Where alerts go beyond the bus: the team channel registers itself here while it runs. */
 export type AlertSink = (row: EventRow, title: string) => void;

@@ -17,9 +17,7 @@ import { useSecretStore as useEspSecrets } from '../mirror/esp/connections';
 import { espRepos } from '../mirror/esp/repos';
 import { syncEsp } from '../mirror/esp/sync';
 import { mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness';
-import { ESP_LABELS } from '../mirror/esp/custody';
-import { isEspKind } from '../mirror/esp/types';
-import { MIRROR_EVENTS } from '../api/esp';
+import { ESP_DISPLAY_NAMES, MIRROR_EVENTS, isEspKind } from '../api/esp';
 import { createContinuity } from './adapters';
 import { drillEveryHours } from './drillInterval';
 import type { ContinuityService, PeriodicWork } from './service';
@@ -33,7 +31,7 @@ import { pullAfterCampaigns, relayFeedbackJob } from './relayFeedback';
 
 /** "Mailchimp" for a connection of type mailchimp. */
 function connectionLabel(type: string): string {
-  return isEspKind(type) ? ESP_LABELS[type] : type;
+  return isEspKind(type) ? ESP_DISPLAY_NAMES[type] : type;
 }
 
 /** Hands the shell's secret store to sending and to the ESP connectors. */

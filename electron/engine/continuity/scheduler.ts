@@ -22,6 +22,8 @@ import {
   type ResolvedTime,
 } from './time';
 import type { EspControl, Sender, SendSummary } from './ports';
+import type { Severity } from '../api/common';
+import type { TimelineEventType } from '../api/words';
 import { takeCustody, type TakeReason } from '../mirror/esp/custody';
 
 export const TIME_ZONE_KEY = 'continuity.timeZone';
@@ -545,9 +547,9 @@ export class Scheduler {
 
   private record(
     c: ScheduledCampaign,
-    type: string,
+    type: TimelineEventType,
     message: string,
-    severity: 'info' | 'warning' | 'error' = 'info',
+    severity: Severity = 'info',
     data: Record<string, unknown> = {},
     incidentId: number | null = null,
   ) {

@@ -9,7 +9,7 @@
  */
 import type { Engine } from '../engine';
 import { Scheduler, type SchedulerPorts } from './scheduler';
-import { HealthMonitor, type HealthChange, type Probes } from './health';
+import { HealthMonitor, type Probes } from './health';
 import { backupIfDue, backupSettings } from './backups';
 import { alertRecorded, notify } from './notify';
 import { onHealthChange } from './incidents';
@@ -84,8 +84,7 @@ export class ContinuityService {
     services.set(engine, this);
     // Listened to from the start (not only once the loop runs): a test or "check now" that drives
     // the monitor directly sees its recoveries finished at the next pass too.
-    engine.bus.on('health.changed', (...a: unknown[]) => {
-      const c = a[0] as HealthChange;
+    engine.bus.on('health.changed', (c) => {
       if (c.kind === 'esp' && c.from === 'down' && c.to !== 'down')
         this.recoveries.set(c.providerId, c.incidentId);
     });
@@ -106,7 +105,7 @@ export class ContinuityService {
     this.engine.onClose(() => this.stop());
     // A health change may release a held campaign: run a pass at once.
     this.engine.bus.on('health.changed', () => this.poke());
-    this.engine.bus.on('event', (...a: unknown[]) => this.onEvent(a[0] as EventRow));
+    this.engine.bus.on('event', (row) => this.onEvent(row));
     this.loop = this.run();
   }
 

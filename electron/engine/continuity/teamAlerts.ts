@@ -141,8 +141,7 @@ export interface TeamAlertOptions {
 export class TeamAlerts {
   private readonly last = new Map<string, number>();
   private queue: Promise<void> = Promise.resolve();
-  private readonly onEvent = (...a: unknown[]) => {
-    const row = a[0] as EventRow;
+  private readonly onEvent = (row: EventRow) => {
     // Alerts come through alert() (the sink); events recorded without it are picked up here.
     if (row.data?.notify === true) return;
     this.offer(row, row.type === 'provider.paused' ? 'A backup account is resting' : row.type);

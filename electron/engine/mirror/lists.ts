@@ -5,7 +5,7 @@ import { userError } from '../errors';
 import type { ListRow } from '../db/repos/lists';
 import type { ListSummary, Subscriber } from '../api/lists';
 import type { SubscriberRow, SubscriberSort } from '../db/repos/subscribers';
-import type { SubscriberStatus } from './status';
+import type { SubscriberStatus } from '../model/status';
 import { mirrorAge } from './esp/freshness';
 
 export function listSummaries(engine: Engine): ListSummary[] {

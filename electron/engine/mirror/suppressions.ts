@@ -17,7 +17,7 @@
 import type { Engine } from '../engine';
 import { userError } from '../errors';
 import { normalizeEmail } from './email';
-import { GLOBAL_SUPPRESSION_STATUSES, isSubscriberStatus, type SubscriberStatus } from './status';
+import { isSubscriberStatus, suppressesGlobally, type SubscriberStatus } from '../model/status';
 import {
   PreviousByStatusSchema,
   PreviousStatusSchema,
@@ -364,7 +364,7 @@ export function removeSuppression(
       const restored: RemoveSuppressionResult['restored'] = [];
       const stillBlocked: RemoveSuppressionResult['stillBlocked'] = [];
       for (const m of engine.repos.suppressions.members(norm)) {
-        if (!(GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(m.status)) continue;
+        if (!suppressesGlobally(m.status)) continue;
         const prev = previous.get(m.id);
         const canRestore =
           !complaint &&

@@ -5,9 +5,9 @@
  */
 import type { ProviderCaps } from '../db/repos/providers';
 import type { WarmupCurve } from './limiter';
+import type { AuthMethod, TlsMode } from '../api/sending';
 
-export type TlsMode = 'implicit' | 'starttls' | 'none';
-export type AuthMethod = 'PLAIN' | 'LOGIN' | 'XOAUTH2' | 'none';
+export type { TlsMode, AuthMethod };
 
 export interface Preset {
   name: string;

@@ -10,6 +10,7 @@ import { userError } from '../errors';
 import type { ProviderRow } from '../db/repos/providers';
 import { warmupCapAt, DAY_SECONDS, type WarmupCurve, type WarmupState } from './limiter';
 import { warmupCurveFor } from './presets';
+import type { WarmupState as WarmupPhase } from '../api/capacity';
 
 export const WARMUP_IDLE_DAYS_KEY = 'sending.warmupIdleDays';
 export const DEFAULT_WARMUP_IDLE_DAYS = 30;
@@ -25,7 +26,7 @@ export interface WarmupFacts {
 }
 
 export interface WarmupView {
-  state: 'warm' | 'cold' | 'warming';
+  state: WarmupPhase;
   /** Days since it last sent (null: never). */
   idleDays: number | null;
   lastSentDay: string | null;

@@ -13,6 +13,7 @@ import type { ApiError } from '../api/types';
 import { MirrorAge } from '../components/MirrorAge';
 import { Modal } from '../components/Modal';
 import { ESP_DISPLAY_NAMES, espDisplayName, plural } from '../../../electron/engine/api/words';
+import type { SyncProgress } from '../../../electron/engine/api/esp';
 
 interface EspConnection {
   id: number;
@@ -24,15 +25,6 @@ interface EspConnection {
   stale?: boolean;
   lists: number;
   pushBack: { pending: number; done: number; failed: number };
-}
-
-interface SyncProgress {
-  provider: string;
-  phase: string;
-  list: string | null;
-  pages: number;
-  members: number;
-  total: number | null;
 }
 
 const KINDS = Object.keys(ESP_DISPLAY_NAMES);

@@ -15,6 +15,7 @@ import {
   importHeadline,
   type ImportField,
 } from '../../../electron/engine/api/lists';
+import { SUBSCRIBER_STATUSES } from '../../../electron/engine/api/common';
 import { Modal } from '../components/Modal';
 
 const FORMATS: { id: ImportFormat; label: string }[] = [
@@ -42,14 +43,8 @@ const FIELD_LABELS: Partial<Record<ImportField, string>> = {
   esp_changed_at: 'last changed at the ESP',
   ignore: 'ignore (not about the person or their consent)',
 };
-const STATUSES: SubscriberStatusT[] = [
-  'subscribed',
-  'unsubscribed',
-  'cleaned',
-  'bounced',
-  'complained',
-  'pending',
-];
+/** What a file's rows may be imported as (archived is the ESP's word for removed, not a choice here). */
+const STATUSES = SUBSCRIBER_STATUSES.filter((s) => s !== 'archived');
 
 export function ImportWizard() {
   const { w, lists, closeWizard, chooseFile, setImportOptions, startImport, cancelImport } = useStore(

@@ -14,17 +14,10 @@ import { MirrorAge } from '../components/MirrorAge';
 import { formatCount } from '../components/Progress';
 import { ImportWizard } from './ImportWizard';
 import { SubscriberPage } from './SubscriberPage';
-import type { ApiError, SubscriberSort, SubscriberStatusT } from '../api/types';
+import type { ApiError, SubscriberSort } from '../api/types';
+import { SUBSCRIBER_STATUSES } from '../../../electron/engine/api/common';
 
-const STATUSES: SubscriberStatusT[] = [
-  'subscribed',
-  'unsubscribed',
-  'cleaned',
-  'bounced',
-  'complained',
-  'pending',
-  'archived',
-];
+const STATUSES = SUBSCRIBER_STATUSES;
 const ROW_HEIGHT = 30;
 
 /** The table's columns; those with a sort key sort server-side, each from its own index. */

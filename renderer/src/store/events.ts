@@ -7,19 +7,11 @@ import type { StateCreator } from 'zustand';
 import type { Store } from './index';
 import type { ApiError } from '../api/types';
 import { api, has } from '../api/client';
+import type { TimelineEvent } from '../../../electron/engine/api/common';
+import type { SendProgress } from '../../../electron/engine/api/sending';
 
-export interface TimelineEvent {
-  id: number;
-  at: string;
-  type: string;
-  severity: 'debug' | 'info' | 'warning' | 'error';
-  message: string;
-  providerId: number | null;
-  listId: number | null;
-  campaignId: number | null;
-  incidentId: number | null;
-  data: Record<string, unknown>;
-}
+/** A durable timeline event, as the contract declares it. */
+export type { TimelineEvent };
 
 export interface Resource {
   state: 'unavailable' | 'loading' | 'ok' | 'error';
@@ -29,21 +21,11 @@ export interface Resource {
 
 const MAX_EVENTS = 300;
 
-export interface SendProgressT {
-  campaignId: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  suppressed: number;
-  queued: number;
-  total: number;
-  inFlight: number;
-  perSecond: number;
-  provider: string | null;
-  state: string;
+/** A run's counts (the contract's `send.progress` payload) and when the renderer first saw the run. */
+export type SendProgressT = SendProgress & {
   /** When the renderer first saw this run, for the estimate. */
   seenAt?: number;
-}
+};
 
 export interface EventsSlice {
   timeline: TimelineEvent[];

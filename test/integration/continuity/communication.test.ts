@@ -55,7 +55,7 @@ describe('communication', () => {
     expect(importCodes(engine, csv, 'winter')).toMatchObject({ added: 0, free: 3 }); // re-import adds nothing
 
     const alerts: string[] = [];
-    engine.bus.on('notification', (...a: unknown[]) => alerts.push((a[0] as { title: string }).title));
+    engine.bus.on('notification', (n) => alerts.push(n.title));
     const first = createNotice(engine, {
       kind: 'apology',
       list: 'Customers',

@@ -80,7 +80,7 @@ describe('drill: authentication on arrival', () => {
         secrets,
       );
       const alerts: string[] = [];
-      engine.bus.on('notification', (...a: unknown[]) => alerts.push((a[0] as { title: string }).title));
+      engine.bus.on('notification', (n) => alerts.push(n.title));
 
       const drills = await runDrills(engine, { timeoutMs: 20_000, pollMs: 100, dnsServer: dns.server });
       expect(drills.map((d) => [d.providerName, d.result])).toEqual([

@@ -341,7 +341,7 @@ describe('backup mailbox (Dovecot)', () => {
         secrets,
       );
       const alerts: string[] = [];
-      engine.bus.on('notification', (...a: unknown[]) => alerts.push((a[0] as { title: string }).title));
+      engine.bus.on('notification', (n) => alerts.push(n.title));
 
       // The arrival check (SPF/DKIM/DMARC) asks a closed loopback port, never the internet's DNS.
       const drills = await runDrills(engine, { timeoutMs: 20_000, pollMs: 100, dnsServer: '127.0.0.1:9' });

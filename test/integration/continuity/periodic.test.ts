@@ -207,7 +207,7 @@ describe('alerts that reach someone', () => {
     const alerts = startTeamAlerts(engine);
     const smtpId = engine.repos.providers.all('smtp')[0]!.id;
     const desktop: string[] = [];
-    engine.bus.on('notification', (...a: unknown[]) => desktop.push((a[0] as { title: string }).title));
+    engine.bus.on('notification', (n) => desktop.push(n.title));
 
     // The desktop notification path and the email are one: notify() reaches both.
     const drill = () =>

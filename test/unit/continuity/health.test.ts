@@ -25,14 +25,9 @@ function setup() {
     esp: async () => ({ state: 'ok', detail: 'ok' }),
   });
   const changes: string[] = [];
-  engine.bus.on('health.changed', (...a: unknown[]) => {
-    const c = a[0] as { from: string; to: string };
-    changes.push(`${c.from}>${c.to}`);
-  });
+  engine.bus.on('health.changed', (c) => changes.push(`${c.from}>${c.to}`));
   const notes: string[] = [];
-  engine.bus.on('notification', (...a: unknown[]) => {
-    notes.push((a[0] as { title: string }).title);
-  });
+  engine.bus.on('notification', (n) => notes.push(n.title));
   return {
     clock,
     engine,

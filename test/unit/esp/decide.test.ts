@@ -4,7 +4,7 @@ import { decideMember } from '../../../electron/engine/mirror/esp/sync';
 import { toMember, subscriberHash, dataCenterOf } from '../../../electron/engine/mirror/esp/mailchimp';
 import { toBrevoMember, brevoTime } from '../../../electron/engine/mirror/esp/brevo';
 import type { ExistingMember, MemberFields } from '../../../electron/engine/db/repos/espSync';
-import type { SubscriberStatus } from '../../../electron/engine/mirror/status';
+import type { SubscriberStatus } from '../../../electron/engine/model/status';
 
 const base: MemberFields = {
   email: 'a@example.com',

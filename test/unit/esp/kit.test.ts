@@ -8,7 +8,7 @@ import {
   unscheduleBody,
 } from '../../../electron/engine/mirror/esp/kit/map';
 import { dayBefore, describeKitError } from '../../../electron/engine/mirror/esp/kit';
-import { SENDABLE_STATUSES } from '../../../electron/engine/mirror/status';
+import { SENDABLE_STATUSES } from '../../../electron/engine/model/status';
 
 describe('Kit mapping', () => {
   it('maps every Kit state; unknown states are never sendable', () => {

@@ -8,7 +8,7 @@ import {
   ML_STATUS_PASSES,
 } from '../../../electron/engine/mirror/esp/mailerlite/map';
 import { describeMailerLiteError } from '../../../electron/engine/mirror/esp/mailerlite';
-import { STATUS_RANK } from '../../../electron/engine/mirror/status';
+import { STATUS_RANK } from '../../../electron/engine/model/status';
 
 describe('MailerLite mapping', () => {
   it('maps every status; unknown ones are never sendable', () => {

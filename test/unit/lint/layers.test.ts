@@ -80,4 +80,30 @@ describe('layer lint rules', () => {
       ),
     ).toEqual([]);
   });
+
+  it('db does not import the engine areas above it; model/ sees only the contract', async () => {
+    expect(
+      await problems(
+        'electron/engine/db/repos/x.ts',
+        "import { STATUS_RANK } from '../../mirror/status';\nexport const r = STATUS_RANK;\n",
+      ),
+    ).toEqual([expect.stringMatching(/db sits below the engine areas/)]);
+    expect(
+      await problems(
+        'electron/engine/db/repos/x.ts',
+        "import { STATUS_RANK } from '../../model/status';\nimport type { Dialect } from '../../api/sending';\nexport const r: [typeof STATUS_RANK, Dialect?] = [STATUS_RANK];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await problems(
+        'electron/engine/model/x.ts',
+        "import { SUBSCRIBER_STATUSES } from '../api/common';\nimport { STATUS_RANK } from './status';\nexport const s = [SUBSCRIBER_STATUSES, STATUS_RANK];\n",
+      ),
+    ).toEqual([]);
+    for (const from of ['../db/repos/lists', '../mirror/lists', 'node:fs'])
+      expect(
+        await problems('electron/engine/model/x.ts', `import * as m from '${from}';\nexport const x = m;\n`),
+        from,
+      ).toEqual([expect.stringMatching(/model\/ sits below db/)]);
+  });
 });

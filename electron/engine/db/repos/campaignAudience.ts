@@ -3,10 +3,11 @@
  * the target holds at the last sync, as subscriber rows of the mirror, or why the API cannot say.
  */
 import type { Db } from '../connection';
+import type { AudienceState } from '../../api/audience';
 
 export interface AudienceRow {
   campaignId: number;
-  state: 'resolved' | 'unresolvable';
+  state: AudienceState;
   members: number;
   unmatched: number;
   excluded: number;
@@ -18,7 +19,7 @@ export interface AudienceRow {
 
 interface RawAudience {
   campaign_id: number;
-  state: 'resolved' | 'unresolvable';
+  state: AudienceState;
   members: number;
   unmatched: number;
   excluded: number;

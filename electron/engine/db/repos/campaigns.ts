@@ -1,8 +1,9 @@
 /** Campaigns: what to send, to which list, from whom, and where it stands (draft → sending → sent). */
 import type { Db } from '../connection';
+import type { CampaignStatus, Dialect } from '../../api/sending';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'failed';
-export type CampaignDialect = 'mailchimp' | 'brevo' | 'mailerlite' | 'kit' | 'sendgrid' | 'klaviyo' | 'local';
+export type { CampaignStatus };
+export type CampaignDialect = Dialect;
 
 export interface CampaignRow {
   id: number;

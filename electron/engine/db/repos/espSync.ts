@@ -6,7 +6,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
-import type { SubscriberStatus } from '../../mirror/status';
+import type { SubscriberStatus } from '../../model/status';
+import type { HealthState } from '../../api/common';
 
 export interface EspProviderRow {
   id: number;
@@ -14,7 +15,7 @@ export interface EspProviderRow {
   type: string;
   config: Record<string, unknown>;
   secretRef: string | null;
-  health: string;
+  health: HealthState;
   healthChangedAt: string | null;
   enabled: boolean;
   createdAt: string;
@@ -26,7 +27,7 @@ interface RawProvider {
   type: string;
   config: string;
   secret_ref: string | null;
-  health: string;
+  health: HealthState;
   health_changed_at: string | null;
   enabled: number;
   created_at: string;
@@ -195,7 +196,7 @@ export class EspSyncRepo {
   }
 
   /** Returns true when the health actually changed. */
-  setHealth(id: number, health: string, now: string): boolean {
+  setHealth(id: number, health: HealthState, now: string): boolean {
     return (
       this.stmt('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?').run(
         health,

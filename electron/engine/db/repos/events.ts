@@ -1,10 +1,13 @@
 /** The append-only timeline: every state change the user or the incident report may need to see. */
 import type { Db } from '../connection';
+import type { Severity } from '../../api/common';
+import type { TimelineEventType } from '../../api/words';
 
-export type Severity = 'debug' | 'info' | 'warning' | 'error';
+export type { Severity };
 
+/** What `engine.record` takes: the type is one the contract declares (api/words.ts) and has words. */
 export interface EventInput {
-  type: string;
+  type: TimelineEventType;
   message: string;
   severity?: Severity;
   providerId?: number | null;
@@ -14,7 +17,9 @@ export interface EventInput {
   data?: Record<string, unknown>;
 }
 
-export interface EventRow extends Required<Omit<EventInput, 'data'>> {
+/** A timeline row as read back: a row an older version wrote may hold a type no longer declared. */
+export interface EventRow extends Required<Omit<EventInput, 'data' | 'type'>> {
+  type: string;
   id: number;
   at: string;
   data: Record<string, unknown>;

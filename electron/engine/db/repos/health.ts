@@ -1,12 +1,13 @@
 /** Provider health as the monitor sees it: the providers to probe and their health column. */
 import type { Db } from '../connection';
+import type { HealthState, ProviderKind } from '../../api/common';
 
-export type HealthState = 'unknown' | 'operational' | 'degraded' | 'down' | 'paused';
+export type { HealthState };
 
 export interface ProbeTarget {
   id: number;
   name: string;
-  kind: 'smtp' | 'esp';
+  kind: ProviderKind;
   type: string;
   config: Record<string, unknown>;
   secretRef: string | null;
@@ -19,7 +20,7 @@ export interface ProbeTarget {
 interface Raw {
   id: number;
   name: string;
-  kind: 'smtp' | 'esp';
+  kind: ProviderKind;
   type: string;
   config: string;
   secret_ref: string | null;

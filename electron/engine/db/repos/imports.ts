@@ -7,7 +7,7 @@
  * database is deleted with the connection).
  */
 import type { Db } from '../connection';
-import { STATUS_RANK, GLOBAL_SUPPRESSION_STATUSES, type SubscriberStatus } from '../../mirror/status';
+import { STATUS_RANK, GLOBAL_SUPPRESSION_STATUSES, type SubscriberStatus } from '../../model/status';
 import { emptyStatusCounts } from './lists';
 
 /**
@@ -48,7 +48,7 @@ export interface MergeCounts {
   byStatus: Record<SubscriberStatus, number>;
 }
 
-/** SQL for the rank of a status column: the stricter status always wins (see mirror/status.ts). */
+/** SQL for the rank of a status column: the stricter status always wins (see model/status.ts). */
 export function rankSql(col: string): string {
   const whens = Object.entries(STATUS_RANK)
     .map(([s, r]) => `WHEN '${s}' THEN ${r}`)

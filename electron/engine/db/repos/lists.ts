@@ -1,7 +1,7 @@
 /** Lists (audiences) and their counts by status. */
 import type { Db } from '../connection';
-import type { SubscriberStatus } from '../../mirror/status';
-import { SUBSCRIBER_STATUSES } from '../../mirror/status';
+import type { SubscriberStatus } from '../../model/status';
+import { SUBSCRIBER_STATUSES } from '../../model/status';
 
 export interface ListRow {
   id: number;

@@ -4,8 +4,9 @@
  * the campaign over; the custody runner (mirror/esp/custody.ts) drains the pending ones.
  */
 import type { Db } from '../connection';
+import type { ObligationState } from '../../api/custody';
 
-export type ObligationState = 'pending' | 'done' | 'not_sent' | 'double_sent' | 'abandoned';
+export type { ObligationState };
 export type ObligationAction = 'unschedule' | 'tag';
 
 export interface ObligationRow {

@@ -4,8 +4,9 @@
  * pause (so a provider that said "daily limit exceeded" is left alone by the next run too).
  */
 import type { Db } from '../connection';
+import type { BreakerState } from '../../api/sending';
 
-export type BreakerState = 'closed' | 'open' | 'half_open';
+export type { BreakerState };
 
 export interface BreakerRow {
   providerId: number;

@@ -4,9 +4,10 @@
  * names an entry in the secret store.
  */
 import type { Db } from '../connection';
+import type { HealthState, ProviderKind } from '../../api/common';
 
-export type ProviderKind = 'smtp' | 'esp';
-export type ProviderHealth = 'unknown' | 'operational' | 'degraded' | 'down' | 'paused';
+export type { ProviderKind };
+export type ProviderHealth = HealthState;
 
 export interface ProviderCaps {
   perSecond: number | null;

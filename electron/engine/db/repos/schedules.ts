@@ -5,8 +5,10 @@
  * `understudy run`) can never both fire the same campaign: only one UPDATE matches.
  */
 import type { Db } from '../connection';
+import type { CampaignStatus } from '../../api/sending';
+import type { ProviderKind } from '../../api/common';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'failed';
+export type { CampaignStatus };
 export type Hold = 'catchup' | 'outage';
 
 export interface ScheduledCampaign {
@@ -16,7 +18,7 @@ export interface ScheduledCampaign {
   status: CampaignStatus;
   providerId: number | null;
   providerName: string | null;
-  providerKind: 'smtp' | 'esp' | null;
+  providerKind: ProviderKind | null;
   providerHealth: string | null;
   espCampaignId: string | null;
   listId: number | null;
@@ -41,7 +43,7 @@ interface Raw {
   status: CampaignStatus;
   provider_id: number | null;
   provider_name: string | null;
-  provider_kind: 'smtp' | 'esp' | null;
+  provider_kind: ProviderKind | null;
   provider_health: string | null;
   esp_campaign_id: string | null;
   list_id: number | null;

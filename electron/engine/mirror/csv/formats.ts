@@ -13,7 +13,7 @@
  */
 import { userError } from '../../errors';
 import { IMPORT_FIELDS, type FileFormat, type ImportField } from '../../api/lists';
-import type { SubscriberStatus } from '../status';
+import type { SubscriberStatus } from '../../model/status';
 import { quoteList, shown } from '../../display';
 
 export type FormatName = FileFormat;

@@ -10,7 +10,7 @@ import { createDecoder, lineAtOffset, type Encoding } from './decode';
 import { assertClear, detectFormat, planColumns, type ColumnPlan, type FormatName } from './formats';
 import { shown } from '../../display';
 import { RowBuilder } from './rows';
-import type { SubscriberStatus } from '../status';
+import type { SubscriberStatus } from '../../model/status';
 import { userError } from '../../errors';
 import { isPlainText } from './batchCodec';
 

@@ -1,7 +1,7 @@
 /** One CSV record → one staged subscriber, or the reason it cannot be imported. */
 import type { StagedRow } from '../../db/repos/imports';
 import { checkEmail } from '../email';
-import { parseStatusWord, stricterStatus, type SubscriberStatus } from '../status';
+import { parseStatusWord, stricterStatus, type SubscriberStatus } from '../../model/status';
 import type { ColumnPlan, Target } from './formats';
 import { parseFlag, parseTags, parseTimestamp, unescapeFormula } from './values';
 import { shown } from '../../display';

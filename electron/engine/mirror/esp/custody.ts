@@ -17,6 +17,7 @@ import { DateTime } from 'luxon';
 import type { Engine } from '../../engine';
 import type { ObligationRow } from '../../db/repos/obligations';
 import { CUSTODY_EVENTS, type CustodyView } from '../../api/custody';
+import { ESP_DISPLAY_NAMES } from '../../api/esp';
 import { notify } from '../../continuity/notify';
 import { humanDuration, systemZone } from '../../continuity/time';
 import { cancelCampaign } from '../../sending/control';
@@ -34,15 +35,6 @@ const TIME_ZONE_KEY = 'continuity.timeZone';
 
 export type TakeReason = 'backup' | 'send' | 'pause' | 'reschedule' | 'cancel';
 
-export const ESP_LABELS: Record<EspKind, string> = {
-  mailchimp: 'Mailchimp',
-  brevo: 'Brevo',
-  mailerlite: 'MailerLite',
-  kit: 'Kit',
-  sendgrid: 'SendGrid',
-  klaviyo: 'Klaviyo',
-};
-
 /** The exact thing to do by hand at each ESP so it does not send the campaign. */
 const BY_HAND: Record<EspKind, (name: string) => string> = {
   mailchimp: (n) => `in Mailchimp, open Campaigns, find "${n}" and choose Unschedule (it becomes a draft).`,
@@ -56,7 +48,7 @@ const BY_HAND: Record<EspKind, (name: string) => string> = {
 };
 
 function espLabel(type: string): string {
-  return isEspKind(type) ? ESP_LABELS[type] : type;
+  return isEspKind(type) ? ESP_DISPLAY_NAMES[type] : type;
 }
 
 function zoneOf(engine: Engine): string {

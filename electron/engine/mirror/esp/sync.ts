@@ -20,10 +20,10 @@ import { CancelledError } from '../../errors';
 import { checkEmail } from '../email';
 import {
   STATUS_RANK,
-  GLOBAL_SUPPRESSION_STATUSES,
   SUBSCRIBER_STATUSES,
+  suppressesGlobally,
   type SubscriberStatus,
-} from '../status';
+} from '../../model/status';
 import { emptyStatusCounts } from '../../db/repos/lists';
 import type { ExistingMember, MemberFields, EspProviderRow } from '../../db/repos/espSync';
 import type { PushBackKindRow } from '../../db/repos/espPushback';
@@ -34,6 +34,7 @@ import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
 import { audienceRepo } from '../../db/repos/campaignAudience';
 import { AUDIENCE_EVENTS, type SyncAudiences } from '../../api/audience';
+import type { SyncProgress, SyncSummary } from '../../api/esp';
 import type {
   EspAudience,
   EspCampaign,
@@ -56,57 +57,9 @@ const SINCE_OVERLAP_MS = 60_000;
 const MAX_PAGES_PER_COMMIT = 10;
 const MAX_MEMBERS_PER_COMMIT = 10_000;
 
-export interface SyncProgress {
-  provider: string;
-  phase: 'lists' | 'members' | 'campaigns' | 'done';
-  list: string | null;
-  pages: number;
-  members: number;
-  total: number | null;
-}
-
-export interface MemberCounts {
-  added: number;
-  updated: number;
-  unchanged: number;
-  /** ESP said something less strict than a local unsubscribe/bounce/complaint not yet pushed back. */
-  keptLocal: number;
-  /** No longer returned by the ESP after a full pass. */
-  archived: number;
-  /** Addresses the ESP holds that are not valid addresses (skipped, never sent to). */
-  invalid: number;
-  /** The mirror of this connection's lists after the sync, by status. */
-  byStatus: Record<SubscriberStatus, number>;
-}
-
-export interface SyncSummary {
-  provider: string;
-  providerId: number;
-  mode: 'full' | 'incremental' | 'mixed';
-  lists: number;
-  listsAdded: number;
-  pages: number;
-  members: MemberCounts;
-  campaigns: {
-    added: number;
-    updated: number;
-    unchanged: number;
-    kept: number;
-    /** Of the kept: held by Understudy while the ESP still shows them scheduled (discrepancies). */
-    held: number;
-    gone: number;
-    total: number;
-    /** The ESP's scheduled sends: the instant (UTC) and the zone it was scheduled in, for display. */
-    scheduled: { espCampaignId: string; name: string; scheduledAt: string; timeZone: string | null }[];
-    /** Campaigns aimed at a segment, tag or group: resolved, or reported as not enumerable. */
-    audiences: SyncAudiences;
-  };
-  resumed: boolean;
-  /** Local unsubscribes/bounces pushed to the ESP before the sync (the ESP answers again). */
-  pushedBack: number;
-  startedAt: string;
-  finishedAt: string;
-}
+/** Progress and result of a sync: the `sync.progress` channel's payload and the call's output. */
+export type { SyncProgress, SyncSummary };
+export type MemberCounts = SyncSummary['members'];
 
 export interface SyncOptions {
   /** One connection by name; default every enabled ESP connection. */
@@ -444,7 +397,7 @@ class ProviderSync {
     const { sync, pushback } = this.repos;
     const source = `esp:${this.connector.kind}`;
     const suppress = (norm: string, status: string, before?: { id: number; status: string }) => {
-      if (!(GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(status)) return;
+      if (!suppressesGlobally(status)) return;
       const reason = status as 'bounced' | 'complained' | 'cleaned';
       if (!sync.addSuppression(norm, reason, source, now)) return;
       const previous =

@@ -10,19 +10,17 @@
  * Stability: other connectors are built on this file. Changes are additive only (new optional fields,
  * new optional methods); nothing is renamed or removed.
  */
-import type { SubscriberStatus } from '../status';
+import type { SubscriberStatus } from '../../model/status';
+import { ESP_KINDS, isEspKind, type EspKind } from '../../api/esp';
+import type { Dialect } from '../../api/sending';
 import type { Clock } from '../../clock';
 import type { EspHttp } from './http';
 
-export const ESP_KINDS = ['mailchimp', 'brevo', 'mailerlite', 'kit', 'sendgrid', 'klaviyo'] as const;
-export type EspKind = (typeof ESP_KINDS)[number];
-
-export function isEspKind(s: string): s is EspKind {
-  return (ESP_KINDS as readonly string[]).includes(s);
-}
+/** The ESP kinds are declared in the contract (api/esp.ts). */
+export { ESP_KINDS, isEspKind, type EspKind };
 
 /** The merge-tag syntax a campaign's HTML/text is written in (campaigns.dialect). */
-export type MergeDialect = EspKind | 'local';
+export type MergeDialect = Dialect;
 
 /** A JSON value: checkpoints and `extra` must survive JSON.stringify/parse unchanged. */
 export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };

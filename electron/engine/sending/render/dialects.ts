@@ -14,17 +14,10 @@
  * recipient never sees `*|FOO|*`) and is reported as a warning before anything is sent.
  */
 import type { Cond, Filter, FilterName, Token, ValueRef } from './template';
+import { DIALECTS, type Dialect } from '../../api/sending';
 
-export type Dialect = 'mailchimp' | 'brevo' | 'mailerlite' | 'kit' | 'sendgrid' | 'klaviyo' | 'local';
-export const DIALECTS: readonly Dialect[] = [
-  'mailchimp',
-  'brevo',
-  'mailerlite',
-  'kit',
-  'sendgrid',
-  'klaviyo',
-  'local',
-];
+/** The dialects are declared in the contract (api/sending.ts). */
+export { DIALECTS, type Dialect };
 
 export interface TokenizeOptions {
   /** Compile-time "now", for date tags. */

@@ -3,7 +3,7 @@
  * Reference: /work/shared/specs/klaviyo-stable.json; consent and suppression semantics from
  * https://developers.klaviyo.com/en/reference/get_profiles (subscriptions.email.marketing).
  */
-import type { SubscriberStatus } from '../../status';
+import type { SubscriberStatus } from '../../../model/status';
 import type { EspMember } from '../types';
 
 export interface KlMarketing {

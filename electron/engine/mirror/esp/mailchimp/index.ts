@@ -11,7 +11,7 @@ import { userError } from '../../../errors';
 import { systemClock } from '../../../clock';
 import { EspHttp, isEspError, type ErrorAnswer } from '../http';
 import { probeHealth } from '../health';
-import { parseStatusWord, type SubscriberStatus } from '../../status';
+import { parseStatusWord, type SubscriberStatus } from '../../../model/status';
 import type {
   CallOptions,
   ConnectorOptions,

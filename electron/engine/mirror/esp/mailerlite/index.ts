@@ -15,7 +15,7 @@
  * Reference: https://developers.mailerlite.com/docs/ (no OpenAPI document is published).
  */
 import { systemClock, type Clock } from '../../../clock';
-import { STATUS_RANK } from '../../status';
+import { STATUS_RANK } from '../../../model/status';
 import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
 import { probeHealth } from '../health';
 import type {

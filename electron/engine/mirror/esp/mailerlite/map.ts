@@ -2,7 +2,7 @@
  * MailerLite (connect.mailerlite.com) shapes → Understudy's. Pure functions, unit-tested.
  * Reference: https://developers.mailerlite.com/docs/subscribers.html, groups.html, campaigns.html.
  */
-import type { SubscriberStatus } from '../../status';
+import type { SubscriberStatus } from '../../../model/status';
 import type { EspMember } from '../types';
 
 export interface MlSubscriber {

@@ -5,8 +5,8 @@
  * so a member's status is computed from those. Reference: /work/shared/specs/sendgrid-*.json.
  */
 import { gunzipSync } from 'node:zlib';
-import type { SubscriberStatus } from '../../status';
-import { STATUS_RANK } from '../../status';
+import type { SubscriberStatus } from '../../../model/status';
+import { STATUS_RANK } from '../../../model/status';
 import type { EspMember } from '../types';
 
 /** One line of a JSON contact export (newline-delimited JSON objects, not an array). */

@@ -1,19 +1,13 @@
 /**
- * Subscriber statuses and the rule that decides between two of them. Whatever the source (an export
+ * The engine's rules about subscriber statuses (the statuses themselves are declared in the contract,
+ * `api/common.ts`): the rule that decides between two of them. Whatever the source (an export
  * file, an ESP sync, a bounce), the stricter status wins, so nothing ever turns a person who left,
  * bounced or complained back into a subscriber. The one upward move allowed is pending → subscribed
  * (a confirmed double opt-in).
  */
-export const SUBSCRIBER_STATUSES = [
-  'subscribed',
-  'unsubscribed',
-  'cleaned',
-  'bounced',
-  'complained',
-  'pending',
-  'archived',
-] as const;
-export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../api/common';
+
+export { SUBSCRIBER_STATUSES, type SubscriberStatus };
 
 /** Higher is stricter. Archived (removed from the audience at the ESP) outranks subscribed only. */
 export const STATUS_RANK: Record<SubscriberStatus, number> = {
@@ -38,6 +32,11 @@ export const GLOBAL_SUPPRESSION_STATUSES: readonly SubscriberStatus[] = ['cleane
 
 export function isSubscriberStatus(s: string): s is SubscriberStatus {
   return (SUBSCRIBER_STATUSES as readonly string[]).includes(s);
+}
+
+/** True for the statuses in GLOBAL_SUPPRESSION_STATUSES. */
+export function suppressesGlobally(s: string): boolean {
+  return (GLOBAL_SUPPRESSION_STATUSES as readonly string[]).includes(s);
 }
 
 /** Words the ESPs use for a status, mapped to ours. Unknown words return undefined. */
