@@ -142,7 +142,7 @@ function fmt(n: number): string {
 async function bench(): Promise<void> {
   const { Engine } = await import('../electron/engine/engine');
   const { EncryptedFileSecretStore } = await import('../electron/engine/secrets');
-  const { addConnection, useSecretStore } = await import('../electron/engine/mirror/esp/connections');
+  const { addConnection } = await import('../electron/engine/mirror/esp/connections');
   const { syncEsp } = await import('../electron/engine/mirror/esp/sync');
   const { createMailchimp } = await import('../electron/engine/mirror/esp/mailchimp');
   const { espRepos } = await import('../electron/engine/mirror/esp/repos');
@@ -186,7 +186,7 @@ async function bench(): Promise<void> {
       scrypt: { N: 1024, r: 8, p: 1 },
     });
     await store.unlock();
-    useSecretStore(engine, store);
+    engine.services.secrets.provide(store);
     await addConnection(engine, { kind: 'mailchimp', name: 'Bench', apiKey: key, baseUrl, statusUrl: null });
     t0 = performance.now();
     const cpu0 = process.cpuUsage();

@@ -7,7 +7,7 @@ import { humanDuration } from '../../engine/continuity/time';
 import { userError } from '../../engine/errors';
 import { createNotice, importCodes, sendStakeholderUpdate } from '../../engine/continuity/communication';
 import { readSettings } from '../../engine/continuity/settings';
-import { openEngineSecrets } from './inbox';
+import { openEngineSecrets } from './secrets';
 
 function id(v: string): number {
   const n = Number(v.replace(/^#/, ''));

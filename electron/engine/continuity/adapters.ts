@@ -12,7 +12,6 @@ import {
 } from '../sending';
 import { providerSecret } from '../sending/providers';
 import { createVerifyTransport } from '../sending/transport';
-import { secretStoreOf } from '../sending/context';
 import type { ProviderRow } from '../db/repos/providers';
 import { finishRecovery, pushBackWhereDue, runObligations, tryCustodyNow } from '../mirror/esp/custody';
 import { openConnector } from '../mirror/esp/connections';
@@ -53,7 +52,7 @@ export async function probeSmtp(engine: Engine, providerId: number): Promise<Pro
   if (!p) return { state: 'unknown', detail: 'the provider was removed' };
   let secret: string | undefined;
   try {
-    secret = p.secretRef ? (secretStoreOf(engine), await providerSecret(engine, p)) : undefined;
+    secret = p.secretRef ? (engine.services.secrets.store(), await providerSecret(engine, p)) : undefined;
   } catch (e) {
     // No secret store open (a CLI without the passphrase): say nothing rather than "down".
     if (isUnderstudyError(e) && (e.code === 'secrets_unavailable' || e.code === 'secret_missing'))

@@ -13,7 +13,6 @@ import type { Engine } from '../engine';
 import { InboxRepo, type InboxSubscriber } from '../db/repos/inbox';
 import { parseUnsubscribeToken, parseMessageId } from '../sending/render/tokens';
 import { unsubscribeSecret } from '../sending/settings';
-import { secretStoreOf } from '../sending/context';
 import { normalizeEmail } from '../mirror/email';
 import { keepForReview, queueForEsp, unsubscribeMember } from './unsubscribe';
 import { recordSuppressionsAdded } from '../mirror/suppressions';
@@ -43,7 +42,7 @@ export async function processInbox(
 ): Promise<InboxResult> {
   const settings = requireMailbox(engine);
   const repo = new InboxRepo(engine.db);
-  const secret = await unsubscribeSecret(engine, secretStoreOf(engine));
+  const secret = await unsubscribeSecret(engine, engine.services.secrets.store());
   const result: InboxResult = {
     mailbox: settings.mailbox,
     examined: 0,

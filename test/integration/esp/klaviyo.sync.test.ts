@@ -7,7 +7,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
@@ -303,7 +303,12 @@ describe('Klaviyo sync', () => {
   });
 
   it('times out a request that never answers and carries on', async () => {
-    useConnectorOverrides(engine, { sleep: sleeps.sleep, backoffBaseMs: 1, backoffMaxMs: 4, timeoutMs: 300 });
+    engine.services.connectorOverrides = {
+      sleep: sleeps.sleep,
+      backoffBaseMs: 1,
+      backoffMaxMs: 4,
+      timeoutMs: 300,
+    };
     fake.fault({ path: new RegExp(`^/api/lists/${news}/profiles$`), kind: 'hang', times: 1, after: 1 });
     const [s] = await syncEsp(engine);
     expect(s!.members.added).toBe(258);

@@ -1,13 +1,12 @@
 /**
  * ESP connections: adding one (the key goes to the SecretStore, only its reference to SQLite), finding
- * one by name, and opening its connector. Where the secret store comes from depends on the shell (the
- * CLI's encrypted file, Electron's safeStorage); the shell registers it with `useSecretStore`.
+ * one by name, and opening its connector. The key lives in the engine's one secret store
+ * (`engine.services.secrets`, given by the shell when it opens the engine).
  */
 import type { Engine } from '../../engine';
 import { userError } from '../../errors';
-import { newSecretRef, registerSecret, type SecretStore } from '../../secrets';
+import { newSecretRef, registerSecret } from '../../secrets';
 import { createConnector } from './registry';
-import { secretStoreOf } from '../../sending/context';
 import { espRepos } from './repos';
 import {
   isEspKind,
@@ -18,24 +17,6 @@ import {
   type Json,
 } from './types';
 import type { EspProviderRow } from '../../db/repos/espSync';
-
-const stores = new WeakMap<Engine, SecretStore>();
-const overrides = new WeakMap<Engine, Partial<ConnectorOptions>>();
-
-/** The shell tells the ESP area where secrets live (CLI: encrypted file; app: safeStorage). */
-export function useSecretStore(engine: Engine, store: SecretStore): void {
-  stores.set(engine, store);
-}
-
-/** Tests and benchmarks: connector options applied to every connector this engine opens (fetch, sleep, backoff). */
-export function useConnectorOverrides(engine: Engine, o: Partial<ConnectorOptions>): void {
-  overrides.set(engine, o);
-}
-
-/** The ESP area's store, else the one the shell gave the sending area (one store per app). */
-function storeOf(engine: Engine): SecretStore {
-  return stores.get(engine) ?? secretStoreOf(engine);
-}
 
 export interface EspConnectionConfig {
   baseUrl?: string | null;
@@ -81,7 +62,7 @@ export async function openConnector(
     throw userError(`The connection "${p.name}" is of an unknown ESP type "${p.type}".`, {
       code: 'esp_unsupported',
     });
-  const key = p.secretRef ? await storeOf(engine).get(p.secretRef) : undefined;
+  const key = p.secretRef ? await engine.services.secrets.store().get(p.secretRef) : undefined;
   if (!key)
     throw userError(`The API key of "${p.name}" is missing from the secret store.`, {
       code: 'esp_key_missing',
@@ -98,7 +79,7 @@ export async function openConnector(
     config: p.config as Record<string, Json>,
     clock: engine.clock,
     ...defaults,
-    ...overrides.get(engine),
+    ...engine.services.connectorOverrides,
   });
 }
 
@@ -157,11 +138,11 @@ export async function addConnection(
     baseUrl: (config.baseUrl as string | null | undefined) ?? null,
     ...(config.statusUrl !== undefined ? { statusUrl: config.statusUrl as string | null } : {}),
     clock: engine.clock,
-    ...overrides.get(engine),
+    ...engine.services.connectorOverrides,
   });
   let account: string | null = null;
   if (input.verify !== false) account = (await connector.verify()).name;
-  const store = storeOf(engine);
+  const store = engine.services.secrets.store();
   const ref = newSecretRef('esp');
   await store.set(ref, key);
   const now = engine.now();
