@@ -4,12 +4,10 @@
  * the encrypted secret file; SQLite keeps only its reference.
  */
 import type { Command } from 'commander';
-import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
+import { common, output, withEngine, type CommonOptions, type Io } from '../context';
 import { openEngineSecrets } from './secrets';
 import { userError } from '../../engine/errors';
-import type { Engine } from '../../engine/engine';
 import { addConnection } from '../../engine/mirror/esp/connections';
-import { espRepos } from '../../engine/mirror/esp/repos';
 import { mirrorAge } from '../../engine/mirror/esp/freshness';
 import { checkEspHealth } from '../../engine/mirror/esp/probe';
 import { unscheduleAtEsp } from '../../engine/mirror/esp/unschedule';
@@ -72,10 +70,10 @@ export function registerEsp(program: Command, io: Io): void {
     esp.command('list').description('ESP connections with health, last sync and push-back queue'),
   ).action(async (opts: CommonOptions) => {
     await withEngine(opts, io, (engine) => {
-      const repos = espRepos(engine);
-      const rows = repos.sync.providers().map((p) => {
+      const repos = engine.repos;
+      const rows = repos.espSync.providers().map((p) => {
         const age = mirrorAge(engine, p.id);
-        const cps = repos.sync.checkpoints(p.id);
+        const cps = repos.espSync.checkpoints(p.id);
         const lastSync =
           cps
             .map((c) => c.updatedAt)
@@ -92,8 +90,8 @@ export function registerEsp(program: Command, io: Io): void {
           mirrorAsOf: age.asOf,
           mirrorAge: age.words,
           stale: age.stale,
-          lists: repos.sync.listsOfProvider(p.id).length,
-          pushBack: repos.pushback.countByState(p.id),
+          lists: repos.espSync.listsOfProvider(p.id).length,
+          pushBack: repos.espPushback.countByState(p.id),
         };
       });
       output(opts, io, { connections: rows }, () =>

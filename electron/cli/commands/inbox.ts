@@ -6,7 +6,6 @@ import { configureMailbox } from '../../engine/continuity/mailbox';
 import { processInbox } from '../../engine/continuity/inbox';
 import { listReview, resolveReview } from '../../engine/continuity/unsubscribe';
 import { userError } from '../../engine/errors';
-import type { Engine } from '../../engine/engine';
 
 export function registerInbox(program: Command, io: Io): void {
   const inbox = program.command('inbox').description('the backup sending mailbox (IMAP)');

@@ -15,7 +15,6 @@ import { createVerifyTransport } from '../sending/transport';
 import type { ProviderRow } from '../db/repos/providers';
 import { finishRecovery, pushBackWhereDue, runObligations, tryCustodyNow } from '../mirror/esp/custody';
 import { openConnector } from '../mirror/esp/connections';
-import { espRepos } from '../mirror/esp/repos';
 import { isUnderstudyError } from '../errors';
 import type { EspControl, Sender } from './ports';
 import type { Probes, ProbeResult } from './health';
@@ -82,7 +81,7 @@ export async function probeEsp(
   providerId: number,
   signal: AbortSignal,
 ): Promise<ProbeResult> {
-  const p = espRepos(engine).sync.providerById(providerId);
+  const p = engine.repos.espSync.providerById(providerId);
   if (!p) return { state: 'unknown', detail: 'the connection was removed' };
   let connector;
   try {

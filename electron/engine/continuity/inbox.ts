@@ -10,7 +10,7 @@
  * suppression already there is kept, a pending push-back item is not doubled).
  */
 import type { Engine } from '../engine';
-import { InboxRepo, type InboxSubscriber } from '../db/repos/inbox';
+import type { InboxRepo, InboxSubscriber } from '../db/repos/inbox';
 import { parseUnsubscribeToken, parseMessageId } from '../sending/render/tokens';
 import { unsubscribeSecret } from '../sending/settings';
 import { normalizeEmail } from '../mirror/email';
@@ -41,7 +41,7 @@ export async function processInbox(
   opts: { signal?: AbortSignal } = {},
 ): Promise<InboxResult> {
   const settings = requireMailbox(engine);
-  const repo = new InboxRepo(engine.db);
+  const repo = engine.repos.inbox;
   const secret = await unsubscribeSecret(engine, engine.services.secrets.store());
   const result: InboxResult = {
     mailbox: settings.mailbox,

@@ -11,7 +11,6 @@
  */
 import type { Engine } from '../engine';
 import type { SecretStore } from '../secrets';
-import { espRepos } from '../mirror/esp/repos';
 import { syncEsp } from '../mirror/esp/sync';
 import { mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness';
 import { ESP_LABELS } from '../mirror/esp/custody';
@@ -73,7 +72,7 @@ export async function syncDue(engine: Engine, opts: { signal?: AbortSignal } = {
   const every = s.everyMinutes * 60_000;
   const mem = engine.services.sync;
   const lines: string[] = [];
-  for (const p of espRepos(engine).sync.providers()) {
+  for (const p of engine.repos.espSync.providers()) {
     if (opts.signal?.aborted) break;
     if (!p.enabled) continue;
     const now = engine.clock.now();
@@ -158,7 +157,7 @@ export function checkFreshness(engine: Engine): string {
   const mem = engine.services.sync;
   const every = syncSettings(engine).everyMinutes;
   const stale: string[] = [];
-  for (const p of espRepos(engine).sync.providers()) {
+  for (const p of engine.repos.espSync.providers()) {
     if (!p.enabled) continue;
     const age = mirrorAge(engine, p.id);
     const esp = connectionLabel(p.type);

@@ -21,6 +21,12 @@ import { ProviderStateRepo } from './repos/providerState';
 import { CampaignRunsRepo } from './repos/campaignRuns';
 import { ObligationsRepo } from './repos/obligations';
 import { DnsAuthRepo } from './repos/dnsAuth';
+import { EspSyncRepo } from './repos/espSync';
+import { EspPushbackRepo } from './repos/espPushback';
+import { EspCampaignsRepo } from './repos/espCampaigns';
+import { CampaignAudienceRepo } from './repos/campaignAudience';
+import { InboxRepo } from './repos/inbox';
+import { UnsubscribeReviewRepo } from './repos/unsubscribeReview';
 
 export {
   openDatabase,
@@ -55,6 +61,13 @@ export interface Repos {
   campaignRuns: CampaignRunsRepo;
   obligations: ObligationsRepo;
   dnsAuth: DnsAuthRepo;
+  /** The ESP mirror: connections, checkpoints, linked lists and members. */
+  espSync: EspSyncRepo;
+  espPushback: EspPushbackRepo;
+  espCampaigns: EspCampaignsRepo;
+  audience: CampaignAudienceRepo;
+  inbox: InboxRepo;
+  unsubscribeReview: UnsubscribeReviewRepo;
 }
 
 export function createRepos(db: Db): Repos {
@@ -80,5 +93,11 @@ export function createRepos(db: Db): Repos {
     campaignRuns: new CampaignRunsRepo(db),
     obligations: new ObligationsRepo(db),
     dnsAuth: new DnsAuthRepo(db),
+    espSync: new EspSyncRepo(db),
+    espPushback: new EspPushbackRepo(db),
+    espCampaigns: new EspCampaignsRepo(db),
+    audience: new CampaignAudienceRepo(db),
+    inbox: new InboxRepo(db),
+    unsubscribeReview: new UnsubscribeReviewRepo(db),
   };
 }

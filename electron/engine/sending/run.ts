@@ -58,7 +58,6 @@ import { MassRejectionGuard, type MassRejectTrip } from './massReject';
 import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custody';
 import type { ObligationRow } from '../db/repos/obligations';
 import { randomBytes } from 'node:crypto';
-import { audienceRepo } from '../db/repos/campaignAudience';
 
 export interface RunOptions {
   /** Send only through this provider (no failover). */
@@ -933,7 +932,7 @@ interface SendTarget {
  */
 function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
   if (c.segment !== null && c.segment !== undefined) {
-    const a = audienceRepo(engine.db).get(c.id);
+    const a = engine.repos.audience.get(c.id);
     if (!a || a.state !== 'resolved')
       throw userError(
         a
@@ -948,7 +947,7 @@ function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
           appNext: a?.next ?? 'Sync the ESP connection (ESP connections screen), then send again.',
         },
       );
-    const listId = c.listId ?? audienceRepo(engine.db).firstListId(c.id);
+    const listId = c.listId ?? engine.repos.audience.firstListId(c.id);
     if (listId === null)
       throw userError(`Campaign ${c.id} targets a segment that holds nobody Understudy can mail.`, {
         code: 'audience_empty',
@@ -1091,7 +1090,7 @@ async function dryRun(
   let n = 0;
   // A campaign aimed at a segment counts exactly its mirrored audience, not the whole list.
   const people = target.audience
-    ? audienceRepo(engine.db)
+    ? engine.repos.audience
         .subscriberIds(campaign.id)
         .map((id) => engine.repos.subscribers.byId(id))
         .filter((s) => s !== undefined)

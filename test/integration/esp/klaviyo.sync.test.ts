@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { KlaviyoConnector } from '../../../electron/engine/mirror/esp/klaviyo';
@@ -158,7 +157,7 @@ describe('Klaviyo sync', () => {
       body: { errors: [{ id: 'x', code: 'error', title: 'Down', detail: 'Service unavailable' }] },
     });
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
-    const cp = espRepos(engine).sync.checkpoint<{ pass: { cursor: { next: string }; pages: number } }>(
+    const cp = engine.repos.espSync.checkpoint<{ pass: { cursor: { next: string }; pages: number } }>(
       list(news).providerId!,
       `members:${news}`,
     )!;

@@ -10,7 +10,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { SendGridConnector } from '../../../electron/engine/mirror/esp/sendgrid';
@@ -200,7 +199,7 @@ describe('SendGrid sync', () => {
     });
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
     const l = list('all');
-    const cp = espRepos(engine).sync.checkpoint<{
+    const cp = engine.repos.espSync.checkpoint<{
       pass: { cursor: { phase: string; job: string; file: number; offset: number } };
     }>(l.providerId!, 'members:all')!;
     expect(cp.pass.cursor).toMatchObject({ phase: 'read', file: 1, offset: 0 });

@@ -6,43 +6,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
+import { toProvider, type ProviderHealth, type ProviderRow, type RawProvider } from './providers';
 import type { SubscriberStatus } from '../../mirror/status';
-
-export interface EspProviderRow {
-  id: number;
-  name: string;
-  type: string;
-  config: Record<string, unknown>;
-  secretRef: string | null;
-  health: string;
-  healthChangedAt: string | null;
-  enabled: boolean;
-  createdAt: string;
-}
-
-interface RawProvider {
-  id: number;
-  name: string;
-  type: string;
-  config: string;
-  secret_ref: string | null;
-  health: string;
-  health_changed_at: string | null;
-  enabled: number;
-  created_at: string;
-}
-
-const toProvider = (r: RawProvider): EspProviderRow => ({
-  id: r.id,
-  name: r.name,
-  type: r.type,
-  config: JSON.parse(r.config) as Record<string, unknown>,
-  secretRef: r.secret_ref,
-  health: r.health,
-  healthChangedAt: r.health_changed_at,
-  enabled: r.enabled === 1,
-  createdAt: r.created_at,
-});
 
 /** The columns of a member the sync compares and writes. */
 export interface MemberFields {
@@ -138,20 +103,20 @@ export class EspSyncRepo {
 
   // ---- ESP connections -------------------------------------------------------------------------
 
-  providers(): EspProviderRow[] {
+  providers(): ProviderRow[] {
     return (
       this.stmt(`SELECT * FROM providers WHERE kind = 'esp' ORDER BY lower(name)`).all() as RawProvider[]
     ).map(toProvider);
   }
 
-  providerByName(name: string): EspProviderRow | undefined {
+  providerByName(name: string): ProviderRow | undefined {
     const r = this.stmt(`SELECT * FROM providers WHERE kind = 'esp' AND lower(name) = lower(?)`).get(
       name.trim(),
     ) as RawProvider | undefined;
     return r && toProvider(r);
   }
 
-  providerById(id: number): EspProviderRow | undefined {
+  providerById(id: number): ProviderRow | undefined {
     const r = this.stmt(`SELECT * FROM providers WHERE kind = 'esp' AND id = ?`).get(id) as
       RawProvider | undefined;
     return r && toProvider(r);
@@ -169,7 +134,7 @@ export class EspSyncRepo {
     secretRef: string;
     maxConnections: number;
     now: string;
-  }): EspProviderRow {
+  }): ProviderRow {
     const info = this.stmt(
       `INSERT INTO providers (name, kind, type, config, secret_ref, max_connections, created_at, updated_at)
          VALUES (?, 'esp', ?, ?, ?, ?, ?, ?)`,
@@ -195,7 +160,7 @@ export class EspSyncRepo {
   }
 
   /** Returns true when the health actually changed. */
-  setHealth(id: number, health: string, now: string): boolean {
+  setHealth(id: number, health: ProviderHealth, now: string): boolean {
     return (
       this.stmt('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?').run(
         health,

@@ -1,7 +1,8 @@
 /**
  * Providers: SMTP accounts (and ESP connections, which the mirror owns) with their place in the chain
  * (priority, weight), their caps and their health. The password or token is never here: `secret_ref`
- * names an entry in the secret store.
+ * names an entry in the secret store. `ProviderRow` is the one shape of a row of this table: the ESP
+ * mirror (espSync.ts) and the health monitor (health.ts) read it with `toProvider` too.
  */
 import type { Db } from '../connection';
 
@@ -48,7 +49,8 @@ export interface ProviderInput {
   enabled?: boolean;
 }
 
-interface RawProvider {
+/** A row as SQLite returns it (`SELECT *`). */
+export interface RawProvider {
   id: number;
   name: string;
   kind: ProviderKind;
@@ -70,7 +72,7 @@ interface RawProvider {
   updated_at: string;
 }
 
-const toProvider = (r: RawProvider): ProviderRow => ({
+export const toProvider = (r: RawProvider): ProviderRow => ({
   id: r.id,
   name: r.name,
   kind: r.kind,

@@ -7,7 +7,6 @@ import type { Engine } from '../../engine';
 import { userError } from '../../errors';
 import { newSecretRef, registerSecret } from '../../secrets';
 import { createConnector } from './registry';
-import { espRepos } from './repos';
 import {
   isEspKind,
   ESP_KINDS,
@@ -16,7 +15,7 @@ import {
   type EspKind,
   type Json,
 } from './types';
-import type { EspProviderRow } from '../../db/repos/espSync';
+import type { ProviderRow } from '../../db/repos/providers';
 
 export interface EspConnectionConfig {
   baseUrl?: string | null;
@@ -24,12 +23,10 @@ export interface EspConnectionConfig {
   [k: string]: unknown;
 }
 
-export function findConnection(engine: Engine, name: string): EspProviderRow {
-  const p = espRepos(engine).sync.providerByName(name);
+export function findConnection(engine: Engine, name: string): ProviderRow {
+  const p = engine.repos.espSync.providerByName(name);
   if (!p) {
-    const known = espRepos(engine)
-      .sync.providers()
-      .map((x) => x.name);
+    const known = engine.repos.espSync.providers().map((x) => x.name);
     throw userError(`There is no ESP connection named "${name}".`, {
       code: 'esp_unknown_connection',
       safe: 'Nothing was changed.',
@@ -45,16 +42,14 @@ export function findConnection(engine: Engine, name: string): EspProviderRow {
 }
 
 /** The connections to act on: the named one, or every enabled one. */
-export function connectionsFor(engine: Engine, name?: string): EspProviderRow[] {
+export function connectionsFor(engine: Engine, name?: string): ProviderRow[] {
   if (name) return [findConnection(engine, name)];
-  return espRepos(engine)
-    .sync.providers()
-    .filter((p) => p.enabled);
+  return engine.repos.espSync.providers().filter((p) => p.enabled);
 }
 
 export async function openConnector(
   engine: Engine,
-  p: EspProviderRow,
+  p: ProviderRow,
   /** Per-use defaults (fewer attempts for a call that is retried by its own queue); tests' overrides win. */
   defaults: Partial<ConnectorOptions> = {},
 ): Promise<EspConnector> {
@@ -100,7 +95,7 @@ export interface AddConnectionInput {
 export async function addConnection(
   engine: Engine,
   input: AddConnectionInput,
-): Promise<{ provider: EspProviderRow; account: string | null; replaced: boolean }> {
+): Promise<{ provider: ProviderRow; account: string | null; replaced: boolean }> {
   if (!isEspKind(input.kind))
     throw userError(`Unknown ESP "${input.kind}".`, {
       code: 'esp_unsupported',
@@ -118,9 +113,9 @@ export async function addConnection(
       next: 'Put the key in an environment variable and pass its name with --key-env.',
     });
   registerSecret(key);
-  const repos = espRepos(engine);
-  const existing = repos.sync.providerByName(name);
-  if (!existing && repos.sync.nameTaken(name))
+  const repos = engine.repos;
+  const existing = repos.espSync.providerByName(name);
+  if (!existing && repos.espSync.nameTaken(name))
     throw userError(`The name "${name}" is already used by another provider.`, {
       safe: 'Nothing was stored.',
       next: 'Choose another --name.',
@@ -146,18 +141,18 @@ export async function addConnection(
   const ref = newSecretRef('esp');
   await store.set(ref, key);
   const now = engine.now();
-  let provider: EspProviderRow;
+  let provider: ProviderRow;
   if (existing) {
-    repos.sync.updateProvider(existing.id, {
+    repos.espSync.updateProvider(existing.id, {
       config,
       secretRef: ref,
       maxConnections: connector.limits.maxConnections,
       now,
     });
     if (existing.secretRef) await store.delete(existing.secretRef);
-    provider = repos.sync.providerById(existing.id)!;
+    provider = repos.espSync.providerById(existing.id)!;
   } else {
-    provider = repos.sync.createProvider({
+    provider = repos.espSync.createProvider({
       name,
       type: kind,
       config,
