@@ -71,6 +71,8 @@ export interface Repos {
 }
 
 export function createRepos(db: Db): Repos {
+  // The one writer of `campaigns`, shared by the repositories that decide when a campaign changes.
+  const campaigns = new CampaignsRepo(db);
   return {
     lists: new ListsRepo(db),
     subscribers: new SubscribersRepo(db),
@@ -81,12 +83,12 @@ export function createRepos(db: Db): Repos {
     settings: new SettingsRepo(db),
     incidents: new IncidentsRepo(db),
     drills: new DrillsRepo(db),
-    schedules: new SchedulesRepo(db),
+    schedules: new SchedulesRepo(db, campaigns),
     health: new HealthRepo(db),
     reports: new ReportsRepo(db),
     codes: new CodesRepo(db),
     providers: new ProvidersRepo(db),
-    campaigns: new CampaignsRepo(db),
+    campaigns,
     deliveries: new DeliveriesRepo(db),
     suppressions: new SuppressionsRepo(db),
     providerState: new ProviderStateRepo(db),
@@ -95,7 +97,7 @@ export function createRepos(db: Db): Repos {
     dnsAuth: new DnsAuthRepo(db),
     espSync: new EspSyncRepo(db),
     espPushback: new EspPushbackRepo(db),
-    espCampaigns: new EspCampaignsRepo(db),
+    espCampaigns: new EspCampaignsRepo(db, campaigns),
     audience: new CampaignAudienceRepo(db),
     inbox: new InboxRepo(db),
     unsubscribeReview: new UnsubscribeReviewRepo(db),

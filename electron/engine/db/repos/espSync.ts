@@ -341,14 +341,14 @@ export class EspSyncRepo {
   }
 
   updateMember(id: number, m: MemberFields, now: string): void {
-    const row: unknown[] = [];
-    putMemberRow(row, 0, m);
     this.stmt(
-      `UPDATE subscribers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, name_norm = ?, status = ?,
-           status_changed_at = ?, status_reason = ?, merge_fields = ?, tags = ?, extra = ?, optin_time = ?,
-           optin_ip = ?, confirm_time = ?, confirm_ip = ?, esp_id = ?, esp_changed_at = ?, updated_at = ?
-         WHERE id = ?`,
-    ).run(row, now, id);
+      `UPDATE subscribers SET email = @email, email_norm = @emailNorm, first_name = @firstName,
+           last_name = @lastName, name_norm = @nameNorm, status = @status, status_changed_at = @statusChangedAt,
+           status_reason = @statusReason, merge_fields = @mergeFields, tags = @tags, extra = @extra,
+           optin_time = @optinTime, optin_ip = @optinIp, confirm_time = @confirmTime, confirm_ip = @confirmIp,
+           esp_id = @espId, esp_changed_at = @espChangedAt, updated_at = @now
+         WHERE id = @id`,
+    ).run({ ...memberBinds(m), now, id });
   }
 
   markSeen(ids: number[], seenAt: string): void {
@@ -442,6 +442,29 @@ function memberArgs(
  * Writes a member's own ROW_ARGS values into `args` from `k` on, in the column order every member
  * statement shares (email … confirm_ip, esp_id, esp_changed_at); returns the next free index.
  */
+/** Exactly the member's columns, by name (an ExistingMember carries its id too). */
+function memberBinds(m: MemberFields): MemberFields {
+  return {
+    email: m.email,
+    emailNorm: m.emailNorm,
+    firstName: m.firstName,
+    lastName: m.lastName,
+    nameNorm: m.nameNorm,
+    status: m.status,
+    statusChangedAt: m.statusChangedAt,
+    statusReason: m.statusReason,
+    mergeFields: m.mergeFields,
+    tags: m.tags,
+    extra: m.extra,
+    optinTime: m.optinTime,
+    optinIp: m.optinIp,
+    confirmTime: m.confirmTime,
+    confirmIp: m.confirmIp,
+    espId: m.espId,
+    espChangedAt: m.espChangedAt,
+  };
+}
+
 function putMemberRow(args: unknown[], k: number, m: MemberFields): number {
   args[k++] = m.email;
   args[k++] = m.emailNorm;

@@ -742,7 +742,7 @@ class ProviderSync {
         this.provider.id,
         cs.map((c) => c.espCampaignId),
       )) {
-        campaigns.setStatus(gone.id, 'cancelled', now);
+        this.engine.repos.campaigns.setStatus(gone.id, 'cancelled', now);
         out.gone++;
         this.engine.record({
           type: 'esp.campaign_gone',
