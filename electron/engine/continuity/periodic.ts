@@ -10,7 +10,6 @@
  * drills. The team alert channel (teamAlerts.ts) runs alongside.
  */
 import type { Engine } from '../engine';
-import type { SecretStore } from '../secrets';
 import { syncEsp } from '../mirror/esp/sync';
 import { mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness';
 import { ESP_LABELS } from '../mirror/esp/custody';
@@ -33,14 +32,11 @@ function connectionLabel(type: string): string {
 export interface PeriodicOptions {
   /** Longest pause between passes (ms). */
   maxSleepMs?: number;
-  /** A secret store opened after the engine (else the one it was opened with, if any). */
-  secrets?: SecretStore;
   alerts?: TeamAlertOptions;
 }
 
 /** Starts everything that runs on its own. Stopped (losing nothing) when the engine closes. */
 export function startPeriodicWork(engine: Engine, opts: PeriodicOptions = {}): ContinuityService {
-  if (opts.secrets) engine.services.secrets.provide(opts.secrets);
   startTeamAlerts(engine, opts.alerts ?? {});
   // Registered before the service's own stop, so it runs after it (closers run in reverse): the stop
   // aborts a running sync (its checkpoint keeps what was applied), and the engine closes once it settled.
