@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { Engine } from '../electron/engine/engine';
 import { EncryptedFileSecretStore } from '../electron/engine/secrets';
-import { createCampaign, setSendingSetting, useSecretStore } from '../electron/engine/sending';
+import { createCampaign, setSendingSetting } from '../electron/engine/sending';
 
 /** A ~5 KiB personalized HTML body (merge tags for name and address). */
 export const HTML = `<html><body><h1>Hello {{ first_name }},</h1>\n${Array.from(
@@ -54,5 +54,5 @@ async function useSecrets(engine: Engine, dir: string): Promise<void> {
     scrypt: { N: 1024, r: 8, p: 1 },
   });
   await secrets.unlock();
-  useSecretStore(engine, secrets);
+  engine.services.secrets.provide(secrets);
 }

@@ -63,17 +63,15 @@ async function startFake(): Promise<{ child: ChildProcess; baseUrl: string; key:
 }
 
 type EngineClass = typeof import('../electron/engine/engine').Engine;
-type EspReposFn = typeof import('../electron/engine/mirror/esp/repos').espRepos;
 
 /** Inserts `rows` members shaped like the fake's, grouped like the sync's commits; times it. */
 async function insertFloor(
   dbPath: string,
   Engine: EngineClass,
-  espRepos: EspReposFn,
   rows: number,
 ): Promise<{ rows: number; secs: number; cpuSecs: number }> {
   const engine = Engine.open({ dbPath });
-  const { sync } = espRepos(engine);
+  const sync = engine.repos.espSync;
   const now = engine.now();
   const provider = sync.createProvider({
     name: 'Floor',
@@ -142,10 +140,9 @@ function fmt(n: number): string {
 async function bench(): Promise<void> {
   const { Engine } = await import('../electron/engine/engine');
   const { EncryptedFileSecretStore } = await import('../electron/engine/secrets');
-  const { addConnection, useSecretStore } = await import('../electron/engine/mirror/esp/connections');
+  const { addConnection } = await import('../electron/engine/mirror/esp/connections');
   const { syncEsp } = await import('../electron/engine/mirror/esp/sync');
   const { createMailchimp } = await import('../electron/engine/mirror/esp/mailchimp');
-  const { espRepos } = await import('../electron/engine/mirror/esp/repos');
 
   const { child, baseUrl, key } = await startFake();
   const dir = mkdtempSync(join(tmpdir(), 'understudy-bench-sync-'));
@@ -186,7 +183,7 @@ async function bench(): Promise<void> {
       scrypt: { N: 1024, r: 8, p: 1 },
     });
     await store.unlock();
-    useSecretStore(engine, store);
+    engine.services.secrets.provide(store);
     await addConnection(engine, { kind: 'mailchimp', name: 'Bench', apiKey: key, baseUrl, statusUrl: null });
     t0 = performance.now();
     const cpu0 = process.cpuUsage();
@@ -201,7 +198,7 @@ async function bench(): Promise<void> {
     // 3. The SQLite floor of the apply: the same number of rows, already mapped, inserted into an
     //    empty list of a fresh database the way the sync's first pass does (multi-row INSERTs, one
     //    transaction per 10 pages with a checkpoint). No network, no JSON, no decisions.
-    const floor = await insertFloor(join(dir, 'floor.db'), Engine, espRepos, s!.members.added);
+    const floor = await insertFloor(join(dir, 'floor.db'), Engine, s!.members.added);
 
     console.log(
       `bench:sync — ${fmt(MEMBERS)} members, ${pages} pages of ${PAGE}, ${LATENCY_MS} ms per request, ${CONNECTIONS} connections`,

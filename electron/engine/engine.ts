@@ -1,5 +1,6 @@
 /**
- * The continuity engine: one database connection, the repositories, the clock and the event bus. Plain
+ * The continuity engine: one database connection, the repositories, the clock, the event bus and the
+ * services built when it opens (services.ts: the secret store, sending state, alerts…). Plain
  * Node; it knows nothing about Electron, HTTP or the command line (listmonk's manager depends on a
  * Store and a Messenger the same way). The app, browser mode and the CLI each hold one Engine.
  */
@@ -8,6 +9,7 @@ import { systemClock, isoNow, type Clock } from './clock';
 import { EngineBus } from './events';
 import type { EventInput, EventRow } from './db/repos/events';
 import { redact } from './secrets/redact';
+import { EngineServices, type ServicesOptions } from './services';
 
 /** Every string inside `v` with registered secrets (in every form they travel in) masked. */
 function redactDeep<T>(v: T): T {
@@ -21,7 +23,7 @@ function redactDeep<T>(v: T): T {
   return v;
 }
 
-export interface EngineOptions extends OpenOptions {
+export interface EngineOptions extends OpenOptions, ServicesOptions {
   dbPath: string;
   clock?: Clock;
 }
@@ -31,18 +33,23 @@ export class Engine {
   readonly repos: Repos;
   readonly clock: Clock;
   readonly bus = new EngineBus();
+  readonly services: EngineServices;
   private closed = false;
   private readonly closers: (() => void | Promise<void>)[] = [];
 
-  constructor(db: Db, clock: Clock = systemClock) {
+  constructor(db: Db, clock: Clock = systemClock, services: ServicesOptions = {}) {
     this.db = db;
     this.clock = clock;
     this.repos = createRepos(db);
+    this.services = new EngineServices(services);
   }
 
   static open(options: EngineOptions): Engine {
-    const { dbPath, clock, ...open } = options;
-    return new Engine(openDatabase(dbPath, open), clock);
+    const { dbPath, clock, secrets, connectorOverrides, ...open } = options;
+    return new Engine(openDatabase(dbPath, open), clock, {
+      ...(secrets ? { secrets } : {}),
+      ...(connectorOverrides ? { connectorOverrides } : {}),
+    });
   }
 
   get dbPath(): string {

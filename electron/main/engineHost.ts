@@ -76,6 +76,11 @@ class MainProcessSecretStore implements SecretStore {
 
 async function start(port: MessagePortMain): Promise<void> {
   const send = (m: HostMessage) => port.postMessage(m);
+  // The engine's one secret store: every operation is done by the main process with safeStorage.
+  const secrets = new MainProcessSecretStore(port, {
+    backend: argValue('--secret-backend') ?? 'safeStorage',
+    secure: argValue('--secret-secure') === 'true',
+  });
   let engine: Engine;
   try {
     // In a checkout, SQLite built for Electron's ABI: every connection of this process (backups,
@@ -83,7 +88,7 @@ async function start(port: MessagePortMain): Promise<void> {
     useNativeBinding(argValue('--native-binding'));
     // A restore the person asked for is applied before the database opens.
     await applyPendingRestore(argValue('--db')!);
-    engine = Engine.open({ dbPath: argValue('--db')! });
+    engine = Engine.open({ dbPath: argValue('--db')!, secrets });
   } catch (e) {
     // A read-only or full disk, a folder where the database should be: said in plain words.
     const err = explainError(e).toJSON();
@@ -91,12 +96,8 @@ async function start(port: MessagePortMain): Promise<void> {
     return;
   }
   const dispatcher = createDispatcher(engine);
-  const secrets = new MainProcessSecretStore(port, {
-    backend: argValue('--secret-backend') ?? 'safeStorage',
-    secure: argValue('--secret-secure') === 'true',
-  });
   // The same periodic work as `understudy run` and `understudy serve` (continuity/periodic.ts).
-  startPeriodicWork(engine, { secrets });
+  startPeriodicWork(engine);
   // Unsubscribe links answered by the app itself, when the person set a port for it (Settings → Sending).
   const unsubscribe = startUnsubscribeEndpoint(engine);
 

@@ -8,7 +8,7 @@ import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { existsSync, statSync } from 'node:fs';
 import { APP_HOST, APP_SCHEME } from './channels';
-import { contentSecurityPolicy } from '../server/static';
+import { contentSecurityPolicy } from '../engine/api/csp';
 
 /** Must run before app 'ready'. */
 export function registerScheme(): void {

@@ -14,7 +14,7 @@ import {
 import { isEncryptedBackup, keysFileOf, readKeys } from '../../engine/continuity/backupKeys';
 import { PASSPHRASE_ENV, readPassphraseFromStdin } from '../../engine/secrets';
 import { isUnderstudyError, userError } from '../../engine/errors';
-import { openEngineSecrets } from './inbox';
+import { openEngineSecrets } from './secrets';
 
 export function registerBackup(program: Command, io: Io): void {
   common(

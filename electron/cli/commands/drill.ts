@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { common, output, withEngine, type CommonOptions, type Io } from '../context';
 import { runDrills } from '../../engine/continuity/drills';
 import { setDrillEveryHours } from '../../engine/continuity/drillInterval';
-import { openEngineSecrets } from './inbox';
+import { openEngineSecrets } from './secrets';
 import { userError } from '../../engine/errors';
 
 export function registerDrill(program: Command, io: Io): void {

@@ -4,22 +4,15 @@
  * the encrypted secret file; SQLite keeps only its reference.
  */
 import type { Command } from 'commander';
-import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
-import { openSecrets, StdinLines } from './secrets';
+import { common, output, withEngine, type CommonOptions, type Io } from '../context';
+import { openEngineSecrets } from './secrets';
 import { userError } from '../../engine/errors';
-import type { Engine } from '../../engine/engine';
-import { addConnection, useSecretStore } from '../../engine/mirror/esp/connections';
-import { espRepos } from '../../engine/mirror/esp/repos';
+import { addConnection } from '../../engine/mirror/esp/connections';
 import { mirrorAge } from '../../engine/mirror/esp/freshness';
 import { checkEspHealth } from '../../engine/mirror/esp/probe';
 import { unscheduleAtEsp } from '../../engine/mirror/esp/unschedule';
 import { pushBack } from '../../engine/mirror/esp/pushback';
 import { ESP_KINDS } from '../../engine/mirror/esp/types';
-
-/** Opens the secret file and hands it to the ESP area of this engine. */
-export async function withEspSecrets(engine: Engine, opts: CommonOptions, io: Io): Promise<void> {
-  useSecretStore(engine, await openSecrets(dbPathOf(opts, io), io, new StdinLines(io)));
-}
 
 export function registerEsp(program: Command, io: Io): void {
   const esp = program.command('esp').description('ESP connections: add, list, health, unschedule, push-back');
@@ -48,7 +41,7 @@ export function registerEsp(program: Command, io: Io): void {
           next: `Set it first, e.g. \`read -s ${opts.keyEnv} && export ${opts.keyEnv}\`, then run this again.`,
         });
       await withEngine(opts, io, async (engine) => {
-        await withEspSecrets(engine, opts, io);
+        await openEngineSecrets(engine, opts, io);
         const r = await addConnection(engine, {
           kind,
           name: opts.name,
@@ -77,10 +70,10 @@ export function registerEsp(program: Command, io: Io): void {
     esp.command('list').description('ESP connections with health, last sync and push-back queue'),
   ).action(async (opts: CommonOptions) => {
     await withEngine(opts, io, (engine) => {
-      const repos = espRepos(engine);
-      const rows = repos.sync.providers().map((p) => {
+      const repos = engine.repos;
+      const rows = repos.espSync.providers().map((p) => {
         const age = mirrorAge(engine, p.id);
-        const cps = repos.sync.checkpoints(p.id);
+        const cps = repos.espSync.checkpoints(p.id);
         const lastSync =
           cps
             .map((c) => c.updatedAt)
@@ -97,8 +90,8 @@ export function registerEsp(program: Command, io: Io): void {
           mirrorAsOf: age.asOf,
           mirrorAge: age.words,
           stale: age.stale,
-          lists: repos.sync.listsOfProvider(p.id).length,
-          pushBack: repos.pushback.countByState(p.id),
+          lists: repos.espSync.listsOfProvider(p.id).length,
+          pushBack: repos.espPushback.countByState(p.id),
         };
       });
       output(opts, io, { connections: rows }, () =>
@@ -117,7 +110,7 @@ export function registerEsp(program: Command, io: Io): void {
   common(esp.command('health [name]').description("probe each ESP's API and public status page")).action(
     async (name: string | undefined, opts: CommonOptions) => {
       await withEngine(opts, io, async (engine) => {
-        await withEspSecrets(engine, opts, io);
+        await openEngineSecrets(engine, opts, io);
         const reports = await checkEspHealth(engine, { esp: name });
         output(opts, io, { health: reports }, () =>
           reports.length === 0
@@ -144,7 +137,7 @@ export function registerEsp(program: Command, io: Io): void {
         next: 'Use the id from `understudy campaigns list`.',
       });
     await withEngine(opts, io, async (engine) => {
-      await withEspSecrets(engine, opts, io);
+      await openEngineSecrets(engine, opts, io);
       const r = await unscheduleAtEsp(engine, id);
       output(opts, io, r, () => r.result.message);
       if (r.result.status !== 'done')
@@ -162,7 +155,7 @@ export function registerEsp(program: Command, io: Io): void {
       .description('push unsubscribes and bounces collected locally back to the ESP'),
   ).action(async (name: string | undefined, opts: CommonOptions) => {
     await withEngine(opts, io, async (engine) => {
-      await withEspSecrets(engine, opts, io);
+      await openEngineSecrets(engine, opts, io);
       const rs = await pushBack(engine, { esp: name });
       output(
         opts,

@@ -1,22 +1,11 @@
 /** `inbox setup`, `inbox process`: the backup sending mailbox (unsubscribe requests and bounces). */
 import type { Command } from 'commander';
-import { common, dbPathOf, output, withEngine, type CommonOptions, type Io } from '../context';
-import { openSecrets, readPassword, StdinLines } from './secrets';
-import { useSecretStore } from '../../engine/sending/context';
+import { common, output, withEngine, type CommonOptions, type Io } from '../context';
+import { openEngineSecrets, readPassword, StdinLines } from './secrets';
 import { configureMailbox } from '../../engine/continuity/mailbox';
 import { processInbox } from '../../engine/continuity/inbox';
 import { listReview, resolveReview } from '../../engine/continuity/unsubscribe';
 import { userError } from '../../engine/errors';
-import type { Engine } from '../../engine/engine';
-
-export async function openEngineSecrets(
-  engine: Engine,
-  opts: CommonOptions,
-  io: Io,
-  lines = new StdinLines(io),
-): Promise<void> {
-  useSecretStore(engine, await openSecrets(dbPathOf(opts, io), io, lines));
-}
 
 export function registerInbox(program: Command, io: Io): void {
   const inbox = program.command('inbox').description('the backup sending mailbox (IMAP)');

@@ -7,7 +7,7 @@ import { humanDuration } from '../../engine/continuity/time';
 import { userError } from '../../engine/errors';
 import { createNotice, importCodes, sendStakeholderUpdate } from '../../engine/continuity/communication';
 import { readSettings } from '../../engine/continuity/settings';
-import { openEngineSecrets } from './inbox';
+import { openEngineSecrets } from './secrets';
 import {
   INCIDENT_CAUSES,
   INCIDENT_CAUSE_WORDS,

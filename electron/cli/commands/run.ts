@@ -12,10 +12,7 @@ import { startPeriodicWork } from '../../engine/continuity/periodic';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
 import { displayTime } from '../../engine/continuity/time';
-import { openEngineSecrets } from './inbox';
-import { openServiceSecrets, StdinLines } from './secrets';
-import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connections';
-import { secretStoreOf, useSecretStore } from '../../engine/sending/context';
+import { openEngineSecrets, openServiceSecrets, StdinLines } from './secrets';
 import type { EventRow } from '../../engine/db/repos/events';
 import { userError } from '../../engine/errors';
 
@@ -31,13 +28,9 @@ export function registerRun(program: Command, io: Io): void {
     if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
     // Asked before the database opens: no secret stored yet means no passphrase is needed to start.
     const secrets = await openServiceSecrets(dbPath, io, new StdinLines(io));
-    const engine = Engine.open({ dbPath });
+    const engine = Engine.open({ dbPath, ...(secrets ? { secrets } : {}) });
     let stopping = false;
     try {
-      if (secrets) {
-        useSecretStore(engine, secrets);
-        useEspSecrets(engine, secrets);
-      }
       const log = (e: EventRow) => {
         if (e.severity === 'debug') return;
         if (opts.json) io.stdout.write(`${JSON.stringify({ event: e })}\n`);
@@ -77,7 +70,6 @@ export function registerRun(program: Command, io: Io): void {
   ).action(async (opts: CommonOptions) => {
     await withEngine(opts, io, async (engine) => {
       await openEngineSecrets(engine, opts, io);
-      useEspSecrets(engine, secretStoreOf(engine));
       const monitor = createContinuity(engine).monitor;
       await monitor.tick(true);
       const view = monitor.view();

@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Io } from '../context';
+import { dbPathOf, type CommonOptions, type Io } from '../context';
+import type { Engine } from '../../engine/engine';
 import {
   openCliSecretStore,
   readPassphraseFromStdin,
@@ -126,4 +127,17 @@ export async function openServiceSecrets(
     io.stderr.write(withoutSecretsNotice(dbPath));
   }
   return undefined;
+}
+
+/**
+ * Opens the secret file (asking for its passphrase) and gives it to the engine, for a command that
+ * needs passwords or keys only on some of its paths (the engine opened without it).
+ */
+export async function openEngineSecrets(
+  engine: Engine,
+  opts: CommonOptions,
+  io: Io,
+  lines = new StdinLines(io),
+): Promise<void> {
+  engine.services.secrets.provide(await openSecrets(dbPathOf(opts, io), io, lines));
 }

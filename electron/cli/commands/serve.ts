@@ -12,7 +12,7 @@ import { Engine } from '../../engine/engine';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { openServiceSecrets, StdinLines } from './secrets';
 import { openCliSecretStore, PASSPHRASE_ENV } from '../../engine/secrets';
-import { attachSecrets, startPeriodicWork } from '../../engine/continuity/periodic';
+import { startPeriodicWork } from '../../engine/continuity/periodic';
 import { startServer } from '../../server/server';
 import { startUnsubscribeServer } from '../../engine/continuity/unsubscribeServer';
 import { isLoopback } from '../../server/security';
@@ -108,9 +108,8 @@ export function registerServe(program: Command, io: Io): void {
     // Secrets (SMTP passwords, ESP keys) come from the encrypted secret file: its passphrase from the
     // environment or a hidden prompt; without one the UI still runs, but nothing that needs a password.
     const secrets = await openServiceSecrets(dbPath, io, new StdinLines(io), false);
-    const engine = Engine.open({ dbPath });
+    const engine = Engine.open({ dbPath, ...(secrets ? { secrets } : {}) });
     try {
-      if (secrets) attachSecrets(engine, secrets);
       // The same periodic work as `understudy run` and the desktop app (continuity/periodic.ts).
       if (opts.background) startPeriodicWork(engine);
       const running = await listenOn(port, () =>
@@ -154,9 +153,8 @@ async function serveUnsubscribeOnly(opts: CommonOptions, io: Io, port: number, h
   const restored = await applyPendingRestore(dbPath);
   if (restored) io.stderr.write(`Restored the database from ${restored.path} as requested.\n`);
   const secrets = await openCliSecretStore(dbPath, io.env);
-  const engine = Engine.open({ dbPath });
+  const engine = Engine.open({ dbPath, secrets });
   try {
-    attachSecrets(engine, secrets);
     const running = await listenOn(port, () => startUnsubscribeServer({ engine, port, host }));
     io.stdout.write(
       `Understudy is answering unsubscribe links only, on ${running.url} (database ${engine.dbPath}); press Ctrl+C to stop.\n`,

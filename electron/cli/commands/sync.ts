@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { common, output, progressPrinter, withEngine, type CommonOptions, type Io } from '../context';
 import { syncEsp, type SyncSummary } from '../../engine/mirror/esp/sync';
 import { SUBSCRIBER_STATUSES } from '../../engine/model/status';
-import { withEspSecrets } from './esp';
+import { openEngineSecrets } from './secrets';
 
 /** "Tue 1 Dec 2026, 10:00 (Europe/Paris)" — in the ESP's zone when it says, and in this computer's zone. */
 export function whenText(utc: string, zone: string | null): string {
@@ -54,7 +54,7 @@ export function registerSync(program: Command, io: Io): void {
       .option('--full', 'a full pass instead of changes only (still resumes an interrupted sync)'),
   ).action(async (opts: CommonOptions & { esp?: string; full?: boolean }) => {
     await withEngine(opts, io, async (engine) => {
-      await withEspSecrets(engine, opts, io);
+      await openEngineSecrets(engine, opts, io);
       const progress = progressPrinter(io);
       const ac = new AbortController();
       const onSignal = () => ac.abort();

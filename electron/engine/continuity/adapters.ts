@@ -12,11 +12,9 @@ import {
 } from '../sending';
 import { providerSecret } from '../sending/providers';
 import { createVerifyTransport } from '../sending/transport';
-import { secretStoreOf } from '../sending/context';
 import type { ProviderRow } from '../db/repos/providers';
 import { finishRecovery, pushBackWhereDue, runObligations, tryCustodyNow } from '../mirror/esp/custody';
 import { openConnector } from '../mirror/esp/connections';
-import { espRepos } from '../mirror/esp/repos';
 import { isUnderstudyError } from '../errors';
 import type { EspControl, Sender } from './ports';
 import type { Probes, ProbeResult } from './health';
@@ -53,7 +51,7 @@ export async function probeSmtp(engine: Engine, providerId: number): Promise<Pro
   if (!p) return { state: 'unknown', detail: 'the provider was removed' };
   let secret: string | undefined;
   try {
-    secret = p.secretRef ? (secretStoreOf(engine), await providerSecret(engine, p)) : undefined;
+    secret = p.secretRef ? (engine.services.secrets.store(), await providerSecret(engine, p)) : undefined;
   } catch (e) {
     // No secret store open (a CLI without the passphrase): say nothing rather than "down".
     if (isUnderstudyError(e) && (e.code === 'secrets_unavailable' || e.code === 'secret_missing'))
@@ -83,7 +81,7 @@ export async function probeEsp(
   providerId: number,
   signal: AbortSignal,
 ): Promise<ProbeResult> {
-  const p = espRepos(engine).sync.providerById(providerId);
+  const p = engine.repos.espSync.providerById(providerId);
   if (!p) return { state: 'unknown', detail: 'the connection was removed' };
   let connector;
   try {

@@ -25,7 +25,6 @@ import { exportList } from '../mirror/csv/exporter';
 import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from '../files/protected';
 import { prepareWrite, writeFileSafely } from '../files/safeWrite';
 import { secretsPathFor, type SecretStore } from '../secrets';
-import { secretStoreOf } from '../sending/context';
 import { backupSettings, backupsDir, listsDirOf, pendingRestoreFile } from './backupSettings';
 import {
   backupKey,
@@ -281,7 +280,7 @@ function rotateMirror(engine: Engine, dir: string): void {
 /** The secret store that keeps the backup key; without one, an encrypted backup is refused, never written plain. */
 function backupKeyStore(engine: Engine, given: SecretStore | undefined, kind: BackupKind): SecretStore {
   try {
-    return secretStoreOf(engine, given);
+    return engine.services.secrets.store(given);
   } catch {
     engine.record({
       type: 'backup.failed',

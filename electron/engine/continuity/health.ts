@@ -13,7 +13,8 @@
  * minute. All of it on the engine's Clock.
  */
 import type { Engine } from '../engine';
-import type { HealthState, ProbeTarget } from '../db/repos/health';
+import type { HealthState } from '../db/repos/health';
+import type { ProviderRow } from '../db/repos/providers';
 import type { HealthChangeEvent } from '../api/continuity';
 import type { ProviderKind } from '../api/common';
 import { healthSettings } from './policy';
@@ -30,7 +31,7 @@ export interface ProbeResult {
   latencyMs?: number;
 }
 
-export type Probe = (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResult>;
+export type Probe = (target: ProviderRow, signal: AbortSignal) => Promise<ProbeResult>;
 
 export interface Probes {
   smtp: Probe;
@@ -118,7 +119,7 @@ export class HealthMonitor {
     return changes.filter((c): c is HealthChange => c !== null);
   }
 
-  private async probeOne(t: ProbeTarget): Promise<HealthChange | null> {
+  private async probeOne(t: ProviderRow): Promise<HealthChange | null> {
     const s = healthSettings(this.engine);
     const probe = t.kind === 'esp' ? this.probes.esp : this.probes.smtp;
     const ac = new AbortController();
@@ -145,7 +146,7 @@ export class HealthMonitor {
   }
 
   /** The hysteresis state machine. Exposed for tests through probe results, not called directly. */
-  private apply(t: ProbeTarget, r: ProbeResult): HealthChange | null {
+  private apply(t: ProviderRow, r: ProbeResult): HealthChange | null {
     const s = healthSettings(this.engine);
     const now = this.engine.clock.now();
     const interval = s.intervalSeconds * 1000;

@@ -10,10 +10,9 @@
  * suppression already there is kept, a pending push-back item is not doubled).
  */
 import type { Engine } from '../engine';
-import { InboxRepo, type InboxSubscriber } from '../db/repos/inbox';
+import type { InboxRepo, InboxSubscriber } from '../db/repos/inbox';
 import { parseUnsubscribeToken, parseMessageId } from '../sending/render/tokens';
 import { unsubscribeSecret } from '../sending/settings';
-import { secretStoreOf } from '../sending/context';
 import { normalizeEmail } from '../mirror/email';
 import { keepForReview, queueForEsp, unsubscribeMember } from './unsubscribe';
 import { recordSuppressionsAdded } from '../mirror/suppressions';
@@ -42,8 +41,8 @@ export async function processInbox(
   opts: { signal?: AbortSignal } = {},
 ): Promise<InboxResult> {
   const settings = requireMailbox(engine);
-  const repo = new InboxRepo(engine.db);
-  const secret = await unsubscribeSecret(engine, secretStoreOf(engine));
+  const repo = engine.repos.inbox;
+  const secret = await unsubscribeSecret(engine, engine.services.secrets.store());
   const result: InboxResult = {
     mailbox: settings.mailbox,
     examined: 0,

@@ -6,7 +6,8 @@
 import type { Engine } from '../engine';
 import type { EventRow } from '../db/repos/events';
 import type { IncidentRow } from '../db/repos/incidents';
-import type { HealthState, ProbeTarget } from '../db/repos/health';
+import type { HealthState } from '../db/repos/health';
+import type { ProviderRow } from '../db/repos/providers';
 import { userError } from '../errors';
 import { notify } from './notify';
 import { humanDuration } from './time';
@@ -14,7 +15,7 @@ import { humanDuration } from './time';
 /** Called by the health monitor on every state change of a provider. */
 export function onHealthChange(
   engine: Engine,
-  target: Pick<ProbeTarget, 'id' | 'name' | 'kind'>,
+  target: Pick<ProviderRow, 'id' | 'name' | 'kind'>,
   from: HealthState,
   to: HealthState,
   detail: string,

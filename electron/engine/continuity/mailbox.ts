@@ -9,7 +9,6 @@ import { z } from 'zod';
 import type { Engine } from '../engine';
 import { userError } from '../errors';
 import { newSecretRef, registerSmtpAuth, redact } from '../secrets';
-import { secretStoreOf } from '../sending/context';
 
 export const MailboxSettingsSchema = z.object({
   host: z.string().min(1),
@@ -67,7 +66,7 @@ export async function configureMailbox(
   const s = parsed.data;
   if (password !== undefined) {
     const ref = s.secretRef ?? newSecretRef('imap');
-    await secretStoreOf(engine).set(ref, password);
+    await engine.services.secrets.store().set(ref, password);
     s.secretRef = ref;
   }
   engine.repos.settings.set(MAILBOX_KEY, s, engine.now());
@@ -83,7 +82,7 @@ export async function openImap(
   engine: Engine,
   s: MailboxSettings = requireMailbox(engine),
 ): Promise<ImapFlow> {
-  const pass = s.secretRef ? await secretStoreOf(engine).get(s.secretRef) : undefined;
+  const pass = s.secretRef ? await engine.services.secrets.store().get(s.secretRef) : undefined;
   if (pass === undefined) {
     throw userError(`The password of the mailbox ${s.user} is not in the secret store.`, {
       code: 'secret_missing',

@@ -12,14 +12,7 @@ import type { NotificationEvent } from '../api/continuity';
 /** A desktop notification: the `notification` channel's payload, declared in the contract. */
 export type Notification = NotificationEvent;
 
-/** Where alerts go beyond the bus: the team channel registers itself here while it runs. */
-export type AlertSink = (row: EventRow, title: string) => void;
-const sinks = new WeakMap<Engine, AlertSink>();
-
-export function setAlertSink(engine: Engine, sink: AlertSink | null): void {
-  if (sink) sinks.set(engine, sink);
-  else sinks.delete(engine);
-}
+export type { AlertSink } from '../services';
 
 /** The one path of every alert: timeline event, desktop notification, team email (when set up). */
 export function alert(engine: Engine, title: string, e: EventInput): EventRow {
@@ -49,7 +42,7 @@ export function alertRecorded(
     providerId: row.providerId,
   };
   engine.bus.emit('notification', n);
-  sinks.get(engine)?.(row, title);
+  engine.services.alerts.sink?.(row, title);
 }
 
 /** The historical name of `alert`, used across the engine. */

@@ -11,10 +11,6 @@
  * and drills. The team alert channel (teamAlerts.ts) runs alongside.
  */
 import type { Engine } from '../engine';
-import type { SecretStore } from '../secrets';
-import { useSecretStore } from '../sending/context';
-import { useSecretStore as useEspSecrets } from '../mirror/esp/connections';
-import { espRepos } from '../mirror/esp/repos';
 import { syncEsp } from '../mirror/esp/sync';
 import { mirrorAge, mirrorSyncedAt, syncSettings } from '../mirror/esp/freshness';
 import { ESP_DISPLAY_NAMES, MIRROR_EVENTS, isEspKind } from '../api/esp';
@@ -34,23 +30,14 @@ function connectionLabel(type: string): string {
   return isEspKind(type) ? ESP_DISPLAY_NAMES[type] : type;
 }
 
-/** Hands the shell's secret store to sending and to the ESP connectors. */
-export function attachSecrets(engine: Engine, secrets: SecretStore): void {
-  useSecretStore(engine, secrets);
-  useEspSecrets(engine, secrets);
-}
-
 export interface PeriodicOptions {
   /** Longest pause between passes (ms). */
   maxSleepMs?: number;
-  /** The shell's secret store, when it has one open. */
-  secrets?: SecretStore;
   alerts?: TeamAlertOptions;
 }
 
 /** Starts everything that runs on its own. Stopped (losing nothing) when the engine closes. */
 export function startPeriodicWork(engine: Engine, opts: PeriodicOptions = {}): ContinuityService {
-  if (opts.secrets) attachSecrets(engine, opts.secrets);
   startTeamAlerts(engine, opts.alerts ?? {});
   // Registered before the service's own stop, so it runs after it (closers run in reverse): the stop
   // aborts a running sync (its checkpoint keeps what was applied), and the engine closes once it settled.
@@ -74,21 +61,6 @@ export function startPeriodicWork(engine: Engine, opts: PeriodicOptions = {}): C
 const SYNC_RETRY_MS = 5 * 60_000;
 const LAST_FULL_KEY = 'continuity.sync.lastFull';
 
-interface SyncMemory {
-  /** Provider id → when a scheduled sync last started. */
-  tried: Map<number, number>;
-  /** Connections skipped because their ESP was down (one event per outage; retried at once when back). */
-  skipped: Set<number>;
-  /** Connections whose mirror was reported stale (one warning until it is fresh again). */
-  stale: Set<number>;
-}
-const memories = new WeakMap<Engine, SyncMemory>();
-function memoryOf(engine: Engine): SyncMemory {
-  let m = memories.get(engine);
-  if (!m) memories.set(engine, (m = { tried: new Map(), skipped: new Set(), stale: new Set() }));
-  return m;
-}
-
 function lastFull(engine: Engine): Record<string, string> {
   const v = engine.repos.settings.get<Record<string, string>>(LAST_FULL_KEY);
   return v && typeof v === 'object' ? v : {};
@@ -102,9 +74,9 @@ function lastFull(engine: Engine): Record<string, string> {
 export async function syncDue(engine: Engine, opts: { signal?: AbortSignal } = {}): Promise<string> {
   const s = syncSettings(engine);
   const every = s.everyMinutes * 60_000;
-  const mem = memoryOf(engine);
+  const mem = engine.services.sync;
   const lines: string[] = [];
-  for (const p of espRepos(engine).sync.providers()) {
+  for (const p of engine.repos.espSync.providers()) {
     if (opts.signal?.aborted) break;
     if (!p.enabled) continue;
     const now = engine.clock.now();
@@ -148,37 +120,37 @@ export async function syncDue(engine: Engine, opts: { signal?: AbortSignal } = {
   return lines.join('; ') || 'nothing due';
 }
 
-const background = new WeakMap<Engine, Promise<string>>();
-const lastLines = new WeakMap<Engine, string>();
-
 /**
  * Starts syncDue without making the pass wait for it: a full pass of a large list takes minutes, and
  * the scheduler's next pass must not wait behind it. One at a time per engine; the mirror's freshness
  * is checked again as soon as it ends.
  */
 export function syncInBackground(engine: Engine, signal: AbortSignal): string {
-  if (background.has(engine)) return 'a sync is still running';
+  const state = engine.services.sync;
+  if (state.background) return 'a sync is still running';
   const p = syncDue(engine, { signal })
     .then((line) => {
-      lastLines.set(engine, line);
+      state.lastLine = line;
       if (!signal.aborted) checkFreshness(engine);
       return line;
     })
-    .finally(() => background.delete(engine));
+    .finally(() => {
+      state.background = null;
+    });
   p.catch(() => undefined);
-  background.set(engine, p);
-  const last = lastLines.get(engine);
+  state.background = p;
+  const last = state.lastLine;
   return `started${last ? ` (last: ${last})` : ''}`;
 }
 
 /** Resolves when the background sync (if any) has finished. */
 export async function syncIdle(engine: Engine): Promise<void> {
-  await background.get(engine)?.catch(() => undefined);
+  await engine.services.sync.background?.catch(() => undefined);
 }
 
 /** What the last scheduled sync did, in one line. */
 export function lastSyncLine(engine: Engine): string | null {
-  return lastLines.get(engine) ?? null;
+  return engine.services.sync.lastLine;
 }
 
 /**
@@ -186,10 +158,10 @@ export function lastSyncLine(engine: Engine): string | null {
  * again; then a line that it is current again.
  */
 export function checkFreshness(engine: Engine): string {
-  const mem = memoryOf(engine);
+  const mem = engine.services.sync;
   const every = syncSettings(engine).everyMinutes;
   const stale: string[] = [];
-  for (const p of espRepos(engine).sync.providers()) {
+  for (const p of engine.repos.espSync.providers()) {
     if (!p.enabled) continue;
     const age = mirrorAge(engine, p.id);
     const esp = connectionLabel(p.type);

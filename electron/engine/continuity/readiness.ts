@@ -485,7 +485,7 @@ export async function readiness(engine: Engine, opts: ReadinessOptions = {}): Pr
 
   const secrets = secretsCheck(
     engine,
-    opts.secrets ?? (sendingContext(engine).secrets ? 'open' : 'locked'),
+    opts.secrets ?? (engine.services.secrets.current ? 'open' : 'locked'),
     active,
   );
   const checks2: SetupCheck[] = [

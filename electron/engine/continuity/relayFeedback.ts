@@ -25,7 +25,7 @@ export function pullSummary(results: RelayPullResult[]): string {
 }
 
 function secretsOpen(engine: Engine): boolean {
-  return sendingContext(engine).secrets !== undefined;
+  return engine.services.secrets.current !== undefined;
 }
 
 export function relayFeedbackJob(engine: Engine): PeriodicWork {

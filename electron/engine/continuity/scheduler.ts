@@ -133,7 +133,7 @@ export class Scheduler {
             });
             note(c.id, 'asked');
           } else {
-            this.engine.repos.schedules.transition(c.id, ['scheduled'], 'cancelled', nowIso);
+            this.engine.repos.campaigns.moveStatus(c.id, ['scheduled'], 'cancelled', nowIso);
             notify(this.engine, 'A missed campaign was skipped', {
               type: 'schedule.catchup_skipped',
               severity: 'warning',
@@ -170,7 +170,7 @@ export class Scheduler {
     const incidentId = this.engine.repos.incidents.openFor(c.providerId)?.id ?? null;
     if (policy.mode === 'pause') {
       const took = this.engine.db.transaction(() => {
-        this.engine.repos.schedules.transition(c.id, ['scheduled'], 'paused', nowIso);
+        this.engine.repos.campaigns.moveStatus(c.id, ['scheduled'], 'paused', nowIso);
         this.engine.repos.schedules.setHold(c.id, 'outage', nowIso);
         return this.take(c, 'pause');
       })();
@@ -223,7 +223,7 @@ export class Scheduler {
       c.providerId === null ? null : (this.engine.repos.incidents.openFor(c.providerId)?.id ?? null);
     const backup = this.pickBackup(c.providerId);
     if (!backup) {
-      this.engine.repos.schedules.transition(c.id, ['scheduled'], 'paused', nowIso);
+      this.engine.repos.campaigns.moveStatus(c.id, ['scheduled'], 'paused', nowIso);
       this.engine.repos.schedules.setHold(c.id, 'outage', nowIso);
       notify(this.engine, 'No working backup provider', {
         type: 'outage.no_backup',
@@ -243,7 +243,7 @@ export class Scheduler {
     })();
     if (!claim) return 'backup';
     if (claim.took) await this.unscheduleAtEsp(c, incidentId);
-    if (c.status === 'paused') this.engine.repos.schedules.transition(c.id, ['paused'], 'scheduled', nowIso);
+    if (c.status === 'paused') this.engine.repos.campaigns.moveStatus(c.id, ['paused'], 'scheduled', nowIso);
     notify(this.engine, 'Sending through a backup', {
       type: 'outage.backup',
       severity: 'warning',
@@ -434,7 +434,7 @@ export class Scheduler {
       ).message;
     }
     const took = this.engine.db.transaction(() => {
-      if (!this.engine.repos.schedules.transition(campaignId, ['scheduled'], 'paused', now)) {
+      if (!this.engine.repos.campaigns.moveStatus(campaignId, ['scheduled'], 'paused', now)) {
         throw userError(
           `Campaign ${campaignId} is ${c.status}; only a scheduled or sending campaign can be paused.`,
           { code: 'bad_state' },
@@ -460,7 +460,7 @@ export class Scheduler {
       await this.ports.sender.resume(campaignId);
       return this.record(c, 'campaign.resumed', `"${label(c)}" resumed.`).message;
     }
-    this.engine.repos.schedules.transition(campaignId, ['paused'], 'scheduled', now);
+    this.engine.repos.campaigns.moveStatus(campaignId, ['paused'], 'scheduled', now);
     this.engine.repos.schedules.rearm(campaignId, now);
     const due = c.scheduledAt === null || Date.parse(c.scheduledAt) <= this.engine.clock.now();
     if (due) {
@@ -490,7 +490,7 @@ export class Scheduler {
     } else {
       took = this.engine.db.transaction(() => {
         if (
-          !this.engine.repos.schedules.transition(
+          !this.engine.repos.campaigns.moveStatus(
             campaignId,
             ['draft', 'scheduled', 'paused'],
             'cancelled',
@@ -519,7 +519,7 @@ export class Scheduler {
     const now = this.engine.now();
     this.engine.repos.schedules.setHold(campaignId, null, now);
     if (decision === 'skip') {
-      this.engine.repos.schedules.transition(campaignId, ['scheduled'], 'cancelled', now);
+      this.engine.repos.campaigns.moveStatus(campaignId, ['scheduled'], 'cancelled', now);
       return this.record(
         c,
         'schedule.catchup_skipped',

@@ -57,8 +57,6 @@ export interface PeriodicWork {
 /** How often queued push-backs are retried for ESPs that answer. */
 const PUSHBACK_RETRY_MS = 10 * 60_000;
 
-const services = new WeakMap<Engine, ContinuityService>();
-
 export class ContinuityService {
   readonly scheduler: Scheduler;
   readonly monitor: HealthMonitor;
@@ -81,7 +79,7 @@ export class ContinuityService {
   ) {
     this.scheduler = new Scheduler(engine, { ...parts.ports, signal: this.stopper.signal });
     this.monitor = new HealthMonitor(engine, parts.probes);
-    services.set(engine, this);
+    engine.services.continuity.service = this;
     // Listened to from the start (not only once the loop runs): a test or "check now" that drives
     // the monitor directly sees its recoveries finished at the next pass too.
     engine.bus.on('health.changed', (c) => {
@@ -91,7 +89,7 @@ export class ContinuityService {
   }
 
   static of(engine: Engine): ContinuityService | undefined {
-    return services.get(engine);
+    return engine.services.continuity.service ?? undefined;
   }
 
   get running(): boolean {
@@ -261,6 +259,7 @@ export class ContinuityService {
     if (!this.stopper.signal.aborted) this.stopper.abort('shutdown');
     await this.loop;
     await this.scheduler.idle();
-    services.delete(this.engine);
+    const slot = this.engine.services.continuity;
+    if (slot.service === this) slot.service = null;
   }
 }

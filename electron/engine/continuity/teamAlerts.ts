@@ -22,7 +22,6 @@ import { MIRROR_EVENTS } from '../api/esp';
 import { SendingEventType } from '../api/sending';
 import { REPUTATION_EVENTS } from '../api/reputation';
 import { sendTeamMail } from '../sending/teamMail';
-import { setAlertSink } from './notify';
 import { displayTime } from './time';
 import { TIME_ZONE_KEY } from './scheduler';
 import { systemZone } from './time';
@@ -153,13 +152,13 @@ export class TeamAlerts {
   ) {}
 
   start(): this {
-    setAlertSink(this.engine, (row, title) => this.offer(row, title));
+    this.engine.services.alerts.sink = (row, title) => this.offer(row, title);
     this.engine.bus.on('event', this.onEvent);
     return this;
   }
 
   stop(): void {
-    setAlertSink(this.engine, null);
+    this.engine.services.alerts.sink = null;
     this.engine.bus.off('event', this.onEvent);
   }
 
@@ -237,22 +236,16 @@ export class TeamAlerts {
   }
 }
 
-const channels = new WeakMap<Engine, TeamAlerts>();
-
 /** Starts the team alert channel of this engine (once); stopped when the engine closes. */
 export function startTeamAlerts(engine: Engine, opts: TeamAlertOptions = {}): TeamAlerts {
-  const have = channels.get(engine);
-  if (have) return have;
+  const slot = engine.services.continuity;
+  if (slot.teamAlerts) return slot.teamAlerts;
   const t = new TeamAlerts(engine, opts).start();
-  channels.set(engine, t);
+  slot.teamAlerts = t;
   engine.onClose(async () => {
     await t.idle();
     t.stop();
-    channels.delete(engine);
+    slot.teamAlerts = null;
   });
   return t;
-}
-
-export function teamAlertsOf(engine: Engine): TeamAlerts | undefined {
-  return channels.get(engine);
 }

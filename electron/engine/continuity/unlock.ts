@@ -8,11 +8,9 @@ import type { Engine } from '../engine';
 import type { SecretsStatus } from '../api/sending';
 import { EncryptedFileSecretStore, secretsPathFor, type FileStoreOptions } from '../secrets';
 import { MIN_NEW_PASSPHRASE, weakPassphrase } from '../secrets/fileStore';
-import { sendingContext } from '../sending/context';
-import { attachSecrets } from './periodic';
 
 export function secretsStatus(engine: Engine): SecretsStatus {
-  const open = Boolean(sendingContext(engine).secrets);
+  const open = engine.services.secrets.open;
   return { open, exists: existsSync(secretsPathFor(engine.dbPath)), canUnlock: !open };
 }
 
@@ -22,14 +20,14 @@ export async function unlockSecrets(
   /** KDF cost of a new file; tests lower it, nothing else should. */
   options: FileStoreOptions = {},
 ): Promise<SecretsStatus> {
-  if (sendingContext(engine).secrets) return secretsStatus(engine);
+  if (engine.services.secrets.open) return secretsStatus(engine);
   const path = secretsPathFor(engine.dbPath);
   if (!existsSync(path) && [...passphrase.normalize('NFC')].length < MIN_NEW_PASSPHRASE)
     throw weakPassphrase('The new passphrase', 'No secret store was created; nothing was changed.');
   const store = new EncryptedFileSecretStore(path, passphrase, options);
   // A wrong passphrase throws here (secrets_wrong_passphrase) and nothing is attached.
   await store.unlock();
-  attachSecrets(engine, store);
+  engine.services.secrets.provide(store);
   engine.record({
     type: 'secrets.unlocked',
     message: 'The secret store was unlocked from the app.',

@@ -14,9 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Engine } from '../engine';
-import { InboxRepo, type InboxSubscriber } from '../db/repos/inbox';
-import { UnsubscribeReviewRepo, type ReviewChannel, type ReviewRow } from '../db/repos/unsubscribeReview';
-import { espRepos } from '../mirror/esp/repos';
+import type { InboxSubscriber } from '../db/repos/inbox';
+import type { ReviewChannel, ReviewRow } from '../db/repos/unsubscribeReview';
 import { parseUnsubscribeToken } from '../sending/render/tokens';
 import { userError } from '../errors';
 import {
@@ -46,7 +45,7 @@ export function unsubscribeMember(
   now: string,
   how?: string,
 ): { changed: boolean; queuedForEsp: boolean } {
-  const repo = new InboxRepo(engine.db);
+  const repo = engine.repos.inbox;
   const reason = `unsubscribe ${source === 'mailto' ? 'email' : source === 'one_click' ? 'one-click' : 'page'}${campaignId !== null ? ` (campaign ${campaignId})` : ''}`;
   if (!repo.unsubscribe(sub.id, reason, now)) return { changed: false, queuedForEsp: false };
   engine.record({
@@ -68,7 +67,7 @@ export function queueForEsp(
   now: string,
 ): boolean {
   if (sub.providerId === null || sub.espListId === null) return false;
-  return espRepos(engine).pushback.enqueue(
+  return engine.repos.espPushback.enqueue(
     {
       providerId: sub.providerId,
       listId: sub.listId,
@@ -99,7 +98,7 @@ export function keepForReview(
   },
   now: string,
 ): 'added' | 'repeat' | 'full' {
-  const repo = new UnsubscribeReviewRepo(engine.db);
+  const repo = engine.repos.unsubscribeReview;
   return engine.db.transaction(() => {
     const exists = engine.db
       .prepare('SELECT 1 FROM unsubscribe_review WHERE dedupe = ?')
@@ -163,7 +162,7 @@ export function webUnsubscribe(
       `Unsubscribe ${req.apply ? 'request' : 'page'} with a code that does not verify.`,
     );
   if (ids.subscriberId === 0) return { kind: 'test' };
-  const inbox = new InboxRepo(engine.db);
+  const inbox = engine.repos.inbox;
   const sub = inbox.subscriber(ids.subscriberId);
   if (!sub)
     return review(
@@ -185,8 +184,8 @@ export function webUnsubscribe(
  * were applied.
  */
 export function applyHeldRequests(engine: Engine, secret: string): number {
-  const repo = new UnsubscribeReviewRepo(engine.db);
-  const inbox = new InboxRepo(engine.db);
+  const repo = engine.repos.unsubscribeReview;
+  const inbox = engine.repos.inbox;
   let applied = 0;
   for (const row of repo.openByReason('key_unavailable')) {
     if (row.channel !== 'one_click' || !row.token) continue;
@@ -223,12 +222,12 @@ export function listReview(
   engine: Engine,
   opts: { includeResolved?: boolean; limit?: number } = {},
 ): { open: number; items: UnsubscribeReviewItem[] } {
-  const repo = new UnsubscribeReviewRepo(engine.db);
+  const repo = engine.repos.unsubscribeReview;
   return { open: repo.openCount(), items: repo.list(opts).map(toItem) };
 }
 
 export function resolveReview(engine: Engine, id: number, resolution: string): UnsubscribeReviewItem {
-  const repo = new UnsubscribeReviewRepo(engine.db);
+  const repo = engine.repos.unsubscribeReview;
   const row = repo.byId(id);
   if (!row)
     throw userError(`There is no review item #${id}.`, {

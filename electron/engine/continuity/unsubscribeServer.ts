@@ -24,7 +24,6 @@ import type { AddressInfo } from 'node:net';
 import type { Engine } from '../engine';
 import { applyHeldRequests, webUnsubscribe, type WebOutcome } from './unsubscribe';
 import { existingUnsubscribeSecret, getSendingSettings } from '../sending/settings';
-import { sendingContext } from '../sending/context';
 
 /** Largest POST body accepted: RFC 8058's body is 26 bytes; a multipart one a few hundred. */
 export const MAX_UNSUBSCRIBE_BODY = 8 * 1024;
@@ -71,7 +70,7 @@ export function unsubscribeRouter(
     opts.secret ??
     (async () => {
       if (cached) return cached;
-      const store = sendingContext(engine).secrets;
+      const store = engine.services.secrets.current;
       if (!store) return undefined;
       try {
         // Read only: serving never writes a key. A database that has not signed a token yet has none,

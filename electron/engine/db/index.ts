@@ -22,6 +22,12 @@ import { CampaignRunsRepo } from './repos/campaignRuns';
 import { ObligationsRepo } from './repos/obligations';
 import { DnsAuthRepo } from './repos/dnsAuth';
 import { ReviewsRepo } from './repos/reviews';
+import { EspSyncRepo } from './repos/espSync';
+import { EspPushbackRepo } from './repos/espPushback';
+import { EspCampaignsRepo } from './repos/espCampaigns';
+import { CampaignAudienceRepo } from './repos/campaignAudience';
+import { InboxRepo } from './repos/inbox';
+import { UnsubscribeReviewRepo } from './repos/unsubscribeReview';
 
 export {
   openDatabase,
@@ -57,9 +63,18 @@ export interface Repos {
   obligations: ObligationsRepo;
   dnsAuth: DnsAuthRepo;
   reviews: ReviewsRepo;
+  /** The ESP mirror: connections, checkpoints, linked lists and members. */
+  espSync: EspSyncRepo;
+  espPushback: EspPushbackRepo;
+  espCampaigns: EspCampaignsRepo;
+  audience: CampaignAudienceRepo;
+  inbox: InboxRepo;
+  unsubscribeReview: UnsubscribeReviewRepo;
 }
 
 export function createRepos(db: Db): Repos {
+  // The one writer of `campaigns`, shared by the repositories that decide when a campaign changes.
+  const campaigns = new CampaignsRepo(db);
   return {
     lists: new ListsRepo(db),
     subscribers: new SubscribersRepo(db),
@@ -70,12 +85,12 @@ export function createRepos(db: Db): Repos {
     settings: new SettingsRepo(db),
     incidents: new IncidentsRepo(db),
     drills: new DrillsRepo(db),
-    schedules: new SchedulesRepo(db),
+    schedules: new SchedulesRepo(db, campaigns),
     health: new HealthRepo(db),
     reports: new ReportsRepo(db),
     codes: new CodesRepo(db),
     providers: new ProvidersRepo(db),
-    campaigns: new CampaignsRepo(db),
+    campaigns,
     deliveries: new DeliveriesRepo(db),
     suppressions: new SuppressionsRepo(db),
     providerState: new ProviderStateRepo(db),
@@ -83,5 +98,11 @@ export function createRepos(db: Db): Repos {
     obligations: new ObligationsRepo(db),
     dnsAuth: new DnsAuthRepo(db),
     reviews: new ReviewsRepo(db),
+    espSync: new EspSyncRepo(db),
+    espPushback: new EspPushbackRepo(db),
+    espCampaigns: new EspCampaignsRepo(db, campaigns),
+    audience: new CampaignAudienceRepo(db),
+    inbox: new InboxRepo(db),
+    unsubscribeReview: new UnsubscribeReviewRepo(db),
   };
 }

@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { espCalls } from '../api/esp';
 import type { HandlersFor } from './types';
 import { addConnection } from '../mirror/esp/connections';
-import { espRepos } from '../mirror/esp/repos';
 import { checkEspHealth } from '../mirror/esp/probe';
 import { syncEsp } from '../mirror/esp/sync';
 import { unscheduleAtEsp } from '../mirror/esp/unschedule';
@@ -12,8 +11,8 @@ import { mirrorAge } from '../mirror/esp/freshness';
 
 export const espHandlers: HandlersFor<typeof espCalls> = {
   espConnections(engine) {
-    const repos = espRepos(engine);
-    return repos.sync.providers().map((p) => ({
+    const repos = engine.repos;
+    return repos.espSync.providers().map((p) => ({
       mirrorAsOf: mirrorAge(engine, p.id).asOf,
       stale: mirrorAge(engine, p.id).stale,
       id: p.id,
@@ -23,13 +22,13 @@ export const espHandlers: HandlersFor<typeof espCalls> = {
       health: p.health,
       healthChangedAt: p.healthChangedAt,
       lastSync:
-        repos.sync
+        repos.espSync
           .checkpoints(p.id)
           .map((c) => c.updatedAt)
           .sort()
           .pop() ?? null,
-      lists: repos.sync.listsOfProvider(p.id).length,
-      pushBack: repos.pushback.countByState(p.id),
+      lists: repos.espSync.listsOfProvider(p.id).length,
+      pushBack: repos.espPushback.countByState(p.id),
     }));
   },
   async espAdd(engine, input) {

@@ -8,7 +8,6 @@ import { userError } from '../errors';
 import type { SubscriberDetail } from '../api/lists';
 import type { SubscriberDelivery, SubscriberRow } from '../db/repos/subscribers';
 import type { EventRow } from '../db/repos/events';
-import { espRepos } from './esp/repos';
 import { requireList, toApiSubscriber } from './lists';
 import { normalizeEmail } from './email';
 import { quoteInput } from './suppressions';
@@ -149,7 +148,7 @@ export function unsubscribeByHand(engine: Engine, { id }: { id: number }): Subsc
       });
       const list = engine.repos.lists.all().find((l) => l.id === s.listId);
       if (list?.providerId != null && list.espListId != null)
-        espRepos(engine).pushback.enqueue(
+        engine.repos.espPushback.enqueue(
           {
             providerId: list.providerId,
             listId: s.listId,

@@ -1,51 +1,23 @@
 /**
- * Per-engine sending state shared by every run in this process: the secret store the shell gave us,
- * each provider's rate limiter and circuit breaker (so two campaigns sending at once share one
- * provider's caps), and the runs in progress (so pause/cancel reach them at once).
+ * Sending's view of the engine's services (services.ts): the secret store, each provider's rate
+ * limiter and circuit breaker (built on first use, shared by every run of the engine) and the runs
+ * in progress. The state lives on the engine; these are its accessors.
  */
 import type { Engine } from '../engine';
 import type { SecretStore } from '../secrets';
-import { userError } from '../errors';
+import type { SendingState } from '../services';
 import { RateLimiter, DAY_SECONDS } from './limiter';
 import { CircuitBreaker, type BreakerOptions } from './breaker';
 import type { ProviderRow } from '../db/repos/providers';
 import { providerWarmup } from './warmup';
 
-interface SendingContext {
-  secrets?: SecretStore;
-  limiters: Map<number, { limiter: RateLimiter; capsKey: string }>;
-  breakers: Map<number, CircuitBreaker>;
-  /** campaign id → controller of the run in this process. */
-  runs: Map<number, AbortController>;
+export function sendingContext(engine: Engine): SendingState {
+  return engine.services.sending;
 }
 
-const contexts = new WeakMap<Engine, SendingContext>();
-
-export function sendingContext(engine: Engine): SendingContext {
-  let c = contexts.get(engine);
-  if (!c) {
-    c = { limiters: new Map(), breakers: new Map(), runs: new Map() };
-    contexts.set(engine, c);
-  }
-  return c;
-}
-
-/** The app (safeStorage), browser mode and the CLI (encrypted file) each hand their store in here. */
-export function useSecretStore(engine: Engine, store: SecretStore): void {
-  sendingContext(engine).secrets = store;
-}
-
+/** `given`, else the engine's secret store, else a clear "locked" error. */
 export function secretStoreOf(engine: Engine, given?: SecretStore): SecretStore {
-  const s = given ?? sendingContext(engine).secrets;
-  if (!s) {
-    throw userError('The secret store is not open, so passwords cannot be read or saved.', {
-      code: 'secrets_unavailable',
-      safe: 'Nothing was sent or changed.',
-      next: 'In the command line, set UNDERSTUDY_PASSPHRASE or type the passphrase when asked.',
-      appNext: 'Unlock the secret store with your passphrase (Providers screen), then try again.',
-    });
-  }
-  return s;
+  return engine.services.secrets.store(given);
 }
 
 export function limiterFor(engine: Engine, p: ProviderRow): RateLimiter {

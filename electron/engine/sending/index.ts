@@ -39,7 +39,6 @@ export {
   SENDING_SETTINGS,
   REQUIRED_SENDING_SETTINGS,
 } from './settings';
-export { useSecretStore } from './context';
 export { PRESETS, presetNames } from './presets';
 export { classifySmtpFailure, parseReply } from './classify';
 export { DEFAULT_TUNING, type SendTuning } from './tuning';

@@ -33,7 +33,6 @@ import { userError } from '../errors';
 import type { ProviderRow } from '../db/repos/providers';
 import { reputationRepo, type RiskyReason, type RiskyRow } from '../db/repos/reputation';
 import { REPUTATION_EVENTS, RISKY_WORDS, type ProviderReputation, type RiskyOffer } from '../api/reputation';
-import { audienceRepo } from '../db/repos/campaignAudience';
 import { requireCampaign } from './campaigns';
 import { requireProvider } from './providers';
 import { providerWarmup } from './warmup';
@@ -473,7 +472,7 @@ export function riskyOffer(
     // Not started yet: the people it would go to (its list, or the audience of its segment).
     const ids =
       c.segment !== null && c.segment !== undefined
-        ? audienceRepo(engine.db).subscriberIds(campaignId)
+        ? engine.repos.audience.subscriberIds(campaignId)
         : c.listId !== null
           ? [...engine.repos.subscribers.iterate(c.listId)]
               .filter((s) => s.status === 'subscribed' && !engine.repos.suppressions.get(s.emailNorm))

@@ -18,7 +18,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
@@ -69,14 +69,14 @@ async function setUp(kind: EspKind): Promise<World> {
   const clock = new ManualClock(t0);
   const { engine } = await engineWithSecrets(tempDir('understudy-custody-'), clock);
   world = { esp, proxy, relay, engine, clock, campaignId: 0, listId: 0, sendAt };
-  useConnectorOverrides(engine, {
+  engine.services.connectorOverrides = {
     sleep: async () => undefined,
     backoffBaseMs: 1,
     backoffMaxMs: 2,
     timeoutMs: 5_000,
     // SendGrid's contacts export: poll at once instead of every 5 s.
     ...(kind === 'sendgrid' ? { config: { exportPollMs: 1 } } : {}),
-  });
+  };
   await addConnection(engine, { kind, name: 'ESP', apiKey: esp.key, baseUrl: proxy.url, statusUrl: null });
   await syncEsp(engine);
   setSendingSetting(engine, 'postal_address', '1 Harbour Street, Portsmouth');

@@ -10,7 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { pauseCampaign } from '../../../electron/engine/sending';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
@@ -56,7 +56,7 @@ async function setUp(ids: string[]) {
       plain_text: 'Hello',
     });
   ({ engine } = await engineWithSecrets(tempDir('understudy-custody-sync-'), new ManualClock(T0)));
-  useConnectorOverrides(engine, { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 });
+  engine.services.connectorOverrides = { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 };
   await addConnection(engine, {
     kind: 'mailchimp',
     name: 'MC',

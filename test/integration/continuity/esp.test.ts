@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { setSendingSetting } from '../../../electron/engine/sending/settings';
@@ -49,12 +49,12 @@ describe('outage policy for an ESP campaign (Mailchimp fake)', () => {
     const clock = new ManualClock(Date.parse('2026-11-30T12:00:00Z'));
     const made = await engineWithSecrets(tempDir(), clock);
     engine = made.engine;
-    useConnectorOverrides(engine, {
+    engine.services.connectorOverrides = {
       sleep: async () => undefined,
       backoffBaseMs: 1,
       backoffMaxMs: 2,
       timeoutMs: 5_000,
-    });
+    };
     await addConnection(engine, {
       kind: 'mailchimp',
       name: 'MC',

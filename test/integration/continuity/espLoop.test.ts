@@ -25,12 +25,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
-import { attachSecrets, periodicJobs, syncIdle } from '../../../electron/engine/continuity/periodic';
+import { periodicJobs, syncIdle } from '../../../electron/engine/continuity/periodic';
 import { startTeamAlerts } from '../../../electron/engine/continuity/teamAlerts';
 import { openCliSecretStore } from '../../../electron/engine/secrets';
-import { useSecretStore } from '../../../electron/engine/sending/context';
 import { startUnsubscribeServer } from '../../../electron/engine/continuity/unsubscribeServer';
 import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
 import { MIRROR_EVENTS } from '../../../electron/engine/api/esp';
@@ -93,7 +91,7 @@ async function oneClick(db: string, message: string): Promise<number> {
   // The public endpoint `serve --unsubscribe-only` runs, here in-process on loopback.
   const engine = Engine.open({ dbPath: db });
   try {
-    useSecretStore(engine, await openCliSecretStore(db, ENV));
+    engine.services.secrets.provide(await openCliSecretStore(db, ENV));
     const server = await startUnsubscribeServer({ engine, port: 0 });
     try {
       const path = new URL(link!).pathname;
@@ -299,8 +297,8 @@ describe.each(Object.keys(FAKES) as EspKind[])('the ESP stays down past its send
     const clock = new ManualClock(Date.now());
     const engine = Engine.open({ dbPath: db, clock });
     cleanup.push(() => engine.close());
-    attachSecrets(engine, await openCliSecretStore(db, ENV));
-    useConnectorOverrides(engine, { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 });
+    engine.services.secrets.provide(await openCliSecretStore(db, ENV));
+    engine.services.connectorOverrides = { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 };
     const alerts = startTeamAlerts(engine);
     const service = createContinuity(engine, { periodic: periodicJobs(engine) });
     const pass = async (at: number) => {

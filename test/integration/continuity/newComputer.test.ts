@@ -13,7 +13,7 @@ import { ManualClock } from '../../../electron/engine/clock';
 import { restoreBackup, takeBackup } from '../../../electron/engine/continuity/backups';
 import { updateSettings } from '../../../electron/engine/continuity/settings';
 import { openCliSecretStore } from '../../../electron/engine/secrets';
-import { createCampaign, runCampaign, useSecretStore } from '../../../electron/engine/sending';
+import { createCampaign, runCampaign } from '../../../electron/engine/sending';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 import { parseUnsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { checkFile } from '../../../electron/engine/db/backup';
@@ -75,7 +75,7 @@ describe('moving to a new computer', () => {
       const engine = r.engine;
       try {
         const store = await openCliSecretStore(dbPath, { UNDERSTUDY_PASSPHRASE: PASSPHRASE }, undefined, KDF);
-        useSecretStore(engine, store);
+        engine.services.secrets.provide(store);
 
         // A link from a message sent before the backup still verifies, for the same person.
         const secret = await unsubscribeSecret(engine, store);

@@ -17,7 +17,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
 import { updateSettings, readSettings } from '../../../electron/engine/continuity/settings';
 import {
@@ -63,7 +63,7 @@ async function setUp() {
     () => relay.stop(),
   );
   cleanup.push(() => engine.close());
-  useConnectorOverrides(engine, { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 });
+  engine.services.connectorOverrides = { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 };
   const mc = await addConnection(engine, {
     kind: 'mailchimp',
     name: 'MC',

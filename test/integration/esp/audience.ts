@@ -5,13 +5,7 @@
 import type { Engine } from '../../../electron/engine/engine';
 import { join } from 'node:path';
 import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
-import {
-  addProvider,
-  getCampaign,
-  runCampaign,
-  setSendingSetting,
-  useSecretStore,
-} from '../../../electron/engine/sending';
+import { addProvider, getCampaign, runCampaign, setSendingSetting } from '../../../electron/engine/sending';
 import { normalizeEmail } from '../../../electron/engine/mirror/email';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { cleanup } from '../../helpers/tmp';
@@ -28,7 +22,7 @@ export async function backup(engine: Engine, dir: string): Promise<SmtpCapture> 
     scrypt: { N: 2 ** 10, r: 8, p: 1 },
   });
   await store.unlock();
-  useSecretStore(engine, store);
+  engine.services.secrets.provide(store);
   setSendingSetting(engine, 'postal_address', '1 Test Street, Testville');
   setSendingSetting(engine, 'unsubscribe_mailto', 'unsubscribe@shop.test');
   setSendingSetting(engine, 'unsubscribe_url', 'https://shop.test/u');

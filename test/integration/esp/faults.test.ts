@@ -9,7 +9,6 @@ import type { Engine } from '../../../electron/engine/engine';
 import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { espEngine, type SleepLog } from './helpers';
 
@@ -214,7 +213,7 @@ describe('ESP sync under faults', () => {
     expect(second).toMatchObject({ pushed: 2, pending: 0 });
     expect(fake.patches.map((p) => p.hash).sort()).toEqual(emails.map(md5).sort());
     for (const e of emails) expect(fake.lists.get('L1')!.members.get(md5(e))!.status).toBe('unsubscribed');
-    const items = espRepos(engine).pushback.all(engine.repos.lists.byId(listId())!.providerId!);
+    const items = engine.repos.espPushback.all(engine.repos.lists.byId(listId())!.providerId!);
     expect(items.every((i) => i.state === 'done')).toBe(true);
   });
 });

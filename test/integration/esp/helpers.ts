@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { Engine } from '../../../electron/engine/engine';
 import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
-import { useConnectorOverrides, useSecretStore } from '../../../electron/engine/mirror/esp/connections';
 import { tempDir } from '../../helpers/tmp';
 import { loadSpec, specAvailable, type SpecOptions, type SpecValidator } from '../../fakes/spec';
 import type { FakeServer } from '../../fakes/server';
@@ -24,18 +23,20 @@ export async function espEngine(opts: { timeoutMs?: number } = {}): Promise<{
   sleeps: SleepLog;
 }> {
   const dir = tempDir('understudy-esp-');
-  const engine = Engine.open({ dbPath: join(dir, 'mirror.db') });
-  const store = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), 'test passphrase', {
+  const secrets = new EncryptedFileSecretStore(join(dir, 'secrets.enc'), 'test passphrase', {
     scrypt: { N: 2 ** 10, r: 8, p: 1 },
   });
-  await store.unlock();
-  useSecretStore(engine, store);
+  await secrets.unlock();
   const sleeps = sleepLog();
-  useConnectorOverrides(engine, {
-    sleep: sleeps.sleep,
-    backoffBaseMs: 1,
-    backoffMaxMs: 4,
-    timeoutMs: opts.timeoutMs ?? 10_000,
+  const engine = Engine.open({
+    dbPath: join(dir, 'mirror.db'),
+    secrets,
+    connectorOverrides: {
+      sleep: sleeps.sleep,
+      backoffBaseMs: 1,
+      backoffMaxMs: 4,
+      timeoutMs: opts.timeoutMs ?? 10_000,
+    },
   });
   return { engine, dir, sleeps };
 }

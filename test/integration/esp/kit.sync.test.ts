@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { KitFake } from '../../fakes/kit';
@@ -133,7 +132,7 @@ describe('Kit sync', () => {
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
     // lists() counted (1 request), then pages 1 and 2 applied; page 3 failed.
     expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2000);
-    const cp = espRepos(engine).sync.checkpoint<{ pass: { cursor: { after: string }; pages: number } }>(
+    const cp = engine.repos.espSync.checkpoint<{ pass: { cursor: { after: string }; pages: number } }>(
       providerId(),
       'members:all',
     )!;

@@ -7,9 +7,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { KlaviyoConnector } from '../../../electron/engine/mirror/esp/klaviyo';
@@ -158,7 +157,7 @@ describe('Klaviyo sync', () => {
       body: { errors: [{ id: 'x', code: 'error', title: 'Down', detail: 'Service unavailable' }] },
     });
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
-    const cp = espRepos(engine).sync.checkpoint<{ pass: { cursor: { next: string }; pages: number } }>(
+    const cp = engine.repos.espSync.checkpoint<{ pass: { cursor: { next: string }; pages: number } }>(
       list(news).providerId!,
       `members:${news}`,
     )!;
@@ -303,7 +302,12 @@ describe('Klaviyo sync', () => {
   });
 
   it('times out a request that never answers and carries on', async () => {
-    useConnectorOverrides(engine, { sleep: sleeps.sleep, backoffBaseMs: 1, backoffMaxMs: 4, timeoutMs: 300 });
+    engine.services.connectorOverrides = {
+      sleep: sleeps.sleep,
+      backoffBaseMs: 1,
+      backoffMaxMs: 4,
+      timeoutMs: 300,
+    };
     fake.fault({ path: new RegExp(`^/api/lists/${news}/profiles$`), kind: 'hang', times: 1, after: 1 });
     const [s] = await syncEsp(engine);
     expect(s!.members.added).toBe(258);

@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { FakeMailchimp, MAILCHIMP_SPEC, MAILCHIMP_SPEC_OPTIONS } from '../../fakes/mailchimp';
 import { MEMBER_FIELDS } from '../../../electron/engine/mirror/esp/mailchimp';
@@ -204,7 +203,7 @@ describe('Mailchimp sync', () => {
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
     const list = localList();
     expect(engine.repos.subscribers.count({ listId: list.id })).toBe(2000);
-    const cp = espRepos(engine).sync.checkpoint<{ pass: { cursor: { offset: number }; pages: number } }>(
+    const cp = engine.repos.espSync.checkpoint<{ pass: { cursor: { offset: number }; pages: number } }>(
       engine.repos.lists.all()[0]!.providerId!,
       'members:L1',
     )!;

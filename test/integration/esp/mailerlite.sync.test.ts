@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { MailerLiteFake, MailerLiteSchemas, mlDate } from '../../fakes/mailerlite';
@@ -112,7 +111,7 @@ describe('MailerLite sync', () => {
     });
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
     expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2001); // unconfirmed + 2,000 active
-    const cp = espRepos(engine).sync.checkpoint<{ pass: { cursor: { si: number; cursor: string } } }>(
+    const cp = engine.repos.espSync.checkpoint<{ pass: { cursor: { si: number; cursor: string } } }>(
       list().providerId!,
       'members:all',
     )!;

@@ -13,7 +13,6 @@ import {
 } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { espEngine } from './helpers';
 
@@ -96,7 +95,7 @@ describe('ESP mirror', () => {
       added = true;
       const now = engine.now();
       const email = 'user5@example.com';
-      espRepos(engine).sync.insertMembers(
+      engine.repos.espSync.insertMembers(
         list().id,
         [
           {
@@ -137,7 +136,7 @@ describe('ESP mirror', () => {
     });
     expect(s!.members.added).toBe(2199);
     expect(s!.members.keptLocal).toBeGreaterThan(0);
-    expect(espRepos(engine).pushback.countByState(list().providerId!).pending).toBe(1);
+    expect(engine.repos.espPushback.countByState(list().providerId!).pending).toBe(1);
   });
 
   it('cancels between pages: what was applied stays, nothing is half-applied, the next sync resumes', async () => {

@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { runCampaign } from '../../../electron/engine/sending';
 import { SENDGRID_SPECS, SendGridFake, sendgridSpecFor } from '../../fakes/sendgrid';
@@ -27,13 +27,13 @@ beforeEach(async () => {
   fake = await new SendGridFake().start();
   const e = await espEngine();
   ({ engine, dir } = e);
-  useConnectorOverrides(engine, {
+  engine.services.connectorOverrides = {
     sleep: e.sleeps.sleep,
     backoffBaseMs: 1,
     backoffMaxMs: 4,
     timeoutMs: 10_000,
     config: { exportPollMs: 5 },
-  });
+  };
   problems = [];
   const specs = new Map<string, SpecValidator>();
   for (const s of SENDGRID_SPECS) if (specAvailable(s.file)) specs.set(s.file, loadSpec(s.file));

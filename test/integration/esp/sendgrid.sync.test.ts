@@ -8,9 +8,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection, useConnectorOverrides } from '../../../electron/engine/mirror/esp/connections';
+import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { SendGridConnector } from '../../../electron/engine/mirror/esp/sendgrid';
@@ -30,13 +29,13 @@ beforeEach(async () => {
   fake = await new SendGridFake().start();
   ({ engine, sleeps } = await espEngine());
   // The export poll interval is the connector's to choose; keep it tiny here.
-  useConnectorOverrides(engine, {
+  engine.services.connectorOverrides = {
     sleep: sleeps.sleep,
     backoffBaseMs: 1,
     backoffMaxMs: 4,
     timeoutMs: 10_000,
     config: { exportPollMs: 5 },
-  });
+  };
   problems = [];
   specs.clear();
   for (const s of SENDGRID_SPECS) if (specAvailable(s.file)) specs.set(s.file, loadSpec(s.file));
@@ -200,7 +199,7 @@ describe('SendGrid sync', () => {
     });
     await expect(syncEsp(engine)).rejects.toMatchObject({ code: 'esp_unavailable' });
     const l = list('all');
-    const cp = espRepos(engine).sync.checkpoint<{
+    const cp = engine.repos.espSync.checkpoint<{
       pass: { cursor: { phase: string; job: string; file: number; offset: number } };
     }>(l.providerId!, 'members:all')!;
     expect(cp.pass.cursor).toMatchObject({ phase: 'read', file: 1, offset: 0 });
@@ -328,13 +327,13 @@ describe('SendGrid sync', () => {
   });
 
   it('times out a poll that never answers and carries on', async () => {
-    useConnectorOverrides(engine, {
+    engine.services.connectorOverrides = {
       sleep: sleeps.sleep,
       backoffBaseMs: 1,
       backoffMaxMs: 4,
       timeoutMs: 300,
       config: { exportPollMs: 5 },
-    });
+    };
     fake.fault({ path: /^\/v3\/marketing\/contacts\/exports\//, kind: 'hang', times: 1 });
     const [s] = await syncEsp(engine);
     expect(s!.members.added).toBe(2406 + 2406 + 1);
@@ -355,13 +354,13 @@ describe('SendGrid sync', () => {
   });
 
   it('reports an export that never finishes instead of waiting forever, and picks it up again next time', async () => {
-    useConnectorOverrides(engine, {
+    engine.services.connectorOverrides = {
       sleep: sleeps.sleep,
       backoffBaseMs: 1,
       backoffMaxMs: 4,
       timeoutMs: 10_000,
       config: { exportPollMs: 5, exportMaxPolls: 3 },
-    });
+    };
     fake.pollsUntilReady = 1000;
     const err = await syncEsp(engine).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'esp_unavailable' });

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { testEngine } from '../../helpers/engine';
 import { importFile } from '../../../electron/engine/mirror/csv/importer';
 import { querySubscribers } from '../../../electron/engine/mirror/lists';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import type { Engine } from '../../../electron/engine/engine';
 import type { Subscriber } from '../../../electron/engine/api/lists';
 
@@ -169,7 +168,7 @@ describe('search', () => {
     expect(count('quincy')).toBe(1);
 
     // ESP sync: an updated member and a new one.
-    const sync = espRepos(engine).sync;
+    const sync = engine.repos.espSync;
     const listId = engine.repos.lists.byName('L')!.id;
     const member = engine.repos.subscribers.byEmail(listId, 'p0001.x@shop.example.org')!;
     const fields = {

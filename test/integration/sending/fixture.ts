@@ -7,12 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { Engine } from '../../../electron/engine/engine';
 import { importFile } from '../../../electron/engine/mirror/csv/importer';
 import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
-import {
-  addProvider,
-  createCampaign,
-  setSendingSetting,
-  useSecretStore,
-} from '../../../electron/engine/sending';
+import { addProvider, createCampaign, setSendingSetting } from '../../../electron/engine/sending';
 import type { ProviderInput } from '../../../electron/engine/api/sending';
 import { cleanup, tempDir } from '../../helpers/tmp';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
@@ -56,7 +51,7 @@ export async function world(
     scrypt: { N: 1024, r: 8, p: 1 },
   });
   await secrets.unlock();
-  useSecretStore(engine, secrets);
+  engine.services.secrets.provide(secrets);
   return { dir, dbPath, engine, secrets, emails };
 }
 

@@ -21,7 +21,6 @@ import {
 } from '../../../electron/engine/sending/feedback/pull';
 import { pullAfterCampaigns, relayFeedbackJob } from '../../../electron/engine/continuity/relayFeedback';
 import { buildReport, renderReportHtml } from '../../../electron/engine/continuity/report';
-import { espRepos } from '../../../electron/engine/mirror/esp/repos';
 import { RelayFeedbackRepo } from '../../../electron/engine/db/repos/relayFeedback';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { addCampaign, addProvider } from '../../helpers/continuity';
@@ -256,7 +255,7 @@ describe.each(CASES)('$preset relay feedback', (c) => {
     });
     expect(first.skipped).toBe(c.kinds.includes('skip') ? 1 : 0);
     // Push-back to the ESP the list came from: one item per person, of the relay's kind.
-    const queued = espRepos(engine).pushback.pending(espId);
+    const queued = engine.repos.espPushback.pending(espId);
     expect(queued.map((q) => [q.emailNorm, q.kind]).sort()).toEqual(
       expected.map((k) => [PEOPLE[c.kinds.indexOf(k)]!, k]).sort(),
     );
@@ -274,7 +273,7 @@ describe.each(CASES)('$preset relay feedback', (c) => {
     expect(second.ok).toBe(true);
     expect(second.added).toEqual({ bounce: 0, complaint: 0, unsubscribe: 0 });
     expect(addedEvents()).toBe(events);
-    expect(espRepos(engine).pushback.pending(espId)).toHaveLength(expected.length);
+    expect(engine.repos.espPushback.pending(espId)).toHaveLength(expected.length);
     expect(fake.requests).toBeGreaterThan(requestsBefore);
 
     // A suppression lifted by hand is not put back by a pull that sees the same old item.

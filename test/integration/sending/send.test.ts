@@ -214,9 +214,9 @@ describe('interruptions', () => {
     await w.engine.close();
 
     const { Engine } = await import('../../../electron/engine/engine');
-    const { resumeInterruptedRuns, useSecretStore } = await import('../../../electron/engine/sending');
+    const { resumeInterruptedRuns } = await import('../../../electron/engine/sending');
     const engine = Engine.open({ dbPath: w.dbPath });
-    useSecretStore(engine, w.secrets);
+    engine.services.secrets.provide(w.secrets);
     const [s] = await resumeInterruptedRuns(engine, { tuning: FAST });
     expect(s).toMatchObject({ state: 'finished', sent: 300, failed: 0 });
     const count = new Map<string, number>();

@@ -22,7 +22,7 @@ function setup(t = T0) {
   const sender: Sender = {
     run: async (id, opts) => {
       runs.push({ id, via: opts.via });
-      engine.repos.schedules.transition(id, ['scheduled', 'paused'], 'sent', engine.now());
+      engine.repos.campaigns.moveStatus(id, ['scheduled', 'paused'], 'sent', engine.now());
       return { sent: 3, failed: 0 };
     },
   };

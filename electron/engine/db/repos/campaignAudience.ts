@@ -182,12 +182,3 @@ export class CampaignAudienceRepo {
     return r?.list_id ?? null;
   }
 }
-
-const cache = new WeakMap<Db, CampaignAudienceRepo>();
-
-/** One repository per connection (kept out of db/index.ts's shared registry). */
-export function audienceRepo(db: Db): CampaignAudienceRepo {
-  let r = cache.get(db);
-  if (!r) cache.set(db, (r = new CampaignAudienceRepo(db)));
-  return r;
-}

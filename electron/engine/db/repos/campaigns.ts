@@ -1,4 +1,9 @@
-/** Campaigns: what to send, to which list, from whom, and where it stands (draft → sending → sent). */
+/**
+ * Campaigns: what to send, to which list, from whom, and where it stands (draft → sending → sent).
+ * The one writer of the `campaigns` table: campaigns made here, campaigns mirrored from an ESP
+ * (espCampaigns.ts decides when), scheduling (schedules.ts) and every status change go through this
+ * repository. Statements bind by name (`@listId`), from the input objects themselves.
+ */
 import type { Db } from '../connection';
 import type { CampaignStatus, Dialect } from '../../api/sending';
 
@@ -42,6 +47,24 @@ export interface CampaignInput {
   scheduledAt: string | null;
   timeZone: string | null;
   status: CampaignStatus;
+}
+
+/** A campaign as the ESP sync mirrors it (provider_id + esp_campaign_id). */
+export interface EspCampaignInput {
+  providerId: number;
+  espCampaignId: string;
+  listId: number | null;
+  segment: string | null;
+  name: string;
+  subject: string;
+  fromName: string;
+  fromEmail: string;
+  replyTo: string | null;
+  html: string | null;
+  text: string | null;
+  dialect: string;
+  scheduledAt: string;
+  timeZone: string | null;
 }
 
 interface RawCampaign {
@@ -92,6 +115,39 @@ const toCampaign = (r: RawCampaign): CampaignRow => ({
   updatedAt: r.updated_at,
 });
 
+/** Exactly the named parameters of a campaign (a missing property binds NULL, as a positional one did). */
+const campaignBinds = (c: CampaignInput) => ({
+  listId: c.listId,
+  name: c.name,
+  subject: c.subject,
+  fromName: c.fromName,
+  fromEmail: c.fromEmail,
+  replyTo: c.replyTo,
+  html: c.html,
+  text: c.text,
+  dialect: c.dialect,
+  scheduledAt: c.scheduledAt,
+  timeZone: c.timeZone,
+  status: c.status,
+});
+
+const mirroredBinds = (c: EspCampaignInput) => ({
+  providerId: c.providerId,
+  espCampaignId: c.espCampaignId,
+  listId: c.listId,
+  segment: c.segment,
+  name: c.name,
+  subject: c.subject,
+  fromName: c.fromName,
+  fromEmail: c.fromEmail,
+  replyTo: c.replyTo,
+  html: c.html,
+  text: c.text,
+  dialect: c.dialect,
+  scheduledAt: c.scheduledAt,
+  timeZone: c.timeZone,
+});
+
 export class CampaignsRepo {
   constructor(private readonly db: Db) {}
 
@@ -117,51 +173,87 @@ export class CampaignsRepo {
       .prepare(
         `INSERT INTO campaigns (list_id, name, subject, from_name, from_email, reply_to, html, text, dialect,
            scheduled_at, time_zone, status, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (@listId, @name, @subject, @fromName, @fromEmail, @replyTo, @html, @text, @dialect,
+           @scheduledAt, @timeZone, @status, @now, @now)`,
       )
-      .run(
-        c.listId,
-        c.name,
-        c.subject,
-        c.fromName,
-        c.fromEmail,
-        c.replyTo,
-        c.html,
-        c.text,
-        c.dialect,
-        c.scheduledAt,
-        c.timeZone,
-        c.status,
-        now,
-        now,
-      );
+      .run({ ...campaignBinds(c), now });
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
   update(id: number, c: CampaignInput, now: string): CampaignRow {
     this.db
       .prepare(
-        `UPDATE campaigns SET list_id = ?, name = ?, subject = ?, from_name = ?, from_email = ?, reply_to = ?,
-           html = ?, text = ?, dialect = ?, scheduled_at = ?, time_zone = ?, status = ?, updated_at = ?
-         WHERE id = ?`,
+        `UPDATE campaigns SET list_id = @listId, name = @name, subject = @subject, from_name = @fromName,
+           from_email = @fromEmail, reply_to = @replyTo, html = @html, text = @text, dialect = @dialect,
+           scheduled_at = @scheduledAt, time_zone = @timeZone, status = @status, updated_at = @now
+         WHERE id = @id`,
       )
-      .run(
-        c.listId,
-        c.name,
-        c.subject,
-        c.fromName,
-        c.fromEmail,
-        c.replyTo,
-        c.html,
-        c.text,
-        c.dialect,
-        c.scheduledAt,
-        c.timeZone,
-        c.status,
-        now,
-        id,
-      );
+      .run({ ...campaignBinds(c), now, id });
     return this.byId(id)!;
+  }
+
+  /** A campaign newly mirrored from its ESP, scheduled there. */
+  insertMirrored(c: EspCampaignInput, now: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO campaigns (provider_id, esp_campaign_id, list_id, segment, name, subject, from_name, from_email,
+           reply_to, html, text, dialect, scheduled_at, time_zone, status, created_at, updated_at)
+         VALUES (@providerId, @espCampaignId, @listId, @segment, @name, @subject, @fromName, @fromEmail,
+           @replyTo, @html, @text, @dialect, @scheduledAt, @timeZone, 'scheduled', @now, @now)`,
+      )
+      .run({ ...mirroredBinds(c), now });
+  }
+
+  /**
+   * Refreshes a mirrored campaign from its ESP while it is still 'scheduled' here and only if something
+   * changed. Returns whether it changed.
+   */
+  refreshMirrored(id: number, c: EspCampaignInput, now: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE campaigns SET list_id = @listId, segment = @segment, name = @name, subject = @subject,
+             from_name = @fromName, from_email = @fromEmail, reply_to = @replyTo, html = @html, text = @text,
+             dialect = @dialect, scheduled_at = @scheduledAt, time_zone = @timeZone, updated_at = @now
+           WHERE id = @id AND status = 'scheduled' AND NOT (
+             list_id IS @listId AND segment IS @segment AND name = @name AND subject = @subject
+             AND from_name = @fromName AND from_email = @fromEmail AND reply_to IS @replyTo AND html IS @html
+             AND text IS @text AND dialect = @dialect AND scheduled_at IS @scheduledAt AND time_zone IS @timeZone)`,
+        )
+        .run({ ...mirroredBinds(c), now, id }).changes > 0
+    );
+  }
+
+  /**
+   * Sets the UTC instant and zone of a campaign that may still be scheduled (a draft, scheduled, paused,
+   * or cancelled before it started). Returns whether it was.
+   */
+  schedule(id: number, at: { utc: string; timeZone: string }, now: string): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE campaigns SET scheduled_at = @utc, time_zone = @timeZone, status = 'scheduled', updated_at = @now
+           WHERE id = @id AND (status IN ('draft', 'scheduled', 'paused') OR (status = 'cancelled' AND started_at IS NULL))`,
+        )
+        .run({ utc: at.utc, timeZone: at.timeZone, now, id }).changes > 0
+    );
+  }
+
+  /** Sets the status, whatever it was (a mirrored campaign its ESP no longer schedules). */
+  setStatus(id: number, status: CampaignStatus, now: string): void {
+    this.db.prepare('UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?').run(status, now, id);
+  }
+
+  /**
+   * Moves the status only if it is still one of `from`, leaving the start and finish times alone (the
+   * scheduler's holds and releases). Returns whether it moved.
+   */
+  moveStatus(id: number, from: CampaignStatus[], to: CampaignStatus, now: string): boolean {
+    const marks = from.map(() => '?').join(', ');
+    const info = this.db
+      .prepare(`UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ? AND status IN (${marks})`)
+      .run(to, now, id, ...from);
+    return info.changes > 0;
   }
 
   /**

@@ -1,27 +1,14 @@
 /**
  * Campaigns mirrored from an ESP (provider_id + esp_campaign_id). The sync inserts or refreshes a
  * scheduled campaign only while it is still 'scheduled' locally: once the continuity engine has taken
- * it over (sending, paused, sent, cancelled) the ESP's copy no longer overwrites it.
+ * it over (sending, paused, sent, cancelled) the ESP's copy no longer overwrites it. This file decides
+ * when; the rows are written by the campaigns repository, the table's one writer.
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
+import type { CampaignsRepo, EspCampaignInput } from './campaigns';
 
-export interface EspCampaignInput {
-  providerId: number;
-  espCampaignId: string;
-  listId: number | null;
-  segment: string | null;
-  name: string;
-  subject: string;
-  fromName: string;
-  fromEmail: string;
-  replyTo: string | null;
-  html: string | null;
-  text: string | null;
-  dialect: string;
-  scheduledAt: string;
-  timeZone: string | null;
-}
+export type { EspCampaignInput };
 
 export interface EspCampaignRef {
   id: number;
@@ -37,7 +24,10 @@ export interface EspCampaignRef {
 }
 
 export class EspCampaignsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly campaigns: CampaignsRepo,
+  ) {}
 
   private readonly cache = new Map<string, Statement<unknown[]>>();
 
@@ -76,67 +66,12 @@ export class EspCampaignsRepo {
   upsertScheduled(c: EspCampaignInput, now: string): 'added' | 'updated' | 'unchanged' | 'kept' | 'held' {
     const existing = this.byEspId(c.providerId, c.espCampaignId);
     if (!existing) {
-      this.stmt(
-        `INSERT INTO campaigns (provider_id, esp_campaign_id, list_id, segment, name, subject, from_name, from_email,
-             reply_to, html, text, dialect, scheduled_at, time_zone, status, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'scheduled', ?, ?)`,
-      ).run(
-        c.providerId,
-        c.espCampaignId,
-        c.listId,
-        c.segment,
-        c.name,
-        c.subject,
-        c.fromName,
-        c.fromEmail,
-        c.replyTo,
-        c.html,
-        c.text,
-        c.dialect,
-        c.scheduledAt,
-        c.timeZone,
-        now,
-        now,
-      );
+      this.campaigns.insertMirrored(c, now);
       return 'added';
     }
     if (existing.sender === 'local') return 'held';
     if (existing.status !== 'scheduled') return 'kept';
-    const info = this.stmt(
-      `UPDATE campaigns SET list_id = ?, segment = ?, name = ?, subject = ?, from_name = ?, from_email = ?,
-           reply_to = ?, html = ?, text = ?, dialect = ?, scheduled_at = ?, time_zone = ?, updated_at = ?
-         WHERE id = ? AND status = 'scheduled' AND NOT (
-           list_id IS ? AND segment IS ? AND name = ? AND subject = ? AND from_name = ? AND from_email = ?
-           AND reply_to IS ? AND html IS ? AND text IS ? AND dialect = ? AND scheduled_at IS ? AND time_zone IS ?)`,
-    ).run(
-      c.listId,
-      c.segment,
-      c.name,
-      c.subject,
-      c.fromName,
-      c.fromEmail,
-      c.replyTo,
-      c.html,
-      c.text,
-      c.dialect,
-      c.scheduledAt,
-      c.timeZone,
-      now,
-      existing.id,
-      c.listId,
-      c.segment,
-      c.name,
-      c.subject,
-      c.fromName,
-      c.fromEmail,
-      c.replyTo,
-      c.html,
-      c.text,
-      c.dialect,
-      c.scheduledAt,
-      c.timeZone,
-    );
-    return info.changes > 0 ? 'updated' : 'unchanged';
+    return this.campaigns.refreshMirrored(existing.id, c, now) ? 'updated' : 'unchanged';
   }
 
   /**
@@ -153,9 +88,5 @@ export class EspCampaignsRepo {
     ).all(providerId) as EspCampaignRef[];
     const keep = new Set(espIds);
     return rows.filter((r) => !keep.has(r.espCampaignId!));
-  }
-
-  setStatus(id: number, status: string, now: string): void {
-    this.stmt('UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ?').run(status, now, id);
   }
 }

@@ -102,21 +102,21 @@ export class EspPushbackRepo {
       this.stmt(
         `INSERT INTO esp_pushback (provider_id, list_id, esp_list_id, email, email_norm, esp_member_id, kind, detail,
              happened_at, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           VALUES (@providerId, @listId, @espListId, @email, @emailNorm, @espMemberId, @kind, @detail,
+             @happenedAt, @now, @now)
            ON CONFLICT (provider_id, esp_list_id, email_norm, kind) WHERE state = 'pending' DO NOTHING`,
-      ).run(
-        i.providerId,
-        i.listId,
-        i.espListId,
-        i.email,
-        i.emailNorm,
-        i.espMemberId,
-        i.kind,
-        i.detail,
-        i.happenedAt,
+      ).run({
+        providerId: i.providerId,
+        listId: i.listId,
+        espListId: i.espListId,
+        email: i.email,
+        emailNorm: i.emailNorm,
+        espMemberId: i.espMemberId,
+        kind: i.kind,
+        detail: i.detail,
+        happenedAt: i.happenedAt,
         now,
-        now,
-      ).changes > 0
+      }).changes > 0
     );
   }
 

@@ -6,44 +6,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
+import { toProvider, type ProviderHealth, type ProviderRow, type RawProvider } from './providers';
 import type { SubscriberStatus } from '../../model/status';
-import type { HealthState } from '../../api/common';
-
-export interface EspProviderRow {
-  id: number;
-  name: string;
-  type: string;
-  config: Record<string, unknown>;
-  secretRef: string | null;
-  health: HealthState;
-  healthChangedAt: string | null;
-  enabled: boolean;
-  createdAt: string;
-}
-
-interface RawProvider {
-  id: number;
-  name: string;
-  type: string;
-  config: string;
-  secret_ref: string | null;
-  health: HealthState;
-  health_changed_at: string | null;
-  enabled: number;
-  created_at: string;
-}
-
-const toProvider = (r: RawProvider): EspProviderRow => ({
-  id: r.id,
-  name: r.name,
-  type: r.type,
-  config: JSON.parse(r.config) as Record<string, unknown>,
-  secretRef: r.secret_ref,
-  health: r.health,
-  healthChangedAt: r.health_changed_at,
-  enabled: r.enabled === 1,
-  createdAt: r.created_at,
-});
 
 /** The columns of a member the sync compares and writes. */
 export interface MemberFields {
@@ -139,20 +103,20 @@ export class EspSyncRepo {
 
   // ---- ESP connections -------------------------------------------------------------------------
 
-  providers(): EspProviderRow[] {
+  providers(): ProviderRow[] {
     return (
       this.stmt(`SELECT * FROM providers WHERE kind = 'esp' ORDER BY lower(name)`).all() as RawProvider[]
     ).map(toProvider);
   }
 
-  providerByName(name: string): EspProviderRow | undefined {
+  providerByName(name: string): ProviderRow | undefined {
     const r = this.stmt(`SELECT * FROM providers WHERE kind = 'esp' AND lower(name) = lower(?)`).get(
       name.trim(),
     ) as RawProvider | undefined;
     return r && toProvider(r);
   }
 
-  providerById(id: number): EspProviderRow | undefined {
+  providerById(id: number): ProviderRow | undefined {
     const r = this.stmt(`SELECT * FROM providers WHERE kind = 'esp' AND id = ?`).get(id) as
       RawProvider | undefined;
     return r && toProvider(r);
@@ -170,7 +134,7 @@ export class EspSyncRepo {
     secretRef: string;
     maxConnections: number;
     now: string;
-  }): EspProviderRow {
+  }): ProviderRow {
     const info = this.stmt(
       `INSERT INTO providers (name, kind, type, config, secret_ref, max_connections, created_at, updated_at)
          VALUES (?, 'esp', ?, ?, ?, ?, ?, ?)`,
@@ -196,7 +160,7 @@ export class EspSyncRepo {
   }
 
   /** Returns true when the health actually changed. */
-  setHealth(id: number, health: HealthState, now: string): boolean {
+  setHealth(id: number, health: ProviderHealth, now: string): boolean {
     return (
       this.stmt('UPDATE providers SET health = ?, health_changed_at = ? WHERE id = ? AND health <> ?').run(
         health,
@@ -377,14 +341,14 @@ export class EspSyncRepo {
   }
 
   updateMember(id: number, m: MemberFields, now: string): void {
-    const row: unknown[] = [];
-    putMemberRow(row, 0, m);
     this.stmt(
-      `UPDATE subscribers SET email = ?, email_norm = ?, first_name = ?, last_name = ?, name_norm = ?, status = ?,
-           status_changed_at = ?, status_reason = ?, merge_fields = ?, tags = ?, extra = ?, optin_time = ?,
-           optin_ip = ?, confirm_time = ?, confirm_ip = ?, esp_id = ?, esp_changed_at = ?, updated_at = ?
-         WHERE id = ?`,
-    ).run(row, now, id);
+      `UPDATE subscribers SET email = @email, email_norm = @emailNorm, first_name = @firstName,
+           last_name = @lastName, name_norm = @nameNorm, status = @status, status_changed_at = @statusChangedAt,
+           status_reason = @statusReason, merge_fields = @mergeFields, tags = @tags, extra = @extra,
+           optin_time = @optinTime, optin_ip = @optinIp, confirm_time = @confirmTime, confirm_ip = @confirmIp,
+           esp_id = @espId, esp_changed_at = @espChangedAt, updated_at = @now
+         WHERE id = @id`,
+    ).run({ ...memberBinds(m), now, id });
   }
 
   markSeen(ids: number[], seenAt: string): void {
@@ -478,6 +442,29 @@ function memberArgs(
  * Writes a member's own ROW_ARGS values into `args` from `k` on, in the column order every member
  * statement shares (email … confirm_ip, esp_id, esp_changed_at); returns the next free index.
  */
+/** Exactly the member's columns, by name (an ExistingMember carries its id too). */
+function memberBinds(m: MemberFields): MemberFields {
+  return {
+    email: m.email,
+    emailNorm: m.emailNorm,
+    firstName: m.firstName,
+    lastName: m.lastName,
+    nameNorm: m.nameNorm,
+    status: m.status,
+    statusChangedAt: m.statusChangedAt,
+    statusReason: m.statusReason,
+    mergeFields: m.mergeFields,
+    tags: m.tags,
+    extra: m.extra,
+    optinTime: m.optinTime,
+    optinIp: m.optinIp,
+    confirmTime: m.confirmTime,
+    confirmIp: m.confirmIp,
+    espId: m.espId,
+    espChangedAt: m.espChangedAt,
+  };
+}
+
 function putMemberRow(args: unknown[], k: number, m: MemberFields): number {
   args[k++] = m.email;
   args[k++] = m.emailNorm;

@@ -1,7 +1,8 @@
 /**
  * Providers: SMTP accounts (and ESP connections, which the mirror owns) with their place in the chain
  * (priority, weight), their caps and their health. The password or token is never here: `secret_ref`
- * names an entry in the secret store.
+ * names an entry in the secret store. `ProviderRow` is the one shape of a row of this table: the ESP
+ * mirror (espSync.ts) and the health monitor (health.ts) read it with `toProvider` too.
  */
 import type { Db } from '../connection';
 import type { HealthState, ProviderKind } from '../../api/common';
@@ -49,7 +50,8 @@ export interface ProviderInput {
   enabled?: boolean;
 }
 
-interface RawProvider {
+/** A row as SQLite returns it (`SELECT *`). */
+export interface RawProvider {
   id: number;
   name: string;
   kind: ProviderKind;
@@ -71,7 +73,7 @@ interface RawProvider {
   updated_at: string;
 }
 
-const toProvider = (r: RawProvider): ProviderRow => ({
+export const toProvider = (r: RawProvider): ProviderRow => ({
   id: r.id,
   name: r.name,
   kind: r.kind,
@@ -94,6 +96,26 @@ const toProvider = (r: RawProvider): ProviderRow => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** The columns of a provider as named parameters. */
+function providerBinds(p: ProviderInput) {
+  return {
+    name: p.name.trim(),
+    kind: p.kind,
+    type: p.type,
+    config: JSON.stringify(p.config),
+    secretRef: p.secretRef,
+    preset: p.preset,
+    priority: p.priority,
+    weight: p.weight,
+    capPerSecond: p.caps.perSecond,
+    capPerMinute: p.caps.perMinute,
+    capPerHour: p.caps.perHour,
+    capPerDay: p.caps.perDay,
+    maxConnections: p.maxConnections,
+    enabled: p.enabled === false ? 0 : 1,
+  };
+}
 
 export class ProvidersRepo {
   constructor(private readonly db: Db) {}
@@ -121,54 +143,23 @@ export class ProvidersRepo {
       .prepare(
         `INSERT INTO providers (name, kind, type, config, secret_ref, preset, priority, weight,
            cap_per_second, cap_per_minute, cap_per_hour, cap_per_day, max_connections, enabled, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (@name, @kind, @type, @config, @secretRef, @preset, @priority, @weight,
+           @capPerSecond, @capPerMinute, @capPerHour, @capPerDay, @maxConnections, @enabled, @now, @now)`,
       )
-      .run(
-        p.name.trim(),
-        p.kind,
-        p.type,
-        JSON.stringify(p.config),
-        p.secretRef,
-        p.preset,
-        p.priority,
-        p.weight,
-        p.caps.perSecond,
-        p.caps.perMinute,
-        p.caps.perHour,
-        p.caps.perDay,
-        p.maxConnections,
-        p.enabled === false ? 0 : 1,
-        now,
-        now,
-      );
+      .run({ ...providerBinds(p), now });
     return this.byId(Number(info.lastInsertRowid))!;
   }
 
   update(id: number, p: ProviderInput, now: string): ProviderRow {
     this.db
       .prepare(
-        `UPDATE providers SET name = ?, kind = ?, type = ?, config = ?, secret_ref = ?, preset = ?, priority = ?,
-           weight = ?, cap_per_second = ?, cap_per_minute = ?, cap_per_hour = ?, cap_per_day = ?,
-           max_connections = ?, enabled = ?, updated_at = ? WHERE id = ?`,
+        `UPDATE providers SET name = @name, kind = @kind, type = @type, config = @config, secret_ref = @secretRef,
+           preset = @preset, priority = @priority, weight = @weight, cap_per_second = @capPerSecond,
+           cap_per_minute = @capPerMinute, cap_per_hour = @capPerHour, cap_per_day = @capPerDay,
+           max_connections = @maxConnections, enabled = @enabled, updated_at = @now
+         WHERE id = @id`,
       )
-      .run(
-        p.name.trim(),
-        p.kind,
-        p.type,
-        JSON.stringify(p.config),
-        p.secretRef,
-        p.preset,
-        p.priority,
-        p.weight,
-        p.caps.perSecond,
-        p.caps.perMinute,
-        p.caps.perHour,
-        p.caps.perDay,
-        p.maxConnections,
-        p.enabled === false ? 0 : 1,
-        now,
-        id,
-      );
+      .run({ ...providerBinds(p), now, id });
     return this.byId(id)!;
   }
 

@@ -7,6 +7,7 @@
 import type { Db } from '../connection';
 import type { CampaignStatus } from '../../api/sending';
 import type { ProviderKind } from '../../api/common';
+import type { CampaignsRepo } from './campaigns';
 
 export type { CampaignStatus };
 export type Hold = 'catchup' | 'outage';
@@ -95,7 +96,11 @@ const SELECT = `SELECT c.id, c.name, c.subject, c.status, c.provider_id, p.name 
   LEFT JOIN providers p ON p.id = c.provider_id`;
 
 export class SchedulesRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** The campaigns table's one writer: scheduling moves a campaign's instant and status through it. */
+    private readonly campaigns: CampaignsRepo,
+  ) {}
 
   get(campaignId: number): ScheduledCampaign | undefined {
     const r = this.db.prepare(`${SELECT} WHERE c.id = ?`).get(campaignId) as Raw | undefined;
@@ -151,13 +156,7 @@ export class SchedulesRepo {
     now: string,
   ): boolean {
     return this.db.transaction(() => {
-      const info = this.db
-        .prepare(
-          `UPDATE campaigns SET scheduled_at = ?, time_zone = ?, status = 'scheduled', updated_at = ?
-           WHERE id = ? AND (status IN ('draft', 'scheduled', 'paused') OR (status = 'cancelled' AND started_at IS NULL))`,
-        )
-        .run(at.utc, at.timeZone, now, campaignId);
-      if (info.changes === 0) return false;
+      if (!this.campaigns.schedule(campaignId, at, now)) return false;
       this.db
         .prepare(
           `INSERT INTO campaign_schedules (campaign_id, local_time, time_zone, note, hold, hold_since, wait_until, fired_at, updated_at)
@@ -169,15 +168,6 @@ export class SchedulesRepo {
         .run(campaignId, at.localTime, at.timeZone, at.note, now);
       return true;
     })();
-  }
-
-  /** Moves a campaign between statuses only if it is still in one of `from`. True if it moved. */
-  transition(campaignId: number, from: CampaignStatus[], to: CampaignStatus, now: string): boolean {
-    const marks = from.map(() => '?').join(', ');
-    const info = this.db
-      .prepare(`UPDATE campaigns SET status = ?, updated_at = ? WHERE id = ? AND status IN (${marks})`)
-      .run(to, now, campaignId, ...from);
-    return info.changes > 0;
   }
 
   setHold(campaignId: number, hold: Hold | null, now: string, waitUntil: string | null = null): void {

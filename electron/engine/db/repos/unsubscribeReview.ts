@@ -49,20 +49,20 @@ export class UnsubscribeReviewRepo {
     this.db
       .prepare(
         `INSERT INTO unsubscribe_review (channel, reason, dedupe, token, from_email, subject, campaign_id, detail,
-           first_at, last_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           first_at, last_at)
+         VALUES (@channel, @reason, @dedupe, @token, @fromEmail, @subject, @campaignId, @detail, @now, @now)`,
       )
-      .run(
-        r.channel,
-        r.reason,
-        r.dedupe,
-        r.token ?? null,
-        r.fromEmail ?? null,
-        r.subject ?? null,
-        r.campaignId ?? null,
-        r.detail,
+      .run({
+        channel: r.channel,
+        reason: r.reason,
+        dedupe: r.dedupe,
+        token: r.token ?? null,
+        fromEmail: r.fromEmail ?? null,
+        subject: r.subject ?? null,
+        campaignId: r.campaignId ?? null,
+        detail: r.detail,
         now,
-        now,
-      );
+      });
     return 'added';
   }
 

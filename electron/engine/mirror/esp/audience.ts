@@ -4,7 +4,6 @@
  */
 import type { Engine } from '../../engine';
 import type { CampaignRow } from '../../db/repos/campaigns';
-import { audienceRepo } from '../../db/repos/campaignAudience';
 import type { AudienceView } from '../../api/audience';
 
 const people = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'person' : 'people'}`;
@@ -12,7 +11,7 @@ const people = (n: number) => `${n.toLocaleString('en-US')} ${n === 1 ? 'person'
 /** Null for a campaign to a whole list. */
 export function audienceView(engine: Engine, c: CampaignRow): AudienceView | null {
   if (c.segment === null || c.segment === undefined) return null;
-  const a = audienceRepo(engine.db).get(c.id);
+  const a = engine.repos.audience.get(c.id);
   if (!a)
     return {
       state: 'unresolvable',

@@ -1,14 +1,12 @@
 /**
  * ESP connections: adding one (the key goes to the SecretStore, only its reference to SQLite), finding
- * one by name, and opening its connector. Where the secret store comes from depends on the shell (the
- * CLI's encrypted file, Electron's safeStorage); the shell registers it with `useSecretStore`.
+ * one by name, and opening its connector. The key lives in the engine's one secret store
+ * (`engine.services.secrets`, given by the shell when it opens the engine).
  */
 import type { Engine } from '../../engine';
 import { userError } from '../../errors';
-import { newSecretRef, registerSecret, type SecretStore } from '../../secrets';
+import { newSecretRef, registerSecret } from '../../secrets';
 import { createConnector } from './registry';
-import { secretStoreOf } from '../../sending/context';
-import { espRepos } from './repos';
 import {
   isEspKind,
   ESP_KINDS,
@@ -17,25 +15,7 @@ import {
   type EspKind,
   type Json,
 } from './types';
-import type { EspProviderRow } from '../../db/repos/espSync';
-
-const stores = new WeakMap<Engine, SecretStore>();
-const overrides = new WeakMap<Engine, Partial<ConnectorOptions>>();
-
-/** The shell tells the ESP area where secrets live (CLI: encrypted file; app: safeStorage). */
-export function useSecretStore(engine: Engine, store: SecretStore): void {
-  stores.set(engine, store);
-}
-
-/** Tests and benchmarks: connector options applied to every connector this engine opens (fetch, sleep, backoff). */
-export function useConnectorOverrides(engine: Engine, o: Partial<ConnectorOptions>): void {
-  overrides.set(engine, o);
-}
-
-/** The ESP area's store, else the one the shell gave the sending area (one store per app). */
-function storeOf(engine: Engine): SecretStore {
-  return stores.get(engine) ?? secretStoreOf(engine);
-}
+import type { ProviderRow } from '../../db/repos/providers';
 
 export interface EspConnectionConfig {
   baseUrl?: string | null;
@@ -43,12 +23,10 @@ export interface EspConnectionConfig {
   [k: string]: unknown;
 }
 
-export function findConnection(engine: Engine, name: string): EspProviderRow {
-  const p = espRepos(engine).sync.providerByName(name);
+export function findConnection(engine: Engine, name: string): ProviderRow {
+  const p = engine.repos.espSync.providerByName(name);
   if (!p) {
-    const known = espRepos(engine)
-      .sync.providers()
-      .map((x) => x.name);
+    const known = engine.repos.espSync.providers().map((x) => x.name);
     throw userError(`There is no ESP connection named "${name}".`, {
       code: 'esp_unknown_connection',
       safe: 'Nothing was changed.',
@@ -64,16 +42,14 @@ export function findConnection(engine: Engine, name: string): EspProviderRow {
 }
 
 /** The connections to act on: the named one, or every enabled one. */
-export function connectionsFor(engine: Engine, name?: string): EspProviderRow[] {
+export function connectionsFor(engine: Engine, name?: string): ProviderRow[] {
   if (name) return [findConnection(engine, name)];
-  return espRepos(engine)
-    .sync.providers()
-    .filter((p) => p.enabled);
+  return engine.repos.espSync.providers().filter((p) => p.enabled);
 }
 
 export async function openConnector(
   engine: Engine,
-  p: EspProviderRow,
+  p: ProviderRow,
   /** Per-use defaults (fewer attempts for a call that is retried by its own queue); tests' overrides win. */
   defaults: Partial<ConnectorOptions> = {},
 ): Promise<EspConnector> {
@@ -81,7 +57,7 @@ export async function openConnector(
     throw userError(`The connection "${p.name}" is of an unknown ESP type "${p.type}".`, {
       code: 'esp_unsupported',
     });
-  const key = p.secretRef ? await storeOf(engine).get(p.secretRef) : undefined;
+  const key = p.secretRef ? await engine.services.secrets.store().get(p.secretRef) : undefined;
   if (!key)
     throw userError(`The API key of "${p.name}" is missing from the secret store.`, {
       code: 'esp_key_missing',
@@ -98,7 +74,7 @@ export async function openConnector(
     config: p.config as Record<string, Json>,
     clock: engine.clock,
     ...defaults,
-    ...overrides.get(engine),
+    ...engine.services.connectorOverrides,
   });
 }
 
@@ -119,7 +95,7 @@ export interface AddConnectionInput {
 export async function addConnection(
   engine: Engine,
   input: AddConnectionInput,
-): Promise<{ provider: EspProviderRow; account: string | null; replaced: boolean }> {
+): Promise<{ provider: ProviderRow; account: string | null; replaced: boolean }> {
   if (!isEspKind(input.kind))
     throw userError(`Unknown ESP "${input.kind}".`, {
       code: 'esp_unsupported',
@@ -137,9 +113,9 @@ export async function addConnection(
       next: 'Put the key in an environment variable and pass its name with --key-env.',
     });
   registerSecret(key);
-  const repos = espRepos(engine);
-  const existing = repos.sync.providerByName(name);
-  if (!existing && repos.sync.nameTaken(name))
+  const repos = engine.repos;
+  const existing = repos.espSync.providerByName(name);
+  if (!existing && repos.espSync.nameTaken(name))
     throw userError(`The name "${name}" is already used by another provider.`, {
       safe: 'Nothing was stored.',
       next: 'Choose another --name.',
@@ -157,26 +133,26 @@ export async function addConnection(
     baseUrl: (config.baseUrl as string | null | undefined) ?? null,
     ...(config.statusUrl !== undefined ? { statusUrl: config.statusUrl as string | null } : {}),
     clock: engine.clock,
-    ...overrides.get(engine),
+    ...engine.services.connectorOverrides,
   });
   let account: string | null = null;
   if (input.verify !== false) account = (await connector.verify()).name;
-  const store = storeOf(engine);
+  const store = engine.services.secrets.store();
   const ref = newSecretRef('esp');
   await store.set(ref, key);
   const now = engine.now();
-  let provider: EspProviderRow;
+  let provider: ProviderRow;
   if (existing) {
-    repos.sync.updateProvider(existing.id, {
+    repos.espSync.updateProvider(existing.id, {
       config,
       secretRef: ref,
       maxConnections: connector.limits.maxConnections,
       now,
     });
     if (existing.secretRef) await store.delete(existing.secretRef);
-    provider = repos.sync.providerById(existing.id)!;
+    provider = repos.espSync.providerById(existing.id)!;
   } else {
-    provider = repos.sync.createProvider({
+    provider = repos.espSync.createProvider({
       name,
       type: kind,
       config,

@@ -21,7 +21,6 @@ import { ESP_DISPLAY_NAMES } from '../../api/esp';
 import { notify } from '../../continuity/notify';
 import { humanDuration, systemZone } from '../../continuity/time';
 import { cancelCampaign } from '../../sending/control';
-import { espRepos } from './repos';
 import { openConnector } from './connections';
 import { pushBack, type PushBackSummary } from './pushback';
 import { isEspKind, type EspCampaignState, type EspConnector, type EspKind } from './types';
@@ -118,7 +117,7 @@ export function custodySentence(
 ): CustodyView | null {
   const c = engine.repos.schedules.get(campaignId);
   if (!c || c.providerKind !== 'esp' || c.providerId === null || c.espCampaignId === null) return null;
-  const provider = espRepos(engine).sync.providerById(c.providerId);
+  const provider = engine.repos.espSync.providerById(c.providerId);
   const type = provider?.type ?? 'ESP';
   const esp = espLabel(type);
   const nowMs = engine.clock.now();
@@ -261,7 +260,7 @@ async function connectorFor(
 ): Promise<EspConnector | Error> {
   let c = cache.get(providerId);
   if (c) return c;
-  const p = espRepos(engine).sync.providerById(providerId);
+  const p = engine.repos.espSync.providerById(providerId);
   if (!p) c = new Error('the ESP connection was removed');
   else {
     try {
@@ -432,7 +431,7 @@ function settle(
   detail: string | null = null,
 ): string | null {
   if (!engine.repos.obligations.settle(o.id, state, outcome, engine.now())) return null;
-  const esp = espLabel(espRepos(engine).sync.providerById(o.providerId)?.type ?? '');
+  const esp = espLabel(engine.repos.espSync.providerById(o.providerId)?.type ?? '');
   engine.record({
     type: state === 'done' ? CUSTODY_EVENTS.unscheduled : CUSTODY_EVENTS.notSent,
     message:
@@ -538,7 +537,7 @@ function alertIfNear(engine: Engine, o: ObligationRow): boolean {
   const m = crossed.length ? Math.min(...crossed) : null;
   if (m === null || (o.alertedMinutes !== null && o.alertedMinutes <= m)) return false;
   const c = engine.repos.schedules.get(o.campaignId);
-  const p = espRepos(engine).sync.providerById(o.providerId);
+  const p = engine.repos.espSync.providerById(o.providerId);
   if (!c || !p) return false;
   engine.repos.obligations.setAlerted(o.id, m, engine.now());
   const esp = espLabel(p.type);
@@ -580,7 +579,7 @@ export function recordDiscrepancy(
       );
   // Said the first time (and when a settled duty opens again), not at every sync while it lasts.
   if (pending && pending.discrepancies > 0) return;
-  const esp = espLabel(espRepos(engine).sync.providerById(providerId)?.type ?? '');
+  const esp = espLabel(engine.repos.espSync.providerById(providerId)?.type ?? '');
   engine.record({
     type: CUSTODY_EVENTS.discrepancy,
     severity: 'warning',
@@ -602,7 +601,7 @@ export async function finishRecovery(
   incidentId: number | null,
   signal?: AbortSignal,
 ): Promise<{ obligations: ObligationRunSummary; pushBack: PushBackSummary | null; error: string | null }> {
-  const provider = espRepos(engine).sync.providerById(providerId);
+  const provider = engine.repos.espSync.providerById(providerId);
   const obligations = await runObligations(engine, {
     providerId,
     force: true,
@@ -610,7 +609,7 @@ export async function finishRecovery(
   });
   let pb: PushBackSummary | null = null;
   let error: string | null = null;
-  if (provider && espRepos(engine).pushback.countByState(providerId).pending > 0) {
+  if (provider && engine.repos.espPushback.countByState(providerId).pending > 0) {
     try {
       [pb = null] = await pushBack(engine, { esp: provider.name, signal });
       error = pb?.error ?? null;
@@ -649,9 +648,9 @@ export async function finishRecovery(
 
 /** Queued push-backs of every ESP connection that is not down (a recovery that did not finish). */
 export async function pushBackWhereDue(engine: Engine, signal?: AbortSignal): Promise<void> {
-  for (const p of espRepos(engine).sync.providers()) {
+  for (const p of engine.repos.espSync.providers()) {
     if (!p.enabled || p.health === 'down') continue;
-    if (espRepos(engine).pushback.countByState(p.id).pending === 0) continue;
+    if (engine.repos.espPushback.countByState(p.id).pending === 0) continue;
     await pushBack(engine, { esp: p.name, signal }).catch(() => undefined);
   }
 }

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { Engine } from '../../engine';
-import { espRepos } from './repos';
 import { agoWords } from '../../api/esp';
 
 export const SYNC_SETTINGS_KEY = 'continuity.sync';
@@ -31,9 +30,7 @@ export function syncSettings(engine: Engine): SyncSettings {
 
 /** When the last complete sync of this connection finished (its campaigns step is the last one). */
 export function mirrorSyncedAt(engine: Engine, providerId: number): string | null {
-  const cp = espRepos(engine)
-    .sync.checkpoints(providerId)
-    .find((c) => c.scope === 'campaigns');
+  const cp = engine.repos.espSync.checkpoints(providerId).find((c) => c.scope === 'campaigns');
   return cp?.updatedAt ?? null;
 }
 
@@ -52,7 +49,7 @@ export function mirrorAge(engine: Engine, providerId: number): MirrorAge {
   const now = engine.clock.now();
   const limit = 2 * syncSettings(engine).everyMinutes * 60_000;
   if (asOf === null) {
-    const p = espRepos(engine).sync.providerById(providerId);
+    const p = engine.repos.espSync.providerById(providerId);
     const since = p ? Date.parse(p.createdAt) : now;
     return { asOf: null, ageMs: null, stale: now - since > limit, words: 'never synced' };
   }

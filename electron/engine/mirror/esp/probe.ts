@@ -3,7 +3,6 @@
  * result in providers.health and records a timeline event when it changes.
  */
 import type { Engine } from '../../engine';
-import { espRepos } from './repos';
 import { connectionsFor, openConnector } from './connections';
 import type { EspHealth } from './types';
 
@@ -34,7 +33,7 @@ export async function checkEspHealth(
       };
     }
     const at = engine.now();
-    const changed = espRepos(engine).sync.setHealth(p.id, health.overall, at);
+    const changed = engine.repos.espSync.setHealth(p.id, health.overall, at);
     if (changed) {
       // Same channel as the SMTP providers' health, so the UI and notifications treat both alike.
       engine.bus.emit('health.changed', {

@@ -7,7 +7,6 @@
  */
 import type { Engine } from '../../engine';
 import { userError } from '../../errors';
-import { espRepos } from './repos';
 import { connectionsFor, openConnector } from './connections';
 import { isEspError } from './http';
 import type { PushBackKind } from './types';
@@ -31,7 +30,7 @@ export function enqueuePushBack(engine: Engine, req: EnqueueRequest): boolean {
   const list = engine.repos.lists.byId(sub.listId);
   if (!list?.providerId || !list.espListId) return false;
   const now = engine.now();
-  return espRepos(engine).pushback.enqueue(
+  return engine.repos.espPushback.enqueue(
     {
       providerId: list.providerId,
       listId: list.id,
@@ -69,7 +68,7 @@ export async function pushBack(
   opts: { esp?: string | undefined; signal?: AbortSignal | undefined } = {},
 ): Promise<PushBackSummary[]> {
   const out: PushBackSummary[] = [];
-  const repo = espRepos(engine).pushback;
+  const repo = engine.repos.espPushback;
   for (const provider of connectionsFor(engine, opts.esp)) {
     const s: PushBackSummary = {
       provider: provider.name,

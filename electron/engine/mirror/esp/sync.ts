@@ -25,14 +25,13 @@ import {
   type SubscriberStatus,
 } from '../../model/status';
 import { emptyStatusCounts } from '../../db/repos/lists';
-import type { ExistingMember, MemberFields, EspProviderRow } from '../../db/repos/espSync';
+import type { ExistingMember, MemberFields } from '../../db/repos/espSync';
+import type { ProviderRow } from '../../db/repos/providers';
 import type { PushBackKindRow } from '../../db/repos/espPushback';
-import { espRepos } from './repos';
 import { connectionsFor, openConnector } from './connections';
 import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
-import { audienceRepo } from '../../db/repos/campaignAudience';
 import { AUDIENCE_EVENTS, type SyncAudiences } from '../../api/audience';
 import type { SyncProgress, SyncSummary } from '../../api/esp';
 import type {
@@ -260,18 +259,15 @@ class ProviderSync {
   listsAdded = 0;
   modes = new Set<'full' | 'incremental'>();
   resumed = false;
-  private readonly repos;
   /** Set while a first full pass fills an empty list (see applyMembers). */
   private fresh: FreshPass | null = null;
 
   constructor(
     private readonly engine: Engine,
-    private readonly provider: EspProviderRow,
+    private readonly provider: ProviderRow,
     private readonly connector: EspConnector,
     private readonly opts: SyncOptions,
-  ) {
-    this.repos = espRepos(engine);
-  }
+  ) {}
 
   private checkCancel(): void {
     if (this.opts.signal?.aborted)
@@ -289,7 +285,7 @@ class ProviderSync {
 
   /** The local list for an ESP list: linked, adopted by name, or created. */
   ensureList(list: EspList): number {
-    const sync = this.repos.sync;
+    const sync = this.engine.repos.espSync;
     const now = this.engine.now();
     return sync.transaction(() => {
       const linked = sync.listByEspId(this.provider.id, list.espListId);
@@ -324,7 +320,7 @@ class ProviderSync {
    * transaction: a page is never half-applied, and the checkpoint never passes a page not applied.
    */
   applyPages(listId: number, list: EspList, pages: MemberPage[], cp: MemberCheckpoint, scope: string): void {
-    const { sync } = this.repos;
+    const sync = this.engine.repos.espSync;
     const now = this.engine.now();
     const pass = cp.pass!;
     // Everything that needs no database is done before the write lock is taken.
@@ -394,7 +390,7 @@ class ProviderSync {
     now: string,
     added: AddedSuppression[],
   ): void {
-    const { sync, pushback } = this.repos;
+    const { espSync: sync, espPushback: pushback } = this.engine.repos;
     const source = `esp:${this.connector.kind}`;
     const suppress = (norm: string, status: string, before?: { id: number; status: string }) => {
       if (!suppressesGlobally(status)) return;
@@ -503,7 +499,7 @@ class ProviderSync {
   /** One pass over a list's members (resuming the stored one if any). */
   async memberPass(listId: number, list: EspList, followUp: boolean): Promise<void> {
     const scope = `members:${list.espListId}`;
-    const stored = this.repos.sync.checkpoint<MemberCheckpoint>(this.provider.id, scope);
+    const stored = this.engine.repos.espSync.checkpoint<MemberCheckpoint>(this.provider.id, scope);
     const cp: MemberCheckpoint = stored ?? {
       pass: null,
       nextSince: null,
@@ -539,7 +535,7 @@ class ProviderSync {
       this.connector.members(list, query, cursor, { signal: this.opts.signal });
 
     this.fresh =
-      !resuming && pass.mode === 'full' && this.repos.sync.listIsEmpty(listId)
+      !resuming && pass.mode === 'full' && this.engine.repos.espSync.listIsEmpty(listId)
         ? { listId, norms: new Set(), espIds: new Set() }
         : null;
     try {
@@ -639,7 +635,7 @@ class ProviderSync {
         // A server-side export job is not ready: keep the cursor, wait, ask again.
         const cursor = page.next;
         cp.pass.cursor = cursor;
-        this.repos.sync.setCheckpoint(this.provider.id, scope, cp, this.engine.now());
+        this.engine.repos.espSync.setCheckpoint(this.provider.id, scope, cp, this.engine.now());
         await new Promise((r) => setTimeout(r, Math.min(page.pendingMs!, 30_000)));
         continue;
       }
@@ -662,7 +658,7 @@ class ProviderSync {
     };
     this.progress({ phase: 'campaigns', list: null, pages: 0, members: 0, total: null });
     const cs: EspCampaign[] = await this.connector.scheduledCampaigns({ signal: this.opts.signal });
-    const { campaigns, sync } = this.repos;
+    const { espCampaigns: campaigns, espSync: sync } = this.engine.repos;
     const now = this.engine.now();
     sync.transaction(() => {
       for (const c of cs) {
@@ -699,7 +695,7 @@ class ProviderSync {
         this.provider.id,
         cs.map((c) => c.espCampaignId),
       )) {
-        campaigns.setStatus(gone.id, 'cancelled', now);
+        this.engine.repos.campaigns.setStatus(gone.id, 'cancelled', now);
         out.gone++;
         this.engine.record({
           type: 'esp.campaign_gone',
@@ -730,8 +726,8 @@ class ProviderSync {
    * before any outage. A campaign Understudy holds keeps the audience it was taken over with.
    */
   private async audiences(cs: EspCampaign[], out: SyncAudiences, given?: EspAudience): Promise<void> {
-    const { campaigns, sync } = this.repos;
-    const audience = audienceRepo(this.engine.db);
+    const { espCampaigns: campaigns, espSync: sync } = this.engine.repos;
+    const audience = this.engine.repos.audience;
     for (const c of cs) {
       this.checkCancel();
       const row = campaigns.byEspId(this.provider.id, c.espCampaignId);
@@ -871,7 +867,7 @@ class ProviderSync {
       if (this.connector.capabilities.incremental) await this.memberPass(listId, list, true);
     }
     const campaigns = await this.campaigns();
-    for (const l of this.repos.sync.listsOfProvider(this.provider.id)) {
+    for (const l of this.engine.repos.espSync.listsOfProvider(this.provider.id)) {
       const c = this.engine.repos.lists.countsByStatus(l.id);
       for (const s of SUBSCRIBER_STATUSES) this.counts.byStatus[s] += c[s];
     }
@@ -906,7 +902,7 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
     // The ESP answers again: first tell it what happened here while it was away. A failure is not
     // fatal (the items stay queued, and the sync never overwrites them).
     let pushedBack = 0;
-    if (espRepos(engine).pushback.countByState(provider.id).pending > 0) {
+    if (engine.repos.espPushback.countByState(provider.id).pending > 0) {
       try {
         const [r] = await pushBack(engine, { esp: provider.name, signal: opts.signal });
         pushedBack = (r?.pushed ?? 0) + (r?.already ?? 0);

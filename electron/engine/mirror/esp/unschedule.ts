@@ -6,7 +6,6 @@
  */
 import type { Engine } from '../../engine';
 import { userError } from '../../errors';
-import { espRepos } from './repos';
 import { openConnector } from './connections';
 import type { UnscheduleResult } from './types';
 
@@ -21,8 +20,8 @@ export async function unscheduleAtEsp(
   campaignId: number,
   opts: { signal?: AbortSignal } = {},
 ): Promise<UnscheduleOutcome> {
-  const repos = espRepos(engine);
-  const c = repos.campaigns.byId(campaignId);
+  const repos = engine.repos;
+  const c = repos.espCampaigns.byId(campaignId);
   if (!c)
     throw userError(`There is no campaign #${campaignId}.`, {
       code: 'campaign_not_found',
@@ -34,7 +33,7 @@ export async function unscheduleAtEsp(
       provider: null,
       result: { status: 'done', message: 'This campaign was made in Understudy; no ESP has it scheduled.' },
     };
-  const provider = repos.sync.providerById(c.providerId);
+  const provider = repos.espSync.providerById(c.providerId);
   if (!provider)
     return {
       campaignId,

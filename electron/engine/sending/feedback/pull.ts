@@ -51,11 +51,9 @@ export const IN_USE_DAYS = 14;
 /** How often a provider in use is pulled. */
 export const PULL_EVERY_MS = 30 * 60_000;
 
-const overrides = new WeakMap<Engine, Partial<HttpClientOptions>>();
-
 /** Tests: HTTP client options for every relay pull of this engine (fewer attempts, no backoff …). */
 export function useRelayOverrides(engine: Engine, o: Partial<HttpClientOptions>): void {
-  overrides.set(engine, o);
+  engine.services.relayOverrides = o;
 }
 
 export interface RelayPullResult {
@@ -175,7 +173,7 @@ async function pullOne(
       maxRetryAfterMs: 60_000,
       maxResponseBytes: MAX_RESPONSE_BYTES,
       clock: engine.clock,
-      ...overrides.get(engine),
+      ...engine.services.relayOverrides,
     });
     const pulled = await api.pull({
       http,

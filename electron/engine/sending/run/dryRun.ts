@@ -2,7 +2,6 @@
 import type { Engine } from '../../engine';
 import type { CampaignRow } from '../../db/repos/campaigns';
 import type { SendSummary } from '../../api/sending';
-import { audienceRepo } from '../../db/repos/campaignAudience';
 import { campaignCapacity } from '../campaignCapacity';
 import { prepareRun } from './prepare';
 import type { RunOptions } from './types';
@@ -21,7 +20,7 @@ export async function dryRun(
   let n = 0;
   // A campaign aimed at a segment counts exactly its mirrored audience, not the whole list.
   const people = target.audience
-    ? audienceRepo(engine.db)
+    ? engine.repos.audience
         .subscriberIds(campaign.id)
         .map((id) => engine.repos.subscribers.byId(id))
         .filter((s) => s !== undefined)

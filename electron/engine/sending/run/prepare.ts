@@ -11,7 +11,6 @@ import type { SecretStore } from '../../secrets';
 import type { CampaignRow } from '../../db/repos/campaigns';
 import type { ListRow } from '../../db/repos/lists';
 import type { ProviderRow } from '../../db/repos/providers';
-import { audienceRepo } from '../../db/repos/campaignAudience';
 import { compileCampaign, type CompiledCampaign } from '../render';
 import { secretStoreOf } from '../context';
 import { requireSendingSettings, unsubscribeSecret } from '../settings';
@@ -93,7 +92,7 @@ function refuseUnsendable(engine: Engine, campaign: CampaignRow): void {
  */
 function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
   if (c.segment !== null && c.segment !== undefined) {
-    const a = audienceRepo(engine.db).get(c.id);
+    const a = engine.repos.audience.get(c.id);
     if (!a || a.state !== 'resolved')
       throw userError(
         a
@@ -108,7 +107,7 @@ function sendTarget(engine: Engine, c: CampaignRow): SendTarget {
           appNext: a?.next ?? 'Sync the ESP connection (ESP connections screen), then send again.',
         },
       );
-    const listId = c.listId ?? audienceRepo(engine.db).firstListId(c.id);
+    const listId = c.listId ?? engine.repos.audience.firstListId(c.id);
     if (listId === null)
       throw userError(`Campaign ${c.id} targets a segment that holds nobody Understudy can mail.`, {
         code: 'audience_empty',
