@@ -34,7 +34,6 @@ import { forecastCapacity } from '../sending/capacity';
 import { campaignCapacity, humanTime, remainingOf, snapshotOf, userZone } from '../sending/campaignCapacity';
 import { DEFAULT_TUNING } from '../sending/tuning';
 import { getSendingSettings } from '../sending/settings';
-import { sendingContext } from '../sending/context';
 import { mirrorAge } from '../mirror/esp/freshness';
 import { mailboxSettings } from './mailbox';
 import { drillEveryHours, DEFAULT_DRILL_EVERY_HOURS } from './drillInterval';

@@ -8,7 +8,6 @@
 import type { Engine } from '../engine';
 import type { EventRow } from '../db/repos/events';
 import { RelayFeedbackRepo } from '../db/repos/relayFeedback';
-import { sendingContext } from '../sending/context';
 import { PULL_EVERY_MS, pullRelayFeedback, type RelayPullResult } from '../sending/feedback/pull';
 import type { PeriodicWork } from './service';
 
