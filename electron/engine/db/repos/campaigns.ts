@@ -1,7 +1,8 @@
 /** Campaigns: what to send, to which list, from whom, and where it stands (draft → sending → sent). */
 import type { Db } from '../connection';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'failed';
+import type { CampaignStatus } from '../../api/sending';
+export type { CampaignStatus };
 export type CampaignDialect = 'mailchimp' | 'brevo' | 'mailerlite' | 'kit' | 'sendgrid' | 'klaviyo' | 'local';
 
 export interface CampaignRow {

@@ -6,7 +6,8 @@
  */
 import type { Db } from '../connection';
 
-export type CampaignStatus = 'draft' | 'scheduled' | 'sending' | 'paused' | 'sent' | 'cancelled' | 'failed';
+import type { CampaignStatus } from '../../api/sending';
+export type { CampaignStatus };
 export type Hold = 'catchup' | 'outage';
 
 export interface ScheduledCampaign {
