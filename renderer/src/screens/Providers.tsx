@@ -9,9 +9,9 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import { EspConnections } from './EspConnections';
-import { api, has } from '../api/client';
+import { api } from '../api/client';
 import type { ApiError } from '../api/types';
-import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
+import type { Provider, ProviderTestResult } from '../api/shapes';
 import { formatDateTime, formatTime } from '../components/format';
 import { useConfirm, useDialog } from '../components/Modal';
 
@@ -65,24 +65,23 @@ export function Providers() {
       delete n[id];
       return n;
     });
-  const run = async (name: string, input: unknown) => {
+  const remove = async (name: string) => {
     setError(null);
-    const r = await act(name, input);
-    if (!r.ok && r.error) setError(r.error);
+    const r = await act('removeProvider', { name });
+    if (!r.ok) setError(r.error);
     providers.reload();
-    return r;
   };
   const test = async (p: { id: number; name: string }): Promise<ProviderTestResult | null> => {
     setTests((t) => ({ ...t, [p.id]: 'running' }));
     const r = await act('testProvider', { name: p.name });
     if (r.ok) {
-      const result = r.value as ProviderTestResult;
+      const result = r.value;
       setTests((t) => ({ ...t, [p.id]: result }));
       providers.reload();
       return result;
     }
     forget(p.id);
-    if (r.error) setError(r.error);
+    setError(r.error);
     return null;
   };
   /** After adding an account or changing its password: the login test, and a clear word on it. */
@@ -105,7 +104,7 @@ export function Providers() {
       if (order[i]!.priority === prios[i]) continue;
       const r = await act('updateProvider', { current: order[i]!.name, priority: prios[i] });
       if (!r.ok) {
-        if (r.error) setError(r.error);
+        setError(r.error);
         break;
       }
     }
@@ -124,7 +123,7 @@ export function Providers() {
     if (Math.max(i, j) + 1 < shares.length) shares[Math.max(i, j) + 1] = false;
     void persist(order, shares);
   };
-  const maxPriority = (((providers.value as Provider[] | null) ?? []).at(-1)?.priority ?? 0) as number;
+  const maxPriority = (providers.value ?? []).at(-1)?.priority ?? 0;
 
   return (
     <section className="screen" aria-labelledby="providers-title">
@@ -132,11 +131,9 @@ export function Providers() {
       <header className="screen-head">
         <h1 id="providers-title">Providers</h1>
         <div className="actions">
-          {has('addProvider') && (
-            <button type="button" className="primary" onClick={() => setAdding(true)}>
-              Add SMTP account…
-            </button>
-          )}
+          <button type="button" className="primary" onClick={() => setAdding(true)}>
+            Add SMTP account…
+          </button>
         </div>
       </header>
       <SecretsLock />
@@ -153,9 +150,9 @@ export function Providers() {
           over the same messages. Accounts marked “shares the load” split messages with the account above
           them. Caps are never exceeded.
         </p>
-        <ResourceView res={providers} what="SMTP accounts" calls={['listProviders']}>
+        <ResourceView res={providers} what="SMTP accounts">
           {(v) => {
-            const list = v as Provider[];
+            const list = v;
             if (list.length === 0)
               return (
                 <p className="muted">
@@ -244,11 +241,9 @@ export function Providers() {
                           <button type="button" onClick={() => void test(p)} disabled={t === 'running'}>
                             {t === 'running' ? 'Testing…' : 'Test connection'}
                           </button>
-                          {has('updateProvider') && (
-                            <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
-                              Edit
-                            </button>
-                          )}
+                          <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                            Edit
+                          </button>
                           <button
                             type="button"
                             onClick={async () => {
@@ -260,7 +255,7 @@ export function Providers() {
                               });
                               if (sure) {
                                 forget(p.id);
-                                void run('removeProvider', { name: p.name });
+                                void remove(p.name);
                               }
                             }}
                           >
@@ -322,8 +317,8 @@ export function SecretsLock() {
   const [pass, setPass] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const v = status.value as { open: boolean; exists: boolean; canUnlock: boolean } | null;
-  if (!has('unlockSecrets') || !v || v.open || !v.canUnlock) return null;
+  const v = status.value;
+  if (!v || v.open || !v.canUnlock) return null;
   return (
     <form
       className="card warn"
@@ -335,7 +330,7 @@ export function SecretsLock() {
         setError(null);
         const r = await act('unlockSecrets', { passphrase: pass });
         setBusy(false);
-        if (!r.ok && r.error) return setError(r.error);
+        if (!r.ok) return setError(r.error);
         setPass('');
         status.reload();
       }}
@@ -379,7 +374,7 @@ function Drills() {
         A drill sends one test message through each account to your seed mailbox and checks it arrived.
       </p>
       <DrillInterval />
-      <ResourceView res={drills} what="Drills" calls={['listDrills', 'runDrill']}>
+      <ResourceView res={drills} what="Drills">
         {(v) => (
           <>
             <button
@@ -390,16 +385,16 @@ function Drills() {
                 setError(null);
                 const r = await act('runDrill', {});
                 setRunning(false);
-                if (!r.ok && r.error) setError(r.error);
+                if (!r.ok) setError(r.error);
                 drills.reload();
               }}
             >
               {running ? 'Running drill…' : 'Run a drill now'}
             </button>
             {error && <ErrorBox error={error} />}
-            {(v as Drill[]).length === 0 && <p className="muted">No drills yet.</p>}
+            {v.length === 0 && <p className="muted">No drills yet.</p>}
             <ul className="plain">
-              {(v as Drill[]).slice(0, 6).map((d) => (
+              {v.slice(0, 6).map((d) => (
                 <li key={d.id}>
                   <span className={`drill drill-${d.result}`}>{d.result}</span> {d.providerName ?? 'all'} —{' '}
                   {formatDateTime(d.startedAt)} {d.detail ? `· ${d.detail}` : ''}
@@ -427,11 +422,11 @@ function DrillInterval() {
   const every = useResource('getDrillInterval');
   const act = useStore((s) => s.act);
   const [error, setError] = useState<ApiError | null>(null);
-  if (!has('getDrillInterval') || every.state !== 'ok') return null;
-  const hours = (every.value as { everyHours: number }).everyHours;
+  if (every.state !== 'ok' || !every.value) return null;
+  const hours = every.value.everyHours;
   const choices = DRILL_CHOICES.some(([h]) => h === hours)
     ? DRILL_CHOICES
-    : [...DRILL_CHOICES, [hours, `Every ${hours} hours`] as [number, string]];
+    : [...DRILL_CHOICES, [hours, `Every ${hours} hours`] satisfies [number, string]];
   return (
     <p>
       <label>
@@ -441,7 +436,7 @@ function DrillInterval() {
           onChange={async (e) => {
             setError(null);
             const r = await act('setDrillInterval', { everyHours: Number(e.target.value) });
-            if (!r.ok && r.error) setError(r.error);
+            if (!r.ok) setError(r.error);
             every.reload();
           }}
         >
@@ -492,7 +487,7 @@ function ProviderForm({
   const [plaintextOk, setPlaintextOk] = useState(false);
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setF({ ...f, [k]: e.target.value });
-  const list = (presets.value as Preset[] | null) ?? [];
+  const list = presets.value ?? [];
   const choosePreset = (name: string) => {
     const p = list.find((x) => x.name === name);
     if (!p) return setF({ ...f, preset: '' });
@@ -533,17 +528,17 @@ function ProviderForm({
     let place = priority;
     if (!existing) {
       const now = await api().call('listProviders', {});
-      if (now.ok) place = Math.max(0, ...(now.value as Provider[]).map((p) => p.priority)) + 10;
+      if (now.ok) place = Math.max(0, ...now.value.map((p) => p.priority)) + 10;
     }
     const r = existing
       ? await act('updateProvider', { current: existing.name, ...fields })
       : await act('addProvider', { ...fields, ...(place !== undefined ? { priority: place } : {}) });
     setBusy(false);
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     const changedLogin =
       Boolean(f.password) ||
       (existing !== undefined && (existing.host !== fields.host || existing.user !== f.user));
-    onSaved(r.value as Provider, changedLogin);
+    onSaved(r.value, changedLogin);
   };
   const preset = list.find((x) => x.name === f.preset);
   const dialog = useDialog(onClose);
