@@ -1,4 +1,8 @@
 /** A progress bar with counts and, while work is going on, an estimate of the time left. */
+import { timeLeft } from './duration';
+
+export { formatDuration } from './duration';
+
 export function Progress({
   label,
   done,
@@ -48,19 +52,6 @@ function estimate(frac: number, startedAt: number | undefined): number | null {
   if (startedAt === undefined || frac <= 0.02 || frac >= 1) return null;
   const elapsed = (Date.now() - startedAt) / 1000;
   return (elapsed / frac) * (1 - frac);
-}
-
-/** " · about 3 min left"; nothing when there is no estimate or under a second is left (never "about less than a second"). */
-export function timeLeft(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 1) return '';
-  return ` · about ${formatDuration(seconds)} left`;
-}
-
-export function formatDuration(s: number): string {
-  if (s < 1) return 'less than a second';
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
 }
 
 export function formatCount(n: number): string {

@@ -8,6 +8,7 @@ import type { StateCreator } from 'zustand';
 import type { Store } from './index';
 import type { ApiError, CallName, CallOutput } from '../api/types';
 import type { CallResult, InputArgs } from '../api/bridge';
+import type { SendProgress } from '../../../electron/engine/api/sending';
 import { api } from '../api/client';
 
 export interface TimelineEvent {
@@ -32,21 +33,8 @@ export interface Resource<T = unknown> {
 
 const MAX_EVENTS = 300;
 
-export interface SendProgressT {
-  campaignId: number;
-  sent: number;
-  failed: number;
-  skipped: number;
-  suppressed: number;
-  queued: number;
-  total: number;
-  inFlight: number;
-  perSecond: number;
-  provider: string | null;
-  state: string;
-  /** When the renderer first saw this run, for the estimate. */
-  seenAt?: number;
-}
+/** A run's latest send.progress tick (the contract's), and when the renderer first saw the run. */
+export type SendProgressT = SendProgress & { seenAt?: number };
 
 export interface EventsSlice {
   timeline: TimelineEvent[];

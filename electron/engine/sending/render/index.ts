@@ -166,6 +166,10 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
   };
   /** Tags a subscriber's own value fills, without a fallback: empty for whoever lacks that value. */
   const personal: { ref: ValueRef; src: string }[] = [];
+  const known = settings.mergeFieldTags ? new Set(settings.mergeFieldTags.map(normalizeTag)) : undefined;
+  /** A field the list does not have is reported once for every copy, not again for each person. */
+  const reportedForAll = (r: ValueRef): r is Extract<ValueRef, { kind: 'field' }> =>
+    r.kind === 'field' && known !== undefined && !known.has(r.tag);
 
   // ---- Settings and header values: refused now, not in the middle of a send.
   const postalAddress = requireSetting(
@@ -237,10 +241,9 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
       if (t.t === 'value' && !t.filters.some((f) => f.name === 'default'))
         personal.push({ ref: t.ref, src: t.src });
     }
-    if (settings.mergeFieldTags) {
-      const known = new Set(settings.mergeFieldTags.map(normalizeTag));
+    if (known) {
       for (const r of refsOf(tokens)) {
-        if (r.kind === 'field' && !known.has(r.tag))
+        if (reportedForAll(r))
           warnTag(
             `${where}: the merge field ${r.tag} is not a field of this list; it will be empty (or its fallback).`,
           );
@@ -393,6 +396,7 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     };
     const empty: string[] = [];
     for (const p of personal) {
+      if (reportedForAll(p.ref)) continue;
       const v = personalValue(p.ref, ctx);
       if (v !== undefined && !v.trim() && !empty.includes(p.src)) empty.push(p.src);
     }

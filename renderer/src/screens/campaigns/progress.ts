@@ -5,7 +5,7 @@
  * saved counts. A campaign that is not sending shows no time left, whatever its last tick said.
  */
 import type { Campaign } from '../../api/shapes';
-import type { SendProgressT } from '../../store/events';
+import type { SendProgress } from '../../../../electron/engine/api/sending';
 
 export interface SendNumbers {
   total: number;
@@ -26,7 +26,7 @@ export interface SendNumbers {
   status: string | undefined;
 }
 
-export function sendNumbers(c: Pick<Campaign, 'status' | 'counts'>, live?: SendProgressT): SendNumbers {
+export function sendNumbers(c: Pick<Campaign, 'status' | 'counts'>, live?: SendProgress): SendNumbers {
   const k = c.counts;
   const tick = c.status === 'sending' ? live : undefined;
   const total = tick ? tick.total : k.total;
@@ -49,7 +49,7 @@ export function sendNumbers(c: Pick<Campaign, 'status' | 'counts'>, live?: SendP
   };
 }
 
-function statusWords(status: Campaign['status'], tick: SendProgressT | undefined): string | undefined {
+function statusWords(status: Campaign['status'], tick: SendProgress | undefined): string | undefined {
   switch (status) {
     case 'paused':
       return 'Paused: nothing is being sent until you resume it';
