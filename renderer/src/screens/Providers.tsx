@@ -13,7 +13,7 @@ import { api } from '../api/client';
 import type { ApiError } from '../api/types';
 import type { Provider, ProviderTestResult } from '../api/shapes';
 import { formatDateTime, formatTime } from '../components/format';
-import { useConfirm, useDialog } from '../components/Modal';
+import { Modal, useConfirm } from '../components/Modal';
 
 export function capsText(p: {
   perSecond: number | null;
@@ -541,104 +541,99 @@ function ProviderForm({
     onSaved(r.value, changedLogin);
   };
   const preset = list.find((x) => x.name === f.preset);
-  const dialog = useDialog(onClose);
   return (
-    <div className="modal-backdrop">
-      <form
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="add-title"
-        data-testid="provider-form"
-        onSubmit={submit}
-        {...dialog}
-      >
-        <h2 id="add-title">{existing ? `Edit ${existing.name}` : 'Add an SMTP account'}</h2>
-        <div className="field">
-          <label htmlFor="p-preset">Service</label>
-          <select id="p-preset" value={f.preset} onChange={(e) => choosePreset(e.target.value)} autoFocus>
-            <option value="">Other SMTP server</option>
-            {list.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-          {preset?.note && <p className="muted small">{preset.note}</p>}
-        </div>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor="p-name">Name</label>
-            <input id="p-name" value={f.name} onChange={set('name')} required />
-          </div>
-          <div className="field">
-            <label htmlFor="p-host">Server</label>
-            <input id="p-host" value={f.host} onChange={set('host')} required />
-          </div>
-          <div className="field">
-            <label htmlFor="p-port">Port</label>
-            <input id="p-port" inputMode="numeric" value={f.port} onChange={set('port')} required />
-          </div>
-        </div>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor="p-tls">Security</label>
-            <select id="p-tls" value={f.tls} onChange={set('tls')}>
-              <option value="starttls">STARTTLS</option>
-              <option value="implicit">TLS (SMTPS)</option>
-              <option value="none">None (local relay only)</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="p-user">User name</label>
-            <input id="p-user" value={f.user} onChange={set('user')} autoComplete="off" />
-          </div>
-          <div className="field">
-            <label htmlFor="p-pass">{existing?.hasSecret ? 'New password (empty: keep)' : 'Password'}</label>
-            <input
-              id="p-pass"
-              type="password"
-              value={f.password}
-              onChange={set('password')}
-              autoComplete="new-password"
-            />
-          </div>
-        </div>
-        {f.tls === 'none' && f.password && (
-          <label className="small">
-            <input type="checkbox" checked={plaintextOk} onChange={(e) => setPlaintextOk(e.target.checked)} />{' '}
-            Send the password without encryption. Anyone on the network between this computer and the server
-            could read it: only for a server on a network you trust.
-          </label>
-        )}
-        <fieldset className="caps">
-          <legend>Sending caps (empty = none)</legend>
-          {(['perSecond', 'perMinute', 'perHour', 'perDay'] as const).map((k) => (
-            <label key={k}>
-              {k.replace('per', 'per ').toLowerCase()}
-              <input
-                inputMode="numeric"
-                value={f[k]}
-                onChange={set(k)}
-                aria-label={`Cap ${k.replace('per', 'per ').toLowerCase()}`}
-              />
-            </label>
+    <Modal
+      labelledBy="add-title"
+      onClose={onClose}
+      as="form"
+      onSubmit={(e) => void submit(e)}
+      testId="provider-form"
+    >
+      <h2 id="add-title">{existing ? `Edit ${existing.name}` : 'Add an SMTP account'}</h2>
+      <div className="field">
+        <label htmlFor="p-preset">Service</label>
+        <select id="p-preset" value={f.preset} onChange={(e) => choosePreset(e.target.value)} autoFocus>
+          <option value="">Other SMTP server</option>
+          {list.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.label}
+            </option>
           ))}
-        </fieldset>
-        <p className="muted small">
-          The password goes straight into the secret store; it is never written to the database or logs. After
-          saving, Understudy logs in once to check it (nothing is sent).
-        </p>
-        {error && <ErrorBox error={error} />}
-        <footer className="modal-foot">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : existing ? 'Save changes' : 'Add account'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </footer>
-      </form>
-    </div>
+        </select>
+        {preset?.note && <p className="muted small">{preset.note}</p>}
+      </div>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="p-name">Name</label>
+          <input id="p-name" value={f.name} onChange={set('name')} required />
+        </div>
+        <div className="field">
+          <label htmlFor="p-host">Server</label>
+          <input id="p-host" value={f.host} onChange={set('host')} required />
+        </div>
+        <div className="field">
+          <label htmlFor="p-port">Port</label>
+          <input id="p-port" inputMode="numeric" value={f.port} onChange={set('port')} required />
+        </div>
+      </div>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="p-tls">Security</label>
+          <select id="p-tls" value={f.tls} onChange={set('tls')}>
+            <option value="starttls">STARTTLS</option>
+            <option value="implicit">TLS (SMTPS)</option>
+            <option value="none">None (local relay only)</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="p-user">User name</label>
+          <input id="p-user" value={f.user} onChange={set('user')} autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor="p-pass">{existing?.hasSecret ? 'New password (empty: keep)' : 'Password'}</label>
+          <input
+            id="p-pass"
+            type="password"
+            value={f.password}
+            onChange={set('password')}
+            autoComplete="new-password"
+          />
+        </div>
+      </div>
+      {f.tls === 'none' && f.password && (
+        <label className="small">
+          <input type="checkbox" checked={plaintextOk} onChange={(e) => setPlaintextOk(e.target.checked)} />{' '}
+          Send the password without encryption. Anyone on the network between this computer and the server
+          could read it: only for a server on a network you trust.
+        </label>
+      )}
+      <fieldset className="caps">
+        <legend>Sending caps (empty = none)</legend>
+        {(['perSecond', 'perMinute', 'perHour', 'perDay'] as const).map((k) => (
+          <label key={k}>
+            {k.replace('per', 'per ').toLowerCase()}
+            <input
+              inputMode="numeric"
+              value={f[k]}
+              onChange={set(k)}
+              aria-label={`Cap ${k.replace('per', 'per ').toLowerCase()}`}
+            />
+          </label>
+        ))}
+      </fieldset>
+      <p className="muted small">
+        The password goes straight into the secret store; it is never written to the database or logs. After
+        saving, Understudy logs in once to check it (nothing is sent).
+      </p>
+      {error && <ErrorBox error={error} />}
+      <footer className="modal-foot">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : existing ? 'Save changes' : 'Add account'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </footer>
+    </Modal>
   );
 }
