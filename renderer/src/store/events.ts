@@ -9,20 +9,11 @@ import type { Store } from './index';
 import type { ApiError, CallName, CallOutput } from '../api/types';
 import type { CallResult, InputArgs } from '../api/bridge';
 import type { SendProgress } from '../../../electron/engine/api/sending';
+import type { EventPayload } from '../../../electron/engine/api/events';
 import { api } from '../api/client';
 
-export interface TimelineEvent {
-  id: number;
-  at: string;
-  type: string;
-  severity: 'debug' | 'info' | 'warning' | 'error';
-  message: string;
-  providerId: number | null;
-  listId: number | null;
-  campaignId: number | null;
-  incidentId: number | null;
-  data: Record<string, unknown>;
-}
+/** A durable timeline event, as the contract's `event` channel carries it. */
+export type TimelineEvent = EventPayload<'event'>;
 
 /** A call's answer as a panel shows it: loading, the value, or the error. */
 export interface Resource<T = unknown> {
@@ -33,8 +24,8 @@ export interface Resource<T = unknown> {
 
 const MAX_EVENTS = 300;
 
-/** A run's latest send.progress tick (the contract's), and when the renderer first saw the run. */
-export type SendProgressT = SendProgress & { seenAt?: number };
+/** A run's latest send.progress tick, as the contract declares it. */
+export type SendProgressT = SendProgress;
 
 export interface EventsSlice {
   timeline: TimelineEvent[];
@@ -78,7 +69,7 @@ export const createEventsSlice: StateCreator<Store, [], [], EventsSlice> = (set)
     set((s) => ({
       sendProgress: {
         ...s.sendProgress,
-        [p.campaignId]: { ...p, seenAt: s.sendProgress[p.campaignId]?.seenAt ?? Date.now() },
+        [p.campaignId]: p,
       },
     })),
   pushEvent: (e) => set((s) => ({ timeline: [e, ...s.timeline].slice(0, MAX_EVENTS) })),
