@@ -3,13 +3,11 @@ import { useEffect, useRef } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from './store';
 import { SCREENS, type Screen, type Theme } from './store/app';
-import { api, has } from './api/client';
-import type { ImportProgress } from './api/types';
-import type { SendProgressT, TimelineEvent } from './store/events';
+import { api } from './api/client';
 import { Dashboard } from './screens/Dashboard';
 import { Lists } from './screens/Lists';
 import { Suppressions } from './screens/Suppressions';
-import { Campaigns } from './screens/Campaigns';
+import { Campaigns } from './screens/campaigns/Campaigns';
 import { Providers } from './screens/Providers';
 import { Incidents } from './screens/Incidents';
 import { Runbook } from './screens/Runbook';
@@ -34,9 +32,8 @@ const VIEWS: Record<Screen, () => React.JSX.Element> = {
 
 /** Every date in the UI is shown in the zone of the continuity settings (the computer's until they load). */
 function useSettingsZone(): void {
-  const settings = useResource(has('continuitySettings') ? 'continuitySettings' : 'none');
-  const z = (settings.value as { timeZone?: string } | null)?.timeZone ?? null;
-  setTimeZone(z);
+  const settings = useResource('continuitySettings');
+  setTimeZone(settings.value?.timeZone ?? null);
 }
 
 export function App() {
@@ -58,14 +55,13 @@ export function App() {
     const offs = [
       b.onConnection((c) => useStore.getState().setConnected(c)),
       b.onConnectionProblem?.((p) => useStore.getState().setConnectionProblem(p)) ?? (() => undefined),
-      b.on('event', (e) => {
-        const ev = e as TimelineEvent;
+      b.on('event', (ev) => {
         useStore.getState().pushEvent(ev);
         if (ev.listId !== null && ev.type.startsWith('import')) void useStore.getState().loadLists();
         if (ev.severity !== 'debug') useStore.getState().bumpData();
       }),
-      b.on('import.progress', (p) => useStore.getState().onImportProgress(p as ImportProgress)),
-      b.on('send.progress', (p) => useStore.getState().onSendProgress(p as SendProgressT)),
+      b.on('import.progress', (p) => useStore.getState().onImportProgress(p)),
+      b.on('send.progress', (p) => useStore.getState().onSendProgress(p)),
       b.on('health.changed', () => useStore.getState().bumpData()),
     ];
     try {

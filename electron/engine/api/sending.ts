@@ -31,6 +31,68 @@ export const CampaignStatusSchema = z.enum([
 ]);
 export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
 
+/**
+ * What a person can do with a campaign. `send` starts it now (through the chain or a chosen backup);
+ * `schedule` sets or moves its send time; `edit` changes its content, subject or sender; `policy`
+ * chooses what happens if its email service is down at the send time.
+ */
+export const CampaignActionSchema = z.enum([
+  'edit',
+  'schedule',
+  'send',
+  'sendTest',
+  'pause',
+  'resume',
+  'cancel',
+  'retryFailed',
+  'policy',
+]);
+export type CampaignAction = z.infer<typeof CampaignActionSchema>;
+
+/**
+ * The one table of which action each status allows: the engine's checks (control.ts, campaigns.ts,
+ * the scheduler) and the Campaigns screen's buttons both read it, so a button is shown exactly when
+ * the engine would do what it says. A paused campaign is resumed, not sent again; a sent or cancelled
+ * one only keeps its record (and its failures can be resent).
+ */
+const ACTIONS_BY_STATUS: Readonly<Record<CampaignStatus, readonly CampaignAction[]>> = {
+  draft: ['edit', 'schedule', 'send', 'sendTest', 'cancel', 'policy'],
+  scheduled: ['edit', 'schedule', 'send', 'sendTest', 'pause', 'cancel', 'policy'],
+  sending: ['sendTest', 'pause', 'cancel', 'policy'],
+  paused: ['schedule', 'sendTest', 'resume', 'cancel', 'policy'],
+  sent: ['retryFailed'],
+  cancelled: [],
+  failed: ['send', 'sendTest', 'retryFailed', 'policy'],
+};
+
+/** The statuses from which an action is allowed (the "from" of a compare-and-set transition). */
+export function statusesAllowing(action: CampaignAction): CampaignStatus[] {
+  return CampaignStatusSchema.options.filter((s) => ACTIONS_BY_STATUS[s].includes(action));
+}
+
+/** What a campaign needs to say which actions it allows: its status, whether it ever started, its failures. */
+export interface CampaignFacts {
+  status: CampaignStatus;
+  startedAt?: string | null;
+  counts?: { failedTemp: number; failedPerm: number };
+}
+
+/**
+ * Whether a campaign allows an action now. Beyond the status table: a cancelled campaign that never
+ * started can be scheduled again, and failures can be resent only when there are some.
+ */
+export function campaignAllows(c: CampaignFacts, action: CampaignAction): boolean {
+  if (action === 'schedule' && c.status === 'cancelled' && !c.startedAt) return true;
+  if (!ACTIONS_BY_STATUS[c.status].includes(action)) return false;
+  if (action === 'retryFailed' && c.counts) return c.counts.failedTemp + c.counts.failedPerm > 0;
+  return true;
+}
+
+/** Every action a campaign allows now, in the table's order. */
+export function campaignActions(c: CampaignFacts): CampaignAction[] {
+  return CampaignActionSchema.options.filter((a) => campaignAllows(c, a));
+}
+
 /** A sending cap: a positive number, or null for none. Zero would block the provider for good. */
 const cap = z.number().positive().nullable().optional();
 
@@ -243,6 +305,24 @@ export const CampaignDetailSchema = CampaignSchema.extend({
 });
 export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
 
+/**
+ * One member's copy of a campaign, rendered as it is sent (footer and unsubscribe link included; the
+ * link in a preview unsubscribes nobody), and the merge tags it cannot fill, in plain words.
+ */
+export const CampaignPreviewSchema = z.object({
+  /** Whose values fill the merge tags (null: nobody on the list is subscribed yet). */
+  as: z.string().nullable(),
+  from: z.string(),
+  to: z.string(),
+  replyTo: z.string().nullable(),
+  subject: z.string(),
+  html: z.string().nullable(),
+  text: z.string(),
+  /** Merge tags no copy can fill, and those this member has no value for. Empty: every tag is filled. */
+  unfilled: z.array(z.string()),
+});
+export type CampaignPreview = z.infer<typeof CampaignPreviewSchema>;
+
 export const SendSummarySchema = z.object({
   campaign: z.number().int(),
   state: z.enum(['finished', 'paused', 'cancelled', 'waiting', 'dry_run', 'already_running']),
@@ -362,6 +442,13 @@ export const sendingCalls = {
     description: 'One campaign with its content, counts per provider, last run and recent failures.',
     input: CampaignRef,
     output: CampaignDetailSchema,
+    mutates: false,
+  }),
+  previewCampaign: call({
+    description:
+      "One member's copy of a campaign as it is sent (footer and unsubscribe link included), and the merge tags it cannot fill.",
+    input: CampaignRef.extend({ as: z.string().max(320).optional() }),
+    output: CampaignPreviewSchema,
     mutates: false,
   }),
   createCampaign: call({

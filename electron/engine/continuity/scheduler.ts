@@ -11,6 +11,7 @@
 import type { Engine } from '../engine';
 import type { ScheduledCampaign } from '../db/repos/schedules';
 import { userError } from '../errors';
+import { campaignAllows } from '../api/sending';
 import { catchUpSettings, policyFor } from './policy';
 import { notify } from './notify';
 import {
@@ -392,9 +393,7 @@ export class Scheduler {
         tz,
         'The campaign keeps its current schedule.',
       );
-    const reschedulable =
-      ['draft', 'scheduled', 'paused'].includes(c.status) || (c.status === 'cancelled' && !c.startedAt);
-    if (!reschedulable) {
+    if (!campaignAllows(c, 'schedule')) {
       throw userError(`Campaign ${campaignId} is ${c.status} and cannot be rescheduled.`, {
         code: 'bad_state',
         safe: 'Nothing was changed, here or at the ESP.',
@@ -453,7 +452,7 @@ export class Scheduler {
   async resume(campaignId: number): Promise<string> {
     const c = this.require(campaignId);
     const now = this.engine.now();
-    if (c.status !== 'paused')
+    if (!campaignAllows(c, 'resume'))
       throw userError(`Campaign ${campaignId} is ${c.status}, not paused.`, { code: 'bad_state' });
     this.engine.repos.schedules.setHold(campaignId, null, now);
     if (c.startedAt && this.ports.sender.resume) {

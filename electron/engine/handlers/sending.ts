@@ -27,6 +27,7 @@ import {
   type RunOptions,
 } from '../sending';
 import { toApiCampaign, requireCampaign } from '../sending/campaigns';
+import { previewCampaign } from '../sending/preview';
 import { tryCustodyNow } from '../mirror/esp/custody';
 import { secretsStatus, unlockSecrets } from '../continuity/unlock';
 
@@ -73,6 +74,7 @@ export const sendingHandlers: HandlersFor<typeof sendingCalls> = {
   testProvider: (engine, { name }) => testProvider(engine, name),
   listCampaigns: (engine) => listCampaigns(engine),
   getCampaign: (engine, { id }) => getCampaign(engine, id),
+  previewCampaign: (engine, { id, as }) => previewCampaign(engine, id, as || undefined),
   createCampaign: (engine, input) => createCampaign(engine, input),
   updateCampaign: (engine, { id, ...input }) => updateCampaign(engine, id, input),
   sendCampaign: (engine, { id, via, dryRun, taskId, skipRisky }, ctx) =>

@@ -13,7 +13,13 @@ import { requireSendingSettings } from './settings';
 import { checkEmail } from '../mirror/email';
 import { requireList } from '../mirror/lists';
 import type { CampaignRow, CampaignInput as RepoInput } from '../db/repos/campaigns';
-import { CampaignInputSchema, type Campaign, type CampaignDetail, type CampaignInput } from '../api/sending';
+import {
+  CampaignInputSchema,
+  campaignAllows,
+  type Campaign,
+  type CampaignDetail,
+  type CampaignInput,
+} from '../api/sending';
 
 export function parseFrom(from: string): { name: string; email: string } {
   if (/[\r\n]/.test(from))
@@ -169,7 +175,7 @@ export function createCampaign(engine: Engine, raw: CampaignInput): Campaign {
 
 export function updateCampaign(engine: Engine, id: number, raw: Partial<CampaignInput>): Campaign {
   const c = requireCampaign(engine, id);
-  if (!['draft', 'scheduled'].includes(c.status))
+  if (!campaignAllows(c, 'edit'))
     throw userError(`Campaign ${id} is ${c.status} and can no longer be edited.`, {
       code: 'campaign_locked',
       safe: 'Nothing was changed.',

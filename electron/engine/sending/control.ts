@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../engine';
 import { userError } from '../errors';
-import type { Campaign, SendSummary } from '../api/sending';
+import { statusesAllowing, type Campaign, type SendSummary } from '../api/sending';
 import { requireCampaign, toApiCampaign } from './campaigns';
 import { runCampaign, runIsDead, type RunOptions } from './run';
 import { sendingContext } from './context';
@@ -18,7 +18,7 @@ export function pauseCampaign(engine: Engine, id: number): Campaign {
   if (c.status === 'paused') return toApiCampaign(engine, c);
   // Paused here: a mirrored campaign is taken over from its ESP in the same transaction.
   engine.db.transaction(() => {
-    if (!engine.repos.campaigns.transition(id, ['sending', 'scheduled'], 'paused', engine.now())) {
+    if (!engine.repos.campaigns.transition(id, statusesAllowing('pause'), 'paused', engine.now())) {
       throw userError(`Campaign ${id} is ${c.status}, so there is nothing to pause.`, {
         code: 'not_sending',
         safe: 'Nothing was changed.',
@@ -61,14 +61,7 @@ export function cancelCampaign(engine: Engine, id: number): Campaign {
   if (c.status === 'cancelled') return toApiCampaign(engine, c);
   // Cancelled here: a mirrored campaign is taken over from its ESP in the same transaction.
   engine.db.transaction(() => {
-    if (
-      !engine.repos.campaigns.transition(
-        id,
-        ['draft', 'scheduled', 'sending', 'paused'],
-        'cancelled',
-        engine.now(),
-      )
-    ) {
+    if (!engine.repos.campaigns.transition(id, statusesAllowing('cancel'), 'cancelled', engine.now())) {
       throw userError(`Campaign ${id} is ${c.status} and cannot be cancelled.`, {
         code: 'not_cancellable',
         safe: 'Nothing was changed.',

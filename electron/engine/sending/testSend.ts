@@ -157,8 +157,8 @@ export async function sendTest(engine: Engine, id: number, opts: TestSendOptions
   };
 }
 
-/** The member whose values fill the test's merge tags. */
-function memberFor(
+/** The member whose values fill the test's (or the preview's) merge tags. */
+export function memberFor(
   engine: Engine,
   listId: number,
   listName: string,

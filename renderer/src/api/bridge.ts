@@ -5,10 +5,22 @@
  */
 import type { CallInput, CallName, CallOutput } from '../../../electron/engine/api/contract';
 import type { Envelope } from '../../../electron/engine/api/common';
+import type { EventChannel, EventPayload } from '../../../electron/engine/api/events';
 import type { ImportResult, ImportFormat, SubscriberStatusT } from './types';
 
+/**
+ * The input argument of a call, as the contract says: optional when the call's input may be left out
+ * (an empty object or a default), required otherwise. A name that is not in the contract, or an input
+ * of the wrong shape, does not compile.
+ */
+export type InputArgs<N extends CallName> =
+  Record<never, never> extends CallInput<N> ? [input?: CallInput<N>] : [input: CallInput<N>];
+
+/** What a call answers: its contract output in an envelope (never a thrown error). */
+export type CallResult<N extends CallName> = Envelope<CallOutput<N>>;
+
 export type CallFns = {
-  [N in CallName]: (input?: CallInput<N>) => Promise<Envelope<CallOutput<N>>>;
+  [N in CallName]: (...args: InputArgs<N>) => Promise<CallResult<N>>;
 };
 
 export interface ImportPreview {
@@ -65,12 +77,12 @@ export type ConnectionProblem = 'signed_out' | 'unreachable';
 
 export interface BridgeExtras {
   readonly mode: 'electron' | 'browser';
-  /** Call names this build of the engine answers. */
+  /** Call names this build of the engine answers (the contract's, shown under Settings → About). */
   readonly calls: readonly string[];
-  /** Any call by name (for screens whose calls arrive later); same envelope. */
-  call(name: string, input?: unknown): Promise<Envelope<unknown>>;
-  /** Subscribes to an engine event channel; returns the unsubscribe function. */
-  on(channel: string, listener: (payload: unknown) => void): () => void;
+  /** A call chosen at run time by its name, typed like the named functions. */
+  call<N extends CallName>(name: N, ...args: InputArgs<N>): Promise<CallResult<N>>;
+  /** Subscribes to an engine event channel (api/events.ts); returns the unsubscribe function. */
+  on<C extends EventChannel>(channel: C, listener: (payload: EventPayload<C>) => void): () => void;
   /** Connection to the engine (browser mode: the WebSocket). */
   onConnection(listener: (connected: boolean) => void): () => void;
   /**

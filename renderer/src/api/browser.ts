@@ -3,11 +3,13 @@
  * carries the token), events arrive over one WebSocket that reconnects with backoff, uploads go
  * through XMLHttpRequest so the wizard can show upload progress and abort it.
  */
-import { contract } from '../../../electron/engine/api/contract';
+import { contract, type CallName } from '../../../electron/engine/api/contract';
 import type { Envelope } from './types';
 import type {
   BridgeExtras,
   CallFns,
+  CallResult,
+  InputArgs,
   ChosenFile,
   ExportDone,
   ImportPreview,
@@ -155,12 +157,16 @@ export function createBrowserBridge(): UnderstudyBridge {
   const extras: BridgeExtras = {
     mode: 'browser',
     calls: Object.keys(contract),
-    call: (name, input) => postJson(`/api/${encodeURIComponent(name)}`, input),
+    // The wire's one unchecked step: the engine validated the answer against the contract.
+    call: <N extends CallName>(name: N, ...[input]: InputArgs<N>) =>
+      postJson(`/api/${encodeURIComponent(name)}`, input) as Promise<CallResult<N>>,
     on(channel, listener) {
       let set = listeners.get(channel);
       if (!set) listeners.set(channel, (set = new Set()));
-      set.add(listener);
-      return () => set.delete(listener);
+      // The engine emits on a channel only the payload api/events.ts declares for it.
+      const l = listener as (p: unknown) => void;
+      set.add(l);
+      return () => set.delete(l);
     },
     onConnection(listener) {
       connListeners.add(listener);
@@ -281,7 +287,10 @@ export function createBrowserBridge(): UnderstudyBridge {
   };
 
   const fns = Object.fromEntries(
-    Object.keys(contract).map((name) => [name, (input?: unknown) => extras.call(name, input)]),
+    (Object.keys(contract) as CallName[]).map((name) => [
+      name,
+      (input?: unknown) => postJson(`/api/${encodeURIComponent(name)}`, input),
+    ]),
   ) as unknown as CallFns;
   return Object.assign(fns, extras);
 }

@@ -9,11 +9,6 @@ export function api(): UnderstudyBridge {
   return bridge;
 }
 
-/** Whether the engine answers a call (screens whose engine area has not landed show "not available yet"). */
-export function has(name: string): boolean {
-  return api().calls.includes(name);
-}
-
 /** Test hook: replace the bridge. */
 export function setBridge(b: UnderstudyBridge | undefined): void {
   bridge = b;

@@ -6,22 +6,14 @@ import { useState } from 'react';
 import { useStore } from '../store';
 import { useResource } from './Resource';
 import { ErrorBox } from './ErrorBox';
-import { has } from '../api/client';
 import type { ApiError } from '../api/types';
+import type { ContinuitySettings } from '../../../electron/engine/api/continuity';
 
-interface MailboxView {
-  host: string;
-  port: number;
-  secure: boolean;
-  user: string;
-  mailbox: string;
-  seedAddress?: string;
-}
+type MailboxView = NonNullable<ContinuitySettings['mailbox']>;
 
 export function BackupMailbox() {
   const settings = useResource('continuitySettings');
-  const current = (settings.value as { mailbox: MailboxView | null } | null)?.mailbox ?? null;
-  if (!has('setupMailbox')) return null;
+  const current = settings.value?.mailbox ?? null;
   return (
     <article className="card" aria-labelledby="mailbox-title">
       <h2 id="mailbox-title">Backup mailbox</h2>
@@ -74,7 +66,7 @@ function MailboxForm({ current, onSaved }: { current: MailboxView | null; onSave
           ...(f.seedAddress.trim() ? { seedAddress: f.seedAddress.trim() } : {}),
         });
         setBusy(false);
-        if (!r.ok && r.error) return setError(r.error);
+        if (!r.ok) return setError(r.error);
         setF({ ...f, password: '' });
         setSaved(true);
         onSaved();

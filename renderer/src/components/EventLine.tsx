@@ -3,7 +3,6 @@
  * time in the one format, and the engine's own message behind a "Details" toggle.
  */
 import { useStore } from '../store';
-import { has } from '../api/client';
 import { useResource } from './Resource';
 import { eventWords } from '../../../electron/engine/api/words';
 import { formatText, formatWhen } from './format';
@@ -15,19 +14,15 @@ export interface Names {
   list(id: number | null): string | null;
 }
 
-function byId(v: unknown): Map<number, string> {
-  const m = new Map<number, string>();
-  if (Array.isArray(v))
-    for (const r of v as { id?: unknown; name?: unknown }[])
-      if (typeof r.id === 'number' && typeof r.name === 'string') m.set(r.id, r.name);
-  return m;
+function byId(rows: readonly { id: number; name: string }[] | null): Map<number, string> {
+  return new Map((rows ?? []).map((r) => [r.id, r.name]));
 }
 
 /** Names of campaigns, providers (SMTP and ESP) and lists, by id, from what the engine lists. */
 export function useNames(): Names {
-  const campaigns = useResource(has('listCampaigns') ? 'listCampaigns' : 'none');
-  const providers = useResource(has('listProviders') ? 'listProviders' : 'none');
-  const esps = useResource(has('espConnections') ? 'espConnections' : 'none');
+  const campaigns = useResource('listCampaigns');
+  const providers = useResource('listProviders');
+  const esps = useResource('espConnections');
   const lists = useStore((s) => s.lists);
   const c = byId(campaigns.value);
   const p = new Map([...byId(esps.value), ...byId(providers.value)]);

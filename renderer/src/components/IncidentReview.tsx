@@ -42,9 +42,9 @@ export function IncidentReview({ id }: { id: number }) {
     // Only when a review loads for another incident: edits in progress are not overwritten by reloads.
   }, [loadedFor]);
 
-  const run = async (name: string, input: unknown): Promise<boolean> => {
+  const run = async (call: Promise<{ ok: boolean; error?: ApiError }>): Promise<boolean> => {
     setError(null);
-    const r = await act(name, input);
+    const r = await call;
     if (!r.ok) {
       if (r.error) setError(r.error);
       return false;
@@ -54,12 +54,12 @@ export function IncidentReview({ id }: { id: number }) {
   };
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (await run('saveIncidentReview', { id, cause: cause || null, causeText, worked, didNotWork }))
+    if (await run(act('saveIncidentReview', { id, cause: cause || null, causeText, worked, didNotWork })))
       setSaved(true);
   };
   const addAction = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (await run('addReviewAction', { id, text: action, owner })) {
+    if (await run(act('addReviewAction', { id, text: action, owner }))) {
       setAction('');
       setOwner('');
     }
@@ -121,7 +121,7 @@ export function IncidentReview({ id }: { id: number }) {
                   onChange={(e) => {
                     const done = e.target.checked;
                     setTicking((t) => ({ ...t, [a.id]: done }));
-                    void run('changeReviewAction', { id, actionId: a.id, done }).then(
+                    void run(act('changeReviewAction', { id, actionId: a.id, done })).then(
                       (ok) => ok || setTicking({}),
                     );
                   }}
@@ -133,7 +133,7 @@ export function IncidentReview({ id }: { id: number }) {
                 type="button"
                 className="link"
                 aria-label={`Remove the action "${a.text}"`}
-                onClick={() => void run('changeReviewAction', { id, actionId: a.id, remove: true })}
+                onClick={() => void run(act('changeReviewAction', { id, actionId: a.id, remove: true }))}
               >
                 Remove
               </button>

@@ -4,16 +4,14 @@
  * person give the campaign its own.
  */
 import { useEffect, useState } from 'react';
-import { api, has } from '../api/client';
+import { api } from '../api/client';
 import { ErrorBox } from './ErrorBox';
 import type { ApiError } from '../api/types';
+import { OutageModeSchema, type CampaignOutagePolicy } from '../../../electron/engine/api/continuity';
 
-type Mode = 'pause' | 'wait' | 'backup';
-interface InForce {
-  mode: Mode;
-  waitMinutes: number;
-  source: 'campaign' | 'default';
-}
+type Mode = CampaignOutagePolicy['mode'];
+type Choice = Mode | 'default';
+const CHOICES: readonly Choice[] = ['default', ...OutageModeSchema.options];
 
 export function describeOutagePolicy(p: { mode: Mode; waitMinutes: number }): string {
   return p.mode === 'pause'
@@ -24,18 +22,17 @@ export function describeOutagePolicy(p: { mode: Mode; waitMinutes: number }): st
 }
 
 export function OutagePolicyControl({ campaignId, disabled }: { campaignId: number; disabled?: boolean }) {
-  const [p, setP] = useState<InForce | null>(null);
-  const [choice, setChoice] = useState<string>('default');
+  const [p, setP] = useState<CampaignOutagePolicy | null>(null);
+  const [choice, setChoice] = useState<Choice>('default');
   const [minutes, setMinutes] = useState(30);
   const [error, setError] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
-    if (!has('campaignPolicy')) return;
     void api()
       .call('campaignPolicy', { campaignId })
       .then((r) => {
         if (!r.ok) return setError(r.error);
-        const v = r.value as InForce;
+        const v = r.value;
         setP(v);
         setChoice(v.source === 'campaign' ? v.mode : 'default');
         setMinutes(v.waitMinutes);
@@ -47,12 +44,12 @@ export function OutagePolicyControl({ campaignId, disabled }: { campaignId: numb
     setSaved(false);
     const r = await api().call('setCampaignPolicy', {
       campaignId,
-      outage: choice as Mode | 'default',
+      outage: choice,
       ...(choice === 'wait' ? { waitMinutes: minutes } : {}),
     });
     if (!r.ok) return setError(r.error);
     setError(null);
-    setP(r.value as InForce);
+    setP(r.value);
     setSaved(true);
   };
 
@@ -65,7 +62,7 @@ export function OutagePolicyControl({ campaignId, disabled }: { campaignId: numb
           value={choice}
           disabled={disabled}
           onChange={(e) => {
-            setChoice(e.target.value);
+            setChoice(CHOICES.find((c) => c === e.target.value) ?? 'default');
             setSaved(false);
           }}
         >

@@ -1,26 +1,36 @@
-/** A progress bar with counts and an estimate of the time left. */
+/** A progress bar with counts and, while work is going on, an estimate of the time left. */
+import { timeLeft } from './duration';
+
+export { formatDuration } from './duration';
+
 export function Progress({
   label,
   done,
   total,
   startedAt,
+  secondsLeft,
+  status,
   detail,
 }: {
   label: string;
   done: number;
   total: number;
-  startedAt: number;
+  /** When the work started, for an estimate from the pace so far (when `secondsLeft` is not given). */
+  startedAt?: number;
+  /** The caller's own estimate; null: no estimate (e.g. paused). */
+  secondsLeft?: number | null;
+  /** Said instead of an estimate (e.g. "Paused"). */
+  status?: string;
   detail?: string;
 }) {
   const frac = total > 0 ? Math.min(1, done / total) : 0;
-  const elapsed = (Date.now() - startedAt) / 1000;
-  const eta = frac > 0.02 && frac < 1 ? (elapsed / frac) * (1 - frac) : null;
+  const eta = secondsLeft !== undefined ? secondsLeft : estimate(frac, startedAt);
   return (
     <div className="progress">
       <div className="progress-head">
         <span>{label}</span>
-        <span>
-          {Math.floor(frac * 100)}%{eta !== null ? ` · about ${formatDuration(eta)} left` : ''}
+        <span data-testid="progress-status">
+          {Math.floor(frac * 100)}%{status ? ` · ${status}` : timeLeft(eta)}
         </span>
       </div>
       <div
@@ -38,11 +48,10 @@ export function Progress({
   );
 }
 
-export function formatDuration(s: number): string {
-  if (s < 1) return 'less than a second';
-  if (s < 90) return `${Math.round(s)} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  return `${(s / 3600).toFixed(1)} h`;
+function estimate(frac: number, startedAt: number | undefined): number | null {
+  if (startedAt === undefined || frac <= 0.02 || frac >= 1) return null;
+  const elapsed = (Date.now() - startedAt) / 1000;
+  return (elapsed / frac) * (1 - frac);
 }
 
 export function formatCount(n: number): string {

@@ -54,7 +54,7 @@ export function ReadinessCard() {
   return (
     <article className="card rd-card" aria-labelledby="card-readiness" data-testid="readiness-card">
       <h2 id="card-readiness">Ready for an outage?</h2>
-      <ResourceView res={res} what="Readiness" calls={['readiness']}>
+      <ResourceView res={res} what="Readiness">
         {(v) => {
           const r = v as Readiness;
           return (

@@ -1,42 +1,43 @@
 /**
- * Loading a call's result into the store and showing it: "not available yet" when the engine lacks
- * the call, the error with what is safe and what to do, or the value. ValueTable renders any list of
- * records plainly so a screen shows real engine data even before it gets a tailored layout.
+ * Loading a call's result into the store and showing it: the error with what is safe and what to do,
+ * or the value. Both are typed by the call's name: `useResource('listCampaigns')` gives a
+ * `Resource<Campaign[]>`. ValueTable renders any list of records plainly.
  */
 import { useEffect, type ReactNode } from 'react';
 import { useStore } from '../store';
-import { resourceKey, type Resource } from '../store/events';
+import { resourceKey, resourceOf, type Resource } from '../store/events';
+import type { CallName, CallOutput } from '../api/types';
+import type { InputArgs } from '../api/bridge';
 import { ErrorBox } from './ErrorBox';
-import { Unavailable } from './Unavailable';
 import { formatText } from './format';
 
-export function useResource(
-  name: string,
-  input?: unknown,
-  deps: unknown[] = [],
-): Resource & { reload: () => void } {
+/** `[input?, deps?]` or `[input, deps?]`: the input as the call's contract says. */
+export type ResourceArgs<N extends CallName> = [...InputArgs<N>, deps?: unknown[]];
+
+export function useResource<N extends CallName>(
+  name: N,
+  ...args: ResourceArgs<N>
+): Resource<CallOutput<N>> & { reload: () => void } {
+  const input = args[0];
+  const deps = (args[1] as unknown[] | undefined) ?? [];
   const key = resourceKey(name, input);
-  const res = useStore((s) => s.resources[key]);
+  const res = useStore((s) => resourceOf<N>(s.resources, key));
   const load = useStore((s) => s.load);
   const version = useStore((s) => s.dataVersion);
-  useEffect(() => {
-    void load(name, input);
-  }, [key, load, version, ...deps]);
-  return { ...(res ?? { state: 'loading', value: null, error: null }), reload: () => void load(name, input) };
+  const run = () => void load(name, ...(args.slice(0, 1) as InputArgs<N>));
+  useEffect(run, [key, load, version, ...deps]);
+  return { ...(res ?? { state: 'loading', value: null, error: null }), reload: run };
 }
 
-export function ResourceView({
+export function ResourceView<T>({
   res,
   what,
-  calls,
   children,
 }: {
-  res: Resource;
+  res: Resource<T>;
   what: string;
-  calls: string[];
-  children: (value: unknown) => ReactNode;
+  children: (value: T) => ReactNode;
 }) {
-  if (res.state === 'unavailable') return <Unavailable what={what} calls={calls} />;
   if (res.state === 'error' && res.error) return <ErrorBox error={res.error} />;
   if (res.value === null || res.value === undefined)
     return (

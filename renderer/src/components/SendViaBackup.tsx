@@ -57,13 +57,13 @@ export function SendViaBackup({
       ]);
       if (!c.ok) return setError(c.error);
       if (l.ok) {
-        const mine = l.value.find((x) => x.name === (c.value as CampaignDetail).list) ?? null;
+        const mine = l.value.find((x) => x.name === c.value.list) ?? null;
         setList(mine);
         setSubscribed(mine?.byStatus.subscribed ?? 0);
       }
       if (!p.ok) return setError(p.error);
-      setCampaign(c.value as CampaignDetail);
-      const enabled = (p.value as Provider[]).filter((x) => x.enabled);
+      setCampaign(c.value);
+      const enabled = p.value.filter((x) => x.enabled);
       setProviders(enabled);
       // With a provider down, name the healthy one explicitly so nothing is tried on the broken one.
       const healthy = enabled.filter((x) => x.health !== 'down' && x.breaker !== 'open');
@@ -76,7 +76,7 @@ export function SendViaBackup({
   useEffect(() => {
     void api()
       .call('campaignCapacity', { id: campaignId, ...(via ? { via } : {}) })
-      .then((r) => setCapacity(r.ok ? (r.value as { summary: string; notes: string[] }) : null));
+      .then((r) => setCapacity(r.ok ? r.value : null));
   }, [campaignId, via]);
 
   // People most likely to hurt a cold or small backup (issue 16 §5): counted by the engine, left out

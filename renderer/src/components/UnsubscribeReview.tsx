@@ -28,20 +28,16 @@ export function UnsubscribeReview() {
     if (!note || !note.trim()) return;
     setError(null);
     const r = await act('resolveUnsubscribeReview', { id: item.id, resolution: note.trim() });
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     res.reload();
   };
   return (
     <article className="card" aria-labelledby="unsub-review-title" data-testid="unsubscribe-review">
       <h2 id="unsub-review-title">Unsubscribe requests to look at</h2>
       {error && <ErrorBox error={error} onDismiss={() => setError(null)} />}
-      <ResourceView
-        res={res}
-        what="Unsubscribe requests"
-        calls={['unsubscribeReview', 'resolveUnsubscribeReview']}
-      >
+      <ResourceView res={res} what="Unsubscribe requests">
         {(v) => {
-          const { items } = v as { open: number; items: UnsubscribeReviewItem[] };
+          const { items } = v;
           if (!items.length) return <p className="muted">No unsubscribe request is waiting for you.</p>;
           return (
             <>

@@ -4,7 +4,6 @@
  */
 import { api } from '../api/client';
 import { useStore } from '../store';
-import type { SendSummary } from '../api/shapes';
 
 export function startSend(
   campaignId: number,
@@ -20,7 +19,7 @@ export function startSend(
     .call(call, { id: campaignId, ...(via ? { via } : {}), ...(skipRisky ? { skipRisky: true } : {}) })
     .then((r) => {
       bumpData();
-      if (r.ok) notify({ kind: 'success', text: (r.value as SendSummary).message });
+      if (r.ok) notify({ kind: 'success', text: r.value.message });
       else
         notify({
           kind: 'error',

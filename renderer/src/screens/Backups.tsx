@@ -27,8 +27,8 @@ export function Backups() {
     setDone(null);
     const r = await act('takeBackup', {});
     setBusy(false);
-    if (!r.ok && r.error) return setError(r.error);
-    const b = r.value as Backup & { lists: number };
+    if (!r.ok) return setError(r.error);
+    const b = r.value;
     setDone(
       `Backup taken and verified (${(b.sizeBytes / 1024 / 1024).toFixed(1)} MB, integrity ${b.integrity}, ${plural(b.lists, 'list')} exported as CSV).`,
     );
@@ -45,7 +45,7 @@ export function Backups() {
     if (!sure) return;
     setError(null);
     const r = await act('restoreBackup', { id: b.id });
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     setDone(RESTORE_ARRANGED);
   };
   /** A backup file from elsewhere: uploaded in browser mode, chosen in the app's own window on the desktop. */
@@ -70,12 +70,7 @@ export function Backups() {
       <header className="screen-head">
         <h1 id="backups-title">Backups</h1>
         <div className="actions">
-          <button
-            type="button"
-            className="primary"
-            disabled={busy || backups.state === 'unavailable'}
-            onClick={() => void take()}
-          >
+          <button type="button" className="primary" disabled={busy} onClick={() => void take()}>
             {busy ? 'Taking a backup…' : 'Back up now'}
           </button>
           {pickFile ? (
@@ -114,9 +109,9 @@ export function Backups() {
       )}
       <BackupPlaces />
       <article className="card">
-        <ResourceView res={backups} what="Backups" calls={['listBackups', 'takeBackup', 'restoreBackup']}>
+        <ResourceView res={backups} what="Backups">
           {(v) => {
-            const { dir, backups: list } = v as { dir: string; backups: Backup[] };
+            const { dir, backups: list } = v;
             return (
               <>
                 <p className="muted">Kept in {dir}</p>

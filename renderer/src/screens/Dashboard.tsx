@@ -9,7 +9,6 @@ import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store';
 import { useResource, ResourceView } from '../components/Resource';
 import { HealthBadge } from '../components/Health';
-import { has } from '../api/client';
 import type { Campaign, Provider, ProviderHealth, ScheduledCampaign } from '../api/shapes';
 import { formatCount } from '../components/Progress';
 import { IncidentBanner } from './IncidentBanner';
@@ -25,10 +24,8 @@ export function Dashboard() {
   useEffect(() => {
     void loadLists();
   }, [loadLists]);
-  const healthCall = has('healthStatus') ? 'healthStatus' : 'listProviders';
-  const providers = useResource(healthCall);
-  const scheduleCall = has('scheduleList') ? 'scheduleList' : 'listCampaigns';
-  const campaigns = useResource(scheduleCall);
+  const providers = useResource('healthStatus');
+  const campaigns = useResource('scheduleList');
   const names = useNames();
   const totalSubs = lists.reduce((n, l) => n + (l.byStatus.subscribed ?? 0), 0);
 
@@ -39,18 +36,18 @@ export function Dashboard() {
       </header>
       <IncidentBanner />
       <div className="cards">
-        {has('readiness') && <ReadinessCard />}
+        <ReadinessCard />
         <article className="card" aria-labelledby="card-providers">
           <h2 id="card-providers">Sending providers</h2>
           <CheckNow />
-          <ResourceView res={providers} what="Provider health" calls={[healthCall]}>
-            {(v) => <HealthList rows={v as (ProviderHealth | Provider)[]} />}
+          <ResourceView res={providers} what="Provider health">
+            {(v) => <HealthList rows={v} />}
           </ResourceView>
         </article>
         <article className="card" aria-labelledby="card-next">
           <h2 id="card-next">Next scheduled campaigns</h2>
-          <ResourceView res={campaigns} what="Scheduled campaigns" calls={[scheduleCall]}>
-            {(v) => <Upcoming rows={v as (ScheduledCampaign | Campaign)[]} onChanged={campaigns.reload} />}
+          <ResourceView res={campaigns} what="Scheduled campaigns">
+            {(v) => <Upcoming rows={v} onChanged={campaigns.reload} />}
           </ResourceView>
         </article>
         <article className="card" aria-labelledby="card-lists">
@@ -104,7 +101,6 @@ function CheckNow() {
   const bumpData = useStore((s) => s.bumpData);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  if (!has('checkHealthNow')) return null;
   return (
     <div className="card-tools">
       <button
@@ -115,7 +111,7 @@ function CheckNow() {
           setError(null);
           const r = await act('checkHealthNow', {});
           setBusy(false);
-          if (!r.ok && r.error) setError(r.error);
+          if (!r.ok) setError(r.error);
           bumpData();
         }}
       >
@@ -214,13 +210,12 @@ function CatchUpChoice({ campaign, onChanged }: { campaign: ScheduledCampaign; o
   const bumpData = useStore((s) => s.bumpData);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  if (!has('decideCatchUp')) return null;
   const decide = async (decision: 'send' | 'skip') => {
     setBusy(true);
     setError(null);
     const r = await act('decideCatchUp', { campaignId: campaign.id, decision });
     setBusy(false);
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     onChanged();
     bumpData();
   };

@@ -12,22 +12,14 @@ import { HealthBadge } from '../components/Health';
 import type { ApiError } from '../api/types';
 import { MirrorAge } from '../components/MirrorAge';
 import { Modal } from '../components/Modal';
-import { ESP_DISPLAY_NAMES, espDisplayName, plural } from '../../../electron/engine/api/words';
-import type { SyncProgress } from '../../../electron/engine/api/esp';
+import { espDisplayName, plural } from '../../../electron/engine/api/words';
+import { EspKindSchema } from '../../../electron/engine/api/esp';
+import type { EventPayload } from '../../../electron/engine/api/events';
+import type { z } from 'zod';
 
-interface EspConnection {
-  id: number;
-  name: string;
-  type: string;
-  health: string;
-  lastSync: string | null;
-  mirrorAsOf?: string | null;
-  stale?: boolean;
-  lists: number;
-  pushBack: { pending: number; done: number; failed: number };
-}
-
-const KINDS = Object.keys(ESP_DISPLAY_NAMES);
+type SyncProgress = EventPayload<'sync.progress'>;
+type EspKind = z.infer<typeof EspKindSchema>;
+const KINDS = EspKindSchema.options;
 
 export function EspConnections() {
   const res = useResource('espConnections');
@@ -42,10 +34,7 @@ export function EspConnections() {
   } | null>(null);
   const [adding, setAdding] = useState(false);
 
-  useEffect(
-    () => api().on('sync.progress', (p) => setSync((s) => (s ? { ...s, progress: p as SyncProgress } : s))),
-    [],
-  );
+  useEffect(() => api().on('sync.progress', (p) => setSync((s) => (s ? { ...s, progress: p } : s))), []);
 
   const runSync = async (esp: string) => {
     const taskId = crypto.randomUUID();
@@ -54,23 +43,20 @@ export function EspConnections() {
     setNotice(null);
     const r = await act('espSync', { esp, taskId });
     setSync(null);
-    if (!r.ok && r.error) setError(r.error);
+    if (!r.ok) setError(r.error);
     else {
-      const s = (
-        r.value as { members: { added: number; updated: number }; lists: number; error: string | null }[]
-      )[0];
+      const s = r.value[0];
       if (s)
         setNotice(
-          s.error ??
-            `Your ${plural(s.lists, 'list')} ${s.lists === 1 ? 'is' : 'are'} up to date: ${s.members.added.toLocaleString('en')} new and ${plural(s.members.updated, 'updated subscriber')}.`,
+          `Your ${plural(s.lists, 'list')} ${s.lists === 1 ? 'is' : 'are'} up to date: ${s.members.added.toLocaleString('en')} new and ${plural(s.members.updated, 'updated subscriber')}.`,
         );
     }
     bumpData();
   };
-  const simple = async (call: string, esp: string, done: string) => {
+  const simple = async (call: 'espHealth' | 'espPushBack', esp: string, done: string) => {
     setError(null);
     const r = await act(call, { esp });
-    if (!r.ok && r.error) setError(r.error);
+    if (!r.ok) setError(r.error);
     else setNotice(done);
     bumpData();
   };
@@ -78,9 +64,9 @@ export function EspConnections() {
   return (
     <article className="card">
       <h2>ESP connections</h2>
-      <ResourceView res={res} what="ESP connections" calls={['espConnections']}>
+      <ResourceView res={res} what="ESP connections">
         {(v) => {
-          const list = v as EspConnection[];
+          const list = v;
           return (
             <>
               {list.length === 0 ? (
@@ -167,7 +153,19 @@ export function EspConnections() {
 
 function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void }) {
   const act = useStore((s) => s.act);
-  const [f, setF] = useState({ kind: 'mailchimp', name: '', apiKey: '', baseUrl: '', statusUrl: '' });
+  const [f, setF] = useState<{
+    kind: EspKind;
+    name: string;
+    apiKey: string;
+    baseUrl: string;
+    statusUrl: string;
+  }>({
+    kind: 'mailchimp',
+    name: '',
+    apiKey: '',
+    baseUrl: '',
+    statusUrl: '',
+  });
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async (e: React.FormEvent) => {
@@ -182,7 +180,7 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
       ...(f.statusUrl.trim() ? { statusUrl: f.statusUrl.trim() } : {}),
     });
     setBusy(false);
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     onAdded();
   };
   return (
@@ -194,7 +192,7 @@ function AddEsp({ onClose, onAdded }: { onClose: () => void; onAdded: () => void
           <select
             id="esp-kind"
             value={f.kind}
-            onChange={(e) => setF({ ...f, kind: e.target.value })}
+            onChange={(e) => setF({ ...f, kind: KINDS.find((k) => k === e.target.value) ?? f.kind })}
             autoFocus
           >
             {KINDS.map((k) => (

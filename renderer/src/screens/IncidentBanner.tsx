@@ -5,13 +5,12 @@
  */
 import { useState } from 'react';
 import { useStore } from '../store';
-import { has } from '../api/client';
 import { useResource } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { SendViaBackup } from '../components/SendViaBackup';
 import { startSend } from '../components/sendActions';
 import type { ApiError } from '../api/types';
-import type { Campaign, Incident, Provider, ScheduledCampaign } from '../api/shapes';
+import type { Incident } from '../api/shapes';
 import { formatDateTime, formatWhen } from '../components/format';
 import { plural } from '../../../electron/engine/api/words';
 
@@ -58,31 +57,28 @@ export function ifNothing(c: AtRisk, down: string, backup: string | null, now = 
 
 export function IncidentBanner() {
   const incidents = useResource('listIncidents', { limit: 20 });
-  const schedule = useResource(has('scheduleList') ? 'scheduleList' : 'listCampaigns');
-  const providers = useResource(has('listProviders') ? 'listProviders' : 'none');
+  const schedule = useResource('scheduleList');
+  const providers = useResource('listProviders');
   const act = useStore((s) => s.act);
   const bumpData = useStore((s) => s.bumpData);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<Record<number, string>>({});
   const [backupFor, setBackupFor] = useState<number | null>(null);
-  if (incidents.state !== 'ok' || !Array.isArray(incidents.value)) return null;
-  const open = (incidents.value as Incident[]).filter((i) => i.status === 'open');
+  if (incidents.state !== 'ok' || !incidents.value) return null;
+  const open = incidents.value.filter((i) => i.status === 'open');
   if (open.length === 0) return null;
 
-  const atRisk: AtRisk[] = ((schedule.value as (ScheduledCampaign | Campaign)[] | null) ?? [])
+  const atRisk: AtRisk[] = (schedule.value ?? [])
     .filter((c) => ['scheduled', 'sending', 'paused'].includes(c.status))
     .map((c) => ({
       id: c.id,
       name: c.name,
       when: c.scheduledAt,
       status: c.status,
-      hold: 'hold' in c ? c.hold : null,
-      waitUntil: 'waitUntil' in c ? c.waitUntil : null,
-      provider: 'provider' in c && typeof c.provider === 'string' ? c.provider : null,
-      policy:
-        'outagePolicy' in c && c.outagePolicy && typeof c.outagePolicy === 'object'
-          ? (c.outagePolicy as AtRisk['policy'])
-          : null,
+      hold: c.hold,
+      waitUntil: c.waitUntil,
+      provider: c.provider,
+      policy: c.outagePolicy ?? null,
     }));
   const downNames = new Set(open.map((i) => i.providerName).filter((n): n is string => !!n));
   // Only the campaigns the outage touches: those sending through what is down (or through the pool,
@@ -93,17 +89,15 @@ export function IncidentBanner() {
     );
   const shown = atRisk.filter((c) => open.some((i) => affected(i).includes(c)));
   const backup =
-    ((providers.value as Provider[] | null) ?? [])
+    (providers.value ?? [])
       .filter((p) => p.enabled && p.health === 'operational' && !downNames.has(p.name))
       .sort((a, b) => a.priority - b.priority)[0]?.name ?? null;
   const downName = open[0]?.providerName ?? 'the provider';
 
   const pause = async (id: number) => {
     setError(null);
-    const r = has('pauseScheduled')
-      ? await act('pauseScheduled', { campaignId: id })
-      : await act('pauseCampaign', { id });
-    if (!r.ok && r.error) return setError(r.error);
+    const r = await act('pauseScheduled', { campaignId: id });
+    if (!r.ok) return setError(r.error);
     setDone((d) => ({ ...d, [id]: 'Paused. Resume it from Campaigns when you are ready.' }));
     bumpData();
   };

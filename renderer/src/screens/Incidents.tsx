@@ -8,8 +8,6 @@ import { api } from '../api/client';
 import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import type { ApiError } from '../api/types';
-import type { Incident } from '../api/shapes';
-import type { TimelineEvent } from '../store/events';
 import { EventLine, useNames } from '../components/EventLine';
 import { formatDateTime } from '../components/format';
 import { IncidentReview } from '../components/IncidentReview';
@@ -26,9 +24,9 @@ export function Incidents() {
       <div className="split">
         <article className="card">
           <h2>All incidents</h2>
-          <ResourceView res={incidents} what="Incidents" calls={['listIncidents']}>
+          <ResourceView res={incidents} what="Incidents">
             {(v) => {
-              const list = v as Incident[];
+              const list = v;
               if (list.length === 0)
                 return <p className="muted">No incidents. Every provider has been healthy.</p>;
               return (
@@ -73,12 +71,12 @@ function IncidentDetail({ id }: { id: number }) {
   const [error, setError] = useState<ApiError | null>(null);
   const [report, setReport] = useState<string | null>(null);
   const names = useNames();
-  const d = detail.value as (Incident & { timeline: TimelineEvent[] }) | null;
+  const d = detail.value;
   const addNote = async (e: React.FormEvent) => {
     e.preventDefault();
     if (!note.trim()) return;
     const r = await act('addIncidentNote', { id, text: note.trim() });
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     setNote('');
     detail.reload();
   };
@@ -108,7 +106,7 @@ function IncidentDetail({ id }: { id: number }) {
   };
   return (
     <article className="card incident-detail" aria-label="Incident">
-      <ResourceView res={detail} what="Incident" calls={['getIncident']}>
+      <ResourceView res={detail} what="Incident">
         {() =>
           d && (
             <>

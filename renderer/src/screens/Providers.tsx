@@ -9,12 +9,12 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { HealthBadge } from '../components/Health';
 import { EspConnections } from './EspConnections';
-import { api, has } from '../api/client';
+import { api } from '../api/client';
 import type { ApiError } from '../api/types';
-import type { Drill, Preset, Provider, ProviderTestResult } from '../api/shapes';
+import type { Provider, ProviderTestResult } from '../api/shapes';
 import type { ProviderReputation } from '../../../electron/engine/api/reputation';
 import { formatDateTime, formatTime } from '../components/format';
-import { useConfirm, useDialog } from '../components/Modal';
+import { Modal, useConfirm } from '../components/Modal';
 
 export function capsText(p: {
   perSecond: number | null;
@@ -66,24 +66,23 @@ export function Providers() {
       delete n[id];
       return n;
     });
-  const run = async (name: string, input: unknown) => {
+  const remove = async (name: string) => {
     setError(null);
-    const r = await act(name, input);
-    if (!r.ok && r.error) setError(r.error);
+    const r = await act('removeProvider', { name });
+    if (!r.ok) setError(r.error);
     providers.reload();
-    return r;
   };
   const test = async (p: { id: number; name: string }): Promise<ProviderTestResult | null> => {
     setTests((t) => ({ ...t, [p.id]: 'running' }));
     const r = await act('testProvider', { name: p.name });
     if (r.ok) {
-      const result = r.value as ProviderTestResult;
+      const result = r.value;
       setTests((t) => ({ ...t, [p.id]: result }));
       providers.reload();
       return result;
     }
     forget(p.id);
-    if (r.error) setError(r.error);
+    setError(r.error);
     return null;
   };
   /** After adding an account or changing its password: the login test, and a clear word on it. */
@@ -106,7 +105,7 @@ export function Providers() {
       if (order[i]!.priority === prios[i]) continue;
       const r = await act('updateProvider', { current: order[i]!.name, priority: prios[i] });
       if (!r.ok) {
-        if (r.error) setError(r.error);
+        setError(r.error);
         break;
       }
     }
@@ -125,7 +124,7 @@ export function Providers() {
     if (Math.max(i, j) + 1 < shares.length) shares[Math.max(i, j) + 1] = false;
     void persist(order, shares);
   };
-  const maxPriority = (((providers.value as Provider[] | null) ?? []).at(-1)?.priority ?? 0) as number;
+  const maxPriority = (providers.value ?? []).at(-1)?.priority ?? 0;
 
   return (
     <section className="screen" aria-labelledby="providers-title">
@@ -133,11 +132,9 @@ export function Providers() {
       <header className="screen-head">
         <h1 id="providers-title">Providers</h1>
         <div className="actions">
-          {has('addProvider') && (
-            <button type="button" className="primary" onClick={() => setAdding(true)}>
-              Add SMTP account…
-            </button>
-          )}
+          <button type="button" className="primary" onClick={() => setAdding(true)}>
+            Add SMTP account…
+          </button>
         </div>
       </header>
       <SecretsLock />
@@ -154,9 +151,9 @@ export function Providers() {
           over the same messages. Accounts marked “shares the load” split messages with the account above
           them. Caps are never exceeded.
         </p>
-        <ResourceView res={providers} what="SMTP accounts" calls={['listProviders']}>
+        <ResourceView res={providers} what="SMTP accounts">
           {(v) => {
-            const list = v as Provider[];
+            const list = v;
             if (list.length === 0)
               return (
                 <p className="muted">
@@ -245,11 +242,9 @@ export function Providers() {
                           <button type="button" onClick={() => void test(p)} disabled={t === 'running'}>
                             {t === 'running' ? 'Testing…' : 'Test connection'}
                           </button>
-                          {has('updateProvider') && (
-                            <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
-                              Edit
-                            </button>
-                          )}
+                          <button type="button" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+                            Edit
+                          </button>
                           <button
                             type="button"
                             onClick={async () => {
@@ -261,7 +256,7 @@ export function Providers() {
                               });
                               if (sure) {
                                 forget(p.id);
-                                void run('removeProvider', { name: p.name });
+                                void remove(p.name);
                               }
                             }}
                           >
@@ -323,8 +318,8 @@ export function SecretsLock() {
   const [pass, setPass] = useState('');
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
-  const v = status.value as { open: boolean; exists: boolean; canUnlock: boolean } | null;
-  if (!has('unlockSecrets') || !v || v.open || !v.canUnlock) return null;
+  const v = status.value;
+  if (!v || v.open || !v.canUnlock) return null;
   return (
     <form
       className="card warn"
@@ -336,7 +331,7 @@ export function SecretsLock() {
         setError(null);
         const r = await act('unlockSecrets', { passphrase: pass });
         setBusy(false);
-        if (!r.ok && r.error) return setError(r.error);
+        if (!r.ok) return setError(r.error);
         setPass('');
         status.reload();
       }}
@@ -380,7 +375,7 @@ function Drills() {
         A drill sends one test message through each account to your seed mailbox and checks it arrived.
       </p>
       <DrillInterval />
-      <ResourceView res={drills} what="Drills" calls={['listDrills', 'runDrill']}>
+      <ResourceView res={drills} what="Drills">
         {(v) => (
           <>
             <button
@@ -391,16 +386,16 @@ function Drills() {
                 setError(null);
                 const r = await act('runDrill', {});
                 setRunning(false);
-                if (!r.ok && r.error) setError(r.error);
+                if (!r.ok) setError(r.error);
                 drills.reload();
               }}
             >
               {running ? 'Running drill…' : 'Run a drill now'}
             </button>
             {error && <ErrorBox error={error} />}
-            {(v as Drill[]).length === 0 && <p className="muted">No drills yet.</p>}
+            {v.length === 0 && <p className="muted">No drills yet.</p>}
             <ul className="plain">
-              {(v as Drill[]).slice(0, 6).map((d) => (
+              {v.slice(0, 6).map((d) => (
                 <li key={d.id}>
                   <span className={`drill drill-${d.result}`}>{d.result}</span> {d.providerName ?? 'all'} —{' '}
                   {formatDateTime(d.startedAt)} {d.detail ? `· ${d.detail}` : ''}
@@ -428,11 +423,11 @@ function DrillInterval() {
   const every = useResource('getDrillInterval');
   const act = useStore((s) => s.act);
   const [error, setError] = useState<ApiError | null>(null);
-  if (!has('getDrillInterval') || every.state !== 'ok') return null;
-  const hours = (every.value as { everyHours: number }).everyHours;
+  if (every.state !== 'ok' || !every.value) return null;
+  const hours = every.value.everyHours;
   const choices = DRILL_CHOICES.some(([h]) => h === hours)
     ? DRILL_CHOICES
-    : [...DRILL_CHOICES, [hours, `Every ${hours} hours`] as [number, string]];
+    : [...DRILL_CHOICES, [hours, `Every ${hours} hours`] satisfies [number, string]];
   return (
     <p>
       <label>
@@ -442,7 +437,7 @@ function DrillInterval() {
           onChange={async (e) => {
             setError(null);
             const r = await act('setDrillInterval', { everyHours: Number(e.target.value) });
-            if (!r.ok && r.error) setError(r.error);
+            if (!r.ok) setError(r.error);
             every.reload();
           }}
         >
@@ -517,7 +512,7 @@ function ProviderForm({
   const [removeApiKey, setRemoveApiKey] = useState(false);
   const set = (k: keyof typeof f) => (e: React.ChangeEvent<HTMLInputElement | HTMLSelectElement>) =>
     setF({ ...f, [k]: e.target.value });
-  const list = (presets.value as Preset[] | null) ?? [];
+  const list = presets.value ?? [];
   const choosePreset = (name: string) => {
     const p = list.find((x) => x.name === name);
     if (!p) return setF({ ...f, preset: '' });
@@ -563,7 +558,7 @@ function ProviderForm({
     let place = priority;
     if (!existing) {
       const now = await api().call('listProviders', {});
-      if (now.ok) place = Math.max(0, ...(now.value as Provider[]).map((p) => p.priority)) + 10;
+      if (now.ok) place = Math.max(0, ...now.value.map((p) => p.priority)) + 10;
     }
     const r = existing
       ? await act('updateProvider', { current: existing.name, ...fields })
@@ -583,191 +578,180 @@ function ProviderForm({
       }
     }
     setBusy(false);
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     const changedLogin =
       Boolean(f.password) ||
       (existing !== undefined && (existing.host !== fields.host || existing.user !== f.user));
-    onSaved(r.value as Provider, changedLogin);
+    onSaved(r.value, changedLogin);
   };
   const preset = list.find((x) => x.name === f.preset);
-  const dialog = useDialog(onClose);
   return (
-    <div className="modal-backdrop">
-      <form
-        className="modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="add-title"
-        data-testid="provider-form"
-        onSubmit={submit}
-        {...dialog}
-      >
-        <h2 id="add-title">{existing ? `Edit ${existing.name}` : 'Add an SMTP account'}</h2>
-        <div className="field">
-          <label htmlFor="p-preset">Service</label>
-          <select id="p-preset" value={f.preset} onChange={(e) => choosePreset(e.target.value)} autoFocus>
-            <option value="">Other SMTP server</option>
-            {list.map((p) => (
-              <option key={p.name} value={p.name}>
-                {p.label}
-              </option>
-            ))}
-          </select>
-          {preset?.note && <p className="muted small">{preset.note}</p>}
-        </div>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor="p-name">Name</label>
-            <input id="p-name" value={f.name} onChange={set('name')} required />
-          </div>
-          <div className="field">
-            <label htmlFor="p-host">Server</label>
-            <input id="p-host" value={f.host} onChange={set('host')} required />
-          </div>
-          <div className="field">
-            <label htmlFor="p-port">Port</label>
-            <input id="p-port" inputMode="numeric" value={f.port} onChange={set('port')} required />
-          </div>
-        </div>
-        <div className="form-row">
-          <div className="field">
-            <label htmlFor="p-tls">Security</label>
-            <select id="p-tls" value={f.tls} onChange={set('tls')}>
-              <option value="starttls">STARTTLS</option>
-              <option value="implicit">TLS (SMTPS)</option>
-              <option value="none">None (local relay only)</option>
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="p-user">User name</label>
-            <input id="p-user" value={f.user} onChange={set('user')} autoComplete="off" />
-          </div>
-          <div className="field">
-            <label htmlFor="p-pass">{existing?.hasSecret ? 'New password (empty: keep)' : 'Password'}</label>
-            <input
-              id="p-pass"
-              type="password"
-              value={f.password}
-              onChange={set('password')}
-              autoComplete="new-password"
-            />
-          </div>
-        </div>
-        {relay && (
-          <div className="field" data-testid="relay-api-key">
-            <label htmlFor="p-apikey">
-              {existing?.hasApiKey ? `New ${relay} API key (empty: keep)` : `${relay} API key (optional)`}
-            </label>
-            <input
-              id="p-apikey"
-              type="password"
-              value={f.apiKey}
-              onChange={set('apiKey')}
-              autoComplete="off"
-            />
-            <p className="muted small">
-              {relay} keeps the bounces and spam complaints of what it sends to itself: they never reach your
-              backup mailbox. With {relayKeyWords}, Understudy collects them while this account is in use and
-              after each campaign, and stops mailing those people.
-              {existing?.feedbackError ? ` Last try: ${existing.feedbackError}` : ''}
-            </p>
-            {existing?.hasApiKey && !f.apiKey && (
-              <label className="small">
-                <input
-                  type="checkbox"
-                  checked={removeApiKey}
-                  onChange={(e) => setRemoveApiKey(e.target.checked)}
-                />{' '}
-                Forget the {relay} API key (stop collecting its bounces and complaints)
-              </label>
-            )}
-          </div>
-        )}
-        {f.tls === 'none' && f.password && (
-          <label className="small">
-            <input type="checkbox" checked={plaintextOk} onChange={(e) => setPlaintextOk(e.target.checked)} />{' '}
-            Send the password without encryption. Anyone on the network between this computer and the server
-            could read it: only for a server on a network you trust.
-          </label>
-        )}
-        <fieldset className="caps">
-          <legend>Sending caps (empty = none)</legend>
-          {(['perSecond', 'perMinute', 'perHour', 'perDay'] as const).map((k) => (
-            <label key={k}>
-              {k.replace('per', 'per ').toLowerCase()}
-              <input
-                inputMode="numeric"
-                value={f[k]}
-                onChange={set(k)}
-                aria-label={`Cap ${k.replace('per', 'per ').toLowerCase()}`}
-              />
-            </label>
+    <Modal
+      labelledBy="add-title"
+      onClose={onClose}
+      as="form"
+      onSubmit={(e) => void submit(e)}
+      testId="provider-form"
+    >
+      <h2 id="add-title">{existing ? `Edit ${existing.name}` : 'Add an SMTP account'}</h2>
+      <div className="field">
+        <label htmlFor="p-preset">Service</label>
+        <select id="p-preset" value={f.preset} onChange={(e) => choosePreset(e.target.value)} autoFocus>
+          <option value="">Other SMTP server</option>
+          {list.map((p) => (
+            <option key={p.name} value={p.name}>
+              {p.label}
+            </option>
           ))}
-        </fieldset>
-        {existing && rep && (
-          <div data-testid="provider-reputation">
-            <fieldset className="caps">
-              <legend>Protect this account’s reputation</legend>
-              <label>
-                pause at bounces (%)
-                <input
-                  inputMode="decimal"
-                  value={g.bounce}
-                  placeholder={String(Number((rep.maxBounceRate * 100).toPrecision(4)))}
-                  onChange={(e) => setG({ ...g, bounce: e.target.value })}
-                  aria-label="Pause when this percentage of its messages bounce"
-                />
-              </label>
-              <label>
-                pause at spam complaints (%)
-                <input
-                  inputMode="decimal"
-                  value={g.complaint}
-                  placeholder={String(Number((rep.maxComplaintRate * 100).toPrecision(4)))}
-                  onChange={(e) => setG({ ...g, complaint: e.target.value })}
-                  aria-label="Pause when this percentage of its messages are reported as spam"
-                />
-              </label>
-              <label>
-                judged after (messages)
-                <input
-                  inputMode="numeric"
-                  value={g.minSample}
-                  placeholder={String(rep.minSample)}
-                  onChange={(e) => setG({ ...g, minSample: e.target.value })}
-                  aria-label="Fewest messages a rate is judged on"
-                />
-              </label>
-            </fieldset>
+        </select>
+        {preset?.note && <p className="muted small">{preset.note}</p>}
+      </div>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="p-name">Name</label>
+          <input id="p-name" value={f.name} onChange={set('name')} required />
+        </div>
+        <div className="field">
+          <label htmlFor="p-host">Server</label>
+          <input id="p-host" value={f.host} onChange={set('host')} required />
+        </div>
+        <div className="field">
+          <label htmlFor="p-port">Port</label>
+          <input id="p-port" inputMode="numeric" value={f.port} onChange={set('port')} required />
+        </div>
+      </div>
+      <div className="form-row">
+        <div className="field">
+          <label htmlFor="p-tls">Security</label>
+          <select id="p-tls" value={f.tls} onChange={set('tls')}>
+            <option value="starttls">STARTTLS</option>
+            <option value="implicit">TLS (SMTPS)</option>
+            <option value="none">None (local relay only)</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="p-user">User name</label>
+          <input id="p-user" value={f.user} onChange={set('user')} autoComplete="off" />
+        </div>
+        <div className="field">
+          <label htmlFor="p-pass">{existing?.hasSecret ? 'New password (empty: keep)' : 'Password'}</label>
+          <input
+            id="p-pass"
+            type="password"
+            value={f.password}
+            onChange={set('password')}
+            autoComplete="new-password"
+          />
+        </div>
+      </div>
+      {relay && (
+        <div className="field" data-testid="relay-api-key">
+          <label htmlFor="p-apikey">
+            {existing?.hasApiKey ? `New ${relay} API key (empty: keep)` : `${relay} API key (optional)`}
+          </label>
+          <input id="p-apikey" type="password" value={f.apiKey} onChange={set('apiKey')} autoComplete="off" />
+          <p className="muted small">
+            {relay} keeps the bounces and spam complaints of what it sends to itself: they never reach your
+            backup mailbox. With {relayKeyWords}, Understudy collects them while this account is in use and
+            after each campaign, and stops mailing those people.
+            {existing?.feedbackError ? ` Last try: ${existing.feedbackError}` : ''}
+          </p>
+          {existing?.hasApiKey && !f.apiKey && (
             <label className="small">
               <input
                 type="checkbox"
-                checked={g.keepWarm}
-                onChange={(e) => setG({ ...g, keepWarm: e.target.checked })}
+                checked={removeApiKey}
+                onChange={(e) => setRemoveApiKey(e.target.checked)}
               />{' '}
-              Keep it warm: send a small practice message to your seed address when it has not sent for a week
+              Forget the {relay} API key (stop collecting its bounces and complaints)
             </label>
-            <p className="muted small">{rep.summary} Empty boxes use the limits its provider enforces.</p>
-            <details className="small">
-              <summary>Where these limits come from</summary>
-              {rep.source}
-            </details>
-          </div>
-        )}
-        <p className="muted small">
-          The password goes straight into the secret store; it is never written to the database or logs. After
-          saving, Understudy logs in once to check it (nothing is sent).
-        </p>
-        {error && <ErrorBox error={error} />}
-        <footer className="modal-foot">
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : existing ? 'Save changes' : 'Add account'}
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </footer>
-      </form>
-    </div>
+          )}
+        </div>
+      )}
+      {f.tls === 'none' && f.password && (
+        <label className="small">
+          <input type="checkbox" checked={plaintextOk} onChange={(e) => setPlaintextOk(e.target.checked)} />{' '}
+          Send the password without encryption. Anyone on the network between this computer and the server
+          could read it: only for a server on a network you trust.
+        </label>
+      )}
+      <fieldset className="caps">
+        <legend>Sending caps (empty = none)</legend>
+        {(['perSecond', 'perMinute', 'perHour', 'perDay'] as const).map((k) => (
+          <label key={k}>
+            {k.replace('per', 'per ').toLowerCase()}
+            <input
+              inputMode="numeric"
+              value={f[k]}
+              onChange={set(k)}
+              aria-label={`Cap ${k.replace('per', 'per ').toLowerCase()}`}
+            />
+          </label>
+        ))}
+      </fieldset>
+      {existing && rep && (
+        <div data-testid="provider-reputation">
+          <fieldset className="caps">
+            <legend>Protect this account’s reputation</legend>
+            <label>
+              pause at bounces (%)
+              <input
+                inputMode="decimal"
+                value={g.bounce}
+                placeholder={String(Number((rep.maxBounceRate * 100).toPrecision(4)))}
+                onChange={(e) => setG({ ...g, bounce: e.target.value })}
+                aria-label="Pause when this percentage of its messages bounce"
+              />
+            </label>
+            <label>
+              pause at spam complaints (%)
+              <input
+                inputMode="decimal"
+                value={g.complaint}
+                placeholder={String(Number((rep.maxComplaintRate * 100).toPrecision(4)))}
+                onChange={(e) => setG({ ...g, complaint: e.target.value })}
+                aria-label="Pause when this percentage of its messages are reported as spam"
+              />
+            </label>
+            <label>
+              judged after (messages)
+              <input
+                inputMode="numeric"
+                value={g.minSample}
+                placeholder={String(rep.minSample)}
+                onChange={(e) => setG({ ...g, minSample: e.target.value })}
+                aria-label="Fewest messages a rate is judged on"
+              />
+            </label>
+          </fieldset>
+          <label className="small">
+            <input
+              type="checkbox"
+              checked={g.keepWarm}
+              onChange={(e) => setG({ ...g, keepWarm: e.target.checked })}
+            />{' '}
+            Keep it warm: send a small practice message to your seed address when it has not sent for a week
+          </label>
+          <p className="muted small">{rep.summary} Empty boxes use the limits its provider enforces.</p>
+          <details className="small">
+            <summary>Where these limits come from</summary>
+            {rep.source}
+          </details>
+        </div>
+      )}
+      <p className="muted small">
+        The password goes straight into the secret store; it is never written to the database or logs. After
+        saving, Understudy logs in once to check it (nothing is sent).
+      </p>
+      {error && <ErrorBox error={error} />}
+      <footer className="modal-foot">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : existing ? 'Save changes' : 'Add account'}
+        </button>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+      </footer>
+    </Modal>
   );
 }

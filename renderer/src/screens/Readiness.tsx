@@ -6,7 +6,6 @@
  */
 import { useState } from 'react';
 import { useStore } from '../store';
-import { has } from '../api/client';
 import type { ApiError } from '../api/types';
 import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
@@ -56,7 +55,7 @@ export function Readiness() {
         Before your ESP’s next outage: will each backup account deliver, has it been tested, is it warm, and
         can it carry your next big campaign?
       </p>
-      <ResourceView res={res} what="Readiness" calls={['readiness']}>
+      <ResourceView res={res} what="Readiness">
         {(v) => <ReadinessView r={v as ReadinessT} onChanged={res.reload} />}
       </ResourceView>
     </section>
@@ -211,7 +210,6 @@ function CheckDns({ onChanged }: { onChanged: () => void }) {
   const act = useStore((s) => s.act);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  if (!has('checkAuthentication')) return null;
   return (
     <div className="card-tools">
       <button
@@ -237,7 +235,6 @@ function CheckDns({ onChanged }: { onChanged: () => void }) {
 function MarkWarm({ name, onChanged }: { name: string; onChanged: () => void }) {
   const act = useStore((s) => s.act);
   const [error, setError] = useState<ApiError | null>(null);
-  if (!has('setProviderWarmup')) return null;
   return (
     <div>
       <button

@@ -34,7 +34,7 @@ export function Runbook() {
         What to do when your email service goes down, written from your own setup. Print it and keep it where
         the team can find it without this computer; print it again after you change the setup.
       </p>
-      <ResourceView res={runbook} what="Outage plan" calls={['runbook']}>
+      <ResourceView res={runbook} what="Outage plan">
         {() =>
           r && (
             <>

@@ -9,6 +9,7 @@ import { useResource, ResourceView } from '../components/Resource';
 import { ErrorBox } from '../components/ErrorBox';
 import { allTimeZones } from '../components/format';
 import type { ApiError } from '../api/types';
+import type { ContinuitySettings as ContinuitySettingsValue } from '../../../electron/engine/api/continuity';
 
 const SENDING_FIELDS: { key: string; label: string; hint: string; multiline?: boolean }[] = [
   { key: 'company_name', label: 'Company name', hint: 'Shown next to the postal address.' },
@@ -42,7 +43,7 @@ export function SendingSettings() {
   const [values, setValues] = useState<Record<string, string>>({});
   const [error, setError] = useState<ApiError | null>(null);
   const [saved, setSaved] = useState<string | false>(false);
-  const current = res.value as Record<string, string> | null;
+  const current = res.value;
   // Filled from the engine once; later reloads (any engine event) must not wipe what is being typed.
   const [loaded, setLoaded] = useState(false);
   useEffect(() => {
@@ -60,12 +61,14 @@ export function SendingSettings() {
       const v = (values[f.key] ?? '').trim();
       if (v === (current?.[f.key] ?? '')) continue;
       // A cleared field removes the setting (an empty value is refused by the engine).
-      const r = await (v === ''
-        ? act('unsetSendingSetting', { key: f.key })
-        : act('setSendingSetting', { key: f.key, value: v }));
-      if (!r.ok && r.error) return setError(r.error);
-      const warning = r.ok ? (r.value as { warning?: string | null } | undefined)?.warning : null;
-      if (warning) warnings.push(warning);
+      if (v === '') {
+        const r = await act('unsetSendingSetting', { key: f.key });
+        if (!r.ok) return setError(r.error);
+        if (r.value.warning) warnings.push(r.value.warning);
+      } else {
+        const r = await act('setSendingSetting', { key: f.key, value: v });
+        if (!r.ok) return setError(r.error);
+      }
     }
     setSaved(warnings.length ? `Saved. ${warnings.join(' ')}` : 'Saved.');
     res.reload();
@@ -73,7 +76,7 @@ export function SendingSettings() {
   return (
     <article className="card">
       <h2>Sending</h2>
-      <ResourceView res={res} what="Sending settings" calls={['getSendingSettings', 'setSendingSetting']}>
+      <ResourceView res={res} what="Sending settings">
         {() => (
           <form onSubmit={save} className="settings-form">
             {SENDING_FIELDS.map((f) => (
@@ -110,13 +113,7 @@ export function SendingSettings() {
   );
 }
 
-interface ContinuitySettingsT {
-  timeZone: string;
-  outagePolicy: { mode: 'pause' | 'wait' | 'backup'; waitMinutes: number };
-  health: { intervalSeconds: number; failuresToDown: number; successesToUp: number };
-  sync?: { everyMinutes: number; fullEveryHours: number };
-  alerts?: { to: string[]; from?: string };
-}
+type ContinuitySettingsT = ContinuitySettingsValue;
 
 export function ContinuitySettings() {
   const res = useResource('continuitySettings');
@@ -126,7 +123,7 @@ export function ContinuitySettings() {
   const [draft, setDraft] = useState<ContinuitySettingsT | null>(null);
   /** The team's addresses as typed (comma-separated); checked by the engine on save. */
   const [alertTo, setAlertTo] = useState<string | null>(null);
-  const current = res.value as ContinuitySettingsT | null;
+  const current = res.value;
   useEffect(() => {
     if (current && !draft) {
       setDraft(current);
@@ -154,18 +151,14 @@ export function ContinuitySettings() {
           }
         : {}),
     });
-    if (!r.ok && r.error) return setError(r.error);
+    if (!r.ok) return setError(r.error);
     setSaved(true);
     res.reload();
   };
   return (
     <article className="card">
       <h2>When a provider is down</h2>
-      <ResourceView
-        res={res}
-        what="Continuity settings"
-        calls={['continuitySettings', 'updateContinuitySettings']}
-      >
+      <ResourceView res={res} what="Continuity settings">
         {() =>
           draft && (
             <form onSubmit={save} className="settings-form">

@@ -6,9 +6,8 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { useStore } from '../store';
-import { api, has } from '../api/client';
+import { api } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
-import { Unavailable } from '../components/Unavailable';
 import type { ApiError } from '../api/types';
 import { UnsubscribeReview } from '../components/UnsubscribeReview';
 import type {
@@ -84,10 +83,8 @@ export function Suppressions() {
   const [error, setError] = useState<ApiError | null>(null);
   const [allowing, setAllowing] = useState<Suppression | null>(null);
   const [history, setHistory] = useState<string | null>(null);
-  const available = has('listSuppressions');
 
   useEffect(() => {
-    if (!available) return;
     let live = true;
     void api()
       .listSuppressions({
@@ -107,17 +104,7 @@ export function Suppressions() {
     return () => {
       live = false;
     };
-  }, [available, reason, since, search, offset, version]);
-
-  if (!available)
-    return (
-      <section className="screen" aria-labelledby="supp-title">
-        <header className="screen-head">
-          <h1 id="supp-title">Suppressions</h1>
-        </header>
-        <Unavailable what="Suppressions" calls={['listSuppressions', 'removeSuppression']} />
-      </section>
-    );
+  }, [reason, since, search, offset, version]);
 
   const onAllowed = (r: RemoveSuppressionResult) => {
     setAllowing(null);

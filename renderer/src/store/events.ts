@@ -1,31 +1,31 @@
 /**
- * Events slice: the live timeline (the last few hundred durable events) and a generic loader for the
- * screens whose calls belong to other engine areas: each resource remembers whether the engine has
- * the call at all, so a screen can say "not available yet" honestly instead of showing fake data.
+ * Events slice: the live timeline (the last few hundred durable events), the live send progress, and
+ * a loader for any call of the contract: `load` keeps a call's answer under its name and input,
+ * `act` runs a call that changes data. Both are typed by the call's name (input and output come from
+ * electron/engine/api/contract.ts), so a screen never casts what it gets back.
  */
 import type { StateCreator } from 'zustand';
 import type { Store } from './index';
-import type { ApiError } from '../api/types';
-import { api, has } from '../api/client';
-import type { TimelineEvent } from '../../../electron/engine/api/common';
+import type { ApiError, CallName, CallOutput } from '../api/types';
+import type { CallResult, InputArgs } from '../api/bridge';
 import type { SendProgress } from '../../../electron/engine/api/sending';
+import type { EventPayload } from '../../../electron/engine/api/events';
+import { api } from '../api/client';
 
-/** A durable timeline event, as the contract declares it. */
-export type { TimelineEvent };
+/** A durable timeline event, as the contract's `event` channel carries it. */
+export type TimelineEvent = EventPayload<'event'>;
 
-export interface Resource {
-  state: 'unavailable' | 'loading' | 'ok' | 'error';
-  value: unknown;
+/** A call's answer as a panel shows it: loading, the value, or the error. */
+export interface Resource<T = unknown> {
+  state: 'loading' | 'ok' | 'error';
+  value: T | null;
   error: ApiError | null;
 }
 
 const MAX_EVENTS = 300;
 
-/** A run's counts (the contract's `send.progress` payload) and when the renderer first saw the run. */
-export type SendProgressT = SendProgress & {
-  /** When the renderer first saw this run, for the estimate. */
-  seenAt?: number;
-};
+/** A run's latest send.progress tick, as the contract declares it. */
+export type SendProgressT = SendProgress;
 
 export interface EventsSlice {
   timeline: TimelineEvent[];
@@ -36,9 +36,19 @@ export interface EventsSlice {
   bumpData(): void;
   onSendProgress(p: SendProgressT): void;
   pushEvent(e: TimelineEvent): void;
-  load(name: string, input?: unknown): Promise<void>;
+  /** Loads a call's answer into `resources` (read it with `useResource`). */
+  load<N extends CallName>(name: N, ...args: InputArgs<N>): Promise<void>;
   /** Runs a call that changes data; returns the envelope so the caller can show its error. */
-  act(name: string, input?: unknown): Promise<{ ok: boolean; error?: ApiError; value?: unknown }>;
+  act<N extends CallName>(name: N, ...args: InputArgs<N>): Promise<CallResult<N>>;
+}
+
+/** The loaded answer of a call, typed by its name. */
+export function resourceOf<N extends CallName>(
+  resources: Record<string, Resource>,
+  key: string,
+): Resource<CallOutput<N>> | undefined {
+  // Only `load` writes `resources[key]`, with the answer of the call the key names.
+  return resources[key] as Resource<CallOutput<N>> | undefined;
 }
 
 let bumpTimer: ReturnType<typeof setTimeout> | null = null;
@@ -59,25 +69,19 @@ export const createEventsSlice: StateCreator<Store, [], [], EventsSlice> = (set)
     set((s) => ({
       sendProgress: {
         ...s.sendProgress,
-        [p.campaignId]: { ...p, seenAt: s.sendProgress[p.campaignId]?.seenAt ?? Date.now() },
+        [p.campaignId]: p,
       },
     })),
   pushEvent: (e) => set((s) => ({ timeline: [e, ...s.timeline].slice(0, MAX_EVENTS) })),
-  async load(name, input) {
-    const key = resourceKey(name, input);
-    if (!has(name)) {
-      set((s) => ({
-        resources: { ...s.resources, [key]: { state: 'unavailable', value: null, error: null } },
-      }));
-      return;
-    }
+  async load(name, ...args) {
+    const key = resourceKey(name, args[0]);
     set((s) => ({
       resources: {
         ...s.resources,
         [key]: { ...(s.resources[key] ?? { value: null, error: null }), state: 'loading' },
       },
     }));
-    const env = await api().call(name, input ?? {});
+    const env = await api().call(name, ...args);
     set((s) => ({
       resources: {
         ...s.resources,
@@ -87,21 +91,7 @@ export const createEventsSlice: StateCreator<Store, [], [], EventsSlice> = (set)
       },
     }));
   },
-  async act(name, input) {
-    if (!has(name)) {
-      return {
-        ok: false,
-        error: {
-          kind: 'user',
-          code: 'unavailable',
-          message: `This version of the engine cannot do "${name}" yet.`,
-          safe: 'Nothing was changed.',
-        },
-      };
-    }
-    const env = await api().call(name, input ?? {});
-    return env.ok ? { ok: true, value: env.value } : { ok: false, error: env.error };
-  },
+  act: (name, ...args) => api().call(name, ...args),
 });
 
 export function resourceKey(name: string, input?: unknown): string {

@@ -30,6 +30,7 @@ import {
   compileNodes,
   foldStaticConditionals,
   parseTokens,
+  personalValue,
   refsOf,
   renderParts,
   renderPieces,
@@ -40,6 +41,7 @@ import {
   type RenderContext,
   type StaticValues,
   type Token,
+  type ValueRef,
 } from './template';
 import { deriveTextTokens, htmlToText } from './text';
 import { messageIdFor, unsubscribeToken } from './tokens';
@@ -124,6 +126,13 @@ export interface RenderedMessage {
 /** A compiled campaign: call it per subscriber. `warnings` lists what the marketer should review. */
 export type CompiledCampaign = ((subscriber: RenderSubscriber) => RenderedMessage) & {
   readonly warnings: readonly string[];
+  /** The warnings about merge tags no subscriber's message can fill (also in `warnings`). */
+  readonly unfillable: readonly string[];
+  /**
+   * The personal merge tags (as written, e.g. `*|FNAME|*`) this subscriber's message leaves empty
+   * because they have no value for them; tags with a fallback are never empty.
+   */
+  emptyFor(subscriber: RenderSubscriber): string[];
   /** Whether the text part is derived per message (slow path) instead of from a compiled template. */
   readonly textFromHtmlPerMessage: boolean;
 };
@@ -150,6 +159,17 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
   const warn = (w: string) => {
     if (!warnings.includes(w)) warnings.push(w);
   };
+  const unfillable: string[] = [];
+  const warnTag = (w: string) => {
+    warn(w);
+    if (!unfillable.includes(w)) unfillable.push(w);
+  };
+  /** Tags a subscriber's own value fills, without a fallback: empty for whoever lacks that value. */
+  const personal: { ref: ValueRef; src: string }[] = [];
+  const known = settings.mergeFieldTags ? new Set(settings.mergeFieldTags.map(normalizeTag)) : undefined;
+  /** A field the list does not have is reported once for every copy, not again for each person. */
+  const reportedForAll = (r: ValueRef): r is Extract<ValueRef, { kind: 'field' }> =>
+    r.kind === 'field' && known !== undefined && !known.has(r.tag);
 
   // ---- Settings and header values: refused now, not in the middle of a send.
   const postalAddress = requireSetting(
@@ -216,14 +236,15 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
   // ---- Templates → tokens → parts.
   const lint = (tokens: Token[], where: string) => {
     for (const t of tokens) {
-      if (t.t === 'unknown') warn(`${where}: ${t.src} will be left empty, because ${t.why}.`);
+      if (t.t === 'unknown') warnTag(`${where}: ${t.src} will be left empty, because ${t.why}.`);
       for (const p of tokenProblems(t)) if ('src' in t) warn(`${where}: ${t.src}: ${p}.`);
+      if (t.t === 'value' && !t.filters.some((f) => f.name === 'default'))
+        personal.push({ ref: t.ref, src: t.src });
     }
-    if (settings.mergeFieldTags) {
-      const known = new Set(settings.mergeFieldTags.map(normalizeTag));
+    if (known) {
       for (const r of refsOf(tokens)) {
-        if (r.kind === 'field' && !known.has(r.tag))
-          warn(
+        if (reportedForAll(r))
+          warnTag(
             `${where}: the merge field ${r.tag} is not a field of this list; it will be empty (or its fallback).`,
           );
       }
@@ -363,7 +384,30 @@ export function compileCampaign(campaign: RenderCampaign, settings: RenderSettin
     if (dkim) msg.dkim = dkim;
     return msg;
   };
-  return Object.assign(render, { warnings: Object.freeze(warnings), textFromHtmlPerMessage: textPerMessage });
+  const emptyFor = (s: RenderSubscriber): string[] => {
+    const ctx: RenderContext = {
+      firstName: s.firstName ?? '',
+      lastName: s.lastName ?? '',
+      email: s.email,
+      mergeFields: s.mergeFields ?? {},
+      tags: s.tags ?? [],
+      unsubscribeUrl: '',
+      subject: '',
+    };
+    const empty: string[] = [];
+    for (const p of personal) {
+      if (reportedForAll(p.ref)) continue;
+      const v = personalValue(p.ref, ctx);
+      if (v !== undefined && !v.trim() && !empty.includes(p.src)) empty.push(p.src);
+    }
+    return empty;
+  };
+  return Object.assign(render, {
+    warnings: Object.freeze(warnings),
+    unfillable: Object.freeze(unfillable),
+    emptyFor,
+    textFromHtmlPerMessage: textPerMessage,
+  });
 }
 
 /**

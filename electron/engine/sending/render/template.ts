@@ -294,6 +294,24 @@ function rawGetter(ref: ValueRef, statics: StaticValues): Getter {
   }
 }
 
+const PERSONAL: ReadonlySet<Builtin> = new Set(['first_name', 'last_name', 'full_name', 'email']);
+const NO_STATICS: StaticValues = {
+  postalAddress: '',
+  companyName: '',
+  listName: '',
+  previewText: '',
+  year: '',
+};
+
+/**
+ * A subscriber's own value for a tag that names one (a merge field, their name or address), as the
+ * message gets it before filters; undefined for tags whose value is the same for everyone.
+ */
+export function personalValue(ref: ValueRef, c: RenderContext): string | undefined {
+  if (ref.kind === 'builtin' && !PERSONAL.has(ref.name)) return undefined;
+  return rawGetter(ref, NO_STATICS)(c);
+}
+
 const titleCase = (s: string) =>
   s.toLowerCase().replace(/(^|[\s\-'’])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
 
