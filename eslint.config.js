@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import layers from './eslint/layers.js';
 
 const NODE_BUILTINS = [
   'fs',
@@ -45,6 +46,12 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
+  },
+  // Inside the engine, each folder imports only from the layers below it (eslint/layers.js).
+  {
+    files: ['electron/engine/**/*.{ts,mjs}'],
+    plugins: { local: layers },
+    rules: { 'local/engine-layers': 'error' },
   },
   // The engine is plain Node: no Electron, no UI, no other process's code. SQL only in engine/db.
   {

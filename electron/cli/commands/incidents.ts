@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { common, orList, output, withEngine, type CommonOptions, type Io } from '../context';
 import { NoticeKindSchema } from '../../engine/api/continuity';
 import { addNote, requireIncident, timeline } from '../../engine/continuity/incidents';
-import { humanDuration } from '../../engine/continuity/time';
+import { humanDuration } from '../../engine/time';
 import { userError } from '../../engine/errors';
 import { createNotice, importCodes, sendStakeholderUpdate } from '../../engine/continuity/communication';
 import { readSettings } from '../../engine/continuity/settings';

@@ -11,7 +11,7 @@ import { createContinuity } from '../../engine/continuity/adapters';
 import { startPeriodicWork } from '../../engine/continuity/periodic';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
-import { displayTime } from '../../engine/continuity/time';
+import { displayTime } from '../../engine/time';
 import { openEngineSecrets } from './inbox';
 import { openServiceSecrets, StdinLines } from './secrets';
 import { useSecretStore as useEspSecrets } from '../../engine/mirror/esp/connections';

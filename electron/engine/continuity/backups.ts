@@ -26,14 +26,13 @@ import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from 
 import { prepareWrite, writeFileSafely } from '../files/safeWrite';
 import { secretsPathFor, type SecretStore } from '../secrets';
 import { secretStoreOf } from '../sending/context';
-import { backupSettings, backupsDir, listsDirOf, pendingRestoreFile } from './backupSettings';
+import { backupSettings, backupsDir, keysFileOf, listsDirOf, pendingRestoreFile } from '../files/backupSettings';
 import {
   backupKey,
   currentKeys,
   decryptTo,
   encryptInto,
   isEncryptedBackup,
-  keysFileOf,
   openCarriedSecrets,
   readKeys,
   sha256,
@@ -47,7 +46,7 @@ export {
   listsDirOf,
   pendingRestoreFile,
   type BackupSettings,
-} from './backupSettings';
+} from '../files/backupSettings';
 
 export interface BackupResult extends BackupRow {
   listsDir: string | null;

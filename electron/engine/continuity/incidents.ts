@@ -9,7 +9,7 @@ import type { IncidentRow } from '../db/repos/incidents';
 import type { HealthState, ProbeTarget } from '../db/repos/health';
 import { userError } from '../errors';
 import { notify } from './notify';
-import { humanDuration } from './time';
+import { humanDuration } from '../time';
 
 /** Called by the health monitor on every state change of a provider. */
 export function onHealthChange(

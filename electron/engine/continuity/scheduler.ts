@@ -20,7 +20,7 @@ import {
   resolveTime,
   systemZone,
   type ResolvedTime,
-} from './time';
+} from '../time';
 import type { EspControl, Sender, SendSummary } from './ports';
 import { takeCustody, type TakeReason } from '../mirror/esp/custody';
 

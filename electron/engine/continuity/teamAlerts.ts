@@ -22,9 +22,9 @@ import { MIRROR_EVENTS } from '../api/esp';
 import { SendingEventType } from '../api/sending';
 import { sendTeamMail } from '../sending/teamMail';
 import { setAlertSink } from './notify';
-import { displayTime } from './time';
+import { displayTime } from '../time';
 import { TIME_ZONE_KEY } from './scheduler';
-import { systemZone } from './time';
+import { systemZone } from '../time';
 
 export const ALERT_SETTINGS_KEY = 'continuity.alerts';
 export const AlertSettingsSchema = z.object({

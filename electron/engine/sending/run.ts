@@ -53,6 +53,7 @@ import { requireCampaign, toRenderCampaign } from './campaigns';
 import { campaignCapacity } from './campaignCapacity';
 import { normalizeEmail } from '../mirror/email';
 import { recordSuppressionsAdded } from '../mirror/suppressions';
+// eslint-disable-next-line local/engine-layers -- removed by h/run
 import { notify as notifyPerson } from '../continuity/notify';
 import { MassRejectionGuard, type MassRejectTrip } from './massReject';
 import { queueBackupTag, takeCustody, tryCustodyNow } from '../mirror/esp/custody';

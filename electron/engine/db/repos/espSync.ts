@@ -6,6 +6,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
+// eslint-disable-next-line local/engine-layers -- removed by h/vocab
 import type { SubscriberStatus } from '../../mirror/status';
 
 export interface EspProviderRow {

@@ -7,6 +7,7 @@
  * database is deleted with the connection).
  */
 import type { Db } from '../connection';
+// eslint-disable-next-line local/engine-layers -- removed by h/vocab
 import { STATUS_RANK, GLOBAL_SUPPRESSION_STATUSES, type SubscriberStatus } from '../../mirror/status';
 import { emptyStatusCounts } from './lists';
 

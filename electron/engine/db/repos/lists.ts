@@ -1,6 +1,8 @@
 /** Lists (audiences) and their counts by status. */
 import type { Db } from '../connection';
+// eslint-disable-next-line local/engine-layers -- removed by h/vocab
 import type { SubscriberStatus } from '../../mirror/status';
+// eslint-disable-next-line local/engine-layers -- removed by h/vocab
 import { SUBSCRIBER_STATUSES } from '../../mirror/status';
 
 export interface ListRow {

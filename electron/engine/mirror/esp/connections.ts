@@ -7,6 +7,7 @@ import type { Engine } from '../../engine';
 import { userError } from '../../errors';
 import { newSecretRef, registerSecret, type SecretStore } from '../../secrets';
 import { createConnector } from './registry';
+// eslint-disable-next-line local/engine-layers -- removed by h/services (one secret store, given to the engine)
 import { secretStoreOf } from '../../sending/context';
 import { espRepos } from './repos';
 import {
