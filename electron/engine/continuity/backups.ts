@@ -26,7 +26,13 @@ import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from 
 import { prepareWrite, writeFileSafely } from '../files/safeWrite';
 import { secretsPathFor, type SecretStore } from '../secrets';
 import { secretStoreOf } from '../sending/context';
-import { backupSettings, backupsDir, keysFileOf, listsDirOf, pendingRestoreFile } from '../files/backupSettings';
+import {
+  backupSettings,
+  backupsDir,
+  keysFileOf,
+  listsDirOf,
+  pendingRestoreFile,
+} from '../files/backupSettings';
 import {
   backupKey,
   currentKeys,
