@@ -19,6 +19,7 @@ import { secretStoreOf, useSecretStore } from '../../engine/sending/context';
 import type { EventRow } from '../../engine/db/repos/events';
 import { userError } from '../../engine/errors';
 
+// eslint-disable-next-line max-lines-per-function -- one long-running command whose closures share its engine and abort signal
 export function registerRun(program: Command, io: Io): void {
   common(
     program

@@ -103,6 +103,7 @@ const ENQUEUE_CHUNK = 50_000;
 /** Page cache while sending (KiB): the outbox is walked once, in order; its working set is small. */
 const SENDING_CACHE_KIB = 4 * 1024;
 
+// eslint-disable-next-line max-lines-per-function -- split by h/run
 export async function runCampaign(
   engine: Engine,
   campaignId: number,
@@ -296,6 +297,7 @@ export async function runCampaign(
 
 type LoopState = 'finished' | 'paused' | 'cancelled' | 'waiting' | 'interrupted';
 
+// eslint-disable-next-line max-lines-per-function -- split by h/run
 async function loop(
   engine: Engine,
   campaign: CampaignRow,

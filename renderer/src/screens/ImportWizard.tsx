@@ -46,6 +46,7 @@ const STATUSES: SubscriberStatusT[] = [
   'pending',
 ];
 
+// eslint-disable-next-line max-lines-per-function -- the wizard's steps share its state; mostly markup
 export function ImportWizard() {
   const { w, lists, closeWizard, chooseFile, setImportOptions, startImport, cancelImport } = useStore(
     useShallow((s) => ({

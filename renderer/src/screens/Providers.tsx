@@ -47,6 +47,7 @@ export function prioritiesFor(list: Provider[], shares: boolean[]): number[] {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- one screen's state and markup
 export function Providers() {
   const providers = useResource('listProviders');
   const act = useStore((s) => s.act);
@@ -457,6 +458,7 @@ function DrillInterval() {
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- one form's fields and markup
 function ProviderForm({
   existing,
   priority,

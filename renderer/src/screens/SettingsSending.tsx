@@ -113,6 +113,7 @@ interface ContinuitySettingsT {
   alerts?: { to: string[]; from?: string };
 }
 
+// eslint-disable-next-line max-lines-per-function -- one settings panel's fields and markup
 export function ContinuitySettings() {
   const res = useResource('continuitySettings');
   const act = useStore((s) => s.act);

@@ -9,7 +9,7 @@ function plan(e: Engine, sql: string, ...args: unknown[]): string {
 }
 
 describe('continuity query plans', () => {
-  it('due campaigns walk campaigns_due; the next due time too', () => {
+  it('due campaigns walk campaigns_due; the next due time too', async () => {
     const e = Engine.open({ dbPath: ':memory:' });
     expect(
       plan(
@@ -37,6 +37,6 @@ describe('continuity query plans', () => {
         'b',
       ),
     ).toMatch(/compensation_codes_free/);
-    e.close();
+    await e.close();
   });
 });

@@ -7,7 +7,7 @@ import { buildReport, renderReportHtml } from '../../../electron/engine/continui
 import { addCampaign, addList, addProvider } from '../../helpers/continuity';
 
 describe('post-incident report', () => {
-  it('shows the delay, messages by provider, failures by class and unsubscribes during the incident', () => {
+  it('shows the delay, messages by provider, failures by class and unsubscribes during the incident', async () => {
     const clock = new ManualClock(Date.parse('2026-11-23T08:00:00Z'));
     const e = Engine.open({ dbPath: ':memory:', clock });
     const p = addProvider(e, { name: 'Primary', kind: 'smtp', priority: 1 });
@@ -95,6 +95,6 @@ describe('post-incident report', () => {
     expect(html).not.toMatch(/<script|src=|href=/);
     void outside;
     void b;
-    e.close();
+    await e.close();
   });
 });
