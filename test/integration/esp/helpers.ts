@@ -4,7 +4,7 @@ import { Engine } from '../../../electron/engine/engine';
 import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
 import { useConnectorOverrides, useSecretStore } from '../../../electron/engine/mirror/esp/connections';
 import { tempDir } from '../../helpers/tmp';
-import { loadSpec, specAvailable, type SpecOptions, type SpecValidator } from '../../fakes/spec';
+import { loadSpec, type SpecOptions, type SpecValidator } from '../../fakes/spec';
 import type { FakeServer } from '../../fakes/server';
 
 /** Waits recorded instead of slept: the client's backoff and Retry-After become assertions, not delays. */
@@ -40,13 +40,8 @@ export async function espEngine(opts: { timeoutMs?: number } = {}): Promise<{
   return { engine, dir, sleeps };
 }
 
-/** Attaches spec validation to a fake when the published document is present. */
-export function attachSpec(
-  server: FakeServer,
-  file: string,
-  options: SpecOptions = {},
-): SpecValidator | null {
-  if (!specAvailable(file)) return null;
+/** Attaches validation against the published document (test/specs) to a fake. */
+export function attachSpec(server: FakeServer, file: string, options: SpecOptions = {}): SpecValidator {
   const spec = loadSpec(file, options);
   server.onExchange = (x) => spec.check(x);
   return spec;

@@ -6,15 +6,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KitFake } from '../../fakes/kit';
-import { loadSpec, specAvailable, specSkipReason, type SpecValidator } from '../../fakes/spec';
+import { loadSpec, type SpecValidator } from '../../fakes/spec';
 import { KitConnector } from '../../../electron/engine/mirror/esp/kit';
 import { isEspError } from '../../../electron/engine/mirror/esp/http';
 import type { EspMember, MemberCursor } from '../../../electron/engine/mirror/esp/types';
 
 const SPEC = 'kit-v4.json';
-const describeSpec = specAvailable(SPEC) ? describe : describe.skip;
-
-describeSpec(`Kit connector against the fake ${specAvailable(SPEC) ? '' : specSkipReason(SPEC)}`, () => {
+describe('Kit connector against the fake', () => {
   let fake: KitFake;
   let spec: SpecValidator;
   let sleeps: number[];

@@ -1,6 +1,6 @@
 /**
  * Brevo (ex-Sendinblue) API v3 connector.
- * Reference: https://developers.brevo.com/reference (and ../shared/specs/brevo-v3.yml).
+ * Reference: https://developers.brevo.com/reference (and test/specs/brevo-v3.yml).
  * - `api-key` header; base https://api.brevo.com/v3.
  * - Lists: limit ≤ 50 + offset. A list's contacts: limit ≤ 500 + offset, `modifiedSince`, `sort`
  *   (by creation; desc by default). Attributes (account-wide) are the merge fields.

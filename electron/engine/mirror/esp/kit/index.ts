@@ -11,7 +11,7 @@
  * `send_at: null`); unsubscribes are pushed with `POST /v4/subscribers/{id}/unsubscribe`. Kit has no API
  * to record a bounce or a complaint, so those are pushed as unsubscribes (the address stops receiving
  * Kit mail) and the result says so. Backup recipients are tagged with a Kit tag.
- * Reference: https://developers.kit.com/v4 and /work/shared/specs/kit-v4.json.
+ * Reference: https://developers.kit.com/v4 and test/specs/kit-v4.json.
  */
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../../clock';

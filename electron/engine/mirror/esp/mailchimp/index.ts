@@ -1,6 +1,6 @@
 /**
  * Mailchimp Marketing API 3.0 connector.
- * Reference: https://mailchimp.com/developer/marketing/api/ (and ../shared/specs/mailchimp-marketing-openapi3.yaml).
+ * Reference: https://mailchimp.com/developer/marketing/api/ (and test/specs/mailchimp-marketing-openapi3.yaml).
  * - Base https://<dc>.api.mailchimp.com/3.0, dc = the key's suffix ("…-us6"); HTTP Basic, key as password.
  * - Members are addressed by the MD5 of the lower-cased address; `count` ≤ 1000 with `offset`, so the
  *   sync engine may fetch several pages at once (cursorAhead). Incremental: `since_last_changed`.
