@@ -110,6 +110,7 @@ export function toBrevoMember(c: BrevoContact, listId: number): EspMember {
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
 export function createBrevo(options: ConnectorOptions): EspConnector {
   const key = options.apiKey.trim();
   const clock = options.clock ?? systemClock;

@@ -250,6 +250,7 @@ function toMergeDef(f: McMergeField): EspMergeFieldDef {
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
 export function createMailchimp(options: ConnectorOptions): EspConnector {
   const key = options.apiKey.trim();
   const baseUrl = options.baseUrl?.trim() || `https://${dataCenterOf(key)}.api.mailchimp.com/3.0`;
