@@ -1,5 +1,6 @@
 /** Lists (audiences) and their counts by status. */
 import type { Db } from '../connection';
+import { prepareAll, type HotStatements } from './hot';
 // eslint-disable-next-line local/engine-layers -- removed by h/vocab
 import type { SubscriberStatus } from '../../mirror/status';
 // eslint-disable-next-line local/engine-layers -- removed by h/vocab
@@ -50,8 +51,17 @@ export function emptyStatusCounts(): Record<SubscriberStatus, number> {
   return Object.fromEntries(SUBSCRIBER_STATUSES.map((s) => [s, 0])) as Record<SubscriberStatus, number>;
 }
 
+/** Every list summary counts by status: from the (list_id, status) index, never a scan. */
+const HOT = {
+  countsByStatus: 'SELECT status, count(*) AS n FROM subscribers WHERE list_id = ? GROUP BY status',
+};
+
 export class ListsRepo {
   constructor(private readonly db: Db) {}
+
+  statements(): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, HOT);
+  }
 
   all(): ListRow[] {
     return (this.db.prepare('SELECT * FROM lists ORDER BY lower(name)').all() as RawList[]).map(toList);
@@ -108,9 +118,7 @@ export class ListsRepo {
   /** Counts by status come from the (list_id, status) index: no table scan, even at 1,000,000 rows. */
   countsByStatus(listId: number): Record<SubscriberStatus, number> {
     const counts = emptyStatusCounts();
-    const rows = this.db
-      .prepare('SELECT status, count(*) AS n FROM subscribers WHERE list_id = ? GROUP BY status')
-      .all(listId) as { status: SubscriberStatus; n: number }[];
+    const rows = this.db.prepare(HOT.countsByStatus).all(listId) as { status: SubscriberStatus; n: number }[];
     for (const r of rows) counts[r.status] = r.n;
     return counts;
   }
