@@ -9,9 +9,8 @@
  * - Rate limits are per endpoint; a 429 carries `x-sib-ratelimit-reset` (seconds) rather than Retry-After.
  * - Errors: {"code": "unauthorized", "message": "Key not found"}.
  */
-import { systemClock } from '../../../clock';
-import { EspHttp, isEspError, type ErrorAnswer } from '../http';
-import { probeHealth } from '../health';
+import { isEspError, type ErrorAnswer } from '../http';
+import { connectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorOptions,
@@ -33,8 +32,8 @@ import type {
 } from '../types';
 import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
-export const BREVO_BASE = 'https://api.brevo.com/v3';
-export const BREVO_STATUS_PAGE = 'https://status.brevo.com';
+export const BREVO_BASE_URL = 'https://api.brevo.com/v3';
+export const BREVO_STATUS_URL = 'https://status.brevo.com';
 export const BREVO_CONTACT_PAGE = 500;
 const LIST_PAGE = 50;
 const CAMPAIGN_PAGE = 100;
@@ -112,28 +111,17 @@ export function toBrevoMember(c: BrevoContact, listId: number): EspMember {
 
 // eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
 export function createBrevo(options: ConnectorOptions): EspConnector {
-  const key = options.apiKey.trim();
-  const clock = options.clock ?? systemClock;
   // Brevo documents limits per endpoint family; stay well inside them.
   const limits = { maxConnections: 5, buckets: { contacts: 600, campaigns: 300, account: 60 } };
-  const http = new EspHttp({
+  const core = connectorCore(options, {
     esp: 'Brevo',
-    baseUrl: options.baseUrl?.trim() || BREVO_BASE,
-    headers: { 'api-key': key },
-    secrets: [key],
-    maxConnections: limits.maxConnections,
-    buckets: limits.buckets,
-    retryAfterHeaders: ['x-sib-ratelimit-reset'],
-    describeError: describeBrevoError,
-    fetch: options.fetch,
-    sleep: options.sleep,
-    clock,
-    timeoutMs: options.timeoutMs,
-    maxAttempts: options.maxAttempts,
-    backoffBaseMs: options.backoffBaseMs,
-    backoffMaxMs: options.backoffMaxMs,
+    baseUrl: BREVO_BASE_URL,
+    statusUrl: BREVO_STATUS_URL,
+    headers: (key) => ({ 'api-key': key }),
+    limits,
+    http: { describeError: describeBrevoError, retryAfterHeaders: ['x-sib-ratelimit-reset'] },
   });
-  const statusUrl = options.statusUrl === undefined ? BREVO_STATUS_PAGE : options.statusUrl;
+  const { http } = core;
 
   const connector: EspConnector = {
     kind: 'brevo',
@@ -163,20 +151,14 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
     },
 
     health(o): Promise<EspHealth> {
-      return probeHealth({
-        http,
-        clock,
-        statusUrl,
-        signal: o?.signal,
-        call: async () => {
-          const a = await http.get<{ companyName?: string }>('/account', {
-            signal: o?.signal,
-            bucket: 'account',
-            noRetry: true,
-          });
-          return { account: a.companyName ?? null };
-        },
-      });
+      return core.health(async () => {
+        const a = await http.get<{ companyName?: string }>('/account', {
+          signal: o?.signal,
+          bucket: 'account',
+          noRetry: true,
+        });
+        return { account: a.companyName ?? null };
+      }, o);
     },
 
     async lists(o): Promise<EspList[]> {

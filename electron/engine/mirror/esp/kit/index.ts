@@ -14,9 +14,9 @@
  * Reference: https://developers.kit.com/v4 and test/specs/kit-v4.json.
  */
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -89,7 +89,7 @@ export class KitConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
   /**
    * Tag membership (subscriber id → tag names), built at the start of a pass and reused by the passes
    * that follow within TAG_MAP_TTL_MS (the sync's changed-since follow-up). A resumed pass in a new
@@ -98,24 +98,17 @@ export class KitConnector implements EspConnector {
   private tagMap: { run: string; builtAt: number; map: Map<number, string[]> } | null = null;
 
   constructor(private readonly o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? KIT_STATUS_URL : o.statusUrl;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'Kit',
-      baseUrl: o.baseUrl || KIT_BASE_URL,
-      headers: { 'X-Kit-Api-Key': o.apiKey },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
+      baseUrl: KIT_BASE_URL,
+      statusUrl: KIT_STATUS_URL,
+      headers: (key) => ({ 'X-Kit-Api-Key': key }),
+      limits: this.limits,
       perMinute: 110,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs ?? 1000,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeKitError,
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      http: { describeError: describeKitError, backoffBaseMs: 1000 },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private account(opts: CallOptions = {}): Promise<KitAccount> {
@@ -132,13 +125,10 @@ export class KitConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => ({ account: (await this.account(opts)).account?.name ?? null }),
-    });
+    return this.core.health(
+      async () => ({ account: (await this.account(opts)).account?.name ?? null }),
+      opts,
+    );
   }
 
   /** Every page of a cursor-paged collection. */

@@ -19,9 +19,9 @@
  * full pass (incremental passes see joins and consent changes only).
  * Limits: per-endpoint (lists/profiles 75/s burst, 700/min steady); 429 with Retry-After.
  */
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import { EspHttp, type ErrorAnswer, type EspErrorDescription } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -110,33 +110,25 @@ export class KlaviyoConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
 
   constructor(o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? KLAVIYO_STATUS_URL : o.statusUrl;
     const revision = typeof o.config?.revision === 'string' ? o.config.revision : KLAVIYO_REVISION;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'Klaviyo',
-      baseUrl: o.baseUrl || KLAVIYO_BASE_URL,
-      headers: {
-        authorization: `Klaviyo-API-Key ${o.apiKey}`,
+      baseUrl: KLAVIYO_BASE_URL,
+      statusUrl: KLAVIYO_STATUS_URL,
+      headers: (key) => ({
+        authorization: `Klaviyo-API-Key ${key}`,
         revision,
         accept: 'application/vnd.api+json',
         'content-type': 'application/vnd.api+json',
-      },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
-      perMinute: this.limits.perMinute,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeKlaviyoError,
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      }),
+      limits: this.limits,
+      http: { describeError: describeKlaviyoError },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private accounts(opts: CallOptions) {
@@ -156,13 +148,7 @@ export class KlaviyoConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => ({ account: (await this.verify(opts)).name }),
-    });
+    return this.core.health(async () => ({ account: (await this.verify(opts)).name }), opts);
   }
 
   /** Every page of a collection (links.next → page[cursor] on our own base URL). */

@@ -8,9 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { userError } from '../../../errors';
-import { systemClock } from '../../../clock';
-import { EspHttp, isEspError, type ErrorAnswer } from '../http';
-import { probeHealth } from '../health';
+import { isEspError, type ErrorAnswer } from '../http';
+import { connectorCore } from '../connector';
 import { parseStatusWord, type SubscriberStatus } from '../../status';
 import type {
   CallOptions,
@@ -35,7 +34,7 @@ import type {
 import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const MAILCHIMP_PAGE = 1000;
-export const MAILCHIMP_STATUS_PAGE = 'https://status.mailchimp.com';
+export const MAILCHIMP_STATUS_URL = 'https://status.mailchimp.com';
 
 export function subscriberHash(email: string): string {
   return createHash('md5').update(email.trim().toLowerCase()).digest('hex');
@@ -252,26 +251,17 @@ function toMergeDef(f: McMergeField): EspMergeFieldDef {
 
 // eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
 export function createMailchimp(options: ConnectorOptions): EspConnector {
-  const key = options.apiKey.trim();
-  const baseUrl = options.baseUrl?.trim() || `https://${dataCenterOf(key)}.api.mailchimp.com/3.0`;
-  const clock = options.clock ?? systemClock;
   const limits = { maxConnections: 10 };
-  const http = new EspHttp({
+  const core = connectorCore(options, {
     esp: 'Mailchimp',
-    baseUrl,
-    headers: { authorization: `Basic ${Buffer.from(`understudy:${key}`).toString('base64')}` },
-    secrets: [key],
-    maxConnections: limits.maxConnections,
-    describeError: describeMailchimpError,
-    fetch: options.fetch,
-    sleep: options.sleep,
-    clock,
-    timeoutMs: options.timeoutMs,
-    maxAttempts: options.maxAttempts,
-    backoffBaseMs: options.backoffBaseMs,
-    backoffMaxMs: options.backoffMaxMs,
+    // The data centre is the key's suffix; asked only when the connection sets no base URL.
+    baseUrl: options.baseUrl?.trim() || `https://${dataCenterOf(options.apiKey)}.api.mailchimp.com/3.0`,
+    statusUrl: MAILCHIMP_STATUS_URL,
+    headers: (key) => ({ authorization: `Basic ${Buffer.from(`understudy:${key}`).toString('base64')}` }),
+    limits,
+    http: { describeError: describeMailchimpError },
   });
-  const statusUrl = options.statusUrl === undefined ? MAILCHIMP_STATUS_PAGE : options.statusUrl;
+  const { http } = core;
 
   async function allPages<T>(
     path: string,
@@ -320,15 +310,9 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
     },
 
     health(o): Promise<EspHealth> {
-      return probeHealth({
-        http,
-        clock,
-        statusUrl,
-        signal: o?.signal,
-        call: async () => {
-          await http.get('/ping', { signal: o?.signal, noRetry: true });
-        },
-      });
+      return core.health(async () => {
+        await http.get('/ping', { signal: o?.signal, noRetry: true });
+      }, o);
     },
 
     async lists(o): Promise<EspList[]> {

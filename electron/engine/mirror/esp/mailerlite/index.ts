@@ -14,10 +14,10 @@
  * (unsubscribed / bounced / junk); backup recipients are added to a group named after the tag.
  * Reference: https://developers.mailerlite.com/docs/ (no OpenAPI document is published).
  */
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import { STATUS_RANK } from '../../status';
 import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -90,28 +90,21 @@ export class MailerLiteConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
 
   constructor(o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? MAILERLITE_STATUS_URL : o.statusUrl;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'MailerLite',
-      baseUrl: o.baseUrl || MAILERLITE_BASE_URL,
-      headers: { authorization: `Bearer ${o.apiKey}` },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
+      baseUrl: MAILERLITE_BASE_URL,
+      statusUrl: MAILERLITE_STATUS_URL,
+      headers: (key) => ({ authorization: `Bearer ${key}` }),
+      limits: this.limits,
       // A little under the 120/min the ESP counts, so a long sync never trips it.
       perMinute: 110,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeMailerLiteError,
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      http: { describeError: describeMailerLiteError },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private count(opts: CallOptions): Promise<{ total?: number }> {
@@ -124,15 +117,9 @@ export class MailerLiteConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => {
-        await this.count(opts);
-      },
-    });
+    return this.core.health(async () => {
+      await this.count(opts);
+    }, opts);
   }
 
   /** Every page of a page-numbered collection. */

@@ -17,7 +17,7 @@
  * Limits: SendGrid answers 429 with X-RateLimit-Reset (an epoch time, not Retry-After): the shared
  * client waits until then (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits).
  */
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import {
   EspError,
   EspHttp,
@@ -26,7 +26,7 @@ import {
   type ErrorAnswer,
   type EspErrorDescription,
 } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -114,7 +114,7 @@ export class SendGridConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   /** How long the sync engine waits between export status polls. */
@@ -126,30 +126,21 @@ export class SendGridConnector implements EspConnector {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? SENDGRID_STATUS_URL : o.statusUrl;
     this.fetchImpl = o.fetch ?? globalThis.fetch.bind(globalThis);
     this.sleep = o.sleep ?? realSleep;
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.pollMs = typeof o.config?.exportPollMs === 'number' ? o.config.exportPollMs : 5_000;
     this.maxPolls = typeof o.config?.exportMaxPolls === 'number' ? o.config.exportMaxPolls : 720;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'SendGrid',
-      baseUrl: o.baseUrl || SENDGRID_BASE_URL,
-      headers: { authorization: `Bearer ${o.apiKey}` },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
-      perMinute: this.limits.perMinute,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeSendGridError,
-      resetAtHeaders: ['x-ratelimit-reset'],
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      baseUrl: SENDGRID_BASE_URL,
+      statusUrl: SENDGRID_STATUS_URL,
+      headers: (key) => ({ authorization: `Bearer ${key}` }),
+      limits: this.limits,
+      http: { describeError: describeSendGridError, resetAtHeaders: ['x-ratelimit-reset'] },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private async allLists(opts: CallOptions): Promise<{ id: string; name: string; contact_count?: number }[]> {
@@ -179,15 +170,9 @@ export class SendGridConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => {
-        await this.verify(opts);
-      },
-    });
+    return this.core.health(async () => {
+      await this.verify(opts);
+    }, opts);
   }
 
   async lists(opts: CallOptions = {}): Promise<EspList[]> {
