@@ -7,9 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KitFake } from '../../fakes/kit';
 import { loadSpec, type SpecValidator } from '../../fakes/spec';
-import { KitConnector } from '../../../electron/engine/mirror/esp/kit';
+import { KitConnector, type KitCursor } from '../../../electron/engine/mirror/esp/kit';
 import { isEspError } from '../../../electron/engine/mirror/esp/http';
-import type { EspMember, MemberCursor } from '../../../electron/engine/mirror/esp/types';
+import type { EspMember } from '../../../electron/engine/mirror/esp/types';
 
 const SPEC = 'kit-v4.json';
 describe('Kit connector against the fake', () => {
@@ -50,7 +50,7 @@ describe('Kit connector against the fake', () => {
   async function drain(since: string | null = null, k = kit): Promise<EspMember[]> {
     const [list] = await k.lists();
     const out: EspMember[] = [];
-    let cursor: MemberCursor | null = null;
+    let cursor: KitCursor | null = null;
     do {
       const page = await k.members(list!, { since }, cursor);
       out.push(...page.members);
@@ -117,10 +117,10 @@ describe('Kit connector against the fake', () => {
     for (let i = 0; i < 2500; i++) fake.addSubscriber(`m${i}@example.com`, { tags: i % 2 ? [t] : [] });
     const [list] = await kit.lists();
     const first = await kit.members(list!, { since: null }, null);
-    const stored = JSON.parse(JSON.stringify(first.next)) as MemberCursor;
+    const stored = JSON.parse(JSON.stringify(first.next)) as KitCursor;
     const fresh = connector();
     const rest: EspMember[] = [];
-    let cursor: MemberCursor | null = stored;
+    let cursor: KitCursor | null = stored;
     while (cursor) {
       const p = await fresh.members(list!, { since: null }, cursor);
       rest.push(...p.members);

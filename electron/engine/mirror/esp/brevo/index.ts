@@ -22,7 +22,7 @@ import type {
   EspList,
   EspMember,
   Json,
-  MemberCursor,
+  OffsetCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -34,7 +34,7 @@ import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const BREVO_BASE_URL = 'https://api.brevo.com/v3';
 export const BREVO_STATUS_URL = 'https://status.brevo.com';
-export const BREVO_CONTACT_PAGE = 500;
+export const BREVO_PAGE = 500;
 const LIST_PAGE = 50;
 const CAMPAIGN_PAGE = 100;
 
@@ -109,8 +109,11 @@ export function toBrevoMember(c: BrevoContact, listId: number): EspMember {
   };
 }
 
+/** Members are paged by offset, BREVO_PAGE at a time. */
+export type BrevoCursor = OffsetCursor;
+
 // eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
-export function createBrevo(options: ConnectorOptions): EspConnector {
+export function createBrevo(options: ConnectorOptions): EspConnector<BrevoCursor> {
   // Brevo documents limits per endpoint family; stay well inside them.
   const limits = { maxConnections: 5, buckets: { contacts: 600, campaigns: 300, account: 60 } };
   const core = connectorCore(options, {
@@ -123,7 +126,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
   });
   const { http } = core;
 
-  const connector: EspConnector = {
+  const connector: EspConnector<BrevoCursor> = {
     kind: 'brevo',
     label: ESP_DISPLAY_NAMES.brevo,
     dialect: 'brevo',
@@ -198,16 +201,16 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
       }
     },
 
-    cursorAhead(_list, _query, cursor, pages): MemberCursor {
-      return { offset: Number(cursor?.offset ?? 0) + pages * BREVO_CONTACT_PAGE };
+    cursorAhead(_list, _query, cursor, pages): BrevoCursor {
+      return { offset: Number(cursor?.offset ?? 0) + pages * BREVO_PAGE };
     },
 
     async members(
       list: EspList,
       query: MemberQuery,
-      cursor: MemberCursor | null,
+      cursor: BrevoCursor | null,
       o?: CallOptions,
-    ): Promise<MemberPage> {
+    ): Promise<MemberPage<BrevoCursor>> {
       const offset = Number(cursor?.offset ?? 0);
       const listId = Number(list.espListId);
       const page = await http.get<{ contacts?: BrevoContact[]; count?: number }>(
@@ -216,7 +219,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
           signal: o?.signal,
           bucket: 'contacts',
           query: {
-            limit: BREVO_CONTACT_PAGE,
+            limit: BREVO_PAGE,
             offset,
             // Newest contact first: a contact created while we page shifts later pages by one (an
             // address seen twice, harmless) instead of hiding an unseen one.
@@ -227,8 +230,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
       );
       const members = (page.contacts ?? []).map((c) => toBrevoMember(c, listId));
       const total = page.count ?? null;
-      const done =
-        members.length < BREVO_CONTACT_PAGE || (total !== null && offset + members.length >= total);
+      const done = members.length < BREVO_PAGE || (total !== null && offset + members.length >= total);
       return { members, next: done ? null : { offset: offset + members.length }, total };
     },
 
@@ -278,15 +280,15 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
       const exclusions = (seg.exclusionLists ?? []).map(String);
       const page = async (path: string, query: Record<string, string | number>) => {
         const out: string[] = [];
-        for (let offset = 0; ; offset += BREVO_CONTACT_PAGE) {
+        for (let offset = 0; ; offset += BREVO_PAGE) {
           const p = await http.get<{ contacts?: BrevoContact[]; count?: number }>(path, {
             signal: o?.signal,
             bucket: 'contacts',
-            query: { ...query, limit: BREVO_CONTACT_PAGE, offset, sort: 'asc' },
+            query: { ...query, limit: BREVO_PAGE, offset, sort: 'asc' },
           });
           const cs = p.contacts ?? [];
           for (const x of cs) if (x.email) out.push(x.email.toLowerCase());
-          if (cs.length < BREVO_CONTACT_PAGE || offset + cs.length >= (p.count ?? 0)) return out;
+          if (cs.length < BREVO_PAGE || offset + cs.length >= (p.count ?? 0)) return out;
         }
       };
       const included = new Set<string>();

@@ -30,7 +30,6 @@ import type {
   EspLimits,
   EspList,
   EspMergeFieldDef,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -57,7 +56,7 @@ export const KIT_STATUS_URL = 'https://status.kit.com';
 export const KIT_LIST_ID = 'all';
 /** esp_list_id of a tag mirrored as a list. */
 export const TAG_PREFIX = 'tag:';
-const PAGE = 1000;
+const KIT_PAGE = 1000;
 const TAG_MAP_TTL_MS = 10 * 60_000;
 
 interface KitAccount {
@@ -74,7 +73,19 @@ export function describeKitError(a: ErrorAnswer): EspErrorDescription | undefine
   return undefined;
 }
 
-export class KitConnector implements EspConnector {
+/**
+ * One pass of Kit's keyset paging: `run` names the pass (the tag map is built once per run), `after`
+ * is Kit's end_cursor, `since` the incremental filter; a tag's list adds the `left` phase (people
+ * changed since who lost the tag).
+ */
+export type KitCursor = {
+  run: string;
+  after: string | null;
+  since: string | null;
+  phase?: 'tagged' | 'left';
+};
+
+export class KitConnector implements EspConnector<KitCursor> {
   readonly kind = 'kit' as const;
   readonly label = ESP_DISPLAY_NAMES.kit;
   readonly dialect = 'kit' as const;
@@ -143,7 +154,7 @@ export class KitConnector implements EspConnector {
     for (;;) {
       const body: Record<string, unknown> & { pagination: KitPagination } = await this.http.get(path, {
         signal: opts.signal,
-        query: { per_page: PAGE, ...query, ...(after ? { after } : {}) },
+        query: { per_page: KIT_PAGE, ...query, ...(after ? { after } : {}) },
       });
       out.push(...((body[key] as T[] | undefined) ?? []));
       if (!body.pagination?.has_next_page || !body.pagination.end_cursor) return out;
@@ -237,9 +248,9 @@ export class KitConnector implements EspConnector {
   async members(
     list: EspList,
     query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: KitCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<KitCursor>> {
     const c = cursor ?? { run: randomUUID(), after: null, since: query.since };
     const run = String(c.run);
     const tagMap = await this.buildTagMap(run, opts);
@@ -251,7 +262,7 @@ export class KitConnector implements EspConnector {
         signal: opts.signal,
         query: {
           status: 'all',
-          per_page: PAGE,
+          per_page: KIT_PAGE,
           sort_field: 'id',
           sort_order: 'asc',
           ...(since ? { updated_after: dayBefore(since) } : {}),
@@ -262,7 +273,8 @@ export class KitConnector implements EspConnector {
     );
     const members = (body.subscribers ?? []).map((s) => kitMember(s, tagMap.get(s.id) ?? []));
     const p = body.pagination;
-    const next = p?.has_next_page && p.end_cursor ? { run, after: p.end_cursor, since } : null;
+    const next: KitCursor | null =
+      p?.has_next_page && p.end_cursor ? { run, after: p.end_cursor, since } : null;
     return { members, next, total: p?.total_count ?? null };
   }
 
@@ -274,11 +286,11 @@ export class KitConnector implements EspConnector {
    */
   private async tagMembers(
     list: EspList,
-    c: MemberCursor,
+    c: KitCursor,
     since: string | null,
     tagMap: Map<number, string[]>,
     opts: CallOptions,
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<KitCursor>> {
     const tagId = list.espListId.slice(TAG_PREFIX.length);
     const run = String(c.run);
     const phase = c.phase === 'left' ? 'left' : 'tagged';
@@ -288,7 +300,7 @@ export class KitConnector implements EspConnector {
       signal: opts.signal,
       query: {
         status: 'all',
-        per_page: PAGE,
+        per_page: KIT_PAGE,
         ...(phase === 'left'
           ? { sort_field: 'id', sort_order: 'asc', updated_after: dayBefore(since!) }
           : {}),
@@ -303,7 +315,7 @@ export class KitConnector implements EspConnector {
       );
     const members = rows.map((s) => kitMember(s, tagMap.get(s.id) ?? []));
     const p = body.pagination;
-    const next =
+    const next: KitCursor | null =
       p?.has_next_page && p.end_cursor
         ? { run, phase, after: p.end_cursor, since }
         : phase === 'tagged' && since

@@ -36,7 +36,6 @@ import type {
   EspList,
   EspMember,
   Json,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -50,7 +49,7 @@ import { ESP_DISPLAY_NAMES } from '../../../api/words';
 export const KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
 export const KLAVIYO_STATUS_URL = 'https://status.klaviyo.com';
 export const KLAVIYO_REVISION = '2026-07-15';
-const PAGE = 100;
+const KLAVIYO_PAGE = 100;
 /** esp_list_id of a segment mirrored as a list. */
 export const SEGMENT_PREFIX = 'segment:';
 
@@ -96,7 +95,10 @@ interface KlMessageContent {
 
 type Phase = 'list' | 'joined' | 'updated';
 
-export class KlaviyoConnector implements EspConnector {
+/** The pass (whole list, joined since, updated since), its `since` and Klaviyo's page token (`links.next`). */
+export type KlaviyoCursor = { phase: Phase; since: string | null; next: string | null };
+
+export class KlaviyoConnector implements EspConnector<KlaviyoCursor> {
   readonly kind = 'klaviyo' as const;
   readonly label = ESP_DISPLAY_NAMES.klaviyo;
   readonly dialect = 'klaviyo' as const;
@@ -252,7 +254,7 @@ export class KlaviyoConnector implements EspConnector {
       signal: opts.signal,
       query: {
         'additional-fields[profile]': 'subscriptions',
-        'page[size]': PAGE,
+        'page[size]': KLAVIYO_PAGE,
         ...(filter ? { filter } : {}),
         ...(cursor ? { 'page[cursor]': cursor } : {}),
       },
@@ -271,9 +273,9 @@ export class KlaviyoConnector implements EspConnector {
   async members(
     list: EspList,
     query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: KlaviyoCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<KlaviyoCursor>> {
     const since = cursor ? (typeof cursor.since === 'string' ? cursor.since : null) : query.since;
     const phase: Phase = cursor ? (cursor.phase as Phase) : since ? 'joined' : 'list';
     const token = typeof cursor?.next === 'string' ? cursor.next : null;
@@ -286,7 +288,7 @@ export class KlaviyoConnector implements EspConnector {
         opts,
       );
       const nextTok = nextCursor(page.links);
-      const next: MemberCursor | null = nextTok
+      const next: KlaviyoCursor | null = nextTok
         ? { phase, since, next: nextTok }
         : phase === 'joined'
           ? { phase: 'updated', since, next: null }
@@ -302,7 +304,7 @@ export class KlaviyoConnector implements EspConnector {
       query: {
         filter: `greater-than(updated,${at})`,
         'additional-fields[profile]': 'subscriptions',
-        'page[size]': PAGE,
+        'page[size]': KLAVIYO_PAGE,
         sort: 'updated',
         ...(token ? { 'page[cursor]': token } : {}),
       },
@@ -314,7 +316,7 @@ export class KlaviyoConnector implements EspConnector {
         this.profilesPath(list.espListId),
         {
           'additional-fields[profile]': 'subscriptions',
-          'page[size]': PAGE,
+          'page[size]': KLAVIYO_PAGE,
           filter: `any(email,[${emails.map(q).join(',')}])`,
         },
         opts,
@@ -555,11 +557,15 @@ export class KlaviyoConnector implements EspConnector {
       listId = created.data.id;
     }
     let tagged = 0;
-    for (let i = 0; i < emails.length; i += PAGE) {
-      const chunk = emails.slice(i, i + PAGE);
+    for (let i = 0; i < emails.length; i += KLAVIYO_PAGE) {
+      const chunk = emails.slice(i, i + KLAVIYO_PAGE);
       const profiles = await this.all<{ id: string }>(
         '/api/profiles',
-        { filter: `any(email,[${chunk.map(q).join(',')}])`, 'fields[profile]': 'email', 'page[size]': PAGE },
+        {
+          filter: `any(email,[${chunk.map(q).join(',')}])`,
+          'fields[profile]': 'email',
+          'page[size]': KLAVIYO_PAGE,
+        },
         opts,
       );
       if (!profiles.data.length) continue;

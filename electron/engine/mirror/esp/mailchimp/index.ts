@@ -23,7 +23,7 @@ import type {
   EspMember,
   EspMergeFieldDef,
   Json,
-  MemberCursor,
+  OffsetCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -249,8 +249,11 @@ function toMergeDef(f: McMergeField): EspMergeFieldDef {
   };
 }
 
+/** Members are paged by offset, MAILCHIMP_PAGE at a time. */
+export type MailchimpCursor = OffsetCursor;
+
 // eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
-export function createMailchimp(options: ConnectorOptions): EspConnector {
+export function createMailchimp(options: ConnectorOptions): EspConnector<MailchimpCursor> {
   const limits = { maxConnections: 10 };
   const core = connectorCore(options, {
     esp: 'Mailchimp',
@@ -282,7 +285,7 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
     }
   }
 
-  const connector: EspConnector = {
+  const connector: EspConnector<MailchimpCursor> = {
     kind: 'mailchimp',
     label: ESP_DISPLAY_NAMES.mailchimp,
     dialect: 'mailchimp',
@@ -341,7 +344,7 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
       return out;
     },
 
-    cursorAhead(_list, _query, cursor, pages): MemberCursor {
+    cursorAhead(_list, _query, cursor, pages): MailchimpCursor {
       const offset = Number(cursor?.offset ?? 0);
       return { offset: offset + pages * MAILCHIMP_PAGE };
     },
@@ -349,9 +352,9 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
     async members(
       list: EspList,
       query: MemberQuery,
-      cursor: MemberCursor | null,
+      cursor: MailchimpCursor | null,
       o?: CallOptions,
-    ): Promise<MemberPage> {
+    ): Promise<MemberPage<MailchimpCursor>> {
       const offset = Number(cursor?.offset ?? 0);
       const page = await http.get<{ members?: McMember[]; total_items?: number }>(
         `/lists/${encodeURIComponent(list.espListId)}/members`,

@@ -31,7 +31,6 @@ import type {
   EspLimits,
   EspList,
   Json,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -55,7 +54,7 @@ export const MAILERLITE_STATUS_URL = 'https://status.mailerlite.com';
 export const MAILERLITE_LIST_ID = 'all';
 /** esp_list_id of a group mirrored as a list. */
 export const GROUP_PREFIX = 'group:';
-const PAGE = 1000;
+const MAILERLITE_PAGE = 1000;
 
 /** MailerLite's errors: `{message, errors: {field: [messages]}}`. */
 export function describeMailerLiteError(a: ErrorAnswer): EspErrorDescription | undefined {
@@ -76,7 +75,10 @@ interface Paged<T> {
   meta?: { last_page?: number; current_page?: number; next_cursor?: string | null; total?: number };
 }
 
-export class MailerLiteConnector implements EspConnector {
+/** The status pass (an index into ML_STATUS_PASSES) and MailerLite's cursor within it (null: its first page). */
+export type MailerLiteCursor = { si: number; cursor: string | null };
+
+export class MailerLiteConnector implements EspConnector<MailerLiteCursor> {
   readonly kind = 'mailerlite' as const;
   readonly label = ESP_DISPLAY_NAMES.mailerlite;
   readonly dialect = 'mailerlite' as const;
@@ -176,9 +178,9 @@ export class MailerLiteConnector implements EspConnector {
   async members(
     list: EspList,
     _query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: MailerLiteCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<MailerLiteCursor>> {
     const si = typeof cursor?.si === 'number' ? cursor.si : 0;
     const status = ML_STATUS_PASSES[si];
     if (!status) return { members: [], next: null };
@@ -189,7 +191,7 @@ export class MailerLiteConnector implements EspConnector {
       signal: opts.signal,
       query: {
         'filter[status]': status,
-        limit: PAGE,
+        limit: MAILERLITE_PAGE,
         include: 'groups',
         ...(typeof cursor?.cursor === 'string' ? { cursor: cursor.cursor } : {}),
       },
@@ -239,7 +241,7 @@ export class MailerLiteConnector implements EspConnector {
           `/${kind}/${encodeURIComponent(id)}/subscribers`,
           {
             signal: opts.signal,
-            query: { 'filter[status]': 'active', limit: PAGE, ...(cursor ? { cursor } : {}) },
+            query: { 'filter[status]': 'active', limit: MAILERLITE_PAGE, ...(cursor ? { cursor } : {}) },
           },
         );
         for (const x of body.data ?? []) if (x.email) out.add(x.email.toLowerCase());

@@ -39,7 +39,6 @@ import type {
   EspHealth,
   EspLimits,
   EspList,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -64,7 +63,7 @@ export const SENDGRID_STATUS_URL = 'https://status.sendgrid.com';
 export const SEGMENT_PREFIX = 'segment:';
 /** The pseudo-list of every contact. */
 export const SENDGRID_ALL = 'all';
-const PAGE = 1000;
+const SENDGRID_PAGE = 1000;
 const CACHE_TTL_MS = 10 * 60_000;
 
 /** SendGrid's errors: `{errors: [{field, message}]}`. */
@@ -100,7 +99,19 @@ interface SingleSend {
   };
 }
 
-export class SendGridConnector implements EspConnector {
+/**
+ * Where the export stands: to be started, waiting for the job `job` (`polls` so far), or reading
+ * its files (`file`, `offset` in it). Flat, because a stored cursor is read field by field.
+ */
+export type SendGridCursor = {
+  phase: 'start' | 'wait' | 'read';
+  job?: string;
+  polls?: number;
+  file?: number;
+  offset?: number;
+};
+
+export class SendGridConnector implements EspConnector<SendGridCursor> {
   readonly kind = 'sendgrid' as const;
   readonly label = ESP_DISPLAY_NAMES.sendgrid;
   readonly dialect = 'sendgrid' as const;
@@ -357,9 +368,9 @@ export class SendGridConnector implements EspConnector {
   async members(
     list: EspList,
     _query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: SendGridCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<SendGridCursor>> {
     const phase = cursor?.phase ?? 'start';
     if (phase === 'start') {
       const job = await this.http.post<{ id?: string }>(
@@ -441,11 +452,11 @@ export class SendGridConnector implements EspConnector {
       this.file = { job, index: fileIndex, rows };
     }
     const suppressions = await this.suppressionMap(opts);
-    const slice = this.file.rows.slice(offset, offset + PAGE);
+    const slice = this.file.rows.slice(offset, offset + SENDGRID_PAGE);
     const members = slice.map((c) => sgMember(c, suppressions)).filter((m) => m !== null);
-    const next =
-      offset + PAGE < this.file.rows.length
-        ? { phase: 'read', job, file: fileIndex, offset: offset + PAGE }
+    const next: SendGridCursor | null =
+      offset + SENDGRID_PAGE < this.file.rows.length
+        ? { phase: 'read', job, file: fileIndex, offset: offset + SENDGRID_PAGE }
         : fileIndex + 1 < urls.length
           ? { phase: 'read', job, file: fileIndex + 1, offset: 0 }
           : null;
