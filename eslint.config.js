@@ -3,6 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import layers from './eslint/layers.js';
 
 const NODE_BUILTINS = [
   'fs',
@@ -50,6 +51,45 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
+  },
+  // Type-aware checks on everything the two TypeScript projects compile: a promise is awaited or
+  // explicitly `void`ed, and a switch over a union names every member (or has a default).
+  {
+    files: [
+      'electron/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+      'scripts/**/*.ts',
+      '*.config.ts',
+      'renderer/src/**/*.{ts,tsx}',
+    ],
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.json', './tsconfig.web.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+      ],
+    },
+  },
+  // Functions a reader can hold in their head: past ~150 lines, split it or say why not. Product
+  // code only: a test file's describe() is a list of cases, a fake's router a table of routes.
+  {
+    files: ['electron/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    rules: {
+      'max-lines-per-function': ['warn', { max: 150, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  // Inside the engine, each folder imports only from the layers below it (eslint/layers.js).
+  {
+    files: ['electron/engine/**/*.{ts,mjs}'],
+    plugins: { local: layers },
+    rules: { 'local/engine-layers': 'error' },
   },
   // The engine is plain Node: no Electron, no UI, no other process's code. SQL only in engine/db.
   {

@@ -16,13 +16,19 @@
  * Only types are imported from the areas: each area still owns what its state means.
  */
 import { userError } from './errors';
+// eslint-disable-next-line local/engine-layers -- type only: the engine holds this area's state; the area owns what it means
 import type { HttpClientOptions } from './mirror/esp/http';
 import type { SecretStore } from './secrets';
+// eslint-disable-next-line local/engine-layers -- type only: the engine holds this area's state; the area owns what it means
 import type { RateLimiter } from './sending/limiter';
+// eslint-disable-next-line local/engine-layers -- type only: the engine holds this area's state; the area owns what it means
 import type { CircuitBreaker } from './sending/breaker';
 import type { EventRow } from './db/repos/events';
+// eslint-disable-next-line local/engine-layers -- type only: the engine holds this area's state; the area owns what it means
 import type { ConnectorOptions } from './mirror/esp/types';
+// eslint-disable-next-line local/engine-layers -- type only: the engine holds this area's state; the area owns what it means
 import type { ContinuityService } from './continuity/service';
+// eslint-disable-next-line local/engine-layers -- type only: the engine holds this area's state; the area owns what it means
 import type { TeamAlerts } from './continuity/teamAlerts';
 
 /** The one secret store of an engine. */

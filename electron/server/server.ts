@@ -92,6 +92,7 @@ const isAppPage = (pathname: string) => !NOT_A_PAGE.test(pathname);
 /** The request body was larger than accepted (answered 413). */
 class TooLarge extends Error {}
 
+// eslint-disable-next-line max-lines-per-function -- the request router: its handlers share the server's token, engine and sockets
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const { engine } = options;
   const host = options.host ?? '127.0.0.1';

@@ -4,7 +4,7 @@
  * says), subscriber states, custom fields, tags, broadcasts with `send_at` and HTML `content`, unschedule
  * by `PUT /v4/broadcasts/{id}` with `send_at: null`, unsubscribe, tagging. Kit allows 120 requests a
  * minute and answers a 429 whose body is `Retry later` WITHOUT a Retry-After header; errors are
- * `{errors: [...]}`. Shapes follow /work/shared/specs/kit-v4.json; every exchange is logged so a test
+ * `{errors: [...]}`. Shapes follow test/specs/kit-v4.json; every exchange is logged so a test
  * can validate it against that document.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';

@@ -7,7 +7,7 @@
  * templates, `PATCH /api/campaign-send-jobs/{id}` (cancel / revert), bulk unsubscribe and bulk
  * suppress jobs, adding profiles to a list; 429 with Retry-After; errors
  * `{errors: [{id, status, code, title, detail, source}]}`. Shapes follow
- * /work/shared/specs/klaviyo-stable.json.
+ * test/specs/klaviyo-stable.json.
  */
 import { randomUUID } from 'node:crypto';
 import { FakeHarness, type FakeReply, type FakeRequest } from './kit';

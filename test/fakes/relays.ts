@@ -3,7 +3,7 @@
  * to themselves (issue 14, §5). Each checks what its published reference says a request must be —
  * method, path, the auth header, the query parameters and their ranges — and pages like the real one:
  *
- * - SendGrid suppressions (`../shared/specs/sendgrid-suppressions.json`; the tests also validate the
+ * - SendGrid suppressions (`test/specs/sendgrid-suppressions.json`; the tests also validate the
  *   traffic against it): Bearer key; start_time/end_time (Unix seconds, inclusive), limit ≤ 500, offset.
  * - Amazon SES v2 ListSuppressedDestinations: a SigV4 signature checked here with an implementation of
  *   its own (service "ses"); Reason (repeated), StartDate/EndDate (ISO-8601), PageSize ≤ 1000, NextToken.

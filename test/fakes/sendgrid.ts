@@ -7,7 +7,7 @@
  * reports, invalid emails (limit/offset) and group unsubscribes; single sends searched by status,
  * fetched, unscheduled with `DELETE …/schedule`; senders; `POST /v3/asm/suppressions/global`; contact
  * upserts. Errors `{errors: [{field, message}]}`; 429 with X-RateLimit-* headers (no Retry-After).
- * Shapes follow /work/shared/specs/sendgrid-*.json (one document per area: `SENDGRID_SPECS`).
+ * Shapes follow test/specs/sendgrid-*.json (one document per area: `SENDGRID_SPECS`).
  */
 import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';

@@ -1,5 +1,5 @@
 /**
- * Checks fake ESP traffic against the ESP's published OpenAPI document in ../shared/specs, so a fake
+ * Checks fake ESP traffic against the ESP's published OpenAPI document in test/specs, so a fake
  * cannot drift from the real API: every request a connector sends must name a documented path, method
  * and query parameters, and every response a fake returns must match the operation's response schema.
  *
@@ -13,26 +13,17 @@
  *   fake.onExchange = (x) => spec.check(x);    // collects problems
  *   expect(spec.problems).toEqual([]);
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 
-/** Where the published documents live; absent on machines without the shared folder (tests skip). */
-export const SPECS_DIR = resolve(process.cwd(), '..', 'shared', 'specs');
+/** Where the published documents live: in the repository, so every clone runs the checks. */
+export const SPECS_DIR = resolve(import.meta.dirname, '..', 'specs');
 
 export function specPath(file: string): string {
   return join(SPECS_DIR, file);
-}
-
-export function specAvailable(file: string): boolean {
-  return existsSync(specPath(file));
-}
-
-/** The reason printed in a skipped test's name. */
-export function specSkipReason(file: string): string {
-  return `(skipped: ${specPath(file)} is absent)`;
 }
 
 /** One request/response pair as a fake saw it. */

@@ -11,7 +11,8 @@ import {
   takeBackup,
   backupsDir,
 } from '../../engine/continuity/backups';
-import { isEncryptedBackup, keysFileOf, readKeys } from '../../engine/continuity/backupKeys';
+import { isEncryptedBackup, readKeys } from '../../engine/continuity/backupKeys';
+import { keysFileOf } from '../../engine/files/backupSettings';
 import { PASSPHRASE_ENV, readPassphraseFromStdin } from '../../engine/secrets';
 import { isUnderstudyError, userError } from '../../engine/errors';
 import { openEngineSecrets } from './secrets';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { common, orList, output, withEngine, type CommonOptions, type Io } from '../context';
 import { NoticeKindSchema } from '../../engine/api/continuity';
 import { addNote, requireIncident, timeline } from '../../engine/continuity/incidents';
-import { humanDuration } from '../../engine/continuity/time';
+import { humanDuration } from '../../engine/time';
 import { userError } from '../../engine/errors';
 import { createNotice, importCodes, sendStakeholderUpdate } from '../../engine/continuity/communication';
 import { readSettings } from '../../engine/continuity/settings';
@@ -15,7 +15,7 @@ import {
   type IncidentReview,
 } from '../../engine/api/review';
 import { addAction, changeAction, incidentReview, saveReview } from '../../engine/continuity/review';
-import { displayTime } from '../../engine/continuity/time';
+import { displayTime } from '../../engine/time';
 
 function id(v: string): number {
   const n = Number(v.replace(/^#/, ''));
@@ -72,103 +72,7 @@ export function registerIncidents(program: Command, io: Io): void {
     },
   );
 
-  common(
-    incidents
-      .command('review <id>')
-      .description("show or write an incident's review (printed with its report)")
-      .option('--cause <cause>', `what caused it: ${INCIDENT_CAUSES.join(', ')}`)
-      .option('--cause-text <text>', 'the cause in your own words')
-      .option('--worked <text>', 'what worked')
-      .option('--did-not-work <text>', 'what did not work'),
-  ).action(
-    async (
-      v: string,
-      opts: CommonOptions & { cause?: string; causeText?: string; worked?: string; didNotWork?: string },
-    ) => {
-      await withEngine(opts, io, (engine) => {
-        const n = id(v);
-        const cause = opts.cause === undefined ? undefined : causeOf(opts.cause);
-        const changing = [cause, opts.causeText, opts.worked, opts.didNotWork].some((x) => x !== undefined);
-        const r = changing
-          ? saveReview(engine, {
-              id: n,
-              ...(cause !== undefined ? { cause } : {}),
-              ...(opts.causeText !== undefined ? { causeText: opts.causeText.trim() } : {}),
-              ...(opts.worked !== undefined ? { worked: opts.worked.trim() } : {}),
-              ...(opts.didNotWork !== undefined ? { didNotWork: opts.didNotWork.trim() } : {}),
-            })
-          : incidentReview(engine, n);
-        output(opts, io, r, () =>
-          [
-            changing ? `Review of incident ${n} saved.` : `Review of incident ${n}:`,
-            ...reviewLines(r, readSettings(engine).timeZone),
-          ].join('\n'),
-        );
-      });
-    },
-  );
-
-  common(
-    incidents
-      .command('action <id> [text...]')
-      .description("add an action with an owner to an incident's review, or mark one done")
-      .option('--owner <name>', 'who will do it (needed to add an action)')
-      .option('--done <action>', 'mark this action (its number) done')
-      .option('--reopen <action>', 'mark this action not done')
-      .option('--remove <action>', 'remove this action'),
-  ).action(
-    async (
-      v: string,
-      text: string[],
-      opts: CommonOptions & { owner?: string; done?: string; reopen?: string; remove?: string },
-    ) => {
-      await withEngine(opts, io, (engine) => {
-        const n = id(v);
-        const picked = [opts.done, opts.reopen, opts.remove].filter((x) => x !== undefined).length;
-        if (picked > 1 || (picked === 1 && text.length))
-          throw userError('Give either an action to add, or one of --done, --reopen, --remove.', {
-            safe: 'Nothing was changed.',
-            next: 'For example: `understudy incidents action 3 "Add a second backup" --owner Sam`.',
-          });
-        let r: IncidentReview;
-        let said: string;
-        if (picked === 1) {
-          const which = (opts.done ?? opts.reopen ?? opts.remove)!;
-          const actionId = Number(which.replace(/^#/, ''));
-          if (!Number.isInteger(actionId) || actionId < 1)
-            throw userError(`"${which}" is not an action number.`, {
-              safe: 'Nothing was changed.',
-              next: `See \`understudy incidents review ${n}\` for the actions and their numbers.`,
-            });
-          r = changeAction(engine, {
-            id: n,
-            actionId,
-            ...(opts.done !== undefined ? { done: true } : {}),
-            ...(opts.reopen !== undefined ? { done: false } : {}),
-            ...(opts.remove !== undefined ? { remove: true } : {}),
-          });
-          said =
-            opts.remove !== undefined
-              ? `Action ${actionId} removed.`
-              : `Action ${actionId} marked ${opts.done !== undefined ? 'done' : 'not done'}.`;
-        } else {
-          if (!text.length)
-            throw userError('Say what is to be done.', {
-              safe: 'Nothing was added.',
-              next: 'For example: `understudy incidents action 3 "Add a second backup" --owner Sam`.',
-            });
-          if (!opts.owner?.trim())
-            throw userError('An action needs an owner: who will do it?', {
-              safe: 'Nothing was added.',
-              next: 'Add --owner NAME.',
-            });
-          r = addAction(engine, n, text.join(' '), opts.owner);
-          said = `Action ${r.actions.at(-1)!.id} added for ${r.actions.at(-1)!.owner}.`;
-        }
-        output(opts, io, r, () => [said, ...reviewLines(r, readSettings(engine).timeZone)].join('\n'));
-      });
-    },
-  );
+  registerReview(incidents, io);
 
   common(
     incidents
@@ -292,4 +196,105 @@ function reviewLines(r: IncidentReview, zone: string): string[] {
         `    ${a.id}. [${a.done ? 'x' : ' '}] ${a.text} — ${a.owner}${a.done && a.doneAt ? ` (done ${displayTime(a.doneAt, zone)})` : ''}`,
     ),
   ];
+}
+
+/** `incidents review ID` and `incidents action ID`: the post-incident review (issue 16 §7). */
+function registerReview(incidents: Command, io: Io): void {
+  common(
+    incidents
+      .command('review <id>')
+      .description("show or write an incident's review (printed with its report)")
+      .option('--cause <cause>', `what caused it: ${INCIDENT_CAUSES.join(', ')}`)
+      .option('--cause-text <text>', 'the cause in your own words')
+      .option('--worked <text>', 'what worked')
+      .option('--did-not-work <text>', 'what did not work'),
+  ).action(
+    async (
+      v: string,
+      opts: CommonOptions & { cause?: string; causeText?: string; worked?: string; didNotWork?: string },
+    ) => {
+      await withEngine(opts, io, (engine) => {
+        const n = id(v);
+        const cause = opts.cause === undefined ? undefined : causeOf(opts.cause);
+        const changing = [cause, opts.causeText, opts.worked, opts.didNotWork].some((x) => x !== undefined);
+        const r = changing
+          ? saveReview(engine, {
+              id: n,
+              ...(cause !== undefined ? { cause } : {}),
+              ...(opts.causeText !== undefined ? { causeText: opts.causeText.trim() } : {}),
+              ...(opts.worked !== undefined ? { worked: opts.worked.trim() } : {}),
+              ...(opts.didNotWork !== undefined ? { didNotWork: opts.didNotWork.trim() } : {}),
+            })
+          : incidentReview(engine, n);
+        output(opts, io, r, () =>
+          [
+            changing ? `Review of incident ${n} saved.` : `Review of incident ${n}:`,
+            ...reviewLines(r, readSettings(engine).timeZone),
+          ].join('\n'),
+        );
+      });
+    },
+  );
+
+  common(
+    incidents
+      .command('action <id> [text...]')
+      .description("add an action with an owner to an incident's review, or mark one done")
+      .option('--owner <name>', 'who will do it (needed to add an action)')
+      .option('--done <action>', 'mark this action (its number) done')
+      .option('--reopen <action>', 'mark this action not done')
+      .option('--remove <action>', 'remove this action'),
+  ).action(
+    async (
+      v: string,
+      text: string[],
+      opts: CommonOptions & { owner?: string; done?: string; reopen?: string; remove?: string },
+    ) => {
+      await withEngine(opts, io, (engine) => {
+        const n = id(v);
+        const picked = [opts.done, opts.reopen, opts.remove].filter((x) => x !== undefined).length;
+        if (picked > 1 || (picked === 1 && text.length))
+          throw userError('Give either an action to add, or one of --done, --reopen, --remove.', {
+            safe: 'Nothing was changed.',
+            next: 'For example: `understudy incidents action 3 "Add a second backup" --owner Sam`.',
+          });
+        let r: IncidentReview;
+        let said: string;
+        if (picked === 1) {
+          const which = (opts.done ?? opts.reopen ?? opts.remove)!;
+          const actionId = Number(which.replace(/^#/, ''));
+          if (!Number.isInteger(actionId) || actionId < 1)
+            throw userError(`"${which}" is not an action number.`, {
+              safe: 'Nothing was changed.',
+              next: `See \`understudy incidents review ${n}\` for the actions and their numbers.`,
+            });
+          r = changeAction(engine, {
+            id: n,
+            actionId,
+            ...(opts.done !== undefined ? { done: true } : {}),
+            ...(opts.reopen !== undefined ? { done: false } : {}),
+            ...(opts.remove !== undefined ? { remove: true } : {}),
+          });
+          said =
+            opts.remove !== undefined
+              ? `Action ${actionId} removed.`
+              : `Action ${actionId} marked ${opts.done !== undefined ? 'done' : 'not done'}.`;
+        } else {
+          if (!text.length)
+            throw userError('Say what is to be done.', {
+              safe: 'Nothing was added.',
+              next: 'For example: `understudy incidents action 3 "Add a second backup" --owner Sam`.',
+            });
+          if (!opts.owner?.trim())
+            throw userError('An action needs an owner: who will do it?', {
+              safe: 'Nothing was added.',
+              next: 'Add --owner NAME.',
+            });
+          r = addAction(engine, n, text.join(' '), opts.owner);
+          said = `Action ${r.actions.at(-1)!.id} added for ${r.actions.at(-1)!.owner}.`;
+        }
+        output(opts, io, r, () => [said, ...reviewLines(r, readSettings(engine).timeZone)].join('\n'));
+      });
+    },
+  );
 }

@@ -173,6 +173,7 @@ function line(p: Provider): string {
   return `${p.priority}\t${p.name}\t${p.host}:${p.port} ${p.tls}${p.user ? ` as ${p.user} (${p.auth})` : ''}\tweight ${p.weight}\t${caps.join(', ') || 'no caps'}, ${p.maxConnections} conn\t${p.sentLastDay} sent in 24 h\t${p.enabled ? state : 'disabled'}${feedback}`;
 }
 
+// eslint-disable-next-line max-lines-per-function -- the group's subcommands in --help order; each action is a few lines
 export function registerProviders(program: Command, io: Io): void {
   const providers = program.command('providers').description('the backup SMTP accounts, in failover order');
 

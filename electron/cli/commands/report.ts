@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { common, output, withEngine, type CommonOptions, type Io } from '../context';
 import { writeReport } from '../../engine/continuity/report';
 import { readSettings } from '../../engine/continuity/settings';
-import { humanDuration } from '../../engine/continuity/time';
+import { humanDuration } from '../../engine/time';
 import { userError } from '../../engine/errors';
 
 export function registerReport(program: Command, io: Io): void {

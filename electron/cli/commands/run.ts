@@ -11,11 +11,12 @@ import { createContinuity } from '../../engine/continuity/adapters';
 import { startPeriodicWork } from '../../engine/continuity/periodic';
 import { applyPendingRestore } from '../../engine/continuity/backups';
 import { readSettings, updateSettings, type SettingsPatch } from '../../engine/continuity/settings';
-import { displayTime } from '../../engine/continuity/time';
+import { displayTime } from '../../engine/time';
 import { openEngineSecrets, openServiceSecrets, StdinLines } from './secrets';
 import type { EventRow } from '../../engine/db/repos/events';
 import { userError } from '../../engine/errors';
 
+// eslint-disable-next-line max-lines-per-function -- one long-running command whose closures share its engine and abort signal
 export function registerRun(program: Command, io: Io): void {
   common(
     program

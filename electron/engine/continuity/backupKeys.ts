@@ -29,11 +29,6 @@ const KEYS_FORMAT = 'understudy-backup-keys';
 const MAGIC = Buffer.from('USBKENC1');
 const BACKUP_KEY_SETTING = 'continuity.backup_key_ref';
 
-/** The sidecar beside a backup file (`x.sqlite` or `x.sqlite.enc` → `x.keys`). */
-export function keysFileOf(backupPath: string): string {
-  return backupPath.replace(/\.sqlite(\.enc)?$/i, '') + '.keys';
-}
-
 export function isEncryptedBackup(path: string): boolean {
   return /\.enc$/i.test(path);
 }

@@ -25,14 +25,19 @@ import { exportList } from '../mirror/csv/exporter';
 import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from '../files/protected';
 import { prepareWrite, writeFileSafely } from '../files/safeWrite';
 import { secretsPathFor, type SecretStore } from '../secrets';
-import { backupSettings, backupsDir, listsDirOf, pendingRestoreFile } from './backupSettings';
+import {
+  backupSettings,
+  backupsDir,
+  keysFileOf,
+  listsDirOf,
+  pendingRestoreFile,
+} from '../files/backupSettings';
 import {
   backupKey,
   currentKeys,
   decryptTo,
   encryptInto,
   isEncryptedBackup,
-  keysFileOf,
   openCarriedSecrets,
   readKeys,
   sha256,
@@ -46,7 +51,7 @@ export {
   listsDirOf,
   pendingRestoreFile,
   type BackupSettings,
-} from './backupSettings';
+} from '../files/backupSettings';
 
 export interface BackupResult extends BackupRow {
   listsDir: string | null;

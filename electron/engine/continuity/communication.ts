@@ -18,7 +18,7 @@ import { CODE_MERGE_FIELD } from '../db/repos/codes';
 import { requireList } from '../mirror/lists';
 import { userError } from '../errors';
 import { notify } from './notify';
-import { displayTime, humanDuration } from './time';
+import { displayTime, humanDuration } from '../time';
 
 export type NoticeKind = 'status' | 'apology';
 

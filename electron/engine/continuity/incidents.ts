@@ -10,7 +10,7 @@ import type { HealthState } from '../db/repos/health';
 import type { ProviderRow } from '../db/repos/providers';
 import { userError } from '../errors';
 import { notify } from './notify';
-import { humanDuration } from './time';
+import { humanDuration } from '../time';
 
 /** Called by the health monitor on every state change of a provider. */
 export function onHealthChange(

@@ -37,7 +37,7 @@ import { getSendingSettings } from '../sending/settings';
 import { mirrorAge } from '../mirror/esp/freshness';
 import { mailboxSettings } from './mailbox';
 import { drillEveryHours, DEFAULT_DRILL_EVERY_HOURS } from './drillInterval';
-import { backupSettings } from './backupSettings';
+import { backupSettings } from '../files/backupSettings';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -9,7 +9,7 @@ import type { EventRow } from '../db/repos/events';
 import type { FailureClass, ProviderCount, ReportCampaign, StatusCount } from '../db/repos/reports';
 import type { IncidentRow } from '../db/repos/incidents';
 import { requireIncident, timeline } from './incidents';
-import { displayTime, humanDuration } from './time';
+import { displayTime, humanDuration } from '../time';
 import { outputTarget, writeTarget } from '../files/protected';
 import { CUSTODY_EVENTS } from '../api/custody';
 import { INCIDENT_CAUSE_WORDS, type IncidentReview } from '../api/review';

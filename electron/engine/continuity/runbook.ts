@@ -15,10 +15,10 @@ import { getSendingSettings } from '../sending/settings';
 import { providerWarmup } from '../sending/warmup';
 import { alertSettings } from './teamAlerts';
 import { catchUpSettings, describePolicy, healthSettings, outageDefault, policyInForce } from './policy';
-import { backupSettings, backupsDir } from './backupSettings';
+import { backupSettings, backupsDir } from '../files/backupSettings';
 import { drillEveryHours } from './drillInterval';
 import { noticeTemplate } from './communication';
-import { displayTime, humanDuration } from './time';
+import { displayTime, humanDuration } from '../time';
 import { readSettings } from './settings';
 import { outputTarget, writeTarget } from '../files/protected';
 

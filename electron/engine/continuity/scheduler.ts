@@ -21,7 +21,7 @@ import {
   resolveTime,
   systemZone,
   type ResolvedTime,
-} from './time';
+} from '../time';
 import type { EspControl, Sender, SendSummary } from './ports';
 import type { Severity } from '../api/common';
 import type { TimelineEventType } from '../api/words';

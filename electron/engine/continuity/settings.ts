@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Engine } from '../engine';
 import type { ContinuitySettings } from '../api/continuity';
-import { assertZone } from './time';
+import { assertZone } from '../time';
 import { TIME_ZONE_KEY } from './scheduler';
 import {
   CATCH_UP_KEY,
@@ -21,7 +21,7 @@ import { mailboxSettings } from './mailbox';
 import { SYNC_SETTINGS_KEY, SyncSettingsSchema, syncSettings } from '../mirror/esp/freshness';
 import { checkEmail } from '../mirror/email';
 import { ALERT_SETTINGS_KEY, AlertSettingsSchema, alertSettings } from './teamAlerts';
-import { systemZone } from './time';
+import { systemZone } from '../time';
 import { describeIssue, userError } from '../errors';
 
 export function readSettings(engine: Engine): ContinuitySettings {
@@ -91,7 +91,8 @@ function assertMirrorDir(engine: Engine, mirror: string, dir: string | undefined
         code: 'backup_mirror_same',
         safe: 'No setting was changed.',
         next: 'Choose a folder on another disk or a synced cloud folder, e.g. --backup-mirror "/Volumes/USB/Understudy".',
-        appNext: 'Choose a folder on another disk (a USB disk) or a synced cloud folder (Dropbox, OneDrive, iCloud Drive).',
+        appNext:
+          'Choose a folder on another disk (a USB disk) or a synced cloud folder (Dropbox, OneDrive, iCloud Drive).',
       },
     );
   }

@@ -22,9 +22,9 @@ import { MIRROR_EVENTS } from '../api/esp';
 import { SendingEventType } from '../api/sending';
 import { REPUTATION_EVENTS } from '../api/reputation';
 import { sendTeamMail } from '../sending/teamMail';
-import { displayTime } from './time';
+import { displayTime } from '../time';
 import { TIME_ZONE_KEY } from './scheduler';
-import { systemZone } from './time';
+import { systemZone } from '../time';
 
 export const ALERT_SETTINGS_KEY = 'continuity.alerts';
 export const AlertSettingsSchema = z.object({

@@ -58,30 +58,8 @@ export function unsubscribeMember(
   return { changed: true, queuedForEsp: queueForEsp(engine, sub, 'unsubscribe', reason, now) };
 }
 
-/** The same push-back item inbox.ts queues for every unsubscribe, bounce and complaint. */
-export function queueForEsp(
-  engine: Engine,
-  sub: InboxSubscriber,
-  kind: 'unsubscribe' | 'bounce' | 'complaint',
-  detail: string,
-  now: string,
-): boolean {
-  if (sub.providerId === null || sub.espListId === null) return false;
-  return engine.repos.espPushback.enqueue(
-    {
-      providerId: sub.providerId,
-      listId: sub.listId,
-      espListId: sub.espListId,
-      email: sub.email,
-      emailNorm: sub.emailNorm,
-      espMemberId: sub.espId,
-      kind,
-      detail,
-      happenedAt: now,
-    },
-    now,
-  );
-}
+import { queueForEsp } from '../mirror/suppressions';
+export { queueForEsp };
 
 /** Keeps a request for review. 'full' when the queue is at its limit and this is a new request. */
 export function keepForReview(

@@ -13,8 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Engine } from '../engine';
 import { defaultDbPath } from '../paths';
 import { KEYCHAIN_FILE, lockPathOf, SAFE_STORAGE_FILE, secretsPathFor } from '../secrets';
-import { backupsDir, listsDirOf, pendingRestoreFile } from '../continuity/backupSettings';
-import { keysFileOf } from '../continuity/backupKeys';
+import { backupsDir, keysFileOf, listsDirOf, pendingRestoreFile } from './backupSettings';
 import { prepareWrite, type ProtectedPath, type SafeTarget } from './safeWrite';
 
 export interface ProtectOptions {

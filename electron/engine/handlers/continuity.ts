@@ -6,7 +6,7 @@ import { createContinuity } from '../continuity/adapters';
 import { readSettings, updateSettings } from '../continuity/settings';
 import { policyInForce, setCampaignPolicy } from '../continuity/policy';
 import { requireCampaign } from '../sending/campaigns';
-import { displayTime } from '../continuity/time';
+import { displayTime } from '../time';
 import { addNote, requireIncident, timeline } from '../continuity/incidents';
 import { writeReport } from '../continuity/report';
 import { backupsDir, requestRestore, takeBackup } from '../continuity/backups';

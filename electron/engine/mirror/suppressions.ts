@@ -35,6 +35,7 @@ import {
 } from '../api/suppressions';
 import type { SuppressionRow } from '../db/repos/suppressions';
 import type { EventRow } from '../db/repos/events';
+import type { InboxSubscriber } from '../db/repos/inbox';
 
 const NOTHING_CHANGED = 'Nothing was changed: the suppression list and every subscriber are as they were.';
 /** Longest reason kept in the events log. */
@@ -404,4 +405,29 @@ export function removeSuppression(
       };
     })
     .immediate();
+}
+
+/** The same push-back item the inbox (continuity/inbox.ts) and the relay pulls (sending/feedback) queue for every unsubscribe, bounce and complaint. */
+export function queueForEsp(
+  engine: Engine,
+  sub: InboxSubscriber,
+  kind: 'unsubscribe' | 'bounce' | 'complaint',
+  detail: string,
+  now: string,
+): boolean {
+  if (sub.providerId === null || sub.espListId === null) return false;
+  return engine.repos.espPushback.enqueue(
+    {
+      providerId: sub.providerId,
+      listId: sub.listId,
+      espListId: sub.espListId,
+      email: sub.email,
+      emailNorm: sub.emailNorm,
+      espMemberId: sub.espId,
+      kind,
+      detail,
+      happenedAt: now,
+    },
+    now,
+  );
 }

@@ -7,7 +7,7 @@ import { audienceView } from '../mirror/esp/audience';
 import type { Engine } from '../engine';
 import { DateTime, IANAZone } from 'luxon';
 import { isUnderstudyError, parseInput, quoteInput, userError } from '../errors';
-import { refusePastSendTime } from '../continuity/time';
+import { refusePastSendTime } from '../time';
 import { lintCampaign, type RenderCampaign } from './render';
 import { requireSendingSettings } from './settings';
 import { checkEmail } from '../mirror/email';

@@ -96,6 +96,7 @@ async function upload(path: string, file: ChosenFile): Promise<Envelope<unknown>
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- the bridge object: its methods share one WebSocket and its listeners
 export function createBrowserBridge(): UnderstudyBridge {
   const listeners = new Map<string, Set<(p: unknown) => void>>();
   const connListeners = new Set<(c: boolean) => void>();

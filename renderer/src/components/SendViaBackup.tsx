@@ -32,6 +32,7 @@ export function sustainedRate(
   return limits.length ? Math.min(...limits) : 3 * p.maxConnections;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one dialog's state and markup
 export function SendViaBackup({
   campaignId,
   onClose,

@@ -46,6 +46,7 @@ const FIELD_LABELS: Partial<Record<ImportField, string>> = {
 /** What a file's rows may be imported as (archived is the ESP's word for removed, not a choice here). */
 const STATUSES = SUBSCRIBER_STATUSES.filter((s) => s !== 'archived');
 
+// eslint-disable-next-line max-lines-per-function -- the wizard's steps share its state; mostly markup
 export function ImportWizard() {
   const { w, lists, closeWizard, chooseFile, setImportOptions, startImport, cancelImport } = useStore(
     useShallow((s) => ({

@@ -48,6 +48,7 @@ export function prioritiesFor(list: Provider[], shares: boolean[]): number[] {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- one screen's state and markup
 export function Providers() {
   const providers = useResource('listProviders');
   const act = useStore((s) => s.act);
@@ -453,6 +454,7 @@ function DrillInterval() {
   );
 }
 
+// eslint-disable-next-line max-lines-per-function -- one form's fields and markup
 function ProviderForm({
   existing,
   priority,

@@ -115,6 +115,7 @@ export function SendingSettings() {
 
 type ContinuitySettingsT = ContinuitySettingsValue;
 
+// eslint-disable-next-line max-lines-per-function -- one settings panel's fields and markup
 export function ContinuitySettings() {
   const res = useResource('continuitySettings');
   const act = useStore((s) => s.act);

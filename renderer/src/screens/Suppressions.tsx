@@ -72,6 +72,7 @@ export function whenWords(iso: string, now = Date.now()): string {
   return `${rel} (${date})`;
 }
 
+// eslint-disable-next-line max-lines-per-function -- one screen's state and markup
 export function Suppressions() {
   const version = useStore((s) => s.dataVersion);
   const notify = useStore((s) => s.notify);

@@ -13,7 +13,7 @@ import { tempDir } from '../../helpers/tmp';
 import { Engine } from '../../../electron/engine/engine';
 import { INCIDENT_CAUSES, type IncidentReview, type Runbook } from '../../../electron/engine/api/review';
 import { CAUSES_0012 } from '../../../electron/engine/db/migrations/0012_incident_review';
-import { BACKUP_SETTINGS_KEY } from '../../../electron/engine/continuity/backupSettings';
+import { BACKUP_SETTINGS_KEY } from '../../../electron/engine/files/backupSettings';
 import { ALERT_SETTINGS_KEY } from '../../../electron/engine/continuity/teamAlerts';
 import { createDispatcher } from '../../../electron/engine/handlers';
 

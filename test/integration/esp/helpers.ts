@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Engine } from '../../../electron/engine/engine';
 import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
 import { tempDir } from '../../helpers/tmp';
-import { loadSpec, specAvailable, type SpecOptions, type SpecValidator } from '../../fakes/spec';
+import { loadSpec, type SpecOptions, type SpecValidator } from '../../fakes/spec';
 import type { FakeServer } from '../../fakes/server';
 
 /** Waits recorded instead of slept: the client's backoff and Retry-After become assertions, not delays. */
@@ -41,13 +41,8 @@ export async function espEngine(opts: { timeoutMs?: number } = {}): Promise<{
   return { engine, dir, sleeps };
 }
 
-/** Attaches spec validation to a fake when the published document is present. */
-export function attachSpec(
-  server: FakeServer,
-  file: string,
-  options: SpecOptions = {},
-): SpecValidator | null {
-  if (!specAvailable(file)) return null;
+/** Attaches validation against the published document (test/specs) to a fake. */
+export function attachSpec(server: FakeServer, file: string, options: SpecOptions = {}): SpecValidator {
   const spec = loadSpec(file, options);
   server.onExchange = (x) => spec.check(x);
   return spec;

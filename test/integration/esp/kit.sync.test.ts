@@ -12,7 +12,7 @@ import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { KitFake } from '../../fakes/kit';
-import { loadSpec, specAvailable, type SpecValidator } from '../../fakes/spec';
+import { loadSpec, type SpecValidator } from '../../fakes/spec';
 import { espEngine, type SleepLog } from './helpers';
 
 const SPEC = 'kit-v4.json';
@@ -32,7 +32,7 @@ let vip: number;
 beforeEach(async () => {
   fake = await new KitFake().start();
   ({ engine, sleeps } = await espEngine());
-  spec = specAvailable(SPEC) ? loadSpec(SPEC, SPEC_OPTIONS) : null;
+  spec = loadSpec(SPEC, SPEC_OPTIONS);
   fake.onExchange = (x) => spec?.check(x);
   vip = fake.addTag('VIP');
   fake.addSubscriber('ann@example.com', { first_name: 'Ann', tags: [vip], fields: { category: 'shoes' } });

@@ -13,7 +13,7 @@ import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/p
 import { unscheduleAtEsp } from '../../../electron/engine/mirror/esp/unschedule';
 import { KlaviyoConnector } from '../../../electron/engine/mirror/esp/klaviyo';
 import { KlaviyoFake } from '../../fakes/klaviyo';
-import { loadSpec, specAvailable, type SpecValidator } from '../../fakes/spec';
+import { loadSpec, type SpecValidator } from '../../fakes/spec';
 import { espEngine, type SleepLog } from './helpers';
 
 const SPEC = 'klaviyo-stable.json';
@@ -28,7 +28,7 @@ let vipList: string;
 beforeEach(async () => {
   fake = await new KlaviyoFake().start();
   ({ engine, sleeps } = await espEngine());
-  spec = specAvailable(SPEC) ? loadSpec(SPEC, { oneOfAsAnyOf: true }) : null;
+  spec = loadSpec(SPEC, { oneOfAsAnyOf: true });
   fake.onExchange = (x) => spec?.check(x);
   news = fake.addList('Newsletter');
   vipList = fake.addList('VIP', 'double_opt_in');

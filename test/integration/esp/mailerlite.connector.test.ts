@@ -5,9 +5,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MailerLiteFake, MailerLiteSchemas, mlDate } from '../../fakes/mailerlite';
-import { MailerLiteConnector } from '../../../electron/engine/mirror/esp/mailerlite';
+import { MailerLiteConnector, type MailerLiteCursor } from '../../../electron/engine/mirror/esp/mailerlite';
 import { isEspError } from '../../../electron/engine/mirror/esp/http';
-import type { EspMember, MemberCursor } from '../../../electron/engine/mirror/esp/types';
+import type { EspMember } from '../../../electron/engine/mirror/esp/types';
 
 describe('MailerLite connector against the fake (schemas from the reference pages)', () => {
   let fake: MailerLiteFake;
@@ -40,7 +40,7 @@ describe('MailerLite connector against the fake (schemas from the reference page
   async function drain(k = ml): Promise<EspMember[]> {
     const [list] = await k.lists();
     const out: EspMember[] = [];
-    let cursor: MemberCursor | null = null;
+    let cursor: MailerLiteCursor | null = null;
     do {
       const page = await k.members(list!, { since: null }, cursor);
       out.push(...page.members);

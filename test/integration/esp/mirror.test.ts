@@ -15,6 +15,7 @@ import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { espEngine } from './helpers';
+import { planOf } from '../../helpers/queryPlan';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -173,30 +174,18 @@ describe('ESP mirror', () => {
   });
 
   it('looks members up through indexes, never a scan of the list', () => {
-    const plan = (sql: string, ...args: unknown[]) =>
-      (engine.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
-        .map((r) => r.detail)
-        .join(' | ');
-    expect(
-      plan('SELECT id FROM subscribers WHERE list_id = ? AND email_norm IN (?, ?)', 1, 'a', 'b'),
-    ).toMatch(/USING (COVERING )?INDEX subscribers_email/);
-    expect(plan('SELECT id FROM subscribers WHERE list_id = ? AND esp_id IN (?, ?)', 1, 'a', 'b')).toMatch(
+    // The repositories' own statements (statements()), with two values in each IN list.
+    const sync = engine.repos.espSync.statements(2);
+    const pushback = engine.repos.espPushback.statements(2);
+    expect(planOf(engine.db, sync.membersByEmail, 1, 'a', 'b')).toMatch(
+      /USING (COVERING )?INDEX subscribers_email/,
+    );
+    expect(planOf(engine.db, sync.membersByEspId, 1, 'a', 'b')).toMatch(
       /USING (COVERING )?INDEX subscribers_esp/,
     );
-    expect(
-      plan(
-        `SELECT email_norm FROM esp_pushback WHERE list_id = ? AND state = 'pending' AND email_norm IN (?, ?)`,
-        1,
-        'a',
-        'b',
-      ),
-    ).toMatch(/USING (COVERING )?INDEX esp_pushback_list/);
-    expect(
-      plan(
-        `SELECT * FROM esp_pushback WHERE provider_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT 10`,
-        1,
-        0,
-      ),
-    ).toMatch(/USING INDEX esp_pushback_state/);
+    expect(planOf(engine.db, pushback.pendingEmails, 1, 'a', 'b')).toMatch(
+      /USING (COVERING )?INDEX esp_pushback_list/,
+    );
+    expect(planOf(engine.db, pushback.pending, 1, 0, 10)).toMatch(/USING INDEX esp_pushback_state/);
   });
 });

@@ -12,7 +12,7 @@ import { tempDir } from '../../helpers/tmp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { expectCleanMessage, expectUnchanged, snapshot } from '../../helpers/hostile';
 import { takeBackup } from '../../../electron/engine/continuity/backups';
-import { keysFileOf } from '../../../electron/engine/continuity/backupKeys';
+import { keysFileOf } from '../../../electron/engine/files/backupSettings';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 
 const RIGHT = 'test passphrase'; // engineWithSecrets' passphrase

@@ -8,7 +8,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { dirname } from 'node:path';
-import { startUnsubscribeServer, type RunningUnsubscribeServer } from '../../../electron/engine/continuity/unsubscribeServer';
+import {
+  startUnsubscribeServer,
+  type RunningUnsubscribeServer,
+} from '../../../electron/engine/continuity/unsubscribeServer';
 import { unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { expectCleanMessage, expectUnchanged, snapshot } from '../../helpers/hostile';
 import { tempDir } from '../../helpers/tmp';

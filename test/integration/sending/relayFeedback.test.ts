@@ -26,7 +26,7 @@ import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { addCampaign, addProvider } from '../../helpers/continuity';
 import { tempDir } from '../../helpers/tmp';
 import type { FakeServer } from '../../fakes/server';
-import { loadSpec, specAvailable, type SpecValidator } from '../../fakes/spec';
+import { loadSpec, type SpecValidator } from '../../fakes/spec';
 import { BREVO_SPEC, BREVO_SPEC_OPTIONS } from '../../fakes/brevo';
 import {
   FakeBrevoRelay,
@@ -76,7 +76,7 @@ const CASES: RelayCase[] = [
       // A temporary block: the receiving server refused one message, not the address.
       if (kind === 'skip') s.lists.blocks.push({ email, created, reason: '421 try later', status: '4.0.0' });
     },
-    spec: () => (specAvailable(SENDGRID_SUPPRESSIONS_SPEC) ? loadSpec(SENDGRID_SUPPRESSIONS_SPEC) : null),
+    spec: () => loadSpec(SENDGRID_SUPPRESSIONS_SPEC),
   },
   {
     preset: 'ses',
@@ -158,7 +158,7 @@ const CASES: RelayCase[] = [
         blockedAt: brevoTime(at),
       });
     },
-    spec: () => (specAvailable(BREVO_SPEC) ? loadSpec(BREVO_SPEC, BREVO_SPEC_OPTIONS) : null),
+    spec: () => loadSpec(BREVO_SPEC, BREVO_SPEC_OPTIONS),
   },
 ];
 

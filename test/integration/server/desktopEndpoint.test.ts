@@ -51,7 +51,9 @@ describe('the desktop app’s unsubscribe endpoint', () => {
     unsetSendingSetting(f.engine, 'unsubscribe_port');
     await endpoint.refresh();
     expect(endpoint.state().port).toBeNull();
-    await expect(gmailOneClick(p, `/u/${f.token(f.ann)}`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+    await expect(gmailOneClick(p, `/u/${f.token(f.ann)}`)).rejects.toThrow(
+      /ECONNREFUSED|ECONNRESET|socket hang up/,
+    );
     expect(f.status(f.ann)).toBe('subscribed');
   });
 
@@ -63,7 +65,9 @@ describe('the desktop app’s unsubscribe endpoint', () => {
     setSendingSetting(f.engine, 'unsubscribe_port', String(b)); // no refresh: the event does it
     await expect.poll(() => endpoint.state().port).toBe(b);
     expect((await gmailOneClick(b, `/u/${f.token(f.bob)}`)).status).toBe(200);
-    await expect(gmailOneClick(a, `/u/${f.token(f.ann)}`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET|socket hang up/);
+    await expect(gmailOneClick(a, `/u/${f.token(f.ann)}`)).rejects.toThrow(
+      /ECONNREFUSED|ECONNRESET|socket hang up/,
+    );
   });
 
   it('says in words when the port is taken, and records it once', async () => {

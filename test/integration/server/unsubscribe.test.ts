@@ -8,7 +8,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../../electron/server/server';
-import { startUnsubscribeServer, type RunningUnsubscribeServer } from '../../../electron/engine/continuity/unsubscribeServer';
+import {
+  startUnsubscribeServer,
+  type RunningUnsubscribeServer,
+} from '../../../electron/engine/continuity/unsubscribeServer';
 import { compileCampaign } from '../../../electron/engine/sending/render';
 import { tempDir } from '../../helpers/tmp';
 import { waitUntil } from '../../helpers/wait';

@@ -83,7 +83,7 @@ describe('health monitor', () => {
     expect(types).toEqual(
       expect.arrayContaining(['incident.opened', 'health.changed', 'incident.closed', 'incident.note']),
     );
-    engine.close();
+    await engine.close();
   });
 
   it('confirms failures quickly, then backs off while down, capped', async () => {
@@ -117,7 +117,7 @@ describe('health monitor', () => {
     set('unknown');
     expect(await monitor.tick(true)).toEqual([]);
     expect(engine.repos.health.byId(smtp)!.health).toBe('down');
-    engine.close();
+    await engine.close();
   });
 
   it('opens the incident when the sending engine already marked the provider down', async () => {
@@ -126,6 +126,6 @@ describe('health monitor', () => {
     set('fail');
     expect(await monitor.tick(true)).toEqual([]); // no state change ...
     expect(engine.repos.incidents.openFor(smtp)?.title).toBe('Primary is down'); // ... but an incident
-    engine.close();
+    await engine.close();
   });
 });

@@ -1,42 +1,33 @@
-/** The continuity engine's hot queries use their indexes (they run every few seconds in `run`). */
+/**
+ * The continuity engine's hot queries use their indexes (they run every few seconds in `run`). Each
+ * plan is read from the repository's own statement (`statements()`), so a change to its SQL that
+ * loses the index fails here.
+ */
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../electron/engine/engine';
-
-function plan(e: Engine, sql: string, ...args: unknown[]): string {
-  return (e.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
-    .map((r) => r.detail)
-    .join(' | ');
-}
+import { planOf } from '../../helpers/queryPlan';
 
 describe('continuity query plans', () => {
-  it('due campaigns walk campaigns_due; the next due time too', () => {
+  it('due campaigns walk campaigns_due; the next due time and the holds too', async () => {
     const e = Engine.open({ dbPath: ':memory:' });
-    expect(
-      plan(
-        e,
-        `SELECT c.id FROM campaigns c LEFT JOIN campaign_schedules s ON s.campaign_id = c.id
-         WHERE c.status = 'scheduled' AND c.scheduled_at <= ? AND s.hold IS NULL AND s.fired_at IS NULL`,
-        '2026-01-01',
-      ),
-    ).toMatch(/SEARCH c USING (COVERING )?INDEX campaigns_due \(status=\? AND scheduled_at<\?\)/);
-    expect(
-      plan(
-        e,
-        `SELECT min(scheduled_at) FROM campaigns WHERE status = 'scheduled' AND scheduled_at IS NOT NULL`,
-      ),
-    ).toMatch(/campaigns_due/);
-    expect(plan(e, `SELECT * FROM campaign_schedules WHERE hold IS NOT NULL`)).toMatch(
-      /campaign_schedules_hold/,
+    const schedules = e.repos.schedules.statements();
+    expect(planOf(e.db, schedules.due, '2026-01-01')).toMatch(
+      /SEARCH c USING (COVERING )?INDEX campaigns_due \(status=\? AND scheduled_at<\?\)/,
     );
-    expect(plan(e, `SELECT id FROM events WHERE incident_id = ?`, 1)).toMatch(/events_incident/);
-    expect(plan(e, `SELECT * FROM incidents WHERE status = 'open'`)).toMatch(/incidents_open/);
-    expect(
-      plan(
-        e,
-        `SELECT id FROM compensation_codes WHERE batch = ? AND assigned_at IS NULL ORDER BY id LIMIT 1`,
-        'b',
-      ),
-    ).toMatch(/compensation_codes_free/);
-    e.close();
+    expect(planOf(e.db, schedules.nextDueAt)).toMatch(/campaigns_due/);
+    expect(planOf(e.db, schedules.held)).toMatch(/campaign_schedules_hold/);
+    await e.close();
+  });
+
+  it('timelines, open incidents and free compensation codes come from their indexes', async () => {
+    const e = Engine.open({ dbPath: ':memory:' });
+    const events = e.repos.events.statements();
+    expect(planOf(e.db, events.ofIncident, 1, 100)).toMatch(/events_incident/);
+    expect(planOf(e.db, events.ofCampaign, 1, 100)).toMatch(/events_campaign/);
+    expect(planOf(e.db, e.repos.incidents.statements().openNow)).toMatch(/incidents_open/);
+    expect(planOf(e.db, e.repos.codes.statements().take, 1, 1, 'now', 'b')).toMatch(
+      /compensation_codes_free/,
+    );
+    await e.close();
   });
 });

@@ -8,7 +8,7 @@ import { eventWords } from '../../../electron/engine/api/words';
 import { addCampaign, addList, addProvider } from '../../helpers/continuity';
 
 describe('post-incident report', () => {
-  it('shows the delay, messages by provider, failures by class and unsubscribes during the incident', () => {
+  it('shows the delay, messages by provider, failures by class and unsubscribes during the incident', async () => {
     const clock = new ManualClock(Date.parse('2026-11-23T08:00:00Z'));
     const e = Engine.open({ dbPath: ':memory:', clock });
     const p = addProvider(e, { name: 'Primary', kind: 'smtp', priority: 1 });
@@ -103,6 +103,6 @@ describe('post-incident report', () => {
     expect(html).not.toMatch(/<script|src=|href=/);
     void outside;
     void b;
-    e.close();
+    await e.close();
   });
 });

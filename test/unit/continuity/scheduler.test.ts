@@ -57,7 +57,7 @@ describe('scheduler', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0]!.id).toBe(id);
     expect(types(engine)).toContain('campaign.send_finished');
-    engine.close();
+    await engine.close();
   });
 
   it('explains a DST gap and fires at the moved time', async () => {
@@ -76,7 +76,7 @@ describe('scheduler', () => {
     await scheduler.tick();
     await scheduler.idle();
     expect(runs).toHaveLength(1);
-    engine.close();
+    await engine.close();
   });
 
   it('catch-up: a little late is sent with a note; days late asks and never sends by itself', async () => {
@@ -110,7 +110,7 @@ describe('scheduler', () => {
     await scheduler.decideCatchUp(weekOld, 'send');
     await scheduler.idle();
     expect(runs.map((r) => r.id)).toEqual([slightly, weekOld]);
-    engine.close();
+    await engine.close();
   });
 
   it('catch-up policy skip cancels a too-late campaign, policy send sends it', async () => {
@@ -125,7 +125,7 @@ describe('scheduler', () => {
     await scheduler.tick();
     await scheduler.idle();
     expect(runs.map((r) => r.id)).toEqual([b]);
-    engine.close();
+    await engine.close();
   });
 
   it('outage policy "wait": holds while the ESP is down, then sends through the backup', async () => {
@@ -148,7 +148,7 @@ describe('scheduler', () => {
     await scheduler.idle();
     expect(unscheduled).toEqual([id]); // unscheduled at the ESP before sending here
     expect(runs).toEqual([{ id, via: 'Backup SMTP' }]);
-    engine.close();
+    await engine.close();
   });
 
   it('outage policy "wait": the ESP comes back in time and sends it itself', async () => {
@@ -172,7 +172,7 @@ describe('scheduler', () => {
     clock.advance(HOUR);
     await scheduler.tick();
     expect(runs).toEqual([]);
-    engine.close();
+    await engine.close();
   });
 
   it('outage policies "pause" and "backup"; no working backup pauses and alerts', async () => {
@@ -209,7 +209,7 @@ describe('scheduler', () => {
     expect(runs).toEqual([{ id: backup, via: 'Relay' }]);
     await scheduler.tick();
     expect(engine.repos.schedules.get(paused)!.status).toBe('paused'); // stays paused: the person decides
-    engine.close();
+    await engine.close();
   });
 
   it('pause, reschedule and cancel reach the ESP for mirrored campaigns', async () => {
@@ -235,7 +235,7 @@ describe('scheduler', () => {
     const other = addCampaign(engine, { listId, scheduledAt: '2026-11-24T08:00:00.000Z' });
     await scheduler.cancel(other);
     expect(engine.repos.schedules.get(other)!.status).toBe('cancelled');
-    engine.close();
+    await engine.close();
   });
 
   it('a local campaign follows its outage policy when the primary SMTP provider is down', async () => {
@@ -250,7 +250,7 @@ describe('scheduler', () => {
     expect((await scheduler.tick()).decisions).toEqual([{ campaignId: id, decision: 'backup' }]);
     await scheduler.idle();
     expect(runs).toEqual([{ id, via: 'Backup' }]);
-    engine.close();
+    await engine.close();
   });
 
   it('does not ask about a late ESP campaign the ESP was up to send; asks when the ESP is down', async () => {
@@ -278,6 +278,6 @@ describe('scheduler', () => {
       ]),
     );
     expect(runs).toEqual([]);
-    engine.close();
+    await engine.close();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayTime, resolveTime } from '../../../electron/engine/continuity/time';
+import { displayTime, resolveTime } from '../../../electron/engine/time';
 
 describe('resolveTime: wall-clock times in IANA zones', () => {
   it('turns a wall-clock time into its UTC instant, keeping the zone', () => {

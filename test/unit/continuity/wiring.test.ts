@@ -25,7 +25,9 @@ describe('one wiring of the periodic work', () => {
       );
       expect(s).toMatch(/\bstartPeriodicWork\(engine\b/);
       // No shell assembles or starts the continuity service itself.
-      expect(s).not.toMatch(/createStandardContinuity|startBackground|new ContinuityService|service\.start\(\)/);
+      expect(s).not.toMatch(
+        /createStandardContinuity|startBackground|new ContinuityService|service\.start\(\)/,
+      );
     },
   );
 

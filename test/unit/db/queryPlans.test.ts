@@ -1,11 +1,14 @@
 /**
  * The hot queries of a 1,000,000-subscriber list must use their indexes, never scan the table
- * (Signal's helpers.node.ts asserts query plans the same way). The plans are read on :memory:.
+ * (Signal's helpers.node.ts asserts query plans the same way). The plans are read on :memory:, from
+ * the repositories' own statements (`statements()`, `pageSql`, `countSql`), never from SQL copied here.
  */
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { migrate } from '../../../electron/engine/db/connection';
 import { SubscribersRepo } from '../../../electron/engine/db/repos/subscribers';
+import { ListsRepo } from '../../../electron/engine/db/repos/lists';
+import { planOf } from '../../helpers/queryPlan';
 
 function plan(db: Database.Database, sql: string, args: unknown[]): string {
   return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as { detail: string }[])
@@ -20,28 +23,24 @@ describe('query plans of hot queries', () => {
   const repo = new SubscribersRepo(db);
 
   it('counts by status from the (list_id, status) index', () => {
-    const p = plan(
-      db,
-      'SELECT status, count(*) AS n FROM subscribers WHERE list_id = ? GROUP BY status',
-      [1],
-    );
+    const p = planOf(db, new ListsRepo(db).statements().countsByStatus, 1);
     expect(p).toMatch(/USING COVERING INDEX subscribers_status/);
     expect(p).not.toMatch(/SCAN subscribers(?! USING)/);
   });
 
   it('finds one address by the unique (list_id, email_norm) index', () => {
-    expect(plan(db, 'SELECT * FROM subscribers WHERE list_id = ? AND email_norm = ?', [1, 'a@b.c'])).toMatch(
+    expect(planOf(db, repo.statements().byEmail, 1, 'a@b.c')).toMatch(
       /USING INDEX subscribers_email \(list_id=\? AND email_norm=\?\)/,
     );
   });
 
-  const planOf = (q: Parameters<SubscribersRepo['pageSql']>[0], which: 'page' | 'count' = 'page') => {
+  const pagePlan = (q: Parameters<SubscribersRepo['pageSql']>[0], which: 'page' | 'count' = 'page') => {
     const { sql, args } = which === 'page' ? repo.pageSql(q) : repo.countSql(q);
     return plan(db, sql, args);
   };
 
   it('searches words in the FTS5 index and reads the few matches by id', () => {
-    const p = planOf({ listId: 1, search: 'smith' });
+    const p = pagePlan({ listId: 1, search: 'smith' });
     expect(p).toMatch(/SCAN subscriber_search VIRTUAL TABLE INDEX/);
     expect(p).toMatch(/SEARCH subscribers USING INTEGER PRIMARY KEY \(rowid=\?\)/);
     expect(p).not.toMatch(/SCAN subscribers(?! USING)/);
@@ -61,29 +60,29 @@ describe('query plans of hot queries', () => {
       ['status', 'subscribers_status'],
       ['date', 'subscribers_updated'],
     ] as const) {
-      const p = planOf({ listId: 1, search: 'smi', sort, desc: sort === 'name' });
+      const p = pagePlan({ listId: 1, search: 'smi', sort, desc: sort === 'name' });
       expect(p).toMatch(new RegExp(`SEARCH subscribers USING INDEX ${index} \\(list_id=\\?\\)`));
       expect(p).toMatch(/LIST SUBQUERY/);
       expect(p).not.toMatch(/TEMP B-TREE/);
     }
     // With an address prefix too (the text has a dot), both sources feed the same probe.
-    expect(planOf({ listId: 1, search: 'ann.smi' })).toMatch(
+    expect(pagePlan({ listId: 1, search: 'ann.smi' })).toMatch(
       /subscribers_email \(list_id=\? AND email_norm>\? AND email_norm<\?\)/,
     );
     db.exec('DELETE FROM subscribers; DELETE FROM lists');
   });
 
   it('counts word matches in the FTS5 index alone, without reading the table', () => {
-    const p = planOf({ listId: 1, search: 'smith' }, 'count');
+    const p = pagePlan({ listId: 1, search: 'smith' }, 'count');
     expect(p).toMatch(/SCAN subscriber_search VIRTUAL TABLE INDEX/);
     expect(p).not.toMatch(/subscribers(?!_search)/);
   });
 
   it('filters a domain while walking the address index (the address is in the index)', () => {
-    const p = planOf({ listId: 1, search: '@example.com' });
+    const p = pagePlan({ listId: 1, search: '@example.com' });
     expect(p).toMatch(/SEARCH subscribers USING INDEX subscribers_email \(list_id=\?\)/);
     expect(p).not.toMatch(/TEMP B-TREE/);
-    expect(planOf({ listId: 1, search: '@example.com' }, 'count')).toMatch(
+    expect(pagePlan({ listId: 1, search: '@example.com' }, 'count')).toMatch(
       /USING COVERING INDEX subscribers_email \(list_id=\?\)/,
     );
   });
@@ -96,19 +95,19 @@ describe('query plans of hot queries', () => {
       ['date', 'subscribers_updated'],
     ] as const)
       for (const desc of [false, true]) {
-        const p = planOf({ listId: 1, sort, desc, offset: 500 });
+        const p = pagePlan({ listId: 1, sort, desc, offset: 500 });
         expect(p, `${sort} ${desc}`).toMatch(new RegExp(`USING INDEX ${index} \\(list_id=\\?\\)`));
         expect(p, `${sort} ${desc}`).not.toMatch(/TEMP B-TREE/);
       }
   });
 
   it('pages a list in address order from the index', () => {
-    const p = planOf({ listId: 1, after: 'm' });
+    const p = pagePlan({ listId: 1, after: 'm' });
     expect(p).toMatch(/USING INDEX subscribers_email \(list_id=\? AND email_norm>\?\)/);
     expect(p).not.toMatch(/TEMP B-TREE/);
   });
 
   it('filters a page by status without a table scan', () => {
-    expect(planOf({ listId: 1, status: 'unsubscribed' })).toMatch(/USING INDEX subscribers_(status|email)/);
+    expect(pagePlan({ listId: 1, status: 'unsubscribed' })).toMatch(/USING INDEX subscribers_(status|email)/);
   });
 });

@@ -7,11 +7,34 @@ import { ESLint } from 'eslint';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const eslint = new ESLint({ cwd: root });
+// The snippets are files no tsconfig includes, so the type-aware rules (and the type information
+// they need) are switched off here; the import rules need none.
+const eslint = new ESLint({
+  cwd: root,
+  overrideConfig: {
+    languageOptions: { parserOptions: { project: null } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'off',
+      '@typescript-eslint/switch-exhaustiveness-check': 'off',
+    },
+  },
+});
+
+async function messages(path: string, code: string) {
+  const [result] = await eslint.lintText(code, { filePath: join(root, path) });
+  // A snippet that did not parse would have no rule messages: fail instead of passing vacuously.
+  expect(result!.messages.filter((m) => m.fatal)).toEqual([]);
+  return result!.messages;
+}
+
+async function layerProblems(path: string, code: string): Promise<string[]> {
+  return (await messages(path, code)).filter((m) => m.ruleId === 'local/engine-layers').map((m) => m.message);
+}
 
 async function problems(path: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath: join(root, path) });
-  return result!.messages.filter((m) => m.ruleId?.includes('no-restricted-imports')).map((m) => m.message);
+  return (await messages(path, code))
+    .filter((m) => m.ruleId?.includes('no-restricted-imports'))
+    .map((m) => m.message);
 }
 
 describe('layer lint rules', () => {
@@ -105,5 +128,80 @@ describe('layer lint rules', () => {
         await problems('electron/engine/model/x.ts', `import * as m from '${from}';\nexport const x = m;\n`),
         from,
       ).toEqual([expect.stringMatching(/model\/ sits below db/)]);
+  });
+
+  describe('inside the engine, a folder imports only from the layers below it', () => {
+    it('refuses an upward import, naming both layers', async () => {
+      expect(
+        await layerProblems(
+          'electron/engine/db/repos/x.ts',
+          "import { syncProvider } from '../../mirror/esp/sync';\nexport const s = syncProvider;\n",
+        ),
+      ).toEqual([
+        expect.stringMatching(/db\/repos\/x\.ts \(db\) may not import mirror\/esp\/sync \(mirror\)/),
+      ]);
+      expect(
+        await layerProblems(
+          'electron/engine/sending/x.ts',
+          "import type { Scheduler } from '../continuity/scheduler';\nexport type S = Scheduler;\n",
+        ),
+      ).toHaveLength(1);
+      expect(
+        await layerProblems('electron/engine/mirror/x.ts', "export { runCampaign } from '../sending/run';\n"),
+      ).toHaveLength(1);
+      expect(
+        await layerProblems(
+          'electron/engine/continuity/x.ts',
+          "export const h = () => import('../handlers');\n",
+        ),
+      ).toHaveLength(1);
+    });
+
+    it('the low layers may not reach the engine or the database', async () => {
+      expect(
+        await layerProblems(
+          'electron/engine/secrets/x.ts',
+          "import { openDb } from '../db';\nexport const o = openDb;\n",
+        ),
+      ).toHaveLength(1);
+      expect(
+        await layerProblems(
+          'electron/engine/clock.ts',
+          "import type { Engine } from './engine';\nexport type E = Engine;\n",
+        ),
+      ).toHaveLength(1);
+      expect(
+        await layerProblems(
+          'electron/engine/files/safeWrite.ts',
+          "import type { Engine } from '../engine';\nexport type E = Engine;\n",
+        ),
+      ).toHaveLength(1);
+    });
+
+    it('allows imports downward and within a layer', async () => {
+      const code = [
+        "import type { Engine } from '../engine';",
+        "import { userError } from '../errors';",
+        "import { requireList } from '../mirror/lists';",
+        "import { runCampaign } from '../sending/run';",
+        "import { notify } from './notify';",
+        'export const all = [userError, requireList, runCampaign, notify];',
+        'export type E = Engine;',
+        '',
+      ].join('\n');
+      expect(await layerProblems('electron/engine/continuity/x.ts', code)).toEqual([]);
+      expect(
+        await layerProblems(
+          'electron/engine/db/x.ts',
+          "import { StatusSchema } from '../api/common';\nexport const s = StatusSchema;\n",
+        ),
+      ).toEqual([]);
+    });
+
+    it('a file in no layer is itself an error, so a new folder is placed before it is used', async () => {
+      expect(await layerProblems('electron/engine/newthing/x.ts', 'export const x = 1;\n')).toEqual([
+        expect.stringMatching(/in no layer/),
+      ]);
+    });
   });
 });

@@ -5,6 +5,7 @@
  * are marked skipped, so the run stops cleanly instead of sending an apology without its code.
  */
 import type { Db } from '../connection';
+import { prepareAll, type HotStatements } from './hot';
 
 export interface CodeBatchSummary {
   batch: string;
@@ -15,8 +16,19 @@ export interface CodeBatchSummary {
 
 export const CODE_MERGE_FIELD = 'COMPENSATION_CODE';
 
+/** Taking the next free code of a batch, once per recipient: from compensation_codes_free. */
+const HOT = {
+  take: `UPDATE compensation_codes SET campaign_id = ?, subscriber_id = ?, assigned_at = ?
+       WHERE id = (SELECT id FROM compensation_codes WHERE batch = ? AND assigned_at IS NULL ORDER BY id LIMIT 1)
+       RETURNING code`,
+};
+
 export class CodesRepo {
   constructor(private readonly db: Db) {}
+
+  statements(): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, HOT);
+  }
 
   /** Adds codes to a batch; a code already in the batch is not added twice. */
   import(batch: string, codes: string[], now: string): { added: number; duplicates: number } {
@@ -63,11 +75,7 @@ export class CodesRepo {
          ORDER BY d.id`,
       )
       .all(campaignId) as { id: number; subscriberId: number }[];
-    const take = this.db.prepare(
-      `UPDATE compensation_codes SET campaign_id = ?, subscriber_id = ?, assigned_at = ?
-       WHERE id = (SELECT id FROM compensation_codes WHERE batch = ? AND assigned_at IS NULL ORDER BY id LIMIT 1)
-       RETURNING code`,
-    );
+    const take = this.db.prepare(HOT.take);
     const setField = this.db.prepare(
       `UPDATE subscribers SET merge_fields = json_set(merge_fields, '$.${CODE_MERGE_FIELD}', ?) WHERE id = ?`,
     );

@@ -5,6 +5,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
+import { prepareAll, type HotStatements } from './hot';
 
 export type PushBackKindRow = 'unsubscribe' | 'bounce' | 'complaint';
 export type PushBackState = 'pending' | 'done' | 'failed';
@@ -81,8 +82,22 @@ export interface EnqueueInput {
   happenedAt: string;
 }
 
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+/** Drained at every push-back pass (esp_pushback_state); read at every sync page (esp_pushback_list). */
+const HOT = {
+  pending: `SELECT * FROM esp_pushback WHERE provider_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
+  pendingEmails: (n: number) =>
+    `SELECT email_norm FROM esp_pushback WHERE list_id = ? AND state = 'pending' AND email_norm IN (${marks(n)})`,
+};
+
 export class EspPushbackRepo {
   constructor(private readonly db: Db) {}
+
+  /** `n`: how many addresses the IN list of pendingEmails holds. */
+  statements(n = 2): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, { pending: HOT.pending, pendingEmails: HOT.pendingEmails(n) });
+  }
 
   private readonly cache = new Map<string, Statement<unknown[]>>();
 
@@ -122,11 +137,7 @@ export class EspPushbackRepo {
 
   /** Pending items of a connection, oldest first, after `afterId` (for batching). */
   pending(providerId: number, limit = 100, afterId = 0): PushBackRow[] {
-    return (
-      this.stmt(
-        `SELECT * FROM esp_pushback WHERE provider_id = ? AND state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
-      ).all(providerId, afterId, limit) as Raw[]
-    ).map(toRow);
+    return (this.stmt(HOT.pending).all(providerId, afterId, limit) as Raw[]).map(toRow);
   }
 
   countByState(providerId: number): Record<PushBackState, number> {
@@ -143,9 +154,9 @@ export class EspPushbackRepo {
     const out = new Set<string>();
     for (let i = 0; i < emailNorms.length; i += 500) {
       const chunk = emailNorms.slice(i, i + 500);
-      for (const r of this.stmt(
-        `SELECT email_norm FROM esp_pushback WHERE list_id = ? AND state = 'pending' AND email_norm IN (${chunk.map(() => '?').join(',')})`,
-      ).all(listId, ...chunk) as { email_norm: string }[])
+      for (const r of this.stmt(HOT.pendingEmails(chunk.length)).all(listId, ...chunk) as {
+        email_norm: string;
+      }[])
         out.add(r.email_norm);
     }
     return out;

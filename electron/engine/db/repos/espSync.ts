@@ -8,6 +8,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
 import { toProvider, type ProviderHealth, type ProviderRow, type RawProvider } from './providers';
 import type { SubscriberStatus } from '../../model/status';
+import { prepareAll, type HotStatements } from './hot';
 
 /** The columns of a member the sync compares and writes. */
 export interface MemberFields {
@@ -82,8 +83,26 @@ const toMember = (r: RawMember): ExistingMember => ({
 /** SQLite's default limit on bound parameters is 32,766; stay far below it. */
 const IN_CHUNK = 500;
 
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+/** Every page of a sync looks its members up by address and by ESP id: subscribers_email, subscribers_esp. */
+const HOT = {
+  membersByEmail: (n: number) =>
+    `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND email_norm IN (${marks(n)})`,
+  membersByEspId: (n: number) =>
+    `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND esp_id IN (${marks(n)})`,
+};
+
 export class EspSyncRepo {
   constructor(private readonly db: Db) {}
+
+  /** `n`: how many addresses (or ESP ids) the IN list holds. */
+  statements(n = 2): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, {
+      membersByEmail: HOT.membersByEmail(n),
+      membersByEspId: HOT.membersByEspId(n),
+    });
+  }
 
   private readonly cache = new Map<string, Statement<unknown[]>>();
 
@@ -262,9 +281,7 @@ export class EspSyncRepo {
     const out = new Map<string, ExistingMember>();
     for (let i = 0; i < emailNorms.length; i += IN_CHUNK) {
       const chunk = emailNorms.slice(i, i + IN_CHUNK);
-      const rows = this.stmt(
-        `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND email_norm IN (${chunk.map(() => '?').join(',')})`,
-      ).all(listId, ...chunk) as RawMember[];
+      const rows = this.stmt(HOT.membersByEmail(chunk.length)).all(listId, ...chunk) as RawMember[];
       for (const r of rows) out.set(r.email_norm, toMember(r));
     }
     return out;
@@ -275,9 +292,7 @@ export class EspSyncRepo {
     const out = new Map<string, ExistingMember>();
     for (let i = 0; i < espIds.length; i += IN_CHUNK) {
       const chunk = espIds.slice(i, i + IN_CHUNK);
-      const rows = this.stmt(
-        `SELECT ${MEMBER_COLS} FROM subscribers WHERE list_id = ? AND esp_id IN (${chunk.map(() => '?').join(',')})`,
-      ).all(listId, ...chunk) as RawMember[];
+      const rows = this.stmt(HOT.membersByEspId(chunk.length)).all(listId, ...chunk) as RawMember[];
       for (const r of rows) out.set(r.esp_id!, toMember(r));
     }
     return out;

@@ -2,6 +2,7 @@
 import type { Db } from '../connection';
 import type { Severity } from '../../api/common';
 import type { TimelineEventType } from '../../api/words';
+import { prepareAll, type HotStatements } from './hot';
 
 export type { Severity };
 
@@ -54,6 +55,13 @@ export const toEvent = (r: RawEvent): EventRow => ({
 export class EventsRepo {
   constructor(private readonly db: Db) {}
 
+  statements(): HotStatements<'ofIncident' | 'ofCampaign'> {
+    return prepareAll(this.db, {
+      ofIncident: recentSql({ incidentId: 0 }).sql,
+      ofCampaign: recentSql({ campaignId: 0 }).sql,
+    });
+  }
+
   append(at: string, e: EventInput): EventRow {
     const info = this.db
       .prepare(
@@ -79,22 +87,34 @@ export class EventsRepo {
     return r && toEvent(r);
   }
 
-  recent(limit = 100, filter: { campaignId?: number; incidentId?: number; since?: string } = {}): EventRow[] {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    if (filter.campaignId !== undefined) {
-      where.push('campaign_id = ?');
-      args.push(filter.campaignId);
-    }
-    if (filter.incidentId !== undefined) {
-      where.push('incident_id = ?');
-      args.push(filter.incidentId);
-    }
-    if (filter.since !== undefined) {
-      where.push('at >= ?');
-      args.push(filter.since);
-    }
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
+  recent(limit = 100, filter: EventFilter = {}): EventRow[] {
+    const { sql, args } = recentSql(filter);
     return (this.db.prepare(sql).all(...args, limit) as RawEvent[]).map(toEvent);
   }
+}
+
+interface EventFilter {
+  campaignId?: number;
+  incidentId?: number;
+  since?: string;
+}
+
+/** The timeline of a campaign or an incident (events_campaign, events_incident), newest first. */
+function recentSql(filter: EventFilter): { sql: string; args: (string | number)[] } {
+  const where: string[] = [];
+  const args: (string | number)[] = [];
+  if (filter.campaignId !== undefined) {
+    where.push('campaign_id = ?');
+    args.push(filter.campaignId);
+  }
+  if (filter.incidentId !== undefined) {
+    where.push('incident_id = ?');
+    args.push(filter.incidentId);
+  }
+  if (filter.since !== undefined) {
+    where.push('at >= ?');
+    args.push(filter.since);
+  }
+  const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`;
+  return { sql, args };
 }

@@ -3,6 +3,7 @@
  * the events that carry its id; notes are events too (append-only, like everything in the timeline).
  */
 import type { Db } from '../connection';
+import { prepareAll, type HotStatements } from './hot';
 import { EventsRepo, type EventRow } from './events';
 
 export interface IncidentRow {
@@ -37,8 +38,15 @@ const toIncident = (r: RawIncident): IncidentRow => ({
 
 const SELECT = `SELECT i.*, p.name AS provider_name FROM incidents i LEFT JOIN providers p ON p.id = i.provider_id`;
 
+/** Read by the health monitor at every pass: the open incidents come from incidents_open. */
+const HOT = { openNow: `${SELECT} WHERE i.status = 'open' ORDER BY i.opened_at` };
+
 export class IncidentsRepo {
   constructor(private readonly db: Db) {}
+
+  statements(): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, HOT);
+  }
 
   open(providerId: number | null, title: string, now: string): IncidentRow {
     const info = this.db
@@ -67,9 +75,7 @@ export class IncidentsRepo {
   }
 
   openNow(): IncidentRow[] {
-    return (
-      this.db.prepare(`${SELECT} WHERE i.status = 'open' ORDER BY i.opened_at`).all() as RawIncident[]
-    ).map(toIncident);
+    return (this.db.prepare(HOT.openNow).all() as RawIncident[]).map(toIncident);
   }
 
   list(limit = 100): IncidentRow[] {

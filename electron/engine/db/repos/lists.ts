@@ -2,6 +2,7 @@
 import type { Db } from '../connection';
 import type { SubscriberStatus } from '../../model/status';
 import { SUBSCRIBER_STATUSES } from '../../model/status';
+import { prepareAll, type HotStatements } from './hot';
 
 export interface ListRow {
   id: number;
@@ -48,8 +49,17 @@ export function emptyStatusCounts(): Record<SubscriberStatus, number> {
   return Object.fromEntries(SUBSCRIBER_STATUSES.map((s) => [s, 0])) as Record<SubscriberStatus, number>;
 }
 
+/** Every list summary counts by status: from the (list_id, status) index, never a scan. */
+const HOT = {
+  countsByStatus: 'SELECT status, count(*) AS n FROM subscribers WHERE list_id = ? GROUP BY status',
+};
+
 export class ListsRepo {
   constructor(private readonly db: Db) {}
+
+  statements(): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, HOT);
+  }
 
   all(): ListRow[] {
     return (this.db.prepare('SELECT * FROM lists ORDER BY lower(name)').all() as RawList[]).map(toList);
@@ -106,9 +116,7 @@ export class ListsRepo {
   /** Counts by status come from the (list_id, status) index: no table scan, even at 1,000,000 rows. */
   countsByStatus(listId: number): Record<SubscriberStatus, number> {
     const counts = emptyStatusCounts();
-    const rows = this.db
-      .prepare('SELECT status, count(*) AS n FROM subscribers WHERE list_id = ? GROUP BY status')
-      .all(listId) as { status: SubscriberStatus; n: number }[];
+    const rows = this.db.prepare(HOT.countsByStatus).all(listId) as { status: SubscriberStatus; n: number }[];
     for (const r of rows) counts[r.status] = r.n;
     return counts;
   }

@@ -8,6 +8,7 @@ import type { Db } from '../connection';
 import type { CampaignStatus } from '../../api/sending';
 import type { ProviderKind } from '../../api/common';
 import type { CampaignsRepo } from './campaigns';
+import { prepareAll, type HotStatements } from './hot';
 
 export type { CampaignStatus };
 export type Hold = 'catchup' | 'outage';
@@ -95,12 +96,24 @@ const SELECT = `SELECT c.id, c.name, c.subject, c.status, c.provider_id, p.name 
   LEFT JOIN campaign_schedules s ON s.campaign_id = c.id
   LEFT JOIN providers p ON p.id = c.provider_id`;
 
+/** The scheduler's queries, run at every tick of `run`: each walks an index (campaigns_due, campaign_schedules_hold). */
+const HOT = {
+  due: `${SELECT} WHERE c.status = 'scheduled' AND c.scheduled_at <= ? AND s.hold IS NULL AND s.fired_at IS NULL
+           ORDER BY c.scheduled_at, c.id`,
+  nextDueAt: `SELECT min(scheduled_at) AS at FROM campaigns WHERE status = 'scheduled' AND scheduled_at IS NOT NULL`,
+  held: `${SELECT} WHERE s.hold IS NOT NULL ORDER BY s.hold_since`,
+};
+
 export class SchedulesRepo {
   constructor(
     private readonly db: Db,
     /** The campaigns table's one writer: scheduling moves a campaign's instant and status through it. */
     private readonly campaigns: CampaignsRepo,
   ) {}
+
+  statements(): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, HOT);
+  }
 
   get(campaignId: number): ScheduledCampaign | undefined {
     const r = this.db.prepare(`${SELECT} WHERE c.id = ?`).get(campaignId) as Raw | undefined;
@@ -112,30 +125,17 @@ export class SchedulesRepo {
    * campaigns_due index (status, scheduled_at).
    */
   due(nowIso: string): ScheduledCampaign[] {
-    return (
-      this.db
-        .prepare(
-          `${SELECT} WHERE c.status = 'scheduled' AND c.scheduled_at <= ? AND s.hold IS NULL AND s.fired_at IS NULL
-           ORDER BY c.scheduled_at, c.id`,
-        )
-        .all(nowIso) as Raw[]
-    ).map(to);
+    return (this.db.prepare(HOT.due).all(nowIso) as Raw[]).map(to);
   }
 
   /** The next instant a scheduled campaign is due, for the scheduler's timer. */
   nextDueAt(): string | null {
-    const r = this.db
-      .prepare(
-        `SELECT min(scheduled_at) AS at FROM campaigns WHERE status = 'scheduled' AND scheduled_at IS NOT NULL`,
-      )
-      .get() as { at: string | null };
+    const r = this.db.prepare(HOT.nextDueAt).get() as { at: string | null };
     return r.at;
   }
 
   held(): ScheduledCampaign[] {
-    return (this.db.prepare(`${SELECT} WHERE s.hold IS NOT NULL ORDER BY s.hold_since`).all() as Raw[]).map(
-      to,
-    );
+    return (this.db.prepare(HOT.held).all() as Raw[]).map(to);
   }
 
   /** Every campaign with a time: what `schedule list` and the UI's calendar show. */

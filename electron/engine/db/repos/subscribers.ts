@@ -4,6 +4,7 @@
  */
 import type { Db } from '../connection';
 import type { SubscriberStatus } from '../../model/status';
+import { prepareAll, type HotStatements } from './hot';
 import type { SubscriberSort } from '../../api/lists';
 import { toEvent, type EventRow, type RawEvent } from './events';
 
@@ -155,8 +156,15 @@ export function parseSearch(listId: number, text: string | undefined): ParsedSea
  */
 const WALK_ABOVE = 2000;
 
+/** One address in a list, by the unique (list_id, email_norm) index: imports, unsubscribes, the CLI. */
+const HOT = { byEmail: 'SELECT * FROM subscribers WHERE list_id = ? AND email_norm = ?' };
+
 export class SubscribersRepo {
   constructor(private readonly db: Db) {}
+
+  statements(): HotStatements<keyof typeof HOT> {
+    return prepareAll(this.db, HOT);
+  }
 
   byId(id: number): SubscriberRow | undefined {
     const r = this.db.prepare('SELECT * FROM subscribers WHERE id = ?').get(id) as RawSubscriber | undefined;
@@ -164,9 +172,7 @@ export class SubscribersRepo {
   }
 
   byEmail(listId: number, emailNorm: string): SubscriberRow | undefined {
-    const r = this.db
-      .prepare('SELECT * FROM subscribers WHERE list_id = ? AND email_norm = ?')
-      .get(listId, emailNorm) as RawSubscriber | undefined;
+    const r = this.db.prepare(HOT.byEmail).get(listId, emailNorm) as RawSubscriber | undefined;
     return r && toSubscriber(r);
   }
 

@@ -18,8 +18,10 @@ import type { Engine } from '../../engine';
 import type { ObligationRow } from '../../db/repos/obligations';
 import { CUSTODY_EVENTS, type CustodyView } from '../../api/custody';
 import { ESP_DISPLAY_NAMES } from '../../api/esp';
+// eslint-disable-next-line local/engine-layers -- alerts become an engine service (h/services); custody then takes them from the engine
 import { notify } from '../../continuity/notify';
-import { humanDuration, systemZone } from '../../continuity/time';
+import { humanDuration, systemZone } from '../../time';
+// eslint-disable-next-line local/engine-layers -- custody and sending/control call each other; needs a port (see DESIGN.md, Layers)
 import { cancelCampaign } from '../../sending/control';
 import { openConnector } from './connections';
 import { pushBack, type PushBackSummary } from './pushback';

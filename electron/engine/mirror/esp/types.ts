@@ -27,9 +27,14 @@ export type Json = string | number | boolean | null | Json[] | { [k: string]: Js
 
 /**
  * Opaque, JSON-serialisable position in a member stream (an offset, a cursor token, an export job id).
- * Only the connector that produced it reads it; the sync engine stores it verbatim.
+ * Only the connector that produced it reads it; the sync engine stores it verbatim. Each connector
+ * declares its own cursor type (a `type`, so it stays assignable to this one) and implements
+ * `EspConnector<ItsCursor>`; it still reads a stored cursor defensively (a cursor of an older version).
  */
 export type MemberCursor = { [k: string]: Json };
+
+/** The cursor of an ESP whose member pages are addressed by offset (Mailchimp, Brevo). */
+export type OffsetCursor = { offset: number };
 
 // ---------------------------------------------------------------------------------------------------
 // Lists and members
@@ -93,10 +98,10 @@ export interface MemberQuery {
   since: string | null;
 }
 
-export interface MemberPage {
+export interface MemberPage<C extends MemberCursor = MemberCursor> {
   members: EspMember[];
   /** Where the next page starts; null when this was the last page. */
-  next: MemberCursor | null;
+  next: C | null;
   /** Total members matching the query, when the ESP reports it (for progress). */
   total?: number | null;
   /**
@@ -303,7 +308,7 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-export interface EspConnector {
+export interface EspConnector<C extends MemberCursor = MemberCursor> {
   readonly kind: EspKind;
   /** Display name ("Mailchimp"). */
   readonly label: string;
@@ -320,17 +325,12 @@ export interface EspConnector {
 
   lists(opts?: CallOptions): Promise<EspList[]>;
   /** One page of a list's members. cursor null = the first page of `query`. */
-  members(
-    list: EspList,
-    query: MemberQuery,
-    cursor: MemberCursor | null,
-    opts?: CallOptions,
-  ): Promise<MemberPage>;
+  members(list: EspList, query: MemberQuery, cursor: C | null, opts?: CallOptions): Promise<MemberPage<C>>;
   /**
    * Only when capabilities.parallelPages: the cursor `pages` pages after `cursor` (null = the first
    * page), assuming full pages. A cursor past the end yields an empty page with next = null.
    */
-  cursorAhead?(list: EspList, query: MemberQuery, cursor: MemberCursor | null, pages: number): MemberCursor;
+  cursorAhead?(list: EspList, query: MemberQuery, cursor: C | null, pages: number): C;
 
   /** Campaigns scheduled to send in the future, with content. */
   scheduledCampaigns(opts?: CallOptions): Promise<EspCampaign[]>;

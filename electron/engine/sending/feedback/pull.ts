@@ -20,7 +20,7 @@ import { recordSuppressionsAdded, type AddedSuppression } from '../../mirror/sup
 import { InboxRepo } from '../../db/repos/inbox';
 import { RelayFeedbackRepo, type RelayFeedbackKind } from '../../db/repos/relayFeedback';
 import type { ProviderRow } from '../../db/repos/providers';
-import { queueForEsp } from '../../continuity/unsubscribe';
+import { queueForEsp } from '../../mirror/suppressions';
 import { ENGINE_EVENTS } from '../../api/words';
 import { secretStoreOf } from '../context';
 import { requireProvider } from '../providers';

@@ -154,6 +154,7 @@ function requireSetting(label: string, value: string | undefined, next = FIX_SET
 }
 
 /** Compile once per campaign (parse templates, validate headers), then render per subscriber fast. */
+// eslint-disable-next-line max-lines-per-function -- compile once per campaign: the returned render closure shares the parsed templates
 export function compileCampaign(campaign: RenderCampaign, settings: RenderSettings): CompiledCampaign {
   const warnings: string[] = [];
   const warn = (w: string) => {

@@ -1,6 +1,6 @@
 /**
  * Brevo (ex-Sendinblue) API v3 connector.
- * Reference: https://developers.brevo.com/reference (and ../shared/specs/brevo-v3.yml).
+ * Reference: https://developers.brevo.com/reference (and test/specs/brevo-v3.yml).
  * - `api-key` header; base https://api.brevo.com/v3.
  * - Lists: limit ≤ 50 + offset. A list's contacts: limit ≤ 500 + offset, `modifiedSince`, `sort`
  *   (by creation; desc by default). Attributes (account-wide) are the merge fields.
@@ -9,9 +9,8 @@
  * - Rate limits are per endpoint; a 429 carries `x-sib-ratelimit-reset` (seconds) rather than Retry-After.
  * - Errors: {"code": "unauthorized", "message": "Key not found"}.
  */
-import { systemClock } from '../../../clock';
-import { EspHttp, isEspError, type ErrorAnswer } from '../http';
-import { probeHealth } from '../health';
+import { isEspError, type ErrorAnswer } from '../http';
+import { connectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorOptions,
@@ -23,7 +22,7 @@ import type {
   EspList,
   EspMember,
   Json,
-  MemberCursor,
+  OffsetCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -33,9 +32,9 @@ import type {
 } from '../types';
 import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
-export const BREVO_BASE = 'https://api.brevo.com/v3';
-export const BREVO_STATUS_PAGE = 'https://status.brevo.com';
-export const BREVO_CONTACT_PAGE = 500;
+export const BREVO_BASE_URL = 'https://api.brevo.com/v3';
+export const BREVO_STATUS_URL = 'https://status.brevo.com';
+export const BREVO_PAGE = 500;
 const LIST_PAGE = 50;
 const CAMPAIGN_PAGE = 100;
 
@@ -110,31 +109,24 @@ export function toBrevoMember(c: BrevoContact, listId: number): EspMember {
   };
 }
 
-export function createBrevo(options: ConnectorOptions): EspConnector {
-  const key = options.apiKey.trim();
-  const clock = options.clock ?? systemClock;
+/** Members are paged by offset, BREVO_PAGE at a time. */
+export type BrevoCursor = OffsetCursor;
+
+// eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
+export function createBrevo(options: ConnectorOptions): EspConnector<BrevoCursor> {
   // Brevo documents limits per endpoint family; stay well inside them.
   const limits = { maxConnections: 5, buckets: { contacts: 600, campaigns: 300, account: 60 } };
-  const http = new EspHttp({
+  const core = connectorCore(options, {
     esp: 'Brevo',
-    baseUrl: options.baseUrl?.trim() || BREVO_BASE,
-    headers: { 'api-key': key },
-    secrets: [key],
-    maxConnections: limits.maxConnections,
-    buckets: limits.buckets,
-    retryAfterHeaders: ['x-sib-ratelimit-reset'],
-    describeError: describeBrevoError,
-    fetch: options.fetch,
-    sleep: options.sleep,
-    clock,
-    timeoutMs: options.timeoutMs,
-    maxAttempts: options.maxAttempts,
-    backoffBaseMs: options.backoffBaseMs,
-    backoffMaxMs: options.backoffMaxMs,
+    baseUrl: BREVO_BASE_URL,
+    statusUrl: BREVO_STATUS_URL,
+    headers: (key) => ({ 'api-key': key }),
+    limits,
+    http: { describeError: describeBrevoError, retryAfterHeaders: ['x-sib-ratelimit-reset'] },
   });
-  const statusUrl = options.statusUrl === undefined ? BREVO_STATUS_PAGE : options.statusUrl;
+  const { http } = core;
 
-  const connector: EspConnector = {
+  const connector: EspConnector<BrevoCursor> = {
     kind: 'brevo',
     label: ESP_DISPLAY_NAMES.brevo,
     dialect: 'brevo',
@@ -162,20 +154,14 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
     },
 
     health(o): Promise<EspHealth> {
-      return probeHealth({
-        http,
-        clock,
-        statusUrl,
-        signal: o?.signal,
-        call: async () => {
-          const a = await http.get<{ companyName?: string }>('/account', {
-            signal: o?.signal,
-            bucket: 'account',
-            noRetry: true,
-          });
-          return { account: a.companyName ?? null };
-        },
-      });
+      return core.health(async () => {
+        const a = await http.get<{ companyName?: string }>('/account', {
+          signal: o?.signal,
+          bucket: 'account',
+          noRetry: true,
+        });
+        return { account: a.companyName ?? null };
+      }, o);
     },
 
     async lists(o): Promise<EspList[]> {
@@ -215,16 +201,16 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
       }
     },
 
-    cursorAhead(_list, _query, cursor, pages): MemberCursor {
-      return { offset: Number(cursor?.offset ?? 0) + pages * BREVO_CONTACT_PAGE };
+    cursorAhead(_list, _query, cursor, pages): BrevoCursor {
+      return { offset: Number(cursor?.offset ?? 0) + pages * BREVO_PAGE };
     },
 
     async members(
       list: EspList,
       query: MemberQuery,
-      cursor: MemberCursor | null,
+      cursor: BrevoCursor | null,
       o?: CallOptions,
-    ): Promise<MemberPage> {
+    ): Promise<MemberPage<BrevoCursor>> {
       const offset = Number(cursor?.offset ?? 0);
       const listId = Number(list.espListId);
       const page = await http.get<{ contacts?: BrevoContact[]; count?: number }>(
@@ -233,7 +219,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
           signal: o?.signal,
           bucket: 'contacts',
           query: {
-            limit: BREVO_CONTACT_PAGE,
+            limit: BREVO_PAGE,
             offset,
             // Newest contact first: a contact created while we page shifts later pages by one (an
             // address seen twice, harmless) instead of hiding an unseen one.
@@ -244,8 +230,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
       );
       const members = (page.contacts ?? []).map((c) => toBrevoMember(c, listId));
       const total = page.count ?? null;
-      const done =
-        members.length < BREVO_CONTACT_PAGE || (total !== null && offset + members.length >= total);
+      const done = members.length < BREVO_PAGE || (total !== null && offset + members.length >= total);
       return { members, next: done ? null : { offset: offset + members.length }, total };
     },
 
@@ -295,15 +280,15 @@ export function createBrevo(options: ConnectorOptions): EspConnector {
       const exclusions = (seg.exclusionLists ?? []).map(String);
       const page = async (path: string, query: Record<string, string | number>) => {
         const out: string[] = [];
-        for (let offset = 0; ; offset += BREVO_CONTACT_PAGE) {
+        for (let offset = 0; ; offset += BREVO_PAGE) {
           const p = await http.get<{ contacts?: BrevoContact[]; count?: number }>(path, {
             signal: o?.signal,
             bucket: 'contacts',
-            query: { ...query, limit: BREVO_CONTACT_PAGE, offset, sort: 'asc' },
+            query: { ...query, limit: BREVO_PAGE, offset, sort: 'asc' },
           });
           const cs = p.contacts ?? [];
           for (const x of cs) if (x.email) out.push(x.email.toLowerCase());
-          if (cs.length < BREVO_CONTACT_PAGE || offset + cs.length >= (p.count ?? 0)) return out;
+          if (cs.length < BREVO_PAGE || offset + cs.length >= (p.count ?? 0)) return out;
         }
       };
       const included = new Set<string>();

@@ -11,12 +11,12 @@
  * `send_at: null`); unsubscribes are pushed with `POST /v4/subscribers/{id}/unsubscribe`. Kit has no API
  * to record a bounce or a complaint, so those are pushed as unsubscribes (the address stops receiving
  * Kit mail) and the result says so. Backup recipients are tagged with a Kit tag.
- * Reference: https://developers.kit.com/v4 and /work/shared/specs/kit-v4.json.
+ * Reference: https://developers.kit.com/v4 and test/specs/kit-v4.json.
  */
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -30,7 +30,6 @@ import type {
   EspLimits,
   EspList,
   EspMergeFieldDef,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -57,7 +56,7 @@ export const KIT_STATUS_URL = 'https://status.kit.com';
 export const KIT_LIST_ID = 'all';
 /** esp_list_id of a tag mirrored as a list. */
 export const TAG_PREFIX = 'tag:';
-const PAGE = 1000;
+const KIT_PAGE = 1000;
 const TAG_MAP_TTL_MS = 10 * 60_000;
 
 interface KitAccount {
@@ -74,7 +73,19 @@ export function describeKitError(a: ErrorAnswer): EspErrorDescription | undefine
   return undefined;
 }
 
-export class KitConnector implements EspConnector {
+/**
+ * One pass of Kit's keyset paging: `run` names the pass (the tag map is built once per run), `after`
+ * is Kit's end_cursor, `since` the incremental filter; a tag's list adds the `left` phase (people
+ * changed since who lost the tag).
+ */
+export type KitCursor = {
+  run: string;
+  after: string | null;
+  since: string | null;
+  phase?: 'tagged' | 'left';
+};
+
+export class KitConnector implements EspConnector<KitCursor> {
   readonly kind = 'kit' as const;
   readonly label = ESP_DISPLAY_NAMES.kit;
   readonly dialect = 'kit' as const;
@@ -89,7 +100,7 @@ export class KitConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
   /**
    * Tag membership (subscriber id → tag names), built at the start of a pass and reused by the passes
    * that follow within TAG_MAP_TTL_MS (the sync's changed-since follow-up). A resumed pass in a new
@@ -98,24 +109,17 @@ export class KitConnector implements EspConnector {
   private tagMap: { run: string; builtAt: number; map: Map<number, string[]> } | null = null;
 
   constructor(private readonly o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? KIT_STATUS_URL : o.statusUrl;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'Kit',
-      baseUrl: o.baseUrl || KIT_BASE_URL,
-      headers: { 'X-Kit-Api-Key': o.apiKey },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
+      baseUrl: KIT_BASE_URL,
+      statusUrl: KIT_STATUS_URL,
+      headers: (key) => ({ 'X-Kit-Api-Key': key }),
+      limits: this.limits,
       perMinute: 110,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs ?? 1000,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeKitError,
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      http: { describeError: describeKitError, backoffBaseMs: 1000 },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private account(opts: CallOptions = {}): Promise<KitAccount> {
@@ -132,13 +136,10 @@ export class KitConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => ({ account: (await this.account(opts)).account?.name ?? null }),
-    });
+    return this.core.health(
+      async () => ({ account: (await this.account(opts)).account?.name ?? null }),
+      opts,
+    );
   }
 
   /** Every page of a cursor-paged collection. */
@@ -153,7 +154,7 @@ export class KitConnector implements EspConnector {
     for (;;) {
       const body: Record<string, unknown> & { pagination: KitPagination } = await this.http.get(path, {
         signal: opts.signal,
-        query: { per_page: PAGE, ...query, ...(after ? { after } : {}) },
+        query: { per_page: KIT_PAGE, ...query, ...(after ? { after } : {}) },
       });
       out.push(...((body[key] as T[] | undefined) ?? []));
       if (!body.pagination?.has_next_page || !body.pagination.end_cursor) return out;
@@ -247,9 +248,9 @@ export class KitConnector implements EspConnector {
   async members(
     list: EspList,
     query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: KitCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<KitCursor>> {
     const c = cursor ?? { run: randomUUID(), after: null, since: query.since };
     const run = String(c.run);
     const tagMap = await this.buildTagMap(run, opts);
@@ -261,7 +262,7 @@ export class KitConnector implements EspConnector {
         signal: opts.signal,
         query: {
           status: 'all',
-          per_page: PAGE,
+          per_page: KIT_PAGE,
           sort_field: 'id',
           sort_order: 'asc',
           ...(since ? { updated_after: dayBefore(since) } : {}),
@@ -272,7 +273,8 @@ export class KitConnector implements EspConnector {
     );
     const members = (body.subscribers ?? []).map((s) => kitMember(s, tagMap.get(s.id) ?? []));
     const p = body.pagination;
-    const next = p?.has_next_page && p.end_cursor ? { run, after: p.end_cursor, since } : null;
+    const next: KitCursor | null =
+      p?.has_next_page && p.end_cursor ? { run, after: p.end_cursor, since } : null;
     return { members, next, total: p?.total_count ?? null };
   }
 
@@ -284,11 +286,11 @@ export class KitConnector implements EspConnector {
    */
   private async tagMembers(
     list: EspList,
-    c: MemberCursor,
+    c: KitCursor,
     since: string | null,
     tagMap: Map<number, string[]>,
     opts: CallOptions,
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<KitCursor>> {
     const tagId = list.espListId.slice(TAG_PREFIX.length);
     const run = String(c.run);
     const phase = c.phase === 'left' ? 'left' : 'tagged';
@@ -298,7 +300,7 @@ export class KitConnector implements EspConnector {
       signal: opts.signal,
       query: {
         status: 'all',
-        per_page: PAGE,
+        per_page: KIT_PAGE,
         ...(phase === 'left'
           ? { sort_field: 'id', sort_order: 'asc', updated_after: dayBefore(since!) }
           : {}),
@@ -313,7 +315,7 @@ export class KitConnector implements EspConnector {
       );
     const members = rows.map((s) => kitMember(s, tagMap.get(s.id) ?? []));
     const p = body.pagination;
-    const next =
+    const next: KitCursor | null =
       p?.has_next_page && p.end_cursor
         ? { run, phase, after: p.end_cursor, since }
         : phase === 'tagged' && since

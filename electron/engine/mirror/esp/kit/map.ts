@@ -1,6 +1,6 @@
 /**
  * Kit (ConvertKit) API v4 shapes → Understudy's. Pure functions, unit-tested without a server.
- * Reference: /work/shared/specs/kit-v4.json and https://developers.kit.com/v4.
+ * Reference: test/specs/kit-v4.json and https://developers.kit.com/v4.
  */
 import type { SubscriberStatus } from '../../../model/status';
 import type { EspMember, Json } from '../types';

@@ -19,9 +19,9 @@
  * full pass (incremental passes see joins and consent changes only).
  * Limits: per-endpoint (lists/profiles 75/s burst, 700/min steady); 429 with Retry-After.
  */
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import { EspHttp, type ErrorAnswer, type EspErrorDescription } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -36,7 +36,6 @@ import type {
   EspList,
   EspMember,
   Json,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -50,7 +49,7 @@ import { ESP_DISPLAY_NAMES } from '../../../api/words';
 export const KLAVIYO_BASE_URL = 'https://a.klaviyo.com';
 export const KLAVIYO_STATUS_URL = 'https://status.klaviyo.com';
 export const KLAVIYO_REVISION = '2026-07-15';
-const PAGE = 100;
+const KLAVIYO_PAGE = 100;
 /** esp_list_id of a segment mirrored as a list. */
 export const SEGMENT_PREFIX = 'segment:';
 
@@ -96,7 +95,10 @@ interface KlMessageContent {
 
 type Phase = 'list' | 'joined' | 'updated';
 
-export class KlaviyoConnector implements EspConnector {
+/** The pass (whole list, joined since, updated since), its `since` and Klaviyo's page token (`links.next`). */
+export type KlaviyoCursor = { phase: Phase; since: string | null; next: string | null };
+
+export class KlaviyoConnector implements EspConnector<KlaviyoCursor> {
   readonly kind = 'klaviyo' as const;
   readonly label = ESP_DISPLAY_NAMES.klaviyo;
   readonly dialect = 'klaviyo' as const;
@@ -110,33 +112,25 @@ export class KlaviyoConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
 
   constructor(o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? KLAVIYO_STATUS_URL : o.statusUrl;
     const revision = typeof o.config?.revision === 'string' ? o.config.revision : KLAVIYO_REVISION;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'Klaviyo',
-      baseUrl: o.baseUrl || KLAVIYO_BASE_URL,
-      headers: {
-        authorization: `Klaviyo-API-Key ${o.apiKey}`,
+      baseUrl: KLAVIYO_BASE_URL,
+      statusUrl: KLAVIYO_STATUS_URL,
+      headers: (key) => ({
+        authorization: `Klaviyo-API-Key ${key}`,
         revision,
         accept: 'application/vnd.api+json',
         'content-type': 'application/vnd.api+json',
-      },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
-      perMinute: this.limits.perMinute,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeKlaviyoError,
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      }),
+      limits: this.limits,
+      http: { describeError: describeKlaviyoError },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private accounts(opts: CallOptions) {
@@ -156,13 +150,7 @@ export class KlaviyoConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => ({ account: (await this.verify(opts)).name }),
-    });
+    return this.core.health(async () => ({ account: (await this.verify(opts)).name }), opts);
   }
 
   /** Every page of a collection (links.next → page[cursor] on our own base URL). */
@@ -266,7 +254,7 @@ export class KlaviyoConnector implements EspConnector {
       signal: opts.signal,
       query: {
         'additional-fields[profile]': 'subscriptions',
-        'page[size]': PAGE,
+        'page[size]': KLAVIYO_PAGE,
         ...(filter ? { filter } : {}),
         ...(cursor ? { 'page[cursor]': cursor } : {}),
       },
@@ -285,9 +273,9 @@ export class KlaviyoConnector implements EspConnector {
   async members(
     list: EspList,
     query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: KlaviyoCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<KlaviyoCursor>> {
     const since = cursor ? (typeof cursor.since === 'string' ? cursor.since : null) : query.since;
     const phase: Phase = cursor ? (cursor.phase as Phase) : since ? 'joined' : 'list';
     const token = typeof cursor?.next === 'string' ? cursor.next : null;
@@ -300,7 +288,7 @@ export class KlaviyoConnector implements EspConnector {
         opts,
       );
       const nextTok = nextCursor(page.links);
-      const next: MemberCursor | null = nextTok
+      const next: KlaviyoCursor | null = nextTok
         ? { phase, since, next: nextTok }
         : phase === 'joined'
           ? { phase: 'updated', since, next: null }
@@ -316,7 +304,7 @@ export class KlaviyoConnector implements EspConnector {
       query: {
         filter: `greater-than(updated,${at})`,
         'additional-fields[profile]': 'subscriptions',
-        'page[size]': PAGE,
+        'page[size]': KLAVIYO_PAGE,
         sort: 'updated',
         ...(token ? { 'page[cursor]': token } : {}),
       },
@@ -328,7 +316,7 @@ export class KlaviyoConnector implements EspConnector {
         this.profilesPath(list.espListId),
         {
           'additional-fields[profile]': 'subscriptions',
-          'page[size]': PAGE,
+          'page[size]': KLAVIYO_PAGE,
           filter: `any(email,[${emails.map(q).join(',')}])`,
         },
         opts,
@@ -569,11 +557,15 @@ export class KlaviyoConnector implements EspConnector {
       listId = created.data.id;
     }
     let tagged = 0;
-    for (let i = 0; i < emails.length; i += PAGE) {
-      const chunk = emails.slice(i, i + PAGE);
+    for (let i = 0; i < emails.length; i += KLAVIYO_PAGE) {
+      const chunk = emails.slice(i, i + KLAVIYO_PAGE);
       const profiles = await this.all<{ id: string }>(
         '/api/profiles',
-        { filter: `any(email,[${chunk.map(q).join(',')}])`, 'fields[profile]': 'email', 'page[size]': PAGE },
+        {
+          filter: `any(email,[${chunk.map(q).join(',')}])`,
+          'fields[profile]': 'email',
+          'page[size]': KLAVIYO_PAGE,
+        },
         opts,
       );
       if (!profiles.data.length) continue;

@@ -1,6 +1,6 @@
 /**
  * Klaviyo (revision 2026-07-15) JSON:API documents → Understudy's shapes. Pure, unit-tested.
- * Reference: /work/shared/specs/klaviyo-stable.json; consent and suppression semantics from
+ * Reference: test/specs/klaviyo-stable.json; consent and suppression semantics from
  * https://developers.klaviyo.com/en/reference/get_profiles (subscriptions.email.marketing).
  */
 import type { SubscriberStatus } from '../../../model/status';

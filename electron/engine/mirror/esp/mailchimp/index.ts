@@ -1,6 +1,6 @@
 /**
  * Mailchimp Marketing API 3.0 connector.
- * Reference: https://mailchimp.com/developer/marketing/api/ (and ../shared/specs/mailchimp-marketing-openapi3.yaml).
+ * Reference: https://mailchimp.com/developer/marketing/api/ (and test/specs/mailchimp-marketing-openapi3.yaml).
  * - Base https://<dc>.api.mailchimp.com/3.0, dc = the key's suffix ("…-us6"); HTTP Basic, key as password.
  * - Members are addressed by the MD5 of the lower-cased address; `count` ≤ 1000 with `offset`, so the
  *   sync engine may fetch several pages at once (cursorAhead). Incremental: `since_last_changed`.
@@ -8,9 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { userError } from '../../../errors';
-import { systemClock } from '../../../clock';
-import { EspHttp, isEspError, type ErrorAnswer } from '../http';
-import { probeHealth } from '../health';
+import { isEspError, type ErrorAnswer } from '../http';
+import { connectorCore } from '../connector';
 import { parseStatusWord, type SubscriberStatus } from '../../../model/status';
 import type {
   CallOptions,
@@ -24,7 +23,7 @@ import type {
   EspMember,
   EspMergeFieldDef,
   Json,
-  MemberCursor,
+  OffsetCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -35,7 +34,7 @@ import type {
 import { ESP_DISPLAY_NAMES } from '../../../api/words';
 
 export const MAILCHIMP_PAGE = 1000;
-export const MAILCHIMP_STATUS_PAGE = 'https://status.mailchimp.com';
+export const MAILCHIMP_STATUS_URL = 'https://status.mailchimp.com';
 
 export function subscriberHash(email: string): string {
   return createHash('md5').update(email.trim().toLowerCase()).digest('hex');
@@ -250,27 +249,22 @@ function toMergeDef(f: McMergeField): EspMergeFieldDef {
   };
 }
 
-export function createMailchimp(options: ConnectorOptions): EspConnector {
-  const key = options.apiKey.trim();
-  const baseUrl = options.baseUrl?.trim() || `https://${dataCenterOf(key)}.api.mailchimp.com/3.0`;
-  const clock = options.clock ?? systemClock;
+/** Members are paged by offset, MAILCHIMP_PAGE at a time. */
+export type MailchimpCursor = OffsetCursor;
+
+// eslint-disable-next-line max-lines-per-function -- the connector object: its methods share one HTTP client and key
+export function createMailchimp(options: ConnectorOptions): EspConnector<MailchimpCursor> {
   const limits = { maxConnections: 10 };
-  const http = new EspHttp({
+  const core = connectorCore(options, {
     esp: 'Mailchimp',
-    baseUrl,
-    headers: { authorization: `Basic ${Buffer.from(`understudy:${key}`).toString('base64')}` },
-    secrets: [key],
-    maxConnections: limits.maxConnections,
-    describeError: describeMailchimpError,
-    fetch: options.fetch,
-    sleep: options.sleep,
-    clock,
-    timeoutMs: options.timeoutMs,
-    maxAttempts: options.maxAttempts,
-    backoffBaseMs: options.backoffBaseMs,
-    backoffMaxMs: options.backoffMaxMs,
+    // The data centre is the key's suffix; asked only when the connection sets no base URL.
+    baseUrl: options.baseUrl?.trim() || `https://${dataCenterOf(options.apiKey)}.api.mailchimp.com/3.0`,
+    statusUrl: MAILCHIMP_STATUS_URL,
+    headers: (key) => ({ authorization: `Basic ${Buffer.from(`understudy:${key}`).toString('base64')}` }),
+    limits,
+    http: { describeError: describeMailchimpError },
   });
-  const statusUrl = options.statusUrl === undefined ? MAILCHIMP_STATUS_PAGE : options.statusUrl;
+  const { http } = core;
 
   async function allPages<T>(
     path: string,
@@ -291,7 +285,7 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
     }
   }
 
-  const connector: EspConnector = {
+  const connector: EspConnector<MailchimpCursor> = {
     kind: 'mailchimp',
     label: ESP_DISPLAY_NAMES.mailchimp,
     dialect: 'mailchimp',
@@ -319,15 +313,9 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
     },
 
     health(o): Promise<EspHealth> {
-      return probeHealth({
-        http,
-        clock,
-        statusUrl,
-        signal: o?.signal,
-        call: async () => {
-          await http.get('/ping', { signal: o?.signal, noRetry: true });
-        },
-      });
+      return core.health(async () => {
+        await http.get('/ping', { signal: o?.signal, noRetry: true });
+      }, o);
     },
 
     async lists(o): Promise<EspList[]> {
@@ -356,7 +344,7 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
       return out;
     },
 
-    cursorAhead(_list, _query, cursor, pages): MemberCursor {
+    cursorAhead(_list, _query, cursor, pages): MailchimpCursor {
       const offset = Number(cursor?.offset ?? 0);
       return { offset: offset + pages * MAILCHIMP_PAGE };
     },
@@ -364,9 +352,9 @@ export function createMailchimp(options: ConnectorOptions): EspConnector {
     async members(
       list: EspList,
       query: MemberQuery,
-      cursor: MemberCursor | null,
+      cursor: MailchimpCursor | null,
       o?: CallOptions,
-    ): Promise<MemberPage> {
+    ): Promise<MemberPage<MailchimpCursor>> {
       const offset = Number(cursor?.offset ?? 0);
       const page = await http.get<{ members?: McMember[]; total_items?: number }>(
         `/lists/${encodeURIComponent(list.espListId)}/members`,

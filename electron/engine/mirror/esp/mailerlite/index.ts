@@ -14,10 +14,10 @@
  * (unsubscribed / bounced / junk); backup recipients are added to a group named after the tag.
  * Reference: https://developers.mailerlite.com/docs/ (no OpenAPI document is published).
  */
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import { STATUS_RANK } from '../../../model/status';
 import { EspHttp, isEspError, type ErrorAnswer, type EspErrorDescription } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -31,7 +31,6 @@ import type {
   EspLimits,
   EspList,
   Json,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -55,7 +54,7 @@ export const MAILERLITE_STATUS_URL = 'https://status.mailerlite.com';
 export const MAILERLITE_LIST_ID = 'all';
 /** esp_list_id of a group mirrored as a list. */
 export const GROUP_PREFIX = 'group:';
-const PAGE = 1000;
+const MAILERLITE_PAGE = 1000;
 
 /** MailerLite's errors: `{message, errors: {field: [messages]}}`. */
 export function describeMailerLiteError(a: ErrorAnswer): EspErrorDescription | undefined {
@@ -76,7 +75,10 @@ interface Paged<T> {
   meta?: { last_page?: number; current_page?: number; next_cursor?: string | null; total?: number };
 }
 
-export class MailerLiteConnector implements EspConnector {
+/** The status pass (an index into ML_STATUS_PASSES) and MailerLite's cursor within it (null: its first page). */
+export type MailerLiteCursor = { si: number; cursor: string | null };
+
+export class MailerLiteConnector implements EspConnector<MailerLiteCursor> {
   readonly kind = 'mailerlite' as const;
   readonly label = ESP_DISPLAY_NAMES.mailerlite;
   readonly dialect = 'mailerlite' as const;
@@ -90,28 +92,21 @@ export class MailerLiteConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
 
   constructor(o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? MAILERLITE_STATUS_URL : o.statusUrl;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'MailerLite',
-      baseUrl: o.baseUrl || MAILERLITE_BASE_URL,
-      headers: { authorization: `Bearer ${o.apiKey}` },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
+      baseUrl: MAILERLITE_BASE_URL,
+      statusUrl: MAILERLITE_STATUS_URL,
+      headers: (key) => ({ authorization: `Bearer ${key}` }),
+      limits: this.limits,
       // A little under the 120/min the ESP counts, so a long sync never trips it.
       perMinute: 110,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeMailerLiteError,
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      http: { describeError: describeMailerLiteError },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private count(opts: CallOptions): Promise<{ total?: number }> {
@@ -124,15 +119,9 @@ export class MailerLiteConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => {
-        await this.count(opts);
-      },
-    });
+    return this.core.health(async () => {
+      await this.count(opts);
+    }, opts);
   }
 
   /** Every page of a page-numbered collection. */
@@ -189,9 +178,9 @@ export class MailerLiteConnector implements EspConnector {
   async members(
     list: EspList,
     _query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: MailerLiteCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<MailerLiteCursor>> {
     const si = typeof cursor?.si === 'number' ? cursor.si : 0;
     const status = ML_STATUS_PASSES[si];
     if (!status) return { members: [], next: null };
@@ -202,7 +191,7 @@ export class MailerLiteConnector implements EspConnector {
       signal: opts.signal,
       query: {
         'filter[status]': status,
-        limit: PAGE,
+        limit: MAILERLITE_PAGE,
         include: 'groups',
         ...(typeof cursor?.cursor === 'string' ? { cursor: cursor.cursor } : {}),
       },
@@ -252,7 +241,7 @@ export class MailerLiteConnector implements EspConnector {
           `/${kind}/${encodeURIComponent(id)}/subscribers`,
           {
             signal: opts.signal,
-            query: { 'filter[status]': 'active', limit: PAGE, ...(cursor ? { cursor } : {}) },
+            query: { 'filter[status]': 'active', limit: MAILERLITE_PAGE, ...(cursor ? { cursor } : {}) },
           },
         );
         for (const x of body.data ?? []) if (x.email) out.add(x.email.toLowerCase());

@@ -17,7 +17,7 @@
  * Limits: SendGrid answers 429 with X-RateLimit-Reset (an epoch time, not Retry-After): the shared
  * client waits until then (https://www.twilio.com/docs/sendgrid/api-reference/how-to-use-the-sendgrid-v3-api/rate-limits).
  */
-import { systemClock, type Clock } from '../../../clock';
+import type { Clock } from '../../../clock';
 import {
   EspError,
   EspHttp,
@@ -26,7 +26,7 @@ import {
   type ErrorAnswer,
   type EspErrorDescription,
 } from '../http';
-import { probeHealth } from '../health';
+import { connectorCore, type ConnectorCore } from '../connector';
 import type {
   CallOptions,
   ConnectorFactory,
@@ -39,7 +39,6 @@ import type {
   EspHealth,
   EspLimits,
   EspList,
-  MemberCursor,
   MemberPage,
   MemberQuery,
   PushBackItem,
@@ -64,7 +63,7 @@ export const SENDGRID_STATUS_URL = 'https://status.sendgrid.com';
 export const SEGMENT_PREFIX = 'segment:';
 /** The pseudo-list of every contact. */
 export const SENDGRID_ALL = 'all';
-const PAGE = 1000;
+const SENDGRID_PAGE = 1000;
 const CACHE_TTL_MS = 10 * 60_000;
 
 /** SendGrid's errors: `{errors: [{field, message}]}`. */
@@ -100,7 +99,19 @@ interface SingleSend {
   };
 }
 
-export class SendGridConnector implements EspConnector {
+/**
+ * Where the export stands: to be started, waiting for the job `job` (`polls` so far), or reading
+ * its files (`file`, `offset` in it). Flat, because a stored cursor is read field by field.
+ */
+export type SendGridCursor = {
+  phase: 'start' | 'wait' | 'read';
+  job?: string;
+  polls?: number;
+  file?: number;
+  offset?: number;
+};
+
+export class SendGridConnector implements EspConnector<SendGridCursor> {
   readonly kind = 'sendgrid' as const;
   readonly label = ESP_DISPLAY_NAMES.sendgrid;
   readonly dialect = 'sendgrid' as const;
@@ -114,7 +125,7 @@ export class SendGridConnector implements EspConnector {
   };
   readonly http: EspHttp;
   private readonly clock: Clock;
-  private readonly statusUrl: string | null;
+  private readonly core: ConnectorCore;
   private readonly fetchImpl: typeof fetch;
   private readonly timeoutMs: number;
   /** How long the sync engine waits between export status polls. */
@@ -126,30 +137,21 @@ export class SendGridConnector implements EspConnector {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(o: ConnectorOptions) {
-    this.clock = o.clock ?? systemClock;
-    this.statusUrl = o.statusUrl === undefined ? SENDGRID_STATUS_URL : o.statusUrl;
     this.fetchImpl = o.fetch ?? globalThis.fetch.bind(globalThis);
     this.sleep = o.sleep ?? realSleep;
     this.timeoutMs = o.timeoutMs ?? 120_000;
     this.pollMs = typeof o.config?.exportPollMs === 'number' ? o.config.exportPollMs : 5_000;
     this.maxPolls = typeof o.config?.exportMaxPolls === 'number' ? o.config.exportMaxPolls : 720;
-    this.http = new EspHttp({
+    this.core = connectorCore(o, {
       esp: 'SendGrid',
-      baseUrl: o.baseUrl || SENDGRID_BASE_URL,
-      headers: { authorization: `Bearer ${o.apiKey}` },
-      secrets: [o.apiKey],
-      maxConnections: this.limits.maxConnections,
-      perMinute: this.limits.perMinute,
-      timeoutMs: o.timeoutMs,
-      maxAttempts: o.maxAttempts,
-      backoffBaseMs: o.backoffBaseMs,
-      backoffMaxMs: o.backoffMaxMs,
-      describeError: describeSendGridError,
-      resetAtHeaders: ['x-ratelimit-reset'],
-      fetch: o.fetch,
-      sleep: o.sleep,
-      clock: this.clock,
+      baseUrl: SENDGRID_BASE_URL,
+      statusUrl: SENDGRID_STATUS_URL,
+      headers: (key) => ({ authorization: `Bearer ${key}` }),
+      limits: this.limits,
+      http: { describeError: describeSendGridError, resetAtHeaders: ['x-ratelimit-reset'] },
     });
+    this.http = this.core.http;
+    this.clock = this.core.clock;
   }
 
   private async allLists(opts: CallOptions): Promise<{ id: string; name: string; contact_count?: number }[]> {
@@ -179,15 +181,9 @@ export class SendGridConnector implements EspConnector {
   }
 
   health(opts: CallOptions = {}): Promise<EspHealth> {
-    return probeHealth({
-      http: this.http,
-      clock: this.clock,
-      statusUrl: this.statusUrl,
-      signal: opts.signal,
-      call: async () => {
-        await this.verify(opts);
-      },
-    });
+    return this.core.health(async () => {
+      await this.verify(opts);
+    }, opts);
   }
 
   async lists(opts: CallOptions = {}): Promise<EspList[]> {
@@ -372,9 +368,9 @@ export class SendGridConnector implements EspConnector {
   async members(
     list: EspList,
     _query: MemberQuery,
-    cursor: MemberCursor | null,
+    cursor: SendGridCursor | null,
     opts: CallOptions = {},
-  ): Promise<MemberPage> {
+  ): Promise<MemberPage<SendGridCursor>> {
     const phase = cursor?.phase ?? 'start';
     if (phase === 'start') {
       const job = await this.http.post<{ id?: string }>(
@@ -456,11 +452,11 @@ export class SendGridConnector implements EspConnector {
       this.file = { job, index: fileIndex, rows };
     }
     const suppressions = await this.suppressionMap(opts);
-    const slice = this.file.rows.slice(offset, offset + PAGE);
+    const slice = this.file.rows.slice(offset, offset + SENDGRID_PAGE);
     const members = slice.map((c) => sgMember(c, suppressions)).filter((m) => m !== null);
-    const next =
-      offset + PAGE < this.file.rows.length
-        ? { phase: 'read', job, file: fileIndex, offset: offset + PAGE }
+    const next: SendGridCursor | null =
+      offset + SENDGRID_PAGE < this.file.rows.length
+        ? { phase: 'read', job, file: fileIndex, offset: offset + SENDGRID_PAGE }
         : fileIndex + 1 < urls.length
           ? { phase: 'read', job, file: fileIndex + 1, offset: 0 }
           : null;

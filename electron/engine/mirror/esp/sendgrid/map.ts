@@ -2,7 +2,7 @@
  * Twilio SendGrid Marketing Campaigns shapes → Understudy's. Pure, unit-tested.
  * A SendGrid contact has no status of its own: whether it may be mailed is decided by the account's
  * suppression lists (global unsubscribes, bounces, spam reports, invalid emails, group unsubscribes),
- * so a member's status is computed from those. Reference: /work/shared/specs/sendgrid-*.json.
+ * so a member's status is computed from those. Reference: test/specs/sendgrid-*.json.
  */
 import { gunzipSync } from 'node:zlib';
 import type { SubscriberStatus } from '../../../model/status';

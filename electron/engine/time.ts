@@ -7,7 +7,7 @@
  * - a time that happens twice (01:30 on a fall-back night) is the first occurrence, and says so.
  */
 import { DateTime, IANAZone } from 'luxon';
-import { userError } from '../errors';
+import { userError } from './errors';
 
 export interface ResolvedTime {
   /** The instant, ISO-8601 UTC with milliseconds (the stored form). */

@@ -1,7 +1,7 @@
 /**
  * Where backups live and how many are kept: the settings alone, in a module that imports nothing of
- * the engine's, so the guard on output paths (files/protected.ts) can name the backups folder
- * without importing the backup code that itself writes through that guard.
+ * the engine's, so the guard on output paths (protected.ts) can name the backups folder and
+ * the files beside each backup without importing the backup code that itself writes through that guard.
  */
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -41,4 +41,9 @@ export function listsDirOf(backupPath: string): string {
 /** Where a restore requested from the app waits for the next start (the open engine cannot swap its own file). */
 export function pendingRestoreFile(dbPath: string): string {
   return `${resolve(dbPath)}.restore-pending.json`;
+}
+
+/** The sidecar beside a backup file (`x.sqlite` or `x.sqlite.enc` → `x.keys`). */
+export function keysFileOf(backupPath: string): string {
+  return backupPath.replace(/\.sqlite(\.enc)?$/i, '') + '.keys';
 }
