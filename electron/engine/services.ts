@@ -120,6 +120,8 @@ export class EngineServices {
   connectorOverrides: Partial<ConnectorOptions>;
   /** HTTP client options for every relay feedback pull (tests: fewer attempts, no backoff). */
   relayOverrides: Partial<HttpClientOptions> = {};
+  /** The relay feedback pull in progress: pulls run one after the other, never two at once. */
+  relayPull: Promise<unknown> = Promise.resolve();
 
   constructor(options: ServicesOptions = {}) {
     this.secrets = new SecretsService(options.secrets);

@@ -10,7 +10,6 @@
 import type { Engine } from '../engine';
 import type { DrillRow } from '../db/repos/drills';
 import type { ProviderRow } from '../db/repos/providers';
-import { reputationRepo } from '../db/repos/reputation';
 import { REPUTATION_EVENTS } from '../api/reputation';
 import { providerWarmup, warmupIdleDays } from '../sending/warmup';
 import { runDrills, type DrillOptions } from './drills';
@@ -29,7 +28,7 @@ export function keepWarmEveryDays(engine: Engine): number {
 
 /** The enabled providers with keep-warm on whose last send is old enough (or that never sent). */
 export function keepWarmDue(engine: Engine): ProviderRow[] {
-  const ids = new Set(reputationRepo(engine.db).keepWarmIds());
+  const ids = new Set(engine.repos.reputation.keepWarmIds());
   if (ids.size === 0) return [];
   const every = keepWarmEveryDays(engine);
   const now = engine.clock.now();
@@ -46,7 +45,7 @@ export function keepWarmDue(engine: Engine): ProviderRow[] {
 /** When the periodic work should look (null: keep-warm is off everywhere, or no seed mailbox). */
 export function keepWarmCheckMs(engine: Engine): number | null {
   if (!mailboxSettings(engine)?.seedAddress) return null;
-  return reputationRepo(engine.db).keepWarmIds().length > 0 ? KEEP_WARM_CHECK_MS : null;
+  return engine.repos.reputation.keepWarmIds().length > 0 ? KEEP_WARM_CHECK_MS : null;
 }
 
 /** Sends a drill through every provider that is due; returns the drills (none when nobody is due). */

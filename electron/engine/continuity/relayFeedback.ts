@@ -7,7 +7,6 @@
  */
 import type { Engine } from '../engine';
 import type { EventRow } from '../db/repos/events';
-import { RelayFeedbackRepo } from '../db/repos/relayFeedback';
 import { PULL_EVERY_MS, pullRelayFeedback, type RelayPullResult } from '../sending/feedback/pull';
 import type { PeriodicWork } from './service';
 
@@ -30,13 +29,11 @@ function secretsOpen(engine: Engine): boolean {
 export function relayFeedbackJob(engine: Engine): PeriodicWork {
   return {
     name: 'relay-feedback',
-    everyMs: () => (new RelayFeedbackRepo(engine.db).withKeys().length > 0 ? PULL_EVERY_MS : null),
+    everyMs: () => (engine.repos.relayFeedback.withKeys().length > 0 ? PULL_EVERY_MS : null),
     skip: () => (secretsOpen(engine) ? null : 'the secret store is locked (the relay API keys are in it)'),
     run: async (signal) => pullSummary(await pullRelayFeedback(engine, { inUse: true, signal })),
   };
 }
-
-const running = new WeakMap<Engine, Promise<unknown>>();
 
 /** The pull after the campaign `campaignId` finished, for the providers it went through. */
 export async function pullAfterCampaign(
@@ -44,7 +41,7 @@ export async function pullAfterCampaign(
   campaignId: number,
   signal?: AbortSignal,
 ): Promise<RelayPullResult[]> {
-  const repo = new RelayFeedbackRepo(engine.db);
+  const repo = engine.repos.relayFeedback;
   const used = repo.providersOfCampaign(campaignId).filter((id) => repo.state(id)?.apiSecretRef);
   if (used.length === 0 || !secretsOpen(engine)) return [];
   return pullRelayFeedback(engine, { providerIds: used, ...(signal ? { signal } : {}) });
@@ -59,14 +56,13 @@ export function pullAfterCampaigns(engine: Engine, signal: AbortSignal): () => P
     const e = a[0] as EventRow;
     if (e.type !== 'send.finished' || e.campaignId === null || signal.aborted) return;
     const campaignId = e.campaignId;
-    const before = running.get(engine) ?? Promise.resolve();
-    const next = before
+    const next = engine.services.relayPull
       .catch(() => undefined)
       .then(() => (signal.aborted ? [] : pullAfterCampaign(engine, campaignId, signal)))
       .catch(() => undefined); // each failure is recorded on the timeline by the pull itself
-    running.set(engine, next);
+    engine.services.relayPull = next;
   });
   return async () => {
-    await running.get(engine)?.catch(() => undefined);
+    await engine.services.relayPull.catch(() => undefined);
   };
 }

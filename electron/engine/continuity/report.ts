@@ -13,7 +13,7 @@ import { displayTime, humanDuration } from '../time';
 import { outputTarget, writeTarget } from '../files/protected';
 import { CUSTODY_EVENTS } from '../api/custody';
 import { INCIDENT_CAUSE_WORDS, type IncidentReview } from '../api/review';
-import { RelayFeedbackRepo, type RelayFeedbackKind } from '../db/repos/relayFeedback';
+import type { RelayFeedbackKind } from '../db/repos/relayFeedback';
 import { eventWords } from '../api/words';
 import { RISKY_WORDS } from '../api/reputation';
 import { leftOutRisky } from '../sending/reputation';
@@ -91,7 +91,7 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
     failures: engine.repos.reports.failuresByClass(ids),
     statusChanges: engine.repos.reports.statusChanges(from, to),
     suppressions: engine.repos.reports.suppressionsAdded(from, to),
-    relayFeedback: new RelayFeedbackRepo(engine.db).countsBetween(from, to),
+    relayFeedback: engine.repos.relayFeedback.countsBetween(from, to),
     series: {
       bucketMs,
       from: chartFrom,

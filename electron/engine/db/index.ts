@@ -22,6 +22,8 @@ import { CampaignRunsRepo } from './repos/campaignRuns';
 import { ObligationsRepo } from './repos/obligations';
 import { DnsAuthRepo } from './repos/dnsAuth';
 import { ReviewsRepo } from './repos/reviews';
+import { ReputationRepo } from './repos/reputation';
+import { RelayFeedbackRepo } from './repos/relayFeedback';
 import { EspSyncRepo } from './repos/espSync';
 import { EspPushbackRepo } from './repos/espPushback';
 import { EspCampaignsRepo } from './repos/espCampaigns';
@@ -63,6 +65,8 @@ export interface Repos {
   obligations: ObligationsRepo;
   dnsAuth: DnsAuthRepo;
   reviews: ReviewsRepo;
+  reputation: ReputationRepo;
+  relayFeedback: RelayFeedbackRepo;
   /** The ESP mirror: connections, checkpoints, linked lists and members. */
   espSync: EspSyncRepo;
   espPushback: EspPushbackRepo;
@@ -98,6 +102,8 @@ export function createRepos(db: Db): Repos {
     obligations: new ObligationsRepo(db),
     dnsAuth: new DnsAuthRepo(db),
     reviews: new ReviewsRepo(db),
+    reputation: new ReputationRepo(db),
+    relayFeedback: new RelayFeedbackRepo(db),
     espSync: new EspSyncRepo(db),
     espPushback: new EspPushbackRepo(db),
     espCampaigns: new EspCampaignsRepo(db, campaigns),

@@ -17,7 +17,6 @@ import {
 import { PRESETS, presetNames } from './presets';
 import { createVerifyTransport, smtpConfigOf, type MailTransport, type SmtpConfig } from './transport';
 import { forgetProvider, limiterFor, secretStoreOf } from './context';
-import { RelayFeedbackRepo } from '../db/repos/relayFeedback';
 import { notSupported, relayApiFor } from './feedback/registry';
 import { setRelayApiKeyFor } from './feedback/apiKey';
 
@@ -25,7 +24,7 @@ export function toApiProvider(engine: Engine, p: ProviderRow): Provider {
   const c = smtpConfigOf(p);
   const b = engine.repos.providerState.breaker(p.id);
   const relay = relayApiFor(p.preset);
-  const feedback = new RelayFeedbackRepo(engine.db).state(p.id);
+  const feedback = engine.repos.relayFeedback.state(p.id);
   return {
     id: p.id,
     name: p.name,
@@ -316,7 +315,7 @@ export async function updateProvider(
   });
   const opts = secrets ? { secrets } : {};
   if (input.apiKey) await setRelayApiKeyFor(engine, row, input.apiKey, opts);
-  else if (input.removeApiKey && new RelayFeedbackRepo(engine.db).state(row.id)?.apiSecretRef)
+  else if (input.removeApiKey && engine.repos.relayFeedback.state(row.id)?.apiSecretRef)
     await setRelayApiKeyFor(engine, row, null, opts);
   return toApiProvider(engine, row);
 }
@@ -347,7 +346,7 @@ export async function removeProvider(engine: Engine, name: string, secrets?: Sec
     });
   }
   if (p.secretRef) await secretStoreOf(engine, secrets).delete(p.secretRef);
-  const apiRef = new RelayFeedbackRepo(engine.db).state(p.id)?.apiSecretRef;
+  const apiRef = engine.repos.relayFeedback.state(p.id)?.apiSecretRef;
   if (apiRef) await secretStoreOf(engine, secrets).delete(apiRef);
   engine.repos.providers.remove(p.id);
   forgetProvider(engine, p.id);

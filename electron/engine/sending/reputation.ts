@@ -31,7 +31,7 @@
 import type { Engine } from '../engine';
 import { userError } from '../errors';
 import type { ProviderRow } from '../db/repos/providers';
-import { reputationRepo, type RiskyReason, type RiskyRow } from '../db/repos/reputation';
+import { type RiskyReason, type RiskyRow } from '../db/repos/reputation';
 import { REPUTATION_EVENTS, RISKY_WORDS, type ProviderReputation, type RiskyOffer } from '../api/reputation';
 import { requireCampaign } from './campaigns';
 import { requireProvider } from './providers';
@@ -128,7 +128,7 @@ export function limitsFor(preset: string | null): ReputationLimits {
 }
 
 export function reputationSettings(engine: Engine, p: ProviderRow): ReputationSettings {
-  const own = reputationRepo(engine.db).get(p.id);
+  const own = engine.repos.reputation.get(p.id);
   const base = limitsFor(p.preset);
   const minSample = own?.minSample ?? DEFAULT_MIN_SAMPLE;
   return {
@@ -201,7 +201,7 @@ export function changeReputation(engine: Engine, p: ProviderRow, c: ReputationCh
       safe: 'Nothing was changed.',
       next: `Give a number such as ${DEFAULT_MIN_SAMPLE} (the default).`,
     });
-  const repo = reputationRepo(engine.db);
+  const repo = engine.repos.reputation;
   const own = repo.get(p.id);
   const pick = <T>(v: T | undefined, old: T): T => (v === undefined ? old : v);
   repo.save(
@@ -294,7 +294,7 @@ export class ReputationWatch {
         complained: new Set(),
         paused: false,
       });
-    this.lastEventId = reputationRepo(engine.db).lastEventId();
+    this.lastEventId = engine.repos.reputation.lastEventId();
     this.campaignName = requireCampaign(engine, campaignId).name;
   }
 
@@ -317,7 +317,7 @@ export class ReputationWatch {
 
   /** Bounce reports and complaints recorded since the last poll (any source but this send's replies). */
   poll(): void {
-    const repo = reputationRepo(this.engine.db);
+    const repo = this.engine.repos.reputation;
     const reports = repo.suppressionsAfter(this.lastEventId);
     if (reports.length === 0) return;
     this.lastEventId = reports[reports.length - 1]!.eventId;
@@ -461,7 +461,7 @@ export function riskyOffer(
   opts: { via?: string | undefined } = {},
 ): RiskyOffer {
   const c = requireCampaign(engine, campaignId);
-  const repo = reputationRepo(engine.db);
+  const repo = engine.repos.reputation;
   const queued = engine.repos.deliveries.counts(campaignId);
   let rows: RiskyRow[];
   let people: number;
@@ -500,7 +500,7 @@ export function riskyOffer(
  * that says how many and why. Only queued rows change; nothing is dropped without a record.
  */
 export function leaveOutRisky(engine: Engine, campaignId: number): number {
-  const repo = reputationRepo(engine.db);
+  const repo = engine.repos.reputation;
   const rows = repo.riskyQueued(campaignId);
   const n = repo.leaveOut(rows, engine.now());
   if (n > 0) {
@@ -521,5 +521,5 @@ export function leftOutRisky(
   engine: Engine,
   campaignIds: readonly number[],
 ): { campaignId: number; reason: RiskyReason; count: number }[] {
-  return reputationRepo(engine.db).leftOut(campaignIds);
+  return engine.repos.reputation.leftOut(campaignIds);
 }

@@ -173,12 +173,3 @@ export class ReputationRepo {
     ).filter((r) => r.count > 0);
   }
 }
-
-const cache = new WeakMap<Db, ReputationRepo>();
-
-/** One repository per connection (kept out of db/index.ts's shared registry). */
-export function reputationRepo(db: Db): ReputationRepo {
-  let r = cache.get(db);
-  if (!r) cache.set(db, (r = new ReputationRepo(db)));
-  return r;
-}

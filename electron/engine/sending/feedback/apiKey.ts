@@ -5,7 +5,6 @@
 import type { Engine } from '../../engine';
 import { userError } from '../../errors';
 import { newSecretRef, registerSecret, type SecretStore } from '../../secrets';
-import { RelayFeedbackRepo } from '../../db/repos/relayFeedback';
 import type { ProviderRow } from '../../db/repos/providers';
 import { ENGINE_EVENTS } from '../../api/words';
 import { secretStoreOf } from '../context';
@@ -14,7 +13,7 @@ import { notSupported, relayApiFor } from './registry';
 
 /** Whether the provider has an API key for its relay's feedback. */
 export function hasRelayApiKey(engine: Engine, providerId: number): boolean {
-  return (new RelayFeedbackRepo(engine.db).state(providerId)?.apiSecretRef ?? null) !== null;
+  return (engine.repos.relayFeedback.state(providerId)?.apiSecretRef ?? null) !== null;
 }
 
 /**
@@ -30,7 +29,7 @@ export async function setRelayApiKeyFor(
 ): Promise<{ provider: string; relay: string; hasApiKey: boolean }> {
   const api = relayApiFor(p.preset);
   if (!api) throw notSupported(p);
-  const repo = new RelayFeedbackRepo(engine.db);
+  const repo = engine.repos.relayFeedback;
   const before = repo.state(p.id);
   let apiUrl: string | null | undefined = opts.apiUrl;
   if (apiUrl !== undefined && apiUrl !== null && apiUrl.trim() !== '') {

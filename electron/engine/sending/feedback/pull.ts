@@ -18,7 +18,7 @@ import { EspHttp, isEspError, type HttpClientOptions } from '../../mirror/esp/ht
 import { normalizeEmail } from '../../mirror/email';
 import { recordSuppressionsAdded, type AddedSuppression } from '../../mirror/suppressions';
 import { InboxRepo } from '../../db/repos/inbox';
-import { RelayFeedbackRepo, type RelayFeedbackKind } from '../../db/repos/relayFeedback';
+import type { RelayFeedbackKind } from '../../db/repos/relayFeedback';
 import type { ProviderRow } from '../../db/repos/providers';
 import { queueForEsp } from '../../mirror/suppressions';
 import { ENGINE_EVENTS } from '../../api/words';
@@ -77,7 +77,7 @@ export interface RelayPullResult {
 
 /** Providers whose relay can be asked, with a key: the named one, or every enabled one (`inUse`: sent lately). */
 function targets(engine: Engine, name: string | undefined, inUse: boolean): ProviderRow[] {
-  const repo = new RelayFeedbackRepo(engine.db);
+  const repo = engine.repos.relayFeedback;
   if (name !== undefined) {
     const p = requireProvider(engine, name);
     if (!relayApiFor(p.preset)) throw notSupported(p);
@@ -135,7 +135,7 @@ async function pullOne(
   signal: AbortSignal | undefined,
 ): Promise<RelayPullResult> {
   const api = relayApiFor(p.preset)!;
-  const repo = new RelayFeedbackRepo(engine.db);
+  const repo = engine.repos.relayFeedback;
   const result: RelayPullResult = {
     provider: p.name,
     relay: api.label,
@@ -251,7 +251,7 @@ function apply(
   now: string,
   result: RelayPullResult,
 ): void {
-  const repo = new RelayFeedbackRepo(engine.db);
+  const repo = engine.repos.relayFeedback;
   const inbox = new InboxRepo(engine.db);
   const added: Record<RelayFeedbackKind, AddedSuppression[]> = { bounce: [], complaint: [], unsubscribe: [] };
   for (const item of items) {
