@@ -34,7 +34,8 @@ const NOT_TEXT: { magic: number[]; what: string }[] = [
 
 /**
  * Refuses a file that is not text before anything reads it as rows: a PDF, an image, a spreadsheet
- * (by its first bytes), or anything else with NUL bytes in its first 4 KB that is not UTF-16 text.
+ * (by its first bytes), or anything else whose first 4 KB are more than 2 % zero bytes and not UTF-16
+ * text (a stray zero byte in a name is a row problem, rejected with its line).
  * Without this a PDF "imports" as one column of garbage or fails deep in the parser with a message
  * about quotes.
  */
@@ -44,12 +45,12 @@ export function refuseNonText(sample: Uint8Array, label: string): void {
   if (!what) {
     const { encoding } = detectEncoding(sample);
     if (encoding === 'utf-8' || encoding === 'windows-1252') {
+      // Binary data is full of zero bytes; a text file may hold a stray one (a damaged name), which the
+      // row checks reject with its line, so only many of them make a file "not text".
       const n = Math.min(sample.length, 4096);
-      for (let i = 0; i < n; i++)
-        if (sample[i] === 0) {
-          what = 'not a text file';
-          break;
-        }
+      let zeros = 0;
+      for (let i = 0; i < n; i++) if (sample[i] === 0) zeros++;
+      if (zeros >= 4 && zeros > n * 0.02) what = 'not a text file';
     }
   }
   if (!what) return;
