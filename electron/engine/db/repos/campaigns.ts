@@ -115,8 +115,8 @@ const toCampaign = (r: RawCampaign): CampaignRow => ({
   updatedAt: r.updated_at,
 });
 
-/** Exactly the named parameters of a campaign (a missing property binds NULL, as a positional one did). */
-const campaignBinds = (c: CampaignInput) => ({
+/** The named parameters a campaign made here and a mirrored one share (a missing property binds NULL). */
+const contentBinds = (c: CampaignInput | EspCampaignInput) => ({
   listId: c.listId,
   name: c.name,
   subject: c.subject,
@@ -128,24 +128,16 @@ const campaignBinds = (c: CampaignInput) => ({
   dialect: c.dialect,
   scheduledAt: c.scheduledAt,
   timeZone: c.timeZone,
-  status: c.status,
 });
 
+/** Exactly the named parameters of a campaign (a missing property binds NULL, as a positional one did). */
+const campaignBinds = (c: CampaignInput) => ({ ...contentBinds(c), status: c.status });
+
 const mirroredBinds = (c: EspCampaignInput) => ({
+  ...contentBinds(c),
   providerId: c.providerId,
   espCampaignId: c.espCampaignId,
-  listId: c.listId,
   segment: c.segment,
-  name: c.name,
-  subject: c.subject,
-  fromName: c.fromName,
-  fromEmail: c.fromEmail,
-  replyTo: c.replyTo,
-  html: c.html,
-  text: c.text,
-  dialect: c.dialect,
-  scheduledAt: c.scheduledAt,
-  timeZone: c.timeZone,
 });
 
 export class CampaignsRepo {
