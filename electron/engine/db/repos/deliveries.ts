@@ -16,6 +16,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
 import { prepareAll, type HotStatements } from './hot';
+import { noDeliveries, type DeliveryCounts } from '../../api/sending';
 
 export type DeliveryState = 'queued' | 'claimed' | 'sent' | 'failed_temp' | 'failed_perm' | 'skipped';
 
@@ -82,16 +83,7 @@ export interface RolledBackBounce {
   restoredStatus: string | null;
 }
 
-export interface DeliveryCounts {
-  total: number;
-  queued: number;
-  claimed: number;
-  sent: number;
-  failedTemp: number;
-  failedPerm: number;
-  skipped: number;
-  suppressed: number;
-}
+export type { DeliveryCounts };
 
 interface RawClaim {
   id: number;
@@ -507,16 +499,7 @@ export class DeliveriesRepo {
   }
 
   counts(campaignId: number): DeliveryCounts {
-    const c: DeliveryCounts = {
-      total: 0,
-      queued: 0,
-      claimed: 0,
-      sent: 0,
-      failedTemp: 0,
-      failedPerm: 0,
-      skipped: 0,
-      suppressed: 0,
-    };
+    const c = noDeliveries();
     // Grouped by state only, in the order of the deliveries_state index: no sort of the campaign's
     // rows (a 1,000,000-row temp B-tree at the start and end of a big send), and error_class is read
     // only for skipped rows.
