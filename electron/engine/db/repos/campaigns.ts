@@ -34,37 +34,27 @@ export interface CampaignRow {
   updatedAt: string;
 }
 
-export interface CampaignInput {
+/** What a campaign says, whoever made it: the columns a campaign made here and a mirrored one share. */
+type CampaignContent = Pick<
+  CampaignRow,
+  'name' | 'subject' | 'fromName' | 'fromEmail' | 'replyTo' | 'html' | 'text' | 'timeZone'
+>;
+
+export interface CampaignInput extends CampaignContent {
   listId: number;
-  name: string;
-  subject: string;
-  fromName: string;
-  fromEmail: string;
-  replyTo: string | null;
-  html: string | null;
-  text: string | null;
   dialect: CampaignDialect;
   scheduledAt: string | null;
-  timeZone: string | null;
   status: CampaignStatus;
 }
 
 /** A campaign as the ESP sync mirrors it (provider_id + esp_campaign_id). */
-export interface EspCampaignInput {
+export interface EspCampaignInput extends CampaignContent {
   providerId: number;
   espCampaignId: string;
   listId: number | null;
   segment: string | null;
-  name: string;
-  subject: string;
-  fromName: string;
-  fromEmail: string;
-  replyTo: string | null;
-  html: string | null;
-  text: string | null;
   dialect: string;
   scheduledAt: string;
-  timeZone: string | null;
 }
 
 interface RawCampaign {
