@@ -18,6 +18,7 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImapFlow } from 'imapflow';
+import { SMTPServer, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import { waitUntil } from './wait';
 
 export interface Dovecot {
@@ -180,4 +181,30 @@ service anvil {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A relay on loopback that delivers every message it accepts into a Dovecot mailbox, like an MTA:
+ * `options` are its SMTP settings (AUTH, disabled commands), `head` the header lines a receiving MTA
+ * adds (Return-Path, Received), per session.
+ */
+export async function deliveringRelay(
+  dovecot: Dovecot,
+  port: number,
+  options: SMTPServerOptions = {},
+  head?: (session: SMTPServerSession) => string,
+  mailbox = 'seed',
+): Promise<SMTPServer> {
+  const server = new SMTPServer({
+    ...options,
+    onData(stream, session, cb) {
+      const chunks: Buffer[] = head ? [Buffer.from(head(session))] : [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        dovecot.deliver(mailbox, Buffer.concat(chunks)).then(() => cb(), cb);
+      });
+    },
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return server;
 }

@@ -242,6 +242,12 @@ export const DeliveryCountsSchema = z.object({
   skipped: z.number().int(),
   suppressed: z.number().int(),
 });
+export type DeliveryCounts = z.infer<typeof DeliveryCountsSchema>;
+
+/** A campaign with no deliveries yet: every count 0. */
+export function noDeliveries(): DeliveryCounts {
+  return Object.fromEntries(Object.keys(DeliveryCountsSchema.shape).map((k) => [k, 0])) as DeliveryCounts;
+}
 
 export const CampaignSchema = z.object({
   id: z.number().int(),

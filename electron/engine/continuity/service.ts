@@ -17,6 +17,7 @@ import type { EventRow } from '../db/repos/events';
 import type { PeriodicJob } from '../api/continuity';
 import { SendingEventType } from '../api/sending';
 import { REPUTATION_EVENTS } from '../api/reputation';
+import { CUSTODY_EVENTS } from '../api/custody';
 
 export interface ServiceParts {
   ports: SchedulerPorts;
@@ -54,6 +55,15 @@ export interface PeriodicWork {
   run: (signal: AbortSignal) => Promise<unknown>;
 }
 
+/** Events recorded below continuity asking for a person's attention, raised as alerts here. */
+const RAISED_HERE: ReadonlySet<string> = new Set([
+  SendingEventType.massRejection,
+  REPUTATION_EVENTS.paused,
+  CUSTODY_EVENTS.alert,
+  CUSTODY_EVENTS.doubleSend,
+  CUSTODY_EVENTS.espSent,
+]);
+
 /** How often queued push-backs are retried for ESPs that answer. */
 const PUSHBACK_RETRY_MS = 10 * 60_000;
 
@@ -86,6 +96,7 @@ export class ContinuityService {
       if (c.kind === 'esp' && c.from === 'down' && c.to !== 'down')
         this.recoveries.set(c.providerId, c.incidentId);
     });
+    engine.bus.on('event', (row) => this.raise(row));
   }
 
   static of(engine: Engine): ContinuityService | undefined {
@@ -108,24 +119,34 @@ export class ContinuityService {
   }
 
   /**
-   * Events of the sending engine that a person should see, or that the incident log must follow:
-   * finished/failed sends and a provider switched off for rejecting everyone or paused by the reputation
-   * guard become notifications (the sending engine sits below continuity, so it records the fact and
-   * the alert is raised here); a provider whose circuit breaker opened mid-send is down now, so its
-   * incident opens at once rather than at the next probe.
+   * Events of the layers below that a person should see: finished/failed sends, and the events recorded
+   * asking for a person's attention (`data.notify`, `data.title`): a provider switched off for rejecting
+   * everyone or paused by the reputation guard, a custody duty still unmet near the ESP's send time, a
+   * campaign the ESP sent although Understudy held it. Those layers sit below continuity, so they record
+   * the fact and the alert (desktop notification, team email) is raised here, from the moment the
+   * service exists: a pass driven directly (a test, "check now") raises its custody alerts too.
    */
-  private onEvent(e: EventRow): void {
+  private raise(e: EventRow): void {
     if (this.stopper.signal.aborted) return;
     if (e.type === 'send.finished' || e.type === 'send.failed') {
       const ok = e.type === 'send.finished';
       alertRecorded(this.engine, e, ok ? 'Campaign sent' : 'Campaign send failed', ok ? 'info' : 'error');
-    } else if (e.type === SendingEventType.massRejection || e.type === REPUTATION_EVENTS.paused) {
+    } else if (RAISED_HERE.has(e.type) && e.data.notify === true) {
       alertRecorded(
         this.engine,
         e,
         typeof e.data.title === 'string' ? e.data.title : 'A provider was paused',
       );
-    } else if (e.type === 'provider.down' && e.providerId !== null) {
+    }
+  }
+
+  /**
+   * While the loop runs: a provider whose circuit breaker opened mid-send is down now, so its incident
+   * opens at once rather than at the next probe.
+   */
+  private onEvent(e: EventRow): void {
+    if (this.stopper.signal.aborted) return;
+    if (e.type === 'provider.down' && e.providerId !== null) {
       const t = this.engine.repos.health.byId(e.providerId);
       if (t && !this.engine.repos.incidents.openFor(t.id))
         onHealthChange(this.engine, t, 'degraded', 'down', e.message);

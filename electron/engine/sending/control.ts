@@ -8,7 +8,8 @@ import type { Engine } from '../engine';
 import { userError } from '../errors';
 import { statusesAllowing, type Campaign, type SendSummary } from '../api/sending';
 import { requireCampaign, toApiCampaign } from './campaigns';
-import { runCampaign, runIsDead, type RunOptions } from './run';
+import { runCampaign, type RunOptions } from './run';
+import { runIsDead, stopCampaignSend } from '../runs';
 import { sendingContext } from './context';
 import { DEFAULT_TUNING } from './tuning';
 import { takeCustody } from '../mirror/esp/custody';
@@ -60,28 +61,12 @@ export function cancelCampaign(engine: Engine, id: number): Campaign {
   const c = requireCampaign(engine, id);
   if (c.status === 'cancelled') return toApiCampaign(engine, c);
   // Cancelled here: a mirrored campaign is taken over from its ESP in the same transaction.
-  engine.db.transaction(() => {
-    if (!engine.repos.campaigns.transition(id, statusesAllowing('cancel'), 'cancelled', engine.now())) {
-      throw userError(`Campaign ${id} is ${c.status} and cannot be cancelled.`, {
-        code: 'not_cancellable',
-        safe: 'Nothing was changed.',
-      });
-    }
-    takeCustody(engine, id, 'cancel');
-  })();
-  const live = engine.repos.campaignRuns
-    .running(id)
-    .some((r) => !runIsDead(engine, r, DEFAULT_TUNING.staleMs));
-  sendingContext(engine).runs.get(id)?.abort('cancel');
-  // Queued rows are skipped now; rows on the wire in a live run are settled by that run.
-  const skipped = engine.repos.deliveries.skipRemaining(id, 'cancelled', engine.now(), !live);
-  engine.record({
-    type: 'send.cancelled',
-    severity: 'warning',
-    message: `Campaign ${id} cancelled; ${skipped} message(s) not sent. What was already sent stays recorded.`,
-    campaignId: id,
-    data: { skipped },
-  });
+  if (!stopCampaignSend(engine, id, () => takeCustody(engine, id, 'cancel'))) {
+    throw userError(`Campaign ${id} is ${c.status} and cannot be cancelled.`, {
+      code: 'not_cancellable',
+      safe: 'Nothing was changed.',
+    });
+  }
   return toApiCampaign(engine, requireCampaign(engine, id));
 }
 

@@ -12,7 +12,7 @@ export {
   resumeInterruptedRuns,
   waitForLease,
 } from './control';
-export { probeProcess, ownIdentity, judgeLease } from './lease';
+export { probeProcess, ownIdentity, judgeLease } from '../lease';
 export {
   addProvider,
   updateProvider,

@@ -2,6 +2,8 @@
  * The knobs of a campaign run, with the reasons for their defaults. Tests shorten the waits; nothing
  * here is a person's setting (those are the providers' caps and the chain).
  */
+import { STALE_MS } from '../lease';
+
 export interface SendTuning {
   /**
    * Most deliveries 'claimed' at once (queued locally, on the wire, or awaiting their outcome write).
@@ -49,7 +51,7 @@ export const DEFAULT_TUNING: SendTuning = {
   overflowMs: 5_000,
   maxWaitMs: 10 * 60_000,
   heartbeatMs: 1_000,
-  staleMs: 30_000,
+  staleMs: STALE_MS,
   progressMs: 250,
 };
 

@@ -23,7 +23,7 @@ import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { setSendingSetting } from '../../../electron/engine/sending/settings';
-import { getCampaign, runCampaign } from '../../../electron/engine/sending';
+import { getCampaign, pauseCampaign, runCampaign } from '../../../electron/engine/sending';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
 import { updateSettings } from '../../../electron/engine/continuity/settings';
 import { buildReport, renderReportHtml } from '../../../electron/engine/continuity/report';
@@ -212,5 +212,39 @@ describe.each(Object.keys(FAKES) as EspKind[])('custody of a mirrored campaign a
     const report = buildReport(w.engine, incident.id, 'UTC');
     expect(report.doubleSent).toBe(3);
     expect(renderReportHtml(report)).toContain('Confirmed double send: 3 people got a campaign twice');
+  });
+});
+
+// Issue 12: custody sits below sending and continuity. It stops Understudy's own send through the
+// engine's stopCampaignSend (not sending's cancel), and records its alerts asking for attention; the
+// continuity service raises them (desktop notification, team email) from the moment it exists.
+describe('a campaign held here that the ESP sends anyway', () => {
+  it("stops Understudy's own send and the service raises the alerts custody records", async () => {
+    const w = await setUp('mailchimp');
+    const service = createContinuity(w.engine);
+    const titles: string[] = [];
+    w.engine.bus.on('notification', (n) => titles.push(n.title));
+    w.proxy.down = true;
+    await service.pass();
+    // Paused here while the ESP is down: Understudy holds it, the ESP still has it scheduled.
+    pauseCampaign(w.engine, w.campaignId);
+    expect(w.engine.repos.obligations.pendingFor(w.campaignId)).toMatchObject({ reason: 'pause' });
+    w.clock.set(w.sendAt - 30 * 60_000);
+    await service.pass();
+    expect(titles).toContain(`${w.esp.label} may send a campaign again in 30 min`);
+
+    // The ESP sends it at its own time, then answers again.
+    w.esp.send();
+    w.clock.set(w.sendAt + 60_000);
+    w.proxy.down = false;
+    await service.pass();
+    expect(w.engine.repos.schedules.get(w.campaignId)).toMatchObject({ status: 'cancelled' });
+    const sent = w.engine.repos.events
+      .recent(500, { campaignId: w.campaignId })
+      .find((e) => e.type === CUSTODY_EVENTS.espSent)!;
+    expect(sent.message).toContain("Understudy's own send was stopped.");
+    expect(sent.data).toMatchObject({ notify: true, title: 'The ESP sent a campaign held here' });
+    expect(titles).toContain('The ESP sent a campaign held here');
+    expect(titles.filter((t) => t === 'The ESP sent a campaign held here')).toHaveLength(1);
   });
 });

@@ -5,11 +5,11 @@
  * message that would fail DMARC fails the drill, alerts and says why.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
 import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
 import { runDrills } from '../../../electron/engine/continuity/drills';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
-import { startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
+import { deliveringRelay, startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq';
 import { tempDir } from '../../helpers/tmp';
@@ -33,22 +33,14 @@ beforeAll(async () => {
   });
   // A receiving MTA: adds Return-Path and Received (client address) as a real one does, then delivers.
   port = await freePort();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    onData(stream, session, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-        const head =
-          `Return-Path: <${from}>\r\n` +
-          `Received: from relay.test (relay.test [${session.remoteAddress}]) by mx.test with ESMTP id x1; Sun, 6 Dec 2026 10:00:00 +0000\r\n`;
-        dovecot.deliver('seed', Buffer.concat([Buffer.from(head), ...chunks])).then(() => cb(), cb);
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r));
+  smtp = await deliveringRelay(
+    dovecot,
+    port,
+    { authOptional: true, disabledCommands: ['STARTTLS'] },
+    (session) =>
+      `Return-Path: <${session.envelope.mailFrom ? session.envelope.mailFrom.address : ''}>\r\n` +
+      `Received: from relay.test (relay.test [${session.remoteAddress}]) by mx.test with ESMTP id x1; Sun, 6 Dec 2026 10:00:00 +0000\r\n`,
+  );
 });
 afterAll(async () => {
   await new Promise<void>((r) => smtp?.close(() => r()));

@@ -5,7 +5,7 @@
  * warm-up state shows the sending day.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
+import type { SMTPServer } from 'smtp-server';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
 import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
@@ -15,7 +15,7 @@ import { changeReputation } from '../../../electron/engine/sending/reputation';
 import { providerWarmup } from '../../../electron/engine/sending/warmup';
 import { addProvider } from '../../../electron/engine/sending/providers';
 import { REPUTATION_EVENTS } from '../../../electron/engine/api/reputation';
-import { startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
+import { deliveringRelay, startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { tempDir } from '../../helpers/tmp';
 
@@ -32,18 +32,7 @@ beforeEach(async () => {
   ({ engine } = await engineWithSecrets(tempDir(), clock));
   port = await freePort();
   // A relay that delivers what it accepts into the seed mailbox, like an MTA.
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    onData(stream, _s, cb) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        dovecot.deliver('seed', Buffer.concat(chunks)).then(() => cb(), cb);
-      });
-    },
-  });
-  await new Promise<void>((r) => smtp.listen(port, '127.0.0.1', r));
+  smtp = await deliveringRelay(dovecot, port, { authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'] });
 });
 afterEach(async () => {
   await engine.close();

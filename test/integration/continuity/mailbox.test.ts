@@ -5,7 +5,6 @@
  * Dovecot) and pass, or fail with an alert when the password is wrong.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SMTPServer } from 'smtp-server';
 import { Engine } from '../../../electron/engine/engine';
 import type { SecretStore } from '../../../electron/engine/secrets';
 import { configureMailbox } from '../../../electron/engine/continuity/mailbox';
@@ -16,7 +15,7 @@ import { runDrills } from '../../../electron/engine/continuity/drills';
 import { unsubscribeSecret } from '../../../electron/engine/sending/settings';
 import { messageIdFor, unsubscribeToken } from '../../../electron/engine/sending/render/tokens';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
-import { startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
+import { deliveringRelay, startDovecot, freePort, type Dovecot } from '../../helpers/dovecot';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { addCampaign, addProvider } from '../../helpers/continuity';
 import { tempDir } from '../../helpers/tmp';
@@ -302,7 +301,7 @@ describe('backup mailbox (Dovecot)', () => {
   it('drills: a working provider passes by Message-ID in the seed mailbox; a wrong password fails and alerts', async () => {
     // A real SMTP server that requires AUTH and delivers what it accepts into Dovecot (like an MTA).
     const port = await freePort();
-    const server = new SMTPServer({
+    const server = await deliveringRelay(dovecot, port, {
       authOptional: false,
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
@@ -311,15 +310,7 @@ describe('backup mailbox (Dovecot)', () => {
         else
           cb(Object.assign(new Error('535 5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
       },
-      onData(stream, _s, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          dovecot.deliver('seed', Buffer.concat(chunks)).then(() => cb(), cb);
-        });
-      },
     });
-    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     try {
       await configureMailbox(engine, {
         host: dovecot.host,

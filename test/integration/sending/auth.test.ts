@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../../helpers/engine';
 import { dkimKey, startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq';
 import { cli } from '../../helpers/cli';
+import { addBackup } from '../../helpers/readiness';
 import { freePort } from '../../helpers/smtp';
 import { checkAuthentication } from '../../../electron/engine/sending/dnsAuth';
 import type { Engine } from '../../../electron/engine/engine';
@@ -66,28 +67,9 @@ afterAll(() => dns?.stop());
 
 function setup(): { engine: Engine; dbPath: string } {
   const { engine, dbPath } = testEngine();
-  const now = engine.now();
-  const none = { perSecond: null, perMinute: null, perHour: null, perDay: null };
-  const add = (name: string, preset: string, host: string, priority: number): void => {
-    engine.repos.providers.create(
-      {
-        name,
-        kind: 'smtp',
-        type: 'smtp',
-        config: { host, port: 587 },
-        secretRef: null,
-        preset,
-        priority,
-        weight: 1,
-        caps: none,
-        maxConnections: 1,
-      },
-      now,
-    );
-  };
-  add('workspace', 'google-workspace', 'smtp.gmail.com', 1);
-  add('sendgrid', 'sendgrid', 'smtp.sendgrid.net', 2);
-  add('own', 'custom', 'mail.own.test', 3);
+  addBackup(engine, 'workspace', 'google-workspace', 'smtp.gmail.com', 1);
+  addBackup(engine, 'sendgrid', 'sendgrid', 'smtp.sendgrid.net', 2);
+  addBackup(engine, 'own', 'custom', 'mail.own.test', 3);
   return { engine, dbPath };
 }
 

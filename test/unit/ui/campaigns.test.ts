@@ -12,19 +12,9 @@ import {
 } from '../../../electron/engine/api/sending';
 import { sendNumbers } from '../../../renderer/src/screens/campaigns/progress';
 import { timeLeft } from '../../../renderer/src/components/duration';
-import type { SendProgress } from '../../../electron/engine/api/sending';
+import { noDeliveries, type SendProgress } from '../../../electron/engine/api/sending';
 
-const counts = (o: Partial<Record<string, number>> = {}) => ({
-  total: 0,
-  queued: 0,
-  claimed: 0,
-  sent: 0,
-  failedTemp: 0,
-  failedPerm: 0,
-  skipped: 0,
-  suppressed: 0,
-  ...o,
-});
+const counts = (o: Partial<Record<string, number>> = {}) => ({ ...noDeliveries(), ...o });
 
 const tick = (o: Partial<SendProgress> = {}): SendProgress => ({
   campaignId: 1,

@@ -34,37 +34,27 @@ export interface CampaignRow {
   updatedAt: string;
 }
 
-export interface CampaignInput {
+/** What a campaign says, whoever made it: the columns a campaign made here and a mirrored one share. */
+type CampaignContent = Pick<
+  CampaignRow,
+  'name' | 'subject' | 'fromName' | 'fromEmail' | 'replyTo' | 'html' | 'text' | 'timeZone'
+>;
+
+export interface CampaignInput extends CampaignContent {
   listId: number;
-  name: string;
-  subject: string;
-  fromName: string;
-  fromEmail: string;
-  replyTo: string | null;
-  html: string | null;
-  text: string | null;
   dialect: CampaignDialect;
   scheduledAt: string | null;
-  timeZone: string | null;
   status: CampaignStatus;
 }
 
 /** A campaign as the ESP sync mirrors it (provider_id + esp_campaign_id). */
-export interface EspCampaignInput {
+export interface EspCampaignInput extends CampaignContent {
   providerId: number;
   espCampaignId: string;
   listId: number | null;
   segment: string | null;
-  name: string;
-  subject: string;
-  fromName: string;
-  fromEmail: string;
-  replyTo: string | null;
-  html: string | null;
-  text: string | null;
   dialect: string;
   scheduledAt: string;
-  timeZone: string | null;
 }
 
 interface RawCampaign {
@@ -115,8 +105,8 @@ const toCampaign = (r: RawCampaign): CampaignRow => ({
   updatedAt: r.updated_at,
 });
 
-/** Exactly the named parameters of a campaign (a missing property binds NULL, as a positional one did). */
-const campaignBinds = (c: CampaignInput) => ({
+/** The named parameters a campaign made here and a mirrored one share (a missing property binds NULL). */
+const contentBinds = (c: CampaignInput | EspCampaignInput) => ({
   listId: c.listId,
   name: c.name,
   subject: c.subject,
@@ -128,24 +118,16 @@ const campaignBinds = (c: CampaignInput) => ({
   dialect: c.dialect,
   scheduledAt: c.scheduledAt,
   timeZone: c.timeZone,
-  status: c.status,
 });
 
+/** Exactly the named parameters of a campaign (a missing property binds NULL, as a positional one did). */
+const campaignBinds = (c: CampaignInput) => ({ ...contentBinds(c), status: c.status });
+
 const mirroredBinds = (c: EspCampaignInput) => ({
+  ...contentBinds(c),
   providerId: c.providerId,
   espCampaignId: c.espCampaignId,
-  listId: c.listId,
   segment: c.segment,
-  name: c.name,
-  subject: c.subject,
-  fromName: c.fromName,
-  fromEmail: c.fromEmail,
-  replyTo: c.replyTo,
-  html: c.html,
-  text: c.text,
-  dialect: c.dialect,
-  scheduledAt: c.scheduledAt,
-  timeZone: c.timeZone,
 });
 
 export class CampaignsRepo {

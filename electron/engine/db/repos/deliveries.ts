@@ -15,6 +15,8 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../connection';
+import { prepareAll, type HotStatements } from './hot';
+import { noDeliveries, type DeliveryCounts } from '../../api/sending';
 
 export type DeliveryState = 'queued' | 'claimed' | 'sent' | 'failed_temp' | 'failed_perm' | 'skipped';
 
@@ -81,16 +83,7 @@ export interface RolledBackBounce {
   restoredStatus: string | null;
 }
 
-export interface DeliveryCounts {
-  total: number;
-  queued: number;
-  claimed: number;
-  sent: number;
-  failedTemp: number;
-  failedPerm: number;
-  skipped: number;
-  suppressed: number;
-}
+export type { DeliveryCounts };
 
 interface RawClaim {
   id: number;
@@ -108,6 +101,24 @@ interface RawClaim {
   suppressed: string | null;
 }
 
+/** The Message-ID of a campaign's message to one subscriber (sending/render/tokens.ts). */
+export type MessageIdFor = (campaignId: number, subscriberId: number) => string;
+
+/** The enqueue statements: one queued row per subscribed person of a list range, or of an audience. */
+const HOT = {
+  enqueue: `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
+       SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
+       FROM subscribers s WHERE s.list_id = ? AND s.status = 'subscribed' AND s.id >= ? AND s.id <= ?
+       ORDER BY s.id
+       ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
+  enqueueAudience: `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
+       SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
+       FROM campaign_audience a JOIN subscribers s ON s.id = a.subscriber_id
+       WHERE a.campaign_id = ? AND s.status = 'subscribed'
+       ORDER BY s.id
+       ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
+};
+
 export class DeliveriesRepo {
   /** Prepared statements of the send loop, prepared once per connection (a claim/record cycle runs
    * hundreds of times a second in a campaign). */
@@ -115,6 +126,23 @@ export class DeliveriesRepo {
   private cacheUsers = 0;
   private savedCache: number | null = null;
   constructor(private readonly db: Db) {}
+
+  /**
+   * The enqueue statements (HOT), prepared exactly as enqueue/enqueueAudience prepare them, for the
+   * query-plan tests. They call `understudy_message_id`, so it is registered first (`messageIdFor`, as
+   * a run registers its own before it enqueues).
+   */
+  statements(messageIdFor: MessageIdFor): HotStatements<keyof typeof HOT> {
+    this.useMessageId(messageIdFor);
+    return prepareAll(this.db, HOT);
+  }
+
+  /** Registers the message id of each new row, `understudy_message_id(campaign, subscriber)` in HOT. */
+  private useMessageId(messageIdFor: MessageIdFor): void {
+    this.db.function('understudy_message_id', { deterministic: true }, (c: unknown, s: unknown) =>
+      messageIdFor(Number(c), Number(s)),
+    );
+  }
 
   private stmt(sql: string): Statement {
     let st = this.stmts.get(sql);
@@ -138,20 +166,12 @@ export class DeliveriesRepo {
   enqueue(
     campaignId: number,
     listId: number,
-    messageIdFor: (campaignId: number, subscriberId: number) => string,
+    messageIdFor: MessageIdFor,
     now: string,
     opts: { chunkSize?: number } = {},
   ): number {
-    this.db.function('understudy_message_id', { deterministic: true }, (c: unknown, s: unknown) =>
-      messageIdFor(Number(c), Number(s)),
-    );
-    const insert = this.stmt(
-      `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
-       SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
-       FROM subscribers s WHERE s.list_id = ? AND s.status = 'subscribed' AND s.id >= ? AND s.id <= ?
-       ORDER BY s.id
-       ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
-    );
+    this.useMessageId(messageIdFor);
+    const insert = this.stmt(HOT.enqueue);
     const done = this.stmt(`DELETE FROM meta WHERE key = ?`);
     const bounds = this.stmt(
       `SELECT min(id) AS lo, max(id) AS hi FROM subscribers WHERE list_id = ? AND status = 'subscribed'`,
@@ -181,22 +201,9 @@ export class DeliveriesRepo {
    * person of its mirrored audience (campaign_audience), in one transaction (an audience is a part of
    * a list). Suppressions and unsubscribes are checked again at claim time, as for a whole list.
    */
-  enqueueAudience(
-    campaignId: number,
-    messageIdFor: (campaignId: number, subscriberId: number) => string,
-    now: string,
-  ): number {
-    this.db.function('understudy_message_id', { deterministic: true }, (c: unknown, s: unknown) =>
-      messageIdFor(Number(c), Number(s)),
-    );
-    const insert = this.stmt(
-      `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, next_attempt_at, message_id, updated_at)
-       SELECT ?, s.id, s.email, 'queued', ?, understudy_message_id(?, s.id), ?
-       FROM campaign_audience a JOIN subscribers s ON s.id = a.subscriber_id
-       WHERE a.campaign_id = ? AND s.status = 'subscribed'
-       ORDER BY s.id
-       ON CONFLICT (campaign_id, subscriber_id) DO NOTHING`,
-    );
+  enqueueAudience(campaignId: number, messageIdFor: MessageIdFor, now: string): number {
+    this.useMessageId(messageIdFor);
+    const insert = this.stmt(HOT.enqueueAudience);
     const done = this.stmt(`DELETE FROM meta WHERE key = ?`);
     return this.db
       .transaction(() => {
@@ -492,16 +499,7 @@ export class DeliveriesRepo {
   }
 
   counts(campaignId: number): DeliveryCounts {
-    const c: DeliveryCounts = {
-      total: 0,
-      queued: 0,
-      claimed: 0,
-      sent: 0,
-      failedTemp: 0,
-      failedPerm: 0,
-      skipped: 0,
-      suppressed: 0,
-    };
+    const c = noDeliveries();
     // Grouped by state only, in the order of the deliveries_state index: no sort of the campaign's
     // rows (a 1,000,000-row temp B-tree at the start and end of a big send), and error_class is read
     // only for skipped rows.

@@ -16,13 +16,11 @@
 import { DateTime } from 'luxon';
 import type { Engine } from '../../engine';
 import type { ObligationRow } from '../../db/repos/obligations';
+import type { EventInput } from '../../db/repos/events';
 import { CUSTODY_EVENTS, type CustodyView } from '../../api/custody';
 import { ESP_DISPLAY_NAMES } from '../../api/esp';
-// eslint-disable-next-line local/engine-layers -- alerts become an engine service (h/services); custody then takes them from the engine
-import { notify } from '../../continuity/notify';
 import { humanDuration, systemZone } from '../../time';
-// eslint-disable-next-line local/engine-layers -- custody and sending/control call each other; needs a port (see DESIGN.md, Layers)
-import { cancelCampaign } from '../../sending/control';
+import { stopCampaignSend } from '../../runs';
 import { openConnector } from './connections';
 import { pushBack, type PushBackSummary } from './pushback';
 import { isEspKind, type EspCampaignState, type EspConnector, type EspKind } from './types';
@@ -414,6 +412,15 @@ async function tagAttempt(
   }
 }
 
+/**
+ * An event that asks for a person's attention (`data.notify`, `data.title`): custody sits below the
+ * continuity service, so it records the fact and the service raises the alert (desktop notification,
+ * team email), as it does for the sending engine's.
+ */
+function recordAlert(engine: Engine, title: string, e: EventInput): void {
+  engine.record({ ...e, data: { ...(e.data ?? {}), notify: true, title } });
+}
+
 function backoffAt(engine: Engine, o: ObligationRow): string {
   const waitMs = Math.min(BACKOFF_BASE_MS * 2 ** Math.min(o.attempts, 10), BACKOFF_CAP_MS);
   return new Date(engine.clock.now() + waitMs).toISOString();
@@ -498,15 +505,18 @@ function espSent(
   let stopped = '';
   if (c.status === 'scheduled' || c.status === 'paused' || c.status === 'sending' || c.status === 'draft') {
     try {
-      const r = cancelCampaign(engine, c.id);
-      stopped = ` Understudy's own send was stopped${r.counts.skipped ? `; ${r.counts.skipped} messages were not sent` : ''}.`;
+      // Null: settled meanwhile, nothing more to stop.
+      if (stopCampaignSend(engine, c.id, () => takeCustody(engine, c.id, 'cancel'))) {
+        const skipped = engine.repos.deliveries.counts(c.id).skipped;
+        stopped = ` Understudy's own send was stopped${skipped ? `; ${skipped} messages were not sent` : ''}.`;
+      }
     } catch {
-      // Already settled meanwhile: nothing more to stop.
+      // Nothing more to stop.
     }
   }
   const incidentId = incidentOf(engine, o);
   if (double) {
-    notify(engine, 'Campaign sent twice', {
+    recordAlert(engine, 'Campaign sent twice', {
       type: CUSTODY_EVENTS.doubleSend,
       severity: 'error',
       campaignId: c.id,
@@ -517,7 +527,7 @@ function espSent(
     });
     return 'double_sent';
   }
-  notify(engine, 'The ESP sent a campaign held here', {
+  recordAlert(engine, 'The ESP sent a campaign held here', {
     type: CUSTODY_EVENTS.espSent,
     severity: 'warning',
     campaignId: c.id,
@@ -548,7 +558,7 @@ function alertIfNear(engine: Engine, o: ObligationRow): boolean {
   const byHand = isEspKind(p.type)
     ? BY_HAND[p.type](c.name || c.subject)
     : `in ${esp}, unschedule "${name}".`;
-  notify(engine, `${esp} may send a campaign again in ${humanDuration(leftMs)}`, {
+  recordAlert(engine, `${esp} may send a campaign again in ${humanDuration(leftMs)}`, {
     type: CUSTODY_EVENTS.alert,
     severity: 'error',
     campaignId: c.id,

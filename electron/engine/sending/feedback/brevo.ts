@@ -7,7 +7,6 @@
  * hardBounce is a bounce, contactFlaggedAsSpam a complaint, the three unsubscribedVia… codes an
  * unsubscribe; adminBlocked (the account's own block, whatever the reason) is skipped.
  */
-import { normalizeEmail } from '../../mirror/email';
 import {
   badReply,
   isRecord,
@@ -19,6 +18,8 @@ import {
   type PullOutcome,
   type RelayApi,
   type RelayFeedbackKind,
+  keep,
+  pageItems,
 } from './types';
 
 const LABEL = 'Brevo';
@@ -54,13 +55,10 @@ export const brevoApi: RelayApi = {
         signal: ctx.signal,
       });
       if (!isRecord(body)) throw badReply(LABEL, what, 'it is not an object');
-      const list = body.contacts ?? [];
+      const list = pageItems(LABEL, what, body.contacts ?? [], '"contacts"', PAGE);
       const count = body.count;
-      if (!Array.isArray(list)) throw badReply(LABEL, what, '"contacts" is not a list');
       if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0))
         throw badReply(LABEL, what, '"count" is not a count');
-      if (list.length > PAGE)
-        throw badReply(LABEL, what, `${list.length} items where at most ${PAGE} were asked`);
       list.forEach((raw, i) => {
         if (!isRecord(raw)) throw badReply(LABEL, what, `item ${i + 1} is not an object`);
         const email = str(LABEL, what, raw, 'email', i);
@@ -70,18 +68,13 @@ export const brevoApi: RelayApi = {
         const code = str(LABEL, what, reason, 'code', i);
         const message = typeof reason.message === 'string' ? reason.message.slice(0, 300) : null;
         newest = later(newest, at);
-        const kind = KINDS[code];
-        if (!kind || normalizeEmail(email) === undefined) {
-          out.skipped++;
-          return;
-        }
-        out.items.push({
+        keep(out, {
           feed: FEED,
           key: `${email.toLowerCase()}|${at}|${code}`,
           email,
-          kind,
+          kind: KINDS[code],
           at,
-          detail: [`Brevo ${code}`, message].filter(Boolean).join(': ').slice(0, 500),
+          detail: [`Brevo ${code}`, message],
         });
       });
       if (list.length < PAGE || (typeof count === 'number' && offset + list.length >= count)) {

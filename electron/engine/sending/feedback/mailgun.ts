@@ -11,7 +11,6 @@
  * go with it).
  */
 import { userError } from '../../errors';
-import { normalizeEmail } from '../../mirror/email';
 import type { SmtpConfig } from '../transport';
 import {
   badReply,
@@ -24,6 +23,8 @@ import {
   type PullOutcome,
   type RelayApi,
   type RelayFeedbackKind,
+  keep,
+  pageItems,
 } from './types';
 
 const LABEL = 'Mailgun';
@@ -69,27 +70,20 @@ export const mailgunApi: RelayApi = {
       for (let page = 0; page < MAX_PAGES && !done; page++) {
         const body = await ctx.http.get<unknown>(path, { query, signal: ctx.signal });
         if (!isRecord(body)) throw badReply(LABEL, what, 'it is not an object');
-        const items = body.items;
-        if (!Array.isArray(items)) throw badReply(LABEL, what, '"items" is not a list');
-        if (items.length > PAGE)
-          throw badReply(LABEL, what, `${items.length} items where at most ${PAGE} were asked`);
+        const items = pageItems(LABEL, what, body.items, '"items"', PAGE);
         items.forEach((raw, i) => {
           if (!isRecord(raw)) throw badReply(LABEL, what, `item ${i + 1} is not an object`);
           const email = str(LABEL, what, raw, 'address', i);
           const at = textIso(LABEL, what, raw.created_at, i);
           const code = raw.code === undefined || raw.code === null ? null : String(raw.code).slice(0, 10);
           const error = optStr(LABEL, what, raw, 'error', i);
-          if (normalizeEmail(email) === undefined) {
-            out.skipped++;
-            return;
-          }
-          out.items.push({
+          keep(out, {
             feed,
             key: `${email.toLowerCase()}|${at}`,
             email,
             kind,
             at,
-            detail: [`Mailgun ${feed}`, code, error].filter(Boolean).join(': ').slice(0, 500),
+            detail: [`Mailgun ${feed}`, code, error],
           });
         });
         if (items.length === 0) {

@@ -8,7 +8,6 @@
  * HardBounce and BadEmailAddress are bounces, SpamComplaint a complaint, Unsubscribe an unsubscribe;
  * every other type (soft bounces, auto-replies, DNS errors …) is skipped: Postmark keeps sending to them.
  */
-import { normalizeEmail } from '../../mirror/email';
 import {
   badReply,
   isRecord,
@@ -21,6 +20,8 @@ import {
   type PullOutcome,
   type RelayApi,
   type RelayFeedbackKind,
+  keep,
+  pageItems,
 } from './types';
 
 const LABEL = 'Postmark';
@@ -58,13 +59,10 @@ export const postmarkApi: RelayApi = {
         signal: ctx.signal,
       });
       if (!isRecord(body)) throw badReply(LABEL, what, 'it is not an object');
-      const list = body.Bounces;
+      const list = pageItems(LABEL, what, body.Bounces, '"Bounces"', PAGE);
       const total = body.TotalCount;
-      if (!Array.isArray(list)) throw badReply(LABEL, what, '"Bounces" is not a list');
       if (typeof total !== 'number' || !Number.isInteger(total) || total < 0)
         throw badReply(LABEL, what, '"TotalCount" is not a count');
-      if (list.length > PAGE)
-        throw badReply(LABEL, what, `${list.length} items where at most ${PAGE} were asked`);
       list.forEach((raw, i) => {
         if (!isRecord(raw)) throw badReply(LABEL, what, `item ${i + 1} is not an object`);
         const id = raw.ID;
@@ -75,18 +73,13 @@ export const postmarkApi: RelayApi = {
         const at = textIso(LABEL, what, raw.BouncedAt, i);
         const details = optStr(LABEL, what, raw, 'Details', i);
         newest = later(newest, at);
-        const kind = KINDS[type];
-        if (!kind || normalizeEmail(email) === undefined) {
-          out.skipped++;
-          return;
-        }
-        out.items.push({
+        keep(out, {
           feed: FEED,
           key: String(id),
           email,
-          kind,
+          kind: KINDS[type],
           at,
-          detail: [`Postmark ${type}`, details].filter(Boolean).join(': ').slice(0, 500),
+          detail: [`Postmark ${type}`, details],
         });
       });
       if (list.length < PAGE || offset + list.length >= total) {

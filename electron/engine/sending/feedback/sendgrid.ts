@@ -8,7 +8,6 @@
  * Blocks are the receiving server refusing a message, not the address: only a block with a permanent
  * (5.x.x) status is a bounce; a temporary one is skipped (SendGrid itself keeps sending to it).
  */
-import { normalizeEmail } from '../../mirror/email';
 import {
   badReply,
   epochIso,
@@ -16,11 +15,12 @@ import {
   MAX_PAGES,
   optStr,
   str,
-  type FeedItem,
   type PullContext,
   type PullOutcome,
   type RelayApi,
   type RelayFeedbackKind,
+  keep,
+  pageItems,
 } from './types';
 
 const LABEL = 'SendGrid';
@@ -58,10 +58,8 @@ export const sendgridApi: RelayApi = {
           },
           signal: ctx.signal,
         });
-        if (!Array.isArray(body)) throw badReply(LABEL, what, 'it is not a list');
-        if (body.length > PAGE)
-          throw badReply(LABEL, what, `${body.length} items where at most ${PAGE} were asked`);
-        body.forEach((raw, i) => {
+        const list = pageItems(LABEL, what, body, 'it', PAGE);
+        list.forEach((raw, i) => {
           if (!isRecord(raw)) throw badReply(LABEL, what, `item ${i + 1} is not an object`);
           const email = str(LABEL, what, raw, 'email', i);
           const at = epochIso(LABEL, what, raw.created, i);
@@ -73,24 +71,16 @@ export const sendgridApi: RelayApi = {
             out.skipped++;
             return;
           }
-          if (normalizeEmail(email) === undefined) {
-            out.skipped++;
-            return;
-          }
-          const item: FeedItem = {
+          keep(out, {
             feed,
             key: `${email.toLowerCase()}|${created}`,
             email,
             kind,
             at,
-            detail: [`SendGrid ${feed.replace('_', ' ')}`, status, reason]
-              .filter(Boolean)
-              .join(': ')
-              .slice(0, 500),
-          };
-          out.items.push(item);
+            detail: [`SendGrid ${feed.replace('_', ' ')}`, status, reason],
+          });
         });
-        if (body.length < PAGE) {
+        if (list.length < PAGE) {
           complete = true;
           break;
         }

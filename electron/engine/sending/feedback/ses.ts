@@ -8,7 +8,6 @@
  * https://docs.aws.amazon.com/ses/latest/APIReference-V2/API_ListSuppressedDestinations.html
  */
 import { userError } from '../../errors';
-import { normalizeEmail } from '../../mirror/email';
 import type { SmtpConfig } from '../transport';
 import { canonicalQuery, signV4 } from './sigv4';
 import {
@@ -21,6 +20,8 @@ import {
   type PullContext,
   type PullOutcome,
   type RelayApi,
+  keep,
+  pageItems,
 } from './types';
 
 const LABEL = 'Amazon SES';
@@ -90,10 +91,13 @@ export const sesApi: RelayApi = {
       });
       const body = await ctx.http.get<unknown>(`${PATH}?${query}`, { headers, signal: ctx.signal });
       if (!isRecord(body)) throw badReply(LABEL, what, 'it is not an object');
-      const list = body.SuppressedDestinationSummaries ?? [];
-      if (!Array.isArray(list)) throw badReply(LABEL, what, 'SuppressedDestinationSummaries is not a list');
-      if (list.length > PAGE)
-        throw badReply(LABEL, what, `${list.length} items where at most ${PAGE} were asked`);
+      const list = pageItems(
+        LABEL,
+        what,
+        body.SuppressedDestinationSummaries ?? [],
+        'SuppressedDestinationSummaries',
+        PAGE,
+      );
       list.forEach((raw, i) => {
         if (!isRecord(raw)) throw badReply(LABEL, what, `item ${i + 1} is not an object`);
         const email = str(LABEL, what, raw, 'EmailAddress', i);
@@ -102,17 +106,14 @@ export const sesApi: RelayApi = {
           throw badReply(LABEL, what, `item ${i + 1} has the reason "${reason.slice(0, 20)}"`);
         const at = epochIso(LABEL, what, raw.LastUpdateTime, i);
         newest = later(newest, isoSeconds(Date.parse(at)));
-        if (normalizeEmail(email) === undefined) {
-          out.skipped++;
-          return;
-        }
-        out.items.push({
+        const kind = reason === 'BOUNCE' ? 'bounce' : 'complaint';
+        keep(out, {
           feed: FEED,
           key: `${email.toLowerCase()}|${at}|${reason}`,
           email,
-          kind: reason === 'BOUNCE' ? 'bounce' : 'complaint',
+          kind,
           at,
-          detail: `Amazon SES suppression list: ${reason === 'BOUNCE' ? 'bounce' : 'complaint'}`,
+          detail: ['Amazon SES suppression list', kind],
         });
       });
       const next = body.NextToken;

@@ -7,6 +7,7 @@
 import { EspError, type EspHttp } from '../../mirror/esp/http';
 import type { SmtpConfig } from '../transport';
 import type { RelayFeedbackKind } from '../../db/repos/relayFeedback';
+import { normalizeEmail } from '../../mirror/email';
 
 export type { RelayFeedbackKind };
 
@@ -75,6 +76,31 @@ export function badReply(label: string, what: string, detail: string): EspError 
       next: 'Try again later; if it keeps happening, the relay may have changed its API: report it with this message.',
     },
   );
+}
+
+/** One page's items: a list (`name`, as the reply calls it) of at most the `max` asked for. */
+export function pageItems(label: string, what: string, list: unknown, name: string, max: number): unknown[] {
+  if (!Array.isArray(list)) throw badReply(label, what, `${name} is not a list`);
+  if (list.length > max) throw badReply(label, what, `${list.length} items where at most ${max} were asked`);
+  return list;
+}
+
+/**
+ * Adds an item to the pull, or counts it skipped: a kind Understudy does not act on (`kind` undefined)
+ * or an address that is not one. `detail`: the relay's words, joined by ': ', at most 500 characters.
+ */
+export function keep(
+  out: PullOutcome,
+  item: Omit<FeedItem, 'kind' | 'detail'> & {
+    kind: RelayFeedbackKind | undefined;
+    detail: (string | null | undefined)[];
+  },
+): void {
+  if (!item.kind || normalizeEmail(item.email) === undefined) {
+    out.skipped++;
+    return;
+  }
+  out.items.push({ ...item, kind: item.kind, detail: item.detail.filter(Boolean).join(': ').slice(0, 500) });
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

@@ -25,7 +25,8 @@ import type { ObligationRow } from '../../db/repos/obligations';
 import type { SendSummary } from '../../api/sending';
 import { queueBackupTag, takeCustody, tryCustodyNow } from '../../mirror/esp/custody';
 import { messageIdFor } from '../render';
-import { judgeLease, ownIdentity } from '../lease';
+import { ownIdentity } from '../../lease';
+import { runIsDead } from '../../runs';
 import { DEFAULT_TUNING, type SendTuning } from '../tuning';
 import { breakerFor, limiterFor, sendingContext } from '../context';
 import { providerSecret } from '../providers';
@@ -241,11 +242,4 @@ function begin(
     });
   }
   return { released, taken };
-}
-
-/** Whether the process holding a 'running' row is gone, a zombie, a reused pid or silent (lease.ts). */
-export function runIsDead(engine: Engine, r: RunRow, staleMs: number): boolean {
-  if (r.host === hostname() && r.pid === process.pid && (!r.identity || r.identity === ownIdentity()))
-    return !sendingContext(engine).runs.has(r.campaignId);
-  return judgeLease(r, engine.clock.now(), staleMs).dead;
 }

@@ -80,6 +80,9 @@ export function ownIdentity(): string | null {
   return probeProcess(process.pid).identity;
 }
 
+/** A run whose heartbeat is silent this long is dead (hung): the default of `SendTuning.staleMs`. */
+export const STALE_MS = 30_000;
+
 export interface LeaseHolder {
   pid: number;
   host: string;
