@@ -9,6 +9,7 @@ import type { EventRow } from '../db/repos/events';
 import type { FailureClass, ProviderCount, ReportCampaign, StatusCount } from '../db/repos/reports';
 import type { IncidentRow } from '../db/repos/incidents';
 import { requireIncident, timeline } from './incidents';
+import { DateTime } from 'luxon';
 import { displayTime, humanDuration } from '../time';
 import { outputTarget, writeTarget } from '../files/protected';
 import { CUSTODY_EVENTS } from '../api/custody';
@@ -32,7 +33,13 @@ export interface IncidentReport {
    * by provider and kind, counted by the relay's own time (pulled during the incident or after it).
    */
   relayFeedback: { provider: string; kind: RelayFeedbackKind; count: number }[];
-  series: { bucketMs: number; from: string; buckets: { bucket: number; provider: string; n: number }[] };
+  series: {
+    bucketMs: number;
+    from: string;
+    /** The chart's end: the last send or the incident's end, whichever is later. */
+    to: string;
+    buckets: { bucket: number; provider: string; n: number }[];
+  };
   /** The incident's events, each with the sentence a person reads for it (never its code). */
   timeline: (EventRow & { words: string })[];
   /**
@@ -69,13 +76,7 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
   const counts: ProviderCount[] = engine.repos.reports.sentByProvider(ids);
   const byProvider: Record<string, number> = {};
   for (const c of counts) byProvider[c.provider] = (byProvider[c.provider] ?? 0) + c.sent;
-  // The chart spans the incident and every send of its campaigns, in at most ~60 bars.
-  const starts = [from, ...campaigns.map((c) => c.scheduledAt).filter((x): x is string => !!x)];
-  const ends = [to, ...campaigns.map((c) => c.lastSentAt).filter((x): x is string => !!x)];
-  const chartFrom = starts.sort()[0]!;
-  const chartTo = ends.sort().at(-1)!;
-  const span = Math.max(60_000, Date.parse(chartTo) - Date.parse(chartFrom));
-  const bucketMs = niceBucket(span / 60);
+  const { chartFrom, chartTo, bucketMs } = chartRange(from, to, campaigns, timeZone);
   return {
     incident,
     window: { from, to, durationMs: Date.parse(to) - Date.parse(from), ongoing: incident.closedAt === null },
@@ -95,6 +96,7 @@ export function buildReport(engine: Engine, incidentId: number, timeZone = 'UTC'
     series: {
       bucketMs,
       from: chartFrom,
+      to: chartTo,
       buckets: engine.repos.reports.sendsOverTime(ids, bucketMs, chartFrom),
     },
     timeline: timeline(engine, incident.id).map((e) => ({
@@ -172,9 +174,67 @@ const CUSTODY_STATE: Record<string, string> = {
   abandoned: 'not unscheduled (given up)',
 };
 
-function niceBucket(ms: number): number {
-  const steps = [60_000, 5 * 60_000, 15 * 60_000, 3_600_000, 6 * 3_600_000, 86_400_000];
-  return steps.find((s) => s >= ms) ?? 86_400_000;
+/** Bar widths a person reads at a glance: whole minutes, quarters, hours, days. */
+const BUCKETS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * 60_000);
+/** About this many bars across the chart: wide enough to read, fine enough to show the outage. */
+const TARGET_BARS = 40;
+
+export function niceBucket(ms: number): number {
+  return BUCKETS.find((s) => s >= ms) ?? BUCKETS.at(-1)!;
+}
+
+/**
+ * The chart's time range: the incident window and the sends of its campaigns (never a scheduled time
+ * long before them, which would squeeze every bar into one corner), starting on a whole bucket in the
+ * person's zone so the axis reads 08:00, 08:15…
+ */
+export function chartRange(
+  from: string,
+  to: string,
+  campaigns: { firstSentAt: string | null; lastSentAt: string | null }[],
+  zone: string,
+): { chartFrom: string; chartTo: string; bucketMs: number } {
+  const starts = [from, ...campaigns.map((c) => c.firstSentAt).filter((x): x is string => !!x)];
+  const ends = [to, ...campaigns.map((c) => c.lastSentAt).filter((x): x is string => !!x)];
+  const fromMs = Math.min(...starts.map((x) => Date.parse(x)));
+  const toMs = Math.max(...ends.map((x) => Date.parse(x)));
+  const bucketMs = niceBucket(Math.max(60_000, toMs - fromMs) / TARGET_BARS);
+  const offsetMs = (ms: number) => DateTime.fromMillis(ms, { zone: validZone(zone) }).offset * 60_000;
+  const local = fromMs + offsetMs(fromMs);
+  const start = Math.floor(local / bucketMs) * bucketMs - offsetMs(fromMs);
+  return { chartFrom: new Date(start).toISOString(), chartTo: new Date(toMs).toISOString(), bucketMs };
+}
+
+const validZone = (z: string) => (DateTime.local().setZone(z).isValid ? z : 'UTC');
+
+/** Roughly how wide a label of the axis is, in the chart's units (11px text). */
+const labelWidth = (text: string) => text.length * 7;
+
+/**
+ * The x axis: a label on whole buckets, spaced so no two overlap, each the time of day, with the date
+ * when the chart spans more than one day in the person's zone.
+ */
+export function axisLabels(
+  t0: number,
+  bucketMs: number,
+  n: number,
+  zone: string,
+  geometry: { left: number; barWidth: number; right: number },
+): { x: number; text: string }[] {
+  const z = validZone(zone);
+  const at = (i: number) => DateTime.fromMillis(t0 + i * bucketMs, { zone: z }).setLocale('en-GB');
+  const crossesDays = !at(0).hasSame(at(n), 'day');
+  const fmt = bucketMs >= 86_400_000 ? 'd LLL' : crossesDays ? 'd LLL HH:mm' : 'HH:mm';
+  const width = labelWidth(at(0).toFormat(fmt)) + 12;
+  const step = Math.max(1, Math.ceil(width / geometry.barWidth));
+  const out: { x: number; text: string }[] = [];
+  for (let i = 0; i <= n; i += step) {
+    const x = geometry.left + i * geometry.barWidth;
+    const text = at(i).toFormat(fmt);
+    if (x + labelWidth(text) > geometry.right) break;
+    out.push({ x, text });
+  }
+  return out;
 }
 
 const esc = (s: unknown): string =>
@@ -187,10 +247,13 @@ const PALETTE = ['#2563eb', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2
 
 /** Stacked bars of messages per bucket and provider, with the incident window shaded. */
 function sendChart(r: IncidentReport): string {
-  const { bucketMs, from, buckets } = r.series;
+  const { bucketMs, from, to, buckets } = r.series;
   if (!buckets.length) return '<p class="muted">No messages were sent for the affected campaigns.</p>';
   const providers = [...new Set(buckets.map((b) => b.provider))];
-  const n = Math.max(...buckets.map((b) => b.bucket)) + 1;
+  const n = Math.max(
+    Math.max(...buckets.map((b) => b.bucket)) + 1,
+    Math.ceil((Date.parse(to) - Date.parse(from)) / bucketMs),
+  );
   const totals = new Array<number>(n).fill(0);
   for (const b of buckets) if (b.bucket >= 0) totals[b.bucket]! += b.n;
   const max = Math.max(1, ...totals);
@@ -221,13 +284,15 @@ function sendChart(r: IncidentReport): string {
         `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text><line x1="${left}" x2="${W - 8}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`,
     )
     .join('');
-  const labels = [0, Math.floor(n / 2), n - 1]
-    .filter((v, i, a) => a.indexOf(v) === i)
+  const labels = axisLabels(t0, bucketMs, n, r.timeZone, { left, barWidth: bw, right: W })
     .map(
-      (i) =>
-        `<text x="${left + i * bw + bw / 2}" y="${H - 8}" text-anchor="${i === 0 && n > 1 ? 'start' : i === n - 1 && n > 1 ? 'end' : 'middle'}">${esc(displayTime(new Date(t0 + i * bucketMs).toISOString(), r.timeZone).replace(/^\w+ /, ''))}</text>`,
+      (l) =>
+        `<line x1="${l.x.toFixed(1)}" x2="${l.x.toFixed(1)}" y1="${H - bottom}" y2="${H - bottom + 4}" class="grid"/><text class="x-label" x="${l.x.toFixed(1)}" y="${H - 8}" text-anchor="start">${esc(l.text)}</text>`,
     )
     .join('');
+  const day = DateTime.fromMillis(t0, { zone: validZone(r.timeZone) }).setLocale('en-GB');
+  const sameDay = day.hasSame(DateTime.fromMillis(t0 + n * bucketMs, { zone: day.zone }), 'day');
+  const axisNote = `times ${sameDay ? `on ${day.toFormat('ccc d LLL yyyy')} ` : ''}in ${esc(r.timeZone)}`;
   const legend = providers
     .map(
       (p, i) => `<span class="key"><i style="background:${PALETTE[i % PALETTE.length]}"></i>${esc(p)}</span>`,
@@ -237,7 +302,7 @@ function sendChart(r: IncidentReport): string {
     <rect x="${shadeFrom.toFixed(1)}" y="0" width="${Math.max(shadeTo - shadeFrom, 1).toFixed(1)}" height="${H - bottom}" class="outage"><title>Incident window</title></rect>
     ${ticks}${bars}${labels}</svg>
     <div class="legend">${legend}<span class="key"><i class="outage-key"></i>incident</span>
-    <span class="muted">one bar = ${humanDuration(bucketMs)}</span></div>`;
+    <span class="muted">one bar = ${humanDuration(bucketMs)}; ${axisNote}</span></div>`;
 }
 
 /** The provider's colour in the time chart, so both charts agree. */

@@ -83,6 +83,70 @@ export function formatTime(v: string | number | Date | null | undefined, z = tim
   return parts(d, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }, z);
 }
 
+/** Only the day, "6 Dec 2026", in the user's zone; "" for nothing or garbage. */
+export function formatDate(v: string | number | Date | null | undefined, z = timeZone()): string {
+  const d = toDate(v);
+  return d ? parts(d, { day: 'numeric', month: 'short', year: 'numeric' }, z) : '';
+}
+
+/** The day an instant falls on in the user's zone, "2026-12-06" (to file it on a calendar). */
+export function dayKey(v: string | number | Date, z = timeZone()): string {
+  const d = toDate(v);
+  if (!d) return '';
+  const p = wallParts(d.getTime(), z);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+function wallParts(ms: number, z: string) {
+  const get = (type: string, f: Intl.DateTimeFormatPart[]) => Number(f.find((x) => x.type === type)?.value);
+  const f = new Intl.DateTimeFormat('en-GB', {
+    timeZone: isValidZone(z) ? z : localZone(),
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(ms));
+  return {
+    year: get('year', f),
+    month: get('month', f),
+    day: get('day', f),
+    hour: get('hour', f),
+    minute: get('minute', f),
+    second: get('second', f),
+  };
+}
+
+/** How far the zone's clocks are ahead of UTC at an instant, in ms. */
+function offsetAt(ms: number, z: string): number {
+  const p = wallParts(ms, z);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(ms / 1000) * 1000;
+}
+
+/** An instant as a date-time field's value ("2026-12-06T21:57"), on the user's clock. */
+export function toWallTime(v: string | number | Date, z = timeZone()): string {
+  const d = toDate(v);
+  if (!d) return '';
+  const p = wallParts(d.getTime(), z);
+  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`;
+}
+
+/** A date-time field's value ("2026-12-06T21:57"), read on the user's clock, as an ISO instant. */
+export function fromWallTime(wall: string, z = timeZone()): string | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(wall);
+  if (!m) return null;
+  const asUtc = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!);
+  // The zone's offset at the guess, then once more at the answer (a change of offset in between).
+  let ms = asUtc - offsetAt(asUtc, z);
+  ms = asUtc - offsetAt(ms, z);
+  return new Date(ms).toISOString();
+}
+
 /** ISO-8601 date-times inside free text (engine messages). */
 export const ISO_IN_TEXT =
   /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?\b/g;

@@ -185,11 +185,8 @@ function Upcoming({ rows, onChanged }: { rows: (ScheduledCampaign | Campaign)[];
           <span>
             <strong>{c.name}</strong>
             <div className="muted small">
-              {'shown' in c && c.shown
-                ? c.shown
-                : c.scheduledAt
-                  ? formatDateTime(c.scheduledAt)
-                  : 'not scheduled'}
+              {/* The one format, in the user's zone (never the campaign's own zone from its ESP). */}
+              {c.scheduledAt ? formatDateTime(c.scheduledAt) : 'not scheduled'}
               {'hold' in c && c.hold === 'outage' ? ' · waiting for its provider' : ''}
             </div>
             {'hold' in c && c.hold === 'catchup' && <CatchUpChoice campaign={c} onChanged={onChanged} />}

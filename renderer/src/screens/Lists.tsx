@@ -12,6 +12,7 @@ import { api } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
 import { MirrorAge } from '../components/MirrorAge';
 import { formatCount } from '../components/Progress';
+import { formatDate } from '../components/format';
 import { ImportWizard } from './ImportWizard';
 import { SubscriberPage } from './SubscriberPage';
 import type { ApiError, SubscriberSort } from '../api/types';
@@ -29,12 +30,9 @@ const COLUMNS: { label: string; sort: SubscriberSort | null }[] = [
   { label: 'Updated', sort: 'date' },
 ];
 
-/** A day as people write it ("3 Dec 2026"), in the user's locale and time zone. */
+/** A day as people write it ("3 Dec 2026"), in the user's time zone. */
 export function dayWords(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? ''
-    : d.toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  return formatDate(iso);
 }
 
 export function Lists() {

@@ -18,6 +18,7 @@ import type {
   SuppressionReasonT,
 } from '../../../electron/engine/api/suppressions';
 import { Modal } from '../components/Modal';
+import { formatDate } from '../components/format';
 
 const PAGE = 50;
 
@@ -59,7 +60,7 @@ export function sourceWords(source: string): string {
 export function whenWords(iso: string, now = Date.now()): string {
   const t = new Date(iso).getTime();
   if (Number.isNaN(t)) return 'at an unknown time';
-  const date = new Date(t).toLocaleDateString(undefined, { day: 'numeric', month: 'short', year: 'numeric' });
+  const date = formatDate(t);
   const mins = Math.round((now - t) / 60_000);
   const rel =
     mins < 1

@@ -105,4 +105,80 @@ describe('post-incident report', () => {
     void b;
     await e.close();
   });
+
+  /** One outage of `minutes`, a campaign scheduled long before it, its sends spread over the outage. */
+  function outageWithSends(openAt: string, minutes: number, scheduledAt: string) {
+    const clock = new ManualClock(Date.parse(openAt));
+    const e = Engine.open({ dbPath: ':memory:', clock });
+    const p = addProvider(e, { name: 'Primary', kind: 'smtp', priority: 1 });
+    const b = addProvider(e, { name: 'Backup', kind: 'smtp', priority: 2 });
+    const list = addList(
+      e,
+      'Customers',
+      Array.from({ length: 120 }, (_, i) => `p${i}@example.org`),
+    );
+    const incident = onHealthChange(e, { id: p, name: 'Primary', kind: 'smtp' }, 'degraded', 'down', 'x')!;
+    const c = addCampaign(e, { listId: list, scheduledAt, status: 'sent', name: 'Spring sale' });
+    const subs = e.db.prepare('SELECT id, email FROM subscribers ORDER BY id').all() as {
+      id: number;
+      email: string;
+    }[];
+    const ins = e.db.prepare(
+      `INSERT INTO deliveries (campaign_id, subscriber_id, email, state, provider_id, message_id, sent_at, updated_at)
+       VALUES (?, ?, ?, 'sent', ?, ?, ?, ?)`,
+    );
+    const open = Date.parse(openAt);
+    subs.forEach((s, i) => {
+      const t = new Date(open + 60_000 + (i / subs.length) * (minutes - 2) * 60_000).toISOString();
+      ins.run(c, s.id, s.email, b, `<m${i}>`, t, t);
+    });
+    clock.set(open + minutes * 60_000);
+    onHealthChange(e, { id: p, name: 'Primary', kind: 'smtp' }, 'down', 'operational', 'ok');
+    return { e, incident };
+  }
+
+  /** The x labels of the send chart, with where each starts and (at most) how far it reaches. */
+  function xLabels(html: string) {
+    return [...html.matchAll(/<text class="x-label" x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({
+      x: Number(m[1]),
+      text: m[2]!,
+      // 11px text: no character is wider than 8 units.
+      end: Number(m[1]) + m[2]!.length * 8,
+    }));
+  }
+
+  it('fits the time axis to the outage and its sends, not to a send time days before', async () => {
+    // Scheduled three days before a one-hour outage in which it went out.
+    const { e, incident } = outageWithSends('2026-11-23T10:00:00Z', 60, '2026-11-20T09:00:00.000Z');
+    const r = buildReport(e, incident.id, 'Europe/London');
+    const opened = Date.parse('2026-11-23T10:00:00Z');
+    expect(Date.parse(r.series.from)).toBeLessThanOrEqual(opened);
+    expect(opened - Date.parse(r.series.from)).toBeLessThan(r.series.bucketMs);
+    // Readable bars: the hour's sends fall in many bars, not one.
+    expect(r.series.bucketMs).toBeLessThanOrEqual(5 * 60_000);
+    expect(new Set(r.series.buckets.map((x) => x.bucket)).size).toBeGreaterThanOrEqual(12);
+    expect(r.series.buckets.reduce((a, x) => a + x.n, 0)).toBe(120);
+
+    const labels = xLabels(renderReportHtml(r));
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    // Times of day (one day: the date is said once, beside the chart), never overlapping, inside the chart.
+    for (const l of labels) expect(l.text).toMatch(/^\d{2}:\d{2}$/);
+    expect(labels[0]!.text).toBe('10:00');
+    for (let i = 1; i < labels.length; i++) expect(labels[i]!.x).toBeGreaterThan(labels[i - 1]!.end);
+    expect(labels.at(-1)!.end).toBeLessThanOrEqual(720);
+    expect(renderReportHtml(r)).toContain('times on Mon 23 Nov 2026 in Europe/London');
+    await e.close();
+  });
+
+  it('labels an axis that crosses midnight with the date and the time', async () => {
+    const { e, incident } = outageWithSends('2026-11-23T22:30:00Z', 180, '2026-11-23T22:00:00.000Z');
+    const r = buildReport(e, incident.id, 'Europe/Berlin');
+    const labels = xLabels(renderReportHtml(r));
+    expect(labels.length).toBeGreaterThanOrEqual(3);
+    for (const l of labels) expect(l.text).toMatch(/^\d{1,2} \w{3} \d{2}:\d{2}$/);
+    expect(labels.map((l) => l.text.split(' ').slice(0, 2).join(' '))).toContain('24 Nov');
+    for (let i = 1; i < labels.length; i++) expect(labels[i]!.x).toBeGreaterThan(labels[i - 1]!.end);
+    expect(labels.at(-1)!.end).toBeLessThanOrEqual(720);
+    await e.close();
+  });
 });

@@ -5,7 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   allTimeZones,
+  dayKey,
+  formatDate,
   formatDateTime,
+  fromWallTime,
+  toWallTime,
   formatText,
   formatTime,
   formatWhen,
@@ -94,5 +98,24 @@ describe('plain errors', () => {
     });
     expect(p.what).toBe('The send time Sun 6 Dec 2026, 10:00 is in the past.');
     setTimeZone(null);
+  });
+});
+
+describe("date-time fields on the user's clock", () => {
+  it("reads a typed time in the user's zone, whatever the computer's, across a change of offset", () => {
+    // Berlin is UTC+1 in winter, UTC+2 in summer.
+    expect(fromWallTime('2026-12-10T02:01', 'Europe/Berlin')).toBe('2026-12-10T01:01:00.000Z');
+    expect(fromWallTime('2026-07-10T02:01', 'Europe/Berlin')).toBe('2026-07-10T00:01:00.000Z');
+    expect(fromWallTime('2026-12-10T02:01', 'America/New_York')).toBe('2026-12-10T07:01:00.000Z');
+    expect(fromWallTime('10/12/2026 02:01', 'UTC')).toBeNull();
+    expect(toWallTime('2026-12-10T01:01:00.000Z', 'Europe/Berlin')).toBe('2026-12-10T02:01');
+    expect(toWallTime('2026-12-10T01:01:00.000Z', 'America/New_York')).toBe('2026-12-09T20:01');
+  });
+
+  it("files an instant on the user's day and says the day in the one format", () => {
+    expect(dayKey('2026-12-10T01:01:00.000Z', 'Europe/Berlin')).toBe('2026-12-10');
+    expect(dayKey('2026-12-10T01:01:00.000Z', 'America/New_York')).toBe('2026-12-09');
+    expect(formatDate('2026-12-10T01:01:00.000Z', 'America/New_York')).toBe('9 Dec 2026');
+    expect(formatDate('garbage')).toBe('');
   });
 });

@@ -6,12 +6,13 @@ import { useState } from 'react';
 import { useStore } from '../../store';
 import { ErrorBox } from '../../components/ErrorBox';
 import { SendViaBackup } from '../../components/SendViaBackup';
-import { startSend } from '../../components/sendActions';
+import { resumeCampaign, startSend } from '../../components/sendActions';
 import { useConfirm } from '../../components/Modal';
 import type { ApiError } from '../../api/types';
 import type { CampaignDetail } from '../../api/shapes';
 import { campaignActions } from '../../../../electron/engine/api/sending';
 import { localNow } from './time';
+import { timeZone } from '../../components/format';
 
 export function CampaignActions({ campaign: c }: { campaign: CampaignDetail }) {
   const act = useStore((s) => s.act);
@@ -36,12 +37,11 @@ export function CampaignActions({ campaign: c }: { campaign: CampaignDetail }) {
         : await act('pauseCampaign', { id: c.id }),
     );
   };
-  const resume = async () => {
+  const resume = () => {
     setError(null);
-    // Not yet due: back on the schedule. Due, or stopped mid-send: it sends from what is left.
-    if (c.scheduledAt && new Date(c.scheduledAt) > new Date())
-      done(await act('resumeScheduled', { campaignId: c.id }));
-    else startSend(c.id, undefined, 'resumeCampaign');
+    // Stopped mid-send: it sends from what is left. Paused before it started: back on the schedule
+    // (or out now when its time has passed). Either way the notice says what happened.
+    resumeCampaign(c);
   };
   const cancel = async () => {
     const sure = await ask({
@@ -57,8 +57,8 @@ export function CampaignActions({ campaign: c }: { campaign: CampaignDetail }) {
   const schedule = async () => {
     if (!when) return;
     setError(null);
-    const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    done(await act('scheduleCampaign', { campaignId: c.id, at: when, timeZone }));
+    // The time as typed, on the user's clock (their zone in the settings).
+    done(await act('scheduleCampaign', { campaignId: c.id, at: when, timeZone: timeZone() }));
   };
 
   return (
@@ -82,7 +82,7 @@ export function CampaignActions({ campaign: c }: { campaign: CampaignDetail }) {
           </button>
         )}
         {allowed.has('resume') && (
-          <button type="button" onClick={() => void resume()}>
+          <button type="button" onClick={resume}>
             Resume
           </button>
         )}

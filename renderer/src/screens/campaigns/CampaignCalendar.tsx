@@ -1,11 +1,20 @@
-/** The campaigns on a month calendar (weeks start on Monday), by their send or start time. */
+/**
+ * The campaigns on a month calendar (weeks start on Monday), by their send or start time: filed on the
+ * day and shown at the time of the user's zone (the one format), in seven equal columns — a long name
+ * is cut with an ellipsis, whole in its title.
+ */
 import { useMemo, useState } from 'react';
 import type { Campaign } from '../../api/shapes';
+import { dayKey, formatDateTime, formatTime } from '../../components/format';
+
+/** A calendar cell's day (a date on no clock) as a day key. */
+const cellKey = (d: Date) =>
+  `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
 export function CampaignCalendar({ list, onSelect }: { list: Campaign[]; onSelect: (id: number) => void }) {
   const [month, setMonth] = useState(() => {
-    const d = new Date();
-    return new Date(d.getFullYear(), d.getMonth(), 1);
+    const [y, m] = dayKey(Date.now()).split('-').map(Number);
+    return new Date(y!, m! - 1, 1);
   });
   const days = useMemo(() => {
     const start = new Date(month);
@@ -19,10 +28,10 @@ export function CampaignCalendar({ list, onSelect }: { list: Campaign[]; onSelec
   for (const c of list) {
     const at = c.scheduledAt ?? c.startedAt;
     if (!at) continue;
-    const k = new Date(at).toDateString();
+    const k = dayKey(at);
     byDay.set(k, [...(byDay.get(k) ?? []), c]);
   }
-  const label = month.toLocaleDateString(undefined, { month: 'long', year: 'numeric' });
+  const label = month.toLocaleDateString('en-GB', { month: 'long', year: 'numeric' });
   return (
     <div className="calendar">
       <div className="calendar-head">
@@ -50,23 +59,20 @@ export function CampaignCalendar({ list, onSelect }: { list: Campaign[]; onSelec
         ))}
         {days.map((d) => (
           <div
-            key={d.toISOString()}
+            key={cellKey(d)}
             role="gridcell"
             className={d.getMonth() === month.getMonth() ? 'calendar-day' : 'calendar-day other'}
           >
             <span className="calendar-date">{d.getDate()}</span>
-            {(byDay.get(d.toDateString()) ?? []).map((c) => (
+            {(byDay.get(cellKey(d)) ?? []).map((c) => (
               <button
                 key={c.id}
                 type="button"
                 className={`calendar-item cstatus-${c.status}`}
+                title={`${c.name}, ${formatDateTime(c.scheduledAt ?? c.startedAt)}`}
                 onClick={() => onSelect(c.id)}
               >
-                {new Date(c.scheduledAt ?? c.startedAt!).toLocaleTimeString([], {
-                  hour: '2-digit',
-                  minute: '2-digit',
-                })}{' '}
-                {c.name}
+                {formatTime(c.scheduledAt ?? c.startedAt)} {c.name}
               </button>
             ))}
           </div>

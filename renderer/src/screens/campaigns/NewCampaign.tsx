@@ -5,6 +5,7 @@ import { ErrorBox } from '../../components/ErrorBox';
 import { Modal } from '../../components/Modal';
 import type { ApiError } from '../../api/types';
 import { localNow } from './time';
+import { fromWallTime, timeZone } from '../../components/format';
 
 export function NewCampaign({
   onClose,
@@ -43,7 +44,8 @@ export function NewCampaign({
       html: f.html,
       dialect: 'mailchimp',
       ...(f.at
-        ? { at: new Date(f.at).toISOString(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone }
+        ? // The time as typed, on the user's clock (their zone in the settings).
+          { at: fromWallTime(f.at) ?? f.at, timeZone: timeZone() }
         : {}),
     });
     if (!r.ok) return setError(r.error);

@@ -1,6 +1,6 @@
-/** Now as a datetime-local value: a send time before it is refused (by the engine too). */
+import { toWallTime } from '../../components/format';
+
+/** Now as a datetime-local value on the user's clock: a send time before it is refused (by the engine too). */
 export function localNow(): string {
-  const d = new Date();
-  d.setMinutes(d.getMinutes() - d.getTimezoneOffset());
-  return d.toISOString().slice(0, 16);
+  return toWallTime(Date.now());
 }
