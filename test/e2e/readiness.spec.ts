@@ -57,7 +57,7 @@ test('the first-run checklist: each item opens its screen and turns green when d
     await dialog.getByLabel('Export file from your ESP').setInputFiles(file);
     await dialog.getByLabel('Into list').fill('Customers');
     await dialog.getByRole('button', { name: /Import into/ }).click();
-    await expect(dialog.getByTestId('import-result')).toContainText('Imported 2 rows');
+    await expect(dialog.getByTestId('import-headline')).toHaveText('2 people imported into “Customers”');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await go(page, 'Dashboard');
     await expectDone(page, [true, false, false, false, false]);
