@@ -83,6 +83,8 @@ test('accessibility: every screen, at 1366 and 800 px wide, has no serious or cr
   app,
   serve,
 }) => {
+  // Ten screens, two widths, an axe scan and a screenshot each: more than one test's usual budget.
+  test.setTimeout(240_000);
   await seedSuppressions(serve.dir);
   const problems: string[] = [];
   for (const width of [1366, 800]) {
