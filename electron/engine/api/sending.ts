@@ -357,6 +357,8 @@ export const SendProgressSchema = z.object({
   inFlight: z.number().int(),
   perSecond: z.number(),
   provider: z.string().nullable(),
+  /** Messages accepted per provider so far (the same numbers the campaign's "Sent through" line shows). */
+  byProvider: z.record(z.string(), z.number().int()).optional(),
   state: z.enum(['sending', 'waiting', 'finishing']),
 });
 export type SendProgress = z.infer<typeof SendProgressSchema>;

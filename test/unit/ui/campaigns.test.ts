@@ -76,6 +76,19 @@ describe('send numbers: one source for the bar and the tiles', () => {
     expect(n.secondsLeft).toBeCloseTo(580 / 20);
   });
 
+  it('"Sent through" agrees with the tiles while a run is live (the database lags behind the run)', () => {
+    const n = sendNumbers(
+      { status: 'sending', counts: counts({ total: 1000, sent: 1 }), byProvider: { Backup: 1 } },
+      tick({ byProvider: { Primary: 100, Backup: 300 } }),
+    );
+    expect(n.byProvider).toEqual({ Primary: 100, Backup: 300 });
+    expect(Object.values(n.byProvider).reduce((a, b) => a + b, 0)).toBe(n.sent);
+    // Not sending: what the database holds.
+    expect(
+      sendNumbers({ status: 'sent', counts: counts({ sent: 2 }), byProvider: { Backup: 2 } }).byProvider,
+    ).toEqual({ Backup: 2 });
+  });
+
   it('shows no time left for a paused send, even with the last tick of its run still in the store', () => {
     const n = sendNumbers(
       { status: 'paused', counts: counts({ total: 1000, sent: 400, queued: 600 }) },

@@ -75,6 +75,8 @@ export class CampaignRun {
   private readonly reputation: ReputationWatch;
   /** The outbox when the run started, and what it holds now (for progress). */
   private readonly base: DeliveryCounts;
+  /** Messages accepted per provider: what the database held at the start, plus this run's. */
+  private readonly sentBy: Record<string, number>;
   private readonly live: { sent: number; failed: number; skipped: number; suppressed: number };
 
   /** Claimed, not yet handed to a transport (requeued items go first). */
@@ -104,6 +106,7 @@ export class CampaignRun {
     const totalConnections = slots.reduce((a, s) => a + s.row.maxConnections, 0);
     this.window = tuning.window ?? Math.max(32, 8 * totalConnections);
     this.base = engine.repos.deliveries.counts(this.id);
+    this.sentBy = engine.repos.deliveries.sentByProvider(this.id);
     this.live = {
       sent: this.base.sent,
       failed: this.base.failedPerm + this.base.failedTemp,
@@ -327,6 +330,7 @@ export class CampaignRun {
     });
     this.live.sent++;
     this.sentThisRun++;
+    this.sentBy[s.row.name] = (this.sentBy[s.row.name] ?? 0) + 1;
     this.lastProvider = s.row.name;
     this.guard.accepted(s.row.id, item.d.email);
     this.reputation.sent(s.row.id, item.d.id);
@@ -523,6 +527,7 @@ export class CampaignRun {
       inFlight: this.inflight,
       perSecond: this.sentThisRun / Math.max(0.001, (wall - this.started) / 1000),
       provider: this.lastProvider,
+      byProvider: { ...this.sentBy },
       state,
     };
     this.parts.opts.onProgress?.(p);

@@ -48,14 +48,6 @@ function CampaignBody({ campaign: c }: { campaign: Detail }) {
         </p>
       </header>
       <SendProgress campaign={c} />
-      {Object.keys(c.byProvider).length > 0 && (
-        <p data-testid="by-provider">
-          Sent through:{' '}
-          {Object.entries(c.byProvider)
-            .map(([p, n]) => `${p} ${n.toLocaleString('en-US')}`)
-            .join(', ')}
-        </p>
-      )}
       {c.review.length > 0 && (
         <div className="notice warning" role="note" data-testid="campaign-review">
           <strong>Review before it is sent</strong>

@@ -37,6 +37,14 @@ export function SendProgress({ campaign: c }: { campaign: CampaignDetail }) {
           </div>
         ))}
       </dl>
+      {Object.keys(n.byProvider).length > 0 && (
+        <p data-testid="by-provider">
+          Sent through:{' '}
+          {Object.entries(n.byProvider)
+            .map(([p, k]) => `${p} ${k.toLocaleString('en-US')}`)
+            .join(', ')}
+        </p>
+      )}
     </>
   );
 }

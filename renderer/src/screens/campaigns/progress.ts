@@ -8,6 +8,8 @@ import type { Campaign } from '../../api/shapes';
 import type { SendProgress } from '../../../../electron/engine/api/sending';
 
 export interface SendNumbers {
+  /** Messages accepted per provider ("Sent through"). */
+  byProvider: Record<string, number>;
   total: number;
   sent: number;
   /** Permanent failures, and temporary ones not yet retried. */
@@ -26,7 +28,10 @@ export interface SendNumbers {
   status: string | undefined;
 }
 
-export function sendNumbers(c: Pick<Campaign, 'status' | 'counts'>, live?: SendProgress): SendNumbers {
+export function sendNumbers(
+  c: Pick<Campaign, 'status' | 'counts'> & { byProvider?: Record<string, number> },
+  live?: SendProgress,
+): SendNumbers {
   const k = c.counts;
   const tick = c.status === 'sending' ? live : undefined;
   const total = tick ? tick.total : k.total;
@@ -45,6 +50,8 @@ export function sendNumbers(c: Pick<Campaign, 'status' | 'counts'>, live?: SendP
     perSecond: tick ? tick.perSecond : null,
     provider: tick?.provider ?? null,
     secondsLeft: moving ? waiting / tick.perSecond : null,
+    // "Sent through": the live run's counts while it runs, so they agree with the tiles.
+    byProvider: tick?.byProvider ?? c.byProvider ?? {},
     status: statusWords(c.status, tick),
   };
 }
