@@ -73,7 +73,7 @@ async function axeProblems(page: Page, where: string): Promise<string[]> {
   // Not inside frames: the outage plan (and the incident report) is the engine's own printable page in a
   // sandboxed frame that runs no script; axe cannot be injected there and waits on it until the test times
   // out. The frame is taken out of this page for the scan (the screen around it is scanned).
-  await page.evaluate(() => document.querySelectorAll('iframe').forEach((f) => f.remove()));
+  await page.evaluate("document.querySelectorAll('iframe').forEach((f) => f.remove())");
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   return r.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
