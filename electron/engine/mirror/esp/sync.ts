@@ -605,7 +605,14 @@ class ProviderSync {
           }
         }
         const last = group[group.length - 1]!;
-        if (aligned && last.next !== null) while (inflight.length < window) launch();
+        if (aligned && last.next !== null) {
+          while (inflight.length < window) launch();
+          // Let the requests just launched reach their sockets before the synchronous apply holds the
+          // thread: fetch() writes a request on a later turn of the event loop, so without this each
+          // group's next requests left only after the apply, and every round trip waited for it
+          // (bench:sync, same run: sync/fetch 0.41 → 0.51 at 250 ms pages, 0.55 → 0.59 at 1 s).
+          await new Promise((r) => setImmediate(r));
+        }
         this.applyPages(listId, list, group, cp, scope);
         applied(members, last.total);
         if (!cp.pass) break;
