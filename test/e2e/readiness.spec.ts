@@ -159,6 +159,9 @@ test('the Readiness screen shows three backups: aligned and warm, misaligned, co
     await row('Workspace 2')
       .getByRole('button', { name: 'It already sends regularly: mark Workspace 2 warm' })
       .click();
+    await expect(
+      row('Workspace 2').getByRole('button', { name: 'It already sends regularly: mark Workspace 2 warm' }),
+    ).toHaveCount(0);
     await expect(row('Workspace 2')).not.toContainText('Cold (it has never sent)');
   } finally {
     await serve.stop();

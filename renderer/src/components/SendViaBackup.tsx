@@ -73,26 +73,44 @@ export function SendViaBackup({
   }, [campaignId]);
 
   // The engine's forecast (issue 16 §4): caps, what was sent today, warm-up and health, in words.
+  // Asked only once the providers are loaded (that is when the chain, `via`, is decided), and an
+  // answer for a chain no longer chosen is dropped: otherwise a slow first answer for every account
+  // could overwrite the one for the account that will really be used.
+  const loaded = providers !== null;
   const [capacity, setCapacity] = useState<{ summary: string; notes: string[] } | null>(null);
   useEffect(() => {
+    if (!loaded) return;
+    let current = true;
+    setCapacity(null);
     void api()
       .call('campaignCapacity', { id: campaignId, ...(via ? { via } : {}) })
-      .then((r) => setCapacity(r.ok ? r.value : null));
-  }, [campaignId, via]);
+      .then((r) => {
+        if (current) setCapacity(r.ok ? r.value : null);
+      });
+    return () => {
+      current = false;
+    };
+  }, [campaignId, via, loaded]);
 
   // People most likely to hurt a cold or small backup (issue 16 §5): counted by the engine, left out
   // only when the box is ticked (ticked by default when a backup in the chain is cold or small).
   const [risky, setRisky] = useState<RiskyOffer | null>(null);
   const [skipRisky, setSkipRisky] = useState(false);
   useEffect(() => {
+    if (!loaded) return;
+    let current = true;
     void api()
       .call('riskyAddresses', { id: campaignId, ...(via ? { via } : {}) })
       .then((r) => {
+        if (!current) return;
         const offer = r.ok ? (r.value as RiskyOffer) : null;
         setRisky(offer);
         setSkipRisky(offer?.offered ?? false);
       });
-  }, [campaignId, via]);
+    return () => {
+      current = false;
+    };
+  }, [campaignId, via, loaded]);
 
   const usable = (providers ?? []).filter((p) => p.health !== 'down' && p.breaker !== 'open');
   const chain = via ? usable.filter((p) => p.name === via) : usable;
@@ -147,7 +165,7 @@ export function SendViaBackup({
             </div>
             <div>
               <dt>Providers</dt>
-              <dd>
+              <dd data-testid="svb-providers">
                 {chain.length === 0 ? (
                   <span className="test-fail">No healthy SMTP account is available.</span>
                 ) : (
