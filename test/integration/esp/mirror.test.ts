@@ -140,20 +140,77 @@ describe('ESP mirror', () => {
     expect(engine.repos.espPushback.countByState(list().providerId!).pending).toBe(1);
   });
 
+  it("asks for a new list's pages at once and for none past its end; the follow-up and campaigns travel beside them", async () => {
+    await connect();
+    // Every answer takes a while, as a real ESP's does: what is asked before what is answered shows.
+    fake.server.latencyMs = 150;
+    const log: string[] = [];
+    const name = (path: string, q: URLSearchParams) =>
+      path.endsWith('/members')
+        ? `members ${q.get('offset')}${q.get('since_last_changed') ? ' since' : ''}`
+        : path.replace(/^.*\//, '');
+    fake.server.beforeRequest = (r) => log.push(`ask ${name(r.path, r.query)}`);
+    fake.server.onExchange = (x) => {
+      const u = new URL(x.url, 'http://x');
+      log.push(`answer ${name(u.pathname, u.searchParams)}`);
+    };
+    const [s] = await syncEsp(engine);
+    expect(s!.members.added).toBe(2200);
+    const asked = log.filter((l) => l.startsWith('ask members') && !l.endsWith('since'));
+    // 2,200 members are three pages of 1,000: exactly those, and no request past the end.
+    expect(asked.sort()).toEqual(['ask members 0', 'ask members 1000', 'ask members 2000']);
+    // All three asked before the first is answered (the list said its size), not one after another.
+    const firstAnswer = log.indexOf('answer members 0');
+    for (const a of asked) expect(log.indexOf(a)).toBeLessThan(firstAnswer);
+    // The follow-up pass (members changed meanwhile) is asked for once the last page is, not after
+    // the pages are written; so are the scheduled campaigns.
+    expect(log.filter((l) => l === 'ask members 0 since')).toHaveLength(1);
+    expect(log.indexOf('ask members 0 since')).toBeLessThan(log.indexOf('answer members 2000'));
+    expect(log.indexOf('ask campaigns')).toBeGreaterThanOrEqual(0);
+    expect(log.indexOf('ask campaigns')).toBeLessThan(log.indexOf('answer members 2000'));
+    // Nothing outlives the sync.
+    expect(fake.server.inFlight).toBe(0);
+  });
+
+  it('a pass that fails cancels what it asked for ahead: no request is left running after the sync', async () => {
+    await connect();
+    const members = (r: { path: string }) => r.path === '/lists/L1/members';
+    // The last page is refused; the follow-up page, asked for ahead, would never be answered.
+    fake.server.fault({
+      match: (r) => members(r) && r.query.get('offset') === '2000' && !r.query.get('since_last_changed'),
+      times: 1000,
+      status: 400,
+      body: { type: 'x', title: 'Invalid Resource', status: 400, detail: 'No', instance: 'i' },
+    });
+    fake.server.fault({
+      match: (r) => members(r) && !!r.query.get('since_last_changed'),
+      times: 1,
+      hang: true,
+    });
+    await expect(syncEsp(engine)).rejects.toBeInstanceOf(Error);
+    expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2000);
+    await expect.poll(() => fake.server.inFlight).toBe(0);
+  });
+
   it('cancels between pages: what was applied stays, nothing is half-applied, the next sync resumes', async () => {
+    // More pages than one commit takes (a first pass of a list this size asks for its pages at once).
+    fake.seedMembers('L1', 10_000, 2200);
     await connect();
     const ac = new AbortController();
     const e = await syncEsp(engine, {
       signal: ac.signal,
       onProgress: (p) => {
-        if (p.phase === 'members' && p.pages === 1) ac.abort();
+        if (p.phase === 'members' && p.pages > 0) ac.abort();
       },
     }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'cancelled' });
-    expect(engine.repos.subscribers.count({ listId: list().id }) % 1000).toBe(0);
+    const kept = engine.repos.subscribers.count({ listId: list().id });
+    expect(kept % 1000).toBe(0);
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(12_200);
     const [s] = await syncEsp(engine);
     expect(s!.resumed).toBe(true);
-    expect(engine.repos.subscribers.count({ listId: list().id })).toBe(2200);
+    expect(engine.repos.subscribers.count({ listId: list().id })).toBe(12_200);
   });
 
   it('tags members sent through a backup at Mailchimp', async () => {

@@ -261,6 +261,19 @@ class ProviderSync {
   resumed = false;
   /** Set while a first full pass fills an empty list (see applyMembers). */
   private fresh: FreshPass | null = null;
+  /**
+   * The follow-up pass's first page, asked for as soon as the pass before it had asked for its last
+   * page (its changed-since is known from that pass's start), so its round trip overlaps the writing
+   * of the last pages instead of following it. Used by that follow-up only; cancelled otherwise.
+   */
+  private early: {
+    listId: number;
+    since: string;
+    espStart: string;
+    startedAt: string;
+    first: Promise<MemberPage>;
+    stop: AbortController;
+  } | null = null;
 
   constructor(
     private readonly engine: Engine,
@@ -496,6 +509,27 @@ class ProviderSync {
     return new Date(this.connector.http.lastServerDate ?? this.engine.clock.now()).toISOString();
   }
 
+  private askFollowUpEarly(listId: number, list: EspList, pass: NonNullable<MemberCheckpoint['pass']>): void {
+    if (this.early || pass.followUp || !this.connector.capabilities.incremental) return;
+    const since = new Date(Date.parse(pass.espStart) - SINCE_OVERLAP_MS).toISOString();
+    const stop = new AbortController();
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
+    const espStart = this.espNow();
+    const startedAt = this.engine.now();
+    const first = this.connector.members(list, { since }, null, { signal });
+    first.catch(() => undefined); // observed by the follow-up pass, or dropped
+    this.early = { listId, since, espStart, startedAt, first, stop };
+  }
+
+  /** Cancels a follow-up page asked for early that no pass will use. */
+  private async dropEarly(): Promise<void> {
+    const early = this.early;
+    if (!early) return;
+    this.early = null;
+    early.stop.abort();
+    await early.first.catch(() => undefined);
+  }
+
   /** One pass over a list's members (resuming the stored one if any). */
   async memberPass(listId: number, list: EspList, followUp: boolean): Promise<void> {
     const scope = `members:${list.espListId}`;
@@ -507,22 +541,29 @@ class ProviderSync {
       lastFullAt: null,
     };
     const resuming = cp.pass !== null;
+    let early: ProviderSync['early'] = null;
     if (cp.pass) {
       this.resumed = true;
     } else {
       const incremental =
         this.connector.capabilities.incremental && cp.nextSince !== null && (followUp || !this.opts.full);
       const since = incremental ? new Date(Date.parse(cp.nextSince!) - SINCE_OVERLAP_MS).toISOString() : null;
+      // The first page asked for early is this pass's only if it asked exactly this.
+      if (followUp && this.early?.listId === listId && this.early.since === since) {
+        early = this.early;
+        this.early = null;
+      }
       cp.pass = {
         mode: incremental ? 'incremental' : 'full',
         since,
         cursor: null,
-        startedAt: this.engine.now(),
-        espStart: this.espNow(),
+        startedAt: early?.startedAt ?? this.engine.now(),
+        espStart: early?.espStart ?? this.espNow(),
         pages: 0,
         followUp,
       };
     }
+    await this.dropEarly();
     const pass = cp.pass;
     if (!pass.followUp) this.modes.add(pass.mode);
     const query = { since: pass.since };
@@ -531,8 +572,16 @@ class ProviderSync {
     const report = () =>
       this.progress({ phase: 'members', list: list.name, pages: pass.pages, members: fetched, total });
 
-    const fetchPage = (cursor: MemberCursor | null) =>
-      this.connector.members(list, query, cursor, { signal: this.opts.signal });
+    let first = early?.first;
+    const start = JSON.stringify(this.connector.cursorAhead?.(list, query, null, 0) ?? null);
+    const fetchPage = (cursor: MemberCursor | null, signal?: AbortSignal) => {
+      if (first && (cursor === null || JSON.stringify(cursor) === start)) {
+        const page = first;
+        first = undefined;
+        return page;
+      }
+      return this.connector.members(list, query, cursor, { signal: signal ?? this.opts.signal });
+    };
 
     this.fresh =
       !resuming && pass.mode === 'full' && this.engine.repos.espSync.listIsEmpty(listId)
@@ -561,18 +610,28 @@ class ProviderSync {
     list: EspList,
     cp: MemberCheckpoint,
     scope: string,
-    fetchPage: (c: MemberCursor | null) => Promise<MemberPage>,
+    fetchPage: (c: MemberCursor | null, signal?: AbortSignal) => Promise<MemberPage>,
     applied: (members: number, total: number | null | undefined) => void,
   ): Promise<void> {
     const connector = this.connector;
     const query = { since: cp.pass!.since };
     const window = Math.max(1, connector.limits.maxConnections);
     const base = cp.pass!.cursor;
+    // Pages past the end are never asked for: with a fixed page size, the pages the list still has
+    // follow from its total (the list's member count before the first page, then each page's own
+    // total). Every page asked for past the end cost a round trip the sync waited for at its end.
+    const pageSize = connector.capabilities.pageSize ?? null;
+    const before = cp.pass!.pages;
+    let total: number | null = cp.pass!.mode === 'full' && !base ? (list.memberCount ?? null) : null;
+    const worthAsking = (k: number) => pageSize === null || total === null || (before + k) * pageSize < total;
+    // Requests still in flight when the pass ends (a page found short, a failure) are cancelled.
+    const done = new AbortController();
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, done.signal]) : done.signal;
     let next = 0;
     const inflight: { p: Promise<MemberPage>; page?: MemberPage }[] = [];
     const launch = () => {
       const f: { p: Promise<MemberPage>; page?: MemberPage } = {
-        p: fetchPage(connector.cursorAhead!(list, query, base, next++)),
+        p: fetchPage(connector.cursorAhead!(list, query, base, next++), signal),
       };
       // Marks the page as arrived; a failure is observed when its turn comes (never unhandled).
       f.p.then(
@@ -581,9 +640,16 @@ class ProviderSync {
       );
       inflight.push(f);
     };
+    const fill = () => {
+      while (inflight.length < window && worthAsking(next)) launch();
+      if (inflight.length === 0) launch(); // the total was short: the ESP says whether more follow
+      if (!worthAsking(next)) this.askFollowUpEarly(listId, list, cp.pass!);
+    };
     try {
-      // One page first: most incremental passes fit in it, and then nothing is fetched in vain.
-      launch();
+      // A first full pass whose size the ESP told with the list opens the whole window at once; an
+      // incremental pass asks one page first (most fit in it, and then nothing is fetched in vain).
+      if (total !== null && pageSize !== null && total > pageSize) fill();
+      else launch();
       while (cp.pass) {
         this.checkCancel();
         await inflight[0]!.p; // throws when the next page in order failed
@@ -596,6 +662,7 @@ class ProviderSync {
           const page = inflight.shift()!.page!;
           group.push(page);
           members += page.members.length;
+          if (typeof page.total === 'number') total = page.total;
           if (page.next === null) break;
           const expected = connector.cursorAhead!(list, query, base, next - inflight.length);
           if (JSON.stringify(expected) !== JSON.stringify(page.next)) {
@@ -606,7 +673,7 @@ class ProviderSync {
         }
         const last = group[group.length - 1]!;
         if (aligned && last.next !== null) {
-          while (inflight.length < window) launch();
+          fill();
           // Let the requests just launched reach their sockets before the synchronous apply holds the
           // thread: fetch() writes a request on a later turn of the event loop, so without this each
           // group's next requests left only after the apply, and every round trip waited for it
@@ -617,12 +684,16 @@ class ProviderSync {
         applied(members, last.total);
         if (!cp.pass) break;
         if (!aligned) {
+          done.abort();
+          await Promise.allSettled(inflight.map((f) => f.p));
+          inflight.length = 0;
           await this.sequential(listId, list, cp, scope, fetchPage, () => applied(0, null));
           break;
         }
       }
     } finally {
-      // Let prefetched requests finish (their results are discarded) so nothing outlives the sync.
+      // Nothing outlives the sync: what is still in flight is cancelled and its answer discarded.
+      done.abort();
       await Promise.allSettled(inflight.map((f) => f.p));
     }
   }
@@ -632,7 +703,7 @@ class ProviderSync {
     list: EspList,
     cp: MemberCheckpoint,
     scope: string,
-    fetchPage: (c: MemberCursor | null) => Promise<MemberPage>,
+    fetchPage: (c: MemberCursor | null, signal?: AbortSignal) => Promise<MemberPage>,
     report: () => void,
   ): Promise<void> {
     while (cp.pass) {
@@ -651,7 +722,7 @@ class ProviderSync {
     }
   }
 
-  async campaigns(): Promise<SyncSummary['campaigns']> {
+  async campaigns(fetched?: Promise<EspCampaign[]>): Promise<SyncSummary['campaigns']> {
     const out: SyncSummary['campaigns'] = {
       added: 0,
       updated: 0,
@@ -664,7 +735,8 @@ class ProviderSync {
       audiences: { resolved: 0, unresolvable: [] },
     };
     this.progress({ phase: 'campaigns', list: null, pages: 0, members: 0, total: null });
-    const cs: EspCampaign[] = await this.connector.scheduledCampaigns({ signal: this.opts.signal });
+    const cs: EspCampaign[] = await (fetched ??
+      this.connector.scheduledCampaigns({ signal: this.opts.signal }));
     const { espCampaigns: campaigns, espSync: sync } = this.engine.repos;
     const now = this.engine.now();
     sync.transaction(() => {
@@ -865,15 +937,32 @@ class ProviderSync {
   async run(): Promise<SyncSummary> {
     const startedAt = this.engine.now();
     this.progress({ phase: 'lists', list: null, pages: 0, members: 0, total: null });
-    const lists = await this.connector.lists({ signal: this.opts.signal });
-    for (const list of lists) {
-      this.checkCancel();
-      const listId = this.ensureList(list);
-      await this.memberPass(listId, list, false);
-      // Members changed while we paged: one changed-since pass right away.
-      if (this.connector.capabilities.incremental) await this.memberPass(listId, list, true);
+    // The scheduled campaigns are asked for at once, beside the lists and their members (they share
+    // the connection limit): their round trips overlap the member pages instead of following them.
+    // They are written after the members, as before, so a campaign finds its list.
+    const stop = new AbortController();
+    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
+    const early = this.connector.scheduledCampaigns({ signal });
+    early.catch(() => undefined); // observed below
+    let lists: EspList[];
+    try {
+      lists = await this.connector.lists({ signal: this.opts.signal });
+      for (const list of lists) {
+        this.checkCancel();
+        const listId = this.ensureList(list);
+        await this.memberPass(listId, list, false);
+        // Members changed while we paged: one changed-since pass right away.
+        if (this.connector.capabilities.incremental) await this.memberPass(listId, list, true);
+      }
+    } catch (e) {
+      // The sync stops here: the requests asked for ahead do not outlive it.
+      stop.abort();
+      await early.catch(() => undefined);
+      await this.dropEarly();
+      throw e;
     }
-    const campaigns = await this.campaigns();
+    await this.dropEarly();
+    const campaigns = await this.campaigns(early);
     for (const l of this.engine.repos.espSync.listsOfProvider(this.provider.id)) {
       const c = this.engine.repos.lists.countsByStatus(l.id);
       for (const s of SUBSCRIBER_STATUSES) this.counts.byStatus[s] += c[s];

@@ -269,9 +269,14 @@ export interface EspCapabilities {
   /**
    * Member pages are addressed by offset, so the cursor of page k can be computed without fetching
    * pages before it: the sync engine fetches up to maxConnections pages at once and applies them in
-   * order. Such a connector implements `cursorAhead`.
+   * order. Such a connector implements `cursorAhead` (and says its `pageSize`).
    */
   parallelPages: boolean;
+  /**
+   * Members per page of the member listing, when fixed (offset paging). With the list's member count
+   * and each page's total, the sync fetches no page past the end and opens its window at once.
+   */
+  pageSize?: number;
   unschedule: boolean;
   pushBack: PushBackKind[];
   /** Recipients sent through a backup can be tagged at the ESP (tagBackupRecipients). */

@@ -135,6 +135,7 @@ export function createBrevo(options: ConnectorOptions): EspConnector<BrevoCursor
     capabilities: {
       incremental: true,
       parallelPages: true,
+      pageSize: BREVO_PAGE,
       unschedule: true,
       pushBack: ['unsubscribe', 'bounce', 'complaint'],
       tagRecipients: false,

@@ -294,6 +294,7 @@ export function createMailchimp(options: ConnectorOptions): EspConnector<Mailchi
     capabilities: {
       incremental: true,
       parallelPages: true,
+      pageSize: MAILCHIMP_PAGE,
       unschedule: true,
       pushBack: ['unsubscribe', 'bounce', 'complaint'],
       tagRecipients: true,
