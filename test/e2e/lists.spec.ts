@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from '@playwright/test';
 import { test, expect, shot } from './fixtures';
 import { generateMailchimpExport } from '../../bench/genMailchimp';
 
@@ -97,6 +98,83 @@ test('import a list through the wizard, then browse, search and filter it', asyn
   await expect(person.getByRole('button', { name: 'Unsubscribe…' })).toHaveCount(0);
   await person.getByRole('button', { name: /Back to Newsletter/ }).click();
   await expect(app.getByRole('button', { name: /^unsubscribed 1/ })).toBeVisible();
+});
+
+/** Imports the 500-person export through the wizard and waits for the table. */
+async function importSmall(app: Page, dir: string): Promise<void> {
+  const file = join(dir, 'members_export.csv');
+  smallExport(file);
+  await app.getByRole('button', { name: 'Lists' }).click();
+  await app.getByRole('button', { name: 'Import a list…' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Import a list' });
+  await dialog.getByLabel('Export file from your ESP').setInputFiles(file);
+  await dialog.getByLabel('Into list').fill('Newsletter');
+  await dialog.getByRole('button', { name: /Import into/ }).click();
+  await expect(dialog.getByTestId('import-headline')).toContainText('500 people imported');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(app.getByTestId('table-status')).toContainText('500 subscribers');
+}
+
+test('typing while an answer is on its way: no number meanwhile, one query at a time, the latest text next, rows before the count', async ({
+  app,
+  serve,
+}) => {
+  await importSmall(app, serve.dir);
+  const status = app.getByTestId('table-status');
+  const search = app.getByLabel('Search subscribers by email or name');
+
+  // The searches the page asks the server for (first pages and counts), in order; the answers to
+  // the ones in `hold` wait until the test lets them go (the real server answers them then).
+  const asked: string[] = [];
+  const hold = new Map<string, { arrived: () => void; release: Promise<void> }>();
+  const holdNext = (key: string) => {
+    let arrived!: () => void;
+    let release!: () => void;
+    const seen = new Promise<void>((r) => (arrived = r));
+    hold.set(key, { arrived: () => arrived(), release: new Promise<void>((r) => (release = r)) });
+    return { seen, release: () => release() };
+  };
+  await app.route('**/api/querySubscribers', async (route) => {
+    const q = route.request().postDataJSON() as { search?: string; rows?: boolean };
+    if (q.search !== undefined) {
+      const key = `${q.rows === false ? 'count' : 'page'} ${q.search}`;
+      asked.push(key);
+      const h = hold.get(key);
+      if (h) {
+        hold.delete(key);
+        h.arrived();
+        await h.release;
+      }
+    }
+    await route.continue();
+  });
+
+  // While the first page is on its way the line says so, with no number (500 was the whole list's).
+  const lee = holdNext('page lee');
+  await search.fill('lee');
+  await lee.seen;
+  await expect(status).toHaveText('Looking for subscribers matching "lee"…');
+
+  // Typing on while it is out asks nothing more; when it comes, it is dropped and the latest text
+  // goes out (not every key typed meanwhile).
+  await search.fill('person.4');
+  await search.fill('person.49');
+  await expect(status).toHaveText('Looking for subscribers matching "person.49"…');
+  lee.release();
+  await expect(status).toContainText('11 subscribers matching "person.49"');
+  await expect(app.getByRole('gridcell', { name: 'person.499@example.com' })).toBeVisible();
+  expect(asked).toEqual(['page lee', 'page person.49']);
+
+  // A full first page shows at once, as "200+ … counting…"; the count follows when it is done.
+  const count = holdNext('count lee');
+  await search.fill('lee');
+  await count.seen;
+  await expect(status).toContainText('200+ subscribers matching "lee" · counting…');
+  await expect(app.getByRole('gridcell', { name: 'person.0@example.com' })).toBeVisible();
+  count.release();
+  await expect(status).toContainText('500 subscribers matching "lee"');
+  await expect(status).not.toContainText('counting');
+  expect(asked).toEqual(['page lee', 'page person.49', 'page lee', 'count lee']);
 });
 
 test('a mapping without an email column is explained, and can be fixed in the wizard', async ({

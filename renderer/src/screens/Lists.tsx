@@ -7,7 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useShallow } from 'zustand/react/shallow';
 import { useStore } from '../store';
-import { PAGE_SIZE } from '../store/lists';
+import { PAGE_SIZE, type TotalState } from '../store/lists';
 import { api } from '../api/client';
 import { ErrorBox } from '../components/ErrorBox';
 import { MirrorAge } from '../components/MirrorAge';
@@ -108,6 +108,45 @@ function ListBody() {
   );
 }
 
+/**
+ * The line over the table: how many match, never a number the table does not know. Before the first
+ * page of a new query it says it is looking; with a full first page, "200+ … · counting…" until the
+ * count comes.
+ */
+function TableStatus(p: {
+  total: number;
+  totalState: TotalState;
+  search: string;
+  statusFilter: string | null;
+  lastQueryMs: number | null;
+  failed: boolean;
+}) {
+  const matching = p.search ? ` matching "${p.search}"` : '';
+  const filter = p.statusFilter ? ` · ${p.statusFilter}` : '';
+  if (p.totalState === 'pending')
+    return (
+      <>
+        {p.failed
+          ? `Could not show the subscribers${matching}`
+          : p.search
+            ? `Looking for subscribers${matching}…`
+            : 'Loading subscribers…'}
+        {filter}
+      </>
+    );
+  const lower = p.totalState === 'counting' || p.totalState === 'atLeast';
+  return (
+    <>
+      {formatCount(p.total)}
+      {lower ? '+' : ''} {p.total === 1 && !lower ? 'subscriber' : 'subscribers'}
+      {matching}
+      {p.totalState === 'counting' ? <span className="muted"> · counting…</span> : null}
+      {filter}
+      {p.lastQueryMs !== null ? <span className="muted"> · {p.lastQueryMs} ms</span> : null}
+    </>
+  );
+}
+
 // eslint-disable-next-line max-lines-per-function -- one table's state and markup
 function SubscriberTable() {
   const {
@@ -119,7 +158,7 @@ function SubscriberTable() {
     pages,
     tableError,
     lastQueryMs,
-    counting,
+    totalState,
     sort,
     desc,
     setStatusFilter,
@@ -137,7 +176,7 @@ function SubscriberTable() {
       pages: s.pages,
       tableError: s.tableError,
       lastQueryMs: s.lastQueryMs,
-      counting: s.counting,
+      totalState: s.totalState,
       sort: s.sort,
       desc: s.desc,
       setStatusFilter: s.setStatusFilter,
@@ -240,14 +279,23 @@ function SubscriberTable() {
       )}
       {tableError && <ErrorBox error={tableError} />}
       <div className="table-status" aria-live="polite" data-testid="table-status">
-        {formatCount(total)}
-        {counting ? '+' : ''} {total === 1 && !counting ? 'subscriber' : 'subscribers'}
-        {search ? ` matching "${search}"` : ''}
-        {counting ? <span className="muted"> · counting…</span> : null}
-        {statusFilter ? ` · ${statusFilter}` : ''}
-        {lastQueryMs !== null ? <span className="muted"> · {lastQueryMs} ms</span> : null}
+        <TableStatus
+          total={total}
+          totalState={totalState}
+          search={search.trim()}
+          statusFilter={statusFilter}
+          lastQueryMs={lastQueryMs}
+          failed={!!tableError}
+        />
       </div>
-      <div className="grid" role="grid" aria-label={`Subscribers of ${list}`} aria-rowcount={total + 1}>
+      <div
+        className="grid"
+        role="grid"
+        aria-label={`Subscribers of ${list}`}
+        // -1: not known yet (ARIA), until the first page of this query comes.
+        aria-rowcount={totalState === 'pending' ? -1 : total + 1}
+        aria-busy={totalState === 'pending' && !tableError}
+      >
         <div className="grid-row grid-head" role="row" aria-rowindex={1}>
           {COLUMNS.map((c) => (
             <span
@@ -333,7 +381,7 @@ function SubscriberTable() {
               );
             })}
           </div>
-          {total === 0 && !tableError && (
+          {total === 0 && totalState === 'exact' && !tableError && (
             <p className="empty-panel">
               {search || statusFilter ? 'No subscriber matches.' : 'This list is empty.'}
             </p>

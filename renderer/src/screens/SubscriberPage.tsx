@@ -49,7 +49,7 @@ export function SubscriberPage({ id, onBack }: { id: number; onBack: () => void 
     if (!env.ok) return setError(env.error);
     setDetail(env.value);
     void useStore.getState().loadLists();
-    useStore.getState().setSearch(useStore.getState().search);
+    useStore.getState().refreshTable();
   };
 
   const s = detail?.subscriber;
