@@ -26,8 +26,6 @@ const ENTRIES = {
   main: 'electron/cli/main.ts',
   // Started by `new URL('./importWorker.ts', import.meta.url)`; workers/spawn.ts finds importWorker.js.
   importWorker: 'electron/engine/mirror/csv/importWorker.ts',
-  // Started by `new URL('./espWorker.ts', import.meta.url)` for a sync's listing calls.
-  espWorker: 'electron/engine/mirror/esp/espWorker.ts',
 };
 
 /** A fingerprint of the sources: every file's path, size and modification time. */

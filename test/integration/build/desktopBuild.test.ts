@@ -37,7 +37,6 @@ describe('desktop build', () => {
         named.add(m[1]!);
     }
     expect([...named]).toContain('importWorker');
-    expect([...named]).toContain('espWorker');
     for (const n of named) expect(existsSync(join(main, `${n}.js`)), `${n}.js in the build`).toBe(true);
   });
 

@@ -16,8 +16,6 @@ import {
   type Json,
 } from './types';
 import type { ProviderRow } from '../../db/repos/providers';
-import { systemClock } from '../../clock';
-import { EspWorkerClient, type PlainConnectorOptions } from './espWorkerClient';
 
 export interface EspConnectionConfig {
   baseUrl?: string | null;
@@ -77,33 +75,6 @@ export async function openConnector(
     clock: engine.clock,
     ...defaults,
     ...engine.services.connectorOverrides,
-  });
-}
-
-/**
- * The listing calls of a sync in a worker thread (espWorkerClient.ts), for a connector that pages in
- * parallel — null where a worker cannot run the same connector: an engine with a clock of its own or
- * connector options that are functions (tests), whose connector stays on the engine thread.
- */
-export async function openSyncWorker(
-  engine: Engine,
-  p: ProviderRow,
-  connector: EspConnector,
-): Promise<EspWorkerClient | null> {
-  const overrides = engine.services.connectorOverrides;
-  if (!connector.capabilities.parallelPages || engine.clock !== systemClock) return null;
-  if (Object.values(overrides).some((v) => typeof v === 'function' || (typeof v === 'object' && v !== null)))
-    return null;
-  if (!isEspKind(p.type)) return null;
-  const key = p.secretRef ? await engine.services.secrets.store().get(p.secretRef) : undefined;
-  if (!key) return null;
-  const cfg = p.config as EspConnectionConfig;
-  return EspWorkerClient.start(p.type, {
-    apiKey: key,
-    baseUrl: cfg.baseUrl ?? null,
-    ...(cfg.statusUrl !== undefined ? { statusUrl: cfg.statusUrl } : {}),
-    config: p.config as Record<string, Json>,
-    ...(overrides as Partial<PlainConnectorOptions>),
   });
 }
 

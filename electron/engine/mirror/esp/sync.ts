@@ -28,8 +28,7 @@ import { emptyStatusCounts } from '../../db/repos/lists';
 import type { ExistingMember, MemberFields } from '../../db/repos/espSync';
 import type { ProviderRow } from '../../db/repos/providers';
 import type { PushBackKindRow } from '../../db/repos/espPushback';
-import { connectionsFor, openConnector, openSyncWorker } from './connections';
-import type { EspListing, EspWorkerClient } from './espWorkerClient';
+import { connectionsFor, openConnector } from './connections';
 import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
@@ -281,13 +280,7 @@ class ProviderSync {
     private readonly provider: ProviderRow,
     private readonly connector: EspConnector,
     private readonly opts: SyncOptions,
-    /** Where the listing calls go: a worker thread when one runs this connector, else the connector. */
-    private readonly remote: EspWorkerClient | null = null,
   ) {}
-
-  private get listing(): EspListing {
-    return this.remote ?? this.connector;
-  }
 
   private checkCancel(): void {
     if (this.opts.signal?.aborted)
@@ -513,9 +506,7 @@ class ProviderSync {
   }
 
   private espNow(): string {
-    return new Date(
-      this.remote?.serverDate ?? this.connector.http.lastServerDate ?? this.engine.clock.now(),
-    ).toISOString();
+    return new Date(this.connector.http.lastServerDate ?? this.engine.clock.now()).toISOString();
   }
 
   private askFollowUpEarly(listId: number, list: EspList, pass: NonNullable<MemberCheckpoint['pass']>): void {
@@ -525,7 +516,7 @@ class ProviderSync {
     const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
     const espStart = this.espNow();
     const startedAt = this.engine.now();
-    const first = this.listing.members(list, { since }, null, { signal });
+    const first = this.connector.members(list, { since }, null, { signal });
     first.catch(() => undefined); // observed by the follow-up pass, or dropped
     this.early = { listId, since, espStart, startedAt, first, stop };
   }
@@ -589,7 +580,7 @@ class ProviderSync {
         first = undefined;
         return page;
       }
-      return this.listing.members(list, query, cursor, { signal: signal ?? this.opts.signal });
+      return this.connector.members(list, query, cursor, { signal: signal ?? this.opts.signal });
     };
 
     this.fresh =
@@ -745,7 +736,7 @@ class ProviderSync {
     };
     this.progress({ phase: 'campaigns', list: null, pages: 0, members: 0, total: null });
     const cs: EspCampaign[] = await (fetched ??
-      this.listing.scheduledCampaigns({ signal: this.opts.signal }));
+      this.connector.scheduledCampaigns({ signal: this.opts.signal }));
     const { espCampaigns: campaigns, espSync: sync } = this.engine.repos;
     const now = this.engine.now();
     sync.transaction(() => {
@@ -951,11 +942,11 @@ class ProviderSync {
     // They are written after the members, as before, so a campaign finds its list.
     const stop = new AbortController();
     const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
-    const early = this.listing.scheduledCampaigns({ signal });
+    const early = this.connector.scheduledCampaigns({ signal });
     early.catch(() => undefined); // observed below
     let lists: EspList[];
     try {
-      lists = await this.listing.lists({ signal: this.opts.signal });
+      lists = await this.connector.lists({ signal: this.opts.signal });
       for (const list of lists) {
         this.checkCancel();
         const listId = this.ensureList(list);
@@ -1015,10 +1006,9 @@ export async function syncEsp(engine: Engine, opts: SyncOptions = {}): Promise<S
         // Recorded by pushBack; the sync goes on.
       }
     }
-    const remote = await openSyncWorker(engine, provider, connector);
-    const s = new ProviderSync(engine, provider, connector, opts, remote);
+    const s = new ProviderSync(engine, provider, connector, opts);
     try {
-      const summary = { ...(await s.run().finally(() => remote?.close())), pushedBack };
+      const summary = { ...(await s.run()), pushedBack };
       const audiences = summary.campaigns.audiences;
       engine.record({
         type: 'esp.synced',
