@@ -616,6 +616,7 @@ class ProviderSync {
     const connector = this.connector;
     const query = { since: cp.pass!.since };
     const window = Math.max(1, connector.limits.maxConnections);
+    const minGroup = Math.min(MAX_PAGES_PER_COMMIT, Math.ceil(window / 2));
     const base = cp.pass!.cursor;
     // Pages past the end are never asked for: with a fixed page size, the pages the list still has
     // follow from its total (the list's member count before the first page, then each page's own
@@ -653,8 +654,16 @@ class ProviderSync {
       while (cp.pass) {
         this.checkCancel();
         await inflight[0]!.p; // throws when the next page in order failed
+        // A group is written once at least half a window of pages is in (or all that was asked): a
+        // commit rewrites every index page it touched, and the address, ESP-id and search indexes are
+        // touched all over by any page, so a commit per page costs nearly ten times one per ten pages.
+        // Waiting costs nothing: the pages not yet in are still being fetched meanwhile, and the next
+        // ones are asked for before the group is written. Without it, groups broke into single pages
+        // that each asked for one page, which came back alone, and so on.
+        await Promise.allSettled(inflight.slice(1, minGroup).map((f) => f.p));
         // Let answers that have arrived meanwhile be read first, so they join this group (fewer commits).
-        if (inflight.length > 1 && !inflight[1]!.page) await new Promise((r) => setImmediate(r));
+        if (inflight.length > minGroup && !inflight[minGroup]!.page)
+          await new Promise((r) => setImmediate(r));
         const group: MemberPage[] = [];
         let members = 0;
         let aligned = true;
