@@ -172,6 +172,24 @@ describe('ESP mirror', () => {
     expect(fake.server.inFlight).toBe(0);
   });
 
+  it("asks for every list's merge fields at once, not one list after another", async () => {
+    fake.addList('L2', 'Customers');
+    fake.addList('L3', 'Partners');
+    await connect();
+    fake.server.latencyMs = 100;
+    const log: string[] = [];
+    fake.server.beforeRequest = (r) => {
+      if (r.path.endsWith('/merge-fields')) log.push(`ask ${r.path}`);
+    };
+    fake.server.onExchange = (x) => {
+      if (x.url.includes('/merge-fields')) log.push(`answer ${x.url}`);
+    };
+    const [s] = await syncEsp(engine);
+    expect(s!.lists).toBe(3);
+    expect(log.slice(0, 3).every((l) => l.startsWith('ask '))).toBe(true);
+    expect(log.filter((l) => l.startsWith('ask '))).toHaveLength(3);
+  });
+
   it('a pass that fails cancels what it asked for ahead: no request is left running after the sync', async () => {
     await connect();
     const members = (r: { path: string }) => r.path === '/lists/L1/members';
