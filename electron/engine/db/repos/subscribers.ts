@@ -230,21 +230,23 @@ export class SubscribersRepo {
    */
   private estimate(listId: number, s: { match: string | null; emailPrefix: string | null }): number {
     let n = 0;
-    if (s.match)
-      n += (
-        this.db
-          .prepare(
-            `SELECT count(*) AS n FROM (SELECT 1 FROM subscriber_search WHERE subscriber_search MATCH ? LIMIT ${WALK_ABOVE + 1})`,
-          )
-          .get(s.match) as { n: number }
-      ).n;
-    if (s.emailPrefix && n <= WALK_ABOVE)
+    // The address range first: it is a few index pages, where a word of the address ("person" in
+    // "person.7") can be in every row of the words index and must be read whole before it is counted.
+    if (s.emailPrefix)
       n += (
         this.db
           .prepare(
             `SELECT count(*) AS n FROM (SELECT 1 FROM subscribers WHERE list_id = ? AND email_norm >= ? AND email_norm < ? LIMIT ${WALK_ABOVE + 1})`,
           )
           .get(listId, s.emailPrefix, prefixEnd(s.emailPrefix)) as { n: number }
+      ).n;
+    if (s.match && n <= WALK_ABOVE)
+      n += (
+        this.db
+          .prepare(
+            `SELECT count(*) AS n FROM (SELECT 1 FROM subscriber_search WHERE subscriber_search MATCH ? LIMIT ${WALK_ABOVE + 1})`,
+          )
+          .get(s.match) as { n: number }
       ).n;
     return n;
   }
