@@ -39,10 +39,12 @@ describe('query plans of hot queries', () => {
     return plan(db, sql, args);
   };
 
-  it('searches words in the FTS5 index and reads the few matches by id', () => {
+  it('reads the few matches of a word search by the ids the plan was chosen with', () => {
+    // The words index was asked for them already (to choose the plan): the page does not ask again.
     const p = pagePlan({ listId: 1, search: 'smith' });
-    expect(p).toMatch(/SCAN subscriber_search VIRTUAL TABLE INDEX/);
     expect(p).toMatch(/SEARCH subscribers USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(p).toMatch(/SCAN json_each VIRTUAL TABLE/);
+    expect(p).not.toMatch(/subscriber_search/);
     expect(p).not.toMatch(/SCAN subscribers(?! USING)/);
   });
 

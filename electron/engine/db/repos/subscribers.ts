@@ -222,33 +222,47 @@ export class SubscribersRepo {
   }
 
   /**
-   * How many rows a word search matches at most (every list, any status), counted no further than
-   * WALK_ABOVE + 1: it only decides between walking an index and sorting matches, so past the
-   * threshold the number does not matter. Counting all of them cost more than the page itself for a
-   * short prefix (1,000,000 rows: "s" 20 ms for 273,000 matches, "per" 35 ms for all of them; capped
-   * 11 and 0.1 ms), and it is asked for before every first page typed.
+   * The ids a word search matches (every list, any status), or null when there are more than
+   * WALK_ABOVE: that is all a plan is chosen by, so nothing past the threshold is read. The page of
+   * few matches then reads these ids instead of asking the words index a second time: a word of the
+   * address ("person" of "person.4242") can be in every row of the index, and is read whole each time
+   * it is asked (~27 ms on 1,000,000 rows). The address range is read first: a few index pages, and
+   * past the threshold the words are not read at all.
    */
-  private estimate(listId: number, s: { match: string | null; emailPrefix: string | null }): number {
-    let n = 0;
-    // The address range first: it is a few index pages, where a word of the address ("person" in
-    // "person.7") can be in every row of the words index and must be read whole before it is counted.
-    if (s.emailPrefix)
-      n += (
+  private fewMatches(
+    listId: number,
+    s: { match: string | null; emailPrefix: string | null },
+  ): number[] | null {
+    const ids = new Set<number>();
+    const add = (rows: number[]) => {
+      for (const id of rows) ids.add(id);
+      return ids.size <= WALK_ABOVE;
+    };
+    if (
+      s.emailPrefix &&
+      !add(
         this.db
           .prepare(
-            `SELECT count(*) AS n FROM (SELECT 1 FROM subscribers WHERE list_id = ? AND email_norm >= ? AND email_norm < ? LIMIT ${WALK_ABOVE + 1})`,
+            `SELECT id FROM subscribers WHERE list_id = ? AND email_norm >= ? AND email_norm < ? LIMIT ${WALK_ABOVE + 1}`,
           )
-          .get(listId, s.emailPrefix, prefixEnd(s.emailPrefix)) as { n: number }
-      ).n;
-    if (s.match && n <= WALK_ABOVE)
-      n += (
+          .pluck()
+          .all(listId, s.emailPrefix, prefixEnd(s.emailPrefix)) as number[],
+      )
+    )
+      return null;
+    if (
+      s.match &&
+      !add(
         this.db
           .prepare(
-            `SELECT count(*) AS n FROM (SELECT 1 FROM subscriber_search WHERE subscriber_search MATCH ? LIMIT ${WALK_ABOVE + 1})`,
+            `SELECT rowid FROM subscriber_search WHERE subscriber_search MATCH ? LIMIT ${WALK_ABOVE + 1}`,
           )
-          .get(s.match) as { n: number }
-      ).n;
-    return n;
+          .pluck()
+          .all(s.match) as number[],
+      )
+    )
+      return null;
+    return [...ids];
   }
 
   /** The page query (exported for the query-plan tests). */
@@ -273,16 +287,18 @@ export class SubscribersRepo {
       };
     if (!s.match && !s.emailPrefix)
       return { sql: `SELECT * FROM subscribers WHERE 0 ${orderBy}`, args: paging };
-    const set = this.matchSet(q.listId, s);
-    if (this.estimate(q.listId, s) > WALK_ABOVE)
+    const few = this.fewMatches(q.listId, s);
+    if (!few) {
+      const set = this.matchSet(q.listId, s);
       return {
         sql: `SELECT * FROM subscribers INDEXED BY ${sort.index} WHERE ${where.join(' AND ')} AND id IN (${set.sql}) ${orderBy}`,
         args: [...args, ...set.args, ...paging],
       };
+    }
     // Few matches: read them by id (the unary + keeps SQLite from walking the list's index instead).
     return {
-      sql: `SELECT * FROM subscribers WHERE id IN (${set.sql}) AND ${where.map((w) => `+${w}`).join(' AND ')} ${orderBy}`,
-      args: [...set.args, ...args, ...paging],
+      sql: `SELECT * FROM subscribers WHERE id IN (SELECT value FROM json_each(?)) AND ${where.map((w) => `+${w}`).join(' AND ')} ${orderBy}`,
+      args: [JSON.stringify(few), ...args, ...paging],
     };
   }
 
