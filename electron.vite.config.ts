@@ -21,6 +21,7 @@ export default defineConfig({
           // Worker threads the engine starts by `new URL('./x.ts', import.meta.url)`: each is compiled
           // beside the bundle as x.js, where spawnWorker looks for it (workers/spawn.ts).
           importWorker: resolve(root, 'electron/engine/mirror/csv/importWorker.ts'),
+          checkWorker: resolve(root, 'electron/engine/continuity/checkWorker.ts'),
         },
       },
     },

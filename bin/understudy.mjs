@@ -26,6 +26,8 @@ const ENTRIES = {
   main: 'electron/cli/main.ts',
   // Started by `new URL('./importWorker.ts', import.meta.url)`; workers/spawn.ts finds importWorker.js.
   importWorker: 'electron/engine/mirror/csv/importWorker.ts',
+  // Started by `new URL('./checkWorker.ts', import.meta.url)` to verify a backup copy.
+  checkWorker: 'electron/engine/continuity/checkWorker.ts',
 };
 
 /** A fingerprint of the sources: every file's path, size and modification time. */

@@ -25,6 +25,7 @@ import { exportList } from '../mirror/csv/exporter';
 import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from '../files/protected';
 import { prepareWrite, writeFileSafely } from '../files/safeWrite';
 import { secretsPathFor, type SecretStore } from '../secrets';
+import { spawnWorker } from '../workers/spawn';
 import {
   backupSettings,
   backupsDir,
@@ -77,6 +78,16 @@ export interface BackupOptions {
 }
 
 /** Takes one verified backup. A copy that fails its check is deleted and reported, never kept. */
+/** `checkFile` in a worker thread (checkWorker.ts): the engine's thread stays free while it runs. */
+function checkFileAside(path: string): Promise<FileCheck> {
+  return new Promise((resolve, reject) => {
+    const worker = spawnWorker(new URL('./checkWorker.ts', import.meta.url), { path }, { native: true });
+    worker.once('message', (r: FileCheck) => resolve(r));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the check of the copy stopped (exit ${code})`)));
+  });
+}
+
 export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Promise<BackupResult> {
   const t0 = performance.now();
   const kind = opts.kind ?? 'manual';
@@ -111,12 +122,12 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
   let digest: string | undefined;
   try {
     sizeBytes = (await copyDatabase(engine.db, partial)).sizeBytes;
-    check = checkFile(partial);
+    check = await checkFileAside(partial);
     if (encrypt && check.ok) {
       // Verified as a restore would see it: decrypted again and checked.
       digest = encryptInto(partial, target, bk!.key);
       decryptTo(target.tmp, verify, bk!.key);
-      check = checkFile(verify);
+      check = await checkFileAside(verify);
     }
   } catch (e) {
     target.abort();

@@ -23,6 +23,11 @@ export interface SpawnOptions {
    * batches small (500 rows) so a 16 MB young generation suffices (a bigger one costs RSS, not time).
    */
   youngMb?: number;
+  /**
+   * The entry loads a native module (better-sqlite3): a bundle evaluated from a string cannot find
+   * its binary, so in a checkout the TypeScript loader runs it instead (a build runs the compiled file).
+   */
+  native?: boolean;
 }
 
 export function spawnWorker(entry: URL, data: Record<string, unknown>, options: SpawnOptions = {}): Worker {
@@ -43,7 +48,7 @@ export function spawnWorker(entry: URL, data: Record<string, unknown>, options: 
     });
   }
   if (path.endsWith('.ts')) {
-    const code = bundled(path);
+    const code = options.native ? undefined : bundled(path);
     if (code !== undefined) return new Worker(code, { eval: true, workerData: data, ...limits });
     return new Worker(new URL('./bootstrap.mjs', import.meta.url), {
       workerData: { ...data, __entry: entry.href },

@@ -37,6 +37,7 @@ describe('desktop build', () => {
         named.add(m[1]!);
     }
     expect([...named]).toContain('importWorker');
+    expect([...named]).toContain('checkWorker');
     for (const n of named) expect(existsSync(join(main, `${n}.js`)), `${n}.js in the build`).toBe(true);
   });
 
