@@ -183,6 +183,11 @@ class Gate {
   }
 }
 
+/** Aborts when either does: the caller's signal (when there is one) or one of our own. */
+export function eitherSignal(outer: AbortSignal | undefined, own: AbortSignal): AbortSignal {
+  return outer ? AbortSignal.any([outer, own]) : own;
+}
+
 export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
@@ -394,7 +399,7 @@ export class EspHttp {
     this.requests++;
     const timeoutMs = this.o.timeoutMs ?? 30_000;
     const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const signal = eitherSignal(opts.signal, timeout);
     try {
       const headers: Record<string, string> = {
         accept: 'application/json',

@@ -29,6 +29,7 @@ import type { ExistingMember, MemberFields } from '../../db/repos/espSync';
 import type { ProviderRow } from '../../db/repos/providers';
 import type { PushBackKindRow } from '../../db/repos/espPushback';
 import { connectionsFor, openConnector } from './connections';
+import { eitherSignal } from './http';
 import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
@@ -513,7 +514,7 @@ class ProviderSync {
     if (this.early || pass.followUp || !this.connector.capabilities.incremental) return;
     const since = new Date(Date.parse(pass.espStart) - SINCE_OVERLAP_MS).toISOString();
     const stop = new AbortController();
-    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
+    const signal = eitherSignal(this.opts.signal, stop.signal);
     const espStart = this.espNow();
     const startedAt = this.engine.now();
     const first = this.connector.members(list, { since }, null, { signal });
@@ -627,7 +628,7 @@ class ProviderSync {
     const worthAsking = (k: number) => pageSize === null || total === null || (before + k) * pageSize < total;
     // Requests still in flight when the pass ends (a page found short, a failure) are cancelled.
     const done = new AbortController();
-    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, done.signal]) : done.signal;
+    const signal = eitherSignal(this.opts.signal, done.signal);
     let next = 0;
     const inflight: { p: Promise<MemberPage>; page?: MemberPage }[] = [];
     const launch = () => {
@@ -950,9 +951,9 @@ class ProviderSync {
     // the connection limit): their round trips overlap the member pages instead of following them.
     // They are written after the members, as before, so a campaign finds its list.
     const stop = new AbortController();
-    const signal = this.opts.signal ? AbortSignal.any([this.opts.signal, stop.signal]) : stop.signal;
-    const early = this.connector.scheduledCampaigns({ signal });
-    early.catch(() => undefined); // observed below
+    const signal = eitherSignal(this.opts.signal, stop.signal);
+    const campaignsAsked = this.connector.scheduledCampaigns({ signal });
+    campaignsAsked.catch(() => undefined); // observed below
     let lists: EspList[];
     try {
       lists = await this.connector.lists({ signal: this.opts.signal });
@@ -966,12 +967,12 @@ class ProviderSync {
     } catch (e) {
       // The sync stops here: the requests asked for ahead do not outlive it.
       stop.abort();
-      await early.catch(() => undefined);
+      await campaignsAsked.catch(() => undefined);
       await this.dropEarly();
       throw e;
     }
     await this.dropEarly();
-    const campaigns = await this.campaigns(early);
+    const campaigns = await this.campaigns(campaignsAsked);
     for (const l of this.engine.repos.espSync.listsOfProvider(this.provider.id)) {
       const c = this.engine.repos.lists.countsByStatus(l.id);
       for (const s of SUBSCRIBER_STATUSES) this.counts.byStatus[s] += c[s];

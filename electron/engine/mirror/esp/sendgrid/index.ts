@@ -25,6 +25,7 @@ import {
   realSleep,
   type ErrorAnswer,
   type EspErrorDescription,
+  eitherSignal,
 } from '../http';
 import { connectorCore, type ConnectorCore } from '../connector';
 import type {
@@ -339,7 +340,7 @@ export class SendGridConnector implements EspConnector<SendGridCursor> {
 
   private async downloadOnce(url: string, opts: CallOptions): Promise<Buffer> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const signal = eitherSignal(opts.signal, timeout);
     let res: Response;
     try {
       // A presigned link: no API key (the storage host must never see it, and refuses two auths).
