@@ -22,6 +22,7 @@ export default defineConfig({
           // beside the bundle as x.js, where spawnWorker looks for it (workers/spawn.ts).
           importWorker: resolve(root, 'electron/engine/mirror/csv/importWorker.ts'),
           checkWorker: resolve(root, 'electron/engine/continuity/checkWorker.ts'),
+          writerWorker: resolve(root, 'electron/engine/mirror/esp/writerWorker.ts'),
         },
       },
     },

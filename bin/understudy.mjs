@@ -28,6 +28,8 @@ const ENTRIES = {
   importWorker: 'electron/engine/mirror/csv/importWorker.ts',
   // Started by `new URL('./checkWorker.ts', import.meta.url)` to verify a backup copy.
   checkWorker: 'electron/engine/continuity/checkWorker.ts',
+  // Started by `new URL('./writerWorker.ts', import.meta.url)` to write a large first sync's pages.
+  writerWorker: 'electron/engine/mirror/esp/writerWorker.ts',
 };
 
 /** A fingerprint of the sources: every file's path, size and modification time. */

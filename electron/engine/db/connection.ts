@@ -51,6 +51,11 @@ export function useNativeBinding(path: string | undefined): void {
   processBinding = path;
 }
 
+/** The binding set by useNativeBinding (a worker thread's connection must load the same one). */
+export function nativeBindingInUse(): string | undefined {
+  return processBinding;
+}
+
 /** better-sqlite3 constructor options with this process's native binding. */
 export function sqliteOptions(options: Database.Options = {}): Database.Options {
   return processBinding && !options.nativeBinding ? { ...options, nativeBinding: processBinding } : options;

@@ -9,6 +9,7 @@ import type { Db } from '../connection';
 import { toProvider, type ProviderHealth, type ProviderRow, type RawProvider } from './providers';
 import type { SubscriberStatus } from '../../model/status';
 import { prepareAll, type HotStatements } from './hot';
+import { internalError } from '../../errors';
 
 /** The columns of a member the sync compares and writes. */
 export interface MemberFields {
@@ -319,11 +320,7 @@ export class EspSyncRepo {
     seenAt: string | null,
     now: string,
   ): void {
-    const args = this.insertArgs;
-    args[0] = listId;
-    args[1] = source;
-    args[2] = seenAt;
-    args[3] = now;
+    const args = this.sharedArgs(listId, source, seenAt, now);
     let k = SHARED_ARGS;
     let rows = 0;
     for (const m of ms) {
@@ -335,6 +332,38 @@ export class EspSyncRepo {
       }
     }
     if (rows > 0) this.stmt(bulkInsertSql(rows)).run(args.slice(0, k));
+  }
+
+  /**
+   * insertMembers for rows already laid out by `memberRows` (what a sync's writer thread receives:
+   * one flat array crosses threads far cheaper than objects).
+   */
+  insertMemberRows(
+    listId: number,
+    flat: readonly unknown[],
+    source: string,
+    seenAt: string | null,
+    now: string,
+  ): void {
+    if (flat.length % ROW_ARGS !== 0)
+      throw internalError(`A group of member rows has ${flat.length} values, not a multiple of ${ROW_ARGS}.`);
+    const args = this.sharedArgs(listId, source, seenAt, now);
+    const per = INSERT_BATCH * ROW_ARGS;
+    for (let i = 0; i < flat.length; i += per) {
+      const n = Math.min(per, flat.length - i);
+      for (let j = 0; j < n; j++) args[SHARED_ARGS + j] = flat[i + j];
+      const rows = n / ROW_ARGS;
+      this.stmt(bulkInsertSql(rows)).run(rows === INSERT_BATCH ? args : args.slice(0, SHARED_ARGS + n));
+    }
+  }
+
+  private sharedArgs(listId: number, source: string, seenAt: string | null, now: string): unknown[] {
+    const args = this.insertArgs;
+    args[0] = listId;
+    args[1] = source;
+    args[2] = seenAt;
+    args[3] = now;
+    return args;
   }
 
   /** Reused for every batch (the insert is synchronous, so one buffer per repository is enough). */
@@ -478,6 +507,14 @@ function memberBinds(m: MemberFields): MemberFields {
     espId: m.espId,
     espChangedAt: m.espChangedAt,
   };
+}
+
+/** Members laid out for insertMemberRows: each one's values in bulkInsertSql's order, end to end. */
+export function memberRows(ms: readonly MemberFields[]): unknown[] {
+  const flat: unknown[] = new Array(ms.length * ROW_ARGS);
+  let k = 0;
+  for (const m of ms) k = putMemberRow(flat, k, m);
+  return flat;
 }
 
 function putMemberRow(args: unknown[], k: number, m: MemberFields): number {

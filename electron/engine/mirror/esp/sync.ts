@@ -33,6 +33,8 @@ import { eitherSignal } from './http';
 import { pushBack } from './pushback';
 import { recordDiscrepancy, runObligations } from './custody';
 import { recordSuppressionsAdded, type AddedSuppression } from '../suppressions';
+import { memberRows } from '../../db/repos/espSync';
+import { MemberWriter, WriterError, type SuppressReason, type WriteGroup, type WriteResult } from './writer';
 import { AUDIENCE_EVENTS, type SyncAudiences } from '../../api/audience';
 import type { SyncProgress, SyncSummary } from '../../api/esp';
 import type {
@@ -68,7 +70,21 @@ export interface SyncOptions {
   full?: boolean | undefined;
   signal?: AbortSignal | undefined;
   onProgress?: ((p: SyncProgress) => void) | undefined;
+  /**
+   * A first full pass into an empty list of at least this many members (as the ESP counts them) is
+   * written on a thread of its own (writer.ts). Default WRITER_FROM_MEMBERS; tests lower it.
+   */
+  writerFrom?: number | undefined;
 }
+
+/**
+ * From this size a first pass is written by the writer thread: below it the thread's start (a few
+ * milliseconds built, more in a checkout) is not worth it, and the engine thread writes a few pages
+ * in less time than the ESP takes to answer them.
+ */
+export const WRITER_FROM_MEMBERS = 20_000;
+/** Groups handed to the writer and not yet written: enough to keep it busy, few enough to hold. */
+const WRITES_AHEAD = 2;
 
 /** The checkpoint of one list's member stream. */
 interface MemberCheckpoint {
@@ -125,6 +141,17 @@ interface ValidMember {
  * A first full pass into a list that was empty when it started (in this process): the addresses and
  * ESP ids it has written so far, so a member met for the first time is inserted without a lookup.
  */
+/** A group handed to the writer thread, kept until it is written (to write it here if it is not). */
+interface PendingWrite {
+  listId: number;
+  list: EspList;
+  scope: string;
+  pages: MemberPage[];
+  /** The checkpoint as it was before this group. */
+  before: MemberCheckpoint;
+  done: Promise<void>;
+}
+
 interface FreshPass {
   listId: number;
   norms: Set<string>;
@@ -168,6 +195,33 @@ function fieldsOf(m: EspMember, emailNorm: string, email: string): MemberFields 
     espId: m.espId,
     espChangedAt: m.changedAt,
   };
+}
+
+/** The members of some pages with a valid address, mapped to their row; the invalid ones counted. */
+function validMembers(pages: readonly MemberPage[]): { valid: ValidMember[]; invalid: number } {
+  const valid: ValidMember[] = [];
+  let invalid = 0;
+  for (const page of pages)
+    for (const m of page.members) {
+      const c = checkEmail(m.email);
+      if (c.ok) valid.push({ m, fields: fieldsOf(m, c.norm, c.email) });
+      else invalid++;
+    }
+  return { valid, invalid };
+}
+
+/** Moves a pass's checkpoint past these pages (and closes the pass after its last page). */
+function advance(cp: MemberCheckpoint, pages: readonly MemberPage[], now: string): void {
+  const pass = cp.pass!;
+  const last = pages[pages.length - 1]!;
+  pass.pages += pages.length;
+  pass.cursor = last.next;
+  if (last.next === null) {
+    cp.nextSince = pass.espStart;
+    cp.lastCompleteAt = now;
+    if (pass.mode === 'full') cp.lastFullAt = now;
+    cp.pass = null;
+  }
 }
 
 function sortKeys(o: Record<string, string>): Record<string, string> {
@@ -262,6 +316,9 @@ class ProviderSync {
   resumed = false;
   /** Set while a first full pass fills an empty list (see applyMembers). */
   private fresh: FreshPass | null = null;
+  /** The writer thread of a large first pass (writer.ts), and the groups it has not answered yet. */
+  private writer: MemberWriter | null = null;
+  private writes: PendingWrite[] = [];
   /**
    * The follow-up pass's first page, asked for as soon as the pass before it had asked for its last
    * page (its changed-since is known from that pass's start), so its round trip overlaps the writing
@@ -338,14 +395,7 @@ class ProviderSync {
     const now = this.engine.now();
     const pass = cp.pass!;
     // Everything that needs no database is done before the write lock is taken.
-    const valid: ValidMember[] = [];
-    let invalid = 0;
-    for (const page of pages)
-      for (const m of page.members) {
-        const c = checkEmail(m.email);
-        if (c.ok) valid.push({ m, fields: fieldsOf(m, c.norm, c.email) });
-        else invalid++;
-      }
+    const { valid, invalid } = validMembers(pages);
     const write = (local: PageCounts) =>
       sync.transaction(() => {
         const added: AddedSuppression[] = [];
@@ -357,15 +407,9 @@ class ProviderSync {
           providerId: this.provider.id,
         });
         const last = pages[pages.length - 1]!;
-        pass.pages += pages.length;
-        pass.cursor = last.next;
-        if (last.next === null) {
-          if (pass.mode === 'full') local.archived = sync.archiveUnseen(listId, pass.startedAt, now);
-          cp.nextSince = pass.espStart;
-          cp.lastCompleteAt = now;
-          if (pass.mode === 'full') cp.lastFullAt = now;
-          cp.pass = null;
-        }
+        if (last.next === null && pass.mode === 'full')
+          local.archived = sync.archiveUnseen(listId, pass.startedAt, now);
+        advance(cp, pages, now);
         sync.setCheckpoint(this.provider.id, scope, cp, now);
       });
     let local = emptyPageCounts();
@@ -382,13 +426,128 @@ class ProviderSync {
       local = emptyPageCounts();
       write(local);
     }
-    this.pages += pages.length;
+    this.count(pages.length, local, invalid);
+  }
+
+  private count(pages: number, local: PageCounts, invalid: number): void {
+    this.pages += pages;
     this.counts.added += local.added;
     this.counts.updated += local.updated;
     this.counts.unchanged += local.unchanged;
     this.counts.keptLocal += local.keptLocal;
     this.counts.archived += local.archived;
     this.counts.invalid += invalid;
+  }
+
+  /**
+   * applyPages through the writer thread when it can take the group — a large first pass, every
+   * member new to it — else on this thread, once the writer has written what it was given. Returns
+   * once the group is handed over (at most WRITES_AHEAD groups wait for the writer).
+   */
+  async applyGroup(
+    listId: number,
+    list: EspList,
+    pages: MemberPage[],
+    cp: MemberCheckpoint,
+    scope: string,
+  ): Promise<void> {
+    const fresh = this.fresh;
+    const writer = this.writer;
+    if (writer && fresh?.listId === listId) {
+      const { valid, invalid } = validMembers(pages);
+      const norms = new Set<string>();
+      const espIds = new Set<string>();
+      const allNew = valid.every(({ fields: f }) => {
+        if (fresh.norms.has(f.emailNorm) || norms.has(f.emailNorm)) return false;
+        if (f.espId !== '' && (fresh.espIds.has(f.espId) || espIds.has(f.espId))) return false;
+        norms.add(f.emailNorm);
+        if (f.espId !== '') espIds.add(f.espId);
+        return true;
+      });
+      if (allNew) {
+        for (const n of norms) fresh.norms.add(n);
+        for (const e of espIds) fresh.espIds.add(e);
+        const now = this.engine.now();
+        const pass = cp.pass!;
+        const before = structuredClone(cp);
+        const full = pass.mode === 'full';
+        const archiveBefore = pages[pages.length - 1]!.next === null && full ? pass.startedAt : null;
+        advance(cp, pages, now);
+        const fields = valid.map((v) => v.fields);
+        const group: WriteGroup = {
+          listId,
+          rows: memberRows(fields),
+          source: `esp:${this.connector.kind}`,
+          seenAt: full ? now : null,
+          now,
+          suppress: fields
+            .filter((f) => suppressesGlobally(f.status))
+            .map((f): [string, SuppressReason] => [f.emailNorm, f.status as SuppressReason]),
+          checkpoint: { providerId: this.provider.id, scope, value: cp },
+          archiveBefore,
+        };
+        const done = writer
+          .write(group)
+          .then((r) => this.written(list, listId, pages.length, valid.length, invalid, r));
+        done.catch(() => undefined); // observed by settle
+        this.writes.push({ listId, list, scope, pages, before, done });
+        await this.settle(cp, WRITES_AHEAD);
+        return;
+      }
+    }
+    await this.settle(cp, 0);
+    this.applyPages(listId, list, pages, cp, scope);
+  }
+
+  /** What applyPages does after its transaction, for a group the writer wrote. */
+  private written(
+    list: EspList,
+    listId: number,
+    pages: number,
+    added: number,
+    invalid: number,
+    r: WriteResult,
+  ): void {
+    const local = emptyPageCounts();
+    local.added = added;
+    local.archived = r.archived;
+    this.count(pages, local, invalid);
+    recordSuppressionsAdded(
+      this.engine,
+      r.added.map(([email, reason]) => ({ email, reason, detail: null, previous: [] })),
+      {
+        source: `esp:${this.connector.kind}`,
+        how: `as ${this.provider.name} has it, synced into "${list.name}"`,
+        listId,
+        providerId: this.provider.id,
+      },
+    );
+  }
+
+  /**
+   * Waits until at most `ahead` groups are with the writer. A group it could not write because an
+   * address turned up in the list meanwhile (someone added it while the pass ran), or because the
+   * thread itself failed, is written here instead, with every row looked up, and so is every group
+   * after it; the checkpoint is put back to where that group began. A SQLite error of the write itself
+   * (a full disk) fails the sync as it would on this thread.
+   */
+  private async settle(cp: MemberCheckpoint, ahead: number): Promise<void> {
+    while (this.writes.length > ahead) {
+      const first = this.writes[0]!;
+      try {
+        await first.done;
+        this.writes.shift();
+      } catch (e) {
+        const failed = this.writes.splice(0);
+        await Promise.allSettled(failed.map((w) => w.done));
+        const code = e instanceof WriterError ? e.code : null;
+        if (code?.startsWith('SQLITE_') && code !== 'SQLITE_CONSTRAINT_UNIQUE') throw e;
+        this.fresh = null;
+        this.writer = null;
+        Object.assign(cp, first.before);
+        for (const w of failed) this.applyPages(w.listId, w.list, w.pages, cp, w.scope);
+      }
+    }
   }
 
   /**
@@ -588,6 +747,13 @@ class ProviderSync {
       !resuming && pass.mode === 'full' && this.engine.repos.espSync.listIsEmpty(listId)
         ? { listId, norms: new Set(), espIds: new Set() }
         : null;
+    const writer =
+      this.fresh &&
+      this.connector.capabilities.parallelPages &&
+      (list.memberCount ?? 0) >= (this.opts.writerFrom ?? WRITER_FROM_MEMBERS)
+        ? MemberWriter.start(this.engine.db)
+        : null;
+    this.writer = writer;
     try {
       if (this.connector.capabilities.parallelPages && this.connector.cursorAhead)
         await this.parallel(listId, list, cp, scope, fetchPage, (members, pageTotal) => {
@@ -596,7 +762,12 @@ class ProviderSync {
           report();
         });
       else await this.sequential(listId, list, cp, scope, fetchPage, report);
+      await this.settle(cp, 0);
     } finally {
+      // Whatever the writer was given is written (or not) before the pass ends either way.
+      await Promise.allSettled(this.writes.splice(0).map((w) => w.done));
+      this.writer = null;
+      await writer?.close();
       this.fresh = null;
     }
   }
@@ -690,13 +861,14 @@ class ProviderSync {
           // (bench:sync, same run: sync/fetch 0.41 → 0.51 at 250 ms pages, 0.55 → 0.59 at 1 s).
           await new Promise((r) => setImmediate(r));
         }
-        this.applyPages(listId, list, group, cp, scope);
+        await this.applyGroup(listId, list, group, cp, scope);
         applied(members, last.total);
         if (!cp.pass) break;
         if (!aligned) {
           done.abort();
           await Promise.allSettled(inflight.map((f) => f.p));
           inflight.length = 0;
+          await this.settle(cp, 0);
           await this.sequential(listId, list, cp, scope, fetchPage, () => applied(0, null));
           break;
         }
