@@ -26,6 +26,7 @@ import { ensureDir, FILE_MODE, outputTarget, protectedPaths, writeTarget } from 
 import { prepareWrite, writeFileSafely } from '../files/safeWrite';
 import { secretsPathFor, type SecretStore } from '../secrets';
 import { spawnWorker } from '../workers/spawn';
+import { nativeBindingInUse } from '../db/connection';
 import {
   backupSettings,
   backupsDir,
@@ -81,7 +82,11 @@ export interface BackupOptions {
 /** `checkFile` in a worker thread (checkWorker.ts): the engine's thread stays free while it runs. */
 function checkFileAside(path: string): Promise<FileCheck> {
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker(new URL('./checkWorker.ts', import.meta.url), { path }, { native: true });
+    const worker = spawnWorker(
+      new URL('./checkWorker.ts', import.meta.url),
+      { path, binding: nativeBindingInUse() },
+      { native: true },
+    );
     worker.once('message', (r: FileCheck) => resolve(r));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`the check of the copy stopped (exit ${code})`)));

@@ -7,5 +7,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkFile } from '../db/backup';
+import { useNativeBinding } from '../db/connection';
 
-parentPort!.postMessage(checkFile((workerData as { path: string }).path));
+const data = workerData as { path: string; binding: string | undefined };
+// The binding the engine loaded (Electron's, in the desktop app run from a checkout): a module's
+// state is per thread, so this thread is told.
+useNativeBinding(data.binding);
+parentPort!.postMessage(checkFile(data.path));

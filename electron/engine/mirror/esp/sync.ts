@@ -137,10 +137,6 @@ interface ValidMember {
   fields: MemberFields;
 }
 
-/**
- * A first full pass into a list that was empty when it started (in this process): the addresses and
- * ESP ids it has written so far, so a member met for the first time is inserted without a lookup.
- */
 /** A group handed to the writer thread, kept until it is written (to write it here if it is not). */
 interface PendingWrite {
   listId: number;
@@ -152,6 +148,10 @@ interface PendingWrite {
   done: Promise<void>;
 }
 
+/**
+ * A first full pass into a list that was empty when it started (in this process): the addresses and
+ * ESP ids it has written so far, so a member met for the first time is inserted without a lookup.
+ */
 interface FreshPass {
   listId: number;
   norms: Set<string>;
