@@ -5,6 +5,7 @@ import { EncryptedFileSecretStore } from '../../../electron/engine/secrets';
 import { tempDir } from '../../helpers/tmp';
 import { loadSpec, type SpecOptions, type SpecValidator } from '../../fakes/spec';
 import type { FakeServer } from '../../fakes/server';
+import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 
 /** Waits recorded instead of slept: the client's backoff and Retry-After become assertions, not delays. */
 export interface SleepLog {
@@ -46,4 +47,47 @@ export function attachSpec(server: FakeServer, file: string, options: SpecOption
   const spec = loadSpec(file, options);
   server.onExchange = (x) => spec.check(x);
   return spec;
+}
+
+/**
+ * Someone adds `email` to the list here and unsubscribes it (what a sync running meanwhile must not
+ * trip over or undo); `pushBack` also queues the unsubscribe for the ESP.
+ */
+export function addedAndUnsubscribedHere(
+  engine: Engine,
+  listId: number,
+  email: string,
+  opts: { pushBack?: boolean } = {},
+): void {
+  const now = engine.now();
+  engine.repos.espSync.insertMembers(
+    listId,
+    [
+      {
+        email,
+        emailNorm: email,
+        firstName: 'Local',
+        lastName: '',
+        nameNorm: 'local',
+        status: 'subscribed',
+        statusChangedAt: null,
+        statusReason: null,
+        mergeFields: '{}',
+        tags: '[]',
+        extra: '{}',
+        optinTime: null,
+        optinIp: null,
+        confirmTime: null,
+        confirmIp: null,
+        espId: '',
+        espChangedAt: null,
+      },
+    ],
+    'manual',
+    null,
+    now,
+  );
+  const row = engine.repos.subscribers.byEmail(listId, email)!;
+  engine.repos.subscribers.setStatus(row.id, 'unsubscribed', 'unsubscribe link', now);
+  if (opts.pushBack) enqueuePushBack(engine, { subscriberId: row.id, kind: 'unsubscribe' });
 }

@@ -12,9 +12,8 @@ import {
   openConnector,
 } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
-import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
-import { espEngine } from './helpers';
+import { addedAndUnsubscribedHere, espEngine } from './helpers';
 import { planOf } from '../../helpers/queryPlan';
 
 let fake: FakeMailchimp;
@@ -94,38 +93,7 @@ describe('ESP mirror', () => {
     fake.server.beforeRequest = (r) => {
       if (added || r.path !== '/lists/L1/members' || r.query.get('offset') !== '1000') return;
       added = true;
-      const now = engine.now();
-      const email = 'user5@example.com';
-      engine.repos.espSync.insertMembers(
-        list().id,
-        [
-          {
-            email,
-            emailNorm: email,
-            firstName: 'Local',
-            lastName: '',
-            nameNorm: 'local',
-            status: 'subscribed',
-            statusChangedAt: null,
-            statusReason: null,
-            mergeFields: '{}',
-            tags: '[]',
-            extra: '{}',
-            optinTime: null,
-            optinIp: null,
-            confirmTime: null,
-            confirmIp: null,
-            espId: '',
-            espChangedAt: null,
-          },
-        ],
-        'manual',
-        null,
-        now,
-      );
-      const row = engine.repos.subscribers.byEmail(list().id, email)!;
-      engine.repos.subscribers.setStatus(row.id, 'unsubscribed', 'unsubscribe link', now);
-      enqueuePushBack(engine, { subscriberId: row.id, kind: 'unsubscribe' });
+      addedAndUnsubscribedHere(engine, list().id, 'user5@example.com', { pushBack: true });
     };
     const [s] = await syncEsp(engine);
     expect(added).toBe(true);

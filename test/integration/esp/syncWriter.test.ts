@@ -10,7 +10,7 @@ import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { MemberWriter } from '../../../electron/engine/mirror/esp/writer';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
-import { espEngine } from './helpers';
+import { addedAndUnsubscribedHere, espEngine } from './helpers';
 
 let fake: FakeMailchimp;
 const engines: Engine[] = [];
@@ -108,37 +108,7 @@ describe('the writer thread of a large first sync', () => {
     fake.server.beforeRequest = (r) => {
       if (added || r.path !== '/lists/L1/members' || r.query.get('offset') !== '3000') return;
       added = true;
-      const now = engine.now();
-      const email = 'user5@example.com';
-      engine.repos.espSync.insertMembers(
-        listId(engine),
-        [
-          {
-            email,
-            emailNorm: email,
-            firstName: 'Local',
-            lastName: '',
-            nameNorm: 'local',
-            status: 'subscribed',
-            statusChangedAt: null,
-            statusReason: null,
-            mergeFields: '{}',
-            tags: '[]',
-            extra: '{}',
-            optinTime: null,
-            optinIp: null,
-            confirmTime: null,
-            confirmIp: null,
-            espId: '',
-            espChangedAt: null,
-          },
-        ],
-        'manual',
-        null,
-        now,
-      );
-      const row = engine.repos.subscribers.byEmail(listId(engine), email)!;
-      engine.repos.subscribers.setStatus(row.id, 'unsubscribed', 'unsubscribe link', now);
+      addedAndUnsubscribedHere(engine, listId(engine), 'user5@example.com');
     };
     const [s] = await syncEsp(engine, { writerFrom: 0 });
     expect(added).toBe(true);
