@@ -24,6 +24,9 @@ export interface ExportOptions extends ProtectOptions {
   force?: boolean;
 }
 
+/** Rows whose merge field keys are read at once: tens of milliseconds of the engine's thread. */
+const MERGE_KEYS_CHUNK = 20_000;
+
 export async function exportList(
   engine: Engine,
   listName: string,
@@ -33,9 +36,7 @@ export async function exportList(
   const list = requireList(engine, listName);
   const target = outputTarget(engine, outPath, { ...options, what: 'the export' });
   const out = target.path;
-  const keys = [
-    ...new Set([...list.mergeFields.map((m) => m.tag), ...engine.repos.subscribers.mergeKeys(list.id)]),
-  ];
+  const keys = [...new Set([...list.mergeFields.map((m) => m.tag), ...(await mergeKeysOf(engine, list.id))])];
   const stream = target.stream();
   let rows = 0;
   try {
@@ -84,4 +85,17 @@ export async function exportList(
     data: { out, rows },
   });
   return { list: list.name, out, rows };
+}
+
+/** Every merge field key any subscriber of the list uses, in order, read a chunk of rows at a time. */
+async function mergeKeysOf(engine: Engine, listId: number): Promise<string[]> {
+  const keys = new Set<string>();
+  for (let after: string | null = null; ;) {
+    const chunk = engine.repos.subscribers.mergeKeysAfter(listId, after, MERGE_KEYS_CHUNK);
+    if (chunk.last === null) break;
+    for (const k of chunk.keys) keys.add(k);
+    after = chunk.last;
+    await new Promise((r) => setImmediate(r));
+  }
+  return [...keys].sort();
 }
