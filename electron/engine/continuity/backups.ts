@@ -17,7 +17,15 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Engine } from '../engine';
-import { checkFile, copyDatabase, readBackupRecords, swapInto, type FileCheck } from '../db/backup';
+import {
+  checkFile,
+  copyDatabase,
+  readBackupRecords,
+  swapInto,
+  type CopyResult,
+  type FileCheck,
+} from '../db/backup';
+import type { CheckReply, CheckWork } from './checkWorker';
 import { LATEST_VERSION } from '../db/migrations';
 import type { BackupKind, BackupRow } from '../db/repos/backups';
 import { userError } from '../errors';
@@ -78,21 +86,37 @@ export interface BackupOptions {
   secrets?: SecretStore;
 }
 
-/** Takes one verified backup. A copy that fails its check is deleted and reported, never kept. */
-/** `checkFile` in a worker thread (checkWorker.ts): the engine's thread stays free while it runs. */
-function checkFileAside(path: string): Promise<FileCheck> {
+/**
+ * `checkFile` in a worker thread (checkWorker.ts), after copying the database at `copyFrom` there
+ * when given (copyDatabaseFile): the engine's thread stays free while they run.
+ */
+function checkFileAside(
+  path: string,
+  copyFrom?: string,
+): Promise<{ copy: CopyResult | null; check: FileCheck }> {
+  const work: CheckWork = { path, binding: nativeBindingInUse(), ...(copyFrom ? { copyFrom } : {}) };
   return new Promise((resolve, reject) => {
-    const worker = spawnWorker(
-      new URL('./checkWorker.ts', import.meta.url),
-      { path, binding: nativeBindingInUse() },
-      { native: true },
-    );
-    worker.once('message', (r: FileCheck) => resolve(r));
+    const worker = spawnWorker(new URL('./checkWorker.ts', import.meta.url), { ...work }, { native: true });
+    worker.once('message', (r: CheckReply) => {
+      if (r.ok) resolve({ copy: r.copy, check: r.check });
+      else reject(Object.assign(new Error(r.message), r.code ? { code: r.code } : {}));
+    });
     worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the check of the copy stopped (exit ${code})`)));
+    worker.once('exit', (code) => reject(new Error(`the copy's check stopped (exit ${code})`)));
   });
 }
 
+/** Makes the copy and checks it: in a worker thread, or (an in-memory database) the copy here. */
+async function copyAndCheck(engine: Engine, dest: string): Promise<{ sizeBytes: number; check: FileCheck }> {
+  if (!engine.db.memory) {
+    const { copy, check } = await checkFileAside(dest, engine.db.name);
+    return { sizeBytes: copy!.sizeBytes, check };
+  }
+  const { sizeBytes } = await copyDatabase(engine.db, dest);
+  return { sizeBytes, check: (await checkFileAside(dest)).check };
+}
+
+/** Takes one verified backup. A copy that fails its check is deleted and reported, never kept. */
 export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Promise<BackupResult> {
   const t0 = performance.now();
   const kind = opts.kind ?? 'manual';
@@ -126,13 +150,12 @@ export async function takeBackup(engine: Engine, opts: BackupOptions = {}): Prom
   let sizeBytes: number;
   let digest: string | undefined;
   try {
-    sizeBytes = (await copyDatabase(engine.db, partial)).sizeBytes;
-    check = await checkFileAside(partial);
+    ({ sizeBytes, check } = await copyAndCheck(engine, partial));
     if (encrypt && check.ok) {
       // Verified as a restore would see it: decrypted again and checked.
       digest = encryptInto(partial, target, bk!.key);
       decryptTo(target.tmp, verify, bk!.key);
-      check = await checkFileAside(verify);
+      check = (await checkFileAside(verify)).check;
     }
   } catch (e) {
     target.abort();

