@@ -158,6 +158,27 @@ describe('ESP mirror', () => {
     expect(log.filter((l) => l.startsWith('ask '))).toHaveLength(3);
   });
 
+  it('asks for the merge fields beside the first member pages, not before them, and still mirrors them', async () => {
+    await connect();
+    fake.server.latencyMs = 100;
+    const log: string[] = [];
+    fake.server.beforeRequest = (r) => {
+      if (r.path.endsWith('/merge-fields') || r.path.endsWith('/members')) log.push(`ask ${r.path}`);
+    };
+    fake.server.onExchange = (x) => {
+      if (/\/(merge-fields|members)\b/.test(x.url)) log.push(`answer ${x.url.split('?')[0]!}`);
+    };
+    await syncEsp(engine);
+    // The first member page is asked for before the merge fields are answered.
+    const fieldsAnswered = log.indexOf('answer /lists/L1/merge-fields');
+    const firstPage = log.indexOf('ask /lists/L1/members');
+    expect(fieldsAnswered).toBeGreaterThan(-1);
+    expect(firstPage).toBeGreaterThan(-1);
+    expect(firstPage).toBeLessThan(fieldsAnswered);
+    // …and the list's fields are the ESP's all the same.
+    expect(list().mergeFields.map((f) => f.tag)).toEqual(expect.arrayContaining(['FNAME', 'LNAME']));
+  });
+
   it('a pass that fails cancels what it asked for ahead: no request is left running after the sync', async () => {
     await connect();
     const members = (r: { path: string }) => r.path === '/lists/L1/members';

@@ -42,6 +42,7 @@ import type {
   EspCampaign,
   EspConnector,
   EspList,
+  EspMergeFieldDef,
   EspMember,
   MemberCursor,
   MemberPage,
@@ -1127,19 +1128,31 @@ class ProviderSync {
     const campaignsAsked = this.connector.scheduledCampaigns({ signal });
     campaignsAsked.catch(() => undefined); // observed below
     let lists: EspList[];
+    // An ESP that keeps each list's merge fields behind a call of their own (Mailchimp): every list's
+    // are asked for as soon as the lists are known, beside the first member pages, and written once
+    // the list's members are (nothing before needs them: a member's values are kept whatever the
+    // fields say). One round trip less before the first page.
+    const apart = this.connector.listsApart;
+    let fieldsAsked: Promise<EspMergeFieldDef[]>[] = [];
     try {
-      lists = await this.connector.lists({ signal: this.opts.signal });
-      for (const list of lists) {
+      if (apart) {
+        lists = await apart.lists({ signal: this.opts.signal });
+        fieldsAsked = lists.map((l) => apart.mergeFields(l, { signal }));
+        for (const f of fieldsAsked) f.catch(() => undefined); // observed below
+      } else lists = await this.connector.lists({ signal: this.opts.signal });
+      for (const [i, list] of lists.entries()) {
         this.checkCancel();
         const listId = this.ensureList(list);
         await this.memberPass(listId, list, false);
         // Members changed while we paged: one changed-since pass right away.
         if (this.connector.capabilities.incremental) await this.memberPass(listId, list, true);
+        if (apart) this.ensureList({ ...list, mergeFields: await fieldsAsked[i]! });
       }
     } catch (e) {
       // The sync stops here: the requests asked for ahead do not outlive it.
       stop.abort();
       await campaignsAsked.catch(() => undefined);
+      await Promise.allSettled(fieldsAsked);
       await this.dropEarly();
       throw e;
     }

@@ -329,6 +329,15 @@ export interface EspConnector<C extends MemberCursor = MemberCursor> {
   health(opts?: CallOptions): Promise<EspHealth>;
 
   lists(opts?: CallOptions): Promise<EspList[]>;
+  /**
+   * For an ESP that keeps each list's merge fields behind a call of their own (Mailchimp), `lists` in
+   * two halves: the lists with `mergeFields` empty, then one list's fields. A sync asks for the fields
+   * beside the list's first member pages instead of before them (one round trip less per sync).
+   */
+  listsApart?: {
+    lists(opts?: CallOptions): Promise<EspList[]>;
+    mergeFields(list: EspList, opts?: CallOptions): Promise<EspMergeFieldDef[]>;
+  };
   /** One page of a list's members. cursor null = the first page of `query`. */
   members(list: EspList, query: MemberQuery, cursor: C | null, opts?: CallOptions): Promise<MemberPage<C>>;
   /**

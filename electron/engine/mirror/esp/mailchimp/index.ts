@@ -285,6 +285,35 @@ export function createMailchimp(options: ConnectorOptions): EspConnector<Mailchi
     }
   }
 
+  const listsApart: NonNullable<EspConnector['listsApart']> = {
+    async lists(o) {
+      const lists = await allPages<McList>('/lists', 'lists', {}, o);
+      return lists.map((l): EspList => {
+        const extra: Record<string, Json> = {};
+        if (l.permission_reminder) extra.permissionReminder = l.permission_reminder;
+        if (l.campaign_defaults?.from_email) extra.defaultFromEmail = l.campaign_defaults.from_email;
+        if (l.campaign_defaults?.from_name) extra.defaultFromName = l.campaign_defaults.from_name;
+        return {
+          espListId: l.id,
+          name: l.name,
+          memberCount:
+            (l.stats?.member_count ?? 0) + (l.stats?.unsubscribe_count ?? 0) + (l.stats?.cleaned_count ?? 0),
+          mergeFields: [],
+          extra,
+        };
+      });
+    },
+    async mergeFields(list, o) {
+      const fields = await allPages<McMergeField>(
+        `/lists/${encodeURIComponent(list.espListId)}/merge-fields`,
+        'merge_fields',
+        {},
+        o,
+      );
+      return fields.map(toMergeDef);
+    },
+  };
+
   const connector: EspConnector<MailchimpCursor> = {
     kind: 'mailchimp',
     label: ESP_DISPLAY_NAMES.mailchimp,
@@ -320,34 +349,13 @@ export function createMailchimp(options: ConnectorOptions): EspConnector<Mailchi
     },
 
     async lists(o): Promise<EspList[]> {
-      const lists = await allPages<McList>('/lists', 'lists', {}, o);
+      const lists = await listsApart.lists(o);
       // Every list's merge fields at once (the connection limit still holds): one round trip for all
-      // lists instead of one per list, before the sync can start on any of them.
-      return Promise.all(
-        lists.map(async (l): Promise<EspList> => {
-          const fields = await allPages<McMergeField>(
-            `/lists/${encodeURIComponent(l.id)}/merge-fields`,
-            'merge_fields',
-            {},
-            o,
-          );
-          const extra: Record<string, Json> = {};
-          if (l.permission_reminder) extra.permissionReminder = l.permission_reminder;
-          if (l.campaign_defaults?.from_email) extra.defaultFromEmail = l.campaign_defaults.from_email;
-          if (l.campaign_defaults?.from_name) extra.defaultFromName = l.campaign_defaults.from_name;
-          return {
-            espListId: l.id,
-            name: l.name,
-            memberCount:
-              (l.stats?.member_count ?? 0) +
-              (l.stats?.unsubscribe_count ?? 0) +
-              (l.stats?.cleaned_count ?? 0),
-            mergeFields: fields.map(toMergeDef),
-            extra,
-          };
-        }),
-      );
+      // lists instead of one per list.
+      return Promise.all(lists.map(async (l) => ({ ...l, mergeFields: await listsApart.mergeFields(l, o) })));
     },
+
+    listsApart,
 
     cursorAhead(_list, _query, cursor, pages): MailchimpCursor {
       const offset = Number(cursor?.offset ?? 0);
