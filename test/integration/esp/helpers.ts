@@ -6,6 +6,7 @@ import { tempDir } from '../../helpers/tmp';
 import { loadSpec, type SpecOptions, type SpecValidator } from '../../fakes/spec';
 import type { FakeServer } from '../../fakes/server';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
+import { memberFields } from '../../helpers/members';
 
 /** Waits recorded instead of slept: the client's backoff and Retry-After become assertions, not delays. */
 export interface SleepLog {
@@ -62,27 +63,7 @@ export function addedAndUnsubscribedHere(
   const now = engine.now();
   engine.repos.espSync.insertMembers(
     listId,
-    [
-      {
-        email,
-        emailNorm: email,
-        firstName: 'Local',
-        lastName: '',
-        nameNorm: 'local',
-        status: 'subscribed',
-        statusChangedAt: null,
-        statusReason: null,
-        mergeFields: '{}',
-        tags: '[]',
-        extra: '{}',
-        optinTime: null,
-        optinIp: null,
-        confirmTime: null,
-        confirmIp: null,
-        espId: '',
-        espChangedAt: null,
-      },
-    ],
+    [memberFields(email, { firstName: 'Local', nameNorm: 'local' })],
     'manual',
     null,
     now,

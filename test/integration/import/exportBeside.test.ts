@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testEngine } from '../../helpers/engine';
 import { exportList } from '../../../electron/engine/mirror/csv/exporter';
+import { memberFields } from '../../helpers/members';
 
 describe('a list export beside other work', () => {
   it('lets the engine write while the export waits for the disk, and still exports every row', async () => {
@@ -19,25 +20,12 @@ describe('a list export beside other work', () => {
     // Enough rows for several megabytes of CSV: the export waits for the disk at least once.
     const rows = Array.from({ length: 30_000 }, (_, i) => {
       const email = `person${String(i).padStart(5, '0')}@example.com`;
-      return {
-        email,
-        emailNorm: email,
+      return memberFields(email, {
         firstName: `First${i}`,
         lastName: `Last${i}`,
         nameNorm: `first${i} last${i}`,
-        status: 'subscribed' as const,
-        statusChangedAt: null,
-        statusReason: null,
         mergeFields: JSON.stringify({ CITY: 'Lyon', NOTE: 'x'.repeat(40) }),
-        tags: '[]',
-        extra: '{}',
-        optinTime: null,
-        optinIp: null,
-        confirmTime: null,
-        confirmIp: null,
-        espId: '',
-        espChangedAt: null,
-      };
+      });
     });
     engine.repos.espSync.transaction(() =>
       engine.repos.espSync.insertMembers(list.id, rows, 'import', null, now),
