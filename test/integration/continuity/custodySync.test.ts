@@ -10,7 +10,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { pauseCampaign } from '../../../electron/engine/sending';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
@@ -26,6 +25,7 @@ import { startSmtpServer } from '../../helpers/smtp';
 import { getCampaign } from '../../../electron/engine/sending';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { setSendingSetting } from '../../../electron/engine/sending/settings';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -57,13 +57,7 @@ async function setUp(ids: string[]) {
     });
   ({ engine } = await engineWithSecrets(tempDir('understudy-custody-sync-'), new ManualClock(T0)));
   engine.services.connectorOverrides = { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 };
-  await addConnection(engine, {
-    kind: 'mailchimp',
-    name: 'MC',
-    apiKey: fake.key,
-    baseUrl: fake.baseUrl,
-    statusUrl: null,
-  });
+  await connectMailchimp(engine, fake);
   updateSettings(engine, { timeZone: 'UTC' });
   await syncEsp(engine);
   const byEsp = (id: string) => engine.repos.schedules.upcoming().find((c) => c.espCampaignId === id)!;

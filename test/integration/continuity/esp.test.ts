@@ -7,7 +7,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { addProvider as addSmtpProvider } from '../../../electron/engine/sending/providers';
 import { setSendingSetting } from '../../../electron/engine/sending/settings';
@@ -18,6 +17,7 @@ import { CUSTODY_EVENTS } from '../../../electron/engine/api/custody';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { tempDir } from '../../helpers/tmp';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -55,13 +55,7 @@ describe('outage policy for an ESP campaign (Mailchimp fake)', () => {
       backoffMaxMs: 2,
       timeoutMs: 5_000,
     };
-    await addConnection(engine, {
-      kind: 'mailchimp',
-      name: 'MC',
-      apiKey: fake.key,
-      baseUrl: fake.baseUrl,
-      statusUrl: null,
-    });
+    await connectMailchimp(engine, fake);
     await syncEsp(engine);
     relay = await startSmtpServer();
     setSendingSetting(engine, 'postal_address', '1 Harbour Street, Portsmouth');

@@ -17,7 +17,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { simpleParser } from 'mailparser';
 import type { Engine } from '../../../electron/engine/engine';
 import { ManualClock } from '../../../electron/engine/clock';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { createContinuity } from '../../../electron/engine/continuity/adapters';
 import { updateSettings, readSettings } from '../../../electron/engine/continuity/settings';
 import {
@@ -41,6 +40,7 @@ import { engineWithSecrets } from '../../helpers/engineSecrets';
 import { startSmtpServer, type SmtpCapture } from '../../helpers/smtp';
 import { tempDir } from '../../helpers/tmp';
 import { cli } from '../../helpers/cli';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -64,13 +64,7 @@ async function setUp() {
   );
   cleanup.push(() => engine.close());
   engine.services.connectorOverrides = { sleep: async () => undefined, backoffBaseMs: 1, backoffMaxMs: 2 };
-  const mc = await addConnection(engine, {
-    kind: 'mailchimp',
-    name: 'MC',
-    apiKey: fake.key,
-    baseUrl: fake.baseUrl,
-    statusUrl: null,
-  });
+  const mc = await connectMailchimp(engine, fake);
   await addSmtpProvider(
     engine,
     { name: 'Relay', host: relay.host, port: relay.port, tls: 'none', priority: 5 },

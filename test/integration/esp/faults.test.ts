@@ -6,11 +6,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack, pushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { espEngine, type SleepLog } from './helpers';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -19,13 +19,7 @@ const N = 3500;
 
 async function setup(timeoutMs?: number) {
   ({ engine, sleeps } = await espEngine(timeoutMs ? { timeoutMs } : {}));
-  await addConnection(engine, {
-    kind: 'mailchimp',
-    name: 'MC',
-    apiKey: fake.key,
-    baseUrl: fake.baseUrl,
-    statusUrl: null,
-  });
+  await connectMailchimp(engine, fake);
 }
 
 beforeEach(async () => {

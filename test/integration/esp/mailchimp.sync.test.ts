@@ -5,12 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { enqueuePushBack } from '../../../electron/engine/mirror/esp/pushback';
 import { FakeMailchimp, MAILCHIMP_SPEC, MAILCHIMP_SPEC_OPTIONS } from '../../fakes/mailchimp';
 import { MEMBER_FIELDS } from '../../../electron/engine/mirror/esp/mailchimp';
 import { attachSpec, espEngine } from './helpers';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -39,13 +39,7 @@ beforeEach(async () => {
     plain_text: 'Hello *|FNAME|*',
   });
   fake.campaigns.set('C2', { ...fake.campaigns.get('C1')!, id: 'C2', status: 'sent' });
-  await addConnection(engine, {
-    kind: 'mailchimp',
-    name: 'MC',
-    apiKey: fake.key,
-    baseUrl: fake.baseUrl,
-    statusUrl: null,
-  });
+  await connectMailchimp(engine, fake);
 });
 
 afterEach(async () => {

@@ -6,7 +6,6 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { runCampaign } from '../../../electron/engine/sending';
 import { FakeMailchimp, MAILCHIMP_SPEC, MAILCHIMP_SPEC_OPTIONS } from '../../fakes/mailchimp';
@@ -17,6 +16,7 @@ import { tempDir } from '../../helpers/tmp';
 import { planOf } from '../../helpers/queryPlan';
 import { attachSpec, espEngine } from './helpers';
 import { audienceOf, backup, campaignId, FAST, sendThroughBackup, unsubscribeAndSuppress } from './audience';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 let fake: FakeMailchimp;
 let engine: Engine;
@@ -71,13 +71,7 @@ beforeEach(async () => {
       conditions: [{ condition_type: 'TextMerge', field: 'CITY', op: 'is', value: 'Lyon' }],
     },
   });
-  await addConnection(engine, {
-    kind: 'mailchimp',
-    name: 'MC',
-    apiKey: fake.key,
-    baseUrl: fake.baseUrl,
-    statusUrl: null,
-  });
+  await connectMailchimp(engine, fake);
 });
 
 afterEach(async () => {

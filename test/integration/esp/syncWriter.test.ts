@@ -6,11 +6,11 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Engine } from '../../../electron/engine/engine';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { MemberWriter } from '../../../electron/engine/mirror/esp/writer';
 import { FakeMailchimp, md5 } from '../../fakes/mailchimp';
 import { addedAndUnsubscribedHere, espEngine } from './helpers';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 let fake: FakeMailchimp;
 const engines: Engine[] = [];
@@ -35,13 +35,7 @@ afterEach(async () => {
 async function connected(): Promise<Engine> {
   const { engine } = await espEngine();
   engines.push(engine);
-  await addConnection(engine, {
-    kind: 'mailchimp',
-    name: 'MC',
-    apiKey: fake.key,
-    baseUrl: fake.baseUrl,
-    statusUrl: null,
-  });
+  await connectMailchimp(engine, fake);
   return engine;
 }
 

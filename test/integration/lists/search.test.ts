@@ -11,6 +11,7 @@ import { importFile } from '../../../electron/engine/mirror/csv/importer';
 import { querySubscribers } from '../../../electron/engine/mirror/lists';
 import type { Engine } from '../../../electron/engine/engine';
 import type { Subscriber } from '../../../electron/engine/api/lists';
+import { memberFields } from '../../helpers/members';
 
 const FIRST = ['Mary Ann', 'John', 'Zoë', 'Chloé', 'Ann-Marie', 'Bob'];
 const LAST = ['Smith', 'García', "O'Brien", 'Smithson', 'Nguyễn', 'Lee'];
@@ -171,25 +172,12 @@ describe('search', () => {
     const sync = engine.repos.espSync;
     const listId = engine.repos.lists.byName('L')!.id;
     const member = engine.repos.subscribers.byEmail(listId, 'p0001.x@shop.example.org')!;
-    const fields = {
-      email: 'renamed@shop.example.org',
-      emailNorm: 'renamed@shop.example.org',
+    const fields = memberFields('renamed@shop.example.org', {
       firstName: 'Ottilie',
       lastName: 'Fairweather',
       nameNorm: 'ottilie fairweather',
-      status: 'subscribed' as const,
-      statusChangedAt: null,
-      statusReason: null,
-      mergeFields: '{}',
-      tags: '[]',
-      extra: '{}',
-      optinTime: null,
-      optinIp: null,
-      confirmTime: null,
-      confirmIp: null,
       espId: 'm1',
-      espChangedAt: null,
-    };
+    });
     sync.updateMember(member.id, fields, '2026-12-01T00:00:00.000Z');
     sync.insertMember(
       listId,

@@ -18,7 +18,6 @@ import {
 } from '../../../electron/engine/mirror/suppressions';
 import { SUPPRESSION_EVENTS, SuppressionAddedDataSchema } from '../../../electron/engine/api/suppressions';
 import { runCampaign } from '../../../electron/engine/sending';
-import { addConnection } from '../../../electron/engine/mirror/esp/connections';
 import { syncEsp } from '../../../electron/engine/mirror/esp/sync';
 import { FakeMailchimp } from '../../fakes/mailchimp';
 import { espEngine } from '../esp/helpers';
@@ -26,6 +25,7 @@ import { campaign, FAST, server, smtpProvider, world } from '../sending/fixture'
 import { cli } from '../../helpers/cli';
 import { tempDir } from '../../helpers/tmp';
 import { Engine as EngineClass } from '../../../electron/engine/engine';
+import { connectMailchimp } from '../../helpers/connectMailchimp';
 
 const open: Engine[] = [];
 const fakes: FakeMailchimp[] = [];
@@ -178,13 +178,7 @@ describe('suppression.added, for each path that suppresses', () => {
     fake.addList('L1', 'Newsletter');
     fake.seedMembers('L1', 30);
     fake.upsertMember('L1', 'bounced@example.com', { status: 'cleaned' });
-    await addConnection(engine, {
-      kind: 'mailchimp',
-      name: 'MC',
-      apiKey: fake.key,
-      baseUrl: fake.baseUrl,
-      statusUrl: null,
-    });
+    await connectMailchimp(engine, fake);
     await syncEsp(engine);
     const list = engine.repos.lists.all().find((l) => l.espListId === 'L1')!;
     const mc = engine.repos.providers.byName('MC')!;

@@ -5,26 +5,16 @@ import { toMember, subscriberHash, dataCenterOf } from '../../../electron/engine
 import { toBrevoMember, brevoTime } from '../../../electron/engine/mirror/esp/brevo';
 import type { ExistingMember, MemberFields } from '../../../electron/engine/db/repos/espSync';
 import type { SubscriberStatus } from '../../../electron/engine/model/status';
+import { memberFields } from '../../helpers/members';
 
-const base: MemberFields = {
-  email: 'a@example.com',
-  emailNorm: 'a@example.com',
+const base: MemberFields = memberFields('a@example.com', {
   firstName: 'A',
   lastName: 'B',
   nameNorm: 'a b',
-  status: 'subscribed',
   statusChangedAt: '2026-01-01T00:00:00.000Z',
-  statusReason: null,
-  mergeFields: '{}',
-  tags: '[]',
-  extra: '{}',
-  optinTime: null,
-  optinIp: null,
-  confirmTime: null,
-  confirmIp: null,
   espId: 'x',
   espChangedAt: '2026-01-01T00:00:00.000Z',
-};
+});
 
 const local = (status: SubscriberStatus, changedAt: string | null): ExistingMember => ({
   ...base,
